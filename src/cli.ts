@@ -1,0 +1,126 @@
+// Builds the commander program. A command's module is imported only when that command runs, so `oauth --help` and
+// `oauth decode` never load the HTTP stack or the protocol library.
+import { Command, CommanderError } from 'commander';
+import { createContext, DEFAULT_TIMEOUT_SECONDS, type Context, type GlobalOptions } from './context.js';
+import { asCliError, CliError, Exit } from './errors.js';
+import type { IO } from './io.js';
+import { createOutput } from './output.js';
+
+export { processIO } from './io.js';
+
+const VERSION = '0.1.0';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const increase = (_value: string, previous = 0) => previous + 1;
+
+export async function main(argv: string[], io: IO): Promise<number> {
+  let exitCode: number = Exit.ok;
+  let context: Context | undefined;
+  let usageMessage: string | undefined;
+
+  const contextFor = (command: Command): Context => {
+    context = createContext(io, command.optsWithGlobals<GlobalOptions>());
+    return context;
+  };
+
+  const program = new Command('oauth')
+    .description('Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
+    .option('--no-color', 'never color the output (also: NO_COLOR=1)')
+    .option('-v, --verbose', 'trace HTTP exchanges on stderr, redacted (-vv adds bodies)', increase, 0)
+    .option('--timeout <seconds>', `give up on a server after this long (default ${DEFAULT_TIMEOUT_SECONDS}; env OAUTH_TIMEOUT)`)
+    .option('--ca-file <pem>', 'trust these extra certificate authorities (env OAUTH_CA_FILE)')
+    .option('--insecure', 'allow plain http to hosts that are not loopback')
+    .option('--profile <name>', 'profile from the config file (default "default"; env OAUTH_PROFILE)')
+    .option('--debug', 'print stack traces for errors (also: OAUTH_DEBUG=1)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text) => {
+        usageMessage = text.replace(/^error:\s*/, '').trim();
+      },
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ oauth decode eyJhbGciOi…                            show what is inside a JWT
+  $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience api
+  $ pbpaste | oauth decode - --verify --jwks https://id.example.com/jwks.json
+  $ oauth decode --json "$TOKEN" | jq .payload
+
+Exit codes: 0 ok · 1 internal bug · 2 usage or malformed input · 3 verification failed ·
+            4 authentication required · 5 remote failure · 130 cancelled`,
+    );
+
+  program
+    .command('decode')
+    .summary('show what is inside a JWT, and with --verify whether it is really valid')
+    .description(
+      'Decode a JWT (argument, or stdin with "-": one token per line) and show its header, claims, times and anything unusual.\n' +
+        'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
+    )
+    .argument('[token]', 'the token, or "-" to read tokens from stdin')
+    .option('--verify', 'verify the signature and claims')
+    .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER)')
+    .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE)', collect)
+    .option('--jwks <url|file>', 'verify with this JSON Web Key Set')
+    .option('--key <file>', 'verify with this PEM public key, certificate or JWK')
+    .option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)')
+    .option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)')
+    .option('--alg <alg>', 'allowed algorithms (repeatable or comma-separated; default: what the keys support, never none)', collect)
+    .option('--typ <typ>', 'required "typ" header, e.g. at+jwt for RFC 9068 access tokens')
+    .option('--require-scope <scope>', 'scope the token must carry (repeatable)', collect)
+    .option('--clock-skew <seconds>', 'tolerance for exp/nbf/iat (default 30; env OAUTH_CLOCK_SKEW)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ oauth decode "$TOKEN"
+  $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience https://api.example.com
+  $ oauth decode "$TOKEN" --verify --jwks ./jwks.json --typ at+jwt --require-scope orders:read
+  $ oauth decode "$TOKEN" --verify --secret-env HMAC_SECRET --alg HS256
+  $ cat tokens.txt | oauth decode - --verify --issuer https://id.example.com --json
+
+Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid token (reason printed) ·
+            5 keys or discovery could not be fetched or used`,
+    )
+    .action(async (token: string | undefined, options, command: Command) => {
+      const { run } = await import('./commands/decode.js');
+      exitCode = await run(token, options, contextFor(command));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    exitCode = report(error, context, io, argv, usageMessage);
+  } finally {
+    await context?.close().catch(() => undefined);
+  }
+  return exitCode;
+}
+
+function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return Exit.ok;
+    if (error.code === 'commander.executeSubCommandAsync') return Exit.ok;
+    error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {
+      hint: `Run "oauth ${argv.find((arg) => !arg.startsWith('-')) ?? ''} --help" for usage.`.replace('  ', ' '),
+    });
+  }
+  const failure = asCliError(error);
+  const out =
+    context?.out ??
+    createOutput(io, {
+      json: argv.includes('--json'),
+      color: argv.includes('--no-color') ? false : undefined,
+      debug: argv.includes('--debug') || io.env.OAUTH_DEBUG === '1',
+      verbosity: 0,
+    });
+  out.error(failure);
+  return failure.exitCode;
+}

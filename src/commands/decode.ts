@@ -1,0 +1,207 @@
+// `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
+import { readFile } from 'node:fs/promises';
+import type { Context } from '../context.js';
+import { CliError, Exit, asCliError } from '../errors.js';
+import { readTokens } from '../input.js';
+import { cleanTokenInput, decodeToken, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
+import type { KeySet } from '../jwt/keys.js';
+import { reportToken, type TokenReport } from '../jwt/report.js';
+import type { VerifyPolicy } from '../jwt/verify.js';
+import { formatBatchLine, formatReport } from './decode-format.js';
+
+export interface DecodeOptions {
+  verify?: boolean;
+  jwks?: string;
+  key?: string;
+  issuer?: string;
+  audience?: string[];
+  secretEnv?: string;
+  secretFile?: string;
+  clockSkew?: string;
+  alg?: string[];
+  typ?: string;
+  requireScope?: string[];
+}
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+
+type Verifier = (token: string, decoded: DecodedToken) => Promise<TokenReport['verification']>;
+
+export async function run(tokenArgument: string | undefined, options: DecodeOptions, ctx: Context): Promise<number> {
+  const verifier = options.verify ? lazyVerifier(options, ctx) : undefined;
+  if (!options.verify) warnIfVerifyFlagsIgnored(options, ctx);
+
+  if (tokenArgument !== undefined && tokenArgument !== '-') {
+    return single(tokenArgument, verifier, ctx);
+  }
+  if (tokenArgument === undefined && ctx.io.stdinIsTTY) {
+    throw new CliError('USAGE', 'No token given.', {
+      hint: 'Pass it as an argument (oauth decode eyJ…), or pipe tokens in, one per line: … | oauth decode -',
+    });
+  }
+  const tokens = readTokens(ctx.io.stdin, MAX_TOKEN_BYTES);
+  const first = await tokens.next();
+  if (first.done) throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
+  const second = await tokens.next();
+  if (second.done) return single(first.value.token, verifier, ctx);
+  return batch([first.value, second.value], tokens, verifier, ctx);
+}
+
+async function single(input: string, verifier: Verifier | undefined, ctx: Context): Promise<number> {
+  const decoded = decodeToken(input);
+  const report = reportToken(decoded, ctx.now() / 1000);
+  if (verifier) report.verification = await verifier(cleanTokenInput(input), decoded);
+  if (ctx.out.json) ctx.out.jsonResult(report);
+  else ctx.out.result(formatReport(report, ctx.out.style));
+  const verification = report.verification;
+  if (verification && !verification.valid) {
+    const { code, message, hint } = verification.error;
+    throw new CliError(code, message, hint ? { hint } : {});
+  }
+  return Exit.ok;
+}
+
+async function batch(
+  head: Array<{ token: string; number: number }>,
+  rest: AsyncIterable<{ token: string; number: number }>,
+  verifier: Verifier | undefined,
+  ctx: Context,
+): Promise<number> {
+  let total = 0;
+  let failed = 0;
+  let exitCode: number = Exit.ok;
+  const handle = async ({ token, number }: { token: string; number: number }) => {
+    total++;
+    let line: Record<string, unknown>;
+    try {
+      const decoded = decodeToken(token);
+      const report = reportToken(decoded, ctx.now() / 1000);
+      if (verifier) report.verification = await verifier(cleanTokenInput(token), decoded);
+      line = { line: number, ...report };
+      if (report.verification && !report.verification.valid) {
+        failed++;
+        exitCode = Math.max(exitCode, Exit.invalid);
+      }
+    } catch (error) {
+      const failure = asCliError(error);
+      // A key source that cannot be used fails every token alike: stop and say so once.
+      if (failure.exitCode !== Exit.usage && failure.exitCode !== Exit.invalid) throw failure;
+      failed++;
+      exitCode = Math.max(exitCode, failure.exitCode);
+      line = { line: number, error: { code: failure.code, message: failure.message } };
+    }
+    if (ctx.out.json) ctx.out.jsonResult(line);
+    else ctx.out.result(formatBatchLine(line, ctx.out.style));
+  };
+  for (const item of head) await handle(item);
+  for await (const item of rest) await handle(item);
+  if (failed > 0) ctx.out.info(`${failed} of ${total} tokens ${verifier ? 'failed' : 'could not be decoded'}.`);
+  return exitCode;
+}
+
+function warnIfVerifyFlagsIgnored(options: DecodeOptions, ctx: Context): void {
+  const given = (['jwks', 'key', 'audience', 'secretEnv', 'secretFile', 'alg', 'typ', 'requireScope'] as const).filter((name) => options[name] !== undefined);
+  if (given.length > 0) ctx.out.warn('Key and claim options only take effect with --verify; the token was decoded, not verified.');
+}
+
+/** Builds the key set on first use, so a malformed first token fails before any network request. */
+function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
+  let prepared: Promise<{ keys: KeySet; policy: VerifyPolicy; verify: typeof import('../jwt/verify.js').verifyDecoded }> | undefined;
+  let warned = false;
+  return async (token, decoded) => {
+    prepared ??= prepare(options, ctx);
+    const { keys, policy, verify } = await prepared;
+    if (!warned) {
+      warned = true;
+      for (const warning of keys.warnings) ctx.out.warn(warning);
+    }
+    try {
+      const result = await verify(token, decoded, keys, policy, ctx.now() / 1000);
+      return { valid: true, keySource: keys.source, checked: result.checked, unchecked: result.unchecked, warnings: keys.warnings };
+    } catch (error) {
+      const failure = asCliError(error);
+      if (failure.exitCode !== Exit.invalid && failure.exitCode !== Exit.usage) throw failure;
+      if (failure.code === 'USAGE') throw failure;
+      return {
+        valid: false,
+        keySource: keys.source,
+        error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) },
+      };
+    }
+  };
+}
+
+async function prepare(options: DecodeOptions, ctx: Context) {
+  const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
+  const skewText = options.clockSkew ?? ctx.setting('clock_skew', undefined, String(DEFAULT_CLOCK_SKEW_SECONDS))!;
+  const audience = options.audience?.length ? options.audience : ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  const policy: VerifyPolicy = {
+    issuer: ctx.setting('issuer', options.issuer),
+    audience,
+    clockSkewSeconds: Number(skewText),
+    algorithms: options.alg?.flatMap((alg) => alg.split(',')).map((alg) => alg.trim()).filter(Boolean),
+    typ: options.typ,
+    requiredScopes: options.requireScope?.flatMap((scope) => scope.split(/[\s,]+/)).filter(Boolean),
+  };
+  if (!/^\d+(\.\d+)?$/.test(skewText)) throw new CliError('USAGE', `--clock-skew must be a number of seconds, not "${skewText}".`);
+  validatePolicy(policy, keys);
+  return { keys, policy, verify: verifyDecoded };
+}
+
+async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> {
+  const sources = (['jwks', 'key', 'secretEnv', 'secretFile'] as const).filter((name) => options[name] !== undefined);
+  if (sources.length > 1) {
+    throw new CliError('USAGE', `Give one key source, not ${sources.map(flagName).join(' and ')}.`);
+  }
+  const keys = await import('../jwt/keys.js');
+  if (options.secretEnv !== undefined) {
+    const value = ctx.io.env[options.secretEnv];
+    if (value === undefined || value === '') {
+      throw new CliError('USAGE', `The environment variable ${options.secretEnv} (from --secret-env) is not set or empty.`);
+    }
+    ctx.knownSecrets.add(value);
+    return keys.secretKeySet(new TextEncoder().encode(value), `the secret in $${options.secretEnv}`);
+  }
+  if (options.secretFile !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(options.secretFile);
+    } catch (error) {
+      throw new CliError('FILE_UNREADABLE', `Cannot read --secret-file ${options.secretFile}: ${(error as Error).message}`);
+    }
+    // Editors add a final newline; it is never part of the secret.
+    const secret = bytes.toString('utf8').replace(/\r?\n$/, '');
+    ctx.knownSecrets.add(secret);
+    return keys.secretKeySet(new TextEncoder().encode(secret), `the secret in ${options.secretFile}`);
+  }
+  if (options.key !== undefined) return keys.fileKeySet(options.key);
+  const { parseUrl } = await import('../url.js');
+  if (options.jwks !== undefined) {
+    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks);
+    return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));
+  }
+  const issuer = ctx.setting('issuer', options.issuer);
+  if (issuer === undefined) {
+    throw new CliError('USAGE', '--verify needs a key source.', {
+      hint: 'Pass --issuer <url> (keys found through discovery), --jwks <url|file>, --key <pem|jwk file>, or --secret-env VAR / --secret-file FILE for HMAC.',
+    });
+  }
+  const { discover } = await import('../oauth/discovery.js');
+  const issuerUrl = parseUrl(issuer, 'issuer');
+  const deps = await remoteDeps(ctx);
+  const { metadata } = await discover(issuerUrl, { cache: deps.cache, insecure: deps.insecure, signal: ctx.io.signal });
+  if (typeof metadata.jwks_uri !== 'string') {
+    throw new CliError('DISCOVERY_FAILED', `The metadata of ${issuer} has no jwks_uri, so its keys cannot be found.`, {
+      hint: 'Give the keys with --jwks <url|file> or --key <file>.',
+    });
+  }
+  return keys.remoteKeySet(parseUrl(metadata.jwks_uri, 'jwks_uri'), deps, `discovery of ${issuer}`);
+}
+
+async function remoteDeps(ctx: Context) {
+  return { cache: await ctx.documents(), insecure: ctx.insecure, now: ctx.now };
+}
+
+function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}

@@ -1,0 +1,113 @@
+// What a command gets to work with (gh's "factory"): output, settings, clock, and HTTP/caches created on first use so
+// that commands which never touch the network never load undici.
+import { configFile, cacheDir } from './paths.js';
+import { loadConfig, profileName, resolveSetting, type ConfigFile, type Profile } from './config.js';
+import { CliError } from './errors.js';
+import type { IO } from './io.js';
+import { createOutput, type Output } from './output.js';
+import type { HttpClient } from './http.js';
+import type { DocumentCache } from './http-cache.js';
+
+export interface GlobalOptions {
+  json?: boolean;
+  color?: boolean;
+  debug?: boolean;
+  verbose?: number;
+  timeout?: string;
+  caFile?: string;
+  insecure?: boolean;
+  profile?: string;
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+export interface Context {
+  readonly io: IO;
+  readonly out: Output;
+  readonly options: GlobalOptions;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  readonly profileName: string;
+  profile(): Profile | undefined;
+  /** flag > OAUTH_<NAME> > profile > fallback. */
+  setting(name: string, flag: string | undefined, fallback?: string): string | undefined;
+  /** Secrets seen in this run; traces and messages redact them wherever they appear. */
+  readonly knownSecrets: Set<string>;
+  /** --insecure or OAUTH_INSECURE=1: plain http to hosts that are not loopback. */
+  readonly insecure: boolean;
+  timeoutMs(): number;
+  http(): Promise<HttpClient>;
+  documents(): Promise<DocumentCache>;
+  close(): Promise<void>;
+}
+
+export function createContext(io: IO, options: GlobalOptions): Context {
+  const debug = options.debug === true || io.env.OAUTH_DEBUG === '1';
+  const out = createOutput(io, {
+    json: options.json === true,
+    color: options.color,
+    debug,
+    verbosity: options.verbose ?? 0,
+  });
+  const name = profileName(options.profile, io.env);
+  let config: ConfigFile | undefined;
+  let http: HttpClient | undefined;
+  let documents: DocumentCache | undefined;
+  const knownSecrets = new Set<string>();
+
+  const context: Context = {
+    io,
+    out,
+    options: { ...options, debug },
+    now: () => Date.now(),
+    profileName: name,
+    profile() {
+      config ??= loadConfig(configFile(io.env));
+      return config.profiles[name];
+    },
+    setting(setting, flag, fallback) {
+      if (flag !== undefined && flag !== '') return flag;
+      return resolveSetting(setting, undefined, io.env, context.profile(), fallback);
+    },
+    knownSecrets,
+    insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
+    timeoutMs() {
+      const raw = context.setting('timeout', options.timeout, String(DEFAULT_TIMEOUT_SECONDS))!;
+      const seconds = Number(raw);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new CliError('USAGE', `--timeout must be a positive number of seconds, not "${raw}".`);
+      }
+      return Math.round(seconds * 1000);
+    },
+    async http() {
+      if (http) return http;
+      const { createHttpClient } = await import('./http.js');
+      http = createHttpClient({
+        timeoutMs: context.timeoutMs(),
+        caFile: context.setting('ca_file', options.caFile),
+        insecure: context.insecure,
+        verbosity: options.verbose ?? 0,
+        trace: (line) => out.trace(line),
+        env: io.env,
+        signal: io.signal,
+        knownSecrets: () => knownSecrets,
+      });
+      return http;
+    },
+    async documents() {
+      if (documents) return documents;
+      const { createDocumentCache } = await import('./http-cache.js');
+      documents = createDocumentCache({
+        http: await context.http(),
+        directory: io.env.OAUTH_NO_CACHE === '1' ? undefined : `${cacheDir(io.env)}/http`,
+        now: context.now,
+        ...((options.verbose ?? 0) > 0 ? { trace: (line: string) => out.trace(line) } : {}),
+      });
+      return documents;
+    },
+    async close() {
+      await http?.close();
+    },
+  };
+  return context;
+}

@@ -1,0 +1,101 @@
+// One error type for the whole tool. A code is a stable string that scripts and tests switch on; the exit code follows
+// from the code, so the same failure always leaves the same way.
+
+export const Exit = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  invalid: 3,
+  auth: 4,
+  remote: 5,
+  cancelled: 130,
+} as const;
+
+const exitByCode = {
+  USAGE: Exit.usage,
+  INPUT_MALFORMED: Exit.usage,
+  INPUT_TOO_LARGE: Exit.usage,
+  TOKEN_MALFORMED: Exit.usage,
+  TOKEN_ENCRYPTED: Exit.usage,
+  CONFIG_INVALID: Exit.usage,
+  FILE_UNREADABLE: Exit.usage,
+  KEY_INVALID: Exit.usage,
+  INSECURE_URL: Exit.usage,
+  JWT_EXPIRED: Exit.invalid,
+  JWT_NOT_YET_VALID: Exit.invalid,
+  JWT_ISSUED_IN_FUTURE: Exit.invalid,
+  JWT_ISSUER_MISMATCH: Exit.invalid,
+  JWT_AUDIENCE_MISMATCH: Exit.invalid,
+  JWT_TYPE_MISMATCH: Exit.invalid,
+  JWT_SCOPE_MISSING: Exit.invalid,
+  JWT_CLAIM_INVALID: Exit.invalid,
+  JWT_SIGNATURE_INVALID: Exit.invalid,
+  JWT_ALG_NOT_ALLOWED: Exit.invalid,
+  JWT_NO_MATCHING_KEY: Exit.invalid,
+  JWT_UNSUPPORTED: Exit.invalid,
+  JWT_INVALID: Exit.invalid,
+  KEY_TOO_WEAK: Exit.invalid,
+  NOT_LOGGED_IN: Exit.auth,
+  HTTP_NETWORK: Exit.remote,
+  HTTP_TIMEOUT: Exit.remote,
+  HTTP_TLS: Exit.remote,
+  HTTP_TOO_LARGE: Exit.remote,
+  HTTP_REDIRECT: Exit.remote,
+  HTTP_STATUS: Exit.remote,
+  DISCOVERY_FAILED: Exit.remote,
+  JWKS_FETCH_FAILED: Exit.remote,
+  JWKS_INVALID: Exit.remote,
+  CANCELLED: Exit.cancelled,
+  INTERNAL: Exit.internal,
+} as const;
+
+export type ErrorCode = keyof typeof exitByCode;
+
+export interface CliErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Extra machine-readable facts for `--json` (never secrets). */
+  details?: Record<string, unknown>;
+}
+
+export class CliError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: CliErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.exitCode = exitByCode[code];
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  /** The same failure, explained for a different context (e.g. an HTTP timeout while fetching a key set). */
+  rephrase(code: ErrorCode, message: string, hint = this.hint): CliError {
+    return new CliError(code, message, { hint, cause: this, details: this.details });
+  }
+}
+
+export function isCliError(error: unknown): error is CliError {
+  return error instanceof CliError;
+}
+
+/** Anything that is not a CliError reaching the top is a bug in this tool, and says so. */
+export function asCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new CliError('CANCELLED', 'Cancelled.');
+  }
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new CliError('INTERNAL', `Internal error (this is a bug in oauth): ${what}`, {
+    hint: 'Run again with --debug for the stack trace and report it.',
+    cause: error,
+  });
+}
+
+export function exitCodeOf(code: ErrorCode): number {
+  return exitByCode[code];
+}

@@ -1,0 +1,297 @@
+// The only module that talks HTTP. Every request has a deadline, a size cap and no silent redirect; every exchange
+// can be traced (redacted) for -v / -vv; every failure becomes a CliError that says what to do.
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as tls from 'node:tls';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { CliError } from './errors.js';
+import { redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
+
+
+export interface HttpRequest {
+  url: string | URL;
+  method?: 'GET' | 'POST' | 'HEAD';
+  headers?: Record<string, string>;
+  body?: string;
+  /** What is being fetched, in words ("JWKS", "discovery document"), for messages and traces. */
+  purpose: string;
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  elapsedMs: number;
+}
+
+export interface HttpClient {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+export interface HttpOptions {
+  timeoutMs: number;
+  /** PEM file with extra certificate authorities (added to the defaults, which include NODE_EXTRA_CA_CERTS). */
+  caFile?: string | undefined;
+  /** Allows http:// to hosts that are not loopback. */
+  insecure: boolean;
+  verbosity: number;
+  trace: (line: string) => void;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case) are read from here. */
+  env: Readonly<Record<string, string | undefined>>;
+  signal?: AbortSignal | undefined;
+  /** Secrets this run knows about, redacted wherever they appear in a trace. */
+  knownSecrets?: () => Iterable<string>;
+}
+
+export const DEFAULT_MAX_BYTES = 1024 * 1024;
+const TRACE_BODY_LIMIT = 16 * 1024;
+
+function envValue(env: HttpOptions['env'], name: string): string | undefined {
+  return env[name] ?? env[name.toLowerCase()];
+}
+
+function createDispatcher(options: HttpOptions): Dispatcher {
+  const ca = options.caFile ? [...defaultCertificates(), readCaFile(options.caFile)] : undefined;
+  const agentOptions = {
+    connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  };
+  const httpsProxy = envValue(options.env, 'HTTPS_PROXY');
+  const httpProxy = envValue(options.env, 'HTTP_PROXY');
+  if (httpsProxy || httpProxy) {
+    return new EnvHttpProxyAgent({
+      ...agentOptions,
+      ...(httpProxy ? { httpProxy } : {}),
+      ...(httpsProxy ? { httpsProxy } : {}),
+      noProxy: envValue(options.env, 'NO_PROXY') ?? '',
+      ...(ca ? { requestTls: { ca }, proxyTls: { ca } } : {}),
+    });
+  }
+  return new Agent(agentOptions);
+}
+
+function defaultCertificates(): string[] {
+  return typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
+}
+
+function readCaFile(path: string): string {
+  try {
+    const pem = readFileSync(path, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return pem;
+  } catch (cause) {
+    throw new CliError('FILE_UNREADABLE', `Cannot use --ca-file ${path}: ${(cause as Error).message}`, {
+      hint: 'Give a PEM file with one or more "BEGIN CERTIFICATE" blocks.',
+    });
+  }
+}
+
+export function createHttpClient(options: HttpOptions): HttpClient {
+  let dispatcher: Dispatcher | undefined;
+  const known = () => [...(options.knownSecrets?.() ?? [])];
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
+    const method = req.method ?? 'GET';
+    const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
+    const headers = { 'user-agent': 'oauth-cli', ...req.headers };
+    dispatcher ??= createDispatcher(options);
+    traceRequest(method, url, headers, req.body);
+
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const started = performance.now();
+    try {
+      const response = await request(url, {
+        method,
+        headers,
+        body: req.body ?? null,
+        dispatcher,
+        signal,
+      });
+      const responseHeaders = flattenHeaders(response.headers);
+      const declared = Number(responseHeaders['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        response.body.destroy();
+        throw tooLarge(req, url, maxBytes);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          response.body.destroy();
+          throw tooLarge(req, url, maxBytes);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      const result: HttpResponse = {
+        url: url.href,
+        status: response.statusCode,
+        headers: responseHeaders,
+        body: Buffer.concat(chunks),
+        elapsedMs: performance.now() - started,
+      };
+      traceResponse(result);
+      return result;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw translateError(error, req, url, options, signal, deadline);
+    }
+  }
+
+  function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string): void {
+    if (options.verbosity < 1) return;
+    options.trace(`> ${method} ${redactText(redactUrl(url.href), known())}`);
+    for (const [name, value] of Object.entries(redactHeaders(headers))) options.trace(`> ${name}: ${redactText(value, known())}`);
+    if (options.verbosity >= 2 && body) options.trace(`> ${redactBody(body, headers['content-type'], known())}`);
+  }
+
+  function traceResponse(response: HttpResponse): void {
+    if (options.verbosity < 1) return;
+    options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes)`);
+    for (const [name, value] of Object.entries(redactHeaders(response.headers))) options.trace(`< ${name}: ${redactText(value, known())}`);
+    if (options.verbosity >= 2 && response.body.length > 0) {
+      options.trace(`< ${redactBody(response.body.subarray(0, TRACE_BODY_LIMIT).toString('utf8'), response.headers['content-type'], known())}`);
+      if (response.body.length > TRACE_BODY_LIMIT) options.trace(`< … ${response.body.length - TRACE_BODY_LIMIT} more bytes`);
+    }
+  }
+
+  return {
+    request: send,
+    async close() {
+      const current = dispatcher;
+      dispatcher = undefined;
+      await current?.destroy();
+    },
+  };
+}
+
+function redactBody(body: string, contentType: string | undefined, known: string[]): string {
+  if (contentType?.includes('json')) {
+    try {
+      return JSON.stringify(redactJson(JSON.parse(body), known));
+    } catch {
+      // Not JSON after all: fall through to the text rules.
+    }
+  }
+  return redactText(body, known);
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return result;
+}
+
+function tooLarge(req: HttpRequest, url: URL, maxBytes: number): CliError {
+  return new CliError('HTTP_TOO_LARGE', `The ${req.purpose} at ${redactUrl(url.href)} is larger than ${maxBytes} bytes; stopped reading.`, {
+    hint: 'Check that the URL points at the right document.',
+  });
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_ABORTED') return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+function translateError(
+  error: unknown,
+  req: HttpRequest,
+  url: URL,
+  options: HttpOptions,
+  signal: AbortSignal,
+  deadline: AbortSignal,
+): CliError {
+  const where = `the ${req.purpose} at ${redactUrl(url.href)}`;
+  if (options.signal?.aborted) return new CliError('CANCELLED', 'Cancelled.');
+  const code = errorCode(error);
+  const seconds = Math.round(options.timeoutMs / 100) / 10;
+  if (deadline.aborted || (signal.aborted && !options.signal?.aborted) || code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT')) {
+    return new CliError('HTTP_TIMEOUT', `Timed out after ${seconds}s waiting for ${where}.`, {
+      hint: 'Check that the server is up and reachable; raise --timeout (seconds) if it is just slow.',
+      details: { url: redactUrl(url.href) },
+    });
+  }
+  if (code && TLS_CODES.has(code)) {
+    return new CliError('HTTP_TLS', `TLS certificate of ${where} is not trusted (${code}).`, {
+      hint: 'If it is signed by a private CA, pass --ca-file <pem> (or set NODE_EXTRA_CA_CERTS).',
+    });
+  }
+  const reason =
+    code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host name not found'
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+          ? 'connection closed by the server'
+          : (code ?? (error instanceof Error ? error.message : String(error)));
+  return new CliError('HTTP_NETWORK', `Cannot reach ${where}: ${reason}.`, {
+    hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
+    details: { url: redactUrl(url.href), reason: code ?? 'unknown' },
+  });
+}
+
+/** Fetches a JSON document: exactly one 200 with a JSON body, else a CliError naming what came back instead. */
+export async function getJson(client: HttpClient, url: URL, purpose: string): Promise<{ value: unknown; response: HttpResponse }> {
+  const response = await client.request({ url, purpose, headers: { accept: 'application/json' } });
+  return { value: parseJsonResponse(response, purpose), response };
+}
+
+export function parseJsonResponse(response: HttpResponse, purpose: string): unknown {
+  const where = `the ${purpose} at ${redactUrl(response.url)}`;
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.location;
+    throw new CliError('HTTP_REDIRECT', `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`, {
+      hint: 'Use the final URL directly if you trust it.',
+    });
+  }
+  if (response.status !== 200) {
+    throw new CliError('HTTP_STATUS', `${capitalize(where)} answered HTTP ${response.status}${snippet(response)}.`, {
+      details: { status: response.status },
+    });
+  }
+  const text = response.body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    const looksHtml = /^\s*</.test(text);
+    throw new CliError('HTTP_STATUS', `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`, {
+      hint: 'Check the URL: it should point at the JSON document itself.',
+    });
+  }
+}
+
+function snippet(response: HttpResponse): string {
+  const type = response.headers['content-type'] ?? '';
+  if (!type.includes('json')) return '';
+  const text = redactText(response.body.subarray(0, 300).toString('utf8')).replace(/\s+/g, ' ');
+  return text ? `: ${text}` : '';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

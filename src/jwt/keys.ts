@@ -1,0 +1,160 @@
+// Where verification keys come from: a JWKS URL (cached), a JWKS/JWK/PEM file, discovery, or an HMAC secret.
+// Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { CliError } from '../errors.js';
+import { assertSecureUrl } from '../url.js';
+import type { DocumentCache } from '../http-cache.js';
+import { parseJsonResponse } from '../http.js';
+
+export interface KeySet {
+  kind: 'asymmetric' | 'secret';
+  /** For jose.jwtVerify. */
+  key: JWTVerifyGetKey | Uint8Array;
+  /** Where the keys came from, for output ("JWKS https://…", "file keys.pem"). */
+  source: string;
+  keys: JWK[];
+  /** Warnings about the key set itself (private members published, …). */
+  warnings: string[];
+  /** Refetches a remote key set once, e.g. on an unknown kid; resolves false when nothing new can be had. */
+  refresh(): Promise<boolean>;
+}
+
+/** Seconds between two JWKS fetches triggered by an unknown kid, so a flood of bad tokens cannot flood the server. */
+export const REFETCH_COOLDOWN_SECONDS = 30;
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+
+export function secretKeySet(secret: Uint8Array, source: string): KeySet {
+  if (secret.length === 0) throw new CliError('KEY_INVALID', `The HMAC secret from ${source} is empty.`);
+  return { kind: 'secret', key: secret, source, keys: [], warnings: [], refresh: async () => false };
+}
+
+/** A JWKS, a single JWK, or a PEM public key / certificate / private key (its public half is used). */
+export function fileKeySet(path: string): KeySet {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError('FILE_UNREADABLE', `Cannot read the key file ${path}: ${(error as Error).message}`);
+  }
+  const source = `file ${path}`;
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new CliError('KEY_INVALID', `The key file ${path} starts like JSON but is not valid JSON.`);
+    }
+    const jwks = isRecord(parsed) && 'keys' in parsed ? parsed : { keys: [parsed] };
+    return staticKeySet(validateJwks(jwks, source, 'KEY_INVALID'), source);
+  }
+  if (trimmed.includes('-----BEGIN')) return staticKeySet({ keys: [pemToJwk(trimmed, path)] }, source);
+  throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
+}
+
+function pemToJwk(pem: string, path: string): JWK {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    throw new CliError('KEY_INVALID', `The PEM in ${path} is not a usable key or certificate (${(error as Error).message}).`);
+  }
+  return key.export({ format: 'jwk' }) as JWK;
+}
+
+export interface RemoteKeySetDeps {
+  cache: DocumentCache;
+  insecure: boolean;
+  now: () => number;
+}
+
+export async function remoteKeySet(url: URL, deps: RemoteKeySetDeps, via?: string): Promise<KeySet> {
+  assertSecureUrl(url, deps.insecure, 'JWKS');
+  const source = via ? `JWKS ${url.href} (from ${via})` : `JWKS ${url.href}`;
+  const load = async (forceRefresh: boolean) => {
+    const response = await fetchJwks(url, deps.cache, forceRefresh);
+    const jwks = validateJwks(parseKeySetResponse(response), `the JWKS at ${url.href}`, 'JWKS_INVALID');
+    return { jwks, fetchedAt: response.fetchedAt };
+  };
+  let current = await load(false);
+  const keySet = staticKeySet(current.jwks, source);
+  keySet.refresh = async () => {
+    const ageSeconds = (deps.now() - current.fetchedAt) / 1000;
+    if (ageSeconds < REFETCH_COOLDOWN_SECONDS) return false;
+    current = await load(true);
+    Object.assign(keySet, staticKeySet(current.jwks, source), { refresh: keySet.refresh });
+    return true;
+  };
+  return keySet;
+}
+
+async function fetchJwks(url: URL, cache: DocumentCache, forceRefresh: boolean) {
+  try {
+    return await cache.get(url.href, 'JWKS', { forceRefresh });
+  } catch (error) {
+    if (error instanceof CliError && error.code !== 'CANCELLED') {
+      throw new CliError('JWKS_FETCH_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
+    }
+    throw error;
+  }
+}
+
+function parseKeySetResponse(response: Parameters<typeof parseJsonResponse>[0]): unknown {
+  try {
+    return parseJsonResponse(response, 'JWKS');
+  } catch (error) {
+    if (error instanceof CliError) {
+      const code = error.code === 'HTTP_STATUS' && response.status === 200 ? 'JWKS_INVALID' : 'JWKS_FETCH_FAILED';
+      throw new CliError(code, error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
+    }
+    throw error;
+  }
+}
+
+function validateJwks(value: unknown, where: string, code: 'JWKS_INVALID' | 'KEY_INVALID'): { keys: JWK[] } {
+  const keys = isRecord(value) ? value.keys : undefined;
+  if (!Array.isArray(keys)) {
+    throw new CliError(code, `${capitalize(where)} is not a JSON Web Key Set: it has no "keys" array.`, {
+      hint: 'A JWKS looks like {"keys": [{"kty": "RSA", "kid": "…", "n": "…", "e": "AQAB"}]}.',
+    });
+  }
+  const usable = keys.filter((key): key is JWK => isRecord(key) && typeof key.kty === 'string');
+  if (usable.length === 0) throw new CliError(code, `${capitalize(where)} contains no keys.`);
+  return { keys: usable };
+}
+
+function staticKeySet(jwks: { keys: JWK[] }, source: string): KeySet {
+  const warnings: string[] = [];
+  const published = jwks.keys.filter((key) => PRIVATE_MEMBERS.some((member) => member in key));
+  if (published.length > 0) {
+    warnings.push(
+      `${source} publishes private or symmetric key material (${published.map((key) => key.kid ?? key.kty).join(', ')}): anyone who can read it can forge tokens.`,
+    );
+  }
+  // Only public material is ever used to verify; symmetric keys belong with --secret-env / --secret-file.
+  const publicKeys = jwks.keys
+    .filter((key) => key.kty !== 'oct')
+    .map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !(PRIVATE_MEMBERS as readonly string[]).includes(name))) as JWK);
+  if (publicKeys.length === 0) {
+    throw new CliError('KEY_INVALID', `${source} holds only symmetric keys.`, { hint: 'For HMAC tokens pass the secret with --secret-env VAR or --secret-file FILE.' });
+  }
+  return {
+    kind: 'asymmetric',
+    key: createLocalJWKSet({ keys: publicKeys }),
+    source,
+    keys: publicKeys,
+    warnings,
+    refresh: async () => false,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,51 @@
+// A token report: everything `oauth decode` says about one token, as plain data with stable field names (this is the
+// --json shape). Formatting for humans lives with the command.
+import type { ErrorCode } from '../errors.js';
+import type { DecodedToken } from './decode.js';
+import { finite, lifetimeSeconds, tokenNotes, type Note } from './notes.js';
+import { isoTime, relative } from './time.js';
+
+export interface TimeClaim {
+  value: unknown;
+  iso?: string;
+  relative?: string;
+}
+
+export type Verification =
+  | { valid: true; keySource: string; checked: string[]; unchecked: string[]; warnings: string[] }
+  | { valid: false; keySource?: string; error: { code: ErrorCode; message: string; hint?: string } };
+
+export interface TokenReport {
+  kind: 'jws' | 'jwe';
+  header: Record<string, unknown>;
+  payload?: Record<string, unknown>;
+  signature?: { bytes: number };
+  times: { iat?: TimeClaim; nbf?: TimeClaim; exp?: TimeClaim };
+  lifetimeSeconds?: number;
+  notes: Note[];
+  verification?: Verification;
+}
+
+export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenReport {
+  const notes = tokenNotes(decoded, nowSeconds);
+  if (decoded.kind === 'jwe') return { kind: 'jwe', header: decoded.header, times: {}, notes };
+  const times: TokenReport['times'] = {};
+  for (const claim of ['iat', 'nbf', 'exp'] as const) {
+    const value = decoded.payload[claim];
+    if (value === undefined) continue;
+    const seconds = finite(value);
+    const iso = seconds === undefined ? undefined : isoTime(seconds);
+    times[claim] = iso === undefined ? { value } : { value, iso, relative: relative(seconds!, nowSeconds) };
+  }
+  const report: TokenReport = {
+    kind: 'jws',
+    header: decoded.header,
+    payload: decoded.payload,
+    signature: { bytes: decoded.signatureBytes },
+    times,
+    notes,
+  };
+  const lifetime = lifetimeSeconds(decoded.payload);
+  if (lifetime !== undefined) report.lifetimeSeconds = lifetime;
+  return report;
+}

@@ -1,0 +1,222 @@
+// Verification: jose checks the signature and the registered claims; we add what jose leaves to the caller (an
+// algorithm policy derived from the key source, finite NumericDates, iat not in the future, required scopes) and turn
+// every failure into a CliError that names the reason.
+import * as jose from 'jose';
+import { CliError } from '../errors.js';
+import { cleanTokenInput, decodeToken, type DecodedJws, type DecodedToken } from './decode.js';
+import type { KeySet } from './keys.js';
+import { isoTime, relative } from './time.js';
+
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
+
+export interface VerifyPolicy {
+  issuer?: string | undefined;
+  audience?: string[] | undefined;
+  clockSkewSeconds: number;
+  /** Allow-list; undefined means: what the key source can verify (asymmetric keys, or HMAC for a secret). */
+  algorithms?: string[] | undefined;
+  typ?: string | undefined;
+  requiredScopes?: string[] | undefined;
+}
+
+export interface Verified {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  /** What was checked, in words, e.g. "signature (RS256, kid abc) with JWKS https://…". */
+  checked: string[];
+  /** What was not checked and should have been, e.g. no --audience. */
+  unchecked: string[];
+}
+
+/** Checks the policy itself; called once, before any token. */
+export function validatePolicy(policy: VerifyPolicy, keys: KeySet): string[] {
+  const allowed = policy.algorithms ?? (keys.kind === 'secret' ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS);
+  for (const alg of allowed) {
+    if (alg.toLowerCase() === 'none') throw new CliError('USAGE', '--alg none is never allowed: unsigned tokens cannot be verified.');
+    const known = keys.kind === 'secret' ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
+    if (!known.includes(alg)) {
+      throw new CliError('USAGE', `--alg ${alg} cannot be used with ${keys.source}.`, {
+        hint: keys.kind === 'secret' ? `With a secret use one of ${HMAC_ALGORITHMS.join(', ')}.` : `With public keys use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}.`,
+      });
+    }
+  }
+  if (!Number.isFinite(policy.clockSkewSeconds) || policy.clockSkewSeconds < 0) {
+    throw new CliError('USAGE', '--clock-skew must be a number of seconds, 0 or more.');
+  }
+  return allowed;
+}
+
+export async function verifyToken(input: string, keys: KeySet, policy: VerifyPolicy, nowSeconds: number): Promise<Verified> {
+  return verifyDecoded(cleanTokenInput(input), decodeToken(input), keys, policy, nowSeconds);
+}
+
+/** For callers that decoded the token already (`token` is the cleaned compact form). */
+export async function verifyDecoded(token: string, decoded: DecodedToken, keys: KeySet, policy: VerifyPolicy, nowSeconds: number): Promise<Verified> {
+  if (decoded.kind === 'jwe') {
+    throw new CliError('TOKEN_ENCRYPTED', 'This is an encrypted JWT (JWE); oauth verifies signed tokens only.', {
+      hint: 'Decrypt it with the recipient’s key first, or run "oauth decode" without --verify to see its header.',
+    });
+  }
+  const allowed = validatePolicy(policy, keys);
+  const alg = decoded.header.alg;
+  rejectDisallowedAlgorithm(alg, allowed, keys);
+
+  const options: jose.JWTVerifyOptions = {
+    algorithms: allowed,
+    clockTolerance: policy.clockSkewSeconds,
+    currentDate: new Date(nowSeconds * 1000),
+    ...(policy.issuer !== undefined ? { issuer: policy.issuer } : {}),
+    ...(policy.audience !== undefined ? { audience: policy.audience } : {}),
+    ...(policy.typ !== undefined ? { typ: policy.typ } : {}),
+  };
+  let result: jose.JWTVerifyResult;
+  try {
+    result = await verifyWithRefetch(token, keys, options);
+  } catch (error) {
+    throw explain(error, decoded, keys, policy, nowSeconds);
+  }
+  const payload = result.payload as Record<string, unknown>;
+  checkNumericDates(payload, policy.clockSkewSeconds, nowSeconds);
+  checkScopes(payload, policy.requiredScopes ?? []);
+
+  const kid = typeof decoded.header.kid === 'string' ? `, kid ${decoded.header.kid}` : '';
+  const checked = [`signature (${String(alg)}${kid}) with ${keys.source}`];
+  const unchecked: string[] = [];
+  if (policy.issuer !== undefined) checked.push(`iss is ${policy.issuer}`);
+  else unchecked.push('issuer (pass --issuer)');
+  if (policy.audience !== undefined) checked.push(`aud includes ${policy.audience.join(' or ')}`);
+  else unchecked.push('audience (pass --audience)');
+  checked.push(`exp, nbf and iat against the clock (±${policy.clockSkewSeconds}s)`);
+  if (policy.typ !== undefined) checked.push(`typ is ${policy.typ}`);
+  if (policy.requiredScopes?.length) checked.push(`scope includes ${policy.requiredScopes.join(' ')}`);
+  return { header: result.protectedHeader as Record<string, unknown>, payload, checked, unchecked };
+}
+
+async function verifyWithRefetch(token: string, keys: KeySet, options: jose.JWTVerifyOptions): Promise<jose.JWTVerifyResult> {
+  try {
+    return await jwtVerify(token, keys, options);
+  } catch (error) {
+    if (error instanceof jose.errors.JWKSNoMatchingKey && (await keys.refresh())) return jwtVerify(token, keys, options);
+    throw error;
+  }
+}
+
+function jwtVerify(token: string, keys: KeySet, options: jose.JWTVerifyOptions): Promise<jose.JWTVerifyResult> {
+  // Re-read keys.key each time: refresh() may have replaced it.
+  return keys.key instanceof Uint8Array ? jose.jwtVerify(token, keys.key, options) : jose.jwtVerify(token, keys.key, options);
+}
+
+function rejectDisallowedAlgorithm(alg: unknown, allowed: string[], keys: KeySet): void {
+  if (typeof alg !== 'string') throw new CliError('JWT_INVALID', 'The token header has no "alg".');
+  if (alg.toLowerCase() === 'none') {
+    throw new CliError('JWT_ALG_NOT_ALLOWED', `The token is unsigned (alg "${alg}"); unsigned tokens are never accepted.`);
+  }
+  if (allowed.includes(alg)) return;
+  if (keys.kind === 'asymmetric' && HMAC_ALGORITHMS.includes(alg)) {
+    throw new CliError(
+      'JWT_ALG_NOT_ALLOWED',
+      `The token uses ${alg} (HMAC) but the keys are public keys from ${keys.source}: this is the algorithm-confusion attack, where the public key is used as an HMAC secret. Rejected.`,
+      { hint: 'If the token really is HMAC-signed, verify it with --secret-env VAR or --secret-file FILE.' },
+    );
+  }
+  throw new CliError('JWT_ALG_NOT_ALLOWED', `The token uses alg ${alg}, which is not allowed here (allowed: ${allowed.join(', ')}).`, {
+    hint: 'Pass --alg to change the allow-list if the issuer really uses that algorithm.',
+  });
+}
+
+function checkNumericDates(payload: Record<string, unknown>, skew: number, now: number): void {
+  for (const claim of ['exp', 'nbf', 'iat']) {
+    const value = payload[claim];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new CliError('JWT_CLAIM_INVALID', `"${claim}" is ${String(JSON.stringify(value) ?? value)}, not a finite NumericDate.`);
+    }
+  }
+  const iat = payload.iat as number | undefined;
+  if (iat !== undefined && iat > now + skew) {
+    throw new CliError('JWT_ISSUED_IN_FUTURE', `The token was issued in the future: "iat" is ${isoTime(iat)} (${relative(iat, now)}).`, {
+      hint: 'Check the clocks of the issuer and this machine; --clock-skew allows for small differences.',
+    });
+  }
+}
+
+/** Scopes from `scope` (RFC 9068, space-separated) or `scp` (a common array form). */
+export function grantedScopes(payload: Record<string, unknown>): string[] {
+  const value = payload.scope ?? payload.scp;
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  return [];
+}
+
+function checkScopes(payload: Record<string, unknown>, required: string[]): void {
+  if (required.length === 0) return;
+  const granted = new Set(grantedScopes(payload));
+  const missing = required.filter((scope) => !granted.has(scope));
+  if (missing.length > 0) {
+    throw new CliError('JWT_SCOPE_MISSING', `The token lacks the required scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it has: ${[...granted].join(' ') || 'none'}).`);
+  }
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'missing' : JSON.stringify(value);
+}
+
+function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: VerifyPolicy, now: number): unknown {
+  const { header, payload } = decoded;
+  const kid = typeof header.kid === 'string' ? ` kid ${JSON.stringify(header.kid)}` : header.kid === undefined ? ' (no kid)' : ' (kid is not a string)';
+  if (error instanceof jose.errors.JWTExpired) {
+    const exp = payload.exp as number;
+    return new CliError('JWT_EXPIRED', `The token expired at ${isoTime(exp)} (${relative(exp, now)}).`, {
+      hint: 'Get a fresh token; --clock-skew allows for small clock differences.',
+    });
+  }
+  if (error instanceof jose.errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'nbf': {
+        const nbf = payload.nbf;
+        return new CliError('JWT_NOT_YET_VALID', `The token is not valid yet: "nbf" is ${typeof nbf === 'number' ? `${isoTime(nbf)} (${relative(nbf, now)})` : show(nbf)}.`);
+      }
+      case 'iss': {
+        const slash = typeof payload.iss === 'string' && policy.issuer && payload.iss.replace(/\/$/, '') === policy.issuer.replace(/\/$/, '');
+        return new CliError('JWT_ISSUER_MISMATCH', `The token's issuer is ${show(payload.iss)}, expected exactly ${JSON.stringify(policy.issuer)}.`, {
+          hint: slash ? 'They differ only by a trailing slash; issuers are compared exactly (RFC 7519 §4.1.1).' : 'Pass the issuer exactly as the token states it, if you trust that issuer.',
+        });
+      }
+      case 'aud':
+        return new CliError('JWT_AUDIENCE_MISMATCH', `The token's audience is ${show(payload.aud)}, expected ${policy.audience!.map((a) => JSON.stringify(a)).join(' or ')}.`, {
+          hint: 'A token minted for another API must not be accepted by yours; request one for this audience (RFC 8707 resource).',
+        });
+      case 'typ':
+        return new CliError('JWT_TYPE_MISMATCH', `The token's typ is ${show(header.typ)}, expected ${JSON.stringify(policy.typ)}.`);
+      default:
+        return new CliError('JWT_CLAIM_INVALID', `Claim "${error.claim}" is invalid: ${error.message}.`);
+    }
+  }
+  if (error instanceof jose.errors.JWSSignatureVerificationFailed) {
+    return new CliError('JWT_SIGNATURE_INVALID', `The signature does not verify with the key${kid} from ${keys.source}: the token was altered or signed by another key.`);
+  }
+  if (error instanceof jose.errors.JWKSNoMatchingKey) {
+    return new CliError('JWT_NO_MATCHING_KEY', `No key in ${keys.source} matches the token's${kid} and alg ${show(header.alg)}.`, {
+      hint: 'The token may come from another issuer, or the key was rotated out.',
+    });
+  }
+  if (error instanceof jose.errors.JOSEAlgNotAllowed) {
+    return new CliError('JWT_ALG_NOT_ALLOWED', `The token's alg ${show(header.alg)} is not allowed.`);
+  }
+  if (error instanceof jose.errors.JOSENotSupported) {
+    return new CliError('JWT_UNSUPPORTED', `The token cannot be verified: ${error.message}.`);
+  }
+  if (error instanceof jose.errors.JWSInvalid || error instanceof jose.errors.JWTInvalid) {
+    return new CliError('JWT_INVALID', `The token is not a valid signed JWT: ${error.message}.`);
+  }
+  if (error instanceof jose.errors.JWKInvalid || error instanceof jose.errors.JWKSInvalid) {
+    return new CliError('JWT_NO_MATCHING_KEY', `The matching key in ${keys.source} is not usable: ${error.message}.`);
+  }
+  if (error instanceof TypeError && /modulusLength/.test(error.message)) {
+    return new CliError('KEY_TOO_WEAK', `The RSA key${kid} from ${keys.source} is shorter than 2048 bits; such keys are refused.`);
+  }
+  if (error instanceof TypeError && /key/i.test(error.message)) {
+    return new CliError('JWT_NO_MATCHING_KEY', `The key${kid} from ${keys.source} cannot verify ${show(header.alg)}: ${error.message}.`);
+  }
+  return error;
+}

@@ -1,0 +1,72 @@
+// Authorization server metadata: OpenID Connect discovery first, then RFC 8414, through oauth4webapi (which builds the
+// well-known URLs and insists the document's issuer is the one we asked for, RFC 8414 §3.3).
+import * as oauth from 'oauth4webapi';
+import { CliError, isCliError } from '../errors.js';
+import { parseJsonResponse } from '../http.js';
+import { isLoopbackHost } from '../url.js';
+import type { CachedResponse, DocumentCache } from '../http-cache.js';
+
+export interface Discovery {
+  metadata: oauth.AuthorizationServer;
+  /** The URL the document came from. */
+  url: string;
+  fromCache: boolean;
+}
+
+export async function discover(issuer: URL, deps: { cache: DocumentCache; insecure: boolean; signal?: AbortSignal | undefined }): Promise<Discovery> {
+  const tried: string[] = [];
+  let last: CachedResponse | undefined;
+  const customFetch = async (url: string): Promise<Response> => {
+    tried.push(url);
+    last = await deps.cache.get(url, 'discovery document');
+    // A stand-in Response for oauth4webapi; 1xx/204/304 statuses may not carry a body.
+    const body = [101, 204, 205, 304].includes(last.status) ? null : new Uint8Array(last.body);
+    return new Response(body, { status: last.status, headers: last.headers });
+  };
+  const options = {
+    [oauth.customFetch]: customFetch,
+    [oauth.allowInsecureRequests]: deps.insecure || isLoopbackHost(issuer.hostname),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  };
+  try {
+    let response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' });
+    if (response.status === 404) response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
+    if (last!.status === 404) {
+      throw new CliError('DISCOVERY_FAILED', `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`, {
+        hint: 'Check the issuer URL (it must be exact), or give the keys directly with --jwks <url>.',
+        details: { reason: 'HTTP_STATUS', tried },
+      });
+    }
+    parseJsonResponse(last!, 'discovery document');
+    const metadata = await oauth.processDiscoveryResponse(issuer, response);
+    return { metadata, url: last!.url, fromCache: last!.fromCache };
+  } catch (error) {
+    throw explain(error, issuer);
+  }
+}
+
+function explain(error: unknown, issuer: URL): CliError {
+  if (isCliError(error)) {
+    if (error.code === 'DISCOVERY_FAILED' || error.code === 'CANCELLED' || error.code === 'INSECURE_URL') return error;
+    return new CliError('DISCOVERY_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    if (error.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+      const body = (error.cause as { body?: { issuer?: unknown } } | undefined)?.body;
+      return new CliError(
+        'DISCOVERY_FAILED',
+        `The discovery document names issuer ${JSON.stringify(body?.issuer)}, not the requested ${JSON.stringify(issuer.href)}; RFC 8414 §3.3 requires them to be identical.`,
+        { hint: 'Use the issuer exactly as the server states it, or fix the server’s configuration.', details: { reason: 'ISSUER_MISMATCH' } },
+      );
+    }
+    return new CliError('DISCOVERY_FAILED', `The discovery document for ${issuer.href} is not usable: ${error.message}.`, {
+      details: { reason: error.code },
+    });
+  }
+  if (error instanceof TypeError && (error as { code?: string }).code === oauth.HTTP_REQUEST_FORBIDDEN) {
+    return new CliError('INSECURE_URL', `Refusing plain http for the issuer ${issuer.href}: only loopback hosts may use http.`, {
+      hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
+    });
+  }
+  throw error;
+}
