@@ -62,7 +62,7 @@ export function createOutput(io: IO, options: OutputOptions): Output {
         if (error.details) body.details = error.details;
         io.stderr.write(`${JSON.stringify({ error: body })}\n`);
       } else {
-        io.stderr.write(`${errStyle.red('error:')} ${redactText(error.message)}\n`);
+        io.stderr.write(`${errStyle.red(`error[${error.code}]:`)} ${redactText(error.message)}\n`);
         if (error.hint) io.stderr.write(`${errStyle.dim('hint:')} ${redactText(error.hint)}\n`);
       }
       if (options.debug && error.stack) io.stderr.write(`${redactText(stackOf(error))}\n`);

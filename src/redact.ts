@@ -33,12 +33,17 @@ const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
+/** Nothing of the value but its length: for values whose ends are themselves secret (Basic credentials). */
+export function hidden(value: string): string {
+  return `[redacted, ${value.length} chars]`;
+}
+
 /** A recognisable stub: enough to tell two values apart, never enough to use one. */
 export function stub(value: string): string {
   const length = value.length;
   if (length >= 32) return `${value.slice(0, 6)}…${value.slice(-4)} (${length} chars)`;
   if (length >= 16) return `${value.slice(0, 3)}… (${length} chars)`;
-  return `[redacted, ${length} chars]`;
+  return hidden(value);
 }
 
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
@@ -58,7 +63,7 @@ export function redactText(text: string, known: Iterable<string> = []): string {
   return result
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(safeDecode(value))}`)
-    .replace(AUTH_SCHEME, (_m, scheme: string, space: string, value: string) => `${scheme}${space}${stub(value)}`)
+    .replace(AUTH_SCHEME, (_m, scheme: string, space: string, value: string) => `${scheme}${space}${credential(scheme, value)}`)
     .replace(JWT_LIKE, (jwt) => stub(jwt));
 }
 
@@ -102,7 +107,12 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 
 function redactHeaderValue(value: string): string {
   const match = /^(\w+)\s+(.+)$/.exec(value);
-  return match && /^(bearer|basic|dpop|negotiate)$/i.test(match[1]!) ? `${match[1]} ${stub(match[2]!)}` : stub(value);
+  return match && /^(bearer|basic|dpop|negotiate)$/i.test(match[1]!) ? `${match[1]} ${credential(match[1]!, match[2]!)}` : stub(value);
+}
+
+/** Basic credentials are base64 of "id:secret": their last characters are the secret's, so none are shown. */
+function credential(scheme: string, value: string): string {
+  return /^basic$/i.test(scheme) ? hidden(value) : stub(value);
 }
 
 /** A URL with secret query and fragment parameters (code, access_token, …) replaced by stubs. */

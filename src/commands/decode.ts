@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Context } from '../context.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../input.js';
-import { cleanTokenInput, decodeToken, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
+import { cleanTokenInput, decodeToken, encryptedTokenError, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
 import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
@@ -109,6 +109,10 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
   let prepared: Promise<{ keys: KeySet; policy: VerifyPolicy; verify: typeof import('../jwt/verify.js').verifyDecoded }> | undefined;
   let warned = false;
   return async (token, decoded) => {
+    if (decoded.kind === 'jwe') {
+      const { code, message, hint } = encryptedTokenError();
+      return { valid: false, error: { code, message, ...(hint ? { hint } : {}) } };
+    }
     prepared ??= prepare(options, ctx);
     const { keys, policy, verify } = await prepared;
     if (!warned) {

@@ -101,6 +101,12 @@ function depthExceeds(root: unknown, limit: number): boolean {
   return false;
 }
 
+export function encryptedTokenError(): CliError {
+  return new CliError('TOKEN_ENCRYPTED', 'This is an encrypted JWT (JWE); oauth verifies signed tokens only.', {
+    hint: 'Decrypt it with the recipient’s key first, or run "oauth decode" without --verify to see its header.',
+  });
+}
+
 function malformed(message: string): CliError {
   return new CliError('TOKEN_MALFORMED', message, {
     hint: 'Pass the token exactly as issued (header.payload.signature), as an argument or on stdin with "-".',

@@ -143,12 +143,22 @@ function staticKeySet(jwks: { keys: JWK[] }, source: string): KeySet {
   }
   return {
     kind: 'asymmetric',
-    key: createLocalJWKSet({ keys: publicKeys }),
+    key: singleKeyWithoutKid(publicKeys) ?? createLocalJWKSet({ keys: publicKeys }),
     source,
     keys: publicKeys,
     warnings,
     refresh: async () => false,
   };
+}
+
+/**
+ * A key file holding one key without a kid (a PEM, typically) is the key the user chose: it answers whatever kid the
+ * token names. jose's key set would otherwise refuse it for any token that carries a kid.
+ */
+function singleKeyWithoutKid(keys: JWK[]): JWTVerifyGetKey | undefined {
+  const [only] = keys;
+  if (keys.length !== 1 || only === undefined || only.kid !== undefined) return undefined;
+  return (header, token) => createLocalJWKSet({ keys: [{ ...only, ...(typeof header.kid === 'string' ? { kid: header.kid } : {}) }] })(header, token);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,7 @@
 // every failure into a CliError that names the reason.
 import * as jose from 'jose';
 import { CliError } from '../errors.js';
-import { cleanTokenInput, decodeToken, type DecodedJws, type DecodedToken } from './decode.js';
+import { cleanTokenInput, decodeToken, encryptedTokenError, type DecodedJws, type DecodedToken } from './decode.js';
 import type { KeySet } from './keys.js';
 import { isoTime, relative } from './time.js';
 
@@ -54,9 +54,7 @@ export async function verifyToken(input: string, keys: KeySet, policy: VerifyPol
 /** For callers that decoded the token already (`token` is the cleaned compact form). */
 export async function verifyDecoded(token: string, decoded: DecodedToken, keys: KeySet, policy: VerifyPolicy, nowSeconds: number): Promise<Verified> {
   if (decoded.kind === 'jwe') {
-    throw new CliError('TOKEN_ENCRYPTED', 'This is an encrypted JWT (JWE); oauth verifies signed tokens only.', {
-      hint: 'Decrypt it with the recipient’s key first, or run "oauth decode" without --verify to see its header.',
-    });
+    throw encryptedTokenError();
   }
   const allowed = validatePolicy(policy, keys);
   const alg = decoded.header.alg;

@@ -1,0 +1,133 @@
+// Key sources that are down, slow or broken: exit 5 within the timeout, with a message naming what came back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
+import { closedPort, hang, json, raw, startServer, type TestServer } from '../helpers/server.js';
+import { makeKey, sign, type TestKey } from '../helpers/tokens.js';
+
+let server: TestServer;
+let key: TestKey;
+let token: string;
+
+beforeAll(async () => {
+  key = await makeKey('RS256', 'k1');
+  token = await sign(key);
+  server = await startServer({
+    '/html': raw(200, '<!doctype html><html><body>Sign in</body></html>', { 'content-type': 'text/html' }),
+    '/500': raw(500, 'internal error', { 'content-type': 'text/plain' }),
+    '/empty-object': json({}),
+    '/keys-null': json({ keys: null }),
+    '/no-keys': json({ keys: [] }),
+    '/invalid-json': raw(200, '{"keys": [', { 'content-type': 'application/json' }),
+    '/slow': hang,
+    '/redirect': raw(302, '', { location: 'https://attacker.example/jwks' }),
+    '/huge': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = 'x'.repeat(1024 * 1024);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 20 && response.write(chunk)) sent++;
+        if (sent >= 20) response.end();
+        else response.once('drain', pump);
+      };
+      response.on('error', () => undefined);
+      pump();
+    },
+  });
+});
+afterAll(() => server.close());
+
+const verifyWith = (jwks: string, ...extra: string[]) => runCli(['decode', token, '--verify', '--jwks', jwks, ...extra]);
+
+function expectRemoteFailure(result: { code: number; stderr: string }, code: string, words: RegExp) {
+  expect(result.stderr).not.toMatch(STACK_TRACE);
+  expect(result.stderr).toContain(`error[${code}]`);
+  expect(result.stderr).toMatch(words);
+  expect(result.code).toBe(5);
+}
+
+describe('a key source that cannot be used exits 5', () => {
+  it('connection refused', async () => {
+    expectRemoteFailure(await verifyWith(`http://127.0.0.1:${await closedPort()}/jwks`), 'JWKS_FETCH_FAILED', /connection refused/);
+  });
+
+  it('too slow: gives up at --timeout', async () => {
+    const started = Date.now();
+    expectRemoteFailure(await verifyWith(`${server.url}/slow`, '--timeout', '1'), 'JWKS_FETCH_FAILED', /Timed out after 1s/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('an HTML page', async () => {
+    expectRemoteFailure(await verifyWith(`${server.url}/html`), 'JWKS_INVALID', /HTML page/);
+  });
+
+  it('HTTP 500', async () => {
+    expectRemoteFailure(await verifyWith(`${server.url}/500`), 'JWKS_FETCH_FAILED', /HTTP 500/);
+  });
+
+  it('invalid JSON, {}, {"keys":null} and no keys', async () => {
+    expectRemoteFailure(await verifyWith(`${server.url}/invalid-json`), 'JWKS_INVALID', /not JSON/);
+    expectRemoteFailure(await verifyWith(`${server.url}/empty-object`), 'JWKS_INVALID', /no "keys" array/);
+    expectRemoteFailure(await verifyWith(`${server.url}/keys-null`), 'JWKS_INVALID', /no "keys" array/);
+    expectRemoteFailure(await verifyWith(`${server.url}/no-keys`), 'JWKS_INVALID', /contains no keys/);
+  });
+
+  it('a redirect elsewhere is not followed', async () => {
+    expectRemoteFailure(await verifyWith(`${server.url}/redirect`), 'JWKS_FETCH_FAILED', /redirect \(302 to https:\/\/attacker\.example\/jwks\)/);
+  });
+
+  it('a 20 MB body is cut off at the size cap', async () => {
+    expectRemoteFailure(await verifyWith(`${server.url}/huge`), 'JWKS_FETCH_FAILED', /larger than/);
+  });
+
+  it('never caches a broken response', async () => {
+    const env = sandboxEnv();
+    await runCli(['decode', token, '--verify', '--jwks', `${server.url}/html`], { env });
+    const before = server.hits.get('/html');
+    await runCli(['decode', token, '--verify', '--jwks', `${server.url}/html`], { env });
+    expect(server.hits.get('/html')).toBe(before! + 1);
+  });
+
+  it('reports as JSON on stderr with --json', async () => {
+    const result = await verifyWith(`${server.url}/500`, '--json');
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    const { error } = JSON.parse(result.stderr);
+    expect(error).toMatchObject({ code: 'JWKS_FETCH_FAILED', exitCode: 5, details: { reason: 'HTTP_STATUS' } });
+  });
+});
+
+describe('discovery', () => {
+  let discovery: TestServer;
+  beforeAll(async () => {
+    discovery = await startServer({});
+  });
+  afterAll(() => discovery.close());
+
+  it('falls back from OpenID Connect to RFC 8414 metadata', async () => {
+    discovery.route('/.well-known/oauth-authorization-server/tenant', json({ issuer: `${discovery.url}/tenant`, jwks_uri: `${discovery.url}/tenant/jwks` }));
+    discovery.route('/tenant/jwks', json({ keys: [key.publicJwk] }));
+    const tenantToken = await sign(key, { claims: { iss: `${discovery.url}/tenant` } });
+    const result = await runCli(['decode', tenantToken, '--verify', '--issuer', `${discovery.url}/tenant`]);
+    expect(result.stderr).not.toContain('error');
+    expect(result.code).toBe(0);
+    expect(discovery.hits.get('/tenant/.well-known/openid-configuration')).toBe(1);
+  });
+
+  it('refuses metadata whose issuer is not the requested one (RFC 8414 §3.3)', async () => {
+    discovery.route('/.well-known/openid-configuration', json({ issuer: 'https://evil.test', jwks_uri: `${discovery.url}/jwks` }));
+    const result = await runCli(['decode', token, '--verify', '--issuer', discovery.url]);
+    expectRemoteFailure(result, 'DISCOVERY_FAILED', /names issuer "https:\/\/evil.test"/);
+    expect(discovery.hits.get('/jwks')).toBeUndefined();
+  });
+
+  it('says so when there is no discovery document at all', async () => {
+    const result = await runCli(['decode', token, '--verify', '--issuer', `${discovery.url}/nothing-here`]);
+    expectRemoteFailure(result, 'DISCOVERY_FAILED', /both answered 404/);
+  });
+
+  it('names the server that is down', async () => {
+    const issuer = `http://127.0.0.1:${await closedPort()}`;
+    const result = await runCli(['decode', token, '--verify', '--issuer', issuer]);
+    expectRemoteFailure(result, 'DISCOVERY_FAILED', new RegExp(`${issuer.replace(/\./g, '\\.')}.*connection refused`));
+  });
+});

@@ -1,0 +1,66 @@
+// Runs the CLI in-process with in-memory streams (like gh's iostreams.Test()), or as a real process from bin/.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli.js';
+import { bufferIO } from '../../src/io.js';
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A private HOME with XDG directories, so no test reads or writes the developer's config, cache or tokens. */
+export function sandboxEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const home = mkdtempSync(join(tmpdir(), 'oauth-test-'));
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_STATE_HOME: join(home, 'state'),
+    ...extra,
+  };
+}
+
+export async function runCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string | undefined>; tty?: boolean } = {},
+): Promise<CliResult> {
+  const io = bufferIO({ stdin: options.stdin ?? '', env: options.env ?? sandboxEnv(), tty: options.tty ?? false });
+  const code = await main(args, io);
+  return { code, stdout: io.out(), stderr: io.err() };
+}
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
+
+/** The built CLI as a user runs it: a real process, real pipes, a bounded wait. */
+export function spawnCli(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH, ...(options.env ?? sandboxEnv()) } as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`oauth ${args.join(' ')} did not finish in ${options.timeoutMs ?? 20000} ms`));
+    }, options.timeoutMs ?? 20000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+/** What a user must never see: a JavaScript stack trace. */
+export const STACK_TRACE = /\n\s+at .+\(.*:\d+:\d+\)|\n\s+at .+:\d+:\d+/;

@@ -1,0 +1,70 @@
+// A small HTTP server on 127.0.0.1 whose routes the test defines, good or misbehaving, and which counts requests.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+export interface TestServer {
+  url: string;
+  origin: string;
+  hits: Map<string, number>;
+  route(path: string, handler: Route): void;
+  close(): Promise<void>;
+}
+
+export async function startServer(routes: Record<string, Route> = {}): Promise<TestServer> {
+  const table = new Map(Object.entries(routes));
+  const hits = new Map<string, number>();
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer(async (request, response) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const handler = table.get(path);
+    if (!handler) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    await handler(request, response);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: origin,
+    origin,
+    hits,
+    route: (path, handler) => void table.set(path, handler),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const json =
+  (body: unknown, headers: Record<string, string> = {}): Route =>
+  (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  };
+
+export const raw =
+  (status: number, body: string, headers: Record<string, string> = {}): Route =>
+  (_request, response) => {
+    response.writeHead(status, headers).end(body);
+  };
+
+/** Never answers within the test's patience; the socket is destroyed when the server closes. */
+export const hang: Route = () => undefined;
+
+/** A port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,0 +1,59 @@
+// Keys and tokens made by the tests themselves, good and hostile.
+import * as jose from 'jose';
+
+export interface TestKey {
+  kid: string;
+  alg: string;
+  privateKey: CryptoKey;
+  publicJwk: jose.JWK;
+}
+
+export async function makeKey(alg = 'RS256', kid = `k-${alg.toLowerCase()}`, options: { modulusLength?: number } = {}): Promise<TestKey> {
+  const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true, ...options });
+  const publicJwk = { ...(await jose.exportJWK(publicKey)), kid, alg, use: 'sig' };
+  return { kid, alg, privateKey, publicJwk };
+}
+
+export function jwks(...keys: TestKey[]): { keys: jose.JWK[] } {
+  return { keys: keys.map((key) => key.publicJwk) };
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+
+export interface SignOptions {
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+}
+
+/** A valid access token by default: iss, aud, sub, iat, exp 15 min, typ at+jwt. */
+export async function sign(key: TestKey, options: SignOptions = {}): Promise<string> {
+  const issued = now();
+  const claims = { iss: 'https://issuer.test', aud: 'api', sub: 'alice', iat: issued, exp: issued + 900, scope: 'read write', ...options.claims };
+  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete (claims as Record<string, unknown>)[name];
+  return new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...options.header } as jose.CompactJWSHeaderParameters)
+    .sign(key.privateKey);
+}
+
+export const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** A token assembled by hand, for shapes no honest signer produces. */
+export function forge(header: unknown, payload: unknown, signature = ''): string {
+  return `${b64(header)}.${b64(payload)}.${signature}`;
+}
+
+export async function hmac(secret: Uint8Array, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+  const signingInput = `${b64(header)}.${b64(payload)}`;
+  const { createHmac } = await import('node:crypto');
+  const alg = String(header.alg);
+  const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg] ?? 'sha256';
+  return `${signingInput}.${createHmac(hash, secret).update(signingInput).digest('base64url')}`;
+}
+
+/** RS256 over any header and payload text, for what jose refuses to produce (unknown crit, 1e309, …). */
+export async function signRaw(key: TestKey, header: Record<string, unknown>, payloadText: string): Promise<string> {
+  const { KeyObject, sign: rsaSign } = await import('node:crypto');
+  const input = `${b64(header)}.${Buffer.from(payloadText).toString('base64url')}`;
+  const signature = rsaSign('sha256', Buffer.from(input), KeyObject.from(key.privateKey));
+  return `${input}.${signature.toString('base64url')}`;
+}
