@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The only place that touches process: it hands the real streams to the CLI and turns its result into an exit code.
+// The only place that touches the process: it hands the real streams to the CLI, turns Ctrl-C into a cancellation,
+// and turns the CLI's result into an exit code.
 import module from 'node:module';
 
 const [major] = process.versions.node.split('.').map(Number);
@@ -10,4 +11,12 @@ if (major < 22) {
 module.enableCompileCache?.();
 
 const { main, processIO } = await import('../dist/cli.js');
-process.exitCode = await main(process.argv.slice(2), processIO());
+const cancel = new AbortController();
+process.on('SIGINT', () => {
+  if (cancel.signal.aborted) process.exit(130);
+  cancel.abort(new DOMException('Cancelled', 'AbortError'));
+  // Waits that listen to the signal end at once; anything that does not (a read from a terminal) must not keep the
+  // user waiting.
+  setTimeout(() => process.exit(130), 1500).unref();
+});
+process.exitCode = await main(process.argv.slice(2), processIO(cancel.signal));

@@ -17,9 +17,8 @@ export interface IO {
   signal: AbortSignal;
 }
 
-export function processIO(): IO {
-  const controller = new AbortController();
-  process.once('SIGINT', () => controller.abort(new DOMException('Cancelled', 'AbortError')));
+/** The real streams; `signal` is aborted by bin/ on Ctrl-C. */
+export function processIO(signal: AbortSignal): IO {
   return {
     stdin: process.stdin,
     stdout: process.stdout,
@@ -28,7 +27,7 @@ export function processIO(): IO {
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
-    signal: controller.signal,
+    signal,
   };
 }
 

@@ -1,0 +1,137 @@
+// The one HTTP module: traces, proxies, private CAs, cancellation — against real sockets on 127.0.0.1.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, type HttpOptions } from '../src/http.js';
+import { runCli } from './helpers/cli.js';
+import { hang, json, startServer, type TestServer } from './helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({
+    '/token': (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=abcdef0123456789' });
+      response.end(JSON.stringify({ access_token: 'opaque-access-token-0123456789abcdef', token_type: 'Bearer', expires_in: 300 }));
+    },
+    '/slow': hang,
+  });
+});
+afterAll(() => server.close());
+
+function client(overrides: Partial<HttpOptions> = {}, lines: string[] = []) {
+  return createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 2, trace: (line) => lines.push(line), env: {}, ...overrides });
+}
+
+describe('-v / -vv traces', () => {
+  it('show each exchange with status, timing and bodies, with every secret redacted', async () => {
+    const lines: string[] = [];
+    const http = client({}, lines);
+    await http.request({
+      url: `${server.url}/token`,
+      method: 'POST',
+      purpose: 'token endpoint',
+      headers: { authorization: 'Basic c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_secret=super-secret-value',
+    });
+    await http.close();
+    const trace = lines.join('\n');
+    expect(trace).toContain(`> POST ${server.url}/token`);
+    expect(trace).toMatch(/< 200 \(\d+ ms, \d+ bytes\)/);
+    expect(trace).toContain('grant_type=client_credentials');
+    expect(trace).toContain('"token_type":"Bearer"');
+    for (const secret of ['c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=', 'super-secret-value', 'opaque-access-token-0123456789abcdef', 'abcdef0123456789']) {
+      expect(trace).not.toContain(secret);
+    }
+  });
+
+  it('-v on the command line prints request and response lines on stderr only', async () => {
+    const keyServer = await startServer({ '/jwks': json({ keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'x' }] }) });
+    try {
+      const token = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InkifQ.eyJzdWIiOiJhIn0.c2ln';
+      const result = await runCli(['decode', token, '--verify', '--jwks', `${keyServer.url}/jwks`, '-v']);
+      expect(result.stderr).toContain(`> GET ${keyServer.url}/jwks`);
+      expect(result.stderr).toMatch(/< 200 \(\d+ ms/);
+      expect(result.stdout).not.toContain('> GET');
+    } finally {
+      await keyServer.close();
+    }
+  });
+});
+
+describe('proxies', () => {
+  it('sends requests through HTTP_PROXY', async () => {
+    const seen: string[] = [];
+    const proxy = await startServer({});
+    // A forward proxy receives the absolute URL as the request target.
+    const { createServer } = await import('node:http');
+    const forward = createServer((request, response) => {
+      seen.push(request.url ?? '');
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"via":"proxy"}');
+    });
+    await new Promise<void>((resolve) => forward.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    try {
+      const http = client({ env: { HTTP_PROXY: proxyUrl } });
+      const response = await http.request({ url: 'http://127.0.0.1:9/doc', purpose: 'document' });
+      await http.close();
+      expect(response.body.toString()).toBe('{"via":"proxy"}');
+      expect(seen).toEqual(['http://127.0.0.1:9/doc']);
+    } finally {
+      forward.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe('TLS with a private CA', () => {
+  let https: Server;
+  let origin: string;
+  let caFile: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
+    caFile = join(dir, 'cert.pem');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-keyout', join(dir, 'key.pem'), '-out', caFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    ], { stdio: 'ignore' });
+    https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => https.close(() => resolve())));
+
+  it('refuses an untrusted certificate and points at --ca-file', async () => {
+    const http = client();
+    const failure = await http.request({ url: `${origin}/doc`, purpose: 'document' }).catch((error) => error);
+    await http.close();
+    expect(failure).toMatchObject({ code: 'HTTP_TLS', exitCode: 5 });
+    expect(failure.hint).toContain('--ca-file');
+  });
+
+  it('trusts it with --ca-file', async () => {
+    const http = client({ caFile });
+    const response = await http.request({ url: `${origin}/doc`, purpose: 'document' });
+    await http.close();
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('cancellation', () => {
+  it('Ctrl-C ends a wait at once as CANCELLED (130)', async () => {
+    const controller = new AbortController();
+    const http = client({ signal: controller.signal, timeoutMs: 20_000 });
+    const pending = http.request({ url: `${server.url}/slow`, purpose: 'document' }).catch((error) => error);
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    expect(await pending).toMatchObject({ code: 'CANCELLED', exitCode: 130 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await http.close();
+  });
+});
