@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  // simulated-user has a stable name so tests (and anyone scripting the local server) can run it as BROWSER.
+  entryPoints: { cli: 'src/cli.ts', 'simulated-user': 'src/serve/simulated-user.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

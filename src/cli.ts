@@ -5,6 +5,7 @@ import { createContext, DEFAULT_TIMEOUT_SECONDS, type Context, type GlobalOption
 import { asCliError, CliError, Exit } from './errors.js';
 import type { IO } from './io.js';
 import { createOutput } from './output.js';
+import { addClientOptions, loginOptions, tokenCommandOptions, tokenOptions } from './commands/options.js';
 
 export { processIO } from './io.js';
 
@@ -48,10 +49,11 @@ export async function main(argv: string[], io: IO): Promise<number> {
       'after',
       `
 Examples:
-  $ oauth decode eyJhbGciOi…                            show what is inside a JWT
+  $ oauth login --issuer https://id.example.com --client-id my-cli    sign in (browser, PKCE)
+  $ TOKEN=$(oauth token)                                               a fresh access token
+  $ oauth token --client-credentials --client-id svc --scope api:read  a service token (secret from OAUTH_CLIENT_SECRET)
   $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience api
-  $ pbpaste | oauth decode - --verify --jwks https://id.example.com/jwks.json
-  $ oauth decode --json "$TOKEN" | jq .payload
+  $ oauth status
 
 Exit codes: 0 ok · 1 internal bug · 2 usage or malformed input · 3 verification failed ·
             4 authentication required · 5 remote failure · 130 cancelled`,
@@ -92,6 +94,117 @@ Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid 
     .action(async (token: string | undefined, options, command: Command) => {
       const { run } = await import('./commands/decode.js');
       exitCode = await run(token, options, contextFor(command));
+    });
+
+  const examples = (lines: string[], exits?: string) =>
+    `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}${exits ? `\n\n${exits}` : ''}`;
+
+  loginOptions(
+    program
+      .command('login')
+      .summary('sign in: authorization code + PKCE in the browser, or --device; tokens go to the keychain')
+      .description(
+        'Sign in with the authorization code flow and PKCE through a loopback callback on 127.0.0.1 (RFC 8252), or with the\n' +
+          'device flow (--device). The ID token is fully validated. Tokens are stored in the OS keychain (or a 0600 file when\n' +
+          'there is none); the non-secret settings are saved as the profile, so later commands need no flags.',
+      ),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'oauth login --issuer https://id.example.com --client-id my-cli',
+          'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
+          'oauth login --device                     # SSH sessions, machines without a browser',
+          'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
+          'BROWSER=firefox oauth login',
+        ],
+        'Exit codes: 0 signed in · 2 bad flags · 3 invalid ID token · 4 denied or timed out · 5 server error · 130 cancelled',
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/login.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  tokenOptions(program.command('token').summary('print a fresh access token (refreshed when needed), or a service token with --client-credentials'))
+    .description(
+      'Print an access token for the profile: from the store, refreshed first when it expires within --min-ttl (the rotated\n' +
+        'refresh token is saved before the new token is printed; parallel runs never refresh twice). With --client-credentials,\n' +
+        'a service token, cached until near expiry. Output is raw on a pipe and a redacted summary on a terminal.',
+    )
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'TOKEN=$(oauth token)',
+          'curl -H "$(oauth token -o header)" https://api.example.com/orders',
+          'TOKEN=$(OAUTH_CLIENT_SECRET=… oauth token --client-credentials --issuer https://id.example.com --client-id svc --scope api:read)',
+          'oauth token --refresh --output json | jq .expires_in',
+        ],
+        'Exit codes: 0 ok · 2 bad flags or missing settings · 4 not signed in or refresh rejected · 5 server error',
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/token.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
+    .command('status')
+    .summary('show each profile: issuer, client, subject, scopes, expiry, where tokens are stored (redacted)')
+    .addHelpText('after', examples(['oauth status', 'oauth status --profile staging --json']))
+    .action(async (_options, command: Command) => {
+      const { run } = await import('./commands/status.js');
+      exitCode = await run(contextFor(command));
+    });
+
+  addClientOptions(program.command('logout').summary('revoke the profile\'s tokens at the server, then delete them locally'))
+    .addHelpText('after', examples(['oauth logout', 'oauth logout --profile staging']))
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/logout.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  tokenCommandOptions(
+    program
+      .command('revoke')
+      .summary('revoke a token (RFC 7009); without one, the profile\'s')
+      .argument('[token]', 'the token, or "-" to read it from stdin'),
+  )
+    .addHelpText('after', examples(['oauth revoke', 'oauth revoke - --token-type-hint refresh_token < token.txt']))
+    .action(async (token: string | undefined, options, command: Command) => {
+      const { run } = await import('./commands/revoke.js');
+      exitCode = await run(token, options, contextFor(command));
+    });
+
+  tokenCommandOptions(
+    program
+      .command('introspect')
+      .summary('ask the server whether a token is active (RFC 7662); exit 3 when it is not')
+      .argument('[token]', 'the token, or "-" to read it from stdin; default: the profile\'s access token'),
+  )
+    .addHelpText('after', examples(['oauth introspect', 'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json']))
+    .action(async (token: string | undefined, options, command: Command) => {
+      const { run } = await import('./commands/introspect.js');
+      exitCode = await run(token, options, contextFor(command));
+    });
+
+  addClientOptions(program.command('userinfo').summary('show the OpenID Connect UserInfo claims of the signed-in profile'))
+    .addHelpText('after', examples(['oauth userinfo', 'oauth userinfo --json | jq .email']))
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/userinfo.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
+    .command('discover')
+    .summary('show an authorization server\'s metadata (OpenID Connect discovery, then RFC 8414)')
+    .argument('[issuer]', 'the issuer URL (default: the profile\'s)')
+    .addHelpText('after', examples(['oauth discover https://id.example.com', 'oauth discover --json | jq .grant_types_supported']))
+    .action(async (issuer: string | undefined, _options, command: Command) => {
+      const { run } = await import('./commands/discover.js');
+      exitCode = await run(issuer, contextFor(command));
     });
 
   try {

@@ -1,73 +1,39 @@
-// A real, certified authorization server (oidc-provider) on 127.0.0.1, started and stopped by the test.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+// A real, certified authorization server (oidc-provider, configured as `oauth serve` configures it) on 127.0.0.1,
+// started and stopped by the test.
 import * as jose from 'jose';
-import Provider from 'oidc-provider';
+import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
 
 export const API_AUDIENCE = 'https://api.test';
-export const SERVICE_CLIENT = { client_id: 'service', client_secret: 'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7' };
+export const SECRETS = { confidential: 'confidential-secret-5f0c3a9e7d2b4c6a8e1f3b5d7a9c0e2f', service: 'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7' };
+export const SERVICE_CLIENT = { client_id: 'service', client_secret: SECRETS.service };
 
-export interface TestAuthorizationServer {
-  issuer: string;
-  provider: Provider;
-  close(): Promise<void>;
+export interface TestAuthorizationServer extends LocalServer {
+  /** The private key of the private_key_jwt client, as a JWK. */
+  jwtClientKey: jose.JWK;
   /** A JWT access token (RFC 9068) for the service client, through the real token endpoint. */
   clientCredentialsToken(scope?: string): Promise<string>;
 }
 
-export async function startAuthorizationServer(): Promise<TestAuthorizationServer> {
-  const server: Server = createServer();
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+export async function startAuthorizationServer(options: { accessTokenTtlSeconds?: number; clients?: (defaults: LocalClient[]) => LocalClient[] } = {}): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
-
-  const provider = new Provider(issuer, {
-    clients: [
-      {
-        ...SERVICE_CLIENT,
-        grant_types: ['client_credentials'],
-        response_types: [],
-        redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'api:read api:write',
-      },
-    ],
-    jwks: { keys: [signingKey] },
-    scopes: ['openid', 'offline_access', 'api:read', 'api:write'],
-    features: {
-      devInteractions: { enabled: true },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => API_AUDIENCE,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          scope: 'api:read api:write',
-          audience: API_AUDIENCE,
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: 900,
-          jwt: { sign: { alg: 'RS256' } },
-        }),
-      },
-    },
+  const client = await jose.generateKeyPair('ES256', { extractable: true });
+  const jwtClientKey = { ...(await jose.exportJWK(client.privateKey)), kid: 'jwt-client-1', alg: 'ES256' };
+  const publicClientKey = { ...(await jose.exportJWK(client.publicKey)), kid: 'jwt-client-1', alg: 'ES256', use: 'sig' };
+  const clients = defaultClients(SECRETS, { keys: [publicClientKey] });
+  const server = await startLocalServer({
+    port: 0,
+    audience: API_AUDIENCE,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
+    refreshTokenTtlSeconds: 86400,
+    signingKeys: [signingKey],
+    clients: options.clients ? options.clients(clients) : clients,
   });
-  // oidc-provider prints its development notices on stdout; tests keep stdout for results.
-  server.on('request', provider.callback());
-
   return {
-    issuer,
-    provider,
+    ...server,
+    jwtClientKey,
     async clientCredentialsToken(scope = 'api:read') {
-      const response = await fetch(`${issuer}/token`, {
+      const response = await fetch(`${server.issuer}/token`, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${SERVICE_CLIENT.client_id}:${SERVICE_CLIENT.client_secret}`).toString('base64')}`,
@@ -79,10 +45,5 @@ export async function startAuthorizationServer(): Promise<TestAuthorizationServe
       if (!body.access_token) throw new Error(`no access token: ${JSON.stringify(body)}`);
       return body.access_token;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -1,0 +1,159 @@
+// Flags and settings shared by the commands that talk to an authorization server: which server, which client, how it
+// authenticates, what it asks for. Resolution is flag > OAUTH_* > profile > default, and secrets never need argv.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import { CliError } from '../errors.js';
+import { readLines } from '../input.js';
+import { stateDir } from '../paths.js';
+import type { SecretStore } from '../store/store.js';
+
+export interface ServerFlags {
+  issuer?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
+  revocationEndpoint?: string;
+  introspectionEndpoint?: string;
+  userinfoEndpoint?: string;
+  jwksUri?: string;
+}
+
+export interface ClientFlags extends ServerFlags {
+  clientId?: string;
+  clientSecret?: string;
+  clientSecretFile?: string;
+  clientSecretStdin?: boolean;
+  authMethod?: string;
+  privateKey?: string;
+}
+
+export interface RequestFlags {
+  scope?: string;
+  resource?: string[];
+  audience?: string[];
+  param?: string[];
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addServerOptions(command: Command): Command {
+  return command
+    .option('--issuer <url>', 'authorization server (discovery); env OAUTH_ISSUER')
+    .option('--authorization-endpoint <url>', 'for servers without discovery')
+    .option('--token-endpoint <url>', 'for servers without discovery (skips discovery)')
+    .option('--device-authorization-endpoint <url>', 'for servers without discovery')
+    .option('--revocation-endpoint <url>', 'for servers without discovery')
+    .option('--introspection-endpoint <url>', 'for servers without discovery')
+    .option('--userinfo-endpoint <url>', 'for servers without discovery')
+    .option('--jwks-uri <url>', 'for servers without discovery');
+}
+
+export function addClientOptions(command: Command): Command {
+  return addServerOptions(command)
+    .option('--client-id <id>', 'OAuth client id; env OAUTH_CLIENT_ID')
+    .option('--client-secret-file <file>', 'read the client secret from a file')
+    .option('--client-secret-stdin', 'read the client secret from stdin')
+    .option('--client-secret <secret>', 'the client secret (visible to other processes: prefer OAUTH_CLIENT_SECRET)')
+    .option('--auth-method <method>', 'none | client_secret_basic | client_secret_post | private_key_jwt')
+    .option('--private-key <file>', 'JWK or PEM private key for private_key_jwt');
+}
+
+export function addRequestOptions(command: Command): Command {
+  return command
+    .option('--scope <scopes>', 'space-separated scopes; env OAUTH_SCOPE')
+    .option('--resource <uri>', 'RFC 8707 resource indicator (repeatable)', collect)
+    .option('--audience <aud>', 'audience parameter, for servers that use one (repeatable)', collect)
+    .option('--param <k=v>', 'extra request parameter (repeatable)', collect);
+}
+
+export function canPrompt(ctx: Context): boolean {
+  return ctx.io.stdinIsTTY && ctx.io.stdoutIsTTY && !ctx.io.env.CI;
+}
+
+/** A required setting: from flag/env/profile, else asked for on a terminal, else a usage error naming both ways. */
+export async function requireSetting(ctx: Context, name: string, flag: string | undefined, label: string): Promise<string> {
+  const value = ctx.setting(name, flag);
+  if (value) return value;
+  const flagName = `--${name.replace(/_/g, '-')}`;
+  const envName = `OAUTH_${name.toUpperCase()}`;
+  if (canPrompt(ctx)) {
+    const { input } = await import('@inquirer/prompts');
+    const answer = (await input({ message: `${label}:`, required: true }, { output: process.stderr, signal: ctx.io.signal })).trim();
+    if (answer) return answer;
+  }
+  throw new CliError('MISSING_SETTING', `No ${label.toLowerCase()} given.`, {
+    hint: `Pass ${flagName} or set ${envName}${name === 'issuer' || name === 'client_id' ? ' (or sign in once with "oauth login" to save a profile)' : ''}.`,
+  });
+}
+
+export function serverSettings(ctx: Context, flags: ServerFlags) {
+  const endpoint = (name: string, flag: string | undefined) => ctx.setting(name, flag);
+  const endpoints = Object.fromEntries(
+    Object.entries({
+      authorization_endpoint: endpoint('authorization_endpoint', flags.authorizationEndpoint),
+      token_endpoint: endpoint('token_endpoint', flags.tokenEndpoint),
+      device_authorization_endpoint: endpoint('device_authorization_endpoint', flags.deviceAuthorizationEndpoint),
+      revocation_endpoint: endpoint('revocation_endpoint', flags.revocationEndpoint),
+      introspection_endpoint: endpoint('introspection_endpoint', flags.introspectionEndpoint),
+      userinfo_endpoint: endpoint('userinfo_endpoint', flags.userinfoEndpoint),
+      jwks_uri: endpoint('jwks_uri', flags.jwksUri),
+    }).filter(([, value]) => value !== undefined),
+  ) as Record<string, string>;
+  return { issuer: ctx.setting('issuer', flags.issuer), endpoints };
+}
+
+/** The client secret from stdin, a file, the flag (with a warning) or OAUTH_CLIENT_SECRET; registered for redaction. */
+export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: string): Promise<string | undefined> {
+  let secret: string | undefined;
+  if (flags.clientSecretStdin) {
+    if (ctx.io.stdinIsTTY && !canPrompt(ctx)) throw new CliError('USAGE', '--client-secret-stdin needs the secret piped in.');
+    if (ctx.io.stdinIsTTY) {
+      const { password } = await import('@inquirer/prompts');
+      secret = await password({ message: 'Client secret:', mask: true }, { output: process.stderr, signal: ctx.io.signal });
+    } else {
+      for await (const { line } of readLines(ctx.io.stdin, 64 * 1024)) {
+        secret = line.trim();
+        break;
+      }
+    }
+    if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
+  } else if (flags.clientSecretFile) {
+    try {
+      secret = (await readFile(flags.clientSecretFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new CliError('FILE_UNREADABLE', `Cannot read --client-secret-file ${flags.clientSecretFile}: ${(error as Error).message}`);
+    }
+  } else if (flags.clientSecret) {
+    secret = flags.clientSecret;
+    ctx.out.warn('--client-secret puts the secret where other processes can read it (ps, shell history); prefer OAUTH_CLIENT_SECRET or --client-secret-file.');
+  } else {
+    secret = ctx.io.env.OAUTH_CLIENT_SECRET || stored;
+  }
+  if (secret) ctx.knownSecrets.add(secret);
+  return secret || undefined;
+}
+
+export function requestParameters(ctx: Context, flags: RequestFlags): { scope: string | undefined; parameters: Record<string, string[]>; resource: string[]; audience: string[] } {
+  const resource = flags.resource ?? splitList(ctx.setting('resource', undefined));
+  const audience = flags.audience ?? splitList(ctx.setting('audience', undefined));
+  const parameters: Record<string, string[]> = {};
+  for (const pair of flags.param ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new CliError('USAGE', `--param needs name=value, not "${pair}".`);
+    (parameters[pair.slice(0, at)] ??= []).push(pair.slice(at + 1));
+  }
+  if (resource.length) parameters.resource = resource;
+  if (audience.length) parameters.audience = audience;
+  return { scope: ctx.setting('scope', flags.scope), parameters, resource, audience };
+}
+
+function splitList(value: string | undefined): string[] {
+  return value ? value.split(/[\s,]+/).filter(Boolean) : [];
+}
+
+/** The token store, opened once per command. */
+export async function store(ctx: Context): Promise<SecretStore> {
+  const { openStore } = await import('../store/open.js');
+  return openStore({ env: ctx.io.env, stateDir: stateDir(ctx.io.env), warn: (message) => ctx.out.warn(message) });
+}

@@ -1,0 +1,37 @@
+// From settings to a ready protocol client: server metadata, client authentication, our transport.
+import type { AuthorizationServer } from 'oauth4webapi';
+import type { Context } from '../context.js';
+import { chooseAuthMethod, clientAuthentication, type AuthMethod } from '../oauth/client.js';
+import type { Protocol } from '../oauth/grants.js';
+import { resolveServer } from '../oauth/server.js';
+import { protocolOptions } from '../oauth/transport.js';
+import { clientSecret, requireSetting, serverSettings, type ClientFlags } from './common.js';
+
+export interface Connection {
+  as: AuthorizationServer;
+  protocol: Protocol;
+  clientId: string;
+  authMethod: AuthMethod;
+  clientSecret: string | undefined;
+  privateKeyFile: string | undefined;
+}
+
+export async function connect(ctx: Context, flags: ClientFlags, options: { storedSecret?: string | undefined } = {}): Promise<Connection> {
+  const server = serverSettings(ctx, flags);
+  if (!server.issuer && !server.endpoints.token_endpoint) server.issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
+  const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
+  const clientId = await requireSetting(ctx, 'client_id', flags.clientId, 'Client id');
+  const secret = await clientSecret(ctx, flags, options.storedSecret);
+  const privateKeyFile = ctx.setting('private_key', flags.privateKey);
+  const authMethod = chooseAuthMethod(ctx.setting('auth_method', flags.authMethod), secret !== undefined, privateKeyFile !== undefined);
+  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: secret, privateKeyFile });
+  const http = await ctx.http();
+  return {
+    as,
+    protocol: { as, client: { client_id: clientId }, auth, options: protocolOptions(http, as, ctx.insecure, ctx.io.signal) },
+    clientId,
+    authMethod,
+    clientSecret: secret,
+    privateKeyFile,
+  };
+}

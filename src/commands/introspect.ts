@@ -1,0 +1,33 @@
+// `oauth introspect [token]`: RFC 7662. Exit 3 when the server says the token is not active.
+import type { Context } from '../context.js';
+import { Exit } from '../errors.js';
+import { isoTime, relative } from '../jwt/time.js';
+import { introspect } from '../oauth/grants.js';
+import { stub } from '../redact.js';
+import { store } from './common.js';
+import { connect } from './connection.js';
+import { typeHint, type RevokeFlags } from './revoke.js';
+import { storedSession, tokenArgument } from './stored-token.js';
+
+export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+  const given = await tokenArgument(ctx, argument);
+  if (given) ctx.knownSecrets.add(given);
+  const session = given ? undefined : await storedSession(ctx, await store(ctx));
+  const token = given ?? session!.access_token;
+  const connection = await connect(ctx, session ? { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id } : flags, { storedSecret: session?.client_secret });
+  const result = await introspect(connection.protocol, token, given ? typeHint(flags.tokenTypeHint) : 'access_token');
+  if (ctx.out.json) {
+    ctx.out.jsonResult(result);
+  } else {
+    const style = ctx.out.style;
+    const now = ctx.now() / 1000;
+    const lines = [`${result.active ? style.green('✓ active') : style.red('✗ not active')}  ${stub(token)} at ${connection.as.issuer}`];
+    for (const [name, value] of Object.entries(result)) {
+      if (name === 'active') continue;
+      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? `  ${style.dim(`${isoTime(value)} (${relative(value, now)})`)}` : '';
+      lines.push(`  ${style.cyan(name.padEnd(12))} ${JSON.stringify(value)}${time}`);
+    }
+    ctx.out.result(lines.join('\n'));
+  }
+  return result.active ? Exit.ok : Exit.invalid;
+}

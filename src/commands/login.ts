@@ -1,0 +1,212 @@
+// `oauth login`: authorization code + PKCE through a loopback callback (RFC 8252), or the device flow (RFC 8628);
+// the ID token fully validated; tokens into the store; the non-secret settings saved as the profile.
+import type { TokenEndpointResponse } from 'oauth4webapi';
+import { systemBrowser, type OpenBrowser } from '../browser.js';
+import { loadConfig, saveConfig, type Profile } from '../config.js';
+import type { Context } from '../context.js';
+import { CliError, Exit } from '../errors.js';
+import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
+import { deviceAuthorization, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
+import { configFile } from '../paths.js';
+import { waitIndicator } from '../progress.js';
+import { sessionFromResponse, sessionKey, type Session } from '../session.js';
+import { parseUrl, isLoopbackHost } from '../url.js';
+import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
+import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
+import { connect, type Connection } from './connection.js';
+import { printSessionSummary } from './session-format.js';
+import { verifyIdToken } from './id-token.js';
+
+export interface LoginFlags extends ClientFlags, RequestFlags {
+  device?: boolean;
+  port?: string;
+  redirectUri?: string;
+  browser?: boolean;
+  loginTimeout?: string;
+}
+
+export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
+  const connection = await connect(ctx, flags);
+  const { as } = connection;
+  const request = requestParameters(ctx, flags);
+  const scope = request.scope ?? defaultScope(as);
+  const timeoutMs = seconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout') * 1000;
+
+  const response = flags.device
+    ? await deviceLogin(ctx, connection, scope, request.parameters)
+    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env));
+
+  const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
+  const nowSeconds = Math.floor(ctx.now() / 1000);
+  const session: Session = sessionFromResponse(response, {
+    issuer: as.issuer,
+    clientId: connection.clientId,
+    requestedScope: scope,
+    nowSeconds,
+    subject: typeof subject === 'string' ? subject : undefined,
+    clientSecret: connection.clientSecret,
+  });
+  ctx.knownSecrets.add(session.access_token);
+  if (session.refresh_token) ctx.knownSecrets.add(session.refresh_token);
+  if (session.id_token) ctx.knownSecrets.add(session.id_token);
+
+  const tokens = await store(ctx);
+  await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
+  await saveProfile(ctx, {
+    issuer: as.issuer,
+    client_id: connection.clientId,
+    scope,
+    ...(connection.authMethod !== 'none' ? { auth_method: connection.authMethod } : {}),
+    ...(connection.privateKeyFile ? { private_key: connection.privateKeyFile } : {}),
+    ...(request.resource.length ? { resource: request.resource.join(' ') } : {}),
+    ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
+    ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
+    ...explicitEndpoints(flags),
+  });
+  printSessionSummary(ctx, session, { profile: ctx.profileName, store: tokens.describe(), heading: 'Signed in' });
+  return Exit.ok;
+}
+
+function defaultScope(as: Connection['as']): string {
+  const supported = as.scopes_supported;
+  const oidc = supported ? supported.includes('openid') : as.userinfo_endpoint !== undefined || as.id_token_signing_alg_values_supported !== undefined;
+  const wanted = oidc ? ['openid', 'offline_access'] : [];
+  return wanted.filter((scope) => !supported || supported.includes(scope)).join(' ');
+}
+
+function seconds(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new CliError('USAGE', `${flag} must be a positive number of seconds, not "${value}".`);
+  return number;
+}
+
+interface LoopbackChoice {
+  host: '127.0.0.1' | '[::1]' | 'localhost';
+  port: number;
+  path: string;
+}
+
+/** RFC 8252 §7.3: http on a loopback IP literal; the port may vary if the registration allows it. */
+export function loopbackFrom(redirectUri: string | undefined, port: string | undefined): LoopbackChoice {
+  if (redirectUri) {
+    const url = parseUrl(redirectUri, '--redirect-uri');
+    const host = url.hostname === '[::1]' ? '[::1]' : url.hostname;
+    if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !['127.0.0.1', '[::1]', 'localhost'].includes(host)) {
+      throw new CliError('USAGE', `--redirect-uri must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`);
+    }
+    return { host: host as LoopbackChoice['host'], port: Number(url.port || 80), path: url.pathname };
+  }
+  const number = port === undefined ? 0 : Number(port);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new CliError('USAGE', `--port must be a port number, not "${port}".`);
+  return { host: '127.0.0.1', port: number, path: '/callback' };
+}
+
+async function browserLogin(
+  ctx: Context,
+  connection: Connection,
+  scope: string,
+  parameters: Record<string, string[]>,
+  flags: LoginFlags & { timeoutMs: number },
+  openBrowser: OpenBrowser,
+): Promise<TokenEndpointResponse> {
+  const { as } = connection;
+  if (!as.authorization_endpoint) {
+    throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, { hint: 'Pass --authorization-endpoint, or use --device.' });
+  }
+  const { startCallbackServer } = await import('../loopback.js');
+  const loopback = loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port);
+  // The state is made before the server starts, so the server can check it; the URL needs the server's port.
+  const { generateRandomState } = await import('oauth4webapi');
+  const state = generateRandomState();
+  const server = await startCallbackServer({
+    ...loopback,
+    expectedState: state,
+    timeoutMs: flags.timeoutMs,
+    signal: ctx.io.signal,
+    onRefused: (reason) => ctx.out.verbosity > 0 && ctx.out.trace(`callback server: refused ${reason}`),
+  });
+  try {
+    const authorization = await buildAuthorizationRequest(as, connection.clientId, { redirectUri: server.redirectUri, scope, parameters, state });
+    ctx.out.info(`Open this URL to sign in:\n  ${authorization.url.href}`);
+    if (flags.browser !== false) {
+      await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
+    }
+    const waiting = waitIndicator(ctx, `Waiting for the sign-in at ${new URL(as.authorization_endpoint).host} (Ctrl-C to cancel)…`);
+    let callback: URLSearchParams;
+    try {
+      callback = await server.callback;
+    } finally {
+      waiting.stop();
+    }
+    const validated = validateCallback(as, connection.protocol.client, callback, state);
+    const code = validated.get('code');
+    if (code) ctx.knownSecrets.add(code);
+    ctx.knownSecrets.add(authorization.codeVerifier);
+    return await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+  } finally {
+    await server.close();
+  }
+}
+
+/** RFC 8707 §2.2: the resource goes to the token endpoint too; other extra parameters belong to the authorization request. */
+function resourceOnly(parameters: Record<string, string[]>): Record<string, string[]> {
+  return parameters.resource ? { resource: parameters.resource } : {};
+}
+
+async function deviceLogin(
+  ctx: Context,
+  connection: Connection,
+  scope: string,
+  parameters: Record<string, string[]>,
+): Promise<TokenEndpointResponse> {
+  const device = await deviceAuthorization(connection.protocol, { ...parameters, ...(scope ? { scope: [scope] } : {}) });
+  ctx.knownSecrets.add(device.device_code);
+  const style = ctx.out.errStyle;
+  ctx.out.info(`To sign in, open ${style.bold(device.verification_uri)} and enter the code ${style.bold(device.user_code)}`);
+  if (device.verification_uri_complete) ctx.out.info(`  (or open ${device.verification_uri_complete})`);
+  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(device.expires_in / 60)} min; Ctrl-C to cancel)…`);
+  try {
+    return await pollDeviceToken(connection.protocol, device, { now: ctx.now, sleep: (ms, signal) => sleep(ms, signal), signal: ctx.io.signal });
+  } finally {
+    waiting.stop();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new CliError('CANCELLED', 'Cancelled.'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CliError('CANCELLED', 'Cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function explicitEndpoints(flags: LoginFlags): Profile {
+  const pairs: Array<[string, string | undefined]> = [
+    ['authorization_endpoint', flags.authorizationEndpoint],
+    ['token_endpoint', flags.tokenEndpoint],
+    ['device_authorization_endpoint', flags.deviceAuthorizationEndpoint],
+    ['revocation_endpoint', flags.revocationEndpoint],
+    ['introspection_endpoint', flags.introspectionEndpoint],
+    ['userinfo_endpoint', flags.userinfoEndpoint],
+    ['jwks_uri', flags.jwksUri],
+  ];
+  return Object.fromEntries(pairs.filter(([, value]) => value));
+}
+
+async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
+  const path = configFile(ctx.io.env);
+  const config = loadConfig(path);
+  config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
+  try {
+    await saveConfig(path, config);
+  } catch (error) {
+    ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
+  }
+}

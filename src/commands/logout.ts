@@ -1,0 +1,51 @@
+// `oauth logout`: revoke at the server (when it can), then forget the tokens locally. The profile's settings stay.
+import type { Context } from '../context.js';
+import { Exit, asCliError, isCliError } from '../errors.js';
+import { isoTime } from '../jwt/time.js';
+import { revoke } from '../oauth/grants.js';
+import { parseSession, sessionKey } from '../session.js';
+import { store, type ClientFlags } from './common.js';
+import { connect } from './connection.js';
+
+export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
+  const tokens = await store(ctx);
+  const key = sessionKey(ctx.profileName);
+  const session = parseSession(await tokens.get(key), `profile "${ctx.profileName}"`);
+  if (!session) {
+    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false });
+    else ctx.out.result(`Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}; nothing to do.`);
+    return Exit.ok;
+  }
+  for (const secret of [session.access_token, session.refresh_token, session.client_secret]) if (secret) ctx.knownSecrets.add(secret);
+  const revoked: string[] = [];
+  let failure: string | undefined;
+  let note: string | undefined;
+  try {
+    const connection = await connect(ctx, { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id }, { storedSecret: session.client_secret });
+    if (connection.as.revocation_endpoint) {
+      // The refresh token first: revoking it usually ends the whole grant (RFC 7009 §2.1).
+      if (session.refresh_token) {
+        await revoke(connection.protocol, session.refresh_token, 'refresh_token');
+        revoked.push('refresh_token');
+      }
+      try {
+        await revoke(connection.protocol, session.access_token, 'access_token');
+        revoked.push('access_token');
+      } catch (error) {
+        // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
+        if (!(isCliError(error) && error.details?.error === 'unsupported_token_type')) throw error;
+        note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` at ${isoTime(session.expires_at)}` : ''}`;
+      }
+    } else {
+      failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire`;
+    }
+  } catch (error) {
+    failure = `could not revoke at the server: ${asCliError(error).message.replace(/\.$/, '')}`;
+  }
+  await tokens.delete(key);
+  if (failure) ctx.out.warn(`${failure}.`);
+  if (note) ctx.out.info(`note: ${note}.`);
+  if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked, deleted: true, ...(failure ? { warning: failure } : {}), ...(note ? { note } : {}) });
+  else ctx.out.result(`Signed out of ${session.issuer} (profile ${ctx.profileName}): ${revoked.length ? `revoked the ${revoked.map((name) => name.replace('_', ' ')).join(' and ')} and ` : ''}deleted the local tokens.`);
+  return Exit.ok;
+}

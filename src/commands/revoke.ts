@@ -1,0 +1,36 @@
+// `oauth revoke [token]`: RFC 7009. Without a token, the profile's refresh token (or access token) is revoked and the
+// local tokens are forgotten, since they no longer work.
+import type { Context } from '../context.js';
+import { CliError, Exit } from '../errors.js';
+import { revoke } from '../oauth/grants.js';
+import { stub } from '../redact.js';
+import { sessionKey } from '../session.js';
+import { store, type ClientFlags } from './common.js';
+import { connect } from './connection.js';
+import { storedSession, tokenArgument } from './stored-token.js';
+
+export interface RevokeFlags extends ClientFlags {
+  tokenTypeHint?: string;
+}
+
+export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+  const hint = typeHint(flags.tokenTypeHint);
+  const given = await tokenArgument(ctx, argument);
+  if (given) ctx.knownSecrets.add(given);
+  const tokens = await store(ctx);
+  const session = given ? undefined : await storedSession(ctx, tokens);
+  const token = given ?? session!.refresh_token ?? session!.access_token;
+  const kind = given ? hint : session!.refresh_token ? 'refresh_token' : 'access_token';
+  const connection = await connect(ctx, session ? { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id } : flags, { storedSecret: session?.client_secret });
+  await revoke(connection.protocol, token, kind);
+  if (session) await tokens.delete(sessionKey(ctx.profileName));
+  if (ctx.out.json) ctx.out.jsonResult({ revoked: true, token: stub(token), ...(kind ? { token_type_hint: kind } : {}), local_tokens_deleted: session !== undefined });
+  else ctx.out.result(`Revoked ${kind ? kind.replace('_', ' ') : 'token'} ${stub(token)} at ${connection.as.issuer}.${session ? ` The local tokens of profile ${ctx.profileName} were deleted.` : ''}`);
+  return Exit.ok;
+}
+
+export function typeHint(value: string | undefined): 'access_token' | 'refresh_token' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'access_token' || value === 'refresh_token') return value;
+  throw new CliError('USAGE', `--token-type-hint must be access_token or refresh_token, not "${value}".`);
+}

@@ -1,0 +1,53 @@
+// How a session is shown: redacted, with what was asked for and what was granted.
+import type { Context } from '../context.js';
+import { isoTime, relative } from '../jwt/time.js';
+import { stub } from '../redact.js';
+import type { Session } from '../session.js';
+
+export function sessionSummary(session: Session, nowSeconds: number, extra: Record<string, unknown> = {}) {
+  const requested = session.requested_scope?.split(' ').filter(Boolean) ?? [];
+  const granted = session.scope?.split(' ').filter(Boolean) ?? [];
+  return {
+    ...extra,
+    issuer: session.issuer,
+    client_id: session.client_id,
+    subject: session.subject ?? null,
+    token_type: session.token_type,
+    access_token: stub(session.access_token),
+    expires_at: session.expires_at !== undefined ? isoTime(session.expires_at) : null,
+    expires_in: session.expires_at !== undefined ? Math.round(session.expires_at - nowSeconds) : null,
+    scope: { requested, granted, not_granted: requested.filter((scope) => !granted.includes(scope) && !evidenced(scope, session)), extra: granted.filter((scope) => requested.length > 0 && !requested.includes(scope)) },
+    refresh_token: session.refresh_token !== undefined,
+    refresh_expires_at: session.refresh_expires_at !== undefined ? isoTime(session.refresh_expires_at) : null,
+    id_token: session.id_token !== undefined,
+  };
+}
+
+/**
+ * The token response's scope describes the access token (RFC 6749 §5.1); with resource indicators it lists only the
+ * API's scopes. An ID token shows openid was granted, a refresh token that offline_access was.
+ */
+function evidenced(scope: string, session: Session): boolean {
+  return (scope === 'openid' && session.id_token !== undefined) || (scope === 'offline_access' && session.refresh_token !== undefined);
+}
+
+export function printSessionSummary(ctx: Context, session: Session, options: { profile: string; store: string; heading: string }): void {
+  const nowSeconds = ctx.now() / 1000;
+  const summary = sessionSummary(session, nowSeconds, { profile: options.profile, store: options.store });
+  if (ctx.out.json) {
+    ctx.out.jsonResult(summary);
+    return;
+  }
+  const style = ctx.out.style;
+  const expiry = session.expires_at !== undefined ? `${isoTime(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
+  const lines = [
+    `${style.green('✓')} ${options.heading}${session.subject ? ` as ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer} (profile ${options.profile})`,
+    `  client         ${session.client_id}`,
+    `  access token   ${summary.access_token}, ${session.token_type}, expires ${expiry}`,
+    `  scope          granted: ${summary.scope.granted.join(' ') || '(none)'}${summary.scope.requested.length ? `; requested: ${summary.scope.requested.join(' ')}` : ''}`,
+  ];
+  if (summary.scope.not_granted.length) lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
+  lines.push(`  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : 'no (sign in again when the access token expires)'}`);
+  lines.push(`  stored in      ${options.store}`);
+  ctx.out.result(lines.join('\n'));
+}

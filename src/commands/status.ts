@@ -1,0 +1,54 @@
+// `oauth status`: each profile, its sign-in state and where its tokens live — all redacted.
+import type { Context } from '../context.js';
+import { Exit } from '../errors.js';
+import { loadConfig } from '../config.js';
+import { relative } from '../jwt/time.js';
+import { configFile } from '../paths.js';
+import { parseSession, sessionKey } from '../session.js';
+import { store } from './common.js';
+import { sessionSummary } from './session-format.js';
+
+export async function run(ctx: Context): Promise<number> {
+  const config = loadConfig(configFile(ctx.io.env));
+  const explicit = ctx.options.profile ?? ctx.io.env.OAUTH_PROFILE;
+  const names = explicit ? [explicit] : Object.keys(config.profiles).sort();
+  const tokens = await store(ctx);
+  const nowSeconds = ctx.now() / 1000;
+  const profiles = [];
+  for (const name of names) {
+    const settings = config.profiles[name] ?? {};
+    const session = parseSession(await tokens.get(sessionKey(name)), `profile "${name}"`);
+    profiles.push({
+      profile: name,
+      issuer: settings.issuer ?? session?.issuer ?? null,
+      client_id: settings.client_id ?? session?.client_id ?? null,
+      signed_in: session !== undefined,
+      ...(session ? { session: sessionSummary(session, nowSeconds) } : {}),
+    });
+  }
+  if (ctx.out.json) {
+    ctx.out.jsonResult({ store: tokens.describe(), config: configFile(ctx.io.env), profiles });
+    return Exit.ok;
+  }
+  const style = ctx.out.style;
+  if (profiles.length === 0) {
+    ctx.out.result(`No profiles yet. Sign in with: oauth login --issuer <url> --client-id <id>\nTokens would be stored in ${tokens.describe()}.`);
+    return Exit.ok;
+  }
+  const lines: string[] = [];
+  for (const entry of profiles) {
+    const session = entry.session;
+    lines.push(`${style.bold(entry.profile)}  ${entry.issuer ?? '(no issuer)'}  client ${entry.client_id ?? '(none)'}`);
+    if (!session) {
+      lines.push(`  ${style.yellow('not signed in')} — oauth login${entry.profile === 'default' ? '' : ` --profile ${entry.profile}`}`);
+      continue;
+    }
+    const expired = session.expires_in !== null && session.expires_in <= 0;
+    const expiry = session.expires_in === null ? 'unknown expiry' : expired ? `expired ${relative(nowSeconds + session.expires_in, nowSeconds)}` : `expires ${relative(nowSeconds + session.expires_in, nowSeconds)}`;
+    lines.push(`  ${expired ? style.yellow('✓ signed in') : style.green('✓ signed in')}${session.subject ? ` as ${JSON.stringify(session.subject)}` : ''}; access token ${session.access_token}, ${expiry}`);
+    lines.push(`  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`);
+  }
+  lines.push('', `Tokens are stored in ${tokens.describe()}; settings in ${configFile(ctx.io.env)}.`);
+  ctx.out.result(lines.join('\n'));
+  return Exit.ok;
+}

@@ -1,0 +1,65 @@
+// oauth4webapi's errors, said in words: which endpoint, what the server answered (RFC 6749 §5.2), and what to do.
+import * as oauth from 'oauth4webapi';
+import { CliError, isCliError, type ErrorCode } from '../errors.js';
+import { redactText } from '../redact.js';
+
+const HINTS: Record<string, string> = {
+  invalid_client: 'Check the client id and its secret or key (OAUTH_CLIENT_SECRET, --client-secret-file, --private-key) and --auth-method.',
+  invalid_grant: 'The code or refresh token is expired, used or revoked; sign in again with "oauth login".',
+  invalid_scope: 'Ask only for scopes the client is allowed (see "oauth discover" for scopes_supported).',
+  unauthorized_client: 'This client is not allowed to use this grant type; check its registration.',
+  unsupported_grant_type: 'The server does not support this grant type for this client.',
+  invalid_target: 'The server does not know that resource/audience (RFC 8707); check --resource.',
+  access_denied: 'The request was declined at the authorization server.',
+};
+
+/** Strips control characters a hostile server could use to rewrite the terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').slice(0, 500);
+}
+
+export function describeOAuthError(error: string, description: string | undefined): string {
+  return description ? `${printable(error)} (${printable(description)})` : printable(error);
+}
+
+export function explainProtocolError(error: unknown, doing: string): unknown {
+  if (isCliError(error)) return error;
+  if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
+    const code: ErrorCode = error.error === 'access_denied' ? 'ACCESS_DENIED' : 'OAUTH_ERROR';
+    const status = error instanceof oauth.ResponseBodyError ? ` (HTTP ${error.status})` : '';
+    return new CliError(code, `${doing} failed: the server answered ${describeOAuthError(error.error, error.error_description)}${status}.`, {
+      ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
+      details: { error: printable(error.error), ...(error.error_description ? { error_description: printable(error.error_description) } : {}) },
+    });
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const challenge = error.cause[0];
+    const parameters = challenge?.parameters ?? {};
+    const detail = parameters.error ? describeOAuthError(parameters.error, parameters.error_description) : `HTTP ${error.status}`;
+    if (challenge?.scheme === 'bearer' || challenge?.scheme === 'dpop') {
+      return new CliError('TOKEN_REJECTED', `${doing} failed: the access token was rejected (${detail}).`, {
+        hint: 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
+      });
+    }
+    // A Basic (or other) challenge from the token endpoint: the client's own credentials were refused.
+    return new CliError('OAUTH_ERROR', `${doing} failed: the server refused the client's credentials (invalid_client, ${detail}).`, {
+      hint: HINTS.invalid_client,
+      details: { error: printable(parameters.error ?? 'invalid_client') },
+    });
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const idToken = /id_token|"nonce"|"azp"|"aud"|"iss"|"exp"|"iat"|"auth_time"/.test(error.message) && error.code !== oauth.RESPONSE_IS_NOT_JSON;
+    return new CliError(idToken ? 'ID_TOKEN_INVALID' : 'PROTOCOL_ERROR', `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`, {
+      details: { reason: error.code },
+    });
+  }
+  if (error instanceof oauth.UnsupportedOperationError) {
+    return new CliError('USAGE', `${doing} is not possible: ${error.message}.`);
+  }
+  if (error instanceof TypeError && (error as { code?: string }).code === oauth.HTTP_REQUEST_FORBIDDEN) {
+    return new CliError('INSECURE_URL', `${doing} needs an endpoint over plain http on a host that is not loopback.`, {
+      hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
+    });
+  }
+  return error;
+}

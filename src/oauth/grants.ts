@@ -1,0 +1,126 @@
+// The grants and token-endpoint neighbours, each a request/process pair from oauth4webapi plus our error wording.
+import * as oauth from 'oauth4webapi';
+import { CliError } from '../errors.js';
+import { explainProtocolError } from './errors.js';
+import { requireEndpoint } from './server.js';
+import type { ProtocolOptions } from './transport.js';
+
+export interface Protocol {
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+  auth: oauth.ClientAuth;
+  options: ProtocolOptions;
+}
+
+async function step<T>(doing: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw explainProtocolError(error, doing);
+  }
+}
+
+function withParameters(p: Protocol, parameters: Record<string, string | string[]>) {
+  const additionalParameters = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) for (const item of [value].flat()) if (item) additionalParameters.append(name, item);
+  return { ...p.options, additionalParameters };
+}
+
+export function exchangeCode(
+  p: Protocol,
+  callback: URLSearchParams,
+  redirectUri: string,
+  codeVerifier: string,
+  expectedNonce: string | undefined,
+  parameters: Record<string, string | string[]> = {},
+): Promise<oauth.TokenEndpointResponse> {
+  requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
+  return step('The code exchange', async () => {
+    const response = await oauth.authorizationCodeGrantRequest(p.as, p.client, p.auth, callback, redirectUri, codeVerifier, withParameters(p, parameters));
+    return oauth.processAuthorizationCodeResponse(p.as, p.client, response, {
+      expectedNonce: expectedNonce ?? oauth.expectNoNonce,
+      requireIdToken: expectedNonce !== undefined,
+    });
+  });
+}
+
+export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
+  requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
+  return step('The refresh', async () => {
+    const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
+    return oauth.processRefreshTokenResponse(p.as, p.client, response);
+  });
+}
+
+export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {
+  requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
+  return step('The client credentials grant', async () => {
+    const flat = withParameters(p, parameters).additionalParameters;
+    const response = await oauth.clientCredentialsGrantRequest(p.as, p.client, p.auth, flat, p.options);
+    return oauth.processClientCredentialsResponse(p.as, p.client, response);
+  });
+}
+
+export function deviceAuthorization(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.DeviceAuthorizationResponse> {
+  requireEndpoint(p.as, 'device_authorization_endpoint', 'device-authorization-endpoint');
+  return step('The device authorization request', async () => {
+    const flat = withParameters(p, parameters).additionalParameters;
+    const response = await oauth.deviceAuthorizationRequest(p.as, p.client, p.auth, flat, p.options);
+    return oauth.processDeviceAuthorizationResponse(p.as, p.client, response);
+  });
+}
+
+export interface PollDeps {
+  now: () => number;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  signal?: AbortSignal;
+}
+
+/** RFC 8628 §3.4–3.5: poll at `interval` (5 s by default), slow down by 5 s when told, stop at expiry or denial. */
+export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthorizationResponse, deps: PollDeps): Promise<oauth.TokenEndpointResponse> {
+  let intervalSeconds = typeof device.interval === 'number' && device.interval > 0 ? device.interval : 5;
+  const deadline = deps.now() + Math.min(device.expires_in, 3600) * 1000;
+  for (;;) {
+    await deps.sleep(intervalSeconds * 1000, deps.signal);
+    if (deps.now() > deadline) break;
+    try {
+      const response = await oauth.deviceCodeGrantRequest(p.as, p.client, p.auth, device.device_code, p.options);
+      return await oauth.processDeviceCodeResponse(p.as, p.client, response);
+    } catch (error) {
+      if (error instanceof oauth.ResponseBodyError && error.error === 'authorization_pending') continue;
+      if (error instanceof oauth.ResponseBodyError && error.error === 'slow_down') {
+        intervalSeconds += 5;
+        continue;
+      }
+      if (error instanceof oauth.ResponseBodyError && error.error === 'expired_token') break;
+      throw explainProtocolError(error, 'The device sign-in');
+    }
+  }
+  throw new CliError('DEVICE_CODE_EXPIRED', 'The device code expired before the sign-in was completed.', {
+    hint: 'Run "oauth login --device" again and finish in the browser before the code expires.',
+  });
+}
+
+export function revoke(p: Protocol, token: string, hint?: 'access_token' | 'refresh_token'): Promise<undefined> {
+  requireEndpoint(p.as, 'revocation_endpoint', 'revocation-endpoint');
+  return step('The revocation', async () => {
+    const response = await oauth.revocationRequest(p.as, p.client, p.auth, token, withParameters(p, hint ? { token_type_hint: hint } : {}));
+    return oauth.processRevocationResponse(response);
+  });
+}
+
+export function introspect(p: Protocol, token: string, hint?: 'access_token' | 'refresh_token'): Promise<oauth.IntrospectionResponse> {
+  requireEndpoint(p.as, 'introspection_endpoint', 'introspection-endpoint');
+  return step('The introspection', async () => {
+    const response = await oauth.introspectionRequest(p.as, p.client, p.auth, token, withParameters(p, hint ? { token_type_hint: hint } : {}));
+    return oauth.processIntrospectionResponse(p.as, p.client, response);
+  });
+}
+
+export function userinfo(p: Protocol, accessToken: string, expectedSubject?: string): Promise<oauth.UserInfoResponse> {
+  requireEndpoint(p.as, 'userinfo_endpoint', 'userinfo-endpoint');
+  return step('The userinfo request', async () => {
+    const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
+    return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
+  });
+}

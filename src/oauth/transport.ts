@@ -1,0 +1,52 @@
+// oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
+import * as oauth from 'oauth4webapi';
+import type { HttpClient } from '../http.js';
+import { isLoopbackHost } from '../url.js';
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/** A fetch for oauth4webapi's customFetch option; `purpose` names the endpoint in messages and traces. */
+export function fetchThrough(http: HttpClient, purpose: (url: string) => string) {
+  return async (url: string, init: RequestInit): Promise<Response> => {
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
+    const body = init.body === undefined || init.body === null ? undefined : String(init.body);
+    const response = await http.request({ url, method, headers, ...(body !== undefined ? { body } : {}), purpose: purpose(url) });
+    return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(response.body), {
+      status: response.status,
+      headers: response.headers,
+    });
+  };
+}
+
+export interface ProtocolOptions {
+  [oauth.customFetch]: ReturnType<typeof fetchThrough>;
+  [oauth.allowInsecureRequests]?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Options for every oauth4webapi request against this server: our transport, http only where it is allowed. */
+export function protocolOptions(http: HttpClient, as: oauth.AuthorizationServer, insecure: boolean, signal?: AbortSignal): ProtocolOptions {
+  const names: Array<[string, string]> = [
+    ['token_endpoint', 'token endpoint'],
+    ['device_authorization_endpoint', 'device authorization endpoint'],
+    ['revocation_endpoint', 'revocation endpoint'],
+    ['introspection_endpoint', 'introspection endpoint'],
+    ['userinfo_endpoint', 'userinfo endpoint'],
+    ['jwks_uri', 'JWKS'],
+  ];
+  const purpose = (url: string) => names.find(([member]) => as[member] === url)?.[1] ?? 'authorization server';
+  const endpoints = names.map(([member]) => as[member]).filter((value): value is string => typeof value === 'string');
+  const allLoopback = [as.issuer, ...endpoints].every((value) => {
+    try {
+      return isLoopbackHost(new URL(value).hostname);
+    } catch {
+      return false;
+    }
+  });
+  return {
+    [oauth.customFetch]: fetchThrough(http, purpose),
+    ...(insecure || allLoopback ? { [oauth.allowInsecureRequests]: true } : {}),
+    ...(signal ? { signal } : {}),
+  };
+}

@@ -1,0 +1,169 @@
+// The local authorization server: oidc-provider (OpenID-certified) on 127.0.0.1, with development login and consent
+// pages, the clients a developer needs to try everything, JWT access tokens (RFC 9068) and refresh-token rotation.
+// Loaded only by `oauth serve` / `oauth demo` and the tests.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { JWK } from 'jose';
+
+export const DEFAULT_AUDIENCE = 'http://127.0.0.1/api';
+export const API_SCOPES = ['api:read', 'api:write'];
+
+export interface LocalClient {
+  client_id: string;
+  client_secret?: string;
+  description: string;
+  grant_types: string[];
+  redirect_uris: string[];
+  token_endpoint_auth_method: string;
+  /** Public key set for private_key_jwt clients. */
+  jwks?: { keys: JWK[] };
+}
+
+export interface LocalServerOptions {
+  port: number;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Private signing keys (JWK with d), first one is used. */
+  signingKeys: JWK[];
+  clients: LocalClient[];
+  /** Where oidc-provider's notices go (it prints them on stdout otherwise). */
+  log?: (line: string) => void;
+}
+
+export interface LocalServer {
+  issuer: string;
+  clients: LocalClient[];
+  close(): Promise<void>;
+}
+
+const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The clients `oauth serve` offers; secrets are made fresh unless given. */
+export function defaultClients(secrets: { confidential: string; service: string }, jwtClientKeys?: { keys: JWK[] }): LocalClient[] {
+  const loopback = ['http://127.0.0.1/callback', 'http://[::1]/callback'];
+  const clients: LocalClient[] = [
+    {
+      client_id: 'oauth-cli',
+      description: 'public CLI client: PKCE, loopback redirect on any port, device flow, refresh tokens',
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_CODE],
+      redirect_uris: loopback,
+      token_endpoint_auth_method: 'none',
+    },
+    {
+      client_id: 'confidential-app',
+      client_secret: secrets.confidential,
+      description: 'confidential client (client_secret_basic): authorization code, refresh tokens, introspection',
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      redirect_uris: loopback,
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    {
+      client_id: 'service',
+      client_secret: secrets.service,
+      description: 'service client: client credentials only',
+      grant_types: ['client_credentials'],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ];
+  if (jwtClientKeys) {
+    clients.push({
+      client_id: 'jwt-client',
+      description: 'private_key_jwt client: client credentials and authorization code',
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+      redirect_uris: loopback,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: jwtClientKeys,
+    });
+  }
+  return clients;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const { default: Provider } = await import('oidc-provider');
+  const server: Server = createServer();
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
+  const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
+
+  const provider = new Provider(issuer, {
+    clients: options.clients.map((client) => ({
+      client_id: client.client_id,
+      ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+      ...(client.jwks ? { jwks: client.jwks } : {}),
+      grant_types: client.grant_types,
+      response_types: client.grant_types.includes('authorization_code') ? ['code'] : [],
+      redirect_uris: client.redirect_uris,
+      token_endpoint_auth_method: client.token_endpoint_auth_method,
+      application_type: 'native',
+      scope: scopes.join(' '),
+    })) as never,
+    jwks: { keys: options.signingKeys as never },
+    scopes,
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
+    findAccount: (_ctx: unknown, sub: string) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: sub, preferred_username: sub, email: `${sub}@example.test`, email_verified: false }),
+    }),
+    pkce: { required: () => true },
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: options.accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      ClientCredentials: options.accessTokenTtlSeconds,
+      DeviceCode: 600,
+      Grant: options.refreshTokenTtlSeconds,
+      IdToken: 3600,
+      Interaction: 3600,
+      RefreshToken: options.refreshTokenTtlSeconds,
+      Session: options.refreshTokenTtlSeconds,
+    },
+    features: {
+      devInteractions: { enabled: true },
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // A request for API scopes gets a JWT access token for the API; one without gets oidc-provider's opaque
+        // token, which works at userinfo and can be introspected and revoked.
+        defaultResource: (ctx: { oidc: { params?: { scope?: unknown } } }) =>
+          String(ctx.oidc.params?.scope ?? '').split(' ').some((scope) => API_SCOPES.includes(scope)) ? options.audience : undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: API_SCOPES.join(' '),
+          audience: options.audience,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: options.accessTokenTtlSeconds,
+          jwt: { sign: { alg } },
+        }),
+      },
+    },
+    enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
+  } as never);
+  provider.on('server_error', (_ctx: unknown, error: Error) => options.log?.(`server error: ${error.message}`));
+  server.on('request', provider.callback());
+
+  return {
+    issuer,
+    clients: options.clients,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,48 @@
+// Picks the store: OAUTH_STORE when set; else the keychain; else a 0600 file, saying so once.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from '../errors.js';
+import { writeFileAtomic } from '../fsutil.js';
+import { fileStore } from './file.js';
+import { probeKeychain } from './keychain.js';
+import { memoryStore } from './memory.js';
+import type { SecretStore } from './store.js';
+
+export const STORE_KINDS = ['keychain', 'file', 'memory'] as const;
+
+export async function openStore(options: {
+  env: Readonly<Record<string, string | undefined>>;
+  stateDir: string;
+  warn: (message: string) => void;
+}): Promise<SecretStore> {
+  const forced = options.env.OAUTH_STORE?.trim();
+  const tokenFile = join(options.stateDir, 'tokens.json');
+  if (forced && !(STORE_KINDS as readonly string[]).includes(forced)) {
+    throw new CliError('USAGE', `OAUTH_STORE must be one of ${STORE_KINDS.join(', ')}, not "${forced}".`);
+  }
+  if (forced === 'memory') return memoryStore();
+  if (forced === 'file') return fileStore(tokenFile);
+  const keychain = await probeKeychain(options.env);
+  if ('store' in keychain) return keychain.store;
+  if (forced === 'keychain') {
+    throw new CliError('STORE_UNAVAILABLE', `OAUTH_STORE=keychain, but no keychain is available: ${keychain.reason}.`, {
+      hint: 'Start a Secret Service (e.g. gnome-keyring), or use OAUTH_STORE=file.',
+    });
+  }
+  return warnOnceOnWrite(fileStore(tokenFile), join(options.stateDir, '.file-store-warned'), () =>
+    options.warn(`No keychain is available (${keychain.reason}); tokens are stored in ${tokenFile} (mode 0600) instead.`),
+  );
+}
+
+function warnOnceOnWrite(store: SecretStore, marker: string, warn: () => void): SecretStore {
+  return {
+    ...store,
+    async set(key, value) {
+      await store.set(key, value);
+      if (!existsSync(marker)) {
+        warn();
+        await writeFileAtomic(marker, `${new Date().toISOString()}\n`).catch(() => undefined);
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The loopback callback server refuses everything but one good callback, over real sockets.
+import { request as httpRequest } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startCallbackServer, type CallbackServer } from '../src/loopback.js';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(server: CallbackServer, path: string, options: { method?: string; host?: string } = {}): Promise<Reply> {
+  const url = new URL(server.redirectUri);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: url.port, path, method: options.method ?? 'GET', headers: { host: options.host ?? url.host } },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const start = (overrides: Partial<Parameters<typeof startCallbackServer>[0]> = {}) =>
+  startCallbackServer({ host: '127.0.0.1', port: 0, path: '/callback', expectedState: 'the-state', timeoutMs: 10_000, ...overrides });
+
+describe('the callback server', () => {
+  it('binds 127.0.0.1 on a random port and gives an exact redirect URI', async () => {
+    const server = await start();
+    expect(server.redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    await server.close();
+  });
+
+  it('ignores other paths, other methods, foreign hosts, duplicated parameters and a wrong state, then accepts the right callback', async () => {
+    const refused: string[] = [];
+    const server = await start({ onRefused: (reason) => refused.push(reason) });
+    expect((await send(server, '/favicon.ico')).status).toBe(404);
+    expect((await send(server, '/callback?code=c&state=the-state', { method: 'POST' })).status).toBe(405);
+    expect((await send(server, '/callback?code=c&state=the-state', { host: 'evil.example:80' })).status).toBe(400);
+    expect((await send(server, '/callback?code=c&state=the-state&state=the-state')).status).toBe(400);
+    expect((await send(server, '/callback?code=c&code=d&state=the-state')).status).toBe(400);
+    const wrong = await send(server, '/callback?code=c&state=another-state');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('does not belong');
+    expect((await send(server, '/callback?code=c')).status).toBe(400);
+    expect(refused).toHaveLength(7);
+
+    const good = await send(server, '/callback?code=the-code&state=the-state');
+    expect(good.status).toBe(200);
+    expect(good.headers['cache-control']).toBe('no-store');
+    expect(good.headers['referrer-policy']).toBe('no-referrer');
+    expect(String(good.headers['content-security-policy'])).toContain("default-src 'none'");
+    expect(good.body).not.toMatch(/<script|<link|https?:\/\//);
+    expect((await server.callback).get('code')).toBe('the-code');
+    await server.close();
+    await expect(send(server, '/callback?code=again&state=the-state')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('shows an error response escaped, with control characters stripped', async () => {
+    const server = await start();
+    const description = encodeURIComponent('\u001b[31m<script>alert(1)</script> denied');
+    const page = await send(server, `/callback?error=access_denied&error_description=${description}&state=the-state`);
+    expect(page.body).not.toContain('<script>');
+    expect(page.body).not.toContain('\u001b');
+    expect(page.body).toContain('&lt;script&gt;');
+    expect((await server.callback).get('error')).toBe('access_denied');
+    await server.close();
+  });
+
+  it('refuses an oversized request line', async () => {
+    const server = await start();
+    const reply = await send(server, `/callback?state=the-state&code=${'x'.repeat(20_000)}`);
+    expect(reply.status).toBe(431);
+    await server.close();
+  });
+
+  it('ends the wait at the timeout and on cancel', async () => {
+    const timed = await start({ timeoutMs: 100 });
+    await expect(timed.callback).rejects.toMatchObject({ code: 'LOGIN_TIMED_OUT', exitCode: 4 });
+    await timed.close();
+    const controller = new AbortController();
+    const cancelled = await start({ signal: controller.signal });
+    controller.abort();
+    await expect(cancelled.callback).rejects.toMatchObject({ code: 'CANCELLED', exitCode: 130 });
+    await cancelled.close();
+  });
+
+  it('says which port is taken', async () => {
+    const first = await start();
+    const port = Number(new URL(first.redirectUri).port);
+    await expect(start({ port })).rejects.toMatchObject({ code: 'PORT_IN_USE' });
+    await first.close();
+  });
+});
