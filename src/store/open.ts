@@ -23,7 +23,12 @@ export async function openStore(options: {
   if (forced === 'memory') return memoryStore();
   if (forced === 'file') return fileStore(tokenFile);
   const keychain = await probeKeychain(options.env);
-  if ('store' in keychain) return keychain.store;
+  if ('store' in keychain) {
+    if (forced === 'keychain') return keychain.store;
+    return keychainOrFile(keychain.store, fileStore(tokenFile), (reason) =>
+      options.warn(`The keychain could not save the tokens (${reason}); they are stored in ${tokenFile} (mode 0600) instead.`),
+    );
+  }
   if (forced === 'keychain') {
     throw new CliError('STORE_UNAVAILABLE', `OAUTH_STORE=keychain, but no keychain is available: ${keychain.reason}.`, {
       hint: 'Start a Secret Service (e.g. gnome-keyring), or use OAUTH_STORE=file.',
@@ -32,6 +37,40 @@ export async function openStore(options: {
   return warnOnceOnWrite(fileStore(tokenFile), join(options.stateDir, '.file-store-warned'), () =>
     options.warn(`No keychain is available (${keychain.reason}); tokens are stored in ${tokenFile} (mode 0600) instead.`),
   );
+}
+
+/**
+ * A keychain can answer reads and still refuse writes (no default collection, locked, a prompt nobody can answer):
+ * then the tokens go to the file, and reads look there too, so nothing is lost.
+ */
+function keychainOrFile(keychain: SecretStore, file: SecretStore, warn: (reason: string) => void): SecretStore {
+  let usingFile = false;
+  return {
+    kind: 'keychain',
+    describe: () => (usingFile ? file.describe() : keychain.describe()),
+    async get(key) {
+      const value = await keychain.get(key).catch(() => undefined);
+      if (value !== undefined) return value;
+      const fromFile = await file.get(key);
+      if (fromFile !== undefined) usingFile = true;
+      return fromFile;
+    },
+    async set(key, value) {
+      try {
+        await keychain.set(key, value);
+        if (usingFile) await file.delete(key);
+        usingFile = false;
+      } catch (error) {
+        usingFile = true;
+        await file.set(key, value);
+        warn(error instanceof Error ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '') : String(error));
+      }
+    },
+    async delete(key) {
+      const [fromKeychain, fromFile] = await Promise.all([keychain.delete(key).catch(() => false), file.delete(key)]);
+      return fromKeychain || fromFile;
+    },
+  };
 }
 
 function warnOnceOnWrite(store: SecretStore, marker: string, warn: () => void): SecretStore {
