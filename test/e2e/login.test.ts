@@ -186,6 +186,51 @@ describe('oauth login, other ways', () => {
   });
 });
 
+describe('when things go wrong', () => {
+  it('a refresh token the server rejects exits 4 and says to sign in again', async () => {
+    const { env, tokenFile } = userEnv();
+    expect((await login(env)).code).toBe(0);
+    const session = storedSession(tokenFile);
+    const revoked = await spawnCli(['revoke', '-', '--client-id', 'oauth-cli', '--token-type-hint', 'refresh_token'], { env: { ...env, OAUTH_ISSUER: as.issuer }, stdin: session.refresh_token });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const result = await spawnCli(['token', '--refresh'], { env });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('error[REFRESH_TOKEN_REJECTED]');
+    expect(result.stderr).toContain('oauth login');
+    expect(result.stderr).not.toContain(session.refresh_token);
+  });
+
+  it('Ctrl-C while waiting for the sign-in exits 130 and closes the callback port', async () => {
+    const { env } = userEnv({ SIMULATED_BROWSER_MODE: 'ignore' });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'), 'login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], {
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
+    let stderr = '';
+    const redirect = await new Promise<string>((resolve) => {
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        const found = /redirect_uri=([^&\s]+)/.exec(stderr);
+        if (found && stderr.includes('Waiting')) resolve(decodeURIComponent(found[1]!));
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(stderr).not.toMatch(STACK_TRACE);
+    await expect(fetch(redirect)).rejects.toThrow();
+  });
+
+  it('oauth discover shows the metadata', async () => {
+    const human = await spawnCli(['discover', as.issuer]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/token_endpoint\s+http:\/\/127\.0\.0\.1:\d+\/token/);
+    const json = JSON.parse((await spawnCli(['discover', as.issuer, '--json'])).stdout);
+    expect(json.issuer).toBe(as.issuer);
+    expect(json.code_challenge_methods_supported).toEqual(['S256']);
+  });
+});
+
 describe('oauth token --client-credentials', () => {
   const args = ['token', '--client-credentials', '--client-id', 'service', '--scope', 'api:read'];
 

@@ -1,0 +1,73 @@
+// RFC 8628 polling against a small local server that answers what oidc-provider never does (interval, slow_down).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oauth from 'oauth4webapi';
+import { createHttpClient } from '../../src/http.js';
+import { pollDeviceToken, type Protocol } from '../../src/oauth/grants.js';
+import { protocolOptions } from '../../src/oauth/transport.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+let answers: Array<Record<string, unknown>>;
+
+beforeAll(async () => {
+  server = await startServer({
+    '/token': (_request, response) => {
+      const answer = answers.shift() ?? { error: 'authorization_pending' };
+      const status = 'error' in answer ? 400 : 200;
+      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
+    },
+  });
+});
+afterAll(() => server.close());
+
+function protocol(): Protocol {
+  const as = { issuer: server.url, token_endpoint: `${server.url}/token` };
+  const http = createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 0, trace: () => undefined, env: {} });
+  return { as, client: { client_id: 'device-client' }, auth: oauth.None(), options: protocolOptions(http, as, false) };
+}
+
+function fakeClock() {
+  let now = 0;
+  const waits: number[] = [];
+  return { waits, deps: { now: () => now, sleep: async (ms: number) => void (waits.push(ms), (now += ms)) } };
+}
+
+const device = (extra: Partial<oauth.DeviceAuthorizationResponse> = {}): oauth.DeviceAuthorizationResponse => ({
+  device_code: 'device-code-1234567890',
+  user_code: 'ABCD-EFGH',
+  verification_uri: 'http://127.0.0.1/device',
+  expires_in: 600,
+  ...extra,
+});
+
+describe('device flow polling', () => {
+  it('honours interval, adds 5 s on slow_down, keeps polling while pending', async () => {
+    answers = [{ error: 'authorization_pending' }, { error: 'slow_down' }, { error: 'authorization_pending' }, { access_token: 'at-1', token_type: 'Bearer', expires_in: 60 }];
+    const clock = fakeClock();
+    const tokens = await pollDeviceToken(protocol(), device({ interval: 2 }), clock.deps);
+    expect(tokens.access_token).toBe('at-1');
+    expect(clock.waits).toEqual([2000, 2000, 7000, 7000]);
+  });
+
+  it('polls every 5 s when the server gives no interval', async () => {
+    answers = [{ access_token: 'at-2', token_type: 'Bearer' }];
+    const clock = fakeClock();
+    await pollDeviceToken(protocol(), device(), clock.deps);
+    expect(clock.waits).toEqual([5000]);
+  });
+
+  it('reports expiry (exit 4) from the server or from the clock', async () => {
+    answers = [{ error: 'expired_token' }];
+    await expect(pollDeviceToken(protocol(), device(), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED', exitCode: 4 });
+    answers = [];
+    await expect(pollDeviceToken(protocol(), device({ expires_in: 12 }), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
+  });
+
+  it('reports denial (exit 4) with the server description, stripped of control characters', async () => {
+    answers = [{ error: 'access_denied', error_description: 'the user said \u001b[31mno' }];
+    const failure = await pollDeviceToken(protocol(), device(), fakeClock().deps).catch((error) => error);
+    expect(failure).toMatchObject({ code: 'ACCESS_DENIED', exitCode: 4 });
+    expect(failure.message).toContain('access_denied (the user said  [31mno)');
+    expect(failure.message).not.toContain('\u001b');
+  });
+});
