@@ -15,6 +15,8 @@ export interface IO {
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C; long waits listen to it. */
   signal: AbortSignal;
+  /** The terminal streams prompts draw on (stdin and stderr); absent where no one can answer. */
+  terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }
 
 /** The real streams; `signal` is aborted by bin/ on Ctrl-C. */
@@ -28,6 +30,7 @@ export function processIO(signal: AbortSignal): IO {
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
     signal,
+    terminal: { input: process.stdin, output: process.stderr },
   };
 }
 

@@ -68,7 +68,12 @@ export function addRequestOptions(command: Command): Command {
 }
 
 export function canPrompt(ctx: Context): boolean {
-  return ctx.io.stdinIsTTY && ctx.io.stdoutIsTTY && !ctx.io.env.CI;
+  return ctx.io.terminal !== undefined && ctx.io.stdinIsTTY && ctx.io.stdoutIsTTY && !ctx.io.env.CI;
+}
+
+/** Where @inquirer/prompts draws: stderr, so stdout stays the result. */
+function promptContext(ctx: Context) {
+  return { input: ctx.io.terminal!.input, output: ctx.io.terminal!.output, signal: ctx.io.signal };
 }
 
 /** A required setting: from flag/env/profile, else asked for on a terminal, else a usage error naming both ways. */
@@ -79,7 +84,7 @@ export async function requireSetting(ctx: Context, name: string, flag: string | 
   const envName = `OAUTH_${name.toUpperCase()}`;
   if (canPrompt(ctx)) {
     const { input } = await import('@inquirer/prompts');
-    const answer = (await input({ message: `${label}:`, required: true }, { output: process.stderr, signal: ctx.io.signal })).trim();
+    const answer = (await input({ message: `${label}:`, required: true }, promptContext(ctx))).trim();
     if (answer) return answer;
   }
   throw new CliError('MISSING_SETTING', `No ${label.toLowerCase()} given.`, {
@@ -110,7 +115,7 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     if (ctx.io.stdinIsTTY && !canPrompt(ctx)) throw new CliError('USAGE', '--client-secret-stdin needs the secret piped in.');
     if (ctx.io.stdinIsTTY) {
       const { password } = await import('@inquirer/prompts');
-      secret = await password({ message: 'Client secret:', mask: true }, { output: process.stderr, signal: ctx.io.signal });
+      secret = await password({ message: 'Client secret:', mask: true }, promptContext(ctx));
     } else {
       for await (const { line } of readLines(ctx.io.stdin, 64 * 1024)) {
         secret = line.trim();

@@ -41,7 +41,7 @@ export function printSessionSummary(ctx: Context, session: Session, options: { p
   const style = ctx.out.style;
   const expiry = session.expires_at !== undefined ? `${isoTime(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
   const lines = [
-    `${style.green('✓')} ${options.heading}${session.subject ? ` as ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer} (profile ${options.profile})`,
+    `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer} (profile ${options.profile})`,
     `  client         ${session.client_id}`,
     `  access token   ${summary.access_token}, ${session.token_type}, expires ${expiry}`,
     `  scope          granted: ${summary.scope.granted.join(' ') || '(none)'}${summary.scope.requested.length ? `; requested: ${summary.scope.requested.join(' ')}` : ''}`,
