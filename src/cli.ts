@@ -198,6 +198,48 @@ Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid 
     });
 
   program
+    .command('check')
+    .summary('audit a client, its scopes, the server\'s metadata and keys (RFC 9700 and friends); --probe tests it live')
+    .description(
+      'Audit redirect URIs, scopes and the client registration, the authorization server\'s metadata and JWKS, and access\n' +
+        'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725.\n' +
+        'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code\n' +
+        'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
+    )
+    .option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)')
+    .option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID)')
+    .option('--redirect-uri <uri>', 'a registered redirect URI (repeatable)', collect)
+    .option('--scope <scopes>', 'the scopes the client asks for (env OAUTH_SCOPE)')
+    .option('--grant-type <type>', 'a grant type the client uses (repeatable)', collect)
+    .option('--response-type <type>', 'a response type the client uses (repeatable)', collect)
+    .option('--auth-method <method>', 'token_endpoint_auth_method')
+    .option('--public', 'the client is public (no secret)')
+    .option('--confidential', 'the client is confidential')
+    .option('--client-file <file>', 'a client registration as JSON (RFC 7591 shape)')
+    .option('--client-secret-file <file>', 'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)')
+    .option('--token <jwt|->', 'an access token to audit ("-" reads stdin)')
+    .option('--client-credentials', 'get a fresh access token with client credentials and audit it')
+    .option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)')
+    .option('--probe', 'also test the server live (sends requests; never signs in)')
+    .option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check')
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'oauth check --issuer https://id.example.com',
+          'oauth check --issuer https://id.example.com --client-id my-cli --redirect-uri http://127.0.0.1/callback --public --probe',
+          'oauth check --client-file registration.json --scope "openid orders:read"',
+          'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
+        ],
+        'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn) · 2 bad flags · 5 metadata unreachable',
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/check.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
     .command('discover')
     .summary('show an authorization server\'s metadata (OpenID Connect discovery, then RFC 8414)')
     .argument('[issuer]', 'the issuer URL (default: the profile\'s)')

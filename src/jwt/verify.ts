@@ -5,6 +5,7 @@ import * as jose from 'jose';
 import { CliError } from '../errors.js';
 import { cleanTokenInput, decodeToken, encryptedTokenError, type DecodedJws, type DecodedToken } from './decode.js';
 import type { KeySet } from './keys.js';
+import { grantedScopes } from './scopes.js';
 import { isoTime, relative } from './time.js';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
@@ -136,14 +137,6 @@ function checkNumericDates(payload: Record<string, unknown>, skew: number, now: 
       hint: 'Check the clocks of the issuer and this machine; --clock-skew allows for small differences.',
     });
   }
-}
-
-/** Scopes from `scope` (RFC 9068, space-separated) or `scp` (a common array form). */
-export function grantedScopes(payload: Record<string, unknown>): string[] {
-  const value = payload.scope ?? payload.scp;
-  if (typeof value === 'string') return value.split(' ').filter(Boolean);
-  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
-  return [];
 }
 
 function checkScopes(payload: Record<string, unknown>, required: string[]): void {

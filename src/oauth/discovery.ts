@@ -13,7 +13,38 @@ export interface Discovery {
   fromCache: boolean;
 }
 
-export async function discover(issuer: URL, deps: { cache: DocumentCache; insecure: boolean; signal?: AbortSignal | undefined }): Promise<Discovery> {
+interface DiscoveryDeps {
+  cache: DocumentCache;
+  insecure: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/** The metadata, its issuer checked against the one asked for. */
+export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discovery> {
+  try {
+    const { response, last } = await fetchDocument(issuer, deps);
+    const metadata = await oauth.processDiscoveryResponse(issuer, response);
+    return { metadata, url: last.url, fromCache: last.fromCache };
+  } catch (error) {
+    throw explain(error, issuer);
+  }
+}
+
+/** The metadata document as served, unchecked: for `oauth check`, which reports a wrong issuer as a finding. */
+export async function fetchMetadata(issuer: URL, deps: DiscoveryDeps): Promise<{ metadata: Record<string, unknown>; url: string }> {
+  try {
+    const { last } = await fetchDocument(issuer, deps);
+    const value = parseJsonResponse(last, 'discovery document');
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new CliError('DISCOVERY_FAILED', `The discovery document at ${last.url} is not a JSON object.`);
+    }
+    return { metadata: value as Record<string, unknown>, url: last.url };
+  } catch (error) {
+    throw explain(error, issuer);
+  }
+}
+
+async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ response: Response; last: CachedResponse }> {
   const tried: string[] = [];
   let last: CachedResponse | undefined;
   const customFetch = async (url: string): Promise<Response> => {
@@ -28,21 +59,17 @@ export async function discover(issuer: URL, deps: { cache: DocumentCache; insecu
     [oauth.allowInsecureRequests]: deps.insecure || isLoopbackHost(issuer.hostname),
     ...(deps.signal ? { signal: deps.signal } : {}),
   };
-  try {
-    let response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' });
-    if (response.status === 404) response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
-    if (last!.status === 404) {
-      throw new CliError('DISCOVERY_FAILED', `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`, {
-        hint: 'Check the issuer URL (it must be exact), or give the keys directly with --jwks <url>.',
-        details: { reason: 'HTTP_STATUS', tried },
-      });
-    }
-    parseJsonResponse(last!, 'discovery document');
-    const metadata = await oauth.processDiscoveryResponse(issuer, response);
-    return { metadata, url: last!.url, fromCache: last!.fromCache };
-  } catch (error) {
-    throw explain(error, issuer);
+  let response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' });
+  if (response.status === 404) response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
+  if (last!.status === 404) {
+    throw new CliError('DISCOVERY_FAILED', `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`, {
+      hint: 'Check the issuer URL (it must be exact), or give the keys directly with --jwks <url>.',
+      details: { reason: 'HTTP_STATUS', tried },
+    });
   }
+  // Redirects, error statuses and HTML are explained here, before oauth4webapi sees the response.
+  parseJsonResponse(last!, 'discovery document');
+  return { response, last: last! };
 }
 
 function explain(error: unknown, issuer: URL): CliError {

@@ -1,0 +1,92 @@
+// The audit: which rules apply to what was given, and the probes when asked. I/O comes in through deps.
+import type { HttpClient } from '../http.js';
+import { decodeToken } from '../jwt/decode.js';
+import { CliError } from '../errors.js';
+import { finding, type Finding } from './catalog.js';
+import { checkClient, isPublicClient, type ClientUnderTest } from './client.js';
+import { checkJwks } from './jwks.js';
+import { checkMetadata } from './metadata.js';
+import { runProbes } from './probe.js';
+import { checkRedirectUris } from './redirect-uris.js';
+import { checkScopes } from './scopes.js';
+import { checkAccessToken } from './token.js';
+
+export interface AuditInput {
+  issuer?: string | undefined;
+  client?: ClientUnderTest | undefined;
+  scope?: string | undefined;
+  /** Access tokens to look at (given with --token, or fetched with client credentials). */
+  tokens: string[];
+  maxTokenLifetimeSeconds: number;
+  probe: boolean;
+}
+
+export interface AuditDeps {
+  fetchMetadata(issuer: string): Promise<Record<string, unknown>>;
+  fetchJwks(url: string): Promise<unknown>;
+  http(): Promise<HttpClient>;
+}
+
+export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const metadata = input.issuer ? await deps.fetchMetadata(input.issuer) : undefined;
+  if (metadata && input.issuer) {
+    findings.push(...checkMetadata(metadata, sameIssuer(String(metadata.issuer), input.issuer) ? String(metadata.issuer) : input.issuer));
+    if (typeof metadata.jwks_uri === 'string') {
+      try {
+        findings.push(...checkJwks(await deps.fetchJwks(metadata.jwks_uri), `the JWKS at ${metadata.jwks_uri}`));
+      } catch (error) {
+        findings.push(finding('jwks-unavailable', metadata.jwks_uri, `The JWKS at ${metadata.jwks_uri} could not be used: ${(error as Error).message}`));
+      }
+    }
+  }
+  const client = input.client;
+  if (client) {
+    findings.push(...checkRedirectUris(client.redirect_uris));
+    const pkceMethods = metadata ? ((metadata.code_challenge_methods_supported as string[] | undefined) ?? null) : undefined;
+    findings.push(...checkClient(client, pkceMethods));
+  }
+  if (input.scope !== undefined) {
+    const supported = Array.isArray(metadata?.scopes_supported) ? (metadata.scopes_supported as string[]) : undefined;
+    findings.push(...checkScopes(input.scope, supported));
+  }
+  for (const token of input.tokens) {
+    const decoded = decodeToken(token);
+    if (decoded.kind !== 'jws') throw new CliError('TOKEN_ENCRYPTED', 'The token to check is encrypted (JWE); only signed JWT access tokens can be checked.');
+    findings.push(...checkAccessToken(decoded, { requestedScopes: input.scope?.split(/\s+/).filter(Boolean), maxLifetimeSeconds: input.maxTokenLifetimeSeconds }));
+  }
+  if (input.probe) {
+    if (!metadata || !client?.client_id) {
+      throw new CliError('USAGE', '--probe needs the issuer and a client: --issuer, --client-id and --redirect-uri (or --client-file).');
+    }
+    findings.push(
+      ...(await runProbes(
+        {
+          authorizationEndpoint: metadata.authorization_endpoint as string | undefined,
+          tokenEndpoint: metadata.token_endpoint as string | undefined,
+          clientId: client.client_id,
+          redirectUris: client.redirect_uris.filter((uri) => checkRedirectUris([uri]).every((found) => found.severity !== 'error')),
+          isPublic: isPublicClient(client),
+          scope: input.scope,
+          clientSecret: client.client_secret,
+        },
+        await deps.http(),
+      )),
+    );
+  }
+  return findings;
+}
+
+/** Issuers compare as URLs (so https://a and https://a/ are one); anything else must be identical (RFC 8414 §3.3). */
+function sameIssuer(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return a === b;
+  }
+}
+
+export function summarize(findings: Finding[]) {
+  const count = (severity: string) => findings.filter((item) => item.severity === severity).length;
+  return { error: count('error'), warn: count('warn'), info: count('info'), total: findings.length };
+}

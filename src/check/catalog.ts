@@ -1,0 +1,97 @@
+// Every rule `oauth check` knows: a stable id, its area and severity, the spec it comes from, and how to fix it.
+// Rules create findings from here, so the README, the JSON and the human output can never disagree.
+
+export type Severity = 'error' | 'warn' | 'info';
+export type Area = 'redirect_uri' | 'scope' | 'client' | 'server' | 'jwks' | 'token' | 'probe';
+
+export interface Rule {
+  area: Area;
+  severity: Severity;
+  spec: string;
+  title: string;
+  fix: string;
+}
+
+export interface Finding {
+  id: string;
+  severity: Severity;
+  area: Area;
+  /** The offending value (a URI, a scope, an endpoint, a kid…). */
+  subject: string;
+  message: string;
+  spec: string;
+  fix: string;
+  /** For probes: what was sent and what came back (secrets stripped). */
+  evidence?: Record<string, unknown>;
+}
+
+export const RULES = {
+  // Redirect URIs
+  'redirect-uri-not-absolute': { area: 'redirect_uri', severity: 'error', spec: 'RFC 6749 §3.1.2', title: 'redirect URI is not an absolute URI', fix: 'Register the full URI, scheme and host included.' },
+  'redirect-uri-fragment': { area: 'redirect_uri', severity: 'error', spec: 'RFC 6749 §3.1.2', title: 'redirect URI has a fragment', fix: 'Remove the #fragment; the response parameters must not land in a fragment of the registered URI.' },
+  'redirect-uri-dangerous-scheme': { area: 'redirect_uri', severity: 'error', spec: 'RFC 9700 §4.1', title: 'redirect URI uses a scheme that runs or reads locally', fix: 'Use https (or a loopback http URI / a reverse-domain custom scheme for native apps).' },
+  'redirect-uri-userinfo': { area: 'redirect_uri', severity: 'error', spec: 'RFC 9700 §4.1.3', title: 'redirect URI contains user information', fix: 'Remove "user:password@": it lets a URI look like one host while pointing at another.' },
+  'redirect-uri-wildcard': { area: 'redirect_uri', severity: 'error', spec: 'RFC 9700 §4.1.3', title: 'redirect URI is a pattern, not an exact URI', fix: 'Register every exact redirect URI; servers must compare them by exact string matching.' },
+  'redirect-uri-http': { area: 'redirect_uri', severity: 'error', spec: 'RFC 9700 §2.6, RFC 8252 §8.3', title: 'plain http redirect URI on a host that is not loopback', fix: 'Use https; plain http is only for loopback IP literals (http://127.0.0.1, http://[::1]).' },
+  'redirect-uri-localhost': { area: 'redirect_uri', severity: 'warn', spec: 'RFC 8252 §8.3', title: 'loopback redirect URI uses "localhost"', fix: 'Use the IP literal http://127.0.0.1 (or http://[::1]): "localhost" can resolve elsewhere and be intercepted.' },
+  'redirect-uri-custom-scheme': { area: 'redirect_uri', severity: 'warn', spec: 'RFC 8252 §7.1', title: 'custom URI scheme is not in reverse-domain form', fix: 'Use a scheme based on a domain you control, e.g. com.example.app:/callback, so no other app claims it.' },
+
+  // Scopes
+  'scope-syntax': { area: 'scope', severity: 'error', spec: 'RFC 6749 §3.3', title: 'scope is not valid RFC 6749 syntax', fix: 'Separate scopes with single spaces; a scope token may not contain commas, quotes or backslashes.' },
+  'scope-overbroad': { area: 'scope', severity: 'warn', spec: 'RFC 9700 §2.3', title: 'scope name grants everything', fix: 'Split broad scopes into narrow ones (orders:read, orders:write) and ask only for what the client needs.' },
+  'scope-unsupported': { area: 'scope', severity: 'warn', spec: 'RFC 8414 §2', title: 'scope is not in the server\u2019s scopes_supported', fix: 'Check the name, or ask the server owner to add it; unknown scopes are dropped or rejected.' },
+
+  // Client registration
+  'client-password-grant': { area: 'client', severity: 'error', spec: 'RFC 9700 §2.4', title: 'client uses the resource owner password grant', fix: 'Use the authorization code flow with PKCE (or the device flow); never collect the user\u2019s password in the client.' },
+  'client-implicit-grant': { area: 'client', severity: 'warn', spec: 'RFC 9700 §2.1.2', title: 'client uses the implicit grant', fix: 'Use the authorization code flow with PKCE; tokens in the front channel leak through history and referrers.' },
+  'client-public-without-pkce': { area: 'client', severity: 'error', spec: 'RFC 9700 §2.1.1, RFC 7636', title: 'public client cannot rely on PKCE', fix: 'Use PKCE with S256 for every authorization request; the server must support and require it.' },
+  'client-pkce-plain': { area: 'client', severity: 'error', spec: 'RFC 9700 §2.1.1, RFC 7636 §4.2', title: 'client uses the plain PKCE method', fix: 'Use code_challenge_method=S256.' },
+  'client-confidential-auth-none': { area: 'client', severity: 'error', spec: 'RFC 6749 §2.3', title: 'confidential client does not authenticate', fix: 'Set token_endpoint_auth_method to private_key_jwt (or client_secret_basic) for a confidential client.' },
+  'client-native-secret': { area: 'client', severity: 'warn', spec: 'RFC 8252 §8.5', title: 'native or CLI client uses a client secret', fix: 'A secret shipped in an app or CLI is not secret: register it as a public client (auth none) with PKCE.' },
+  'client-prefer-asymmetric-auth': { area: 'client', severity: 'info', spec: 'RFC 9700 §2.5', title: 'client authenticates with a shared secret', fix: 'Prefer private_key_jwt (RFC 7523) or mutual TLS (RFC 8705): no shared secret to leak.' },
+  'client-secret-short': { area: 'client', severity: 'warn', spec: 'RFC 7518 §3.2, RFC 8725 §3.5', title: 'client secret is short', fix: 'Use a random secret of at least 32 bytes (256 bits); for client_secret_jwt it is the HMAC key.' },
+
+  // Authorization server metadata
+  'server-issuer-mismatch': { area: 'server', severity: 'error', spec: 'RFC 8414 §3.3', title: 'metadata issuer differs from the issuer asked for', fix: 'The "issuer" in the metadata must be identical to the issuer URL; fix the server configuration (this prevents mix-up attacks).' },
+  'server-endpoint-not-https': { area: 'server', severity: 'error', spec: 'RFC 8414 §2, RFC 9700 §2.6', title: 'endpoint is not https', fix: 'Serve every endpoint over https (loopback development servers excepted).' },
+  'server-pkce-not-advertised': { area: 'server', severity: 'warn', spec: 'RFC 9700 §2.1.1, RFC 8414 §2', title: 'server does not advertise PKCE support', fix: 'Publish code_challenge_methods_supported: ["S256"] and require PKCE.' },
+  'server-pkce-plain': { area: 'server', severity: 'warn', spec: 'RFC 9700 §2.1.1', title: 'server offers the plain PKCE method', fix: 'Offer only S256.' },
+  'server-implicit': { area: 'server', severity: 'warn', spec: 'RFC 9700 §2.1.2', title: 'server offers response types that return tokens from the authorization endpoint', fix: 'Drop "token" response types; use the code flow.' },
+  'server-password-grant': { area: 'server', severity: 'error', spec: 'RFC 9700 §2.4', title: 'server offers the password grant', fix: 'Disable the resource owner password credentials grant.' },
+  'server-alg-none': { area: 'server', severity: 'error', spec: 'RFC 8725 §3.1', title: 'server accepts or issues unsigned JWTs (alg none)', fix: 'Remove "none" from every *_alg_values_supported list.' },
+  'server-no-iss-parameter': { area: 'server', severity: 'info', spec: 'RFC 9207', title: 'server does not send the iss authorization response parameter', fix: 'Support RFC 9207 (authorization_response_iss_parameter_supported: true) to defend against mix-up attacks.' },
+  'server-no-revocation': { area: 'server', severity: 'info', spec: 'RFC 7009', title: 'server has no revocation endpoint', fix: 'Offer a revocation endpoint so clients can end sessions (logout) at the server.' },
+
+  // JWKS
+  'jwks-unavailable': { area: 'jwks', severity: 'error', spec: 'RFC 8414 §2', title: 'the key set cannot be fetched or used', fix: 'Serve a valid JWKS at jwks_uri.' },
+  'jwks-private-key': { area: 'jwks', severity: 'error', spec: 'RFC 7517 §4, RFC 7518 §6', title: 'key set publishes private or symmetric key material', fix: 'Publish only public members; rotate the exposed key now — anyone can forge tokens with it.' },
+  'jwks-weak-rsa': { area: 'jwks', severity: 'error', spec: 'RFC 7518 §3.3, RFC 8725 §3.5', title: 'RSA key shorter than 2048 bits', fix: 'Rotate to an RSA key of 2048 bits or more (or EC P-256 / Ed25519).' },
+  'jwks-duplicate-kid': { area: 'jwks', severity: 'warn', spec: 'RFC 7517 §4.5', title: 'two keys share a kid', fix: 'Give each key a unique kid so verifiers pick the right one.' },
+  'jwks-missing-kid': { area: 'jwks', severity: 'warn', spec: 'RFC 7517 §4.5', title: 'key without kid in a set of several keys', fix: 'Give every key a kid, and put it in the tokens\u2019 headers.' },
+  'jwks-ambiguous-key': { area: 'jwks', severity: 'info', spec: 'RFC 7517 §4.2, §4.4', title: 'key without use or alg in a mixed set', fix: 'Set "use" (sig/enc) and "alg" on each key so it cannot be used for another purpose or algorithm.' },
+
+  // Tokens
+  'token-lifetime': { area: 'token', severity: 'warn', spec: 'RFC 9700 §2.2', title: 'access token lives longer than the policy allows', fix: 'Issue short-lived access tokens (minutes) and use refresh tokens for longer sessions.' },
+  'token-no-exp': { area: 'token', severity: 'error', spec: 'RFC 9068 §2.2', title: 'access token never expires', fix: 'Always set exp on access tokens.' },
+  'token-no-aud': { area: 'token', severity: 'warn', spec: 'RFC 9068 §2.2, RFC 8707', title: 'access token has no audience', fix: 'Bind access tokens to their API with aud (resource indicators), so one API\u2019s token is refused by another.' },
+  'token-typ': { area: 'token', severity: 'warn', spec: 'RFC 9068 §2.1, RFC 8725 §3.11', title: 'access token typ is not at+jwt', fix: 'Set the JWT header typ to "at+jwt" so access tokens cannot be confused with ID tokens.' },
+  'token-extra-scopes': { area: 'token', severity: 'warn', spec: 'RFC 9700 §2.3', title: 'token grants scopes that were not requested', fix: 'Grant no more than the request asked for (least privilege).' },
+
+  // Live probes
+  'probe-redirect-uri-matching': { area: 'probe', severity: 'error', spec: 'RFC 9700 §4.1.3', title: 'server redirected to an unregistered redirect URI', fix: 'Compare redirect URIs by exact string matching before anything else (loopback port excepted, RFC 8252 §7.3).' },
+  'probe-redirect-uri-accepted': { area: 'probe', severity: 'warn', spec: 'RFC 9700 §4.1.3', title: 'server went on to sign-in with an unregistered redirect URI', fix: 'Refuse an unregistered redirect URI before the sign-in, with an error page and no redirect.' },
+  'probe-redirect-uri-refused': { area: 'probe', severity: 'info', spec: 'RFC 9700 §4.1.3', title: 'server refused an unregistered redirect URI', fix: 'Nothing to do.' },
+  'probe-inconclusive': { area: 'probe', severity: 'info', spec: 'RFC 9700 §4.1.3', title: 'probe was inconclusive', fix: 'Check this case by hand.' },
+  'probe-pkce-required': { area: 'probe', severity: 'error', spec: 'RFC 9700 §2.1.1', title: 'server accepts a public client\u2019s request without PKCE', fix: 'Require code_challenge (S256) from public clients.' },
+  'probe-pkce-plain-accepted': { area: 'probe', severity: 'error', spec: 'RFC 9700 §2.1.1', title: 'server accepts the plain PKCE method', fix: 'Accept only S256.' },
+  'probe-pkce-enforced': { area: 'probe', severity: 'info', spec: 'RFC 9700 §2.1.1', title: 'server refused a request without S256 PKCE', fix: 'Nothing to do.' },
+  'probe-token-endpoint': { area: 'probe', severity: 'warn', spec: 'RFC 6749 §5.2, §5.1', title: 'token endpoint answered a bogus code unexpectedly', fix: 'Answer an invalid code with 400 invalid_grant and Cache-Control: no-store.' },
+  'probe-token-endpoint-ok': { area: 'probe', severity: 'info', spec: 'RFC 6749 §5.2', title: 'token endpoint refused a bogus code properly', fix: 'Nothing to do.' },
+} as const satisfies Record<string, Rule>;
+
+export type RuleId = keyof typeof RULES;
+
+export function finding(id: RuleId, subject: string, message: string, evidence?: Record<string, unknown>): Finding {
+  const rule: Rule = RULES[id];
+  return { id, severity: rule.severity, area: rule.area, subject, message, spec: rule.spec, fix: rule.fix, ...(evidence ? { evidence } : {}) };
+}

@@ -1,0 +1,153 @@
+// `oauth check`: audit a client registration, scopes, the server's metadata and keys, tokens — and with --probe, the
+// server's live behaviour. Exit 3 on any error finding (or warning, with --fail-on warn), so CI can gate on it.
+import { readFileSync } from 'node:fs';
+import type { Area, Finding } from '../check/catalog.js';
+import type { ClientUnderTest } from '../check/client.js';
+import type { Context } from '../context.js';
+import { CliError, Exit } from '../errors.js';
+import { clientSecret, type ClientFlags } from './common.js';
+import { tokenArgument } from './stored-token.js';
+
+export interface CheckFlags {
+  issuer?: string;
+  clientId?: string;
+  redirectUri?: string[];
+  scope?: string;
+  grantType?: string[];
+  responseType?: string[];
+  authMethod?: string;
+  public?: boolean;
+  confidential?: boolean;
+  clientFile?: string;
+  clientSecretFile?: string;
+  token?: string;
+  clientCredentials?: boolean;
+  probe?: boolean;
+  failOn?: string;
+  maxTokenLifetime?: string;
+}
+
+const AREA_TITLES: Record<Area, string> = {
+  server: 'Authorization server metadata',
+  jwks: 'Signing keys (JWKS)',
+  client: 'Client',
+  redirect_uri: 'Redirect URIs',
+  scope: 'Scopes',
+  token: 'Access token',
+  probe: 'Live probes',
+};
+
+export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
+  const failOn = flags.failOn ?? 'error';
+  if (failOn !== 'error' && failOn !== 'warn') throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
+  if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
+  const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
+  const maxLifetime = Number(flags.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
+  if (!Number.isFinite(maxLifetime) || maxLifetime <= 0) throw new CliError('USAGE', `--max-token-lifetime must be a number of seconds, not "${flags.maxTokenLifetime}".`);
+
+  const issuer = ctx.setting('issuer', flags.issuer);
+  const client = await clientUnderTest(flags, ctx);
+  const scope = ctx.setting('scope', flags.scope) ?? (client?.scope as string | undefined);
+  const tokens: string[] = [];
+  const given = await tokenArgument(ctx, flags.token);
+  if (given) tokens.push(given);
+  if (flags.clientCredentials) tokens.push(await serviceToken(flags, ctx));
+  for (const token of tokens) ctx.knownSecrets.add(token);
+  if (!issuer && !client && scope === undefined && tokens.length === 0) {
+    throw new CliError('USAGE', 'Nothing to check.', {
+      hint: 'Give --issuer (server metadata and keys), a client (--client-id, --redirect-uri, --grant-type or --client-file), --scope, or --token.',
+    });
+  }
+
+  const { audit, summarize } = await import('../check/audit.js');
+  const findings = await audit(
+    { issuer, client, scope, tokens, maxTokenLifetimeSeconds: maxLifetime, probe: flags.probe === true },
+    {
+      fetchMetadata: async (value) => {
+        const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([import('../oauth/discovery.js'), import('../url.js')]);
+        const url = parseUrl(value, 'issuer');
+        // An http issuer is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
+        assertSecureUrl(url, true, 'issuer');
+        return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal })).metadata;
+      },
+      fetchJwks: async (url) => {
+        const { parseJsonResponse } = await import('../http.js');
+        return parseJsonResponse(await (await ctx.documents()).get(url, 'JWKS'), 'JWKS');
+      },
+      http: () => ctx.http(),
+    },
+  );
+  const summary = summarize(findings);
+  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  if (ctx.out.json) ctx.out.jsonResult({ findings, summary: { ...summary, failed } });
+  else ctx.out.result(formatFindings(findings, summary, failed, ctx));
+  return failed ? Exit.invalid : Exit.ok;
+}
+
+async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
+  let registration: Record<string, unknown> = {};
+  if (flags.clientFile) {
+    try {
+      registration = JSON.parse(readFileSync(flags.clientFile, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new CliError('FILE_UNREADABLE', `Cannot use --client-file ${flags.clientFile}: ${(error as Error).message}`, {
+        hint: 'Give a client registration as JSON (RFC 7591): {"redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "none"}.',
+      });
+    }
+    if (registration === null || typeof registration !== 'object' || Array.isArray(registration)) {
+      throw new CliError('INPUT_MALFORMED', `--client-file ${flags.clientFile} is not a JSON object.`);
+    }
+  }
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
+  const clientId = flags.clientId ?? (registration.client_id as string | undefined) ?? ctx.setting('client_id', undefined);
+  const redirectUris = [...strings(registration.redirect_uris), ...(flags.redirectUri ?? [])];
+  const grantTypes = flags.grantType ?? strings(registration.grant_types);
+  const responseTypes = flags.responseType ?? strings(registration.response_types);
+  const authMethod = flags.authMethod ?? (registration.token_endpoint_auth_method as string | undefined) ?? ctx.setting('auth_method', undefined);
+  const given = flags.clientFile || flags.clientId || flags.redirectUri || flags.grantType || flags.responseType || flags.authMethod || flags.public || flags.confidential;
+  if (!given && !clientId) return undefined;
+  const secret = (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile } as ClientFlags)) ?? (registration.client_secret as string | undefined);
+  if (secret) ctx.knownSecrets.add(secret);
+  const client: ClientUnderTest & { scope?: unknown } = {
+    redirect_uris: redirectUris,
+    // RFC 7591 §2: the defaults are authorization_code and code.
+    grant_types: grantTypes.length ? grantTypes : ['authorization_code'],
+    response_types: responseTypes.length ? responseTypes : ['code'],
+    ...(clientId ? { client_id: clientId } : {}),
+    ...(authMethod ? { token_endpoint_auth_method: authMethod } : {}),
+    ...(typeof registration.application_type === 'string' ? { application_type: registration.application_type } : {}),
+    ...(flags.public ? { public: true } : flags.confidential ? { public: false } : {}),
+    ...(secret ? { client_secret: secret } : {}),
+    ...(typeof registration.code_challenge_method === 'string' ? { code_challenge_method: registration.code_challenge_method } : {}),
+    ...(registration.scope !== undefined ? { scope: registration.scope } : {}),
+  };
+  return client;
+}
+
+async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
+  const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
+  const connection = await connect(ctx, { issuer: flags.issuer, clientId: flags.clientId, clientSecretFile: flags.clientSecretFile });
+  const scope = ctx.setting('scope', flags.scope);
+  const response = await clientCredentials(connection.protocol, scope ? { scope: [scope] } : {});
+  return response.access_token;
+}
+
+function formatFindings(findings: Finding[], summary: { error: number; warn: number; info: number }, failed: boolean, ctx: Context): string {
+  const style = ctx.out.style;
+  const badge = { error: style.red('✗ error'), warn: style.yellow('! warn '), info: style.dim('· info ') };
+  const lines: string[] = [];
+  for (const area of Object.keys(AREA_TITLES) as Area[]) {
+    const inArea = findings.filter((item) => item.area === area);
+    if (inArea.length === 0) continue;
+    lines.push(style.bold(AREA_TITLES[area]));
+    for (const item of inArea) {
+      lines.push(`  ${badge[item.severity]}  ${style.cyan(item.id)}  ${item.message}`);
+      if (item.severity !== 'info') lines.push(`           ${style.dim(`${item.spec} · fix: ${item.fix}`)}`);
+    }
+    lines.push('');
+  }
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const counts = `${plural(summary.error, 'error')}, ${plural(summary.warn, 'warning')}, ${plural(summary.info, 'note')}`;
+  lines.push(findings.length === 0 ? `${style.green('✓')} Nothing to report.` : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`);
+  return lines.join('\n');
+}
