@@ -49,6 +49,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
       'after',
       `
 Examples:
+  $ oauth demo                                                         see everything work, offline
   $ oauth login --issuer https://id.example.com --client-id my-cli    sign in (browser, PKCE)
   $ TOKEN=$(oauth token)                                               a fresh access token
   $ oauth token --client-credentials --client-id svc --scope api:read  a service token (secret from OAUTH_CLIENT_SECRET)
@@ -236,6 +237,82 @@ Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid 
     )
     .action(async (options, command: Command) => {
       const { run } = await import('./commands/check.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
+    .command('serve')
+    .summary('run a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider) until Ctrl-C')
+    .description(
+      'A local authorization server for trying everything offline and for testing an API: development login and consent\n' +
+        'pages (any username), a public CLI client, a confidential client and a client-credentials service client,\n' +
+        'JWT access tokens (RFC 9068), refresh-token rotation, the device flow, introspection, revocation and userinfo.\n' +
+        'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.',
+    )
+    .option('--port <port>', 'port on 127.0.0.1 (default 9400; 0 for a random free port)')
+    .option('--audience <uri>', 'the API audience of access tokens (default http://127.0.0.1/api)')
+    .option('--access-token-ttl <seconds>', 'access token lifetime (default 900)')
+    .option('--refresh-token-ttl <seconds>', 'refresh token lifetime (default 1209600)')
+    .option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA')
+    .option('--ephemeral', 'throwaway keys and secrets, nothing saved')
+    .addHelpText(
+      'after',
+      examples(
+        ['oauth serve', 'oauth serve --port 0 --json | head -1 | jq .issuer', 'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256'],
+        'With --json the first stdout line is {"issuer", "audience", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.',
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/serve.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
+    .command('demo')
+    .summary('see the whole tool work in one command, offline, against a local server')
+    .option('--headless', 'a simulated user signs in over HTTP instead of a real browser (automatic without a TTY)')
+    .addHelpText('after', examples(['oauth demo', 'oauth demo --headless']))
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/demo.js');
+      exitCode = await run(options, contextFor(command));
+    });
+
+  program
+    .command('mint')
+    .summary('sign test tokens with the local server\'s keys: valid, or broken in exactly one way (--suite: all of them)')
+    .option('--issuer <url>', 'iss (default http://127.0.0.1:9400, the local server\'s)')
+    .option('--sub <subject>', 'sub (default test-user)')
+    .option('--aud <audience>', 'aud (default http://127.0.0.1/api)')
+    .option('--scope <scopes>', 'scope (default api:read)')
+    .option('--client-id <id>', 'client_id claim (default oauth-cli)')
+    .option('--ttl <seconds>', 'lifetime (default 900)')
+    .option('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)', collect)
+    .option('--typ <typ>', 'typ header (default at+jwt)')
+    .option('--alg <alg>', 'RS256 (default), PS256, ES256, EdDSA — or none for an unsigned token')
+    .option('--expired', 'exp in the past')
+    .option('--not-yet-valid', 'nbf in the future')
+    .option('--issued-in-future', 'iat in the future')
+    .option('--wrong-issuer', 'iss of another issuer')
+    .option('--wrong-audience', 'aud of another API')
+    .option('--wrong-typ', 'typ JWT instead of at+jwt')
+    .option('--bad-signature', 'a signature that does not match')
+    .option('--unknown-kid', 'signed by an unpublished key under an unknown kid')
+    .option('--missing-claim <name>', 'leave out one claim')
+    .option('--hs256-with-public-key', 'HS256 with the public key as the secret (algorithm confusion)')
+    .option('--suite', 'every variant, as JSON lines {name, token, expect, reason, error_code?}')
+    .addHelpText(
+      'after',
+      examples(
+        [
+          'oauth mint                                  # a valid access token for the local server',
+          'curl -H "Authorization: Bearer $(oauth mint --expired)" http://localhost:8080/orders   # must be 401',
+          'oauth mint --suite > tokens.jsonl            # for your API\'s test suite',
+          'oauth mint --alg none',
+        ],
+      ),
+    )
+    .action(async (options, command: Command) => {
+      const { run } = await import('./commands/mint.js');
       exitCode = await run(options, contextFor(command));
     });
 

@@ -77,6 +77,7 @@ export async function verifyDecoded(token: string, decoded: DecodedToken, keys: 
   }
   const payload = result.payload as Record<string, unknown>;
   checkNumericDates(payload, policy.clockSkewSeconds, nowSeconds);
+  if (policy.typ !== undefined && normalizeTyp(policy.typ) === 'at+jwt') checkAccessTokenClaims(payload);
   checkScopes(payload, policy.requiredScopes ?? []);
 
   const kid = typeof decoded.header.kid === 'string' ? `, kid ${decoded.header.kid}` : '';
@@ -87,7 +88,7 @@ export async function verifyDecoded(token: string, decoded: DecodedToken, keys: 
   if (policy.audience !== undefined) checked.push(`aud includes ${policy.audience.join(' or ')}`);
   else unchecked.push('audience (pass --audience)');
   checked.push(`exp, nbf and iat against the clock (±${policy.clockSkewSeconds}s)`);
-  if (policy.typ !== undefined) checked.push(`typ is ${policy.typ}`);
+  if (policy.typ !== undefined) checked.push(`typ is ${policy.typ}${normalizeTyp(policy.typ) === 'at+jwt' ? ', with the claims RFC 9068 requires' : ''}`);
   if (policy.requiredScopes?.length) checked.push(`scope includes ${policy.requiredScopes.join(' ')}`);
   return { header: result.protectedHeader as Record<string, unknown>, payload, checked, unchecked };
 }
@@ -122,6 +123,20 @@ function rejectDisallowedAlgorithm(alg: unknown, allowed: string[], keys: KeySet
   throw new CliError('JWT_ALG_NOT_ALLOWED', `The token uses alg ${alg}, which is not allowed here (allowed: ${allowed.join(', ')}).`, {
     hint: 'Pass --alg to change the allow-list if the issuer really uses that algorithm.',
   });
+}
+
+/** RFC 9068 §2.2: a JWT access token carries iss, exp, aud, sub, client_id, iat and jti. */
+export const ACCESS_TOKEN_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'];
+
+function normalizeTyp(typ: string): string {
+  return typ.toLowerCase().replace(/^application\//, '');
+}
+
+function checkAccessTokenClaims(payload: Record<string, unknown>): void {
+  const missing = ACCESS_TOKEN_CLAIMS.filter((claim) => payload[claim] === undefined);
+  if (missing.length > 0) {
+    throw new CliError('JWT_CLAIM_INVALID', `The access token lacks ${missing.map((claim) => `"${claim}"`).join(', ')}, which RFC 9068 §2.2 requires of every JWT access token (typ at+jwt).`);
+  }
 }
 
 function checkNumericDates(payload: Record<string, unknown>, skew: number, now: number): void {

@@ -81,7 +81,8 @@ export function defaultClients(secrets: { confidential: string; service: string 
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const { default: Provider } = await import('oidc-provider');
+  const { default: Provider, errors } = await import('oidc-provider');
+  const restoreConsole = options.log ? divertNotices(options.log) : () => undefined;
   const server: Server = createServer();
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -143,14 +144,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         defaultResource: (ctx: { oidc: { params?: { scope?: unknown } } }) =>
           String(ctx.oidc.params?.scope ?? '').split(' ').some((scope) => API_SCOPES.includes(scope)) ? options.audience : undefined,
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
+        getResourceServerInfo: (_ctx: unknown, resource: string) => {
+          if (resource !== options.audience) throw new errors.InvalidTarget(`this server only issues tokens for ${options.audience}`);
+          return {
           scope: API_SCOPES.join(' '),
           audience: options.audience,
           accessTokenFormat: 'jwt',
           accessTokenTTL: options.accessTokenTtlSeconds,
           jwt: { sign: { alg } },
-        }),
+          };
+        },
       },
+    },
+    renderError: (ctx: { type: string; body: string }, out: { error: string; error_description?: string }) => {
+      ctx.type = 'html';
+      const text = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Error</title></head><body><h1>Error</h1><p>${text}</p></body></html>`;
     },
     enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
   } as never);
@@ -163,7 +172,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          restoreConsole();
+          resolve();
+        });
       }),
+  };
+}
+
+/**
+ * oidc-provider prints its development notices with console.info (stdout) and console.warn; a command whose stdout
+ * carries results sends them to its log instead, for as long as the server runs.
+ */
+function divertNotices(log: (line: string) => void): () => void {
+  const { info, warn } = console;
+  console.info = (...args: unknown[]) => log(args.map(String).join(' '));
+  console.warn = (...args: unknown[]) => log(args.map(String).join(' '));
+  return () => {
+    console.info = info;
+    console.warn = warn;
   };
 }

@@ -1,0 +1,143 @@
+// `oauth demo`: the whole tool in one command, offline. A local server on a random port, a temporary profile and
+// token store (removed afterwards), and the real commands run one after another, each introduced in a sentence.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createContext, type Context } from '../context.js';
+import { CliError, Exit } from '../errors.js';
+import type { IO, Writer } from '../io.js';
+import { stub } from '../redact.js';
+import { DEFAULT_AUDIENCE } from '../serve/provider.js';
+import { parseSession, sessionKey } from '../session.js';
+import { fileStore } from '../store/file.js';
+import { serveSettings, startServer } from './serve.js';
+
+export interface DemoFlags {
+  headless?: boolean;
+}
+
+interface Step {
+  title: string;
+  command: string;
+  exitCode: number;
+}
+
+/** Lines written through it are indented under the step that produced them. */
+function indented(target: Writer, prefix: string): Writer {
+  let atLineStart = true;
+  return {
+    write(text: string) {
+      let out = '';
+      for (const char of text) {
+        if (atLineStart) out += char === '\n' ? prefix.trimEnd() : prefix;
+        out += char;
+        atLineStart = char === '\n';
+      }
+      return target.write(out);
+    },
+  };
+}
+
+export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
+  const { io, out } = ctx;
+  const style = out.style;
+  const narrate = (text: string) => (out.json ? out.info(text) : out.result(text));
+  const home = mkdtempSync(join(tmpdir(), 'oauth-demo-'));
+  // The demo's own world: nothing from the user's profile, store or OAUTH_* settings leaks in or out.
+  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(io.env).filter(([name]) => !name.startsWith('OAUTH_')));
+  Object.assign(env, { XDG_CONFIG_HOME: join(home, 'config'), XDG_STATE_HOME: join(home, 'state'), XDG_CACHE_HOME: join(home, 'cache'), OAUTH_STORE: 'file' });
+  const realBrowser = !flags.headless && io.stdinIsTTY && io.stdoutIsTTY && hasDesktop(io.env);
+  const steps: Step[] = [];
+  const { server } = await startServer(serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }), ctx);
+  const issuer = server.issuer;
+
+  const subIO = (stdin?: string): IO => ({
+    ...io,
+    env,
+    stdin: Readable.from(stdin === undefined ? [] : [stdin]),
+    stdinIsTTY: false,
+    stdout: indented(out.json ? io.stderr : io.stdout, style.dim('   │ ')),
+    stderr: indented(io.stderr, style.dim('   │ ')),
+    terminal: undefined,
+  });
+  const { main } = await import('../cli.js');
+  const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
+    narrate(`\n${style.bold(title)}\n${style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
+    const exitCode = await main([...args, ...(out.verbosity > 0 ? ['-v'] : [])], subIO(options.stdin));
+    steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
+    if (exitCode !== (options.expect ?? 0)) {
+      throw new CliError(exitCode === 1 ? 'INTERNAL' : 'PROTOCOL_ERROR', `The demo step "${title}" ended with exit code ${exitCode}.`, {
+        hint: 'Run it again with -v to see each request.',
+      });
+    }
+  };
+  const session = async () => parseSession(await fileStore(join(home, 'state', 'oauth', 'tokens.json')).get(sessionKey('default')), 'the demo profile')!;
+
+  try {
+    narrate(`${style.green('●')} A local OAuth 2.0 / OpenID Connect server (oidc-provider, OpenID-certified) is running at ${style.bold(issuer)}.`);
+    narrate('  Everything below runs the real commands against it; the profile and tokens live in a temporary store that is removed at the end.');
+
+    const loginTitle = `1. Sign in with the authorization code flow and PKCE, through a loopback callback on 127.0.0.1 — ${realBrowser ? 'in your browser (any username and password)' : 'a simulated user fills the login and consent forms'}.`;
+    const loginArgs = ['login', '--issuer', issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read'];
+    narrate(`\n${style.bold(loginTitle)}\n${style.dim(`   $ oauth ${loginArgs.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
+    const { run: login } = await import('./login.js');
+    const loginIO = subIO();
+    const loginContext = createContext(loginIO, { verbose: out.verbosity, json: false });
+    const openBrowser = realBrowser ? undefined : await simulatedBrowser();
+    const loginCode = await login(
+      { issuer, clientId: 'oauth-cli', scope: 'openid offline_access api:read' },
+      loginContext,
+      openBrowser ? { openBrowser } : {},
+    ).finally(() => loginContext.close());
+    steps.push({ title: loginTitle, command: `oauth ${loginArgs.join(' ')}`, exitCode: loginCode });
+
+    await step('2. Get the access token. On a terminal it is shown redacted; piped, `oauth token` prints it raw.', ['token', '-o', 'human']);
+    const signedIn = await session();
+    await step(
+      `3. Verify it as an API would: signature against the server's JWKS (found by discovery), issuer, audience ${DEFAULT_AUDIENCE}, and typ at+jwt with the claims RFC 9068 requires.`,
+      ['decode', '-', '--verify', '--issuer', issuer, '--audience', DEFAULT_AUDIENCE, '--typ', 'at+jwt'],
+      { stdin: signedIn.access_token },
+    );
+    const before = signedIn.refresh_token!;
+    await step('4. Refresh. The server rotates the refresh token; the new one is saved before the new access token is handed out.', ['token', '--refresh', '-o', 'human']);
+    const after = (await session()).refresh_token!;
+    narrate(`   refresh token ${stub(before)} → ${stub(after)} ${after !== before ? style.green('(rotated)') : style.yellow('(not rotated)')}`);
+    await step('5. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.', ['introspect', '-', '--token-type-hint', 'refresh_token'], { stdin: after });
+    await step('6. Revoke it (RFC 7009)…', ['revoke', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'], { stdin: after });
+    await step('   …and introspect again: no longer active (exit 3).', ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'], { stdin: after, expect: Exit.invalid });
+    await step('7. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).', [
+      'check', '--issuer', issuer, '--client-id', 'oauth-cli', '--redirect-uri', 'http://127.0.0.1/callback', '--public', '--probe',
+    ]);
+
+    narrate(`\n${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`);
+    narrate(
+      [
+        '',
+        'Next, with your own provider:',
+        '  oauth login --issuer https://your-idp.example --client-id <your CLI client>   (register http://127.0.0.1/callback)',
+        '  oauth token | oauth decode - --verify --issuer https://your-idp.example --audience <your API>',
+        '  oauth check --issuer https://your-idp.example --client-id <id> --redirect-uri <uri> --probe',
+        'Or keep a local server running for your API\u2019s tests:',
+        '  oauth serve            (then: oauth mint --suite  — tokens good and bad, with the verdict each needs)',
+      ].join('\n'),
+    );
+    if (out.json) out.jsonResult({ issuer, steps, ok: true });
+    return Exit.ok;
+  } finally {
+    await server.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function hasDesktop(env: Readonly<Record<string, string | undefined>>): boolean {
+  return process.platform === 'darwin' || process.platform === 'win32' || Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+async function simulatedBrowser() {
+  const { simulateUser } = await import('../serve/simulated-user.js');
+  return async (url: string) => {
+    // Not awaited by the login: the simulated user finishes by loading the callback, like a browser would.
+    void simulateUser(url, { login: 'demo-user' }).catch(() => undefined);
+  };
+}

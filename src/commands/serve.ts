@@ -1,0 +1,138 @@
+// `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
+import type { Context } from '../context.js';
+import { CliError, Exit } from '../errors.js';
+import { stateDir } from '../paths.js';
+import { DEFAULT_AUDIENCE, defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../serve/provider.js';
+import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from '../serve/state.js';
+
+export const DEFAULT_SERVE_PORT = 9400;
+
+export interface ServeFlags {
+  port?: string;
+  audience?: string;
+  accessTokenTtl?: string;
+  refreshTokenTtl?: string;
+  alg?: string;
+  ephemeral?: boolean;
+}
+
+export interface ServeSettings {
+  port: number;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  alg: SigningAlgorithm;
+  ephemeral: boolean;
+}
+
+export function serveSettings(flags: ServeFlags): ServeSettings {
+  const number = (value: string | undefined, fallback: number, flag: string, min: number) => {
+    const parsed = Number(value ?? fallback);
+    if (!Number.isInteger(parsed) || parsed < min) throw new CliError('USAGE', `${flag} must be a whole number ${min === 0 ? '0 or more' : `of at least ${min}`}, not "${value}".`);
+    return parsed;
+  };
+  const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
+  if (!SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
+  const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
+  if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
+  const audience = flags.audience ?? DEFAULT_AUDIENCE;
+  try {
+    if (new URL(audience).hash) throw new Error('fragment');
+  } catch {
+    throw new CliError('USAGE', `--audience must be an absolute URI without a fragment (RFC 8707), not "${audience}".`);
+  }
+  return {
+    port,
+    audience,
+    accessTokenTtlSeconds: number(flags.accessTokenTtl, 900, '--access-token-ttl', 1),
+    refreshTokenTtlSeconds: number(flags.refreshTokenTtl, 14 * 86400, '--refresh-token-ttl', 1),
+    alg,
+    ephemeral: flags.ephemeral === true,
+  };
+}
+
+/** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
+export async function startServer(settings: ServeSettings, ctx: Context): Promise<{ server: LocalServer; state: ServerState }> {
+  const state = settings.ephemeral ? freshState(settings.alg) : (await loadState(stateDir(ctx.io.env), settings.alg)).state;
+  const current = state.keys.find((key) => key.alg === settings.alg)!;
+  // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
+  const keys = [current, ...state.keys.filter((key) => key !== current)];
+  try {
+    const server = await startLocalServer({
+      port: settings.port,
+      audience: settings.audience,
+      accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+      signingKeys: keys,
+      clients: defaultClients(state.secrets),
+      log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
+    });
+    return { server, state };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, { hint: 'Pick another --port, or --port 0 for a random free one.' });
+    }
+    throw error;
+  }
+}
+
+export function describeClients(clients: LocalClient[]) {
+  return clients.map((client) => ({
+    client_id: client.client_id,
+    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    grant_types: client.grant_types,
+    redirect_uris: client.redirect_uris,
+    description: client.description,
+  }));
+}
+
+export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
+  const settings = serveSettings(flags);
+  const { server } = await startServer(settings, ctx);
+  const clients = describeClients(server.clients);
+  if (ctx.out.json) {
+    ctx.out.jsonResult({
+      issuer: server.issuer,
+      audience: settings.audience,
+      jwks_uri: `${server.issuer}/jwks`,
+      discovery: `${server.issuer}/.well-known/openid-configuration`,
+      keys: settings.ephemeral ? 'ephemeral' : 'persisted',
+      clients,
+    });
+  } else {
+    ctx.out.result(banner(server.issuer, settings, clients, ctx));
+  }
+  ctx.out.info(ctx.out.json ? `serving ${server.issuer} (Ctrl-C to stop)` : 'Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    if (ctx.io.signal.aborted) resolve();
+    ctx.io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+  ctx.out.info('Stopped.');
+  return Exit.ok;
+}
+
+function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typeof describeClients>, ctx: Context): string {
+  const style = ctx.out.style;
+  const confidential = clients.find((client) => client.client_id === 'confidential-app');
+  const service = clients.find((client) => client.client_id === 'service');
+  const lines = [
+    `${style.green('✓')} Local authorization server at ${style.bold(issuer)}`,
+    `  discovery  ${issuer}/.well-known/openid-configuration`,
+    `  JWKS       ${issuer}/jwks (${settings.alg}; keys ${settings.ephemeral ? 'thrown away on exit' : 'kept in the state directory'})`,
+    `  tokens     JWT access tokens (RFC 9068) for ${settings.audience} when an API scope (api:read, api:write) is asked for; ${settings.accessTokenTtlSeconds}s`,
+    `  sign-in    any username, any password`,
+    '',
+    style.bold('Clients'),
+    ...clients.map((client) => `  ${style.cyan(client.client_id.padEnd(17))} ${client.description}${client.client_secret ? `\n  ${''.padEnd(17)} secret: ${client.client_secret}` : ''}`),
+    '',
+    style.bold('Try'),
+    `  oauth login --issuer ${issuer} --client-id oauth-cli --scope "openid offline_access api:read"`,
+    `  oauth token | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
+    `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service --scope api:read`,
+    `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
+    `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
+  ];
+  return lines.join('\n');
+}
