@@ -64,6 +64,12 @@ describe('a valid token', () => {
     const missing = await expectRejected(await sign(key), 'JWT_SCOPE_MISSING', '--require-scope', 'admin');
     expect(missing.stderr).toContain('admin');
   });
+
+  it('with --typ at+jwt, requires the claims RFC 9068 makes mandatory', async () => {
+    const result = await expectRejected(await sign(key, { claims: { client_id: undefined, jti: undefined } }), 'JWT_CLAIM_INVALID', '--typ', 'at+jwt');
+    expect(result.stderr).toContain('"client_id", "jti"');
+    expect((await verify(await sign(key, { claims: { client_id: undefined } }))).code).toBe(0);
+  });
 });
 
 describe('claims', () => {

@@ -25,10 +25,10 @@ export interface SignOptions {
   claims?: Record<string, unknown>;
 }
 
-/** A valid access token by default: iss, aud, sub, iat, exp 15 min, typ at+jwt. */
+/** A valid RFC 9068 access token by default: iss, aud, sub, client_id, jti, iat, exp 15 min, typ at+jwt. */
 export async function sign(key: TestKey, options: SignOptions = {}): Promise<string> {
   const issued = now();
-  const claims = { iss: 'https://issuer.test', aud: 'api', sub: 'alice', iat: issued, exp: issued + 900, scope: 'read write', ...options.claims };
+  const claims = { iss: 'https://issuer.test', aud: 'api', sub: 'alice', client_id: 'test-client', jti: `jti-${issued}-${Math.random()}`, iat: issued, exp: issued + 900, scope: 'read write', ...options.claims };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete (claims as Record<string, unknown>)[name];
   return new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...options.header } as jose.CompactJWSHeaderParameters)
