@@ -42,6 +42,7 @@ const exitByCode = {
   JWT_INVALID: Exit.invalid,
   KEY_TOO_WEAK: Exit.invalid,
   ID_TOKEN_INVALID: Exit.invalid,
+  AUTH_RESPONSE_INVALID: Exit.invalid,
   NOT_LOGGED_IN: Exit.auth,
   REFRESH_TOKEN_REJECTED: Exit.auth,
   TOKEN_REJECTED: Exit.auth,

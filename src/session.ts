@@ -43,6 +43,10 @@ export function sessionFromResponse(
   if (tokenType !== 'bearer' && tokenType !== 'dpop') {
     throw new CliError('PROTOCOL_ERROR', `The token endpoint returned token_type ${JSON.stringify(response.token_type)}; only Bearer and DPoP are understood.`);
   }
+  const expiresIn = response.expires_in as unknown;
+  if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)) {
+    throw new CliError('PROTOCOL_ERROR', `The token endpoint returned expires_in ${JSON.stringify(expiresIn)}; it must be a number of seconds (RFC 6749 §5.1).`);
+  }
   const { previous, nowSeconds } = context;
   const session: Session = {
     version: 1,

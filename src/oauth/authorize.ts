@@ -37,6 +37,6 @@ export function validateCallback(as: oauth.AuthorizationServer, client: oauth.Cl
   try {
     return oauth.validateAuthResponse(as, client, parameters, expectedState);
   } catch (error) {
-    throw explainProtocolError(error, 'The sign-in');
+    throw explainProtocolError(error, 'The sign-in', { jwtFailure: 'AUTH_RESPONSE_INVALID' });
   }
 }

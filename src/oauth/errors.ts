@@ -22,7 +22,14 @@ export function describeOAuthError(error: string, description: string | undefine
   return description ? `${printable(error)} (${printable(description)})` : printable(error);
 }
 
-export function explainProtocolError(error: unknown, doing: string): unknown {
+export interface ExplainOptions {
+  /** What a failed JWT check in this step means: an invalid ID token (code exchange, refresh) or callback. */
+  jwtFailure?: 'ID_TOKEN_INVALID' | 'AUTH_RESPONSE_INVALID';
+}
+
+const JWT_CHECKS = new Set<string>([oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_CLAIM_COMPARISON, oauth.KEY_SELECTION]);
+
+export function explainProtocolError(error: unknown, doing: string, options: ExplainOptions = {}): unknown {
   if (isCliError(error)) return error;
   if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
     const code: ErrorCode = error.error === 'access_denied' ? 'ACCESS_DENIED' : 'OAUTH_ERROR';
@@ -48,13 +55,20 @@ export function explainProtocolError(error: unknown, doing: string): unknown {
     });
   }
   if (error instanceof oauth.OperationProcessingError) {
-    const idToken = /id_token|"nonce"|"azp"|"aud"|"iss"|"exp"|"iat"|"auth_time"/.test(error.message) && error.code !== oauth.RESPONSE_IS_NOT_JSON;
-    return new CliError(idToken ? 'ID_TOKEN_INVALID' : 'PROTOCOL_ERROR', `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`, {
+    const transport = error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.RESPONSE_IS_NOT_CONFORM;
+    const jwt = JWT_CHECKS.has(error.code ?? "") || /JWT|id_token|"nonce"|"azp"|"auth_time"|response parameter/.test(error.message);
+    const code = options.jwtFailure && jwt && !transport ? options.jwtFailure : 'PROTOCOL_ERROR';
+    return new CliError(code, `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`, {
       details: { reason: error.code },
     });
   }
   if (error instanceof oauth.UnsupportedOperationError) {
-    return new CliError('USAGE', `${doing} is not possible: ${error.message}.`);
+    // Raised for what the server sent back (a token_type other than Bearer/DPoP, an unsupported JWE…), not for flags.
+    const tokenType = (error.cause as { body?: { token_type?: unknown } } | undefined)?.body?.token_type;
+    const what = /token_type/.test(error.message)
+      ? `token_type ${printable(JSON.stringify(tokenType) ?? 'missing')}, which oauth cannot use (only Bearer and DPoP are supported)`
+      : error.message.replace(/`/g, '"');
+    return new CliError('PROTOCOL_ERROR', `${doing} failed: the server's response uses ${what}.`);
   }
   if (error instanceof TypeError && (error as { code?: string }).code === oauth.HTTP_REQUEST_FORBIDDEN) {
     return new CliError('INSECURE_URL', `${doing} needs an endpoint over plain http on a host that is not loopback.`, {

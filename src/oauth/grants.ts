@@ -1,7 +1,7 @@
 // The grants and token-endpoint neighbours, each a request/process pair from oauth4webapi plus our error wording.
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { explainProtocolError } from './errors.js';
+import { explainProtocolError, type ExplainOptions } from './errors.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
 
@@ -12,13 +12,16 @@ export interface Protocol {
   options: ProtocolOptions;
 }
 
-async function step<T>(doing: string, run: () => Promise<T>): Promise<T> {
+async function step<T>(doing: string, run: () => Promise<T>, options: ExplainOptions = {}): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw explainProtocolError(error, doing);
+    throw explainProtocolError(error, doing, options);
   }
 }
+
+/** Token responses carry ID tokens: a failed JWT check there is an invalid ID token (exit 3), not a server fault. */
+const ID_TOKEN_STEP: ExplainOptions = { jwtFailure: 'ID_TOKEN_INVALID' };
 
 function withParameters(p: Protocol, parameters: Record<string, string | string[]>) {
   const additionalParameters = new URLSearchParams();
@@ -41,7 +44,7 @@ export function exchangeCode(
       expectedNonce: expectedNonce ?? oauth.expectNoNonce,
       requireIdToken: expectedNonce !== undefined,
     });
-  });
+  }, ID_TOKEN_STEP);
 }
 
 export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
@@ -49,7 +52,7 @@ export function refresh(p: Protocol, refreshToken: string, parameters: Record<st
   return step('The refresh', async () => {
     const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
     return oauth.processRefreshTokenResponse(p.as, p.client, response);
-  });
+  }, ID_TOKEN_STEP);
 }
 
 export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {

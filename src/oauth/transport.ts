@@ -1,6 +1,6 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
-import type { HttpClient } from '../http.js';
+import { parseJsonResponse, type HttpClient } from '../http.js';
 import { isLoopbackHost } from '../url.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -12,6 +12,9 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
     const response = await http.request({ url, method, headers, ...(body !== undefined ? { body } : {}), purpose: purpose(url) });
+    // Redirects are never followed on OAuth endpoints, and a 5xx is no OAuth answer: say so in our words, with the
+    // Location or a snippet, instead of letting the protocol library call the response "not conform".
+    if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, purpose(url));
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(response.body), {
       status: response.status,
       headers: response.headers,

@@ -1,0 +1,66 @@
+// Token-endpoint answers no real server gives: each ends in a clear message and exit 5, in bounded time.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
+import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
+import { hang, json, raw, type Route } from '../helpers/server.js';
+
+let hostile: HostileServer;
+beforeAll(async () => {
+  hostile = await startHostileServer();
+});
+afterAll(() => hostile.close());
+
+const SECRET = 'client-secret-for-hostile-tests-0123456789';
+const serviceToken = () =>
+  spawnCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc', '--timeout', '1'], {
+    env: sandboxEnv({ OAUTH_CLIENT_SECRET: SECRET, OAUTH_STORE: 'memory' }),
+  });
+
+const endless: Route = (_request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  const timer = setInterval(() => response.write('{"padding":"' + 'x'.repeat(64 * 1024) + '"}'), 5);
+  response.on('close', () => clearInterval(timer));
+};
+const stalledBody: Route = (_request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write('{"access_token":"abc');
+};
+
+const answers: Array<[string, Route, RegExp]> = [
+  ['an HTML page', raw(200, '<html><body>Login</body></html>', { 'content-type': 'text/html' }), /not JSON|content-type/i],
+  ['JSON that is not an object', json(['access_token', 'x']), /object|JSON/i],
+  ['no access_token', json({ token_type: 'Bearer', expires_in: 300 }), /access_token/],
+  ['no token_type', json({ access_token: 'opaque-token-value-1234567890' }), /token_type/],
+  ['token_type mac', json({ access_token: 'opaque-token-value-1234567890', token_type: 'mac' }), /token_type.*mac|mac.*Bearer/i],
+  ['expires_in negative', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: -5 }), /expires_in/],
+  ['expires_in a string that is no number', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 'soon' }), /expires_in/],
+  ['a 302', raw(302, '', { location: 'https://elsewhere.example/token' }), /302|redirect/i],
+  ['a huge body', endless, /larger than/],
+  ['a body that stops halfway', stalledBody, /Timed out/],
+  ['nothing at all', hang, /Timed out after 1s/],
+];
+
+describe('oauth token --client-credentials against a hostile token endpoint', () => {
+  it('accepts expires_in as a numeric string, as oauth4webapi does (Azure AD v1 sends "3599")', async () => {
+    hostile.token(json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: '300' }));
+    const result = await spawnCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc', '-o', 'json'], {
+      env: sandboxEnv({ OAUTH_CLIENT_SECRET: SECRET, OAUTH_STORE: 'memory' }),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).expires_in).toBeGreaterThan(290);
+  });
+
+  for (const [name, route, message] of answers) {
+    it(name, async () => {
+      hostile.token(route);
+      const started = Date.now();
+      const result = await serviceToken();
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+      expect(result.stderr).toMatch(message);
+      expect(result.code).toBe(5);
+      expect(result.stdout).toBe('');
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(result.stderr).not.toContain(SECRET);
+    });
+  }
+});
