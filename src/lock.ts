@@ -23,7 +23,13 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, opti
 }
 
 async function acquire(path: string, { timeoutMs = 30_000, staleMs = 60_000, signal }: LockOptions): Promise<() => Promise<void>> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new CliError('STORE_FAILED', `Cannot create ${dirname(path)}: ${(error as Error).message}`, {
+      hint: 'Check that the state directory (XDG_STATE_HOME) is a writable directory.',
+    });
+  }
   const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {

@@ -15,6 +15,8 @@ export interface CallbackServerOptions {
   signal?: AbortSignal | undefined;
   /** Called for each refused request, for -v traces. */
   onRefused?: (reason: string) => void;
+  /** How long one request may take to arrive (slow-loris guard); default 10 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface CallbackServer {
@@ -34,7 +36,9 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   callback.catch(() => undefined);
   let port = options.port;
 
-  const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (request, response) => {
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  // Node checks these timeouts only every connectionsCheckingInterval (30 s by default): check often enough to matter.
+  const server = createServer({ maxHeaderSize: 8192, requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), keepAliveTimeout: 1000 }, (request, response) => {
     const refusal = refuse(request, port);
     if (refusal) {
       options.onRefused?.(refusal.reason);

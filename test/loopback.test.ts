@@ -78,6 +78,25 @@ describe('the callback server', () => {
     await server.close();
   });
 
+  it('drops a slow-loris connection and still accepts the real callback', async () => {
+    const { connect } = await import('node:net');
+    const server = await start({ requestTimeoutMs: 300 });
+    const port = Number(new URL(server.redirectUri).port);
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write('GET /callback?state=the-state HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const drip = setInterval(() => socket.write('X-Slow: 1\r\n'), 100);
+    const closedAfter = await new Promise<number>((resolve) => {
+      const started = Date.now();
+      socket.on('close', () => resolve(Date.now() - started));
+    });
+    clearInterval(drip);
+    expect(closedAfter).toBeLessThan(3000);
+    expect((await send(server, '/callback?code=after&state=the-state')).status).toBe(200);
+    expect((await server.callback).get('code')).toBe('after');
+    await server.close();
+  });
+
   it('ends the wait at the timeout and on cancel', async () => {
     const timed = await start({ timeoutMs: 100 });
     await expect(timed.callback).rejects.toMatchObject({ code: 'LOGIN_TIMED_OUT', exitCode: 4 });

@@ -2,7 +2,7 @@
 // the ID token fully validated; tokens into the store; the non-secret settings saved as the profile.
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { systemBrowser, type OpenBrowser } from '../browser.js';
-import { loadConfig, saveConfig, type Profile } from '../config.js';
+import { updateConfig, type Profile } from '../config.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
@@ -202,10 +202,10 @@ function explicitEndpoints(flags: LoginFlags): Profile {
 
 async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
   const path = configFile(ctx.io.env);
-  const config = loadConfig(path);
-  config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
   try {
-    await saveConfig(path, config);
+    await updateConfig(path, (config) => {
+      config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
+    });
   } catch (error) {
     ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
   }

@@ -11,8 +11,10 @@ import { sessionSummary } from './session-format.js';
 export async function run(ctx: Context): Promise<number> {
   const config = loadConfig(configFile(ctx.io.env));
   const explicit = ctx.options.profile ?? ctx.io.env.OAUTH_PROFILE;
-  const names = explicit ? [explicit] : Object.keys(config.profiles).sort();
   const tokens = await store(ctx);
+  const names = explicit ? [explicit] : Object.keys(config.profiles).sort();
+  // Tokens can exist without a saved profile (the config was deleted, or could not be written): show them too.
+  if (!explicit && !names.includes('default') && (await tokens.get(sessionKey('default'))) !== undefined) names.unshift('default');
   const nowSeconds = ctx.now() / 1000;
   const profiles = [];
   for (const name of names) {
