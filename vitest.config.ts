@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     reporters: ['default'],
+    setupFiles: ['test/setup/leak-scan.ts'],
   },
 });

@@ -66,6 +66,7 @@ export async function startServer(settings: ServeSettings, ctx: Context): Promis
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
+      ...(ctx.out.verbosity > 0 ? { onExchange: (exchange: { method: string; path: string; status: number }) => ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`) } : {}),
     });
     return { server, state };
   } catch (error) {

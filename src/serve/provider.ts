@@ -29,6 +29,20 @@ export interface LocalServerOptions {
   clients: LocalClient[];
   /** Where oidc-provider's notices go (it prints them on stdout otherwise). */
   log?: (line: string) => void;
+  /** Called after each request with what went in and out (for `serve -v`, and the tests' secret collector). */
+  onExchange?: (exchange: Exchange) => void;
+}
+
+export interface Exchange {
+  method: string;
+  path: string;
+  status: number;
+  /** Parsed request parameters: query or form body. */
+  parameters: Record<string, unknown>;
+  authorization?: string;
+  location?: string;
+  /** The response body when it is JSON. */
+  response?: unknown;
 }
 
 export interface LocalServer {
@@ -38,6 +52,17 @@ export interface LocalServer {
 }
 
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+interface ObservedContext {
+  method: string;
+  path: string;
+  status: number;
+  query: Record<string, unknown>;
+  headers: Record<string, string | undefined>;
+  body: unknown;
+  response: { get(name: string): string };
+  oidc?: { body?: Record<string, unknown>; params?: Record<string, unknown> };
+}
 
 /** The clients `oauth serve` offers; secrets are made fresh unless given. */
 export function defaultClients(secrets: { confidential: string; service: string }, jwtClientKeys?: { keys: JWK[] }): LocalClient[] {
@@ -164,6 +189,23 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
   } as never);
   provider.on('server_error', (_ctx: unknown, error: Error) => options.log?.(`server error: ${error.message}`));
+  if (options.onExchange) {
+    const observe = options.onExchange;
+    provider.use(async (ctx: ObservedContext, next: () => Promise<void>) => {
+      await next();
+      const exchange: Exchange = {
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        parameters: { ...ctx.query, ...(ctx.oidc?.body ?? {}), ...(ctx.oidc?.params ?? {}) },
+      };
+      if (ctx.headers.authorization) exchange.authorization = ctx.headers.authorization;
+      const location = ctx.response.get('location');
+      if (location) exchange.location = location;
+      if (ctx.body !== null && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body)) exchange.response = ctx.body;
+      observe(exchange);
+    });
+  }
   server.on('request', provider.callback());
 
   return {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { API_AUDIENCE, SECRETS, startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { closedPort } from '../helpers/server.js';
+import { scanned } from '../helpers/leak-scan.js';
 
 const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 let as: TestAuthorizationServer;
@@ -309,5 +310,12 @@ describe('secrets in traces', () => {
       expect(result.stderr).not.toContain(secret.split('.').at(-1));
     }
     expect(result.stderr).toMatch(/code_verifier=\[redacted|code_verifier=\w{3,6}…/);
+  });
+});
+
+describe('the leak scan over this file', () => {
+  it('collected the secrets the server issued and received, and every run (checked after the file)', () => {
+    expect(scanned().secrets).toBeGreaterThan(50);
+    expect(scanned().runs).toBeGreaterThan(40);
   });
 });

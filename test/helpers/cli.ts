@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
 import { bufferIO } from '../../src/io.js';
+import { recordRun } from './leak-scan.js';
 
 export interface CliResult {
   code: number;
@@ -30,6 +31,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const io = bufferIO({ stdin: options.stdin ?? '', env: options.env ?? sandboxEnv(), tty: options.tty ?? false });
   const code = await main(args, io);
+  recordRun(args, io.out(), io.err());
   return { code, stdout: io.out(), stderr: io.err() };
 }
 
@@ -56,6 +58,7 @@ export function spawnCli(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      recordRun(args, stdout, stderr);
       resolve({ code: code ?? -1, stdout, stderr });
     });
     child.stdin.end(options.stdin ?? '');

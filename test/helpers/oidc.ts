@@ -2,6 +2,7 @@
 // started and stopped by the test.
 import * as jose from 'jose';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
+import { recordExchange, recordSecret } from './leak-scan.js';
 
 export const API_AUDIENCE = 'https://api.test';
 export const SECRETS = { confidential: 'confidential-secret-5f0c3a9e7d2b4c6a8e1f3b5d7a9c0e2f', service: 'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7' };
@@ -28,7 +29,10 @@ export async function startAuthorizationServer(options: { accessTokenTtlSeconds?
     refreshTokenTtlSeconds: 86400,
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
+    onExchange: recordExchange,
   });
+  for (const secret of Object.values(SECRETS)) recordSecret(secret);
+  recordSecret(jwtClientKey.d);
   return {
     ...server,
     jwtClientKey,
