@@ -10,6 +10,14 @@ if (major < 22) {
 }
 module.enableCompileCache?.();
 
+// A reader that goes away (`oauth decode … | head`) is not an error: stop quietly, as other Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const { main, processIO } = await import('../dist/cli.js');
 const cancel = new AbortController();
 process.on('SIGINT', () => {

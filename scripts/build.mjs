@@ -3,6 +3,50 @@
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
 
+/**
+ * commander imports node:child_process (for executable subcommands, which we do not use) and node:util (for help
+ * layout) at the top of its module. Loading child_process pulls in net, dgram and spawn bindings: a large share of
+ * our start-up. Inside commander only, both become lazy: the real module loads on first use.
+ */
+const lazyBuiltinsForCommander = {
+  name: 'lazy-builtins-for-commander',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:(child_process|util)$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      loader: 'js',
+      contents:
+        args.path === 'node:util'
+          ? // Loading node:util for this one function costs more than the help it lays out; this is Node's own pattern.
+            `const ANSI = /[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]*)*)?(?:\\u0007|\\u001B\\u005C|\\u009C))|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))/g;
+             export const stripVTControlCharacters = (text) => text.replace(ANSI, '');`
+          : `import { createRequire } from 'node:module';
+             let real;
+             export default new Proxy({}, { get: (_, key) => (real ??= createRequire(import.meta.url)('node:child_process'))[key] });`,
+    }));
+  },
+};
+
+/**
+ * An ESM import of a built-in evaluates every named export, so `import { readFileSync } from 'node:fs'` also loads
+ * fs/promises (and with it readline), and node:stream loads stream/promises. Required as CommonJS (the banner
+ * defines require), a built-in's lazy members stay lazy.
+ */
+const builtinsAsRequire = {
+  name: 'builtins-as-require',
+  setup(pluginBuild) {
+    // One wrapper per importer, so each stays inside its importer's chunk instead of becoming a file of its own.
+    pluginBuild.onResolve({ filter: /^node:[a-z_/]+$/ }, (args) =>
+      args.namespace === 'builtin-cjs' ? undefined : { path: `${args.path}?${args.importer}`, namespace: 'builtin-cjs' },
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = require(${JSON.stringify(args.path.split('?')[0])});`,
+    }));
+  },
+};
+
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   // simulated-user has a stable name so tests (and anyone scripting the local server) can run it as BROWSER.
@@ -20,5 +64,6 @@ await build({
   banner: { js: "import { createRequire as __oauthCreateRequire } from 'node:module'; const require = __oauthCreateRequire(import.meta.url);" },
   // Native or server-only packages are loaded from node_modules at run time, never bundled.
   external: ['@napi-rs/keyring', 'oidc-provider', 'playwright-core'],
+  plugins: [lazyBuiltinsForCommander, builtinsAsRequire],
   logLevel: 'warning',
 });

@@ -1,28 +1,38 @@
-// Builds the commander program. A command's module is imported only when that command runs, so `oauth --help` and
-// `oauth decode` never load the HTTP stack or the protocol library.
+// Builds the commander program from the command table. Start-up is the tool's speed, so only the command being run
+// gets its options and help, and its module is imported only when it runs: `oauth --help` and `oauth decode` never
+// load the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
-import { createContext, DEFAULT_TIMEOUT_SECONDS, type Context, type GlobalOptions } from './context.js';
-import { asCliError, CliError, Exit } from './errors.js';
+import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
+import type { Context, GlobalOptions } from './context.js';
 import type { IO } from './io.js';
-import { createOutput } from './output.js';
-import { addClientOptions, loginOptions, tokenCommandOptions, tokenOptions } from './commands/options.js';
 
 export { processIO } from './io.js';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const increase = (_value: string, previous = 0) => previous + 1;
+/** Global options that take a value: their value is not a command name. */
+const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--timeout', '--ca-file', '--profile']);
+
+/** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
+export function invokedCommand(argv: string[]): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') return undefined;
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
+      index++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    return arg === 'help' ? argv.slice(index + 1).find((next) => !next.startsWith('-')) : arg;
+  }
+  return undefined;
+}
 
 export async function main(argv: string[], io: IO): Promise<number> {
-  let exitCode: number = Exit.ok;
+  let exitCode = 0;
   let context: Context | undefined;
   let usageMessage: string | undefined;
-
-  const contextFor = (command: Command): Context => {
-    context = createContext(io, command.optsWithGlobals<GlobalOptions>());
-    return context;
-  };
 
   const program = new Command('oauth')
     .description('Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.')
@@ -45,314 +55,52 @@ export async function main(argv: string[], io: IO): Promise<number> {
         usageMessage = text.replace(/^error:\s*/, '').trim();
       },
     })
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ oauth demo                                                         see everything work, offline
-  $ oauth login --issuer https://id.example.com --client-id my-cli    sign in (browser, PKCE)
-  $ TOKEN=$(oauth token)                                               a fresh access token
-  $ oauth token --client-credentials --client-id svc --scope api:read  a service token (secret from OAUTH_CLIENT_SECRET)
-  $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience api
-  $ oauth status
+    .addHelpText('after', PROGRAM_HELP);
 
-Exit codes: 0 ok · 1 internal bug · 2 usage or malformed input · 3 verification failed ·
-            4 authentication required · 5 remote failure · 130 cancelled`,
-    );
-
-  program
-    .command('decode')
-    .summary('show what is inside a JWT, and with --verify whether it is really valid')
-    .description(
-      'Decode a JWT (argument, or stdin with "-": one token per line) and show its header, claims, times and anything unusual.\n' +
-        'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
-    )
-    .argument('[token]', 'the token, or "-" to read tokens from stdin')
-    .option('--verify', 'verify the signature and claims')
-    .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER)')
-    .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE)', collect)
-    .option('--jwks <url|file>', 'verify with this JSON Web Key Set')
-    .option('--key <file>', 'verify with this PEM public key, certificate or JWK')
-    .option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)')
-    .option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)')
-    .option('--alg <alg>', 'allowed algorithms (repeatable or comma-separated; default: what the keys support, never none)', collect)
-    .option('--typ <typ>', 'required "typ" header, e.g. at+jwt for RFC 9068 access tokens')
-    .option('--require-scope <scope>', 'scope the token must carry (repeatable)', collect)
-    .option('--clock-skew <seconds>', 'tolerance for exp/nbf/iat (default 30; env OAUTH_CLOCK_SKEW)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ oauth decode "$TOKEN"
-  $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience https://api.example.com
-  $ oauth decode "$TOKEN" --verify --jwks ./jwks.json --typ at+jwt --require-scope orders:read
-  $ oauth decode "$TOKEN" --verify --secret-env HMAC_SECRET --alg HS256
-  $ cat tokens.txt | oauth decode - --verify --issuer https://id.example.com --json
-
-Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid token (reason printed) ·
-            5 keys or discovery could not be fetched or used`,
-    )
-    .action(async (token: string | undefined, options, command: Command) => {
-      const { run } = await import('./commands/decode.js');
-      exitCode = await run(token, options, contextFor(command));
+  const invoked = invokedCommand(argv);
+  for (const spec of COMMANDS) {
+    const command = program.command(spec.name).summary(spec.summary);
+    for (const [argument, description] of spec.args ?? []) command.argument(argument, description);
+    if (spec.name === invoked) spec.details?.(command);
+    command.action(async (...params: unknown[]) => {
+      const self = params.at(-1) as Command;
+      const options = params.at(-2) as Record<string, unknown>;
+      const { createContext } = await import('./context.js');
+      context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
+      exitCode = await spec.run(params.slice(0, -2) as Array<string | undefined>, options, context);
     });
-
-  const examples = (lines: string[], exits?: string) =>
-    `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}${exits ? `\n\n${exits}` : ''}`;
-
-  loginOptions(
-    program
-      .command('login')
-      .summary('sign in: authorization code + PKCE in the browser, or --device; tokens go to the keychain')
-      .description(
-        'Sign in with the authorization code flow and PKCE through a loopback callback on 127.0.0.1 (RFC 8252), or with the\n' +
-          'device flow (--device). The ID token is fully validated. Tokens are stored in the OS keychain (or a 0600 file when\n' +
-          'there is none); the non-secret settings are saved as the profile, so later commands need no flags.',
-      ),
-  )
-    .addHelpText(
-      'after',
-      examples(
-        [
-          'oauth login --issuer https://id.example.com --client-id my-cli',
-          'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
-          'oauth login --device                     # SSH sessions, machines without a browser',
-          'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
-          'BROWSER=firefox oauth login',
-        ],
-        'Exit codes: 0 signed in · 2 bad flags · 3 invalid ID token · 4 denied or timed out · 5 server error · 130 cancelled',
-      ),
-    )
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/login.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  tokenOptions(program.command('token').summary('print a fresh access token (refreshed when needed), or a service token with --client-credentials'))
-    .description(
-      'Print an access token for the profile: from the store, refreshed first when it expires within --min-ttl (the rotated\n' +
-        'refresh token is saved before the new token is printed; parallel runs never refresh twice). With --client-credentials,\n' +
-        'a service token, cached until near expiry. Output is raw on a pipe and a redacted summary on a terminal.',
-    )
-    .addHelpText(
-      'after',
-      examples(
-        [
-          'TOKEN=$(oauth token)',
-          'curl -H "$(oauth token -o header)" https://api.example.com/orders',
-          'TOKEN=$(OAUTH_CLIENT_SECRET=… oauth token --client-credentials --issuer https://id.example.com --client-id svc --scope api:read)',
-          'oauth token --refresh --output json | jq .expires_in',
-        ],
-        'Exit codes: 0 ok · 2 bad flags or missing settings · 4 not signed in or refresh rejected · 5 server error',
-      ),
-    )
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/token.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('status')
-    .summary('show each profile: issuer, client, subject, scopes, expiry, where tokens are stored (redacted)')
-    .addHelpText('after', examples(['oauth status', 'oauth status --profile staging --json']))
-    .action(async (_options, command: Command) => {
-      const { run } = await import('./commands/status.js');
-      exitCode = await run(contextFor(command));
-    });
-
-  addClientOptions(program.command('logout').summary('revoke the profile\'s tokens at the server, then delete them locally'))
-    .addHelpText('after', examples(['oauth logout', 'oauth logout --profile staging']))
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/logout.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  tokenCommandOptions(
-    program
-      .command('revoke')
-      .summary('revoke a token (RFC 7009); without one, the profile\'s')
-      .argument('[token]', 'the token, or "-" to read it from stdin'),
-  )
-    .addHelpText('after', examples(['oauth revoke', 'oauth revoke - --token-type-hint refresh_token < token.txt']))
-    .action(async (token: string | undefined, options, command: Command) => {
-      const { run } = await import('./commands/revoke.js');
-      exitCode = await run(token, options, contextFor(command));
-    });
-
-  tokenCommandOptions(
-    program
-      .command('introspect')
-      .summary('ask the server whether a token is active (RFC 7662); exit 3 when it is not')
-      .argument('[token]', 'the token, or "-" to read it from stdin; default: the profile\'s access token'),
-  )
-    .addHelpText('after', examples(['oauth introspect', 'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json']))
-    .action(async (token: string | undefined, options, command: Command) => {
-      const { run } = await import('./commands/introspect.js');
-      exitCode = await run(token, options, contextFor(command));
-    });
-
-  addClientOptions(program.command('userinfo').summary('show the OpenID Connect UserInfo claims of the signed-in profile'))
-    .addHelpText('after', examples(['oauth userinfo', 'oauth userinfo --json | jq .email']))
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/userinfo.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('check')
-    .summary('audit a client, its scopes, the server\'s metadata and keys (RFC 9700 and friends); --probe tests it live')
-    .description(
-      'Audit redirect URIs, scopes and the client registration, the authorization server\'s metadata and JWKS, and access\n' +
-        'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725.\n' +
-        'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code\n' +
-        'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
-    )
-    .option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)')
-    .option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID)')
-    .option('--redirect-uri <uri>', 'a registered redirect URI (repeatable)', collect)
-    .option('--scope <scopes>', 'the scopes the client asks for (env OAUTH_SCOPE)')
-    .option('--grant-type <type>', 'a grant type the client uses (repeatable)', collect)
-    .option('--response-type <type>', 'a response type the client uses (repeatable)', collect)
-    .option('--auth-method <method>', 'token_endpoint_auth_method')
-    .option('--public', 'the client is public (no secret)')
-    .option('--confidential', 'the client is confidential')
-    .option('--client-file <file>', 'a client registration as JSON (RFC 7591 shape)')
-    .option('--client-secret-file <file>', 'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)')
-    .option('--token <jwt|->', 'an access token to audit ("-" reads stdin)')
-    .option('--client-credentials', 'get a fresh access token with client credentials and audit it')
-    .option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)')
-    .option('--probe', 'also test the server live (sends requests; never signs in)')
-    .option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check')
-    .addHelpText(
-      'after',
-      examples(
-        [
-          'oauth check --issuer https://id.example.com',
-          'oauth check --issuer https://id.example.com --client-id my-cli --redirect-uri http://127.0.0.1/callback --public --probe',
-          'oauth check --client-file registration.json --scope "openid orders:read"',
-          'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
-        ],
-        'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn) · 2 bad flags · 5 metadata unreachable',
-      ),
-    )
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/check.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('serve')
-    .summary('run a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider) until Ctrl-C')
-    .description(
-      'A local authorization server for trying everything offline and for testing an API: development login and consent\n' +
-        'pages (any username), a public CLI client, a confidential client and a client-credentials service client,\n' +
-        'JWT access tokens (RFC 9068), refresh-token rotation, the device flow, introspection, revocation and userinfo.\n' +
-        'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.',
-    )
-    .option('--port <port>', 'port on 127.0.0.1 (default 9400; 0 for a random free port)')
-    .option('--audience <uri>', 'the API audience of access tokens (default http://127.0.0.1/api)')
-    .option('--access-token-ttl <seconds>', 'access token lifetime (default 900)')
-    .option('--refresh-token-ttl <seconds>', 'refresh token lifetime (default 1209600)')
-    .option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA')
-    .option('--ephemeral', 'throwaway keys and secrets, nothing saved')
-    .addHelpText(
-      'after',
-      examples(
-        ['oauth serve', 'oauth serve --port 0 --json | head -1 | jq .issuer', 'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256'],
-        'With --json the first stdout line is {"issuer", "audience", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.',
-      ),
-    )
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/serve.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('demo')
-    .summary('see the whole tool work in one command, offline, against a local server')
-    .option('--headless', 'a simulated user signs in over HTTP instead of a real browser (automatic without a TTY)')
-    .addHelpText('after', examples(['oauth demo', 'oauth demo --headless']))
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/demo.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('mint')
-    .summary('sign test tokens with the local server\'s keys: valid, or broken in exactly one way (--suite: all of them)')
-    .option('--issuer <url>', 'iss (default http://127.0.0.1:9400, the local server\'s)')
-    .option('--sub <subject>', 'sub (default test-user)')
-    .option('--aud <audience>', 'aud (default http://127.0.0.1/api)')
-    .option('--scope <scopes>', 'scope (default api:read)')
-    .option('--client-id <id>', 'client_id claim (default oauth-cli)')
-    .option('--ttl <seconds>', 'lifetime (default 900)')
-    .option('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)', collect)
-    .option('--typ <typ>', 'typ header (default at+jwt)')
-    .option('--alg <alg>', 'RS256 (default), PS256, ES256, EdDSA — or none for an unsigned token')
-    .option('--expired', 'exp in the past')
-    .option('--not-yet-valid', 'nbf in the future')
-    .option('--issued-in-future', 'iat in the future')
-    .option('--wrong-issuer', 'iss of another issuer')
-    .option('--wrong-audience', 'aud of another API')
-    .option('--wrong-typ', 'typ JWT instead of at+jwt')
-    .option('--bad-signature', 'a signature that does not match')
-    .option('--unknown-kid', 'signed by an unpublished key under an unknown kid')
-    .option('--missing-claim <name>', 'leave out one claim')
-    .option('--hs256-with-public-key', 'HS256 with the public key as the secret (algorithm confusion)')
-    .option('--suite', 'every variant, as JSON lines {name, token, expect, reason, error_code?}')
-    .addHelpText(
-      'after',
-      examples(
-        [
-          'oauth mint                                  # a valid access token for the local server',
-          'curl -H "Authorization: Bearer $(oauth mint --expired)" http://localhost:8080/orders   # must be 401',
-          'oauth mint --suite > tokens.jsonl            # for your API\'s test suite',
-          'oauth mint --alg none',
-        ],
-      ),
-    )
-    .action(async (options, command: Command) => {
-      const { run } = await import('./commands/mint.js');
-      exitCode = await run(options, contextFor(command));
-    });
-
-  program
-    .command('discover')
-    .summary('show an authorization server\'s metadata (OpenID Connect discovery, then RFC 8414)')
-    .argument('[issuer]', 'the issuer URL (default: the profile\'s)')
-    .addHelpText('after', examples(['oauth discover https://id.example.com', 'oauth discover --json | jq .grant_types_supported']))
-    .action(async (issuer: string | undefined, _options, command: Command) => {
-      const { run } = await import('./commands/discover.js');
-      exitCode = await run(issuer, contextFor(command));
-    });
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    exitCode = report(error, context, io, argv, usageMessage);
+    exitCode = await report(error, context, io, argv, usageMessage);
   } finally {
     await context?.close().catch(() => undefined);
   }
   return exitCode;
 }
 
-function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): number {
+async function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): Promise<number> {
+  const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'];
+  if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
+  // Errors are the rare path: what it takes to print one loads only now.
+  const [{ asCliError, CliError }, { createOutput }] = await Promise.all([import('./errors.js'), import('./output.js')]);
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return Exit.ok;
-    if (error.code === 'commander.executeSubCommandAsync') return Exit.ok;
+    const command = invokedCommand(argv);
     error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {
-      hint: `Run "oauth ${argv.find((arg) => !arg.startsWith('-')) ?? ''} --help" for usage.`.replace('  ', ' '),
+      hint: `Run "oauth${command ? ` ${command}` : ''} --help" for usage.`,
     });
   }
   const failure = asCliError(error);
   const out =
     context?.out ??
-    createOutput(io, {
+    (await createOutput(io, {
       json: argv.includes('--json'),
       color: argv.includes('--no-color') ? false : undefined,
       debug: argv.includes('--debug') || io.env.OAUTH_DEBUG === '1',
       verbosity: 0,
-    });
+    }));
   out.error(failure);
   return failure.exitCode;
 }

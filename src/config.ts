@@ -2,8 +2,6 @@
 // The config file holds only non-secret settings; secrets live in the token store.
 import { readFileSync } from 'node:fs';
 import { CliError } from './errors.js';
-import { writeFileAtomic } from './fsutil.js';
-import { withFileLock } from './lock.js';
 
 export interface Profile {
   issuer?: string;
@@ -40,15 +38,6 @@ export function loadConfig(path: string): ConfigFile {
     });
   }
   return { profiles: profiles as Record<string, Profile> };
-}
-
-/** Read, change and write the config under a lock, so parallel sign-ins into different profiles keep each other's. */
-export async function updateConfig(path: string, change: (config: ConfigFile) => void): Promise<void> {
-  await withFileLock(`${path}.lock`, async () => {
-    const config = loadConfig(path);
-    change(config);
-    await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600);
-  });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,7 @@ import type { IO } from './io.js';
 import { createOutput, type Output } from './output.js';
 import type { HttpClient } from './http.js';
 import type { DocumentCache } from './http-cache.js';
+import { DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -19,7 +20,6 @@ export interface GlobalOptions {
   profile?: string;
 }
 
-export const DEFAULT_TIMEOUT_SECONDS = 10;
 
 export interface Context {
   readonly io: IO;
@@ -41,9 +41,9 @@ export interface Context {
   close(): Promise<void>;
 }
 
-export function createContext(io: IO, options: GlobalOptions): Context {
+export async function createContext(io: IO, options: GlobalOptions): Promise<Context> {
   const debug = options.debug === true || io.env.OAUTH_DEBUG === '1';
-  const out = createOutput(io, {
+  const out = await createOutput(io, {
     json: options.json === true,
     color: options.color,
     debug,

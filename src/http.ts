@@ -6,6 +6,9 @@ import * as tls from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CliError } from './errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
+import { parseJsonResponse } from './http-response.js';
+
+export { parseJsonResponse } from './http-response.js';
 
 
 export interface HttpRequest {
@@ -259,39 +262,4 @@ function translateError(
 export async function getJson(client: HttpClient, url: URL, purpose: string): Promise<{ value: unknown; response: HttpResponse }> {
   const response = await client.request({ url, purpose, headers: { accept: 'application/json' } });
   return { value: parseJsonResponse(response, purpose), response };
-}
-
-export function parseJsonResponse(response: HttpResponse, purpose: string): unknown {
-  const where = `the ${purpose} at ${redactUrl(response.url)}`;
-  if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.location;
-    throw new CliError('HTTP_REDIRECT', `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`, {
-      hint: 'Use the final URL directly if you trust it.',
-    });
-  }
-  if (response.status !== 200) {
-    throw new CliError('HTTP_STATUS', `${capitalize(where)} answered HTTP ${response.status}${snippet(response)}.`, {
-      details: { status: response.status },
-    });
-  }
-  const text = response.body.toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch {
-    const looksHtml = /^\s*</.test(text);
-    throw new CliError('HTTP_STATUS', `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`, {
-      hint: 'Check the URL: it should point at the JSON document itself.',
-    });
-  }
-}
-
-function snippet(response: HttpResponse): string {
-  const type = response.headers['content-type'] ?? '';
-  if (!type.includes('json')) return '';
-  const text = redactText(response.body.subarray(0, 300).toString('utf8')).replace(/\s+/g, ' ');
-  return text ? `: ${text}` : '';
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,10 @@
-// The streams and facts about them that commands need. The process-backed IO lives here; tests use bufferIO.
-import { PassThrough, Readable } from 'node:stream';
+// The streams and facts about them that commands need. The process-backed IO lives here; tests use bufferIO
+// (io-buffer.ts). Nothing here is touched before it is needed: reading process.stdin creates a stream.
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+
+// node:tty loads net and the stream machinery; most runs (--version, a pipe) never ask whether a stream is a TTY.
+const isatty = (fd: number): boolean => (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
 
 export interface Writer {
   write(text: string): unknown;
@@ -22,54 +27,25 @@ export interface IO {
 /** The real streams; `signal` is aborted by bin/ on Ctrl-C. */
 export function processIO(signal: AbortSignal): IO {
   return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdinIsTTY: process.stdin.isTTY === true,
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: { write: (text: string) => process.stdout.write(text) },
+    stderr: { write: (text: string) => process.stderr.write(text) },
+    get stdinIsTTY() {
+      return isatty(0);
+    },
+    // The stream exists anyway once anything is printed; asking it avoids loading node:tty for a pipe or a file.
+    get stdoutIsTTY() {
+      return process.stdout.isTTY === true;
+    },
+    get stderrIsTTY() {
+      return process.stderr.isTTY === true;
+    },
     env: process.env,
     signal,
-    terminal: { input: process.stdin, output: process.stderr },
+    get terminal() {
+      return { input: process.stdin, output: process.stderr };
+    },
   };
-}
-
-export interface BufferIO extends IO {
-  out(): string;
-  err(): string;
-}
-
-/** An in-memory IO for tests: like gh's iostreams.Test(). */
-export function bufferIO(options: {
-  stdin?: string | Readable;
-  env?: Record<string, string | undefined>;
-  tty?: boolean;
-  signal?: AbortSignal;
-} = {}): BufferIO {
-  let out = '';
-  let err = '';
-  const stdin =
-    options.stdin instanceof Readable
-      ? options.stdin
-      : options.stdin === undefined
-        ? endedStream()
-        : Readable.from([options.stdin]);
-  return {
-    stdin,
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    stdinIsTTY: options.tty ?? false,
-    stdoutIsTTY: options.tty ?? false,
-    stderrIsTTY: options.tty ?? false,
-    env: options.env ?? {},
-    signal: options.signal ?? new AbortController().signal,
-    out: () => out,
-    err: () => err,
-  };
-}
-
-function endedStream(): Readable {
-  const stream = new PassThrough();
-  stream.end();
-  return stream;
 }

@@ -1,8 +1,27 @@
-// All printing goes through here: results to stdout, everything else to stderr, color only where it belongs.
-import { Chalk, type ChalkInstance } from 'chalk';
+// All printing goes through here: results to stdout, everything else to stderr, color only where it belongs. chalk is
+// loaded only when a stream will actually be colored: a pipe or NO_COLOR costs nothing at start-up.
 import type { IO } from './io.js';
 import type { CliError } from './errors.js';
 import { redactText } from './redact.js';
+
+/** The styles we use; a chalk instance has them, and so does the plain one. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+const same = (text: string) => text;
+export const plain: Style = { bold: same, dim: same, red: same, green: same, yellow: same, cyan: same };
+
+async function styleFor(level: 0 | 1 | 2 | 3): Promise<Style> {
+  if (level === 0) return plain;
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level });
+}
 
 export interface OutputOptions {
   json: boolean;
@@ -16,8 +35,8 @@ export interface Output {
   readonly json: boolean;
   readonly verbosity: number;
   /** Styles for stdout and stderr (plain functions when color is off). */
-  readonly style: ChalkInstance;
-  readonly errStyle: ChalkInstance;
+  readonly style: Style;
+  readonly errStyle: Style;
   /** Writes a result line to stdout. */
   result(text: string): void;
   /** Writes one JSON document (one line) to stdout. */
@@ -42,9 +61,9 @@ export function colorLevel(io: IO, isTTY: boolean, flag: boolean | undefined): 0
   return io.env.COLORTERM === 'truecolor' ? 3 : 1;
 }
 
-export function createOutput(io: IO, options: OutputOptions): Output {
-  const style = new Chalk({ level: colorLevel(io, io.stdoutIsTTY, options.color) });
-  const errStyle = new Chalk({ level: colorLevel(io, io.stderrIsTTY, options.color) });
+export async function createOutput(io: IO, options: OutputOptions): Promise<Output> {
+  const style = await styleFor(colorLevel(io, io.stdoutIsTTY, options.color));
+  const errStyle = await styleFor(colorLevel(io, io.stderrIsTTY, options.color));
   return {
     json: options.json,
     verbosity: options.verbosity,

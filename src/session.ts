@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from './errors.js';
-import { withFileLock } from './lock.js';
 import type { SecretStore } from './store/store.js';
 
 export interface Session {
@@ -123,6 +122,7 @@ export async function freshSession(profile: string, deps: FreshSessionDeps, opti
   if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
 
   const lockPath = join(deps.stateDir, 'locks', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.lock`);
+  const { withFileLock } = await import('./lock.js');
   return withFileLock(
     lockPath,
     async () => {

@@ -71,7 +71,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
         return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal })).metadata;
       },
       fetchJwks: async (url) => {
-        const { parseJsonResponse } = await import('../http.js');
+        const { parseJsonResponse } = await import('../http-response.js');
         return parseJsonResponse(await (await ctx.documents()).get(url, 'JWKS'), 'JWKS');
       },
       http: () => ctx.http(),

@@ -1,7 +1,6 @@
 // Flags and settings shared by the commands that talk to an authorization server: which server, which client, how it
 // authenticates, what it asks for. Resolution is flag > OAUTH_* > profile > default, and secrets never need argv.
-import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readLines } from '../input.js';
@@ -33,38 +32,6 @@ export interface RequestFlags {
   resource?: string[];
   audience?: string[];
   param?: string[];
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-export function addServerOptions(command: Command): Command {
-  return command
-    .option('--issuer <url>', 'authorization server (discovery); env OAUTH_ISSUER')
-    .option('--authorization-endpoint <url>', 'for servers without discovery')
-    .option('--token-endpoint <url>', 'for servers without discovery (skips discovery)')
-    .option('--device-authorization-endpoint <url>', 'for servers without discovery')
-    .option('--revocation-endpoint <url>', 'for servers without discovery')
-    .option('--introspection-endpoint <url>', 'for servers without discovery')
-    .option('--userinfo-endpoint <url>', 'for servers without discovery')
-    .option('--jwks-uri <url>', 'for servers without discovery');
-}
-
-export function addClientOptions(command: Command): Command {
-  return addServerOptions(command)
-    .option('--client-id <id>', 'OAuth client id; env OAUTH_CLIENT_ID')
-    .option('--client-secret-file <file>', 'read the client secret from a file')
-    .option('--client-secret-stdin', 'read the client secret from stdin')
-    .option('--client-secret <secret>', 'the client secret (visible to other processes: prefer OAUTH_CLIENT_SECRET)')
-    .option('--auth-method <method>', 'none | client_secret_basic | client_secret_post | private_key_jwt')
-    .option('--private-key <file>', 'JWK or PEM private key for private_key_jwt');
-}
-
-export function addRequestOptions(command: Command): Command {
-  return command
-    .option('--scope <scopes>', 'space-separated scopes; env OAUTH_SCOPE')
-    .option('--resource <uri>', 'RFC 8707 resource indicator (repeatable)', collect)
-    .option('--audience <aud>', 'audience parameter, for servers that use one (repeatable)', collect)
-    .option('--param <k=v>', 'extra request parameter (repeatable)', collect);
 }
 
 export function canPrompt(ctx: Context): boolean {
@@ -125,7 +92,7 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
   } else if (flags.clientSecretFile) {
     try {
-      secret = (await readFile(flags.clientSecretFile, 'utf8')).replace(/\r?\n$/, '');
+      secret = readFileSync(flags.clientSecretFile, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
       throw new CliError('FILE_UNREADABLE', `Cannot read --client-secret-file ${flags.clientSecretFile}: ${(error as Error).message}`);
     }

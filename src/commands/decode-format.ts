@@ -1,6 +1,6 @@
 // Human output for `oauth decode`. Every value from the token is printed JSON-encoded, so a hostile claim cannot
 // carry terminal escape sequences to the screen.
-import type { ChalkInstance } from 'chalk';
+import type { Style } from '../output.js';
 import type { TokenReport } from '../jwt/report.js';
 import { describeJwe } from '../jwt/notes.js';
 import { formatDuration } from '../jwt/time.js';
@@ -15,12 +15,12 @@ function value(raw: unknown): string {
   return JSON.stringify(raw) ?? String(raw);
 }
 
-function section(title: string, entries: Array<[string, string]>, style: ChalkInstance): string[] {
+function section(title: string, entries: Array<[string, string]>, style: Style): string[] {
   const width = Math.min(24, Math.max(3, ...entries.map(([key]) => key.length)));
   return [style.bold(title), ...entries.map(([key, text]) => `  ${style.cyan(key.padEnd(width))}  ${text}`)];
 }
 
-export function formatReport(report: TokenReport, style: ChalkInstance): string {
+export function formatReport(report: TokenReport, style: Style): string {
   const lines: string[] = [];
   const headerEntries = Object.entries(report.header).map(([key, raw]): [string, string] => [name(key), value(raw)]);
   lines.push(...section('Header', headerEntries, style));
@@ -58,7 +58,7 @@ export function formatReport(report: TokenReport, style: ChalkInstance): string 
 }
 
 /** One line per token for many tokens on stdin. */
-export function formatBatchLine(line: Record<string, unknown>, style: ChalkInstance): string {
+export function formatBatchLine(line: Record<string, unknown>, style: Style): string {
   const number = `#${String(line.line)}`;
   const error = line.error as { code: string; message: string } | undefined;
   if (error) return `${number}  ${style.red(`✗ ${error.code}`)}  ${error.message}`;

@@ -1,6 +1,7 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Context } from '../context.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../input.js';
 import { cleanTokenInput, decodeToken, encryptedTokenError, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
@@ -23,7 +24,6 @@ export interface DecodeOptions {
   requireScope?: string[];
 }
 
-export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
 type Verifier = (token: string, decoded: DecodedToken) => Promise<TokenReport['verification']>;
 
@@ -169,7 +169,7 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
   if (options.secretFile !== undefined) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(options.secretFile);
+      bytes = readFileSync(options.secretFile);
     } catch (error) {
       throw new CliError('FILE_UNREADABLE', `Cannot read --secret-file ${options.secretFile}: ${(error as Error).message}`);
     }

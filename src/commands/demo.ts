@@ -83,7 +83,7 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
     narrate(`\n${style.bold(loginTitle)}\n${style.dim(`   $ oauth ${loginArgs.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
     const { run: login } = await import('./login.js');
     const loginIO = subIO();
-    const loginContext = createContext(loginIO, { verbose: out.verbosity, json: false });
+    const loginContext = await createContext(loginIO, { verbose: out.verbosity, json: false });
     const openBrowser = realBrowser ? undefined : await simulatedBrowser();
     const loginCode = await login(
       { issuer, clientId: 'oauth-cli', scope: 'openid offline_access api:read' },

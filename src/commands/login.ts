@@ -2,7 +2,8 @@
 // the ID token fully validated; tokens into the store; the non-secret settings saved as the profile.
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { systemBrowser, type OpenBrowser } from '../browser.js';
-import { updateConfig, type Profile } from '../config.js';
+import type { Profile } from '../config.js';
+import { updateConfig } from '../config-write.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';

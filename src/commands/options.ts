@@ -1,7 +1,7 @@
 // The flags of the commands that talk to an authorization server, kept apart from their implementations so that
 // building the program (and `--help`) loads no protocol code.
 import type { Command } from 'commander';
-import { addClientOptions, addRequestOptions, addServerOptions } from './common.js';
+import { addClientOptions, addRequestOptions, addServerOptions } from './flags.js';
 
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 export const DEFAULT_MIN_TTL_SECONDS = 60;

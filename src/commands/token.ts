@@ -2,12 +2,10 @@
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
-import { clientCredentials, refresh } from '../oauth/grants.js';
 import { stateDir } from '../paths.js';
 import { freshSession, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
-import { connect } from './connection.js';
 import { printSessionSummary } from './session-format.js';
 
 export interface TokenFlags extends ClientFlags, RequestFlags {
@@ -38,6 +36,8 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
         signal: ctx.io.signal,
         refresh: async (current) => {
           ctx.knownSecrets.add(current.refresh_token!);
+          // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
+          const [{ connect }, { refresh }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
           // Refresh at the server that issued the tokens, as the client they were issued to.
           const connection = await connect(ctx, { ...flags, issuer: flags.issuer ?? current.issuer, clientId: current.client_id }, { storedSecret: current.client_secret });
           return refresh(connection.protocol, current.refresh_token!, requestParameters(ctx, flags).parameters);
@@ -54,6 +54,7 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
 }
 
 async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: number, tokens: Awaited<ReturnType<typeof store>>): Promise<Session> {
+  const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
   const connection = await connect(ctx, flags);
   const request = requestParameters(ctx, flags);
   const key = serviceTokenKey({ issuer: connection.as.issuer, clientId: connection.clientId, scope: request.scope ?? '', resource: request.resource, audience: request.audience });

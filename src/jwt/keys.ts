@@ -6,7 +6,7 @@ import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
-import { parseJsonResponse } from '../http.js';
+import { parseJsonResponse } from '../http-response.js';
 
 export interface KeySet {
   kind: 'asymmetric' | 'secret';

@@ -2,7 +2,7 @@
 // well-known URLs and insists the document's issuer is the one we asked for, RFC 8414 §3.3).
 import * as oauth from 'oauth4webapi';
 import { CliError, isCliError } from '../errors.js';
-import { parseJsonResponse } from '../http.js';
+import { parseJsonResponse } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
 import type { CachedResponse, DocumentCache } from '../http-cache.js';
 

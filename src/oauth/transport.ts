@@ -1,6 +1,7 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
-import { parseJsonResponse, type HttpClient } from '../http.js';
+import type { HttpClient } from '../http.js';
+import { parseJsonResponse } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);

@@ -1,9 +1,8 @@
 // Secrets in one JSON file, mode 0600, replaced atomically under a lock so two processes never lose each other's
 // writes. Used only when no keychain is available (or OAUTH_STORE=file).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
-import { withFileLock } from '../lock.js';
 import type { SecretStore } from './store.js';
 
 interface FileShape {
@@ -15,7 +14,8 @@ export function fileStore(path: string): SecretStore {
   async function load(): Promise<FileShape> {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // Synchronous on purpose: one small file, and node:fs/promises is not worth loading for a read.
+      text = readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
       throw new CliError('STORE_FAILED', `Cannot read the token file ${path}: ${(error as Error).message}`);
@@ -32,6 +32,7 @@ export function fileStore(path: string): SecretStore {
   }
 
   async function update(change: (entries: Record<string, string>) => boolean): Promise<boolean> {
+    const { withFileLock } = await import('../lock.js');
     return withFileLock(`${path}.lock`, async () => {
       const data = await load();
       const changed = change(data.entries);

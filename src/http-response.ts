@@ -1,0 +1,47 @@
+// Reading an HTTP answer as JSON, with the reason when it is not: kept apart from http.ts so that code which only
+// reads cached or local documents does not load undici.
+import { CliError } from './errors.js';
+import { redactText, redactUrl } from './redact.js';
+
+/** The shape of a response this module reads (http.ts's HttpResponse, or a cached one). */
+export interface JsonResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function parseJsonResponse(response: JsonResponse, purpose: string): unknown {
+  const where = `the ${purpose} at ${redactUrl(response.url)}`;
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.location;
+    throw new CliError('HTTP_REDIRECT', `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`, {
+      hint: 'Use the final URL directly if you trust it.',
+    });
+  }
+  if (response.status !== 200) {
+    throw new CliError('HTTP_STATUS', `${capitalize(where)} answered HTTP ${response.status}${snippet(response)}.`, {
+      details: { status: response.status },
+    });
+  }
+  const text = response.body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    const looksHtml = /^\s*</.test(text);
+    throw new CliError('HTTP_STATUS', `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`, {
+      hint: 'Check the URL: it should point at the JSON document itself.',
+    });
+  }
+}
+
+function snippet(response: JsonResponse): string {
+  const type = response.headers['content-type'] ?? '';
+  if (!type.includes('json')) return '';
+  const text = redactText(response.body.subarray(0, 300).toString('utf8')).replace(/\s+/g, ' ');
+  return text ? `: ${text}` : '';
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
