@@ -61,6 +61,16 @@ async function single(input: string, verifier: Verifier | undefined, ctx: Contex
   return Exit.ok;
 }
 
+/** Verifications in flight at once: WebCrypto verifies on the thread pool, so the next tokens need not wait. */
+const WINDOW = 32;
+/** Output is written in chunks of about this size: one write per token would cost more than the verification. */
+const FLUSH_BYTES = 64 * 1024;
+
+interface Outcome {
+  line: Record<string, unknown>;
+  exitCode: number;
+}
+
 async function batch(
   head: Array<{ token: string; number: number }>,
   rest: AsyncIterable<{ token: string; number: number }>,
@@ -70,31 +80,48 @@ async function batch(
   let total = 0;
   let failed = 0;
   let exitCode: number = Exit.ok;
-  const handle = async ({ token, number }: { token: string; number: number }) => {
-    total++;
-    let line: Record<string, unknown>;
+  let pending = '';
+  const evaluate = async ({ token, number }: { token: string; number: number }): Promise<Outcome> => {
     try {
       const decoded = decodeToken(token);
       const report = reportToken(decoded, ctx.now() / 1000);
       if (verifier) report.verification = await verifier(cleanTokenInput(token), decoded);
-      line = { line: number, ...report };
-      if (report.verification && !report.verification.valid) {
-        failed++;
-        exitCode = Math.max(exitCode, Exit.invalid);
-      }
+      return { line: { line: number, ...report }, exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok };
     } catch (error) {
       const failure = asCliError(error);
       // A key source that cannot be used fails every token alike: stop and say so once.
       if (failure.exitCode !== Exit.usage && failure.exitCode !== Exit.invalid) throw failure;
-      failed++;
-      exitCode = Math.max(exitCode, failure.exitCode);
-      line = { line: number, error: { code: failure.code, message: failure.message } };
+      return { line: { line: number, error: { code: failure.code, message: failure.message } }, exitCode: failure.exitCode };
     }
-    if (ctx.out.json) ctx.out.jsonResult(line);
-    else ctx.out.result(formatBatchLine(line, ctx.out.style));
   };
-  for (const item of head) await handle(item);
-  for await (const item of rest) await handle(item);
+  const emit = (outcome: Outcome) => {
+    total++;
+    if (outcome.exitCode !== Exit.ok) {
+      failed++;
+      exitCode = Math.max(exitCode, outcome.exitCode);
+    }
+    pending += `${ctx.out.json ? JSON.stringify(outcome.line) : formatBatchLine(outcome.line, ctx.out.style)}\n`;
+    if (pending.length >= FLUSH_BYTES) flush();
+  };
+  const flush = () => {
+    if (pending) ctx.out.result(pending);
+    pending = '';
+  };
+  // Results are printed in input order; at most WINDOW tokens are held at once, so memory stays flat.
+  const inFlight: Array<Promise<Outcome>> = [];
+  const enqueue = async (item: { token: string; number: number }) => {
+    const outcome = evaluate(item);
+    outcome.catch(() => undefined); // awaited below, in order; never an unhandled rejection meanwhile
+    inFlight.push(outcome);
+    if (inFlight.length >= WINDOW) emit(await inFlight.shift()!);
+  };
+  try {
+    for (const item of head) await enqueue(item);
+    for await (const item of rest) await enqueue(item);
+    while (inFlight.length > 0) emit(await inFlight.shift()!);
+  } finally {
+    flush();
+  }
   if (failed > 0) ctx.out.info(`${failed} of ${total} tokens ${verifier ? 'failed' : 'could not be decoded'}.`);
   return exitCode;
 }
