@@ -11,20 +11,24 @@ if (major < 22) {
 module.enableCompileCache?.();
 
 // A reader that goes away (`oauth decode … | head`) is not an error: stop quietly, as other Unix tools do.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-}
+const onStreamError = (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+};
 
-const { main, processIO } = await import('../dist/cli.js');
-const cancel = new AbortController();
-process.on('SIGINT', () => {
-  if (cancel.signal.aborted) process.exit(130);
-  cancel.abort(new DOMException('Cancelled', 'AbortError'));
-  // Waits that listen to the signal end at once; anything that does not (a read from a terminal) must not keep the
-  // user waiting.
-  setTimeout(() => process.exit(130), 1500).unref();
-});
-process.exitCode = await main(process.argv.slice(2), processIO(cancel.signal));
+// `oauth --version` is asked by scripts and version checks: answer it without loading the CLI at all.
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  const { VERSION } = await import('../dist/version.js');
+  process.stdout.on('error', onStreamError).write(`${VERSION}\n`);
+} else {
+  const { main, processIO } = await import('../dist/cli.js');
+  const cancel = new AbortController();
+  process.on('SIGINT', () => {
+    if (cancel.signal.aborted) process.exit(130);
+    cancel.abort(new DOMException('Cancelled', 'AbortError'));
+    // Waits that listen to the signal end at once; anything that does not (a read from a terminal) must not keep the
+    // user waiting.
+    setTimeout(() => process.exit(130), 1500).unref();
+  });
+  process.exitCode = await main(process.argv.slice(2), processIO(cancel.signal, onStreamError));
+}

@@ -2,6 +2,7 @@
 // command (and the heavy dependencies only it uses) into a chunk that loads only when that command runs.
 import { build } from 'esbuild';
 import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 /**
  * commander imports node:child_process (for executable subcommands, which we do not use) and node:util (for help
@@ -33,24 +34,36 @@ const lazyBuiltinsForCommander = {
  * fs/promises (and with it readline), and node:stream loads stream/promises. Required as CommonJS (the banner
  * defines require), a built-in's lazy members stay lazy.
  */
+/** Getters on built-ins that load whole subsystems when read: the promise APIs, fs's stream classes, process's streams. */
+const LAZY_GETTERS = new Set(['promises', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream', 'stdin', 'stdout', 'stderr']);
+
 const builtinsAsRequire = {
   name: 'builtins-as-require',
   setup(pluginBuild) {
     // One wrapper per importer, so each stays inside its importer's chunk instead of becoming a file of its own.
+    // Only ESM import statements: CommonJS code (undici) requires built-ins itself, and needs module.exports as is.
     pluginBuild.onResolve({ filter: /^node:[a-z_/]+$/ }, (args) =>
-      args.namespace === 'builtin-cjs' ? undefined : { path: `${args.path}?${args.importer}`, namespace: 'builtin-cjs' },
+      args.namespace === 'builtin-cjs' || args.kind !== 'import-statement' ? undefined : { path: `${args.path}?${args.importer}`, namespace: 'builtin-cjs' },
     );
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => ({
-      loader: 'js',
-      contents: `module.exports = require(${JSON.stringify(args.path.split('?')[0])});`,
-    }));
+    // Named exports are read once from the module — all but the lazy getters above; code that wants the promise API
+    // imports node:fs/promises. This also spares esbuild's CommonJS interop, which copies every property of every
+    // built-in on load.
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => {
+      const name = args.path.split('?')[0];
+      const builtin = createRequire(import.meta.url)(name);
+      const names = Object.keys(builtin).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default' && !LAZY_GETTERS.has(key));
+      return {
+        loader: 'js',
+        contents: `const m = require(${JSON.stringify(name)});\nexport default m;\n${names.map((key) => `export const ${key} = m.${key};`).join('\n')}\n`,
+      };
+    });
   },
 };
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
   // simulated-user has a stable name so tests (and anyone scripting the local server) can run it as BROWSER.
-  entryPoints: { cli: 'src/cli.ts', 'simulated-user': 'src/serve/simulated-user.ts' },
+  entryPoints: { cli: 'src/cli.ts', version: 'src/version.ts', 'simulated-user': 'src/serve/simulated-user.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

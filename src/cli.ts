@@ -8,7 +8,9 @@ import type { IO } from './io.js';
 
 export { processIO } from './io.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 const increase = (_value: string, previous = 0) => previous + 1;
 /** Global options that take a value: their value is not a command name. */

@@ -24,14 +24,28 @@ export interface IO {
   terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }
 
-/** The real streams; `signal` is aborted by bin/ on Ctrl-C. */
-export function processIO(signal: AbortSignal): IO {
+/**
+ * The real streams; `signal` is aborted by bin/ on Ctrl-C, and `onStreamError` (from bin/) handles a closed pipe.
+ * A stream is created on its first write: creating one for a pipe loads the net machinery.
+ */
+export function processIO(signal: AbortSignal, onStreamError?: (error: NodeJS.ErrnoException) => void): IO {
+  const prepared = new Set<NodeJS.WriteStream>();
+  const writer = (stream: () => NodeJS.WriteStream): Writer => ({
+    write(text: string) {
+      const target = stream();
+      if (onStreamError && !prepared.has(target)) {
+        prepared.add(target);
+        target.on('error', onStreamError);
+      }
+      return target.write(text);
+    },
+  });
   return {
     get stdin() {
       return process.stdin;
     },
-    stdout: { write: (text: string) => process.stdout.write(text) },
-    stderr: { write: (text: string) => process.stderr.write(text) },
+    stdout: writer(() => process.stdout),
+    stderr: writer(() => process.stderr),
     get stdinIsTTY() {
       return isatty(0);
     },

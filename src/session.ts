@@ -1,7 +1,7 @@
 // A signed-in session (the tokens of one profile) and how it stays fresh: read -> fresh enough? -> else, under a
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from './errors.js';
@@ -29,8 +29,14 @@ export interface Session {
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
 
+/** node:crypto loads a great deal; answering a fresh token from the store needs none of it. */
+function sha256(text: string): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export function serviceTokenKey(parts: { issuer: string; clientId: string; scope: string; resource: string[]; audience: string[] }): string {
-  const id = createHash('sha256').update(JSON.stringify([parts.issuer, parts.clientId, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()])).digest('hex');
+  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
   return `service:${id.slice(0, 32)}`;
 }
 
@@ -121,7 +127,7 @@ export async function freshSession(profile: string, deps: FreshSessionDeps, opti
   const first = await readSession(deps.store, key, profile);
   if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
 
-  const lockPath = join(deps.stateDir, 'locks', `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.lock`);
+  const lockPath = join(deps.stateDir, 'locks', `${sha256(key).slice(0, 24)}.lock`);
   const { withFileLock } = await import('./lock.js');
   return withFileLock(
     lockPath,

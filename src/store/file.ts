@@ -2,7 +2,6 @@
 // writes. Used only when no keychain is available (or OAUTH_STORE=file).
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
 import type { SecretStore } from './store.js';
 
 interface FileShape {
@@ -32,7 +31,7 @@ export function fileStore(path: string): SecretStore {
   }
 
   async function update(change: (entries: Record<string, string>) => boolean): Promise<boolean> {
-    const { withFileLock } = await import('../lock.js');
+    const [{ withFileLock }, { writeFileAtomic }] = await Promise.all([import('../lock.js'), import('../fsutil.js')]);
     return withFileLock(`${path}.lock`, async () => {
       const data = await load();
       const changed = change(data.entries);

@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
 import { fileStore } from './file.js';
 import { probeKeychain } from './keychain.js';
 import { memoryStore } from './memory.js';
@@ -80,6 +79,7 @@ function warnOnceOnWrite(store: SecretStore, marker: string, warn: () => void): 
       await store.set(key, value);
       if (!existsSync(marker)) {
         warn();
+        const { writeFileAtomic } = await import('../fsutil.js');
         await writeFileAtomic(marker, `${new Date().toISOString()}\n`).catch(() => undefined);
       }
     },
