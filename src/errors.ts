@@ -110,7 +110,3 @@ export function asCliError(error: unknown): CliError {
     cause: error,
   });
 }
-
-export function exitCodeOf(code: ErrorCode): number {
-  return exitByCode[code];
-}

@@ -6,9 +6,7 @@ import * as tls from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CliError } from './errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
-import { parseJsonResponse } from './http-response.js';
 
-export { parseJsonResponse } from './http-response.js';
 
 
 export interface HttpRequest {
@@ -256,10 +254,4 @@ function translateError(
     hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
     details: { url: redactUrl(url.href), reason: code ?? 'unknown' },
   });
-}
-
-/** Fetches a JSON document: exactly one 200 with a JSON body, else a CliError naming what came back instead. */
-export async function getJson(client: HttpClient, url: URL, purpose: string): Promise<{ value: unknown; response: HttpResponse }> {
-  const response = await client.request({ url, purpose, headers: { accept: 'application/json' } });
-  return { value: parseJsonResponse(response, purpose), response };
 }

@@ -13,7 +13,7 @@ import { hang, json, startServer, type TestServer } from './helpers/server.js';
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer({
-    '/token': (request, response) => {
+    '/token': (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=abcdef0123456789' });
       response.end(JSON.stringify({ access_token: 'opaque-access-token-0123456789abcdef', token_type: 'Bearer', expires_in: 300 }));
     },

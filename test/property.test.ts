@@ -1,7 +1,7 @@
 // Property tests: random input never causes an unexpected exception or a hang, and redaction never leaks.
 import fc from 'fast-check';
 import * as jose from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { RULES } from '../src/check/catalog.js';
 import { checkRedirectUri } from '../src/check/redirect-uris.js';
 import { checkScopes } from '../src/check/scopes.js';
