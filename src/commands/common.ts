@@ -54,7 +54,7 @@ export async function requireSetting(ctx: Context, name: string, flag: string | 
     const answer = (await input({ message: `${label}:`, required: true }, promptContext(ctx))).trim();
     if (answer) return answer;
   }
-  throw new CliError('MISSING_SETTING', `No ${label.toLowerCase()} given.`, {
+  throw new CliError('MISSING_SETTING', `No ${label.charAt(0).toLowerCase()}${label.slice(1)} given.`, {
     hint: `Pass ${flagName} or set ${envName}${name === 'issuer' || name === 'client_id' ? ' (or sign in once with "oauth login" to save a profile)' : ''}.`,
   });
 }
