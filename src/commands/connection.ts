@@ -5,6 +5,7 @@ import { chooseAuthMethod, clientAuthentication, type AuthMethod } from '../oaut
 import type { Protocol } from '../oauth/grants.js';
 import { resolveServer } from '../oauth/server.js';
 import { protocolOptions } from '../oauth/transport.js';
+import type { Session } from '../session.js';
 import { clientSecret, requireSetting, serverSettings, type ClientFlags } from './common.js';
 
 export interface Connection {
@@ -34,4 +35,9 @@ export async function connect(ctx: Context, flags: ClientFlags, options: { store
     clientSecret: secret,
     privateKeyFile,
   };
+}
+
+/** As the client a session's tokens were issued to, at the server that issued them (--issuer may still override). */
+export function connectForSession(ctx: Context, flags: ClientFlags, session: Session): Promise<Connection> {
+  return connect(ctx, { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id }, { storedSecret: session.client_secret });
 }

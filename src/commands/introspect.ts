@@ -5,7 +5,7 @@ import { isoTime, relative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { store } from './common.js';
-import { connect } from './connection.js';
+import { connect, connectForSession } from './connection.js';
 import { typeHint, type RevokeFlags } from './revoke.js';
 import { storedSession, tokenArgument } from './stored-token.js';
 
@@ -14,7 +14,7 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
   if (given) ctx.knownSecrets.add(given);
   const session = given ? undefined : await storedSession(ctx, await store(ctx));
   const token = given ?? session!.access_token;
-  const connection = await connect(ctx, session ? { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id } : flags, { storedSecret: session?.client_secret });
+  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags));
   const result = await introspect(connection.protocol, token, given ? typeHint(flags.tokenTypeHint) : 'access_token');
   if (ctx.out.json) {
     ctx.out.jsonResult(result);

@@ -16,6 +16,7 @@ import { requestParameters, store, type ClientFlags, type RequestFlags } from '.
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
 import { printSessionSummary } from './session-format.js';
+import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from './id-token.js';
 
 export interface LoginFlags extends ClientFlags, RequestFlags {
@@ -47,9 +48,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     subject: typeof subject === 'string' ? subject : undefined,
     clientSecret: connection.clientSecret,
   });
-  ctx.knownSecrets.add(session.access_token);
-  if (session.refresh_token) ctx.knownSecrets.add(session.refresh_token);
-  if (session.id_token) ctx.knownSecrets.add(session.id_token);
+  rememberSecrets(ctx, session);
 
   const tokens = await store(ctx);
   await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));

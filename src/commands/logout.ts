@@ -5,7 +5,8 @@ import { isoTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
 import { parseSession, sessionKey } from '../session.js';
 import { store, type ClientFlags } from './common.js';
-import { connect } from './connection.js';
+import { connectForSession } from './connection.js';
+import { rememberSecrets } from './stored-token.js';
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);
@@ -16,12 +17,12 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
     else ctx.out.result(`Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}; nothing to do.`);
     return Exit.ok;
   }
-  for (const secret of [session.access_token, session.refresh_token, session.client_secret]) if (secret) ctx.knownSecrets.add(secret);
+  rememberSecrets(ctx, session);
   const revoked: string[] = [];
   let failure: string | undefined;
   let note: string | undefined;
   try {
-    const connection = await connect(ctx, { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id }, { storedSecret: session.client_secret });
+    const connection = await connectForSession(ctx, flags, session);
     if (connection.as.revocation_endpoint) {
       // The refresh token first: revoking it usually ends the whole grant (RFC 7009 §2.1).
       if (session.refresh_token) {

@@ -6,7 +6,7 @@ import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { sessionKey } from '../session.js';
 import { store, type ClientFlags } from './common.js';
-import { connect } from './connection.js';
+import { connect, connectForSession } from './connection.js';
 import { storedSession, tokenArgument } from './stored-token.js';
 
 export interface RevokeFlags extends ClientFlags {
@@ -21,7 +21,7 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
   const session = given ? undefined : await storedSession(ctx, tokens);
   const token = given ?? session!.refresh_token ?? session!.access_token;
   const kind = given ? hint : session!.refresh_token ? 'refresh_token' : 'access_token';
-  const connection = await connect(ctx, session ? { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id } : flags, { storedSecret: session?.client_secret });
+  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags));
   await revoke(connection.protocol, token, kind);
   if (session) await tokens.delete(sessionKey(ctx.profileName));
   if (ctx.out.json) ctx.out.jsonResult({ revoked: true, token: stub(token), ...(kind ? { token_type_hint: kind } : {}), local_tokens_deleted: session !== undefined });

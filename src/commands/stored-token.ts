@@ -19,6 +19,11 @@ export async function storedSession(ctx: Context, tokens: SecretStore): Promise<
       hint: `Pass a token, or run: oauth login${ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`}`,
     });
   }
-  for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret]) if (secret) ctx.knownSecrets.add(secret);
+  rememberSecrets(ctx, session);
   return session;
+}
+
+/** Every secret a session holds, so traces and messages redact it wherever it appears. */
+export function rememberSecrets(ctx: Context, session: Session): void {
+  for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret]) if (secret) ctx.knownSecrets.add(secret);
 }

@@ -6,6 +6,7 @@ import { stateDir } from '../paths.js';
 import { freshSession, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
+import { rememberSecrets } from './stored-token.js';
 import { printSessionSummary } from './session-format.js';
 
 export interface TokenFlags extends ClientFlags, RequestFlags {
@@ -37,9 +38,8 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
         refresh: async (current) => {
           ctx.knownSecrets.add(current.refresh_token!);
           // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
-          const [{ connect }, { refresh }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
-          // Refresh at the server that issued the tokens, as the client they were issued to.
-          const connection = await connect(ctx, { ...flags, issuer: flags.issuer ?? current.issuer, clientId: current.client_id }, { storedSecret: current.client_secret });
+          const [{ connectForSession }, { refresh }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
+          const connection = await connectForSession(ctx, flags, current);
           return refresh(connection.protocol, current.refresh_token!, requestParameters(ctx, flags).parameters);
         },
       },
@@ -48,7 +48,7 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     session = fresh.session;
     if (fresh.refreshed && ctx.out.verbosity > 0) ctx.out.trace('token: refreshed and saved');
   }
-  for (const secret of [session.access_token, session.refresh_token, session.id_token]) if (secret) ctx.knownSecrets.add(secret);
+  rememberSecrets(ctx, session);
   printToken(ctx, session, output, tokens.describe());
   return Exit.ok;
 }
