@@ -48,17 +48,15 @@ export function profileName(flag: string | undefined, env: Readonly<Record<strin
   return flag || env.OAUTH_PROFILE || 'default';
 }
 
-/** flag > OAUTH_<NAME> > profile > fallback. Empty strings count as unset. */
+/** OAUTH_<NAME> > profile > fallback (a flag, when given, wins before this is asked). Empty strings count as unset. */
 export function resolveSetting(
   name: string,
-  flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   profile: Profile | undefined,
   fallback?: string,
 ): string | undefined {
   const fromEnv = env[`OAUTH_${name.toUpperCase()}`];
   const fromProfile = profile?.[name];
-  if (flag !== undefined && flag !== '') return flag;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (typeof fromProfile === 'string' && fromProfile !== '') return fromProfile;
   return fallback;

@@ -67,7 +67,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     setting(setting, flag, fallback) {
       if (flag !== undefined && flag !== '') return flag;
-      return resolveSetting(setting, undefined, io.env, context.profile(), fallback);
+      return resolveSetting(setting, io.env, context.profile(), fallback);
     },
     knownSecrets,
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',

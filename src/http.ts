@@ -141,7 +141,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       return result;
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw translateError(error, req, url, options, signal, deadline);
+      throw translateError(error, req, url, options, deadline);
     }
   }
 
@@ -224,14 +224,13 @@ function translateError(
   req: HttpRequest,
   url: URL,
   options: HttpOptions,
-  signal: AbortSignal,
   deadline: AbortSignal,
 ): CliError {
   const where = `the ${req.purpose} at ${redactUrl(url.href)}`;
   if (options.signal?.aborted) return new CliError('CANCELLED', 'Cancelled.');
   const code = errorCode(error);
   const seconds = Math.round(options.timeoutMs / 100) / 10;
-  if (deadline.aborted || (signal.aborted && !options.signal?.aborted) || code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT')) {
+  if (deadline.aborted || (code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) {
     return new CliError('HTTP_TIMEOUT', `Timed out after ${seconds}s waiting for ${where}.`, {
       hint: 'Check that the server is up and reachable; raise --timeout (seconds) if it is just slow.',
       details: { url: redactUrl(url.href) },

@@ -1,8 +1,7 @@
 // A cross-process lock: a file created with O_EXCL holding the owner's pid. Written by hand because the maintained
 // lock libraries are either unmaintained or pull in retry/graceful-fs machinery; the rules here are few: bounded
 // waiting, stale locks (dead owner, or older than any refresh can take) are broken, and only the owner releases.
-import { open, readFile, rm, stat } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CliError } from './errors.js';
