@@ -62,8 +62,11 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
     terminal: undefined,
   });
   const { main } = await import('../cli.js');
-  const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
+  /** A step's sentence, then the command as one would type it. */
+  const introduce = (title: string, args: string[]) =>
     narrate(`\n${style.bold(title)}\n${style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
+  const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
+    introduce(title, args);
     const exitCode = await main([...args, ...(out.verbosity > 0 ? ['-v'] : [])], subIO(options.stdin));
     steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
     if (exitCode !== (options.expect ?? 0)) {
@@ -80,7 +83,7 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
 
     const loginTitle = `1. Sign in with the authorization code flow and PKCE, through a loopback callback on 127.0.0.1 — ${realBrowser ? 'in your browser (any username and password)' : 'a simulated user fills the login and consent forms'}.`;
     const loginArgs = ['login', '--issuer', issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read'];
-    narrate(`\n${style.bold(loginTitle)}\n${style.dim(`   $ oauth ${loginArgs.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
+    introduce(loginTitle, loginArgs);
     const { run: login } = await import('./login.js');
     const loginIO = subIO();
     const loginContext = await createContext(loginIO, { verbose: out.verbosity, json: false });
