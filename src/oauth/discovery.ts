@@ -33,8 +33,7 @@ export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discov
 /** The metadata document as served, unchecked: for `oauth check`, which reports a wrong issuer as a finding. */
 export async function fetchMetadata(issuer: URL, deps: DiscoveryDeps): Promise<{ metadata: Record<string, unknown>; url: string }> {
   try {
-    const { last } = await fetchDocument(issuer, deps);
-    const value = parseJsonResponse(last, 'discovery document');
+    const { last, value } = await fetchDocument(issuer, deps);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new CliError('DISCOVERY_FAILED', `The discovery document at ${last.url} is not a JSON object.`);
     }
@@ -44,7 +43,7 @@ export async function fetchMetadata(issuer: URL, deps: DiscoveryDeps): Promise<{
   }
 }
 
-async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ response: Response; last: CachedResponse }> {
+async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ response: Response; last: CachedResponse; value: unknown }> {
   const tried: string[] = [];
   let last: CachedResponse | undefined;
   const customFetch = async (url: string): Promise<Response> => {
@@ -68,8 +67,8 @@ async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ respon
     });
   }
   // Redirects, error statuses and HTML are explained here, before oauth4webapi sees the response.
-  parseJsonResponse(last!, 'discovery document');
-  return { response, last: last! };
+  const value = parseJsonResponse(last!, 'discovery document');
+  return { response, last: last!, value };
 }
 
 function explain(error: unknown, issuer: URL): CliError {
