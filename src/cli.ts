@@ -50,9 +50,16 @@ export async function main(argv: string[], io: IO): Promise<number> {
     .option('--debug', 'print stack traces for errors (also: OAUTH_DEBUG=1)')
     .showSuggestionAfterError(true)
     .exitOverride()
+    // Every answer comes from io: commander's defaults ask process.stdout, and creating that stream for a pipe costs
+    // more than the rest of `oauth --help`. Help is plain text, so it never needs colors.
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Off a terminal, undefined: commander's own default there (it then lays help out for 80 columns).
+      getOutHelpWidth: () => io.stdoutColumns as number,
+      getErrHelpWidth: () => io.stderrColumns as number,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
       outputError: (text) => {
         usageMessage = text.replace(/^error:\s*/, '').trim();
       },

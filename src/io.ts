@@ -1,10 +1,22 @@
 // The streams and facts about them that commands need. The process-backed IO lives here; tests use bufferIO
 // (io-buffer.ts). Nothing here is touched before it is needed: reading process.stdin creates a stream.
+import { fstatSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
-// node:tty loads net and the stream machinery; most runs (--version, a pipe) never ask whether a stream is a TTY.
-const isatty = (fd: number): boolean => (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+/**
+ * Whether a descriptor is a terminal. A terminal is a character device other than /dev/null, so fstat (a system call)
+ * answers "no" for pipes, files and /dev/null without loading node:tty, which brings in net and the stream machinery.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isCharacterDevice() || stats.rdev === statSync('/dev/null').rdev) return false;
+  } catch {
+    return false;
+  }
+  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
 
 export interface Writer {
   write(text: string): unknown;
@@ -17,6 +29,9 @@ export interface IO {
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
+  /** The terminal's width, when stdout (or stderr) is a terminal. */
+  stdoutColumns?: number;
+  stderrColumns?: number;
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C; long waits listen to it. */
   signal: AbortSignal;
@@ -26,40 +41,72 @@ export interface IO {
 
 /**
  * The real streams; `signal` is aborted by bin/ on Ctrl-C, and `onStreamError` (from bin/) handles a closed pipe.
- * A stream is created on its first write: creating one for a pipe loads the net machinery.
+ * Output is written to the descriptors directly, and stdin's stream is created when first read: creating
+ * process.stdout for a pipe loads net and the stream machinery, a large share of a short run.
  */
 export function processIO(signal: AbortSignal, onStreamError?: (error: NodeJS.ErrnoException) => void): IO {
-  const prepared = new Set<NodeJS.WriteStream>();
-  const writer = (stream: () => NodeJS.WriteStream): Writer => ({
-    write(text: string) {
-      const target = stream();
-      if (onStreamError && !prepared.has(target)) {
-        prepared.add(target);
-        target.on('error', onStreamError);
-      }
-      return target.write(text);
-    },
-  });
   return {
     get stdin() {
       return process.stdin;
     },
-    stdout: writer(() => process.stdout),
-    stderr: writer(() => process.stderr),
+    stdout: descriptorWriter(1, () => process.stdout, onStreamError),
+    stderr: descriptorWriter(2, () => process.stderr, onStreamError),
     get stdinIsTTY() {
-      return isatty(0);
+      return isTerminal(0);
     },
-    // The stream exists anyway once anything is printed; asking it avoids loading node:tty for a pipe or a file.
     get stdoutIsTTY() {
-      return process.stdout.isTTY === true;
+      return isTerminal(1);
     },
     get stderrIsTTY() {
-      return process.stderr.isTTY === true;
+      return isTerminal(2);
+    },
+    get stdoutColumns() {
+      return isTerminal(1) ? process.stdout.columns : undefined;
+    },
+    get stderrColumns() {
+      return isTerminal(2) ? process.stderr.columns : undefined;
     },
     env: process.env,
     signal,
     get terminal() {
       return { input: process.stdin, output: process.stderr };
+    },
+  };
+}
+
+/**
+ * Writes synchronously to a descriptor, as Node's own stdout does on Linux for pipes, files and terminals. A
+ * descriptor someone made non-blocking answers EAGAIN when full; from then on the stream (which queues) takes over,
+ * so the order of the output is kept. `write` is fs.writeSync but for tests.
+ */
+export function descriptorWriter(
+  fd: number,
+  stream: () => NodeJS.WritableStream,
+  onStreamError?: (error: NodeJS.ErrnoException) => void,
+  write: (fd: number, data: Uint8Array, offset: number) => number = writeSync,
+): Writer {
+  let fallback: NodeJS.WritableStream | undefined;
+  const viaStream = (data: string | Uint8Array) => {
+    if (!fallback) {
+      fallback = stream();
+      if (onStreamError) fallback.on('error', onStreamError);
+    }
+    return fallback.write(data);
+  };
+  return {
+    write(text: string) {
+      if (fallback) return viaStream(text);
+      const data = Buffer.from(text);
+      let written = 0;
+      try {
+        while (written < data.length) written += write(fd, data, written);
+        return true;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') return viaStream(data.subarray(written));
+        if (code === 'EPIPE' && onStreamError) return onStreamError(error as NodeJS.ErrnoException);
+        throw error;
+      }
     },
   };
 }

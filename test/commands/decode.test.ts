@@ -1,4 +1,6 @@
 // `oauth decode` without --verify, and the conventions every command shares (streams, JSON, color, exit codes).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { b64, forge, makeKey, now, sign, type TestKey } from '../helpers/tokens.js';
@@ -182,6 +184,42 @@ describe('conventions', () => {
     expect(plain.stderr).not.toMatch(STACK_TRACE);
     const debug = await spawnCli(['decode', 'abc', '--debug']);
     expect(debug.stderr).toMatch(STACK_TRACE);
+  });
+});
+
+describe('output through a real pipe', () => {
+  const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
+  const manyTokens = () => Array.from({ length: 3000 }, () => token).join('\n');
+  const start = () =>
+    spawn(process.execPath, [BIN, 'decode', '-', '--json'], { env: { PATH: process.env.PATH, ...sandboxEnv() }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = (child: ReturnType<typeof start>) =>
+    new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+  it('a slow reader gets every line, whole and in order', async () => {
+    const child = start();
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdin.end(manyTokens());
+    // Read nothing for a while: the pipe fills (3000 lines are far more than its 64 KiB) and the CLI must wait.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    expect(await exited(child)).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3000);
+    expect(lines.every((line) => JSON.parse(line).payload.sub === 'alice')).toBe(true);
+    expect(stderr).toBe('');
+  });
+
+  it('a reader that goes away (| head -1) ends the run quietly', async () => {
+    const child = start();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    // The CLI stops before it has read all its input; that is not this test's error.
+    child.stdin.on('error', () => undefined).end(manyTokens());
+    child.stdout.once('data', () => child.stdout.destroy());
+    expect(await exited(child)).toBe(0);
+    expect(stderr).toBe('');
   });
 });
 
