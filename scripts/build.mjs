@@ -1,8 +1,10 @@
 // Bundles the CLI with esbuild. Each command is a dynamic import in src/cli.ts, so code splitting turns every
 // command (and the heavy dependencies only it uses) into a chunk that loads only when that command runs.
 import { build } from 'esbuild';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { resolve, sep } from 'node:path';
 
 /**
  * commander imports node:child_process (for executable subcommands, which we do not use) and node:util (for help
@@ -30,12 +32,42 @@ const lazyBuiltinsForCommander = {
 };
 
 /**
- * An ESM import of a built-in evaluates every named export, so `import { readFileSync } from 'node:fs'` also loads
- * fs/promises (and with it readline), and node:stream loads stream/promises. Required as CommonJS (the banner
- * defines require), a built-in's lazy members stay lazy.
+ * commander tests every option's flags against /\p{ID_Continue}\.\.\.[>\]]$/u, and V8 builds ICU's ID_Continue set
+ * the first time: a millisecond of every run. Our flags are ASCII, where ID_Continue is exactly \w. The build fails
+ * if a commander upgrade changes the line, rather than ship without the substitution.
  */
-/** Getters on built-ins that load whole subsystems when read: the promise APIs, fs's stream classes, process's streams. */
-const LAZY_GETTERS = new Set(['promises', 'ReadStream', 'WriteStream', 'FileReadStream', 'FileWriteStream', 'stdin', 'stdout', 'stderr']);
+const asciiOptionPattern = {
+  name: 'ascii-option-pattern',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]option\.js$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const unicode = '/\\p{ID_Continue}\\.\\.\\.[>\\]]$/u';
+      if (!source.includes(unicode)) throw new Error(`commander's option.js no longer contains ${unicode}; review asciiOptionPattern`);
+      return { loader: 'js', contents: source.replace(unicode, '/\\w\\.\\.\\.[>\\]]$/') };
+    });
+  },
+};
+
+/**
+ * An ESM import of a built-in evaluates every named export, so `import { readFileSync } from 'node:fs'` also loads
+ * fs/promises (and with it readline), node:crypto loads WebCrypto, and node:process loads its report and finalization
+ * machinery. Required as CommonJS (the banner defines require), a built-in's lazy members stay lazy.
+ */
+/** The names an importer's `import { a, b as c } from '<specifier>'` statements bring in (none for our own shims). */
+function namesImported(importer, specifier) {
+  if (!existsSync(importer)) return new Set();
+  const source = readFileSync(importer, 'utf8');
+  const quoted = specifier.replace(/[/]/g, '\\/');
+  const statements = source.matchAll(new RegExp(`import\\s+(?:type\\s+)?(?:[\\w$]+\\s*,\\s*)?\\{([^}]*)\\}\\s*from\\s*['"]${quoted}['"]`, 'g'));
+  const names = new Set();
+  for (const [, list] of statements) {
+    for (const item of list.split(',')) {
+      const name = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0];
+      if (name) names.add(name);
+    }
+  }
+  return names;
+}
 
 const builtinsAsRequire = {
   name: 'builtins-as-require',
@@ -45,13 +77,16 @@ const builtinsAsRequire = {
     pluginBuild.onResolve({ filter: /^node:[a-z_/]+$/ }, (args) =>
       args.namespace === 'builtin-cjs' || args.kind !== 'import-statement' ? undefined : { path: `${args.path}?${args.importer}`, namespace: 'builtin-cjs' },
     );
-    // Named exports are read once from the module — all but the lazy getters above; code that wants the promise API
-    // imports node:fs/promises. This also spares esbuild's CommonJS interop, which copies every property of every
-    // built-in on load.
+    // Named exports are read once from the module: its data properties, and of its getters only those the importer
+    // names. Every getter on a built-in is there to load something late (fs.promises, crypto.webcrypto,
+    // process.stdout, process.report…). This also spares esbuild's CommonJS interop, which copies every property of
+    // every built-in on load.
     pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => {
       const name = args.path.split('?')[0];
       const builtin = createRequire(import.meta.url)(name);
-      const names = Object.keys(builtin).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default' && !LAZY_GETTERS.has(key));
+      const wanted = namesImported(args.path.slice(name.length + 1), name);
+      const isData = (key) => !Object.getOwnPropertyDescriptor(builtin, key)?.get;
+      const names = Object.keys(builtin).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default' && (isData(key) || wanted.has(key)));
       return {
         loader: 'js',
         contents: `const m = require(${JSON.stringify(name)});\nexport default m;\n${names.map((key) => `export const ${key} = m.${key};`).join('\n')}\n`,
@@ -60,23 +95,62 @@ const builtinsAsRequire = {
   },
 };
 
+/** The source files an entry imports statically, directly or not: what every run of the CLI loads. */
+async function staticClosure(entry) {
+  const dynamicImportsExternal = {
+    name: 'dynamic-imports-external',
+    setup: (pluginBuild) => pluginBuild.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined)),
+  };
+  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent', plugins: [dynamicImportsExternal] });
+  return new Set(Object.keys(metafile.inputs).map((input) => resolve(input)));
+}
+
+/**
+ * esbuild puts a module shared by several entries (dynamic imports count as entries) into a chunk per set of
+ * importers, so the hot path came in 16 files. Every other source file importing the hot path's root makes that set
+ * the same for all of the hot path: one chunk. The hot path never imports those files statically, so no cycle arises.
+ * A dynamic import of a hot-path module would make it an entry, and a chunk, of its own: that fails the build.
+ */
+function importsHotPath(hotPath) {
+  const root = [...hotPath].find((file) => file.endsWith(`${sep}cli.ts`));
+  return {
+    name: 'imports-hot-path',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /^\./ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'));
+        if (target === root || !hotPath.has(target)) return undefined;
+        return { errors: [{ text: `${args.path} is on the hot path (src/cli.ts imports it statically): import it statically here too` }] };
+      });
+      pluginBuild.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) =>
+        hotPath.has(args.path) ? undefined : { loader: 'ts', contents: `${readFileSync(args.path, 'utf8')}\nimport ${JSON.stringify(root)};\n` },
+      );
+    },
+  };
+}
+
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  // simulated-user has a stable name so tests (and anyone scripting the local server) can run it as BROWSER.
-  entryPoints: { cli: 'src/cli.ts', version: 'src/version.ts', 'simulated-user': 'src/serve/simulated-user.ts' },
+const common = {
   outdir: 'dist',
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
   minifySyntax: true,
   legalComments: 'none',
-  chunkNames: 'chunks/[name]-[hash]',
   // commander and undici still call require() for node: built-ins; an ESM bundle has no require unless we define one.
   banner: { js: "import { createRequire as __oauthCreateRequire } from 'node:module'; const require = __oauthCreateRequire(import.meta.url);" },
   // Native or server-only packages are loaded from node_modules at run time, never bundled.
   external: ['@napi-rs/keyring', 'oidc-provider', 'playwright-core'],
-  plugins: [lazyBuiltinsForCommander, builtinsAsRequire],
+  plugins: [lazyBuiltinsForCommander, builtinsAsRequire, asciiOptionPattern],
   logLevel: 'warning',
-});
+};
+// The CLI is one build of its own, split at its dynamic imports: each command off the hot path and each heavy
+// dependency becomes a chunk that loads only when needed. Each module Node loads costs more than compiling its code as
+// part of a bigger file (measured with callgrind: ~0.6M instructions a module, ~4% of a start), so what every run needs
+// must be one chunk, not one per combination of importers (esbuild's default).
+const hotPath = await staticClosure('src/cli.ts');
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]', plugins: [...common.plugins, importsHotPath(hotPath)] });
+// `oauth --version` (bin/ loads it alone) and the simulated user (tests and scripts run it as BROWSER, so its name is
+// stable) stand alone.
+await build({ ...common, entryPoints: { version: 'src/version.ts', 'simulated-user': 'src/serve/simulated-user.ts' }, splitting: false });

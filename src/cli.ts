@@ -1,10 +1,13 @@
 // Builds the commander program from the command table. Start-up is the tool's speed, so only the command being run
-// gets its options and help, and its module is imported only when it runs: `oauth --help` and `oauth decode` never
-// load the HTTP stack or the protocol library.
+// gets its options and help. What every run needs (this file, the context, output, errors, decode and token) is
+// bundled into one chunk; the other commands and every heavy dependency load when used: `oauth --help` and
+// `oauth decode` never load the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
-import type { Context, GlobalOptions } from './context.js';
+import { createContext, type Context, type GlobalOptions } from './context.js';
+import { asCliError, CliError } from './errors.js';
 import type { IO } from './io.js';
+import { createOutput } from './output.js';
 
 export { processIO } from './io.js';
 
@@ -74,7 +77,6 @@ export async function main(argv: string[], io: IO): Promise<number> {
     command.action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
       const options = params.at(-2) as Record<string, unknown>;
-      const { createContext } = await import('./context.js');
       context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
       exitCode = await spec.run(params.slice(0, -2) as Array<string | undefined>, options, context);
     });
@@ -93,8 +95,6 @@ export async function main(argv: string[], io: IO): Promise<number> {
 async function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): Promise<number> {
   const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'];
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
-  // Errors are the rare path: what it takes to print one loads only now.
-  const [{ asCliError, CliError }, { createOutput }] = await Promise.all([import('./errors.js'), import('./output.js')]);
   if (error instanceof CommanderError) {
     const command = invokedCommand(argv);
     error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readLines } from '../input.js';
 import { stateDir } from '../paths.js';
+import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/store.js';
 
 export interface ServerFlags {
@@ -126,6 +127,5 @@ function splitList(value: string | undefined): string[] {
 
 /** The token store, opened once per command. */
 export async function store(ctx: Context): Promise<SecretStore> {
-  const { openStore } = await import('../store/open.js');
   return openStore({ env: ctx.io.env, stateDir: stateDir(ctx.io.env), warn: (message) => ctx.out.warn(message) });
 }

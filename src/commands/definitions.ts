@@ -1,10 +1,13 @@
 // Every command: its name, summary and arguments (enough for `oauth --help`), the details only the command being run
-// needs (description, options, examples), and how it runs. The table is light: each command's module is imported
-// only when that command runs, and only that command's options are built.
+// needs (description, options, examples), and how it runs. Only the command being run gets its options built. The
+// two commands scripts run in loops, decode and token, are part of the main bundle (loading a module costs more than
+// compiling one); every other command's module is imported only when it runs.
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { DEFAULT_TIMEOUT_SECONDS } from '../defaults.js';
+import * as decodeCommand from './decode.js';
 import { addClientOptions, loginOptions, tokenCommandOptions, tokenOptions } from './options.js';
+import * as tokenCommand from './token.js';
 
 export interface CommandSpec {
   name: string;
@@ -92,7 +95,7 @@ export const COMMANDS: CommandSpec[] = [
             'Exit codes: 0 ok · 2 bad flags or missing settings · 4 not signed in or refresh rejected · 5 server error',
           ),
         ),
-    run: async (_args, options, ctx) => (await import('./token.js')).run(options, ctx),
+    run: async (_args, options, ctx) => tokenCommand.run(options, ctx),
   },
   {
     name: 'status',
@@ -140,7 +143,7 @@ export const COMMANDS: CommandSpec[] = [
             'Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid token (reason printed) ·\n            5 keys or discovery could not be fetched or used',
           ),
         ),
-    run: async ([token], options, ctx) => (await import('./decode.js')).run(token, options, ctx),
+    run: async ([token], options, ctx) => decodeCommand.run(token, options, ctx),
   },
   {
     name: 'revoke',

@@ -2,12 +2,12 @@
 // here its signature is checked too, against the server's JWKS (or the client secret for HS*), with our verifier.
 import type { Context } from '../context.js';
 import { CliError, isCliError } from '../errors.js';
+import { decodeToken } from '../jwt/decode.js';
 import type { Connection } from './connection.js';
 
 export async function verifyIdToken(ctx: Context, connection: Connection, idToken: string): Promise<Record<string, unknown>> {
   ctx.knownSecrets.add(idToken);
-  const [{ decodeToken }, { verifyDecoded }, keys, { parseUrl }] = await Promise.all([
-    import('../jwt/decode.js'),
+  const [{ verifyDecoded }, keys, { parseUrl }] = await Promise.all([
     import('../jwt/verify.js'),
     import('../jwt/keys.js'),
     import('../url.js'),
