@@ -34,6 +34,8 @@ export function invokedCommand(argv: string[]): string | undefined {
   return undefined;
 }
 
+const isCommand = (name: string | undefined) => COMMANDS.some((spec) => spec.name === name);
+
 export async function main(argv: string[], io: IO): Promise<number> {
   let exitCode = 0;
   let context: Context | undefined;
@@ -70,7 +72,11 @@ export async function main(argv: string[], io: IO): Promise<number> {
     .addHelpText('after', PROGRAM_HELP);
 
   const invoked = invokedCommand(argv);
+  // A known command is the only one registered: building the other sixteen is most of commander's share of a run.
+  // Without one (`oauth --help`, a typo that needs suggestions) every command is there.
+  const known = isCommand(invoked);
   for (const spec of COMMANDS) {
+    if (known && spec.name !== invoked) continue;
     const command = program.command(spec.name).summary(spec.summary);
     for (const [argument, description] of spec.args ?? []) command.argument(argument, description);
     if (spec.name === invoked) spec.details?.(command);
@@ -96,7 +102,8 @@ async function report(error: unknown, context: Context | undefined, io: IO, argv
   const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'];
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
   if (error instanceof CommanderError) {
-    const command = invokedCommand(argv);
+    // An unknown command's help does not exist: point at the program's.
+    const command = isCommand(invokedCommand(argv)) ? invokedCommand(argv) : undefined;
     error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {
       hint: `Run "oauth${command ? ` ${command}` : ''} --help" for usage.`,
     });

@@ -126,7 +126,17 @@ describe('conventions', () => {
     expect(option.stderr).toContain('oauth decode --help');
     const command = await runCli(['decodee']);
     expect(command.code).toBe(2);
-    expect(command.stderr).toContain('decode');
+    expect(command.stderr).toContain('(Did you mean decode?)');
+    expect(command.stderr).toContain('Run "oauth --help" for usage.');
+  });
+
+  it('help for one command is that command\'s help, whichever way it is asked', async () => {
+    for (const args of [['decode', '--help'], ['help', 'decode']]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^Usage: oauth decode \[options\] \[token\]/);
+      expect(result.stdout).toContain('--verify');
+    }
   });
 
   it('--help and --version exit 0 on stdout', async () => {
