@@ -1,7 +1,8 @@
 // Where verification keys come from: a JWKS URL (cached), a JWKS/JWK/PEM file, discovery, or an HMAC secret.
 // Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
@@ -56,6 +57,8 @@ export function fileKeySet(path: string): KeySet {
 }
 
 function pemToJwk(pem: string, path: string): JWK {
+  // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
+  const { createPublicKey } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
