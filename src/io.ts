@@ -5,17 +5,28 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
 /**
- * Whether a descriptor is a terminal. A terminal is a character device other than /dev/null, so fstat (a system call)
- * answers "no" for pipes, files and /dev/null without loading node:tty, which brings in net and the stream machinery.
+ * Whether a descriptor is a terminal. On Unix a terminal is a character device other than /dev/null, so fstat (a
+ * system call) answers "no" for pipes, files and /dev/null without loading node:tty, which brings in net and the
+ * stream machinery. Windows consoles are left to node:tty.
  */
 function isTerminal(fd: number): boolean {
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isCharacterDevice() || stats.rdev === statSync('/dev/null').rdev) return false;
-  } catch {
-    return false;
+  if (process.platform !== 'win32') {
+    try {
+      const stats = fstatSync(fd);
+      if (!stats.isCharacterDevice() || stats.rdev === devNullDevice()) return false;
+    } catch {
+      return false;
+    }
   }
   return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+function devNullDevice(): number | undefined {
+  try {
+    return statSync('/dev/null').rdev;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface Writer {
