@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 
 /**
  * commander imports node:child_process (for executable subcommands, which we do not use) and node:util (for help
@@ -111,8 +111,7 @@ async function staticClosure(entry) {
  * the same for all of the hot path: one chunk. The hot path never imports those files statically, so no cycle arises.
  * A dynamic import of a hot-path module would make it an entry, and a chunk, of its own: that fails the build.
  */
-function importsHotPath(hotPath) {
-  const root = [...hotPath].find((file) => file.endsWith(`${sep}cli.ts`));
+function importsHotPath(root, hotPath) {
   return {
     name: 'imports-hot-path',
     setup(pluginBuild) {
@@ -149,8 +148,9 @@ const common = {
 // dependency becomes a chunk that loads only when needed. Each module Node loads costs more than compiling its code as
 // part of a bigger file (measured with callgrind: ~0.6M instructions a module, ~4% of a start), so what every run needs
 // must be one chunk, not one per combination of importers (esbuild's default).
-const hotPath = await staticClosure('src/cli.ts');
-await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, splitting: true, chunkNames: 'chunks/[name]-[hash]', plugins: [...common.plugins, importsHotPath(hotPath)] });
+const entry = 'src/cli.ts';
+const hotPath = await staticClosure(entry);
+await build({ ...common, entryPoints: { cli: entry }, splitting: true, chunkNames: 'chunks/[name]-[hash]', plugins: [...common.plugins, importsHotPath(resolve(entry), hotPath)] });
 // `oauth --version` (bin/ loads it alone) and the simulated user (tests and scripts run it as BROWSER, so its name is
 // stable) stand alone.
 await build({ ...common, entryPoints: { version: 'src/version.ts', 'simulated-user': 'src/serve/simulated-user.ts' }, splitting: false });

@@ -103,7 +103,8 @@ async function report(error: unknown, context: Context | undefined, io: IO, argv
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
   if (error instanceof CommanderError) {
     // An unknown command's help does not exist: point at the program's.
-    const command = isCommand(invokedCommand(argv)) ? invokedCommand(argv) : undefined;
+    const invoked = invokedCommand(argv);
+    const command = isCommand(invoked) ? invoked : undefined;
     error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {
       hint: `Run "oauth${command ? ` ${command}` : ''} --help" for usage.`,
     });
