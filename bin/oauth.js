@@ -18,8 +18,8 @@ const onStreamError = (error) => {
 
 // `oauth --version` is asked by scripts and version checks: answer it without loading the CLI at all.
 if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
-  const { VERSION } = await import('../dist/version.js');
-  process.stdout.on('error', onStreamError).write(`${VERSION}\n`);
+  const { printVersion } = await import('../dist/version.js');
+  printVersion(onStreamError);
 } else {
   const { main, processIO } = await import('../dist/cli.js');
   const cancel = new AbortController();

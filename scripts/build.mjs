@@ -153,4 +153,4 @@ const hotPath = await staticClosure(entry);
 await build({ ...common, entryPoints: { cli: entry }, splitting: true, chunkNames: 'chunks/[name]-[hash]', plugins: [...common.plugins, importsHotPath(resolve(entry), hotPath)] });
 // `oauth --version` (bin/ loads it alone) and the simulated user (tests and scripts run it as BROWSER, so its name is
 // stable) stand alone.
-await build({ ...common, entryPoints: { version: 'src/version.ts', 'simulated-user': 'src/serve/simulated-user.ts' }, splitting: false });
+await build({ ...common, entryPoints: { version: 'src/print-version.ts', 'simulated-user': 'src/serve/simulated-user.ts' }, splitting: false });

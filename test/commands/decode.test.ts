@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { VERSION } from '../../src/version.js';
 import { b64, forge, makeKey, now, sign, type TestKey } from '../helpers/tokens.js';
 
 let key: TestKey;
@@ -146,6 +147,14 @@ describe('conventions', () => {
     expect(help.stdout).toContain('decode');
     const version = await runCli(['--version']);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('the installed command answers --version and -V on its own, through a pipe', async () => {
+    for (const flag of ['--version', '-V']) {
+      const result = await spawnCli([flag]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toBe(`${VERSION}\n`);
+    }
   });
 
   it('errors are JSON on stderr with --json', async () => {
