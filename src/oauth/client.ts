@@ -1,6 +1,7 @@
 // The OAuth client as oauth4webapi sees it: its id and how it authenticates at the token endpoint.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { importJWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 
@@ -64,7 +65,6 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   }
   if (typeof jwk.d !== 'string') throw new CliError('KEY_INVALID', `--private-key ${path} holds a public key; a private key is needed to sign client assertions.`);
   const alg = typeof jwk.alg === 'string' ? jwk.alg : algorithmFor(jwk);
-  const { importJWK } = await import('jose');
   const key = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
   return typeof jwk.kid === 'string' ? { key, kid: jwk.kid } : { key };
 }

@@ -1,7 +1,7 @@
 // Test tokens signed with the local server's keys: a valid RFC 9068 access token, or one broken in exactly one way,
 // each with the verdict a correct API must reach and why.
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
-import type { JWK } from 'jose';
+import { CompactSign, importJWK, type JWK } from 'jose';
 import type { ErrorCode } from '../errors.js';
 import { ACCESS_TOKEN_CLAIMS as REQUIRED_CLAIMS } from '../jwt/verify.js';
 
@@ -59,7 +59,6 @@ export const SUITE: Defect[] = [
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 export async function mint(key: JWK, claims: MintClaims, defect: Defect | undefined, nowSeconds: number): Promise<Minted> {
-  const { importJWK, CompactSign } = await import('jose');
   const alg = String(key.alg);
   const header: Record<string, unknown> = { alg, typ: claims.typ, kid: key.kid };
   const payload: Record<string, unknown> = {
