@@ -24,9 +24,9 @@ const lazyBuiltinsForCommander = {
           ? // Loading node:util for this one function costs more than the help it lays out; this is Node's own pattern.
             `const ANSI = /[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]*)*)?(?:\\u0007|\\u001B\\u005C|\\u009C))|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-ntqry=><~]))/g;
              export const stripVTControlCharacters = (text) => text.replace(ANSI, '');`
-          : `import { createRequire } from 'node:module';
-             let real;
-             export default new Proxy({}, { get: (_, key) => (real ??= createRequire(import.meta.url)('node:child_process'))[key] });`,
+          : // \`require\` is the one every chunk's banner defines.
+            `let real;
+             export default new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });`,
     }));
   },
 };
@@ -69,6 +69,13 @@ function namesImported(importer, specifier) {
   return names;
 }
 
+/** Whether an importer takes a module's whole namespace (`import * as x from '<specifier>'`), or we cannot read it. */
+function importsNamespace(importer, specifier) {
+  if (!existsSync(importer)) return true;
+  const quoted = specifier.replace(/[/]/g, '\\/');
+  return new RegExp(`import\\s+\\*\\s+as\\s+[\\w$]+\\s+from\\s*['"]${quoted}['"]`).test(readFileSync(importer, 'utf8'));
+}
+
 const builtinsAsRequire = {
   name: 'builtins-as-require',
   setup(pluginBuild) {
@@ -77,16 +84,19 @@ const builtinsAsRequire = {
     pluginBuild.onResolve({ filter: /^node:[a-z_/]+$/ }, (args) =>
       args.namespace === 'builtin-cjs' || args.kind !== 'import-statement' ? undefined : { path: `${args.path}?${args.importer}`, namespace: 'builtin-cjs' },
     );
-    // Named exports are read once from the module: its data properties, and of its getters only those the importer
-    // names. Every getter on a built-in is there to load something late (fs.promises, crypto.webcrypto,
-    // process.stdout, process.report…). This also spares esbuild's CommonJS interop, which copies every property of
-    // every built-in on load.
+    // Named exports are read once from the module, and only those the importer names: every getter on a built-in is
+    // there to load something late (fs.promises, crypto.webcrypto, process.stdout, process.report…), and every other
+    // name is top-level code each run executes (node:fs has about a hundred). A name missed here fails the build
+    // ("No matching export"). An importer that takes the namespace (`import * as`) gets every data property. This
+    // also spares esbuild's CommonJS interop, which copies every property of every built-in on load.
     pluginBuild.onLoad({ filter: /.*/, namespace: 'builtin-cjs' }, (args) => {
       const name = args.path.split('?')[0];
+      const importer = args.path.slice(name.length + 1);
       const builtin = createRequire(import.meta.url)(name);
-      const wanted = namesImported(args.path.slice(name.length + 1), name);
+      const wanted = namesImported(importer, name);
+      const wholeNamespace = importsNamespace(importer, name);
       const isData = (key) => !Object.getOwnPropertyDescriptor(builtin, key)?.get;
-      const names = Object.keys(builtin).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default' && (isData(key) || wanted.has(key)));
+      const names = Object.keys(builtin).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== 'default' && (wanted.has(key) || (wholeNamespace && isData(key))));
       return {
         loader: 'js',
         contents: `const m = require(${JSON.stringify(name)});\nexport default m;\n${names.map((key) => `export const ${key} = m.${key};`).join('\n')}\n`,

@@ -2,7 +2,7 @@
 // can be traced (redacted) for -v / -vv; every failure becomes a CliError that says what to do.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import * as tls from 'node:tls';
+import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CliError } from './errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
@@ -76,7 +76,7 @@ function createDispatcher(options: HttpOptions): Dispatcher {
 }
 
 function defaultCertificates(): string[] {
-  return typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
+  return getCACertificates('default');
 }
 
 function readCaFile(path: string): string {
