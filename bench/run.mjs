@@ -193,7 +193,7 @@ for (const scenario of startup) {
   const ratio = value / baseline;
   const isBaseline = scenario === startup[0];
   const target = scenario.target ? `≤ ${scenario.target}×` : isBaseline ? 'baseline' : 'reference';
-  rows.push([scenario.name, `${value.toFixed(1)} ms`, `${ratio.toFixed(2)}×`, target, scenario.target ? check(ratio <= scenario.target) : '']);
+  rows.push([scenario.name, `${value.toFixed(1)} ms`, `${ratio.toFixed(3)}×`, target, scenario.target ? check(ratio <= scenario.target) : '']);
 }
 rows.push(['oauth token: HTTP requests while answering from the store', String(tokenRequests), '', '0', check(tokenRequests === 0)]);
 rows.push([`verify ${TOKENS} tokens from stdin: JWKS fetches`, String(manyHits), '', '1', check(manyHits === 1)]);

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-// The only place that touches the process: it hands the real streams to the CLI, turns Ctrl-C into a cancellation,
-// and turns the CLI's result into an exit code.
-import module from 'node:module';
+// The only place that touches the process: it loads the CLI, hands it the real streams, turns Ctrl-C into a
+// cancellation, and turns the CLI's result into an exit code. CommonJS (bin/package.json says so): Node starts an ES
+// module entry point more slowly.
+'use strict';
 
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 22) {
   process.stderr.write(`oauth needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`);
   process.exit(2);
 }
-module.enableCompileCache?.();
 
 // A reader that goes away (`oauth decode … | head`) is not an error: stop quietly, as other Unix tools do.
 const onStreamError = (error) => {
@@ -16,19 +16,118 @@ const onStreamError = (error) => {
   throw error;
 };
 
+const argv = process.argv.slice(2);
 // `oauth --version` is asked by scripts and version checks: answer it without loading the CLI at all.
-if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
-  const { printVersion } = await import('../dist/version.js');
-  printVersion(onStreamError);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  require('../dist/version.cjs').printVersion(onStreamError);
 } else {
-  const { main, processIO } = await import('../dist/cli.js');
-  const cancel = new AbortController();
+  const { cli, saveCodeCaches } = loadCli(argv);
+  let cancel;
+  const cancellation = () => (cancel ??= new AbortController());
   process.on('SIGINT', () => {
-    if (cancel.signal.aborted) process.exit(130);
+    if (cancellation().signal.aborted) process.exit(130);
     cancel.abort(new DOMException('Cancelled', 'AbortError'));
     // Waits that listen to the signal end at once; anything that does not (a read from a terminal) must not keep the
     // user waiting.
     setTimeout(() => process.exit(130), 1500).unref();
   });
-  process.exitCode = await main(process.argv.slice(2), processIO(cancel.signal, onStreamError));
+  cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError)).then((code) => {
+    process.exitCode = code;
+    saveCodeCaches();
+  });
+}
+
+/**
+ * Runs dist/cli.cjs (and dist/lazy.cjs, the first time a run needs it) from V8 code caches taken at the end of an
+ * earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds only
+ * top-level code: every function a run calls would be compiled from source again, each run: more than a third of
+ * what the CLI added to Node's start-up. A cache taken after the run holds those functions too. No library
+ * does this on Node ≥ 22 (v8-compile-cache did, for older Nodes, and is unmaintained), so it is written here.
+ *
+ * The caches live in the user's cache directory (XDG_CACHE_HOME or ~/.cache, then oauth/code), one per file, command
+ * and build; NODE_DISABLE_COMPILE_CACHE=1 turns them off. V8 rejects a cache made by another V8 or with other flags,
+ * and then a new one is written. A cache is code: it is read only if this user owns it and no one else can write to
+ * it. Any failure only means compiling from source, as without a cache. Node's compile cache still serves
+ * dist/vendor, switched on when the CLI first requires something that is not built in.
+ */
+function loadCli(argv) {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const dist = path.join(__dirname, '..', 'dist');
+  const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : cacheDirectory(path);
+  const named = argv.find((arg) => !arg.startsWith('-')) ?? 'program';
+  const command = /^[a-z][a-z-]{0,19}$/.test(named) ? named : 'other';
+  const pending = [];
+  // `require` for the bundles (which name their files by absolute path): this file's own, with Node's compile cache
+  // switched on before the first file it loads. node:module, which switches it on, costs a short run 2%.
+  let compileCacheOn = false;
+  const requireWithCompileCache = (id) => {
+    if (!compileCacheOn && !id.startsWith('node:')) {
+      require('node:module').enableCompileCache?.();
+      compileCacheOn = true;
+    }
+    return require(id);
+  };
+
+  const run = (name, globals) => {
+    const file = path.join(dist, name);
+    const source = fs.readFileSync(file, 'utf8');
+    const cacheFile = directory && cacheFileFor(fs, path, directory, file, command);
+    const cachedData = cacheFile && readOwnFile(fs, cacheFile);
+    const parameters = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(globals)];
+    const script = new vm.Script(`(function (${parameters.join(', ')}) {${source}\n})`, { filename: file, cachedData });
+    if (cacheFile && (!cachedData || script.cachedDataRejected)) pending.push({ script, cacheFile });
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, requireWithCompileCache, module, file, dist, ...Object.values(globals));
+    return module.exports;
+  };
+
+  let lazy;
+  const hot = run('cli.cjs', { __oauthLazy: () => (lazy ??= run('lazy.cjs', { __oauthHot: hot })) });
+  const saveCodeCaches = () => {
+    for (const { script, cacheFile } of pending) writeCache(fs, path, script, cacheFile);
+  };
+  return { cli: hot, saveCodeCaches };
+}
+
+function cacheDirectory(path) {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : process.env.HOME && path.join(process.env.HOME, '.cache');
+  return base ? path.join(base, 'oauth', 'code') : undefined;
+}
+
+function cacheFileFor(fs, path, directory, file, command) {
+  try {
+    const { size, mtimeMs } = fs.statSync(file);
+    const build = `${path.basename(file, '.cjs')}-${size}-${Math.trunc(mtimeMs)}`;
+    return path.join(directory, `${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
+  } catch {
+    return undefined;
+  }
+}
+
+function readOwnFile(fs, file) {
+  let descriptor;
+  try {
+    descriptor = fs.openSync(file, 'r');
+    const stats = fs.fstatSync(descriptor);
+    const own = process.getuid === undefined || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
+    return own && stats.isFile() ? fs.readFileSync(descriptor) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (descriptor !== undefined) fs.closeSync(descriptor);
+  }
+}
+
+function writeCache(fs, path, script, cacheFile) {
+  const temporary = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+    fs.renameSync(temporary, cacheFile);
+  } catch {
+    fs.rmSync(temporary, { force: true });
+  }
 }

@@ -1,7 +1,6 @@
 // The streams and facts about them that commands need. The process-backed IO lives here; tests use bufferIO
 // (io-buffer.ts). Nothing here is touched before it is needed: reading process.stdin creates a stream.
 import { fstatSync, statSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
 /**
@@ -18,7 +17,7 @@ function isTerminal(fd: number): boolean {
       return false;
     }
   }
-  return (createRequire(import.meta.url)('node:tty') as typeof import('node:tty')).isatty(fd);
+  return process.getBuiltinModule('node:tty').isatty(fd);
 }
 
 function devNullDevice(): number | undefined {
@@ -51,11 +50,12 @@ export interface IO {
 }
 
 /**
- * The real streams; `signal` is aborted by bin/ on Ctrl-C, and `onStreamError` (from bin/) handles a closed pipe.
+ * The real streams; `signal` (asked of bin/ when first needed: an AbortController costs a short run a few per cent) is
+ * aborted on Ctrl-C, and `onStreamError` (from bin/) handles a closed pipe.
  * Output is written to the descriptors directly, and stdin's stream is created when first read: creating
  * process.stdout for a pipe loads net and the stream machinery, a large share of a short run.
  */
-export function processIO(signal: AbortSignal, onStreamError?: (error: NodeJS.ErrnoException) => void): IO {
+export function processIO(signal: () => AbortSignal, onStreamError?: (error: NodeJS.ErrnoException) => void): IO {
   return {
     get stdin() {
       return process.stdin;
@@ -78,7 +78,9 @@ export function processIO(signal: AbortSignal, onStreamError?: (error: NodeJS.Er
       return isTerminal(2) ? process.stderr.columns : undefined;
     },
     env: process.env,
-    signal,
+    get signal() {
+      return signal();
+    },
     get terminal() {
       return { input: process.stdin, output: process.stderr };
     },

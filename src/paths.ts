@@ -1,9 +1,8 @@
 // Where things live on disk, following the XDG base directory spec (and its usual defaults).
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 /** Only when HOME is unset: loading node:os for nothing costs every run. */
-const homedir = (): string => (createRequire(import.meta.url)('node:os') as typeof import('node:os')).homedir();
+const homedir = (): string => process.getBuiltinModule('node:os').homedir();
 
 type Env = Readonly<Record<string, string | undefined>>;
 

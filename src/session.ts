@@ -1,7 +1,6 @@
 // A signed-in session (the tokens of one profile) and how it stays fresh: read -> fresh enough? -> else, under a
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from './errors.js';
@@ -31,7 +30,7 @@ export const sessionKey = (profile: string) => `profile:${profile}`;
 
 /** node:crypto loads a great deal; answering a fresh token from the store needs none of it. */
 function sha256(text: string): string {
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(text).digest('hex');
 }
 
