@@ -170,9 +170,9 @@ const common = {
   minifySyntax: true,
   legalComments: 'none',
   // A CommonJS file has no import.meta; the code that asks (createRequire, a package finding its own files) gets the
-  // file's URL.
-  define: { 'import.meta.url': '__oauthModuleUrl' },
-  banner: { js: "const __oauthModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // file's URL, worked out when asked.
+  define: { 'import.meta': '__oauthImportMeta' },
+  banner: { js: "const __oauthImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
   logLevel: 'warning',
 };
 const plugins = [lazyBuiltinsForCommander, asciiOptionPattern, dependenciesRequired];
