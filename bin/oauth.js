@@ -38,8 +38,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 /**
- * Runs dist/cli.cjs (and dist/lazy.cjs, the first time a run needs it) from V8 code caches taken at the end of an
- * earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds only
+ * Runs dist/cli.cjs (and dist/lazy.cjs and dist/vendor/*, the first time a run needs them) from V8 code caches taken
+ * at the end of an earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds only
  * top-level code: every function a run calls would be compiled from source again, each run: more than a third of
  * what the CLI added to Node's start-up. A cache taken after the run holds those functions too. No library
  * does this on Node ≥ 22 (v8-compile-cache did, for older Nodes, and is unmaintained), so it is written here.
@@ -47,8 +47,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
  * The caches live in the user's cache directory (XDG_CACHE_HOME or ~/.cache, then oauth/code), one per file, command
  * and build; NODE_DISABLE_COMPILE_CACHE=1 turns them off. V8 rejects a cache made by another V8 or with other flags,
  * and then a new one is written. A cache is code: it is read only if this user owns it and no one else can write to
- * it. Any failure only means compiling from source, as without a cache. Node's compile cache still serves
- * dist/vendor, switched on when the CLI first requires something that is not built in.
+ * it. Any failure only means compiling from source, as without a cache.
  */
 function loadCli(argv) {
   const fs = require('node:fs');
@@ -59,11 +58,18 @@ function loadCli(argv) {
   const named = argv.find((arg) => !arg.startsWith('-')) ?? 'program';
   const command = /^[a-z][a-z-]{0,19}$/.test(named) ? named : 'other';
   const pending = [];
-  // `require` for the bundles (which name their files by absolute path): this file's own, with Node's compile cache
-  // switched on before the first file it loads. node:module, which switches it on, costs a short run 2%.
+  // `require` for the bundles, which name their files by absolute path: the bundled dependencies in dist/vendor run
+  // from code caches too; a package from node_modules (oidc-provider, the keyring) is Node's to load, with its compile
+  // cache switched on first (node:module, which does that, costs a short run 2%, so only then).
+  const vendors = new Map();
   let compileCacheOn = false;
-  const requireWithCompileCache = (id) => {
-    if (!compileCacheOn && !id.startsWith('node:')) {
+  const bundleRequire = (id) => {
+    if (id.startsWith('node:')) return require(id);
+    if (path.dirname(id) === path.join(dist, 'vendor')) {
+      if (!vendors.has(id)) vendors.set(id, run(path.join('vendor', path.basename(id)), {}));
+      return vendors.get(id);
+    }
+    if (!compileCacheOn) {
       require('node:module').enableCompileCache?.();
       compileCacheOn = true;
     }
@@ -79,7 +85,7 @@ function loadCli(argv) {
     const script = new vm.Script(`(function (${parameters.join(', ')}) {${source}\n})`, { filename: file, cachedData });
     if (cacheFile && (!cachedData || script.cachedDataRejected)) pending.push({ script, cacheFile });
     const module = { exports: {} };
-    script.runInThisContext()(module.exports, requireWithCompileCache, module, file, dist, ...Object.values(globals));
+    script.runInThisContext()(module.exports, bundleRequire, module, file, path.dirname(file), ...Object.values(globals));
     return module.exports;
   };
 
@@ -121,12 +127,19 @@ function readOwnFile(fs, file) {
   }
 }
 
+/** Writes a cache atomically, and removes the same file's caches for the same command from earlier builds. */
 function writeCache(fs, path, script, cacheFile) {
   const temporary = `${cacheFile}.${process.pid}.tmp`;
+  const directory = path.dirname(cacheFile);
   try {
-    fs.mkdirSync(path.dirname(cacheFile), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, cacheFile);
+    const [, bundle, rest] = /^([a-z0-9]+)-\d+-\d+-(.*)$/.exec(path.basename(cacheFile));
+    for (const name of fs.readdirSync(directory)) {
+      const earlier = name !== path.basename(cacheFile) && name.startsWith(`${bundle}-`) && name.endsWith(`-${rest}`);
+      if (earlier && /^[a-z0-9]+-\d+-\d+-/.test(name)) fs.rmSync(path.join(directory, name), { force: true });
+    }
   } catch {
     fs.rmSync(temporary, { force: true });
   }

@@ -156,7 +156,7 @@ const dependenciesRequired = {
     // A bundled dependency is required by absolute path: __dirname is dist/ (bin/ passes it).
     pluginBuild.onLoad({ filter: /.*/, namespace: 'vendor-file' }, (args) => ({
       loader: 'js',
-      contents: `module.exports = require(__dirname + ${JSON.stringify(`/vendor/${VENDORS[args.path]}`)});`,
+      contents: `module.exports = require(require('node:path').join(__dirname, 'vendor', ${JSON.stringify(VENDORS[args.path])}));`,
     }));
   },
 };

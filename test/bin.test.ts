@@ -54,6 +54,20 @@ describe('code caches', () => {
     expect(statSync(cache!).mode & 0o777).toBe(0o600);
   });
 
+  it('writing a cache removes the caches an earlier build left for the same command, and only those', async () => {
+    const env = sandboxEnv();
+    await spawnCli(['decode', token], { env });
+    const [cache] = codeCaches(env);
+    const name = cache!.replace(/.*[/\\]/, '');
+    const earlier = join(cache!, '..', name.replace(/^cli-\d+-\d+-/, 'cli-1-2-'));
+    const otherCommand = join(cache!, '..', name.replace(/^cli-\d+-\d+-decode-/, 'cli-1-2-status-'));
+    writeFileSync(earlier, 'from an earlier build');
+    writeFileSync(otherCommand, 'from an earlier build');
+    writeFileSync(cache!, 'damaged');
+    await spawnCli(['decode', token], { env });
+    expect(codeCaches(env).sort()).toEqual([cache, otherCommand].sort());
+  });
+
   it('NODE_DISABLE_COMPILE_CACHE=1 turns them off', async () => {
     const env = sandboxEnv({ NODE_DISABLE_COMPILE_CACHE: '1' });
     expect((await spawnCli(['decode', token], { env })).code).toBe(0);
@@ -61,7 +75,7 @@ describe('code caches', () => {
   });
 });
 
-describe('code loaded when first needed (dist/lazy.cjs and the bundled dependencies)', () => {
+describe('code loaded when first needed (dist/lazy.cjs, and jose from dist/vendor)', () => {
   it('verifies with jose, and its failures keep their exit codes, with and without a cache', async () => {
     const env = sandboxEnv();
     const good = join(env.HOME!, 'good.json');
@@ -78,6 +92,6 @@ describe('code loaded when first needed (dist/lazy.cjs and the bundled dependenc
       expect(JSON.parse(forged.stderr)).toMatchObject({ error: { code: 'JWT_SIGNATURE_INVALID', exitCode: 3 } });
       expect(forged.stderr).not.toMatch(STACK_TRACE);
     }
-    expect(codeCaches(env).map((file) => file.replace(/.*[/\\]/, '').split('-')[0]).sort()).toEqual(['cli', 'lazy']);
+    expect(codeCaches(env).map((file) => file.replace(/.*[/\\]/, '').split('-')[0]).sort()).toEqual(['cli', 'jose', 'lazy']);
   });
 });
