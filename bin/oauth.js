@@ -103,14 +103,27 @@ function cacheDirectory(path) {
   return base ? path.join(base, 'oauth', 'code') : undefined;
 }
 
+/**
+ * `<file>-<install>-<build>-<command>-<arch>-<V8>.cache`. The install is where the CLI is (two installs used in turn
+ * must not remove each other's caches), the build its file's size and time: a cache read for another source would
+ * be accepted by V8, which compares only lengths.
+ */
 function cacheFileFor(fs, path, directory, file, command) {
   try {
     const { size, mtimeMs } = fs.statSync(file);
-    const build = `${path.basename(file, '.cjs')}-${size}-${Math.trunc(mtimeMs)}`;
-    return path.join(directory, `${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
+    const install = fnv1a(path.dirname(file));
+    const build = `${size}.${Math.trunc(mtimeMs)}`;
+    return path.join(directory, `${path.basename(file, '.cjs')}-${install}-${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
   } catch {
     return undefined;
   }
+}
+
+/** A short, stable name for a path (32-bit FNV-1a): node:crypto would cost more than the rest of this file. */
+function fnv1a(text) {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) hash = Math.imul(hash ^ text.charCodeAt(index), 0x01000193);
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }
 
 function readOwnFile(fs, file) {
@@ -127,7 +140,7 @@ function readOwnFile(fs, file) {
   }
 }
 
-/** Writes a cache atomically, and removes the same file's caches for the same command from earlier builds. */
+/** Writes a cache atomically, and removes the caches of earlier builds of the same install for the same command. */
 function writeCache(fs, path, script, cacheFile) {
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   const directory = path.dirname(cacheFile);
@@ -135,10 +148,10 @@ function writeCache(fs, path, script, cacheFile) {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, cacheFile);
-    const [, bundle, rest] = /^([a-z0-9]+)-\d+-\d+-(.*)$/.exec(path.basename(cacheFile));
+    const [, owner, rest] = /^([a-z0-9]+-[0-9a-f]{8})-[\d.]+-(.*)$/.exec(path.basename(cacheFile));
     for (const name of fs.readdirSync(directory)) {
-      const earlier = name !== path.basename(cacheFile) && name.startsWith(`${bundle}-`) && name.endsWith(`-${rest}`);
-      if (earlier && /^[a-z0-9]+-\d+-\d+-/.test(name)) fs.rmSync(path.join(directory, name), { force: true });
+      const earlier = name !== path.basename(cacheFile) && name.startsWith(`${owner}-`) && name.endsWith(`-${rest}`);
+      if (earlier && /^[a-z0-9]+-[0-9a-f]{8}-[\d.]+-/.test(name)) fs.rmSync(path.join(directory, name), { force: true });
     }
   } catch {
     fs.rmSync(temporary, { force: true });

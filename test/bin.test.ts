@@ -30,7 +30,7 @@ describe('code caches', () => {
     expect(first.code).toBe(0);
     const [cache, ...others] = codeCaches(env);
     expect(others).toEqual([]);
-    expect(cache).toMatch(/[/\\]cli-\d+-\d+-decode-[^/\\]+\.cache$/);
+    expect(cache).toMatch(/[/\\]cli-[0-9a-f]{8}-\d+\.\d+-decode-[^/\\]+\.cache$/);
     expect(statSync(cache!).mode & 0o777).toBe(0o600);
     expect(statSync(join(env.XDG_CACHE_HOME!, 'oauth', 'code')).mode & 0o777).toBe(0o700);
 
@@ -54,18 +54,18 @@ describe('code caches', () => {
     expect(statSync(cache!).mode & 0o777).toBe(0o600);
   });
 
-  it('writing a cache removes the caches an earlier build left for the same command, and only those', async () => {
+  it('writing a cache removes the caches an earlier build of the same install left for the same command, and only those', async () => {
     const env = sandboxEnv();
     await spawnCli(['decode', token], { env });
     const [cache] = codeCaches(env);
     const name = cache!.replace(/.*[/\\]/, '');
-    const earlier = join(cache!, '..', name.replace(/^cli-\d+-\d+-/, 'cli-1-2-'));
-    const otherCommand = join(cache!, '..', name.replace(/^cli-\d+-\d+-decode-/, 'cli-1-2-status-'));
-    writeFileSync(earlier, 'from an earlier build');
-    writeFileSync(otherCommand, 'from an earlier build');
+    const earlier = join(cache!, '..', name.replace(/-\d+\.\d+-decode-/, '-1.2-decode-'));
+    const otherCommand = join(cache!, '..', name.replace(/-\d+\.\d+-decode-/, '-1.2-status-'));
+    const otherInstall = join(cache!, '..', name.replace(/^cli-[0-9a-f]{8}-\d+\.\d+-/, 'cli-00000000-1.2-'));
+    for (const file of [earlier, otherCommand, otherInstall]) writeFileSync(file, 'from an earlier build');
     writeFileSync(cache!, 'damaged');
     await spawnCli(['decode', token], { env });
-    expect(codeCaches(env).sort()).toEqual([cache, otherCommand].sort());
+    expect(codeCaches(env).sort()).toEqual([cache, otherCommand, otherInstall].sort());
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 turns them off', async () => {
