@@ -38,16 +38,16 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 /**
- * Runs dist/cli.cjs (and dist/lazy.cjs and dist/vendor/*, the first time a run needs them) from V8 code caches taken
- * at the end of an earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds only
- * top-level code: every function a run calls would be compiled from source again, each run: more than a third of
- * what the CLI added to Node's start-up. A cache taken after the run holds those functions too. No library
- * does this on Node ≥ 22 (v8-compile-cache did, for older Nodes, and is unmaintained), so it is written here.
+ * Runs dist/cli.cjs (and dist/lazy.cjs and dist/vendor/*, the first time a run needs them) from V8 code caches taken at
+ * the end of an earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds
+ * only top-level code: every function a run calls would be compiled from source again, each run: more than a third of
+ * what the CLI added to Node's start-up. A cache taken after the run holds those functions too. No library does this on
+ * Node ≥ 22 (v8-compile-cache did, for older Nodes, and is unmaintained), so it is written here.
  *
  * The caches live in the user's cache directory (XDG_CACHE_HOME or ~/.cache, then oauth/code), one per file, command
  * and build; NODE_DISABLE_COMPILE_CACHE=1 turns them off. V8 rejects a cache made by another V8 or with other flags,
- * and then a new one is written. A cache is code: it is read only if this user owns it and no one else can write to
- * it. Any failure only means compiling from source, as without a cache.
+ * and then a new one is written. A cache is code: it is read only if this user owns it and no one else can write to it.
+ * Any failure only means compiling from source, as without a cache.
  */
 function loadCli(argv) {
   const fs = require('node:fs');
