@@ -38,7 +38,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 /**
- * Runs dist/cli.cjs (and dist/lazy.cjs and dist/vendor/*, the first time a run needs them) from V8 code caches taken at
+ * Runs dist/cli.js (and dist/lazy.js and dist/vendor/*, the first time a run needs them) from V8 code caches taken at
  * the end of an earlier run of the same command. Node's own compile cache is taken right after compiling, so it holds
  * only top-level code: every function a run calls would be compiled from source again, each run: more than a third of
  * what the CLI added to Node's start-up. A cache taken after the run holds those functions too. No library does this on
@@ -66,7 +66,7 @@ function loadCli(argv) {
   const bundleRequire = (id) => {
     if (id.startsWith('node:')) return require(id);
     if (path.dirname(id) === path.join(dist, 'vendor')) {
-      if (!vendors.has(id)) vendors.set(id, run(path.join('vendor', path.basename(id)), {}));
+      if (!vendors.has(id)) vendors.set(id, run(path.join('vendor', path.basename(id))));
       return vendors.get(id);
     }
     if (!compileCacheOn) {
@@ -76,21 +76,21 @@ function loadCli(argv) {
     return require(id);
   };
 
-  const run = (name, globals) => {
+  const run = (name, links = {}) => {
     const file = path.join(dist, name);
     const source = fs.readFileSync(file, 'utf8');
     const cacheFile = directory && cacheFileFor(fs, path, directory, file, command);
     const cachedData = cacheFile && readOwnFile(fs, cacheFile);
-    const parameters = ['exports', 'require', 'module', '__filename', '__dirname', ...Object.keys(globals)];
-    const script = new vm.Script(`(function (${parameters.join(', ')}) {${source}\n})`, { filename: file, cachedData });
+    // The bundle is a function expression taking the module's variables and the two links between the bundles.
+    const script = new vm.Script(source, { filename: file, cachedData });
     if (cacheFile && (!cachedData || script.cachedDataRejected)) pending.push({ script, cacheFile });
     const module = { exports: {} };
-    script.runInThisContext()(module.exports, bundleRequire, module, file, path.dirname(file), ...Object.values(globals));
+    script.runInThisContext()(module.exports, bundleRequire, module, file, path.dirname(file), links.lazy, links.hot);
     return module.exports;
   };
 
   let lazy;
-  const hot = run('cli.cjs', { __oauthLazy: () => (lazy ??= run('lazy.cjs', { __oauthHot: hot })) });
+  const hot = run('cli.js', { lazy: () => (lazy ??= run('lazy.js', { hot })) });
   const saveCodeCaches = () => {
     for (const { script, cacheFile } of pending) writeCache(fs, path, script, cacheFile);
   };
@@ -113,7 +113,7 @@ function cacheFileFor(fs, path, directory, file, command) {
     const { size, mtimeMs } = fs.statSync(file);
     const install = fnv1a(path.dirname(file));
     const build = `${size}.${Math.trunc(mtimeMs)}`;
-    return path.join(directory, `${path.basename(file, '.cjs')}-${install}-${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
+    return path.join(directory, `${path.basename(file, '.js')}-${install}-${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
   } catch {
     return undefined;
   }

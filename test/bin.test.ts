@@ -1,4 +1,4 @@
-// The built CLI as installed: bin/oauth.js runs dist/cli.cjs and dist/lazy.cjs from code caches of its own.
+// The built CLI as installed: bin/oauth.js runs dist/cli.js and dist/lazy.js from code caches of its own.
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('code caches', () => {
   });
 });
 
-describe('code loaded when first needed (dist/lazy.cjs, and jose from dist/vendor)', () => {
+describe('code loaded when first needed (dist/lazy.js, and jose from dist/vendor)', () => {
   it('verifies with jose, and its failures keep their exit codes, with and without a cache', async () => {
     const env = sandboxEnv();
     const good = join(env.HOME!, 'good.json');
@@ -86,7 +86,7 @@ describe('code loaded when first needed (dist/lazy.cjs, and jose from dist/vendo
       const valid = await spawnCli(['decode', token, '--verify', '--jwks', good, '--issuer', 'https://issuer.test', '--audience', 'api'], { env });
       expect(valid).toMatchObject({ code: 0, stderr: '' });
       expect(valid.stdout).toMatch(/Verified\s+✓ valid/);
-      // The error is made in lazy.cjs and reported by cli.cjs: one CliError class for both, or this would be exit 1.
+      // The error is made in lazy.js and reported by cli.js: one CliError class for both, or this would be exit 1.
       const forged = await spawnCli(['decode', token, '--verify', '--jwks', wrong, '--json'], { env });
       expect(forged.code).toBe(3);
       expect(JSON.parse(forged.stderr)).toMatchObject({ error: { code: 'JWT_SIGNATURE_INVALID', exitCode: 3 } });
