@@ -1,6 +1,6 @@
 // Builds the commander program from the command table. Start-up is the tool's speed, so only the command being run
 // gets its options and help. What every run needs (this file, the context, output, errors, decode and token) is
-// bundled into one chunk; the other commands and every heavy dependency load when used: `oauth --help` and
+// the hot bundle (dist/cli.js); the other commands and every heavy dependency load when used: `oauth --help` and
 // `oauth decode` never load the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
