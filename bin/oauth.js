@@ -80,7 +80,7 @@ function loadCli(argv) {
     const file = path.join(dist, name);
     const source = fs.readFileSync(file, 'utf8');
     const cacheFile = directory && cacheFileFor(fs, path, directory, file, command);
-    const cachedData = cacheFile && readOwnFile(fs, cacheFile);
+    const cachedData = cacheFile && readOwnFile(fs, cacheFile.path);
     // The bundle is a function expression taking the module's variables and the two links between the bundles.
     const script = new vm.Script(source, { filename: file, cachedData });
     if (cacheFile && (!cachedData || script.cachedDataRejected)) pending.push({ script, cacheFile });
@@ -97,23 +97,30 @@ function loadCli(argv) {
   return { cli: hot, saveCodeCaches };
 }
 
+/** cacheDir's rule in src/paths.ts (which lives in the bundle this directory serves), then `code`. */
 function cacheDirectory(path) {
-  const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : process.env.HOME && path.join(process.env.HOME, '.cache');
-  return base ? path.join(base, 'oauth', 'code') : undefined;
+  try {
+    const xdg = process.env.XDG_CACHE_HOME;
+    const home = () => process.env.HOME || process.getBuiltinModule('node:os').homedir();
+    const base = xdg && xdg.startsWith('/') ? xdg : path.join(home(), '.cache');
+    return path.join(base, 'oauth', 'code');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * `<file>-<install>-<build>-<command>-<arch>-<V8>.cache`. The install is where the CLI is (two installs used in turn
  * must not remove each other's caches), the build its file's size and time: a cache read for another source would
- * be accepted by V8, which compares only lengths.
+ * be accepted by V8, which compares only lengths. Caches that differ only in the build are one slot: a new build's
+ * replaces the others.
  */
 function cacheFileFor(fs, path, directory, file, command) {
   try {
     const { size, mtimeMs } = fs.statSync(file);
-    const install = fnv1a(path.dirname(file));
-    const build = `${size}.${Math.trunc(mtimeMs)}`;
-    return path.join(directory, `${path.basename(file, '.js')}-${install}-${build}-${command}-${process.arch}-${process.versions.v8}.cache`);
+    const before = `${path.basename(file, '.js')}-${fnv1a(path.dirname(file))}-`;
+    const after = `-${command}-${process.arch}-${process.versions.v8}.cache`;
+    return { before, after, path: path.join(directory, `${before}${size}.${Math.trunc(mtimeMs)}${after}`) };
   } catch {
     return undefined;
   }
@@ -140,18 +147,19 @@ function readOwnFile(fs, file) {
   }
 }
 
-/** Writes a cache atomically, and removes the caches of earlier builds of the same install for the same command. */
+/** Writes a cache atomically, and removes the other builds' caches in its slot. */
 function writeCache(fs, path, script, cacheFile) {
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
-  const directory = path.dirname(cacheFile);
+  const temporary = `${cacheFile.path}.${process.pid}.tmp`;
+  const directory = path.dirname(cacheFile.path);
   try {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
-    fs.renameSync(temporary, cacheFile);
-    const [, owner, rest] = /^([a-z0-9]+-[0-9a-f]{8})-[\d.]+-(.*)$/.exec(path.basename(cacheFile));
+    fs.renameSync(temporary, cacheFile.path);
+    const { before, after } = cacheFile;
     for (const name of fs.readdirSync(directory)) {
-      const earlier = name !== path.basename(cacheFile) && name.startsWith(`${owner}-`) && name.endsWith(`-${rest}`);
-      if (earlier && /^[a-z0-9]+-[0-9a-f]{8}-[\d.]+-/.test(name)) fs.rmSync(path.join(directory, name), { force: true });
+      const build = name.startsWith(before) && name.endsWith(after) ? name.slice(before.length, -after.length) : '';
+      const inSlot = /^\d+\.\d+$/.test(build);
+      if (inSlot && name !== path.basename(cacheFile.path)) fs.rmSync(path.join(directory, name), { force: true });
     }
   } catch {
     fs.rmSync(temporary, { force: true });

@@ -107,7 +107,6 @@ function hotModulesFromHotFile(hotPath, used) {
     name: 'hot-modules-from-hot-file',
     setup(pluginBuild) {
       pluginBuild.onResolve({ filter: /^\./ }, (args) => {
-        if (!args.importer || hotPath.has(args.importer)) return undefined;
         const target = sourceFile(args.resolveDir, args.path);
         if (!hotPath.has(target)) return undefined;
         used.add(moduleId(target));
