@@ -34,8 +34,12 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function serviceTokenKey(parts: { issuer: string; clientId: string; scope: string; resource: string[]; audience: string[] }): string {
-  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
+/**
+ * Where a service token is cached. The client's credential (its secret, or its key file) is part of the key, hashed
+ * with the rest: a token fetched with the right secret must not be handed out to a run with a wrong one.
+ */
+export function serviceTokenKey(parts: { issuer: string; clientId: string; credential: string; scope: string; resource: string[]; audience: string[] }): string {
+  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.credential, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
   return `service:${id.slice(0, 32)}`;
 }
 

@@ -57,7 +57,14 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
   const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
   const connection = await connect(ctx, flags);
   const request = requestParameters(ctx, flags);
-  const key = serviceTokenKey({ issuer: connection.as.issuer, clientId: connection.clientId, scope: request.scope ?? '', resource: request.resource, audience: request.audience });
+  const key = serviceTokenKey({
+    issuer: connection.as.issuer,
+    clientId: connection.clientId,
+    credential: `${connection.authMethod}:${connection.clientSecret ?? connection.privateKeyFile ?? ''}`,
+    scope: request.scope ?? '',
+    resource: request.resource,
+    audience: request.audience,
+  });
   const useCache = flags.cache !== false;
   if (useCache) {
     const cached = parseSession(await tokens.get(key), 'the cached service token');

@@ -248,6 +248,11 @@ describe('oauth token --client-credentials', () => {
     expect(second.stderr).not.toContain('> POST');
     const fresh = await spawnCli([...args, '--no-cache'], { env });
     expect(fresh.stdout).not.toBe(first.stdout);
+    // The cached token was fetched with the right secret: a wrong one must still be refused by the server.
+    const wrong = await spawnCli(args, { env: { ...env, OAUTH_CLIENT_SECRET: 'wrong-secret-value-123456' } });
+    expect(wrong.code).toBe(5);
+    expect(wrong.stderr).toContain('invalid_client');
+    expect(wrong.stdout).toBe('');
   });
 
   it('reads the secret from a file or stdin, and warns when it is on the command line', async () => {
