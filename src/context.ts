@@ -5,6 +5,8 @@ import { loadConfig, profileName, resolveSetting, type ConfigFile, type Profile 
 import { CliError } from './errors.js';
 import type { IO } from './io.js';
 import { createOutput, type Output } from './output.js';
+import { urlCredentials } from './url.js';
+import type { SecretRegistry } from './redact.js';
 import type { HttpClient } from './http.js';
 import type { DocumentCache } from './http-cache.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
@@ -31,8 +33,10 @@ export interface Context {
   profile(): Profile | undefined;
   /** flag > OAUTH_<NAME> > profile > fallback. */
   setting(name: string, flag: string | undefined, fallback?: string): string | undefined;
-  /** Secrets seen in this run; traces and messages redact them wherever they appear. */
-  readonly knownSecrets: Set<string>;
+  /** The run's secret registry (the output's): add a secret the moment the run knows it; nothing printed shows it. */
+  readonly knownSecrets: SecretRegistry;
+  /** Where a setting's value comes from, in words for messages: "--timeout", "OAUTH_TIMEOUT", "profile dev". */
+  settingOrigin(name: string, flag: string | undefined): string;
   /** --insecure or OAUTH_INSECURE=1: plain http to hosts that are not loopback. */
   readonly insecure: boolean;
   timeoutMs(): number;
@@ -53,7 +57,17 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
   let config: ConfigFile | undefined;
   let http: HttpClient | undefined;
   let documents: DocumentCache | undefined;
-  const knownSecrets = new Set<string>();
+  const knownSecrets = out.secrets;
+
+  /** user:password@ in a URL setting is never sent nor printed: registered as a secret, dropped, and said once. */
+  const withoutUrlCredentials = (value: string, origin: string): string => {
+    const credentials = urlCredentials(value);
+    if (credentials === undefined) return value;
+    const password = credentials.slice(credentials.indexOf(':') + 1);
+    for (const part of [credentials, password, decodeURIComponentSafe(password)]) knownSecrets.add(part);
+    out.warnOnce(`url-credentials:${origin}`, `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`);
+    return value.replace(`${credentials}@`, '');
+  };
 
   const context: Context = {
     io,
@@ -66,16 +80,22 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       return config.profiles[name];
     },
     setting(setting, flag, fallback) {
-      if (flag !== undefined && flag !== '') return flag;
-      return resolveSetting(setting, io.env, context.profile(), fallback);
+      const value = flag !== undefined && flag !== '' ? flag : resolveSetting(setting, io.env, context.profile(), fallback);
+      return value === undefined ? undefined : withoutUrlCredentials(value, context.settingOrigin(setting, flag));
     },
     knownSecrets,
+    settingOrigin(setting, flag) {
+      if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
+      const envName = `OAUTH_${setting.toUpperCase()}`;
+      if (io.env[envName]) return envName;
+      return context.profile()?.[setting] !== undefined ? `"${setting}" in profile ${name}` : 'the default';
+    },
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
     timeoutMs() {
       const raw = context.setting('timeout', options.timeout, String(DEFAULT_TIMEOUT_SECONDS))!;
       const seconds = Number(raw);
       if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new CliError('USAGE', `--timeout must be a positive number of seconds, not "${raw}".`);
+        throw new CliError('USAGE', `${context.settingOrigin('timeout', options.timeout)} must be a positive number of seconds, not "${raw}".`);
       }
       return Math.round(seconds * 1000);
     },
@@ -90,7 +110,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
         trace: (line) => out.trace(line),
         env: io.env,
         signal: io.signal,
-        knownSecrets: () => knownSecrets,
+        secrets: knownSecrets,
       });
       return http;
     },
@@ -110,4 +130,12 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
   };
   return context;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

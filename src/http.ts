@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CliError } from './errors.js';
-import { redactHeaders, redactJson, redactText, redactUrl } from './redact.js';
+import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from './redact.js';
 
 
 
@@ -43,8 +43,8 @@ export interface HttpOptions {
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case) are read from here. */
   env: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
-  /** Secrets this run knows about, redacted wherever they appear in a trace. */
-  knownSecrets?: () => Iterable<string>;
+  /** The run's secret registry: what a request sends as a secret and what an answer carries as one is added to it. */
+  secrets?: SecretRegistry;
 }
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -93,7 +93,8 @@ function readCaFile(path: string): string {
 
 export function createHttpClient(options: HttpOptions): HttpClient {
   let dispatcher: Dispatcher | undefined;
-  const known = () => [...(options.knownSecrets?.() ?? [])];
+  const secrets = options.secrets ?? new SecretRegistry();
+  const known = () => secrets;
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
@@ -101,6 +102,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const headers = { 'user-agent': 'oauth-cli', ...req.headers };
     dispatcher ??= createDispatcher(options);
+    secrets.addFromRequest(headers, req.body, Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1]);
     traceRequest(method, url, headers, req.body);
 
     const deadline = AbortSignal.timeout(options.timeoutMs);
@@ -137,6 +139,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
       };
+      registerAnswerSecrets(secrets, result);
       traceResponse(result);
       return result;
     } catch (error) {
@@ -172,7 +175,17 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   };
 }
 
-function redactBody(body: string, contentType: string | undefined, known: string[]): string {
+function registerAnswerSecrets(secrets: SecretRegistry, response: HttpResponse): void {
+  // Whatever the content-type says: a server that lies about it still sent these tokens.
+  if (response.body[0] !== 0x7b && !/^\s*\{/.test(response.body.subarray(0, 64).toString('utf8'))) return;
+  try {
+    secrets.addFromJson(JSON.parse(response.body.toString('utf8')));
+  } catch {
+    // Not JSON: nothing a protocol step will read as a token.
+  }
+}
+
+function redactBody(body: string, contentType: string | undefined, known: Iterable<string>): string {
   if (contentType?.includes('json')) {
     try {
       return JSON.stringify(redactJson(JSON.parse(body), known));

@@ -2,7 +2,8 @@
 // loaded only when a stream will actually be colored: a pipe or NO_COLOR costs nothing at start-up.
 import type { IO } from './io.js';
 import type { CliError } from './errors.js';
-import { redactText } from './redact.js';
+import { printable, printableJson, printableJsonText } from './printable.js';
+import { redactJson, redactKnownJson, redactText, SecretRegistry } from './redact.js';
 
 /** The styles we use; a chalk instance has them, and so does the plain one. */
 export interface Style {
@@ -17,10 +18,18 @@ export interface Style {
 const same = (text: string) => text;
 export const plain: Style = { bold: same, dim: same, red: same, green: same, yellow: same, cyan: same };
 
-async function styleFor(level: 0 | 1 | 2 | 3): Promise<Style> {
+/**
+ * Our colours must survive the printable filter and a server's must not, and both are the same bytes. So a style
+ * escapes what it wraps, and writes chalk's escape character as a marker with a nonce made for this run, which no
+ * text from outside can contain; the writer turns markers back into ESC on a coloured stream (and drops them on
+ * any other) after escaping everything else.
+ */
+async function styleFor(level: 0 | 1 | 2 | 3, marker: string): Promise<Style> {
   if (level === 0) return plain;
   const { Chalk } = await import('chalk');
-  return new Chalk({ level });
+  const chalk = new Chalk({ level });
+  const wrap = (paint: (text: string) => string) => (text: string) => paint(printable(text)).replaceAll('\u001b', marker);
+  return { bold: wrap(chalk.bold), dim: wrap(chalk.dim), red: wrap(chalk.red), green: wrap(chalk.green), yellow: wrap(chalk.yellow), cyan: wrap(chalk.cyan) };
 }
 
 export interface OutputOptions {
@@ -31,21 +40,33 @@ export interface OutputOptions {
   verbosity: number;
 }
 
+/** For a result the user explicitly asked for raw: these secrets are printed whole (every other one is still redacted). */
+export interface Reveal {
+  reveal?: readonly string[];
+}
+
 export interface Output {
   readonly json: boolean;
   readonly verbosity: number;
   /** Styles for stdout and stderr (plain functions when color is off). */
   readonly style: Style;
   readonly errStyle: Style;
-  /** Writes a result line to stdout. */
-  result(text: string): void;
-  /** Writes one JSON document (one line) to stdout. */
-  jsonResult(value: unknown): void;
+  /** The run's secret registry: whatever is added here is redacted from everything printed, from then on. */
+  readonly secrets: SecretRegistry;
+  /** Writes a result (human form) to stdout, redacted and printable. */
+  result(text: string, options?: Reveal): void;
+  /** Writes one JSON document (one line) to stdout: known secrets redacted, exact JSON otherwise. */
+  jsonResult(value: unknown, options?: Reveal): void;
+  /** Writes JSON lines already serialized (a batch): known secrets redacted, control characters escaped. */
+  jsonText(text: string): void;
   info(text: string): void;
   warn(text: string): void;
-  /** A trace line for -v; the caller has redacted it. */
+  /** A warning shown at most once per run for the same key. */
+  warnOnce(key: string, text: string): void;
   trace(text: string): void;
   error(error: CliError): void;
+  /** Text as it may reach stderr (redacted, printable), for code that draws on the terminal itself (a spinner). */
+  clean(text: string): string;
 }
 
 /** Color when the stream is a TTY, unless NO_COLOR or --no-color; FORCE_COLOR turns it on anywhere. */
@@ -61,31 +82,59 @@ export function colorLevel(io: IO, isTTY: boolean, flag: boolean | undefined): 0
   return io.env.COLORTERM === 'truecolor' ? 3 : 1;
 }
 
-export async function createOutput(io: IO, options: OutputOptions): Promise<Output> {
-  const style = await styleFor(colorLevel(io, io.stdoutIsTTY, options.color));
-  const errStyle = await styleFor(colorLevel(io, io.stderrIsTTY, options.color));
+/**
+ * The one printer. Every line passes the secret registry and the printable filter on its way out, whoever wrote it and
+ * wherever its text came from; styling is ours, so only our own colour sequences survive, and only on coloured streams.
+ */
+export async function createOutput(io: IO, options: OutputOptions, secrets = new SecretRegistry()): Promise<Output> {
+  const outLevel = colorLevel(io, io.stdoutIsTTY, options.color);
+  const errLevel = colorLevel(io, io.stderrIsTTY, options.color);
+  const marker = `\ue000${Math.random().toString(36).slice(2, 12)}\ue001`;
+  const style = await styleFor(outLevel, marker);
+  const errStyle = await styleFor(errLevel, marker);
+  // A styled string may be written to the other stream: each writer restores or drops the markers for itself.
+  const unmark = (colored: boolean) => (text: string) => (text.includes(marker) ? text.replace(new RegExp(`${marker}(\\[[0-9;]*m)`, 'g'), colored ? '\u001b$1' : '') : text);
+  const [outMarks, errMarks] = [unmark(outLevel > 0), unmark(errLevel > 0)];
+  const outText = (text: string) => outMarks(printable(text));
+  const errText = (text: string) => errMarks(printable(text));
+  const warned = new Set<string>();
+  const redact = (text: string) => redactText(text, secrets);
+  const stderr = (text: string) => io.stderr.write(`${errText(redact(text))}\n`);
+  const warn = (text: string) => stderr(`${errStyle.yellow('warning:')} ${text}`);
+
   return {
     json: options.json,
     verbosity: options.verbosity,
     style,
     errStyle,
-    result: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    jsonResult: (value) => io.stdout.write(`${JSON.stringify(value)}\n`),
-    info: (text) => io.stderr.write(`${text}\n`),
-    warn: (text) => io.stderr.write(`${errStyle.yellow('warning:')} ${redactText(text)}\n`),
-    trace: (text) => io.stderr.write(`${errStyle.dim(text)}\n`),
+    secrets,
+    result: (text, { reveal } = {}) => {
+      const clean = outText(reveal ? secrets.redact(text, reveal) : redact(text));
+      io.stdout.write(clean.endsWith('\n') ? clean : `${clean}\n`);
+    },
+    jsonResult: (value, { reveal = [] } = {}) => io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),
+    jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
+    info: stderr,
+    warn,
+    warnOnce: (key, text) => {
+      if (warned.has(key)) return;
+      warned.add(key);
+      warn(text);
+    },
+    trace: (text) => stderr(errStyle.dim(text)),
     error: (error) => {
       if (options.json) {
-        const body: Record<string, unknown> = { code: error.code, message: redactText(error.message), exitCode: error.exitCode };
-        if (error.hint) body.hint = redactText(error.hint);
-        if (error.details) body.details = error.details;
-        io.stderr.write(`${JSON.stringify({ error: body })}\n`);
+        const body: Record<string, unknown> = { code: error.code, message: redact(error.message), exitCode: error.exitCode };
+        if (error.hint) body.hint = redact(error.hint);
+        if (error.details) body.details = redactJson(error.details, secrets);
+        io.stderr.write(`${printableJson({ error: body })}\n`);
       } else {
-        io.stderr.write(`${errStyle.red(`error[${error.code}]:`)} ${redactText(error.message)}\n`);
-        if (error.hint) io.stderr.write(`${errStyle.dim('hint:')} ${redactText(error.hint)}\n`);
+        stderr(`${errStyle.red(`error[${error.code}]:`)} ${error.message}`);
+        if (error.hint) stderr(`${errStyle.dim('hint:')} ${error.hint}`);
       }
-      if (options.debug && error.stack) io.stderr.write(`${redactText(stackOf(error))}\n`);
+      if (options.debug && error.stack) stderr(stackOf(error));
     },
+    clean: (text) => errText(redact(text)),
   };
 }
 

@@ -9,9 +9,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 
 export function waitIndicator(ctx: Context, text: string): Progress {
   const { io } = ctx;
+  text = ctx.out.clean(text);
   if (!io.stderrIsTTY || ctx.out.json) {
     io.stderr.write(`${text}\n`);
-    return { stop: (finalLine) => void (finalLine && io.stderr.write(`${finalLine}\n`)) };
+    return { stop: (finalLine) => void (finalLine && ctx.out.info(finalLine)) };
   }
   let frame = 0;
   const draw = () => io.stderr.write(`\r${ctx.out.errStyle.cyan(FRAMES[frame++ % FRAMES.length]!)} ${text}`);
@@ -22,7 +23,7 @@ export function waitIndicator(ctx: Context, text: string): Progress {
     stop(finalLine) {
       clearInterval(timer);
       io.stderr.write('\r\u001b[2K');
-      if (finalLine) io.stderr.write(`${finalLine}\n`);
+      if (finalLine) ctx.out.info(finalLine);
     },
   };
 }

@@ -58,3 +58,28 @@ describe('redactJson and redactHeaders', () => {
     expect(headers.accept).toBe('application/json');
   });
 });
+
+describe('redacting what is already redacted', () => {
+  const CODE = 'SplxlOBeZQQYbYS6WxSbIA0123456789abcdefXYZ';
+  const samples = [
+    `code=${CODE}&state=xyz`,
+    `Authorization: Bearer ${CODE}`,
+    `Basic ${Buffer.from(`client:${CODE}`).toString('base64')}`,
+    `{"refresh_token":"${CODE}"}`,
+    `token=${JWT}`,
+    `known ${CODE} here`,
+  ];
+  it('leaves stubs whole: a trace line redacted twice reads the same as once', () => {
+    for (const sample of samples) {
+      const once = redactText(sample, [CODE]);
+      expect(redactText(once, [CODE])).toBe(once);
+      expect(once).not.toMatch(/\[redacted, \d+ chars\][^\s&"]*\(\d+ chars\)|\[redacted, \d+ chars\]…/);
+    }
+  });
+  it('keeps auth-params of a challenge: realm, error and scope are not credentials', () => {
+    const challenge = 'WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="expired"';
+    expect(redactText(challenge)).toBe(challenge);
+    expect(redactText('WWW-Authenticate: Basic realm=example')).toBe('WWW-Authenticate: Basic realm=example');
+    expect(redactText('Authorization: Basic dXNlcjpwYXNzd29yZA==')).toBe('Authorization: Basic [redacted, 20 chars]');
+  });
+});

@@ -104,7 +104,7 @@ async function batch(
     if (pending.length >= FLUSH_BYTES) flush();
   };
   const flush = () => {
-    if (pending) ctx.out.result(pending);
+    if (pending) (ctx.out.json ? ctx.out.jsonText(pending) : ctx.out.result(pending));
     pending = '';
   };
   // Results are printed in input order; at most WINDOW tokens are held at once, so memory stays flat.

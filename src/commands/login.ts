@@ -11,7 +11,7 @@ import { deviceAuthorization, exchangeCode, pollDeviceToken } from '../oauth/gra
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../session.js';
-import { parseUrl, isLoopbackHost } from '../url.js';
+import { parseUrl, isLoopbackHost, serverUrl } from '../url.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
@@ -127,6 +127,7 @@ async function browserLogin(
   });
   try {
     const authorization = await buildAuthorizationRequest(as, connection.clientId, { redirectUri: server.redirectUri, scope, parameters, state });
+    ctx.knownSecrets.add(authorization.codeVerifier);
     ctx.out.info(`Open this URL to sign in:\n  ${authorization.url.href}`);
     if (flags.browser !== false) {
       await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
@@ -138,10 +139,9 @@ async function browserLogin(
     } finally {
       waiting.stop();
     }
-    const validated = validateCallback(as, connection.protocol.client, callback, state);
-    const code = validated.get('code');
+    const code = callback.get('code');
     if (code) ctx.knownSecrets.add(code);
-    ctx.knownSecrets.add(authorization.codeVerifier);
+    const validated = validateCallback(as, connection.protocol.client, callback, state);
     return await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
   } finally {
     await server.close();
@@ -161,9 +161,13 @@ async function deviceLogin(
 ): Promise<TokenEndpointResponse> {
   const device = await deviceAuthorization(connection.protocol, { ...parameters, ...(scope ? { scope: [scope] } : {}) });
   ctx.knownSecrets.add(device.device_code);
+  // The user is told to open these: they pass the URL policy like any endpoint (a user_code is shown, so it is printable text).
+  const from = 'the device authorization response';
+  const verificationUri = serverUrl(device.verification_uri, 'verification_uri', ctx.insecure, from).href;
+  const complete = device.verification_uri_complete === undefined ? undefined : serverUrl(device.verification_uri_complete, 'verification_uri_complete', ctx.insecure, from).href;
   const style = ctx.out.errStyle;
-  ctx.out.info(`To sign in, open ${style.bold(device.verification_uri)} and enter the code ${style.bold(device.user_code)}`);
-  if (device.verification_uri_complete) ctx.out.info(`  (or open ${device.verification_uri_complete})`);
+  ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`);
+  if (complete) ctx.out.info(`  (or open ${complete})`);
   const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(device.expires_in / 60)} min; Ctrl-C to cancel)…`);
   try {
     return await pollDeviceToken(connection.protocol, device, { now: ctx.now, sleep: (ms, signal) => sleep(ms, signal), signal: ctx.io.signal });

@@ -77,7 +77,7 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   if (ctx.out.json) {
     ctx.out.jsonResult(minted);
   } else {
-    ctx.out.result(minted.token);
+    ctx.out.result(minted.token, { reveal: [minted.token] });
     ctx.out.info(`${minted.name}: ${minted.expect === 'accept' ? 'a correct API accepts it' : `a correct API rejects it (${minted.reason})`}.`);
   }
   return Exit.ok;

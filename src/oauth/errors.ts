@@ -13,9 +13,9 @@ const HINTS: Record<string, string> = {
   access_denied: 'The request was declined at the authorization server.',
 };
 
-/** Strips control characters a hostile server could use to rewrite the terminal. */
+/** A server's text, bounded; the output layer makes it printable, so --json keeps it exact. */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').slice(0, 500);
+  return text.slice(0, 500);
 }
 
 export function describeOAuthError(error: string, description: string | undefined): string {

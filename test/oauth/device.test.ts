@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
 import { createHttpClient } from '../../src/http.js';
+import { bufferIO } from '../../src/io-buffer.js';
+import { createOutput } from '../../src/output.js';
 import { pollDeviceToken, type Protocol } from '../../src/oauth/grants.js';
 import { protocolOptions } from '../../src/oauth/transport.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -63,11 +65,13 @@ describe('device flow polling', () => {
     await expect(pollDeviceToken(protocol(), device({ expires_in: 12 }), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
   });
 
-  it('reports denial (exit 4) with the server description, stripped of control characters', async () => {
+  it('reports denial (exit 4) with the server description, which reaches the terminal escaped', async () => {
     answers = [{ error: 'access_denied', error_description: 'the user said \u001b[31mno' }];
     const failure = await pollDeviceToken(protocol(), device(), fakeClock().deps).catch((error) => error);
     expect(failure).toMatchObject({ code: 'ACCESS_DENIED', exitCode: 4 });
-    expect(failure.message).toContain('access_denied (the user said  [31mno)');
-    expect(failure.message).not.toContain('\u001b');
+    const io = bufferIO({ tty: true, env: { TERM: 'xterm' } });
+    (await createOutput(io, { json: false, color: undefined, debug: false, verbosity: 0 })).error(failure);
+    expect(io.err()).toContain('access_denied (the user said \\u001b[31mno)');
+    expect(io.err().replace(/\u001b\[(?:1|2|22|31|39)m/g, '')).not.toContain('\u001b');
   });
 });

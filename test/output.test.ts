@@ -1,0 +1,111 @@
+// The one printer: whatever a command hands it, nothing unprintable and no registered secret leaves the process.
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../src/errors.js';
+import { bufferIO } from '../src/io-buffer.js';
+import { createOutput, type Output } from '../src/output.js';
+
+/** Every kind of control a hostile server puts in a string: CSI, OSC 52 (clipboard), BEL, C1 CSI, DEL, CR, bidi. */
+const HOSTILE = 'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g';
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
+
+async function printer(options: { tty: boolean; json?: boolean; debug?: boolean }) {
+  const io = bufferIO({ tty: options.tty, env: { TERM: 'xterm' } });
+  const out = await createOutput(io, { json: options.json ?? false, color: undefined, debug: options.debug ?? false, verbosity: 2 });
+  return { io, out };
+}
+
+function printEverywhere(out: Output, text: string): void {
+  out.result(`result ${text}`);
+  out.result(out.style.bold(`styled ${text}`));
+  out.jsonResult({ [text]: text, nested: [text] });
+  out.jsonText(`${JSON.stringify({ line: text })}\n`);
+  out.info(`info ${text}`);
+  out.info(out.errStyle.cyan(`styled ${text}`));
+  out.warn(`warn ${text}`);
+  out.warnOnce('k', `once ${text}`);
+  out.trace(`trace ${text}`);
+  out.error(new CliError('OAUTH_ERROR', `message ${text}`, { hint: `hint ${text}`, details: { error_description: text, [text]: 1 } }));
+}
+
+/** Our own colour sequences, which a coloured stream may carry. */
+const OWN_SGR = /\u001b\[\d+m/g;
+
+describe('output: text from outside is made printable on every path', () => {
+  for (const tty of [false, true]) {
+    for (const json of [false, true]) {
+      it(`no control character reaches stdout or stderr (${tty ? 'terminal' : 'pipe'}, ${json ? '--json' : 'human'})`, async () => {
+        const { io, out } = await printer({ tty, json, debug: true });
+        printEverywhere(out, HOSTILE);
+        const printed = io.out() + io.err();
+        expect(printed.replace(OWN_SGR, '').replace(/\n/g, '')).not.toMatch(CONTROL);
+        expect(printed).toContain('\\u001b]52;c;');
+        if (!tty) expect(printed).not.toContain('\u001b');
+      });
+    }
+  }
+
+  it('keeps our colours on a terminal, but a server cannot borrow them', async () => {
+    const { io, out } = await printer({ tty: true });
+    out.result(`${out.style.red('ours')} theirs:\u001b[31mred\u001b[39m`);
+    expect(io.out()).toMatch(/^\u001b\[31mours\u001b\[39m theirs:\\u001b\[31mred\\u001b\[39m\n$/);
+  });
+
+  it('escapes what a style wraps, so a styled server string is no way around the filter', async () => {
+    const { io, out } = await printer({ tty: true });
+    out.result(out.style.bold(HOSTILE));
+    expect(io.out().replace(OWN_SGR, '').replace(/\n$/, '')).not.toMatch(CONTROL);
+  });
+
+  it('keeps --json exact: the same value parses back', async () => {
+    const { io, out } = await printer({ tty: false });
+    const value = { text: HOSTILE, list: [HOSTILE, 1, null] };
+    out.jsonResult(value);
+    expect(JSON.parse(io.out())).toEqual(value);
+  });
+});
+
+describe('output: the secret registry', () => {
+  const SECRET = 's3cr3t+value/with spaces&=';
+
+  it('redacts a registered secret and its encoded spellings from every path, errors and details included', async () => {
+    for (const json of [false, true]) {
+      const { io, out } = await printer({ tty: false, json });
+      out.secrets.add(SECRET);
+      for (const spelling of [SECRET, encodeURIComponent(SECRET), new URLSearchParams({ v: SECRET }).toString().slice(2), JSON.stringify(SECRET).slice(1, -1)]) {
+        printEverywhere(out, `echo:${spelling}`);
+      }
+      const printed = io.out() + io.err();
+      expect(printed).not.toContain('s3cr3t');
+      expect(printed).toContain('(26 chars)');
+    }
+  });
+
+  it('redacts HTTP Basic credentials as sent, and the secret decoded from them', async () => {
+    const { io, out } = await printer({ tty: false });
+    out.secrets.addBasic('client-a', SECRET);
+    const basic = Buffer.from(`client-a:${encodeURIComponent(SECRET).replace(/%20/g, '+')}`).toString('base64');
+    out.info(`the server saw ${basic}`);
+    out.info(`and ${Buffer.from(`client-a:${SECRET}`).toString('base64')}`);
+    expect(io.err()).not.toContain(basic);
+    expect(io.err()).not.toContain(Buffer.from(`client-a:${SECRET}`).toString('base64'));
+  });
+
+  it('prints a value the user asked for whole, and still redacts every other secret beside it', async () => {
+    const { io, out } = await printer({ tty: false });
+    const token = 'access-token-0123456789abcdef0123456789';
+    out.secrets.add(token);
+    out.secrets.add('refresh-token-0123456789abcdef');
+    out.result(`${token} refresh-token-0123456789abcdef`, { reveal: [token] });
+    out.jsonResult({ access_token: token, echoed: 'refresh-token-0123456789abcdef' }, { reveal: [token] });
+    expect(io.out()).toContain(`${token} `);
+    expect(JSON.parse(io.out().split('\n')[1]!).access_token).toBe(token);
+    expect(io.out()).not.toContain('refresh-token-0123456789abcdef');
+  });
+
+  it('never prints the password of a URL', async () => {
+    const { io, out } = await printer({ tty: false });
+    out.error(new CliError('HTTP_NETWORK', 'Cannot reach https://alice:hunter2-pass@id.example.com/.well-known/x'));
+    expect(io.err()).not.toContain('hunter2');
+    expect(io.err()).toContain('https://[credentials removed]@id.example.com/');
+  });
+});
