@@ -6,6 +6,27 @@ import { spawn } from 'node:child_process';
 export type OpenBrowser = (url: string) => Promise<void>;
 
 export function systemBrowser(env: Readonly<Record<string, string | undefined>>): OpenBrowser {
+  return onlyWeb(desktopBrowser(env));
+}
+
+/**
+ * The browser gets http(s) and nothing else, whatever built the URL: xdg-open hands smb:, file: or a desktop file
+ * to whichever program claims it.
+ */
+export function onlyWeb(open: OpenBrowser): OpenBrowser {
+  return async (url) => {
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      throw new Error('not opening a browser for a value that is not a URL');
+    }
+    if (protocol !== 'https:' && protocol !== 'http:') throw new Error(`not opening a browser for a ${protocol} URL`);
+    return open(url);
+  };
+}
+
+function desktopBrowser(env: Readonly<Record<string, string | undefined>>): OpenBrowser {
   const command = env.BROWSER?.trim();
   if (command) {
     return (url) =>

@@ -59,6 +59,7 @@ const exitByCode = {
   JWKS_FETCH_FAILED: Exit.remote,
   JWKS_INVALID: Exit.remote,
   OAUTH_ERROR: Exit.remote,
+  METADATA_INVALID: Exit.remote,
   PROTOCOL_ERROR: Exit.remote,
   CANCELLED: Exit.cancelled,
   INTERNAL: Exit.internal,

@@ -4,6 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { CliError, isCliError } from '../errors.js';
 import { parseJsonResponse } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
+import { checkMetadata } from './metadata.js';
 import type { CachedResponse, DocumentCache } from '../http-cache.js';
 
 export interface Discovery {
@@ -23,7 +24,7 @@ interface DiscoveryDeps {
 export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discovery> {
   try {
     const { response, last } = await fetchDocument(issuer, deps);
-    const metadata = await oauth.processDiscoveryResponse(issuer, response);
+    const metadata = checkMetadata(await oauth.processDiscoveryResponse(issuer, response), deps.insecure, `the discovery document at ${last.url}`);
     return { metadata, url: last.url, fromCache: last.fromCache };
   } catch (error) {
     throw explain(error, issuer);
@@ -62,7 +63,7 @@ async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ respon
   if (response.status === 404) response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
   if (last!.status === 404) {
     throw new CliError('DISCOVERY_FAILED', `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`, {
-      hint: 'Check the issuer URL (it must be exact), or give the keys directly with --jwks <url>.',
+      hint: 'Check the issuer URL: it must be exactly the server’s, path and trailing slash included.',
       details: { reason: 'HTTP_STATUS', tried },
     });
   }
@@ -73,7 +74,7 @@ async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ respon
 
 function explain(error: unknown, issuer: URL): CliError {
   if (isCliError(error)) {
-    if (error.code === 'DISCOVERY_FAILED' || error.code === 'CANCELLED' || error.code === 'INSECURE_URL') return error;
+    if (['DISCOVERY_FAILED', 'CANCELLED', 'INSECURE_URL', 'METADATA_INVALID'].includes(error.code)) return error;
     return new CliError('DISCOVERY_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
   }
   if (error instanceof oauth.OperationProcessingError) {

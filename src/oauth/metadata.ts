@@ -1,0 +1,36 @@
+// Authorization server metadata as a hostile or careless server may serve it (RFC 8414 §2, OIDC Discovery §3): every
+// member this tool reads is checked for its type before anything uses it, and every endpoint goes through the URL
+// policy. A bad member is the server's failure (exit 5) naming the member, never a crash later on.
+import type { AuthorizationServer } from 'oauth4webapi';
+import { CliError } from '../errors.js';
+import { describeType, serverUrl } from '../url.js';
+
+/** Members that hold a URL this tool may call or hand to a browser. */
+const URL_MEMBER = /_endpoint$|^jwks_uri$|^check_session_iframe$/;
+/** Boolean members (RFC 8414, OIDC Discovery, RFC 9207, RFC 9126, RFC 8705, OIDC logout). */
+const BOOLEAN_MEMBER = /^require_|_parameter_supported$|_logout_supported$|_session_supported$|^tls_client_certificate_bound_access_tokens$/;
+/** Everything else named *_supported is a list of strings (scopes, grant types, algorithms, methods…). */
+const LIST_MEMBER = /_supported$/;
+
+export function checkMetadata(metadata: Record<string, unknown>, insecure: boolean, from: string): AuthorizationServer {
+  for (const [member, value] of Object.entries(metadata)) {
+    if (value === undefined) continue;
+    if (URL_MEMBER.test(member)) serverUrl(value, member, insecure, from);
+    else if (BOOLEAN_MEMBER.test(member)) expect(typeof value === 'boolean', member, value, 'true or false', from);
+    else if (LIST_MEMBER.test(member)) expect(Array.isArray(value) && value.every((item) => typeof item === 'string'), member, value, 'a list of strings', from);
+  }
+  const aliases = metadata.mtls_endpoint_aliases;
+  if (aliases !== undefined) {
+    expect(aliases !== null && typeof aliases === 'object' && !Array.isArray(aliases), 'mtls_endpoint_aliases', aliases, 'an object', from);
+    for (const [member, value] of Object.entries(aliases as Record<string, unknown>)) serverUrl(value, `mtls_endpoint_aliases.${member}`, insecure, from);
+  }
+  return metadata as AuthorizationServer;
+}
+
+function expect(ok: boolean, member: string, value: unknown, wanted: string, from: string): void {
+  if (ok) return;
+  throw new CliError('METADATA_INVALID', `The ${member} from ${from} must be ${wanted}, not ${describeType(value)}.`, {
+    hint: 'The server’s metadata is malformed; "oauth check --issuer <url>" lists every problem in it.',
+    details: { member },
+  });
+}
