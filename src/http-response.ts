@@ -1,6 +1,6 @@
 // Reading an HTTP answer as JSON, with the reason when it is not: kept apart from http.ts so that code which only
 // reads cached or local documents does not load undici.
-import { CliError } from './errors.js';
+import { CliError, type ErrorCode } from './errors.js';
 import { redactText, redactUrl } from './redact.js';
 
 /** The shape of a response this module reads (http.ts's HttpResponse, or a cached one). */
@@ -19,11 +19,7 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
       hint: 'Use the final URL directly if you trust it.',
     });
   }
-  if (response.status !== 200) {
-    throw new CliError('HTTP_STATUS', `${capitalize(where)} answered HTTP ${response.status}${snippet(response)}.`, {
-      details: { status: response.status },
-    });
-  }
+  if (response.status !== 200) throw statusError(response, purpose);
   const text = response.body.toString('utf8');
   try {
     return JSON.parse(text);
@@ -35,11 +31,22 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
   }
 }
 
-function snippet(response: JsonResponse): string {
-  const type = response.headers['content-type'] ?? '';
-  if (!type.includes('json')) return '';
-  const text = redactText(response.body.subarray(0, 300).toString('utf8')).replace(/\s+/g, ' ');
-  return text ? `: ${text}` : '';
+/**
+ * An answer that is not the one the protocol expects, said with its status and what its body was: servers answer a
+ * wrong secret or a missing scope with a bare 403, and that status is all there is to go on.
+ */
+export function statusError(response: JsonResponse, purpose: string, code: ErrorCode = 'HTTP_STATUS'): CliError {
+  return new CliError(code, `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}.`, {
+    details: { status: response.status },
+  });
+}
+
+/** " with an empty body", " with an HTML page", or ": <the start of the body>". */
+function describeBody(response: JsonResponse): string {
+  const text = response.body.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim();
+  if (!text) return ' with an empty body';
+  if (/^</.test(text)) return ' with an HTML page';
+  return `: ${redactText(text)}${response.body.length > 300 ? '…' : ''}`;
 }
 
 function capitalize(text: string): string {

@@ -1,7 +1,7 @@
 // From settings to a ready protocol client: server metadata, client authentication, our transport.
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { Context } from '../context.js';
-import { chooseAuthMethod, clientAuthentication, type AuthMethod } from '../oauth/client.js';
+import { chooseAuthMethod, clientAuthentication, requireClientCredential, type AuthMethod } from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
 import { resolveServer } from '../oauth/server.js';
 import { protocolOptions } from '../oauth/transport.js';
@@ -17,15 +17,23 @@ export interface Connection {
   privateKeyFile: string | undefined;
 }
 
-export async function connect(ctx: Context, flags: ClientFlags, options: { storedSecret?: string | undefined } = {}): Promise<Connection> {
+export interface ConnectOptions {
+  storedSecret?: string | undefined;
+  /** A grant only a confidential client may use: without a credential, fail before any request. */
+  confidentialGrant?: string;
+}
+
+export async function connect(ctx: Context, flags: ClientFlags, options: ConnectOptions = {}): Promise<Connection> {
   const server = serverSettings(ctx, flags);
   if (!server.issuer && !server.endpoints.token_endpoint) server.issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
-  const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   const clientId = await requireSetting(ctx, 'client_id', flags.clientId, 'Client id');
   const secret = await clientSecret(ctx, flags, options.storedSecret);
+  if (secret) ctx.knownSecrets.addBasic(clientId, secret);
   const privateKeyFile = ctx.setting('private_key', flags.privateKey);
   const authMethod = chooseAuthMethod(ctx.setting('auth_method', flags.authMethod), secret !== undefined, privateKeyFile !== undefined);
+  if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
   const auth = await clientAuthentication({ clientId, authMethod, clientSecret: secret, privateKeyFile });
+  const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   const http = await ctx.http();
   return {
     as,

@@ -55,7 +55,7 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
 
 async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: number, tokens: Awaited<ReturnType<typeof store>>): Promise<Session> {
   const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
-  const connection = await connect(ctx, flags);
+  const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
   const request = requestParameters(ctx, flags);
   const key = serviceTokenKey({
     issuer: connection.as.issuer,
@@ -94,10 +94,10 @@ function printToken(ctx: Context, session: Session, output: TokenOutput, storeDe
   const nowSeconds = ctx.now() / 1000;
   switch (output) {
     case 'raw':
-      ctx.out.result(session.access_token);
+      ctx.out.result(session.access_token, { reveal: [session.access_token] });
       return;
     case 'header':
-      ctx.out.result(`Authorization: ${session.token_type} ${session.access_token}`);
+      ctx.out.result(`Authorization: ${session.token_type} ${session.access_token}`, { reveal: [session.access_token] });
       return;
     case 'json':
       // The token response as the user asked for it; the refresh token stays in the store.
@@ -107,7 +107,7 @@ function printToken(ctx: Context, session: Session, output: TokenOutput, storeDe
         ...(session.expires_at !== undefined ? { expires_in: Math.max(0, Math.round(session.expires_at - nowSeconds)), expires_at: session.expires_at } : {}),
         ...(session.scope !== undefined ? { scope: session.scope } : {}),
         ...(session.id_token ? { id_token: session.id_token } : {}),
-      });
+      }, { reveal: [session.access_token, ...(session.id_token ? [session.id_token] : [])] });
       return;
     case 'human':
       printSessionSummary(ctx, session, { profile: ctx.profileName, store: storeDescription, heading: 'Access token' });

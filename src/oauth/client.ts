@@ -27,6 +27,17 @@ export function chooseAuthMethod(explicit: string | undefined, hasSecret: boolea
   return hasSecret ? 'client_secret_basic' : 'none';
 }
 
+/**
+ * Grants that only a confidential client may use (client credentials, and later token exchange and assertions) need a
+ * credential; without one the server can only answer invalid_client, so say what to set before sending anything.
+ */
+export function requireClientCredential(authMethod: AuthMethod, grant: string): void {
+  if (authMethod !== 'none') return;
+  throw new CliError('MISSING_SETTING', `The ${grant} grant needs the client's credential, and none was given.`, {
+    hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file>, --client-secret-stdin, or --private-key <JWK or PEM file>.',
+  });
+}
+
 export async function clientAuthentication(settings: ClientSettings): Promise<oauth.ClientAuth> {
   switch (settings.authMethod) {
     case 'none':
@@ -35,7 +46,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
     case 'client_secret_post': {
       if (!settings.clientSecret) {
         throw new CliError('USAGE', `Client authentication ${settings.authMethod} needs a client secret.`, {
-          hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file> or --client-secret-stdin.',
+          hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file> or --client-secret-stdin (or --private-key with --auth-method private_key_jwt).',
         });
       }
       return settings.authMethod === 'client_secret_basic' ? oauth.ClientSecretBasic(settings.clientSecret) : oauth.ClientSecretPost(settings.clientSecret);

@@ -1,7 +1,8 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
 import type { HttpClient } from '../http.js';
-import { parseJsonResponse } from '../http-response.js';
+import type { ErrorCode } from '../errors.js';
+import { parseJsonResponse, statusError } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -16,11 +17,34 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     // Redirects are never followed on OAuth endpoints, and a 5xx is no OAuth answer: say so in our words, with the
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
     if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, purpose(url));
+    const answerHeaders = { ...response.headers };
+    if (response.status >= 400) {
+      // A 4xx is an OAuth error only with an "error" member (RFC 6749 §5.2, RFC 6750 §3) or a challenge; a bare
+      // status (an empty 403, an HTML page) keeps its status in the message instead of a complaint about the
+      // content-type. An error object served as text/plain is still read as the error it is.
+      const challenged = response.status === 401 && answerHeaders['www-authenticate'] !== undefined;
+      if (!challenged && !isOAuthError(response.body)) throw statusError(response, purpose(url), rejectedToken(response.status, purpose(url)));
+      if (isOAuthError(response.body)) answerHeaders['content-type'] = 'application/json';
+    }
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(response.body), {
       status: response.status,
-      headers: response.headers,
+      headers: answerHeaders,
     });
   };
+}
+
+function isOAuthError(body: Buffer): boolean {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as { error?: unknown } | null;
+    return value !== null && typeof value === 'object' && typeof value.error === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** 401/403 from a resource endpoint (userinfo) means the access token was refused: sign in again, exit 4. */
+function rejectedToken(status: number, purpose: string): ErrorCode {
+  return (status === 401 || status === 403) && purpose === 'userinfo endpoint' ? 'TOKEN_REJECTED' : 'HTTP_STATUS';
 }
 
 export interface ProtocolOptions {
