@@ -170,8 +170,11 @@ export const COMMANDS: CommandSpec[] = [
     name: 'discover',
     summary: "show an authorization server's metadata (OpenID Connect discovery, then RFC 8414)",
     args: [['[issuer]', "the issuer URL (default: the profile's)"]],
-    details: (command) => command.addHelpText('after', examples(['oauth discover https://id.example.com', 'oauth discover --json | jq .grant_types_supported'])),
-    run: async ([issuer], _options, ctx) => (await import('./discover.js')).run(issuer, ctx),
+    details: (command) =>
+      command
+        .option('--issuer <url>', 'the issuer URL, as for every other command (env OAUTH_ISSUER)')
+        .addHelpText('after', examples(['oauth discover https://id.example.com', 'oauth discover --issuer https://id.example.com', 'oauth discover --json | jq .grant_types_supported'])),
+    run: async ([issuer], options, ctx) => (await import('./discover.js')).run(issuer, options as { issuer?: string }, ctx),
   },
   {
     name: 'check',

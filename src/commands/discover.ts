@@ -1,6 +1,6 @@
 // `oauth discover [issuer]`: the authorization server's metadata (OpenID Connect discovery, then RFC 8414).
 import type { Context } from '../context.js';
-import { Exit } from '../errors.js';
+import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
 import { requireSetting } from './common.js';
 
@@ -22,20 +22,26 @@ const SHOWN = [
   'authorization_response_iss_parameter_supported',
 ];
 
-export async function run(issuerArgument: string | undefined, ctx: Context): Promise<number> {
-  const issuer = issuerArgument ?? (await requireSetting(ctx, 'issuer', undefined, 'Issuer URL'));
+export async function run(issuerArgument: string | undefined, flags: { issuer?: string }, ctx: Context): Promise<number> {
+  if (issuerArgument !== undefined && flags.issuer !== undefined && issuerArgument !== flags.issuer) {
+    throw new CliError('USAGE', 'Give the issuer once: as the argument or with --issuer, not two different ones.');
+  }
+  const issuer = await requireSetting(ctx, 'issuer', issuerArgument ?? flags.issuer, 'Issuer URL');
   const metadata = await resolveServer({ issuer, endpoints: {} }, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   if (ctx.out.json) {
     ctx.out.jsonResult(metadata);
     return Exit.ok;
   }
   const style = ctx.out.style;
-  const lines = SHOWN.filter((name) => metadata[name] !== undefined).map((name) => {
-    const value = metadata[name];
-    return `${style.cyan(name.padEnd(46))} ${Array.isArray(value) ? value.join(' ') : String(value)}`;
-  });
+  const lines = SHOWN.filter((name) => metadata[name] !== undefined).map((name) => `${style.cyan(name.padEnd(46))} ${shown(metadata[name])}`);
   const others = Object.keys(metadata).filter((name) => !SHOWN.includes(name));
   if (others.length) lines.push('', style.dim(`also: ${others.join(', ')} (see --json)`));
   ctx.out.result(lines.join('\n'));
   return Exit.ok;
+}
+
+/** A list as "a, b, c", each item quoted when it has a space or a comma in it: "code id_token" is one response type. */
+function shown(value: unknown): string {
+  if (!Array.isArray(value)) return typeof value === 'string' ? value : JSON.stringify(value);
+  return value.map((item) => (typeof item === 'string' && item !== '' && !/[\s,"]/.test(item) ? item : JSON.stringify(item))).join(', ');
 }
