@@ -1,0 +1,107 @@
+// The URL policy for everything a server hands us: an endpoint that is not https (or http on loopback), not a URL or
+// not a string is the server's failure, exit 5 naming the member, before any use; the browser never sees it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
+import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
+import { json } from '../helpers/server.js';
+
+const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
+const BAD_URLS: unknown[] = ['smb://attacker.example/share', 'file:///etc/passwd', 'javascript:alert(1)', 'http://evil.example.com/authorize', 'not a url', 5, null, ['https://a.example']];
+
+let hostile: HostileServer | undefined;
+afterEach(async () => {
+  await hostile?.close();
+  hostile = undefined;
+});
+
+function userEnv() {
+  const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'memory', PATH: process.env.PATH });
+  const browserLog = join(env.HOME!, 'browser.log');
+  return { env: { ...env, SIMULATED_BROWSER_LOG: browserLog }, browserLog };
+}
+
+function expectServerFault(result: { code: number; stderr: string }, member: string) {
+  expect(result.code, result.stderr).toBe(5);
+  expect(result.stderr).toContain('error[METADATA_INVALID]');
+  expect(result.stderr).toContain(member);
+  expect(result.stderr).not.toMatch(STACK_TRACE);
+}
+
+describe('endpoints from metadata', () => {
+  for (const value of BAD_URLS) {
+    it(`refuses authorization_endpoint ${JSON.stringify(value)} before any browser is opened`, async () => {
+      hostile = await startHostileServer({ authorization_endpoint: value });
+      const { env, browserLog } = userEnv();
+      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
+      expectServerFault(result, 'authorization_endpoint');
+      expect(existsSync(browserLog) ? readFileSync(browserLog, 'utf8') : '').toBe('');
+    });
+  }
+
+  it('refuses a bad token, JWKS, userinfo or revocation endpoint for every command that would call it', async () => {
+    hostile = await startHostileServer({ token_endpoint: 'ftp://files.example/token', jwks_uri: 'javascript:void(0)' });
+    const { env } = userEnv();
+    const service = await runCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc'], { env: { ...env, OAUTH_CLIENT_SECRET: 'service-secret-0123' } });
+    expectServerFault(service, 'token_endpoint');
+    const verify = await runCli(['decode', await hostile.idToken(), '--verify', '--issuer', hostile.issuer], { env });
+    expect(verify.code, verify.stderr).toBe(5);
+    expect(verify.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('lets --insecure allow plain http to another host, and nothing else', async () => {
+    hostile = await startHostileServer({ userinfo_endpoint: 'http://userinfo.example.com/me', revocation_endpoint: 'gopher://x.example/' });
+    const { env } = userEnv();
+    expectServerFault(await runCli(['discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }), 'userinfo_endpoint');
+    expectServerFault(await runCli(['--insecure', 'discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }), 'revocation_endpoint');
+    hostile.server.route('/.well-known/openid-configuration', json({
+      issuer: hostile.issuer,
+      authorization_endpoint: `${hostile.issuer}/authorize`,
+      token_endpoint: `${hostile.issuer}/token`,
+      jwks_uri: `${hostile.issuer}/jwks`,
+      userinfo_endpoint: 'http://userinfo.example.com/me',
+    }));
+    const refused = await runCli(['discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } });
+    expectServerFault(refused, 'userinfo_endpoint');
+    const allowed = await runCli(['--insecure', 'discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } });
+    expect(allowed.code, allowed.stderr).toBe(0);
+  });
+});
+
+describe('metadata of the wrong type', () => {
+  const cases: Array<[string, unknown]> = [
+    ['scopes_supported', 5],
+    ['scopes_supported', 'openid profile'],
+    ['grant_types_supported', [1, 2]],
+    ['code_challenge_methods_supported', { S256: true }],
+    ['authorization_response_iss_parameter_supported', 'yes'],
+    ['mtls_endpoint_aliases', { token_endpoint: 'smb://x/' }],
+  ];
+  for (const [member, value] of cases) {
+    it(`is exit 5 naming ${member} when it is ${JSON.stringify(value)}, never a crash`, async () => {
+      hostile = await startHostileServer({ [member]: value });
+      const { env } = userEnv();
+      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
+      expectServerFault(result, member);
+    });
+  }
+});
+
+describe('credentials in URLs', () => {
+  it('drops user:password@ from an issuer, says so once, and never prints the password', async () => {
+    hostile = await startHostileServer();
+    const { env } = userEnv();
+    const issuer = hostile.issuer.replace('http://', 'http://alice:hunter2-password@');
+    for (const args of [['discover', '--issuer', issuer], ['-vv', 'discover', '--issuer', issuer], ['--json', 'discover', '--issuer', issuer]]) {
+      const result = await runCli(args, { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain('hunter2');
+      expect(result.stderr.match(/Ignored the user name and password/g)).toHaveLength(1);
+    }
+    const viaEnv = await runCli(['discover'], { env: { ...env, OAUTH_ISSUER: `${issuer}/nope` } });
+    expect(viaEnv.code).toBe(5);
+    expect(viaEnv.stdout + viaEnv.stderr).not.toContain('hunter2');
+    expect(viaEnv.stderr).toContain('OAUTH_ISSUER');
+  });
+});
