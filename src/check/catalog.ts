@@ -52,6 +52,7 @@ export const RULES = {
   'client-secret-short': { area: 'client', severity: 'warn', spec: 'RFC 7518 §3.2, RFC 8725 §3.5', title: 'client secret is short', fix: 'Use a random secret of at least 32 bytes (256 bits); for client_secret_jwt it is the HMAC key.' },
 
   // Authorization server metadata
+  'server-metadata-type': { area: 'server', severity: 'error', spec: 'RFC 8414 §2', title: 'metadata member has the wrong type', fix: 'Serve each member with the type RFC 8414 / OIDC Discovery give it: URLs as strings, *_supported lists as arrays of strings, flags as booleans.' },
   'server-issuer-mismatch': { area: 'server', severity: 'error', spec: 'RFC 8414 §3.3', title: 'metadata issuer differs from the issuer asked for', fix: 'The "issuer" in the metadata must be identical to the issuer URL; fix the server configuration (this prevents mix-up attacks).' },
   'server-endpoint-not-https': { area: 'server', severity: 'error', spec: 'RFC 8414 §2, RFC 9700 §2.6', title: 'endpoint is not https', fix: 'Serve every endpoint over https (loopback development servers excepted).' },
   'server-pkce-not-advertised': { area: 'server', severity: 'warn', spec: 'RFC 9700 §2.1.1, RFC 8414 §2', title: 'server does not advertise PKCE support', fix: 'Publish code_challenge_methods_supported: ["S256"] and require PKCE.' },

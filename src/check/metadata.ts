@@ -1,4 +1,5 @@
 // Authorization server metadata rules (RFC 8414, RFC 9700, RFC 8725, RFC 9207, RFC 7009).
+import { describeProblem, metadataTypeProblems } from '../oauth/metadata.js';
 import { finding, type Finding } from './catalog.js';
 import { isLoopbackLiteral } from './redirect-uris.js';
 
@@ -20,6 +21,9 @@ export function checkMetadata(metadata: Record<string, unknown>, requestedIssuer
   const findings: Finding[] = [];
   if (metadata.issuer !== requestedIssuer) {
     findings.push(finding('server-issuer-mismatch', String(metadata.issuer), `The metadata says issuer ${JSON.stringify(metadata.issuer)}, but it was fetched for ${JSON.stringify(requestedIssuer)}.`));
+  }
+  for (const problem of metadataTypeProblems(metadata)) {
+    findings.push(finding('server-metadata-type', problem.member, `${describeProblem(problem)}.`));
   }
   for (const member of URL_MEMBERS) {
     const value = metadata[member];

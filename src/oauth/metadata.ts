@@ -12,25 +12,43 @@ const BOOLEAN_MEMBER = /^require_|_parameter_supported$|_logout_supported$|_sess
 /** Everything else named *_supported is a list of strings (scopes, grant types, algorithms, methods…). */
 const LIST_MEMBER = /_supported$/;
 
-export function checkMetadata(metadata: Record<string, unknown>, insecure: boolean, from: string): AuthorizationServer {
-  for (const [member, value] of Object.entries(metadata)) {
-    if (value === undefined) continue;
-    if (URL_MEMBER.test(member)) serverUrl(value, member, insecure, from);
-    else if (BOOLEAN_MEMBER.test(member)) expect(typeof value === 'boolean', member, value, 'true or false', from);
-    else if (LIST_MEMBER.test(member)) expect(Array.isArray(value) && value.every((item) => typeof item === 'string'), member, value, 'a list of strings', from);
-  }
-  const aliases = metadata.mtls_endpoint_aliases;
-  if (aliases !== undefined) {
-    expect(aliases !== null && typeof aliases === 'object' && !Array.isArray(aliases), 'mtls_endpoint_aliases', aliases, 'an object', from);
-    for (const [member, value] of Object.entries(aliases as Record<string, unknown>)) serverUrl(value, `mtls_endpoint_aliases.${member}`, insecure, from);
-  }
-  return metadata as AuthorizationServer;
+export interface MetadataTypeProblem {
+  member: string;
+  wanted: string;
+  value: unknown;
 }
 
-function expect(ok: boolean, member: string, value: unknown, wanted: string, from: string): void {
-  if (ok) return;
-  throw new CliError('METADATA_INVALID', `The ${member} from ${from} must be ${wanted}, not ${describeType(value)}.`, {
-    hint: 'The server’s metadata is malformed; "oauth check --issuer <url>" lists every problem in it.',
-    details: { member },
-  });
+/** Members whose value is not of the type the specifications give them. */
+export function metadataTypeProblems(metadata: Record<string, unknown>): MetadataTypeProblem[] {
+  const problems: MetadataTypeProblem[] = [];
+  const expect = (ok: boolean, member: string, value: unknown, wanted: string) => ok || problems.push({ member, wanted, value });
+  for (const [member, value] of Object.entries(metadata)) {
+    if (value === undefined) continue;
+    if (URL_MEMBER.test(member)) expect(typeof value === 'string', member, value, 'a URL string');
+    else if (BOOLEAN_MEMBER.test(member)) expect(typeof value === 'boolean', member, value, 'true or false');
+    else if (LIST_MEMBER.test(member)) expect(Array.isArray(value) && value.every((item) => typeof item === 'string'), member, value, 'a list of strings');
+  }
+  const aliases = metadata.mtls_endpoint_aliases;
+  if (aliases !== undefined && expect(aliases !== null && typeof aliases === 'object' && !Array.isArray(aliases), 'mtls_endpoint_aliases', aliases, 'an object') === true) {
+    for (const [member, value] of Object.entries(aliases as Record<string, unknown>)) expect(typeof value === 'string', `mtls_endpoint_aliases.${member}`, value, 'a URL string');
+  }
+  return problems;
+}
+
+export function describeProblem(problem: MetadataTypeProblem): string {
+  return `${problem.member} must be ${problem.wanted}, not ${describeType(problem.value)}`;
+}
+
+/** The metadata, once every member is of its type and every endpoint passes the URL policy. */
+export function checkMetadata(metadata: Record<string, unknown>, insecure: boolean, from: string): AuthorizationServer {
+  const [problem] = metadataTypeProblems(metadata);
+  if (problem) {
+    throw new CliError('METADATA_INVALID', `The ${describeProblem(problem)} (in ${from}).`, {
+      hint: 'The server’s metadata is malformed; "oauth check --issuer <url>" lists every problem in it.',
+      details: { member: problem.member },
+    });
+  }
+  for (const [member, value] of Object.entries(metadata)) if (URL_MEMBER.test(member) && value !== undefined) serverUrl(value, member, insecure, from);
+  for (const [member, value] of Object.entries((metadata.mtls_endpoint_aliases ?? {}) as Record<string, unknown>)) serverUrl(value, `mtls_endpoint_aliases.${member}`, insecure, from);
+  return metadata as AuthorizationServer;
 }

@@ -56,6 +56,7 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
   'client-native-secret': { triggers: () => checkClient({ ...publicClient, token_endpoint_auth_method: 'client_secret_basic' }), clean: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_basic' }) },
   'client-prefer-asymmetric-auth': { triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_post' }), clean: () => checkClient(webClient) },
   'client-secret-short': { triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }), clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }) },
+  'server-metadata-type': { triggers: () => checkMetadata({ ...soundMetadata, scopes_supported: 5, jwks_uri: ['x'], require_pushed_authorization_requests: 'yes' }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
   'server-issuer-mismatch': { triggers: () => checkMetadata(soundMetadata, `${ISSUER}/tenant`), clean: () => checkMetadata(soundMetadata, ISSUER) },
   'server-endpoint-not-https': { triggers: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://id.example.com/token' }, ISSUER), clean: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://127.0.0.1:3000/token' }, ISSUER) },
   'server-pkce-not-advertised': { triggers: () => checkMetadata({ ...soundMetadata, code_challenge_methods_supported: undefined }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
