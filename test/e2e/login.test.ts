@@ -314,7 +314,7 @@ describe('secrets in traces', () => {
       expect(result.stderr).not.toContain(secret);
       expect(result.stderr).not.toContain(secret.split('.').at(-1));
     }
-    expect(result.stderr).toMatch(/code_verifier=\[redacted|code_verifier=\w{3,6}…/);
+    expect(result.stderr).toMatch(/code_verifier=\[redacted|code_verifier=[\w-]{3,6}…/);
   });
 });
 
