@@ -5,8 +5,7 @@ import { loadConfig, profileName, resolveSetting, type ConfigFile, type Profile 
 import { CliError } from './errors.js';
 import type { IO } from './io.js';
 import { createOutput, type Output } from './output.js';
-import { urlCredentials } from './url.js';
-import type { SecretRegistry } from './redact.js';
+import { urlCredentials, type SecretRegistry } from './redact.js';
 import type { HttpClient } from './http.js';
 import type { DocumentCache } from './http-cache.js';
 import { DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
@@ -60,9 +59,10 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
   const knownSecrets = out.secrets;
 
   /** user:password@ in a URL setting is never sent nor printed: registered as a secret, dropped, and said once. */
-  const withoutUrlCredentials = (value: string, origin: string): string => {
+  const withoutUrlCredentials = (value: string, originOf: () => string): string => {
     const credentials = urlCredentials(value);
     if (credentials === undefined) return value;
+    const origin = originOf();
     const password = credentials.slice(credentials.indexOf(':') + 1);
     for (const part of [credentials, password, decodeURIComponentSafe(password)]) knownSecrets.add(part);
     out.warnOnce(`url-credentials:${origin}`, `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`);
@@ -81,7 +81,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     setting(setting, flag, fallback) {
       const value = flag !== undefined && flag !== '' ? flag : resolveSetting(setting, io.env, context.profile(), fallback);
-      return value === undefined ? undefined : withoutUrlCredentials(value, context.settingOrigin(setting, flag));
+      return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
     },
     knownSecrets,
     settingOrigin(setting, flag) {

@@ -53,7 +53,7 @@ export interface Output {
   readonly errStyle: Style;
   /** The run's secret registry: whatever is added here is redacted from everything printed, from then on. */
   readonly secrets: SecretRegistry;
-  /** Writes a result (human form) to stdout, redacted and printable. */
+  /** Writes a result (human form) to stdout: known secrets redacted, printable. */
   result(text: string, options?: Reveal): void;
   /** Writes one JSON document (one line) to stdout: known secrets redacted, exact JSON otherwise. */
   jsonResult(value: unknown, options?: Reveal): void;
@@ -108,8 +108,10 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     style,
     errStyle,
     secrets,
-    result: (text, { reveal } = {}) => {
-      const clean = outText(reveal ? secrets.redact(text, reveal) : redact(text));
+    // Results, like --json, are redacted by the registry only: every secret a run handles is in it, and the shape-based
+    // rules (a JWT, "code=…") would stub what a result is about, such as a claim holding a nested token.
+    result: (text, { reveal = [] } = {}) => {
+      const clean = outText(secrets.redact(text, reveal));
       io.stdout.write(clean.endsWith('\n') ? clean : `${clean}\n`);
     },
     jsonResult: (value, { reveal = [] } = {}) => io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),

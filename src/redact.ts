@@ -148,6 +148,11 @@ function credential(scheme: string, value: string): string {
   return /^basic$/i.test(scheme) ? hidden(value) : stub(value);
 }
 
+/** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
+export function urlCredentials(value: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#@]+)@/i.exec(value)?.[1];
+}
+
 /** A URL with secret query and fragment parameters (code, access_token, …) replaced by stubs. */
 export function redactUrl(url: string): string {
   return redactText(url);

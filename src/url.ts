@@ -51,11 +51,6 @@ export function withoutCredentials(url: URL): URL {
   return clean;
 }
 
-/** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
-export function urlCredentials(value: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#@]+)@/i.exec(value)?.[1];
-}
-
 /**
  * A URL an authorization server handed us in `member` (metadata, a device authorization response). Anything but an
  * absolute http(s) URL allowed by the policy is the server's error: exit 5, naming the member.
