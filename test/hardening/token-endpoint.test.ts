@@ -34,6 +34,8 @@ const answers: Array<[string, Route, RegExp]> = [
   ['token_type mac', json({ access_token: 'opaque-token-value-1234567890', token_type: 'mac' }), /token_type.*mac|mac.*Bearer/i],
   ['expires_in negative', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: -5 }), /expires_in/],
   ['expires_in a string that is no number', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 'soon' }), /expires_in/],
+  ['an access_token carrying a second header line', json({ access_token: 'opaque-token-value\r\nX-Injected: 1', token_type: 'Bearer' }), /access_token holds characters a token cannot have/],
+  ['a refresh_token carrying an escape sequence', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', refresh_token: 'r\u001b]52;c;ZXZpbA==\u0007' }), /refresh_token holds characters/],
   ['a 302', raw(302, '', { location: 'https://elsewhere.example/token' }), /302|redirect/i],
   ['a huge body', endless, /larger than/],
   ['a body that stops halfway', stalledBody, /Timed out/],
