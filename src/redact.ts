@@ -150,7 +150,8 @@ function credential(scheme: string, value: string): string {
 
 /** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
 export function urlCredentials(value: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#@]+)@/i.exec(value)?.[1];
+  // Up to the last "@" of the authority, as the WHATWG URL parser reads it: a password may hold spaces and "@".
+  return /^\s*[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1];
 }
 
 /** A URL with secret query and fragment parameters (code, access_token, …) replaced by stubs. */
