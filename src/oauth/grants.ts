@@ -143,5 +143,5 @@ export function userinfo(p: Protocol, accessToken: string, expectedSubject?: str
   return step('The userinfo request', async () => {
     const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
     return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
-  });
+  }, { resource: true });
 }

@@ -70,20 +70,22 @@ describe('endpoints from metadata', () => {
 });
 
 describe('metadata of the wrong type', () => {
-  const cases: Array<[string, unknown]> = [
+  const cases: Array<[string, unknown, string?]> = [
     ['scopes_supported', 5],
     ['scopes_supported', 'openid profile'],
     ['grant_types_supported', [1, 2]],
+    ['response_types_supported', ['code', null], 'not an array whose item 1 is null'],
     ['code_challenge_methods_supported', { S256: true }],
     ['authorization_response_iss_parameter_supported', 'yes'],
     ['mtls_endpoint_aliases', { token_endpoint: 'smb://x/' }],
   ];
-  for (const [member, value] of cases) {
+  for (const [member, value, said] of cases) {
     it(`is exit 5 naming ${member} when it is ${JSON.stringify(value)}, never a crash`, async () => {
       hostile = await startHostileServer({ [member]: value });
       const { env } = userEnv();
       const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
       expectServerFault(result, member);
+      if (said) expect(result.stderr).toContain(said);
     });
   }
 });
