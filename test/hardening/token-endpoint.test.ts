@@ -53,6 +53,16 @@ describe('oauth token --client-credentials against a hostile token endpoint', ()
     expect(JSON.parse(result.stdout).expires_in).toBeGreaterThan(290);
   });
 
+  it('shows a lifetime past any calendar date as such (expires_in 1e20 is a number)', async () => {
+    hostile.token(json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 1e20 }));
+    const env = sandboxEnv({ OAUTH_CLIENT_SECRET: SECRET, OAUTH_STORE: 'memory' });
+    const args = ['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc'];
+    const human = await spawnCli([...args, '-o', 'human'], { env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('expires beyond any calendar date');
+    expect(human.stdout).not.toContain('undefined');
+  });
+
   for (const [name, route, message] of answers) {
     it(name, async () => {
       hostile.token(route);
