@@ -41,6 +41,8 @@ export interface Context {
    * registered as a secret, and said once. Every command's flags and arguments pass here before the command runs.
    */
   withoutUrlCredentials(value: string, origin: string): string;
+  /** Registers the user:password@ of a URL as secrets, without removing it (a URL under audit); returns it. */
+  registerUrlCredentials(value: unknown): string | undefined;
   /** Where a setting's value comes from, in words for messages: "--timeout", "OAUTH_TIMEOUT", "profile dev". */
   settingOrigin(name: string, flag: string | undefined): string;
   /** --insecure or OAUTH_INSECURE=1: plain http to hosts that are not loopback. */
@@ -104,6 +106,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     knownSecrets,
     withoutUrlCredentials: (value, origin) => withoutUrlCredentials(value, () => origin),
+    registerUrlCredentials,
     settingOrigin(setting, flag) {
       if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
       const envName = `OAUTH_${setting.toUpperCase()}`;

@@ -14,6 +14,11 @@ export interface CommandSpec {
   summary: string;
   args?: Array<[string, string]>;
   details?: (command: Command) => void;
+  /**
+   * Flags whose URLs are audited rather than called (check's redirect URIs): they keep their user:password@, which is
+   * what the audit reports, and it is still registered as a secret, so nothing printed shows it.
+   */
+  auditedUrlFlags?: string[];
   run(args: Array<string | undefined>, options: Record<string, unknown>, ctx: Context): Promise<number>;
 }
 
@@ -179,6 +184,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'check',
     summary: 'audit a client, its scopes, the server\'s metadata and keys (RFC 9700 and friends); --probe tests it live',
+    auditedUrlFlags: ['redirectUri'],
     details: (command) =>
       command
         .description(

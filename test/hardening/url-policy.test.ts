@@ -137,6 +137,10 @@ describe('a user:password@ in a URL the user gives', () => {
       expect(leaks(result.stdout + result.stderr), what).toEqual([]);
       expect(result.code, what).not.toBe(1);
     }
+    // A redirect URI under audit keeps its credentials for the rule that reports them, and still never shows them.
+    const audit = await runCli(['--json', 'check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')], { env });
+    expect(audit.stdout).toContain('redirect-uri-userinfo');
+    expect(leaks(audit.stdout + audit.stderr)).toEqual([]);
     const fromEnv = await runCli(['discover'], { env: { ...env, OAUTH_ISSUER: withPassword(hostile.issuer) } });
     expect(leaks(fromEnv.stdout + fromEnv.stderr)).toEqual([]);
     expect(fromEnv.stderr).toContain('Ignored the user name and password in the URL from OAUTH_ISSUER');
