@@ -42,7 +42,7 @@ describe('a valid token', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.verification.valid).toBe(true);
-    expect(report.verification.checked).toContain('iss is https://issuer.test');
+    expect(report.verification.checked).toContain('iss is https://issuer.test (from --issuer)');
     expect(report.payload.sub).toBe('alice');
   });
 
