@@ -42,7 +42,8 @@ export function signatureAlgorithm(jwk: unknown, purpose: Purpose): { alg: strin
   if (alg !== undefined && typeof alg !== 'string') return malformed('has an "alg" that is not a string');
   if (use !== undefined && use !== 'sig') return notForSignatures(`is for ${JSON.stringify(use)}, not signatures ("use")`);
   const operation = purpose === 'verify' ? 'verify' : 'sign';
-  if (keyOps !== undefined && (!Array.isArray(keyOps) || !keyOps.includes(operation))) {
+  if (keyOps !== undefined && !Array.isArray(keyOps)) return malformed('has a "key_ops" that is not an array');
+  if (keyOps !== undefined && !keyOps.includes(operation)) {
     return notForSignatures(`does not allow "${operation}" ("key_ops" ${shorten(JSON.stringify(keyOps) ?? '')})`);
   }
   if (typeof alg === 'string' && ENCRYPTION_ALGORITHM.test(alg)) return notForSignatures(`is for encryption (alg ${shorten(alg)})`);
