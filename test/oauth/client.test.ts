@@ -1,6 +1,6 @@
 // --private-key for private_key_jwt: any file that cannot sign a client assertion is KEY_INVALID (exit 2) naming the
 // file and what is wrong — before any request, never exit 1.
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,8 @@ const file = (name: string, content: string | object) => {
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 };
-const jwkOf = (type: Parameters<typeof generateKeyPairSync>[0], options: object = {}) =>
-  (generateKeyPairSync(type as 'ec', options as never).privateKey.export({ format: 'jwk' }) as Record<string, unknown>);
+const jwkOf = (type: 'ec' | 'rsa' | 'ed25519' | 'ed448' | 'x25519', options: object = {}) =>
+  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
 
 const ec = jwkOf('ec', { namedCurve: 'P-256' });
 const rsa = jwkOf('rsa', { modulusLength: 2048 });
