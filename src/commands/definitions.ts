@@ -125,8 +125,8 @@ export const COMMANDS: CommandSpec[] = [
             'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
         )
         .option('--verify', 'verify the signature and claims')
-        .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER)')
-        .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE)', collect)
+        .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER, else the profile\'s; the output says which)')
+        .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE, else the profile\'s)', collect)
         .option('--jwks <url|file>', 'verify with this JSON Web Key Set')
         .option('--key <file>', 'verify with this PEM public key, certificate or JWK')
         .option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)')
