@@ -44,11 +44,14 @@ export function statusError(response: JsonResponse, purpose: string, code: Error
 
 /** " with an empty body", " with an HTML page", or ": <the start of the body>". */
 function describeBody(response: JsonResponse): string {
-  const text = response.body.subarray(0, 300).toString('utf8').replace(/\s+/g, ' ').trim();
+  // Not cut here (the output bounds a message after redacting it); only a body too large to be a message is.
+  const text = response.body.subarray(0, BODY_IN_MESSAGE).toString('utf8').replace(/\s+/g, ' ').trim();
   if (!text) return ' with an empty body';
   if (/^</.test(text)) return ' with an HTML page';
-  return `: ${redactText(text)}${response.body.length > 300 ? '…' : ''}`;
+  return `: ${redactText(text)}`;
 }
+
+const BODY_IN_MESSAGE = 64 * 1024;
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

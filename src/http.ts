@@ -54,6 +54,29 @@ function envValue(env: HttpOptions['env'], name: string): string | undefined {
   return env[name] ?? env[name.toLowerCase()];
 }
 
+/**
+ * A proxy variable as curl reads it: a bare host:port means http://host:port. Anything else that is not an http(s)
+ * URL is the user's setting to fix (exit 2, naming the variable), not a crash inside the HTTP client.
+ */
+function proxySetting(env: HttpOptions['env'], name: string): string | undefined {
+  const variable = env[name] !== undefined ? name : name.toLowerCase();
+  const value = env[variable]?.trim();
+  if (!value) return undefined;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  let url: URL | undefined;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError('USAGE', `${variable} is not a proxy URL this tool can use: ${JSON.stringify(redactText(value))}.`, {
+      hint: `Set ${variable} to http://host:port (or https://…), or unset it.`,
+    });
+  }
+  return url.href;
+}
+
 function createDispatcher(options: HttpOptions): Dispatcher {
   const ca = options.caFile ? [...defaultCertificates(), readCaFile(options.caFile)] : undefined;
   const agentOptions = {
@@ -61,8 +84,8 @@ function createDispatcher(options: HttpOptions): Dispatcher {
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   };
-  const httpsProxy = envValue(options.env, 'HTTPS_PROXY');
-  const httpProxy = envValue(options.env, 'HTTP_PROXY');
+  const httpsProxy = proxySetting(options.env, 'HTTPS_PROXY');
+  const httpProxy = proxySetting(options.env, 'HTTP_PROXY');
   if (httpsProxy || httpProxy) {
     return new EnvHttpProxyAgent({
       ...agentOptions,
@@ -160,8 +183,10 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes)`);
     for (const [name, value] of Object.entries(redactHeaders(response.headers))) options.trace(`< ${name}: ${redactText(value, known())}`);
     if (options.verbosity >= 2 && response.body.length > 0) {
-      options.trace(`< ${redactBody(response.body.subarray(0, TRACE_BODY_LIMIT).toString('utf8'), response.headers['content-type'], known())}`);
-      if (response.body.length > TRACE_BODY_LIMIT) options.trace(`< … ${response.body.length - TRACE_BODY_LIMIT} more bytes`);
+      // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
+      const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
+      options.trace(`< ${body.slice(0, TRACE_BODY_LIMIT)}`);
+      if (body.length > TRACE_BODY_LIMIT) options.trace(`< … ${body.length - TRACE_BODY_LIMIT} more characters`);
     }
   }
 

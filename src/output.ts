@@ -2,7 +2,7 @@
 // loaded only when a stream will actually be colored: a pipe or NO_COLOR costs nothing at start-up.
 import type { IO } from './io.js';
 import type { CliError } from './errors.js';
-import { printable, printableJson, printableJsonText, singleLine } from './printable.js';
+import { printableJson, printableJsonText, singleLine } from './printable.js';
 import { redactJson, redactKnownJson, redactText, SecretRegistry } from './redact.js';
 
 /** The styles we use; a chalk instance has them, and so does the plain one. */
@@ -28,7 +28,7 @@ async function styleFor(level: 0 | 1 | 2 | 3, marker: string): Promise<Style> {
   if (level === 0) return plain;
   const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level });
-  const wrap = (paint: (text: string) => string) => (text: string) => paint(printable(text)).replaceAll('\u001b', marker);
+  const wrap = (paint: (text: string) => string) => (text: string) => paint(singleLine(text)).replaceAll('\u001b', marker);
   return { bold: wrap(chalk.bold), dim: wrap(chalk.dim), red: wrap(chalk.red), green: wrap(chalk.green), yellow: wrap(chalk.yellow), cyan: wrap(chalk.cyan) };
 }
 
@@ -45,6 +45,12 @@ export interface Reveal {
   reveal?: readonly string[];
 }
 
+/**
+ * What a command prints: one line, or several as a list. Each line stays one line whatever it quotes (a newline in it
+ * is shown escaped), so text from outside can never start a line that reads like ours.
+ */
+export type Lines = string | readonly string[];
+
 export interface Output {
   readonly json: boolean;
   readonly verbosity: number;
@@ -53,17 +59,17 @@ export interface Output {
   readonly errStyle: Style;
   /** The run's secret registry: whatever is added here is redacted from everything printed, from then on. */
   readonly secrets: SecretRegistry;
-  /** Writes a result (human form) to stdout: known secrets redacted, printable. */
-  result(text: string, options?: Reveal): void;
+  /** Writes a result (human form) to stdout: known secrets redacted, printable, each line one line. */
+  result(text: Lines, options?: Reveal): void;
   /** Writes one JSON document (one line) to stdout: known secrets redacted, exact JSON otherwise. */
   jsonResult(value: unknown, options?: Reveal): void;
   /** Writes JSON lines already serialized (a batch): known secrets redacted, control characters escaped. */
   jsonText(text: string): void;
-  info(text: string): void;
+  info(text: Lines): void;
   warn(text: string): void;
   /** A warning shown at most once per run for the same key. */
   warnOnce(key: string, text: string): void;
-  trace(text: string): void;
+  trace(text: Lines): void;
   error(error: CliError): void;
   /** Text as it may reach stderr (redacted, printable), for code that draws on the terminal itself (a spinner). */
   clean(text: string): string;
@@ -95,13 +101,15 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   // A styled string may be written to the other stream: each writer restores or drops the markers for itself.
   const unmark = (colored: boolean) => (text: string) => (text.includes(marker) ? text.replace(new RegExp(`${marker}(\\[[0-9;]*m)`, 'g'), colored ? '\u001b$1' : '') : text);
   const [outMarks, errMarks] = [unmark(outLevel > 0), unmark(errLevel > 0)];
-  const outText = (text: string) => outMarks(printable(text));
-  const errText = (text: string) => errMarks(printable(text));
+  const lines = (text: Lines) => (typeof text === 'string' ? [text] : text);
   const warned = new Set<string>();
   const redact = (text: string) => redactText(text, secrets);
-  const stderr = (text: string) => io.stderr.write(`${errText(redact(text))}\n`);
+  // What an error quotes from a server is bounded here, after redaction: a cut before it could leave the head of a
+  // secret, which matches nothing the registry knows.
+  const quoted = (text: string) => bounded(redact(text), ERROR_TEXT_LIMIT);
+  const stderr = (text: Lines) => io.stderr.write(lines(text).map((line) => `${errMarks(singleLine(redact(line)))}\n`).join(''));
   // Errors, hints and warnings are one line each, whatever a server put in the text they quote.
-  const line = (text: string) => io.stderr.write(`${errMarks(singleLine(redact(text)))}\n`);
+  const line = (text: string) => io.stderr.write(`${errMarks(singleLine(quoted(text)))}\n`);
   const warn = (text: string) => line(`${errStyle.yellow('warning:')} ${text}`);
 
   return {
@@ -112,10 +120,7 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     secrets,
     // Results, like --json, are redacted by the registry only: every secret a run handles is in it, and the shape-based
     // rules (a JWT, "code=…") would stub what a result is about, such as a claim holding a nested token.
-    result: (text, { reveal = [] } = {}) => {
-      const clean = outText(secrets.redact(text, reveal));
-      io.stdout.write(clean.endsWith('\n') ? clean : `${clean}\n`);
-    },
+    result: (text, { reveal = [] } = {}) => io.stdout.write(lines(text).map((line) => `${outMarks(singleLine(secrets.redact(line, reveal)))}\n`).join('')),
     jsonResult: (value, { reveal = [] } = {}) => io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),
     jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
     info: stderr,
@@ -125,12 +130,12 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
       warned.add(key);
       warn(text);
     },
-    trace: (text) => stderr(errStyle.dim(text)),
+    trace: (text) => stderr(lines(text).map((line) => errStyle.dim(line))),
     error: (error) => {
       if (options.json) {
-        const body: Record<string, unknown> = { code: error.code, message: redact(error.message), exitCode: error.exitCode };
-        if (error.hint) body.hint = redact(error.hint);
-        if (error.details) body.details = redactJson(error.details, secrets);
+        const body: Record<string, unknown> = { code: error.code, message: quoted(error.message), exitCode: error.exitCode };
+        if (error.hint) body.hint = quoted(error.hint);
+        if (error.details) body.details = boundedJson(redactJson(error.details, secrets));
         io.stderr.write(`${printableJson({ error: body })}\n`);
       } else {
         line(`${errStyle.red(`error[${error.code}]:`)} ${error.message}`);
@@ -138,8 +143,21 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
       }
       if (options.debug && error.stack) stderr(stackOf(error));
     },
-    clean: (text) => errText(redact(text)),
+    clean: (text) => errMarks(singleLine(redact(text))),
   };
+}
+
+const ERROR_TEXT_LIMIT = 2000;
+
+function bounded(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
+}
+
+function boundedJson(value: unknown): unknown {
+  if (typeof value === 'string') return bounded(value, ERROR_TEXT_LIMIT);
+  if (Array.isArray(value)) return value.map(boundedJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, boundedJson(child)]));
+  return value;
 }
 
 function stackOf(error: Error): string {

@@ -16,11 +16,11 @@ export function printable(text: string): string {
 }
 
 /**
- * Text for a line that must stay one line (an error, its hint, a warning): a newline from outside (an
- * error_description) would otherwise start a line of its own that reads like ours ("hint: run …").
+ * Text for one line of output. Every line this tool prints is one: a newline from outside (an error_description, a
+ * user_code, a claim name) would otherwise start a line of its own that reads like ours ("hint: run …").
  */
 export function singleLine(text: string): string {
-  return printable(text).replace(/[\n\t]/g, escaped);
+  return printable(text).replace(/\n/g, escaped);
 }
 
 /** JSON text that stays exact JSON and carries no control byte: JSON.stringify leaves DEL, C1 and U+2028/9 raw. */

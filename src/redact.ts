@@ -28,8 +28,10 @@ export const SECRET_NAMES = new Set([
   'k',
 ]);
 
-/** Shorter known secrets are not replaced in free text: they would match ordinary words. */
+/** Shorter known secrets are replaced in free text only where they stand as a word of their own. */
 const MIN_KNOWN_LENGTH = 6;
+/** Below this a secret cannot be told from ordinary text at all (and no server issues one). */
+const SHORTEST_SECRET = 4;
 
 /** Only these names are treated as secrets inside free text (form bodies, URLs, logs); single letters are JWK-only. */
 const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
@@ -178,7 +180,14 @@ export class SecretRegistry extends Set<string> {
     this.remember(secret, secret);
     // A form writes a space as "+", which decoding cannot tell from a "+" of the secret's own.
     if (secret.includes(' ')) this.remember(secret.replaceAll(' ', '+'), secret);
-    for (const core of base64Cores(secret)) this.remember(core, core);
+    // A JWT's signature alone is enough to rebuild it from the header and payload a server might echo decoded.
+    const signature = /^[\w-]+\.[\w-]+\.([\w-]{16,})$/.exec(secret)?.[1];
+    if (signature) this.remember(signature, secret);
+    const hex = Buffer.from(secret, 'utf8').toString('hex');
+    for (const spelling of [hex, hex.toUpperCase()]) this.remember(spelling, secret);
+    for (const encoded of new Set([secret, encodeURIComponent(secret), formEncode(secret)])) {
+      for (const core of base64Cores(encoded)) this.remember(core, core);
+    }
     return this;
   }
 
@@ -191,15 +200,16 @@ export class SecretRegistry extends Set<string> {
   /** The text with every registered secret replaced by its stub, except those inside a value the user asked for raw. */
   redact(text: string, except: readonly string[] = []): string {
     if (this.size === 0) return text;
-    this.ordered ??= [...this].filter((spelling) => spelling.length >= MIN_KNOWN_LENGTH).sort((a, b) => b.length - a.length);
-    const views = [{ text, from: undefined as number[] | undefined, to: undefined as number[] | undefined }];
-    if (/[%\\&]/.test(text)) views.push(decoded(text));
+    this.ordered ??= [...this].filter((spelling) => spelling.length >= SHORTEST_SECRET).sort((a, b) => b.length - a.length);
+    const views = viewsOf(text);
     const found: Array<{ start: number; end: number; secret: string }> = [];
     for (const spelling of this.ordered) {
       const secret = this.canonical.get(spelling) ?? spelling;
       if (except.some((value) => value.includes(secret))) continue;
       for (const view of views) {
-        for (let at = view.text.indexOf(spelling); at >= 0; at = view.text.indexOf(spelling, at + spelling.length)) {
+        for (let at = view.text.indexOf(spelling); at >= 0; at = view.text.indexOf(spelling, at + 1)) {
+          // A short secret is a word of its own or nothing: "s3cr3" must not stub every word that contains it.
+          if (spelling.length < MIN_KNOWN_LENGTH && !standsAlone(view.text, at, spelling.length)) continue;
           const start = view.from ? view.from[at]! : at;
           const end = view.to ? view.to[at + spelling.length - 1]! : at + spelling.length;
           if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
@@ -265,66 +275,102 @@ const PERCENT = /%([0-9a-fA-F]{2})/y;
 const JSON_UNIT = /\\u([0-9a-fA-F]{4})/y;
 const CHARACTER_REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));?/y;
 
+/** A text to search, and for each of its characters the span of the original text it came from (none: the original). */
+interface View {
+  text: string;
+  from?: number[];
+  to?: number[];
+}
+
 /**
- * The text with percent-encoding (UTF-8, either case of hex), JSON escapes and HTML character references decoded, and
- * for each character of the result the span of the original it came from.
+ * The text as printed, decoded once and again (a server that puts an encoded request into a URL encodes it twice), and
+ * with its line breaks removed (base64 wrapped every 76 characters).
  */
-function decoded(text: string): { text: string; from: number[]; to: number[] } {
+function viewsOf(text: string): View[] {
+  const views: View[] = [{ text }];
+  let current: View = views[0]!;
+  for (let depth = 0; depth < 3 && /[%\\&]/.test(current.text); depth++) {
+    const next = decodeView(current);
+    if (next.text === current.text) break;
+    views.push(next);
+    current = next;
+  }
+  if (/[\r\n]/.test(text)) views.push(mapView({ text }, (emit) => {
+    for (let index = 0; index < text.length; index++) if (text[index] !== '\n' && text[index] !== '\r') emit(text[index]!, index, index + 1);
+  }));
+  return views;
+}
+
+/** A new view of `view`, from what `build` emits: characters with their span in `view.text`, mapped to the original. */
+function mapView(view: View, build: (emit: (chars: string, start: number, end: number) => void) => void): View {
   let out = '';
   const from: number[] = [];
   const to: number[] = [];
-  const emit = (chars: string, start: number, end: number) => {
+  build((chars, start, end) => {
+    const originalStart = view.from ? view.from[start]! : start;
+    const originalEnd = view.to ? view.to[end - 1]! : end;
     for (let index = 0; index < chars.length; index++) {
-      from.push(start);
-      to.push(end);
+      from.push(originalStart);
+      to.push(originalEnd);
     }
     out += chars;
-  };
+  });
+  return { text: out, from, to };
+}
+
+function standsAlone(text: string, at: number, length: number): boolean {
+  return !/[A-Za-z0-9]/.test(text[at - 1] ?? '') && !/[A-Za-z0-9]/.test(text[at + length] ?? '');
+}
+
+/** The view with percent-encoding (UTF-8, either case of hex), JSON escapes and HTML character references decoded. */
+function decodeView(view: View): View {
+  const { text } = view;
   const at = (pattern: RegExp, index: number) => {
     pattern.lastIndex = index;
     return pattern.exec(text);
   };
-  for (let index = 0; index < text.length; ) {
-    const char = text[index]!;
-    if (char === '%') {
-      const bytes: number[] = [];
-      let end = index;
-      for (let match = at(PERCENT, end); match && (bytes.length === 0 || (parseInt(match[1]!, 16) & 0xc0) === 0x80); match = at(PERCENT, end)) {
-        bytes.push(parseInt(match[1]!, 16));
-        end += 3;
-        if (bytes.length === utf8Length(bytes[0]!)) break;
+  return mapView(view, (emit) => {
+    for (let index = 0; index < text.length; ) {
+      const char = text[index]!;
+      if (char === '%') {
+        const bytes: number[] = [];
+        let end = index;
+        for (let match = at(PERCENT, end); match && (bytes.length === 0 || (parseInt(match[1]!, 16) & 0xc0) === 0x80); match = at(PERCENT, end)) {
+          bytes.push(parseInt(match[1]!, 16));
+          end += 3;
+          if (bytes.length === utf8Length(bytes[0]!)) break;
+        }
+        if (bytes.length > 0 && bytes.length === utf8Length(bytes[0]!)) {
+          emit(Buffer.from(bytes).toString('utf8'), index, end);
+          index = end;
+          continue;
+        }
+      } else if (char === '\\') {
+        const unit = at(JSON_UNIT, index);
+        if (unit) {
+          emit(String.fromCharCode(parseInt(unit[1]!, 16)), index, index + 6);
+          index += 6;
+          continue;
+        }
+        const escapedChar = JSON_ESCAPES[text[index + 1] ?? ''];
+        if (escapedChar) {
+          emit(escapedChar, index, index + 2);
+          index += 2;
+          continue;
+        }
+      } else if (char === '&') {
+        const reference = at(CHARACTER_REFERENCE, index);
+        const point = reference ? (reference[3] ? NAMED_REFERENCES[reference[3]]!.codePointAt(0)! : parseInt(reference[1] ?? reference[2]!, reference[1] ? 10 : 16)) : -1;
+        if (reference && point <= 0x10ffff) {
+          emit(String.fromCodePoint(point), index, index + reference[0].length);
+          index += reference[0].length;
+          continue;
+        }
       }
-      if (bytes.length > 0 && bytes.length === utf8Length(bytes[0]!)) {
-        emit(Buffer.from(bytes).toString('utf8'), index, end);
-        index = end;
-        continue;
-      }
-    } else if (char === '\\') {
-      const unit = at(JSON_UNIT, index);
-      if (unit) {
-        emit(String.fromCharCode(parseInt(unit[1]!, 16)), index, index + 6);
-        index += 6;
-        continue;
-      }
-      const escapedChar = JSON_ESCAPES[text[index + 1] ?? ''];
-      if (escapedChar) {
-        emit(escapedChar, index, index + 2);
-        index += 2;
-        continue;
-      }
-    } else if (char === '&') {
-      const reference = at(CHARACTER_REFERENCE, index);
-      const point = reference ? (reference[3] ? NAMED_REFERENCES[reference[3]]!.codePointAt(0)! : parseInt(reference[1] ?? reference[2]!, reference[1] ? 10 : 16)) : -1;
-      if (reference && point <= 0x10ffff) {
-        emit(String.fromCodePoint(point), index, index + reference[0].length);
-        index += reference[0].length;
-        continue;
-      }
+      emit(char, index, index + 1);
+      index += 1;
     }
-    emit(char, index, index + 1);
-    index += 1;
-  }
-  return { text: out, from, to };
+  });
 }
 
 /** How many bytes the UTF-8 sequence that starts with this byte has (0 for a byte that cannot start one). */

@@ -122,6 +122,20 @@ describe('output: the secret registry', () => {
     expect(io.out()).not.toContain('refresh-token-0123456789abcdef');
   });
 
+  it('bounds what an error quotes only after redacting it: a secret across the cut is never half printed', async () => {
+    for (const json of [false, true]) {
+      const { io, out } = await printer({ tty: false, json });
+      const secret = 'SuperSecretValue-ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+      out.secrets.add(secret);
+      for (const padding of [480, 1990, 1999, 5000]) {
+        const quoted = `${'x'.repeat(padding)}${secret}${'y'.repeat(100)}`;
+        out.error(new CliError('OAUTH_ERROR', `The server answered ${quoted}`, { hint: quoted, details: { error_description: quoted } }));
+      }
+      expect(io.err()).not.toContain('SuperSecretValue-ABC');
+      expect(io.err()).toContain('more characters)');
+    }
+  });
+
   it('never prints the password of a URL', async () => {
     const { io, out } = await printer({ tty: false });
     out.error(new CliError('HTTP_NETWORK', 'Cannot reach https://alice:hunter2-pass@id.example.com/.well-known/x'));

@@ -102,6 +102,10 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     'HTML character references': (secret) => [...secret].map((char) => `&#x${char.codePointAt(0)!.toString(16)};`).join(''),
     'base64 inside a longer text': (secret) => Buffer.from(`id:${secret}`).toString('base64'),
     'base64 one byte in': (secret) => Buffer.from(`:${secret}.`).toString('base64'),
+    'percent-encoded twice (an encoded request inside a redirect URL)': (secret) => encodeURIComponent(`https://x.example/?q=${encodeURIComponent(secret)}`),
+    'hex dump': (secret) => Buffer.from(`body=${secret}`).toString('hex'),
+    'base64 of a form body': (secret) => Buffer.from(`a=1&refresh_token=${new URLSearchParams({ v: secret }).toString().slice(2)}`).toString('base64'),
+    'base64 wrapped at 76 characters': (secret) => Buffer.from(`${'x'.repeat(70)}${secret}`).toString('base64').replace(/.{76}/g, '$&\n'),
     'base64url two bytes in': (secret) => Buffer.from(`t:${secret}`).toString('base64url'),
   };
   const secretText = fc.string({ unit: 'grapheme', minLength: 8, maxLength: 48 }).filter((text) => text.trim().length >= 8);
@@ -120,6 +124,18 @@ describe('the secret registry, against a server that echoes a secret in a spelli
       );
     });
   }
+
+  it('redacts the signature of a JWT secret on its own: with an echoed header and payload it would rebuild the token', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjbGllbnQiLCJleHAiOjE4MDAwMDAwMDB9.' + 'S'.repeat(40) + '_sig-part';
+    const registry = new SecretRegistry().add(jwt);
+    expect(registry.redact(`header {"alg":"ES256"} signature ${jwt.split('.')[2]}`)).not.toContain('SSSSSSSSSS');
+  });
+
+  it('redacts a short secret where it stands as a word, and leaves words that merely contain it', () => {
+    const registry = new SecretRegistry().add('s3cr3');
+    expect(registry.redact('wrong secret s3cr3 for client')).toBe('wrong secret [redacted, 5 chars] for client');
+    expect(registry.redact('xs3cr3x stays')).toBe('xs3cr3x stays');
+  });
 
   it('keeps a value the user asked for raw, and still redacts every other secret', () => {
     const registry = new SecretRegistry().add('the-access-token-1234').add('the-refresh-token-5678');

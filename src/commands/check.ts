@@ -132,7 +132,7 @@ async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
   return response.access_token;
 }
 
-function formatFindings(findings: Finding[], summary: { error: number; warn: number; info: number }, failed: boolean, ctx: Context): string {
+function formatFindings(findings: Finding[], summary: { error: number; warn: number; info: number }, failed: boolean, ctx: Context): string[] {
   const style = ctx.out.style;
   const badge = { error: style.red('✗ error'), warn: style.yellow('! warn '), info: style.dim('· info ') };
   const lines: string[] = [];
@@ -149,5 +149,5 @@ function formatFindings(findings: Finding[], summary: { error: number; warn: num
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const counts = `${plural(summary.error, 'error')}, ${plural(summary.warn, 'warning')}, ${plural(summary.info, 'note')}`;
   lines.push(findings.length === 0 ? `${style.green('✓')} Nothing to report.` : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`);
-  return lines.join('\n');
+  return lines;
 }

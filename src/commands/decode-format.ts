@@ -22,13 +22,13 @@ function section(title: string, entries: Array<[string, string]>, style: Style):
   return [style.bold(title), ...entries.map(([key, text]) => `  ${style.cyan(key.padEnd(width))}  ${text}`)];
 }
 
-export function formatReport(report: TokenReport, style: Style): string {
+export function formatReport(report: TokenReport, style: Style): string[] {
   const lines: string[] = [];
   const headerEntries = Object.entries(report.header).map(([key, raw]): [string, string] => [name(key), value(raw)]);
   lines.push(...section('Header', headerEntries, style));
   if (report.kind === 'jwe') {
     lines.push('', describeJwe(report.header));
-    return lines.join('\n');
+    return lines;
   }
   const payloadEntries = Object.entries(report.payload ?? {}).map(([key, raw]): [string, string] => {
     const time = report.times[key as keyof TokenReport['times']];
@@ -56,7 +56,7 @@ export function formatReport(report: TokenReport, style: Style): string {
       lines.push(`  ${verification.error.message}`);
     }
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** One line per token for many tokens on stdin. */

@@ -80,7 +80,8 @@ async function batch(
   let total = 0;
   let failed = 0;
   let exitCode: number = Exit.ok;
-  let pending = '';
+  let pending: string[] = [];
+  let pendingBytes = 0;
   const evaluate = async ({ token, number }: { token: string; number: number }): Promise<Outcome> => {
     try {
       const decoded = decodeToken(token);
@@ -100,12 +101,15 @@ async function batch(
       failed++;
       exitCode = Math.max(exitCode, outcome.exitCode);
     }
-    pending += `${ctx.out.json ? JSON.stringify(outcome.line) : formatBatchLine(outcome.line, ctx.out.style)}\n`;
-    if (pending.length >= FLUSH_BYTES) flush();
+    const line = ctx.out.json ? JSON.stringify(outcome.line) : formatBatchLine(outcome.line, ctx.out.style);
+    pending.push(line);
+    pendingBytes += line.length;
+    if (pendingBytes >= FLUSH_BYTES) flush();
   };
   const flush = () => {
-    if (pending) (ctx.out.json ? ctx.out.jsonText(pending) : ctx.out.result(pending));
-    pending = '';
+    if (pending.length > 0) (ctx.out.json ? ctx.out.jsonText(`${pending.join('\n')}\n`) : ctx.out.result(pending));
+    pending = [];
+    pendingBytes = 0;
   };
   // Results are printed in input order; at most WINDOW tokens are held at once, so memory stays flat.
   const inFlight: Array<Promise<Outcome>> = [];

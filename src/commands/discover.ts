@@ -36,7 +36,7 @@ export async function run(issuerArgument: string | undefined, flags: { issuer?: 
   const lines = SHOWN.filter((name) => metadata[name] !== undefined).map((name) => `${style.cyan(name.padEnd(46))} ${shown(metadata[name])}`);
   const others = Object.keys(metadata).filter((name) => !SHOWN.includes(name));
   if (others.length) lines.push('', style.dim(`also: ${others.join(', ')} (see --json)`));
-  ctx.out.result(lines.join('\n'));
+  ctx.out.result(lines);
   return Exit.ok;
 }
 

@@ -27,7 +27,7 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
       const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? `  ${style.dim(`${isoTime(value)} (${relative(value, now)})`)}` : '';
       lines.push(`  ${style.cyan(name.padEnd(12))} ${JSON.stringify(value)}${time}`);
     }
-    ctx.out.result(lines.join('\n'));
+    ctx.out.result(lines);
   }
   return result.active ? Exit.ok : Exit.invalid;
 }

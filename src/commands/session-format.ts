@@ -54,5 +54,5 @@ export function printSessionSummary(ctx: Context, session: Session, options: { p
   if (summary.scope.not_granted.length) lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
   lines.push(`  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : 'no (sign in again when the access token expires)'}`);
   lines.push(`  stored in      ${options.store}`);
-  ctx.out.result(lines.join('\n'));
+  ctx.out.result(lines);
 }

@@ -33,7 +33,7 @@ export async function run(ctx: Context): Promise<number> {
   }
   const style = ctx.out.style;
   if (profiles.length === 0) {
-    ctx.out.result(`No profiles yet. Sign in with: oauth login --issuer <url> --client-id <id>\nTokens would be stored in ${tokens.describe()}.`);
+    ctx.out.result(['No profiles yet. Sign in with: oauth login --issuer <url> --client-id <id>', `Tokens would be stored in ${tokens.describe()}.`]);
     return Exit.ok;
   }
   const lines: string[] = [];
@@ -50,6 +50,6 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(`  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`);
   }
   lines.push('', `Tokens are stored in ${tokens.describe()}; settings in ${configFile(ctx.io.env)}.`);
-  ctx.out.result(lines.join('\n'));
+  ctx.out.result(lines);
   return Exit.ok;
 }

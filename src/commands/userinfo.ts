@@ -28,6 +28,6 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const { protocol } = await connectOnce(session);
   const claims = await userinfo(protocol, session.access_token, session.subject);
   if (ctx.out.json) ctx.out.jsonResult(claims);
-  else ctx.out.result(Object.entries(claims).map(([name, value]) => `${ctx.out.style.cyan(name.padEnd(20))} ${JSON.stringify(value)}`).join('\n'));
+  else ctx.out.result(Object.entries(claims).map(([name, value]) => `${ctx.out.style.cyan(name.padEnd(20))} ${JSON.stringify(value)}`));
   return Exit.ok;
 }

@@ -13,12 +13,15 @@ const HINTS: Record<string, string> = {
   access_denied: 'The request was declined at the authorization server.',
 };
 
-/** A server's text, bounded; the output layer makes it printable, so --json keeps it exact. */
-export function printable(text: string): string {
-  return text.slice(0, 500);
+/**
+ * A server's text as a string, whatever type it sent (RFC 6749 says a string; servers send objects and numbers). It is
+ * not cut here: the output redacts it and then bounds it, since a cut first could leave a secret's head unrecognised.
+ */
+export function printable(text: unknown): string {
+  return typeof text === 'string' ? text : (JSON.stringify(text) ?? String(text));
 }
 
-export function describeOAuthError(error: string, description: string | undefined): string {
+export function describeOAuthError(error: unknown, description: unknown): string {
   return description ? `${printable(error)} (${printable(description)})` : printable(error);
 }
 
