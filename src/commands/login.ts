@@ -7,7 +7,8 @@ import { updateConfig } from '../config-write.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
-import { deviceAuthorization, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
+import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
+import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../session.js';
@@ -28,11 +29,11 @@ export interface LoginFlags extends ClientFlags, RequestFlags {
 }
 
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
+  const timeoutMs = timerMs(parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', { max: MAX_WAIT_SECONDS }));
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const scope = request.scope ?? defaultScope(as);
-  const timeoutMs = seconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout') * 1000;
 
   const response = flags.device
     ? await deviceLogin(ctx, connection, scope, request.parameters)
@@ -72,12 +73,6 @@ function defaultScope(as: Connection['as']): string {
   const oidc = supported ? supported.includes('openid') : as.userinfo_endpoint !== undefined || as.id_token_signing_alg_values_supported !== undefined;
   const wanted = oidc ? ['openid', 'offline_access'] : [];
   return wanted.filter((scope) => !supported || supported.includes(scope)).join(' ');
-}
-
-function seconds(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new CliError('USAGE', `${flag} must be a positive number of seconds, not "${value}".`);
-  return number;
 }
 
 interface LoopbackChoice {
@@ -168,9 +163,14 @@ async function deviceLogin(
   const style = ctx.out.errStyle;
   ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`);
   if (complete) ctx.out.info(`  (or open ${complete})`);
-  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(device.expires_in / 60)} min; Ctrl-C to cancel)…`);
+  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(deviceCodeLifetimeSeconds(device) / 60)} min; Ctrl-C to cancel)…`);
   try {
-    return await pollDeviceToken(connection.protocol, device, { now: ctx.now, sleep: (ms, signal) => sleep(ms, signal), signal: ctx.io.signal });
+    return await pollDeviceToken(connection.protocol, device, {
+      now: ctx.now,
+      sleep: (ms, signal) => sleep(ms, signal),
+      signal: ctx.io.signal,
+      notice: (message) => ctx.out.warnOnce(`device-interval`, message),
+    });
   } finally {
     waiting.stop();
   }

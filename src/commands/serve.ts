@@ -1,11 +1,13 @@
 // `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
 import type { Context } from '../context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../paths.js';
 import { DEFAULT_AUDIENCE, defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../serve/provider.js';
 import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from '../serve/state.js';
 
 export const DEFAULT_SERVE_PORT = 9400;
+const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
 
 export interface ServeFlags {
   port?: string;
@@ -44,8 +46,8 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
   return {
     port,
     audience,
-    accessTokenTtlSeconds: number(flags.accessTokenTtl, 900, '--access-token-ttl', 1),
-    refreshTokenTtlSeconds: number(flags.refreshTokenTtl, 14 * 86400, '--refresh-token-ttl', 1),
+    accessTokenTtlSeconds: parseSeconds(flags.accessTokenTtl ?? '900', '--access-token-ttl', LIFETIME),
+    refreshTokenTtlSeconds: parseSeconds(flags.refreshTokenTtl ?? String(14 * 86400), '--refresh-token-ttl', LIFETIME),
     alg,
     ephemeral: flags.ephemeral === true,
   };
