@@ -9,6 +9,7 @@ import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
 import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
 import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
+import { redactText } from '../redact.js';
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../session.js';
@@ -35,24 +36,28 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
   const request = requestParameters(ctx, flags);
   const scope = request.scope ?? defaultScope(as);
 
-  const response = flags.device
-    ? await deviceLogin(ctx, connection, scope, request.parameters)
-    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env));
+  /** Everything that must hold before the sign-in counts (and the browser is told so): the ID token, the store. */
+  const complete = async (response: TokenEndpointResponse) => {
+    const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
+    const nowSeconds = Math.floor(ctx.now() / 1000);
+    const session: Session = sessionFromResponse(response, {
+      issuer: as.issuer,
+      clientId: connection.clientId,
+      requestedScope: scope,
+      nowSeconds,
+      subject: typeof subject === 'string' ? subject : undefined,
+      clientSecret: connection.clientSecret,
+    });
+    rememberSecrets(ctx, session);
+    const tokens = await store(ctx);
+    await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
+    return { session, tokens };
+  };
 
-  const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
-  const nowSeconds = Math.floor(ctx.now() / 1000);
-  const session: Session = sessionFromResponse(response, {
-    issuer: as.issuer,
-    clientId: connection.clientId,
-    requestedScope: scope,
-    nowSeconds,
-    subject: typeof subject === 'string' ? subject : undefined,
-    clientSecret: connection.clientSecret,
-  });
-  rememberSecrets(ctx, session);
+  const { session, tokens } = flags.device
+    ? await complete(await deviceLogin(ctx, connection, scope, request.parameters))
+    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env), complete);
 
-  const tokens = await store(ctx);
-  await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
   await saveProfile(ctx, {
     issuer: as.issuer,
     client_id: connection.clientId,
@@ -96,14 +101,15 @@ export function loopbackFrom(redirectUri: string | undefined, port: string | und
   return { host: '127.0.0.1', port: number, path: '/callback' };
 }
 
-async function browserLogin(
+async function browserLogin<T>(
   ctx: Context,
   connection: Connection,
   scope: string,
   parameters: Record<string, string[]>,
   flags: LoginFlags & { timeoutMs: number },
   openBrowser: OpenBrowser,
-): Promise<TokenEndpointResponse> {
+  complete: (response: TokenEndpointResponse) => Promise<T>,
+): Promise<T> {
   const { as } = connection;
   if (!as.authorization_endpoint) {
     throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, { hint: 'Pass --authorization-endpoint, or use --device.' });
@@ -127,7 +133,7 @@ async function browserLogin(
     if (flags.browser !== false) {
       await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
     }
-    const waiting = waitIndicator(ctx, `Waiting for the sign-in at ${new URL(as.authorization_endpoint).host} (Ctrl-C to cancel)…`);
+    const waiting = waitIndicator(ctx, `Waiting for the browser to come back to ${server.redirectUri} (Ctrl-C to cancel)…`);
     let callback: URLSearchParams;
     try {
       callback = await server.callback;
@@ -136,8 +142,18 @@ async function browserLogin(
     }
     const code = callback.get('code');
     if (code) ctx.knownSecrets.add(code);
-    const validated = validateCallback(as, connection.protocol.client, callback, state);
-    return await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+    try {
+      const validated = validateCallback(as, connection.protocol.client, callback, state);
+      const response = await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+      const completed = await complete(response);
+      server.respond({ ok: true });
+      return completed;
+    } catch (error) {
+      // The browser page is printed output too: redacted like the terminal's.
+      const message = error instanceof CliError ? redactText(error.message, ctx.knownSecrets) : 'oauth stopped on an internal error.';
+      server.respond({ ok: false, message });
+      throw error;
+    }
   } finally {
     await server.close();
   }
