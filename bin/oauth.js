@@ -4,15 +4,22 @@
 // module entry point more slowly.
 'use strict';
 
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 22) {
-  process.stderr.write(`oauth needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`);
+// First, and in syntax any Node parses: on a Node that our dependencies do not support, say so instead of failing
+// somewhere inside them with a stack trace. The range is the intersection of every dependency's `engines` (the
+// @inquirer packages need 22.22.2 on 22 and 24.15 on 24, and no 23 or 25); package.json says the same, and a test keeps
+// the two equal.
+var NODE_ENGINES = '^22.22.2 || ^24.15.0 || >=26.0.0';
+if (!nodeSupported(process.versions.node, NODE_ENGINES)) {
+  process.stderr.write(
+    'error[NODE_UNSUPPORTED]: oauth needs Node.js ' + describeEngines(NODE_ENGINES) + '; this is Node.js ' + process.versions.node + '.\n' +
+      'hint: Install Node.js 24 (LTS), e.g. from https://nodejs.org/ (the README shows how without touching the system).\n',
+  );
   process.exit(2);
 }
 
 // A reader that goes away (`oauth decode … | head`) is not an error: stop quietly, as other Unix tools do.
 const onStreamError = (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : process.exitCode);
   throw error;
 };
 
@@ -23,7 +30,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   const { cli, saveCodeCaches } = loadCli(argv);
   let cancel;
-  const cancellation = () => (cancel ??= new AbortController());
+  const cancellation = () => {
+    if (!cancel) cancel = new AbortController();
+    return cancel;
+  };
   process.on('SIGINT', () => {
     if (cancellation().signal.aborted) process.exit(130);
     cancel.abort(new DOMException('Cancelled', 'AbortError'));
@@ -55,7 +65,7 @@ function loadCli(argv) {
   const vm = require('node:vm');
   const dist = path.join(__dirname, '..', 'dist');
   const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : cacheDirectory(path);
-  const named = argv.find((arg) => !arg.startsWith('-')) ?? 'program';
+  const named = argv.find((arg) => !arg.startsWith('-')) || 'program';
   const command = /^[a-z][a-z-]{0,19}$/.test(named) ? named : 'other';
   const pending = [];
   // `require` for the bundles, which name their files by absolute path: the bundled dependencies in dist/vendor run
@@ -70,7 +80,7 @@ function loadCli(argv) {
       return vendors.get(id);
     }
     if (!compileCacheOn) {
-      require('node:module').enableCompileCache?.();
+      require('node:module').enableCompileCache();
       compileCacheOn = true;
     }
     return require(id);
@@ -90,7 +100,7 @@ function loadCli(argv) {
   };
 
   let lazy;
-  const hot = run('cli.js', { lazy: () => (lazy ??= run('lazy.js', { hot })) });
+  const hot = run('cli.js', { lazy: () => lazy || (lazy = run('lazy.js', { hot })) });
   const saveCodeCaches = () => {
     for (const { script, cacheFile } of pending) writeCache(fs, path, script, cacheFile);
   };
@@ -164,4 +174,27 @@ function writeCache(fs, path, script, cacheFile) {
   } catch {
     fs.rmSync(temporary, { force: true });
   }
+}
+
+/** `version` satisfies `range`, written as npm writes engines: `^a.b.c` and `>=a.b.c` alternatives joined by `||`. */
+function nodeSupported(version, range) {
+  var have = version.split('.').map(Number);
+  return range.split('||').some(function (alternative) {
+    var match = /^\s*(\^|>=)(\d+)\.(\d+)\.(\d+)\s*$/.exec(alternative);
+    if (!match) return false;
+    var want = [Number(match[2]), Number(match[3]), Number(match[4])];
+    if (match[1] === '^' && have[0] !== want[0]) return false;
+    for (var part = 0; part < 3; part++) if (have[part] !== want[part]) return have[part] > want[part];
+    return true;
+  });
+}
+
+/** `^22.22.2 || >=26.0.0` in words: "22.22.2 or a later 22.x, or 26.0.0 or newer". */
+function describeEngines(range) {
+  var words = range.split('||').map(function (alternative) {
+    var match = /^\s*(\^|>=)(\d+)\.(\d+\.\d+)\s*$/.exec(alternative);
+    if (!match) return alternative.trim();
+    return match[1] === '^' ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x' : match[2] + '.' + match[3] + ' or newer';
+  });
+  return words.length > 1 ? words.slice(0, -1).join(', ') + ', or ' + words[words.length - 1] : words[0];
 }

@@ -1,6 +1,9 @@
-// The built CLI as installed: bin/oauth.js runs dist/cli.js and dist/lazy.js from code caches of its own.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.js and dist/lazy.js from
+// code caches of its own.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
 import { jwks, makeKey, sign, type TestKey } from './helpers/tokens.js';
@@ -93,5 +96,113 @@ describe('code loaded when first needed (dist/lazy.js, and jose from dist/vendor
       expect(forged.stderr).not.toMatch(STACK_TRACE);
     }
     expect(codeCaches(env).map((file) => file.replace(/.*[/\\]/, '').split('-')[0]).sort()).toEqual(['cli', 'jose', 'lazy']);
+  });
+});
+
+/** Runs bin/oauth.js under `node`, told by a preload that it is another Node version when `version` is given. */
+function runAs(node: string, version: string | undefined, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const preload = join(mkdtempSync(join(tmpdir(), 'oauth-node-')), 'version.cjs');
+  writeFileSync(preload, version ? `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });\n` : '');
+  const child = spawn(node, ['--require', preload, join(import.meta.dirname, '..', 'bin', 'oauth.js'), ...args], { env: { PATH: process.env.PATH, ...sandboxEnv() } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const ENGINES = '^22.22.2 || ^24.15.0 || >=26.0.0';
+
+/** npm's engines forms that our dependencies use: `^a.b.c`, `>=a[.b[.c]]`, alternatives joined by `||`. */
+function satisfies(version: number[], range: string): boolean {
+  return range.split('||').some((alternative) => {
+    const match = /^\s*(\^|>=)\s*(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?\s*$/.exec(alternative);
+    if (!match) throw new Error(`an engines range this test cannot read: ${range}`);
+    const want = [Number(match[2]), Number(match[3] ?? 0) || 0, Number(match[4] ?? 0) || 0];
+    if (match[1] === '^' && version[0] !== want[0]) return false;
+    for (let part = 0; part < 3; part++) if (version[part] !== want[part]) return version[part]! > want[part]!;
+    return true;
+  });
+}
+
+/** The `engines.node` of every package the CLI runs: the dependencies and theirs, as Node resolves them. */
+function runtimeEngines(): Map<string, string> {
+  const root = join(import.meta.dirname, '..');
+  const found = new Map<string, string>();
+  const visit = (directory: string, name: string) => {
+    for (let at = directory; ; at = dirname(dirname(at.endsWith('node_modules') ? at : join(at, 'node_modules')))) {
+      const manifest = join(at, 'node_modules', name, 'package.json');
+      if (existsSync(manifest)) {
+        const json = JSON.parse(readFileSync(manifest, 'utf8'));
+        const key = `${name}@${json.version}`;
+        if (found.has(key)) return;
+        found.set(key, json.engines?.node ?? '>=0');
+        for (const dependency of Object.keys({ ...json.dependencies, ...json.optionalDependencies })) visit(dirname(manifest), dependency);
+        return;
+      }
+      if (at === root || at === dirname(at)) return;
+    }
+  };
+  for (const dependency of Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies)) visit(root, dependency);
+  return found;
+}
+
+describe('the Node.js version', () => {
+  it('one minimum everywhere: package.json engines and bin/ are exactly what every runtime dependency supports', () => {
+    const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(packageJson.engines.node).toBe(ENGINES);
+    expect(readFileSync(join(import.meta.dirname, '..', 'bin', 'oauth.js'), 'utf8')).toContain(`var NODE_ENGINES = '${ENGINES}';`);
+    const engines = runtimeEngines();
+    expect([...engines.keys()].some((key) => key.startsWith('@inquirer/prompts@'))).toBe(true);
+    for (let major = 18; major <= 30; major++) {
+      for (let minor = 0; minor <= 30; minor++) {
+        for (const patch of [0, 1, 2, 3]) {
+          const version = [major, minor, patch];
+          const everyDependency = [...engines.values()].every((range) => satisfies(version, range));
+          expect({ version: version.join('.'), ours: satisfies(version, ENGINES) }).toEqual({ version: version.join('.'), ours: everyDependency });
+        }
+      }
+    }
+  });
+
+  it.each([
+    ['22.22.1', false],
+    ['22.22.2', true],
+    ['23.11.0', false],
+    ['24.14.9', false],
+    ['24.15.0', true],
+    ['25.9.0', false],
+    ['26.0.0', true],
+    ['20.20.2', false],
+  ])('Node %s: %s', async (version, supported) => {
+    const result = await runAs(process.execPath, version, ['--version']);
+    if (supported) {
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+    } else {
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe(
+        `error[NODE_UNSUPPORTED]: oauth needs Node.js 22.22.2 or a later 22.x, 24.15.0 or a later 24.x, or 26.0.0 or newer; this is Node.js ${version}.\n` +
+          'hint: Install Node.js 24 (LTS), e.g. from https://nodejs.org/ (the README shows how without touching the system).\n',
+      );
+    }
+  });
+
+  const systemNode = '/usr/bin/node';
+  it.runIf(existsSync(systemNode))('a real older Node (the system one) gets the message, not a stack trace, for any command', async () => {
+    const probe = await runAs(systemNode, undefined, ['--version']);
+    const real = (await new Promise<string>((resolve) => {
+      const child = spawn(systemNode, ['-p', 'process.versions.node']);
+      let out = '';
+      child.stdout.on('data', (chunk) => (out += chunk));
+      child.on('close', () => resolve(out.trim()));
+    })).split('.').map(Number);
+    if (satisfies(real, ENGINES)) return expect(probe.code).toBe(0);
+    for (const args of [['--version'], ['decode', token], ['login', '--issuer', 'http://127.0.0.1:1']]) {
+      const result = await runAs(systemNode, undefined, args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^error\[NODE_UNSUPPORTED\]: oauth needs Node\.js .*; this is Node\.js \d+\.\d+\.\d+\.\nhint: /);
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+    }
   });
 });
