@@ -1,10 +1,11 @@
 // The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.js and dist/lazy.js from
 // code caches of its own.
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/commands/definitions.js';
 import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
 import { jwks, makeKey, sign, type TestKey } from './helpers/tokens.js';
 
@@ -57,18 +58,68 @@ describe('code caches', () => {
     expect(statSync(cache!).mode & 0o777).toBe(0o600);
   });
 
-  it('writing a cache removes the caches an earlier build of the same install left for the same command, and only those', async () => {
+  it('is keyed by the command a run resolves: options and their values, unknown words and typos make no cache', async () => {
+    const env = sandboxEnv();
+    const keys = () => [...new Set(codeCaches(env).map((file) => /^[\w.]+-[0-9a-f]{8}-\d+\.\d+-([a-z]+)-/.exec(file.replace(/.*[/\\]/, ''))?.[1]))].sort();
+    await spawnCli(['nosuchcmd'], { env });
+    await spawnCli(['--profile', 'zzz', 'nosuchcmd'], { env });
+    await spawnCli(['decod', token], { env });
+    await spawnCli(['help', 'nosuchcmd'], { env });
+    expect(codeCaches(env)).toEqual([]);
+    await spawnCli(['--profile', 'zzz', 'status'], { env });
+    await spawnCli(['--timeout', '5', '--ca-file', 'x.pem', '-v', 'decode', token], { env });
+    await spawnCli(['help', 'mint'], { env });
+    await spawnCli(['--profile', 'zzz'], { env });
+    await spawnCli(['--help'], { env });
+    expect(keys()).toEqual(['decode', 'mint', 'program', 'status']);
+  });
+
+  it('every command has its own key', async () => {
+    const env = sandboxEnv();
+    for (const { name } of COMMANDS) expect((await spawnCli([name, '--help'], { env })).code).toBe(0);
+    const named = codeCaches(env).map((file) => file.replace(/.*[/\\]/, ''));
+    for (const { name } of COMMANDS) expect(named.filter((file) => file.includes(`-${name}-`)), name).toHaveLength(1);
+  });
+
+  it('writing a cache removes what no run will read: other builds of the install, names of no command, stale temporaries', async () => {
     const env = sandboxEnv();
     await spawnCli(['decode', token], { env });
     const [cache] = codeCaches(env);
     const name = cache!.replace(/.*[/\\]/, '');
-    const earlier = join(cache!, '..', name.replace(/-\d+\.\d+-decode-/, '-1.2-decode-'));
-    const otherCommand = join(cache!, '..', name.replace(/-\d+\.\d+-decode-/, '-1.2-status-'));
-    const otherInstall = join(cache!, '..', name.replace(/^cli-[0-9a-f]{8}-\d+\.\d+-/, 'cli-00000000-1.2-'));
-    for (const file of [earlier, otherCommand, otherInstall]) writeFileSync(file, 'from an earlier build');
+    const sibling = (pattern: RegExp, replacement: string) => join(cache!, '..', name.replace(pattern, replacement));
+    const earlier = sibling(/-\d+\.\d+-decode-/, '-1.2-decode-');
+    const earlierOtherCommand = sibling(/-\d+\.\d+-decode-/, '-1.2-status-');
+    const noCommand = sibling(/-decode-/, '-zzz-');
+    const otherInstall = sibling(/^cli-[0-9a-f]{8}-\d+\.\d+-/, 'cli-00000000-1.2-');
+    const otherInstallNoCommand = sibling(/^cli-[0-9a-f]{8}-\d+\.\d+-decode-/, 'cli-00000000-1.2-nosuchcmd-');
+    const otherNode = sibling(/-x64-.*\.cache$|-arm64-.*\.cache$/, '-x64-11.0.0.cache');
+    const oldTemporary = `${cache}.1234.tmp`;
+    const freshTemporary = `${cache}.5678.tmp`;
+    for (const file of [earlier, earlierOtherCommand, noCommand, otherInstall, otherInstallNoCommand, otherNode, oldTemporary, freshTemporary]) writeFileSync(file, 'stale');
+    utimesSync(oldTemporary, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
     writeFileSync(cache!, 'damaged');
     await spawnCli(['decode', token], { env });
-    expect(codeCaches(env).sort()).toEqual([cache, otherCommand, otherInstall].sort());
+    expect(codeCaches(env).sort()).toEqual([cache, otherInstall, otherNode, freshTemporary].sort());
+  });
+
+  it('keeps the directory at 128 files at most, removing the oldest', async () => {
+    const env = sandboxEnv();
+    await spawnCli(['decode', token], { env });
+    const [cache] = codeCaches(env);
+    const directory = dirname(cache!);
+    const name = cache!.replace(/.*[/\\]/, '');
+    const others = Array.from({ length: 140 }, (_, index) => join(directory, name.replace(/^cli-[0-9a-f]{8}-/, `cli-${index.toString(16).padStart(8, '0')}-`)));
+    others.forEach((file, index) => {
+      writeFileSync(file, 'another install');
+      utimesSync(file, new Date(1_000_000 + index * 1000), new Date(1_000_000 + index * 1000));
+    });
+    writeFileSync(cache!, 'damaged');
+    await spawnCli(['decode', token], { env });
+    const left = codeCaches(env);
+    expect(left.length).toBeLessThanOrEqual(128);
+    expect(left).toContain(cache);
+    expect(left).toContain(others.at(-1));
+    expect(left).not.toContain(others[0]);
   });
 
   it('NODE_DISABLE_COMPILE_CACHE=1 turns them off', async () => {
