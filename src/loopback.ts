@@ -5,6 +5,7 @@
 // callback after it is 410 Gone, so a replayed or second callback never looks like a sign-in.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { MAX_TIMER_MS } from './duration.js';
 import { CliError } from './errors.js';
 
 export interface CallbackServerOptions {
@@ -117,7 +118,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         hint: 'Run "oauth login" again and finish in the browser, or raise --login-timeout.',
       }),
     );
-  }, options.timeoutMs);
+  }, Math.min(options.timeoutMs, MAX_TIMER_MS));
   const onAbort = () => settle?.reject(new CliError('CANCELLED', 'Cancelled.'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
 

@@ -160,6 +160,16 @@ describe('the callback server', () => {
     await cancelled.close();
   });
 
+  it('a timeout longer than a timer can hold still waits (Node would turn it into 1 ms)', async () => {
+    const server = await start({ timeoutMs: 2 ** 40 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = send(server, '/callback?code=late&state=the-state');
+    expect((await server.callback).get('code')).toBe('late');
+    server.respond({ ok: true });
+    expect((await first).status).toBe(200);
+    await server.close();
+  });
+
   it('says which port is taken', async () => {
     const first = await start();
     const port = Number(new URL(first.redirectUri).port);

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
 import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
-import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
+import { MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
 import { redactText } from '../redact.js';
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
@@ -198,7 +198,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     const onAbort = () => {
       clearTimeout(timer);
       reject(new CliError('CANCELLED', 'Cancelled.'));
