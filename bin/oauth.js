@@ -4,15 +4,28 @@
 // module entry point more slowly.
 'use strict';
 
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 22) {
-  process.stderr.write(`oauth needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\n`);
+// First, and in syntax any Node parses: on a Node that our dependencies do not support, say so instead of failing
+// somewhere inside them with a stack trace. The range is the intersection of every dependency's `engines` (the
+// @inquirer packages need 22.22.2 on 22 and 24.15 on 24, and no 23 or 25); package.json says the same, and a test keeps
+// the two equal.
+var NODE_ENGINES = '^22.22.2 || ^24.15.0 || >=26.0.0';
+if (!nodeSupported(process.versions.node, NODE_ENGINES)) {
+  process.stderr.write(
+    'error[NODE_UNSUPPORTED]: oauth needs Node.js ' + describeEngines(NODE_ENGINES) + '; this is Node.js ' + process.versions.node + '.\n' +
+      'hint: Install Node.js 24 (LTS), e.g. from https://nodejs.org/ (the README shows how without touching the system).\n',
+  );
   process.exit(2);
 }
 
+/** The commands and the global options that take a value, as src/commands/definitions.ts and src/cli.ts have them. */
+const COMMANDS = new Set(['demo', 'login', 'token', 'status', 'logout', 'decode', 'revoke', 'introspect', 'userinfo', 'discover', 'check', 'serve', 'mint']);
+const OPTIONS_WITH_VALUES = new Set(['--timeout', '--ca-file', '--profile']);
+/** Code caches kept at most: more than a few installs and Node versions need; the oldest go first beyond it. */
+const MAX_CACHE_FILES = 128;
+
 // A reader that goes away (`oauth decode … | head`) is not an error: stop quietly, as other Unix tools do.
 const onStreamError = (error) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (error.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : process.exitCode);
   throw error;
 };
 
@@ -23,7 +36,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   const { cli, saveCodeCaches } = loadCli(argv);
   let cancel;
-  const cancellation = () => (cancel ??= new AbortController());
+  const cancellation = () => {
+    if (!cancel) cancel = new AbortController();
+    return cancel;
+  };
   process.on('SIGINT', () => {
     if (cancellation().signal.aborted) process.exit(130);
     cancel.abort(new DOMException('Cancelled', 'AbortError'));
@@ -45,7 +61,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
  * Node ≥ 22 (v8-compile-cache did, for older Nodes, and is unmaintained), so it is written here.
  *
  * The caches live in the user's cache directory (XDG_CACHE_HOME or ~/.cache, then oauth/code), one per file, command
- * and build; NODE_DISABLE_COMPILE_CACHE=1 turns them off. V8 rejects a cache made by another V8 or with other flags,
+ * (cacheKey) and build, and the directory is kept bounded (prune); NODE_DISABLE_COMPILE_CACHE=1 turns them off. V8 rejects a cache made by another V8 or with other flags,
  * and then a new one is written. A cache is code: it is read only if this user owns it and no one else can write to it.
  * Any failure only means compiling from source, as without a cache.
  */
@@ -55,8 +71,7 @@ function loadCli(argv) {
   const vm = require('node:vm');
   const dist = path.join(__dirname, '..', 'dist');
   const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : cacheDirectory(path);
-  const named = argv.find((arg) => !arg.startsWith('-')) ?? 'program';
-  const command = /^[a-z][a-z-]{0,19}$/.test(named) ? named : 'other';
+  const command = cacheKey(argv);
   const pending = [];
   // `require` for the bundles, which name their files by absolute path: the bundled dependencies in dist/vendor run
   // from code caches too; a package from node_modules (oidc-provider, the keyring) is Node's to load, with its compile
@@ -70,7 +85,7 @@ function loadCli(argv) {
       return vendors.get(id);
     }
     if (!compileCacheOn) {
-      require('node:module').enableCompileCache?.();
+      require('node:module').enableCompileCache();
       compileCacheOn = true;
     }
     return require(id);
@@ -79,7 +94,7 @@ function loadCli(argv) {
   const run = (name, links = {}) => {
     const file = path.join(dist, name);
     const source = fs.readFileSync(file, 'utf8');
-    const cacheFile = directory && cacheFileFor(fs, path, directory, file, command);
+    const cacheFile = directory && command && cacheFileFor(fs, path, directory, file, command);
     const cachedData = cacheFile && readOwnFile(fs, cacheFile.path);
     // The bundle is a function expression taking the module's variables and the two links between the bundles.
     const script = new vm.Script(source, { filename: file, cachedData });
@@ -90,11 +105,32 @@ function loadCli(argv) {
   };
 
   let lazy;
-  const hot = run('cli.js', { lazy: () => (lazy ??= run('lazy.js', { hot })) });
+  const hot = run('cli.js', { lazy: () => lazy || (lazy = run('lazy.js', { hot })) });
   const saveCodeCaches = () => {
     for (const { script, cacheFile } of pending) writeCache(fs, path, script, cacheFile);
   };
   return { cli: hot, saveCodeCaches };
+}
+
+/**
+ * Which cache a run uses: the command it runs (what src/cli.ts's invokedCommand resolves, `help <command>` included),
+ * `program` for none (`oauth`, `oauth --help`), and none at all for anything else (a typo, an unknown word): a cache
+ * per word a user ever typed would only fill the directory.
+ */
+function cacheKey(argv) {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    if (arg === '--') break;
+    if (OPTIONS_WITH_VALUES.has(arg)) {
+      index++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue;
+    const named = arg === 'help' ? argv.slice(index + 1).find((next) => !next.startsWith('-')) : arg;
+    if (named === undefined) return 'program';
+    return COMMANDS.has(named) ? named : undefined;
+  }
+  return 'program';
 }
 
 /** cacheDir's rule in src/paths.ts (which lives in the bundle this directory serves), then `code`. */
@@ -112,8 +148,7 @@ function cacheDirectory(path) {
 /**
  * `<file>-<install>-<build>-<command>-<arch>-<V8>.cache`. The install is where the CLI is (two installs used in turn
  * must not remove each other's caches), the build its file's size and time: a cache read for another source would
- * be accepted by V8, which compares only lengths. Caches that differ only in the build are one slot: a new build's
- * replaces the others.
+ * be accepted by V8, which compares only lengths. A new build's caches replace all of the install's older ones.
  */
 function cacheFileFor(fs, path, directory, file, command) {
   try {
@@ -147,7 +182,7 @@ function readOwnFile(fs, file) {
   }
 }
 
-/** Writes a cache atomically, and removes the other builds' caches in its slot. */
+/** Writes a cache atomically, then keeps the directory bounded. */
 function writeCache(fs, path, script, cacheFile) {
   const temporary = `${cacheFile.path}.${process.pid}.tmp`;
   const directory = path.dirname(cacheFile.path);
@@ -155,13 +190,70 @@ function writeCache(fs, path, script, cacheFile) {
     fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
     fs.writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(temporary, cacheFile.path);
-    const { before, after } = cacheFile;
-    for (const name of fs.readdirSync(directory)) {
-      const build = name.startsWith(before) && name.endsWith(after) ? name.slice(before.length, -after.length) : '';
-      const inSlot = /^\d+\.\d+$/.test(build);
-      if (inSlot && name !== path.basename(cacheFile.path)) fs.rmSync(path.join(directory, name), { force: true });
-    }
+    prune(fs, path, directory, cacheFile);
   } catch {
     fs.rmSync(temporary, { force: true });
   }
+}
+
+/**
+ * Runs only when a cache was written (a command's first run of a build). Removes what no run will read again: this
+ * bundle's caches from other builds of the same install (for every command), caches under a name that is not a
+ * command (written by earlier versions for any word), temporaries a killed run left; then the oldest files beyond
+ * MAX_CACHE_FILES (other installs, other Node versions).
+ */
+function prune(fs, path, directory, cacheFile) {
+  const current = path.basename(cacheFile.path);
+  const build = current.slice(cacheFile.before.length).split('-')[0];
+  const kept = [];
+  for (const name of fs.readdirSync(directory)) {
+    if (name === current) continue;
+    const file = path.join(directory, name);
+    let stale;
+    if (name.endsWith('.tmp')) {
+      stale = Date.now() - fs.statSync(file).mtimeMs > 3_600_000;
+    } else if (name.startsWith(cacheFile.before)) {
+      const [otherBuild, ...rest] = name.slice(cacheFile.before.length).split('-');
+      stale = otherBuild !== build || !isCacheKey(rest.join('-'));
+    } else {
+      const other = /^[\w.-]+?-[0-9a-f]{8}-\d+\.\d+-(.+)$/.exec(name);
+      stale = !other || !isCacheKey(other[1]);
+    }
+    if (stale) fs.rmSync(file, { force: true });
+    else kept.push(name);
+  }
+  if (kept.length < MAX_CACHE_FILES) return;
+  const byAge = kept.map((name) => ({ name, at: fs.statSync(path.join(directory, name)).mtimeMs })).sort((a, b) => a.at - b.at);
+  for (const { name } of byAge.slice(0, kept.length - MAX_CACHE_FILES + 1)) fs.rmSync(path.join(directory, name), { force: true });
+}
+
+/** Whether `<command>-<arch>-<V8>.cache` names a cache key a run can use. */
+function isCacheKey(tail) {
+  if (!tail.endsWith('.cache')) return false;
+  if (tail.startsWith('program-')) return true;
+  for (const command of COMMANDS) if (tail.startsWith(`${command}-`)) return true;
+  return false;
+}
+
+/** `version` satisfies `range`, written as npm writes engines: `^a.b.c` and `>=a.b.c` alternatives joined by `||`. */
+function nodeSupported(version, range) {
+  var have = version.split('.').map(Number);
+  return range.split('||').some(function (alternative) {
+    var match = /^\s*(\^|>=)(\d+)\.(\d+)\.(\d+)\s*$/.exec(alternative);
+    if (!match) return false;
+    var want = [Number(match[2]), Number(match[3]), Number(match[4])];
+    if (match[1] === '^' && have[0] !== want[0]) return false;
+    for (var part = 0; part < 3; part++) if (have[part] !== want[part]) return have[part] > want[part];
+    return true;
+  });
+}
+
+/** `^22.22.2 || >=26.0.0` in words: "22.22.2 or a later 22.x, or 26.0.0 or newer". */
+function describeEngines(range) {
+  var words = range.split('||').map(function (alternative) {
+    var match = /^\s*(\^|>=)(\d+)\.(\d+\.\d+)\s*$/.exec(alternative);
+    if (!match) return alternative.trim();
+    return match[1] === '^' ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x' : match[2] + '.' + match[3] + ' or newer';
+  });
+  return words.length > 1 ? words.slice(0, -1).join(', ') + ', or ' + words[words.length - 1] : words[0];
 }

@@ -2,7 +2,7 @@
 // that commands which never touch the network never load undici.
 import { configFile, cacheDir } from './paths.js';
 import { loadConfig, profileName, resolveSetting, type ConfigFile, type Profile } from './config.js';
-import { CliError } from './errors.js';
+import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from './duration.js';
 import type { IO } from './io.js';
 import { createOutput, type Output } from './output.js';
 import { urlCredentials, type SecretRegistry } from './redact.js';
@@ -116,11 +116,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
     timeoutMs() {
       const raw = context.setting('timeout', options.timeout, String(DEFAULT_TIMEOUT_SECONDS))!;
-      const seconds = Number(raw);
-      if (!Number.isFinite(seconds) || seconds <= 0) {
-        throw new CliError('USAGE', `${context.settingOrigin('timeout', options.timeout)} must be a positive number of seconds, not "${raw}".`);
-      }
-      return Math.round(seconds * 1000);
+      return timerMs(parseSeconds(raw, context.settingOrigin('timeout', options.timeout), { max: MAX_WAIT_SECONDS }));
     },
     async http() {
       if (http) return http;

@@ -1,8 +1,11 @@
 // The loopback redirect server for `oauth login` (RFC 8252 §7.3). Written by hand on node:http because its job is to
 // refuse: other paths, other methods, foreign Host headers (DNS rebinding), duplicated parameters and wrong state are
-// answered and ignored, and only one good callback ends the wait.
+// answered and ignored, and only one good callback ends the wait. That callback's page is held open until the login
+// knows how the sign-in ended (as kubelogin does): the browser says "signed in" only when the tokens are there; every
+// callback after it is 410 Gone, so a replayed or second callback never looks like a sign-in.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { MAX_TIMER_MS } from './duration.js';
 import { CliError } from './errors.js';
 
 export interface CallbackServerOptions {
@@ -23,8 +26,13 @@ export interface CallbackServer {
   redirectUri: string;
   /** Resolves with the callback's parameters once a request with the right state arrives. */
   callback: Promise<URLSearchParams>;
+  /** Answers the browser that brought the callback: what became of the sign-in. Only the first answer counts. */
+  respond(outcome: SignInOutcome): void;
+  /** Answers the browser, if nothing did yet, that the sign-in did not complete; then stops. */
   close(): Promise<void>;
 }
+
+export type SignInOutcome = { ok: true } | { ok: false; message: string };
 
 const CALLBACK_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
 
@@ -35,6 +43,9 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   const callback = new Promise<URLSearchParams>((resolve, reject) => (settle = { resolve, reject }));
   callback.catch(() => undefined);
   let port = options.port;
+  /** The browser's request that brought the callback, waiting for the outcome; undefined before and once answered. */
+  let held: ServerResponse | undefined;
+  let received = false;
 
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   // Node checks these timeouts only every connectionsCheckingInterval (30 s by default): check often enough to matter.
@@ -45,20 +56,29 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
       page(response, refusal.status, refusal.title, refusal.reason);
       return;
     }
+    if (received) {
+      options.onRefused?.('callback after the sign-in had already arrived');
+      page(response, 410, 'Already used', 'This sign-in has already been received; this callback was not used. Return to the terminal, or start again there.');
+      return;
+    }
     const params = new URL(request.url ?? '/', 'http://callback').searchParams;
     if (params.get('state') !== options.expectedState) {
       options.onRefused?.('callback with a missing or wrong state');
       page(response, 400, 'Not this sign-in', 'This callback does not belong to the sign-in oauth is waiting for (its state does not match). Start again from the terminal.');
       return;
     }
-    const error = params.get('error');
-    if (error) {
-      page(response, 200, 'Sign-in failed', `The authorization server answered ${error}${params.get('error_description') ? `: ${params.get('error_description')}` : ''}. You can close this tab.`);
-    } else {
-      page(response, 200, 'Signed in', 'You are signed in. You can close this tab and return to the terminal.');
-    }
+    received = true;
+    held = response;
     settle?.resolve(params);
   });
+
+  const respond = (outcome: SignInOutcome) => {
+    const response = held;
+    held = undefined;
+    if (!response) return;
+    if (outcome.ok) page(response, 200, 'Signed in', 'You are signed in. You can close this tab and return to the terminal.');
+    else page(response, 400, 'Sign-in failed', `${outcome.message} You can close this tab; the terminal says more.`);
+  };
 
   function refuse(request: IncomingMessage, boundPort: number): { status: number; title: string; reason: string } | undefined {
     const url = new URL(request.url ?? '/', 'http://callback');
@@ -98,11 +118,12 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         hint: 'Run "oauth login" again and finish in the browser, or raise --login-timeout.',
       }),
     );
-  }, options.timeoutMs);
+  }, Math.min(options.timeoutMs, MAX_TIMER_MS));
   const onAbort = () => settle?.reject(new CliError('CANCELLED', 'Cancelled.'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const close = async () => {
+    respond({ ok: false, message: 'The sign-in did not complete.' });
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
     await new Promise<void>((resolve) => {
@@ -114,7 +135,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     });
   };
 
-  return { redirectUri: `http://${options.host}:${port}${options.path}`, callback, close };
+  return { redirectUri: `http://${options.host}:${port}${options.path}`, callback, respond, close };
 }
 
 function escapeHtml(text: string): string {

@@ -49,25 +49,75 @@ describe('the callback server', () => {
     expect((await send(server, '/callback?code=c')).status).toBe(400);
     expect(refused).toHaveLength(7);
 
-    const good = await send(server, '/callback?code=the-code&state=the-state');
-    expect(good.status).toBe(200);
-    expect(good.headers['cache-control']).toBe('no-store');
-    expect(good.headers['referrer-policy']).toBe('no-referrer');
-    expect(String(good.headers['content-security-policy'])).toContain("default-src 'none'");
-    expect(good.body).not.toMatch(/<script|<link|https?:\/\//);
+    const good = send(server, '/callback?code=the-code&state=the-state');
     expect((await server.callback).get('code')).toBe('the-code');
+    server.respond({ ok: true });
+    const page = await good;
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Signed in');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(String(page.headers['content-security-policy'])).toContain("default-src 'none'");
+    expect(page.body).not.toMatch(/<script|<link|https?:\/\//);
     await server.close();
     await expect(send(server, '/callback?code=again&state=the-state')).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('shows an error response escaped, with control characters stripped', async () => {
+  it('holds the browser on the callback until the sign-in is complete, and answers every later callback 410 Gone', async () => {
+    const refused: string[] = [];
+    const server = await start({ onRefused: (reason) => refused.push(reason) });
+    let answered = false;
+    const first = send(server, '/callback?code=the-code&state=the-state').finally(() => (answered = true));
+    await server.callback;
+    // While the code is exchanged: the same callback again, another code, another state, an error: none is a sign-in.
+    for (const query of ['code=the-code&state=the-state', 'code=other&state=the-state', 'code=c&state=another-state', 'error=access_denied&state=the-state']) {
+      const later = await send(server, `/callback?${query}`);
+      expect({ query, status: later.status }).toEqual({ query, status: 410 });
+      expect(later.body).not.toContain('Signed in');
+    }
+    expect(refused).toEqual(Array(4).fill('callback after the sign-in had already arrived'));
+    expect(answered).toBe(false);
+    server.respond({ ok: true });
+    expect((await first).body).toContain('Signed in');
+    server.respond({ ok: false, message: 'too late' });
+    expect((await send(server, '/callback?code=the-code&state=the-state')).status).toBe(410);
+    await server.close();
+  });
+
+  it('shows a failed sign-in as failed, escaped, with control characters stripped', async () => {
     const server = await start();
-    const description = encodeURIComponent('\u001b[31m<script>alert(1)</script> denied');
-    const page = await send(server, `/callback?error=access_denied&error_description=${description}&state=the-state`);
+    const first = send(server, '/callback?code=the-code&state=the-state');
+    await server.callback;
+    server.respond({ ok: false, message: 'The code exchange failed: invalid_grant (\u001b[31m<script>alert(1)</script> bad code).' });
+    const page = await first;
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('Sign-in failed');
+    expect(page.body).not.toContain('Signed in');
+    expect(page.body).toContain('invalid_grant');
     expect(page.body).not.toContain('<script>');
     expect(page.body).not.toContain('\u001b');
     expect(page.body).toContain('&lt;script&gt;');
+    await server.close();
+  });
+
+  it('an error callback is handed over like a code, for the login to show', async () => {
+    const server = await start();
+    const first = send(server, '/callback?error=access_denied&error_description=no&state=the-state');
     expect((await server.callback).get('error')).toBe('access_denied');
+    await server.close();
+    const page = await first;
+    expect(page.body).toContain('Sign-in failed');
+    expect(page.body).toContain('did not complete');
+  });
+
+  it('keeps the held page open past the request timeout (a slow code exchange is not a slow client)', async () => {
+    const server = await start({ requestTimeoutMs: 200 });
+    const first = send(server, '/callback?code=the-code&state=the-state');
+    await server.callback;
+    // Several of Node's connection checks (every 200 ms here) pass while the page is held.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    server.respond({ ok: true });
+    expect(await first).toMatchObject({ status: 200, body: expect.stringContaining('Signed in') });
     await server.close();
   });
 
@@ -92,8 +142,10 @@ describe('the callback server', () => {
     });
     clearInterval(drip);
     expect(closedAfter).toBeLessThan(3000);
-    expect((await send(server, '/callback?code=after&state=the-state')).status).toBe(200);
+    const real = send(server, '/callback?code=after&state=the-state');
     expect((await server.callback).get('code')).toBe('after');
+    server.respond({ ok: true });
+    expect((await real).status).toBe(200);
     await server.close();
   });
 
@@ -106,6 +158,16 @@ describe('the callback server', () => {
     controller.abort();
     await expect(cancelled.callback).rejects.toMatchObject({ code: 'CANCELLED', exitCode: 130 });
     await cancelled.close();
+  });
+
+  it('a timeout longer than a timer can hold still waits (Node would turn it into 1 ms)', async () => {
+    const server = await start({ timeoutMs: 2 ** 40 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = send(server, '/callback?code=late&state=the-state');
+    expect((await server.callback).get('code')).toBe('late');
+    server.respond({ ok: true });
+    expect((await first).status).toBe(200);
+    await server.close();
   });
 
   it('says which port is taken', async () => {

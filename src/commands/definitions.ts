@@ -231,7 +231,8 @@ export const COMMANDS: CommandSpec[] = [
         .description(
           'A local authorization server for trying everything offline and for testing an API: development login and consent\n' +
             'pages (any username), a public CLI client, a confidential client and a client-credentials service client,\n' +
-            'JWT access tokens (RFC 9068), refresh-token rotation, the device flow, introspection, revocation and userinfo.\n' +
+            'JWT access tokens (RFC 9068) for the audience, refresh-token rotation, the device flow, introspection, revocation and\n' +
+            'userinfo (which take only opaque access tokens: --opaque-tokens).\n' +
             'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.',
         )
         .option('--port <port>', 'port on 127.0.0.1 (default 9400; 0 for a random free port)')
@@ -240,11 +241,17 @@ export const COMMANDS: CommandSpec[] = [
         .option('--refresh-token-ttl <seconds>', 'refresh token lifetime (default 1209600)')
         .option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA')
         .option('--ephemeral', 'throwaway keys and secrets, nothing saved')
+        .option('--opaque-tokens', 'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource')
         .addHelpText(
           'after',
           examples(
-            ['oauth serve', 'oauth serve --port 0 --json | head -1 | jq .issuer', 'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256'],
-            'With --json the first stdout line is {"issuer", "audience", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.',
+            [
+              'oauth serve',
+              'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
+              'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
+            ],
+            'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+              'It runs until stopped: read that line, do not wait for the output to end.',
           ),
         ),
     run: async (_args, options, ctx) => (await import('./serve.js')).run(options, ctx),

@@ -7,7 +7,9 @@ import { updateConfig } from '../config-write.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
-import { deviceAuthorization, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
+import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
+import { MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
+import { redactText } from '../redact.js';
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../session.js';
@@ -28,30 +30,34 @@ export interface LoginFlags extends ClientFlags, RequestFlags {
 }
 
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
+  const timeoutMs = timerMs(parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', { max: MAX_WAIT_SECONDS }));
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const scope = request.scope ?? defaultScope(as);
-  const timeoutMs = seconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout') * 1000;
 
-  const response = flags.device
-    ? await deviceLogin(ctx, connection, scope, request.parameters)
-    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env));
+  /** Everything that must hold before the sign-in counts (and the browser is told so): the ID token, the store. */
+  const complete = async (response: TokenEndpointResponse) => {
+    const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
+    const nowSeconds = Math.floor(ctx.now() / 1000);
+    const session: Session = sessionFromResponse(response, {
+      issuer: as.issuer,
+      clientId: connection.clientId,
+      requestedScope: scope,
+      nowSeconds,
+      subject: typeof subject === 'string' ? subject : undefined,
+      clientSecret: connection.clientSecret,
+    });
+    rememberSecrets(ctx, session);
+    const tokens = await store(ctx);
+    await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
+    return { session, tokens };
+  };
 
-  const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
-  const nowSeconds = Math.floor(ctx.now() / 1000);
-  const session: Session = sessionFromResponse(response, {
-    issuer: as.issuer,
-    clientId: connection.clientId,
-    requestedScope: scope,
-    nowSeconds,
-    subject: typeof subject === 'string' ? subject : undefined,
-    clientSecret: connection.clientSecret,
-  });
-  rememberSecrets(ctx, session);
+  const { session, tokens } = flags.device
+    ? await complete(await deviceLogin(ctx, connection, scope, request.parameters))
+    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env), complete);
 
-  const tokens = await store(ctx);
-  await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
   await saveProfile(ctx, {
     issuer: as.issuer,
     client_id: connection.clientId,
@@ -72,12 +78,6 @@ function defaultScope(as: Connection['as']): string {
   const oidc = supported ? supported.includes('openid') : as.userinfo_endpoint !== undefined || as.id_token_signing_alg_values_supported !== undefined;
   const wanted = oidc ? ['openid', 'offline_access'] : [];
   return wanted.filter((scope) => !supported || supported.includes(scope)).join(' ');
-}
-
-function seconds(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new CliError('USAGE', `${flag} must be a positive number of seconds, not "${value}".`);
-  return number;
 }
 
 interface LoopbackChoice {
@@ -101,14 +101,15 @@ export function loopbackFrom(redirectUri: string | undefined, port: string | und
   return { host: '127.0.0.1', port: number, path: '/callback' };
 }
 
-async function browserLogin(
+async function browserLogin<T>(
   ctx: Context,
   connection: Connection,
   scope: string,
   parameters: Record<string, string[]>,
   flags: LoginFlags & { timeoutMs: number },
   openBrowser: OpenBrowser,
-): Promise<TokenEndpointResponse> {
+  complete: (response: TokenEndpointResponse) => Promise<T>,
+): Promise<T> {
   const { as } = connection;
   if (!as.authorization_endpoint) {
     throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, { hint: 'Pass --authorization-endpoint, or use --device.' });
@@ -132,7 +133,7 @@ async function browserLogin(
     if (flags.browser !== false) {
       await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
     }
-    const waiting = waitIndicator(ctx, `Waiting for the sign-in at ${new URL(as.authorization_endpoint).host} (Ctrl-C to cancel)…`);
+    const waiting = waitIndicator(ctx, `Waiting for the browser to come back to ${server.redirectUri} (Ctrl-C to cancel)…`);
     let callback: URLSearchParams;
     try {
       callback = await server.callback;
@@ -141,8 +142,18 @@ async function browserLogin(
     }
     const code = callback.get('code');
     if (code) ctx.knownSecrets.add(code);
-    const validated = validateCallback(as, connection.protocol.client, callback, state);
-    return await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+    try {
+      const validated = validateCallback(as, connection.protocol.client, callback, state);
+      const response = await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+      const completed = await complete(response);
+      server.respond({ ok: true });
+      return completed;
+    } catch (error) {
+      // The browser page is printed output too: redacted like the terminal's.
+      const message = error instanceof CliError ? redactText(error.message, ctx.knownSecrets) : 'oauth stopped on an internal error.';
+      server.respond({ ok: false, message });
+      throw error;
+    }
   } finally {
     await server.close();
   }
@@ -168,9 +179,14 @@ async function deviceLogin(
   const style = ctx.out.errStyle;
   ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`);
   if (complete) ctx.out.info(`  (or open ${complete})`);
-  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(device.expires_in / 60)} min; Ctrl-C to cancel)…`);
+  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(deviceCodeLifetimeSeconds(device) / 60)} min; Ctrl-C to cancel)…`);
   try {
-    return await pollDeviceToken(connection.protocol, device, { now: ctx.now, sleep: (ms, signal) => sleep(ms, signal), signal: ctx.io.signal });
+    return await pollDeviceToken(connection.protocol, device, {
+      now: ctx.now,
+      sleep: (ms, signal) => sleep(ms, signal),
+      signal: ctx.io.signal,
+      notice: (message) => ctx.out.warnOnce(`device-interval`, message),
+    });
   } finally {
     waiting.stop();
   }
@@ -182,7 +198,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, Math.min(ms, MAX_TIMER_MS));
     const onAbort = () => {
       clearTimeout(timer);
       reject(new CliError('CANCELLED', 'Cancelled.'));

@@ -1,6 +1,7 @@
 // `oauth mint`: test tokens signed with the `oauth serve` keys — valid, or broken in exactly one way — and `--suite`,
 // the whole set as JSON lines for an API's test suite.
 import type { Context } from '../context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../paths.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
@@ -52,8 +53,7 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   if (flags.suite && defects.length > 0) throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
   const alg = (algFlag.toLowerCase() === 'none' ? 'RS256' : algFlag) as SigningAlgorithm;
   if (!SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${algFlag}".`);
-  const ttl = Number(flags.ttl ?? 900);
-  if (!Number.isInteger(ttl) || ttl <= 0) throw new CliError('USAGE', `--ttl must be a whole number of seconds, not "${flags.ttl}".`);
+  const ttl = parseSeconds(flags.ttl ?? '900', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true });
 
   const { key, created } = await loadState(stateDir(ctx.io.env), alg);
   if (created) ctx.out.info(`Created a ${alg} signing key for the local server (kept in ${stateDir(ctx.io.env)}/serve).`);

@@ -1,11 +1,13 @@
 // `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
 import type { Context } from '../context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../paths.js';
 import { DEFAULT_AUDIENCE, defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../serve/provider.js';
 import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from '../serve/state.js';
 
 export const DEFAULT_SERVE_PORT = 9400;
+const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
 
 export interface ServeFlags {
   port?: string;
@@ -14,6 +16,7 @@ export interface ServeFlags {
   refreshTokenTtl?: string;
   alg?: string;
   ephemeral?: boolean;
+  opaqueTokens?: boolean;
 }
 
 export interface ServeSettings {
@@ -23,6 +26,7 @@ export interface ServeSettings {
   refreshTokenTtlSeconds: number;
   alg: SigningAlgorithm;
   ephemeral: boolean;
+  opaqueTokens: boolean;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -44,10 +48,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
   return {
     port,
     audience,
-    accessTokenTtlSeconds: number(flags.accessTokenTtl, 900, '--access-token-ttl', 1),
-    refreshTokenTtlSeconds: number(flags.refreshTokenTtl, 14 * 86400, '--refresh-token-ttl', 1),
+    accessTokenTtlSeconds: parseSeconds(flags.accessTokenTtl ?? '900', '--access-token-ttl', LIFETIME),
+    refreshTokenTtlSeconds: parseSeconds(flags.refreshTokenTtl ?? String(14 * 86400), '--refresh-token-ttl', LIFETIME),
     alg,
     ephemeral: flags.ephemeral === true,
+    opaqueTokens: flags.opaqueTokens === true,
   };
 }
 
@@ -63,6 +68,7 @@ export async function startServer(settings: ServeSettings, ctx: Context): Promis
       audience: settings.audience,
       accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+      opaqueTokens: settings.opaqueTokens,
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
@@ -96,6 +102,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
     ctx.out.jsonResult({
       issuer: server.issuer,
       audience: settings.audience,
+      access_tokens: settings.opaqueTokens ? 'opaque' : 'jwt',
       jwks_uri: `${server.issuer}/jwks`,
       discovery: `${server.issuer}/.well-known/openid-configuration`,
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
@@ -122,7 +129,9 @@ function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typ
     `${style.green('✓')} Local authorization server at ${style.bold(issuer)}`,
     `  discovery  ${issuer}/.well-known/openid-configuration`,
     `  JWKS       ${issuer}/jwks (${settings.alg}; keys ${settings.ephemeral ? 'thrown away on exit' : 'kept in the state directory'})`,
-    `  tokens     JWT access tokens (RFC 9068) for ${settings.audience} when an API scope (api:read, api:write) is asked for; ${settings.accessTokenTtlSeconds}s`,
+    settings.opaqueTokens
+      ? `  tokens     opaque access tokens (userinfo, introspection, revocation); a JWT (RFC 9068) when a client asks for resource=${settings.audience}; ${settings.accessTokenTtlSeconds}s`
+      : `  tokens     JWT access tokens (RFC 9068) for ${settings.audience}, ${settings.accessTokenTtlSeconds}s (--opaque-tokens for tokens that work at userinfo and introspection)`,
     `  sign-in    any username, any password`,
     '',
     style.bold('Clients'),
@@ -131,7 +140,7 @@ function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typ
     style.bold('Try'),
     `  oauth login --issuer ${issuer} --client-id oauth-cli --scope "openid offline_access api:read"`,
     `  oauth token | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
-    `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service --scope api:read`,
+    `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
   ];

@@ -95,12 +95,37 @@ export interface PollDeps {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   signal?: AbortSignal;
+  /** Told when the server's pace is not followed as given (once per reason is enough for a reader). */
+  notice?: (message: string) => void;
 }
 
-/** RFC 8628 §3.4–3.5: poll at `interval` (5 s by default), slow down by 5 s when told, stop at expiry or denial. */
+/** RFC 8628 §3.2: 5 s when the server names no interval; never faster either, so no server value makes a busy loop. */
+export const DEVICE_MIN_INTERVAL_SECONDS = 5;
+/** A server that asks for more is still polled this often: the code expires long before an hour-long interval ends. */
+export const DEVICE_MAX_INTERVAL_SECONDS = 60;
+/** The longest a device code is waited for, whatever `expires_in` says. */
+const DEVICE_MAX_LIFETIME_SECONDS = 3600;
+
+export function deviceCodeLifetimeSeconds(device: oauth.DeviceAuthorizationResponse): number {
+  return Math.min(device.expires_in, DEVICE_MAX_LIFETIME_SECONDS);
+}
+
+/** RFC 8628 §3.4–3.5: poll at `interval` (5 s at least), slow down by 5 s when told, stop at expiry or denial. */
 export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthorizationResponse, deps: PollDeps): Promise<oauth.TokenEndpointResponse> {
-  let intervalSeconds = typeof device.interval === 'number' && device.interval > 0 ? device.interval : 5;
-  const deadline = deps.now() + Math.min(device.expires_in, 3600) * 1000;
+  const paced = (seconds: unknown, asked: string): number => {
+    if (typeof seconds !== 'number' || Number.isNaN(seconds)) return DEVICE_MIN_INTERVAL_SECONDS;
+    if (seconds < DEVICE_MIN_INTERVAL_SECONDS) {
+      deps.notice?.(`The server ${asked} ${seconds} s; polling every ${DEVICE_MIN_INTERVAL_SECONDS} s, the fastest oauth polls.`);
+      return DEVICE_MIN_INTERVAL_SECONDS;
+    }
+    if (seconds > DEVICE_MAX_INTERVAL_SECONDS) {
+      deps.notice?.(`The server ${asked} ${seconds} s; polling every ${DEVICE_MAX_INTERVAL_SECONDS} s instead, so the sign-in is noticed before the code expires.`);
+      return DEVICE_MAX_INTERVAL_SECONDS;
+    }
+    return seconds;
+  };
+  let intervalSeconds = paced(device.interval, 'asked to be polled every');
+  const deadline = deps.now() + deviceCodeLifetimeSeconds(device) * 1000;
   for (;;) {
     await deps.sleep(intervalSeconds * 1000, deps.signal);
     if (deps.now() > deadline) break;
@@ -110,7 +135,7 @@ export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthoriza
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError && error.error === 'authorization_pending') continue;
       if (error instanceof oauth.ResponseBodyError && error.error === 'slow_down') {
-        intervalSeconds += 5;
+        intervalSeconds = paced(intervalSeconds + 5, 'said slow_down; the interval would be');
         continue;
       }
       if (error instanceof oauth.ResponseBodyError && error.error === 'expired_token') break;

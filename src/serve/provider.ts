@@ -24,6 +24,8 @@ export interface LocalServerOptions {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Opaque access tokens unless a client asks for the audience as its resource (default: JWTs for the audience). */
+  opaqueTokens?: boolean;
   /** Private signing keys (JWK with d), first one is used. */
   signingKeys: JWK[];
   clients: LocalClient[];
@@ -164,10 +166,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       userinfo: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        // A request for API scopes gets a JWT access token for the API; one without gets oidc-provider's opaque
-        // token, which works at userinfo and can be introspected and revoked.
-        defaultResource: (ctx: { oidc: { params?: { scope?: unknown } } }) =>
-          String(ctx.oidc.params?.scope ?? '').split(' ').some((scope) => API_SCOPES.includes(scope)) ? options.audience : undefined,
+        // Every access token is a JWT for the audience, whether or not the client names it as `resource` (RFC 8707)
+        // — what an API developer verifies. Opaque tokens, which oidc-provider accepts at userinfo and can introspect
+        // and revoke, only when asked for: then a client gets a JWT only by naming the audience.
+        defaultResource: () => (options.opaqueTokens ? undefined : options.audience),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
           if (resource !== options.audience) throw new errors.InvalidTarget(`this server only issues tokens for ${options.audience}`);

@@ -157,17 +157,22 @@ describe('oauth login, other ways', () => {
     expect(stdout).toContain('Signed in as "dave"');
   });
 
-  it('without API scopes gets a token that works at userinfo, introspection and revocation', async () => {
+  it('from a server with opaque access tokens gets a token that works at userinfo, introspection and revocation', async () => {
+    const opaque = await startAuthorizationServer({ opaqueTokens: true });
     const { env } = userEnv({ SIMULATED_LOGIN: 'carol' });
-    expect((await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env })).code).toBe(0);
-    const userinfo = await spawnCli(['userinfo', '--json'], { env });
-    expect(userinfo.code, userinfo.stderr).toBe(0);
-    expect(JSON.parse(userinfo.stdout)).toMatchObject({ sub: 'carol' });
-    const introspection = await spawnCli(['introspect', '--json'], { env });
-    expect(introspection.code, introspection.stderr).toBe(0);
-    expect(JSON.parse(introspection.stdout)).toMatchObject({ active: true, sub: 'carol' });
-    const logout = await spawnCli(['logout'], { env });
-    expect(logout.stdout).toContain('revoked the refresh token and access token');
+    try {
+      expect((await spawnCli(['login', '--issuer', opaque.issuer, '--client-id', 'oauth-cli'], { env })).code).toBe(0);
+      const userinfo = await spawnCli(['userinfo', '--json'], { env });
+      expect(userinfo.code, userinfo.stderr).toBe(0);
+      expect(JSON.parse(userinfo.stdout)).toMatchObject({ sub: 'carol' });
+      const introspection = await spawnCli(['introspect', '--json'], { env });
+      expect(introspection.code, introspection.stderr).toBe(0);
+      expect(JSON.parse(introspection.stdout)).toMatchObject({ active: true, sub: 'carol' });
+      const logout = await spawnCli(['logout'], { env });
+      expect(logout.stdout).toContain('revoked the refresh token and access token');
+    } finally {
+      await opaque.close();
+    }
   });
 
   it('exits 4 when no sign-in arrives in time, without a stack trace', async () => {

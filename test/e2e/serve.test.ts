@@ -1,6 +1,7 @@
 // `oauth serve`, `oauth mint` and `oauth demo` as a new user runs them.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ afterAll(() => running.forEach((child) => child.kill('SIGKILL')));
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
-  info: { issuer: string; audience: string; jwks_uri: string; keys: string; clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }> };
+  info: { issuer: string; audience: string; access_tokens: string; jwks_uri: string; keys: string; clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }> };
   stop(): Promise<number | null>;
 }
 
@@ -80,6 +81,61 @@ describe('oauth serve', () => {
     const rejected = await spawnCli(['decode', '-', '--verify', '--jwks', throwaway.info.jwks_uri], { env, stdin: issued.stdout });
     expect(rejected.code).toBe(3);
     await throwaway.stop();
+  });
+
+  it('issues JWT access tokens for its audience to every grant, also without an API scope or a resource', async () => {
+    const server = await serve(env, '--ephemeral');
+    const { issuer, audience } = server.info;
+    expect(server.info.access_tokens).toBe('jwt');
+    const secret = server.info.clients.find((client) => client.client_id === 'service')!.client_secret!;
+    const verify = (token: string) => spawnCli(['decode', '-', '--verify', '--issuer', issuer, '--audience', audience, '--typ', 'at+jwt', '--json'], { env, stdin: token });
+
+    const service = await spawnCli(['token', '--client-credentials', '--no-cache', '--issuer', issuer, '--client-id', 'service'], { env: { ...env, OAUTH_CLIENT_SECRET: secret } });
+    expect(service.code, service.stderr).toBe(0);
+    const verified = await verify(service.stdout);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout).payload).toMatchObject({ iss: issuer, aud: audience, client_id: 'service' });
+
+    // A sign-in with the default scopes (openid offline_access): its access token and its refreshed one are JWTs too.
+    const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER });
+    expect((await spawnCli(['login', '--issuer', issuer, '--client-id', 'oauth-cli'], { env: home })).code).toBe(0);
+    expect((await verify((await spawnCli(['token'], { env: home })).stdout)).code).toBe(0);
+    expect((await verify((await spawnCli(['token', '--refresh', '-o', 'raw'], { env: home })).stdout)).code).toBe(0);
+    await server.stop();
+  });
+
+  it('--opaque-tokens gives opaque access tokens, and a JWT only to a client that asks for the audience', async () => {
+    const server = await serve(env, '--ephemeral', '--opaque-tokens');
+    const { issuer, audience } = server.info;
+    expect(server.info.access_tokens).toBe('opaque');
+    const serviceEnv = { ...env, OAUTH_CLIENT_SECRET: server.info.clients.find((client) => client.client_id === 'service')!.client_secret! };
+    const opaque = await spawnCli(['token', '--client-credentials', '--no-cache', '--issuer', issuer, '--client-id', 'service'], { env: serviceEnv });
+    expect(opaque.code, opaque.stderr).toBe(0);
+    expect(opaque.stdout).not.toMatch(/^eyJ/);
+    const asked = await spawnCli(['token', '--client-credentials', '--no-cache', '--issuer', issuer, '--client-id', 'service', '--resource', audience], { env: serviceEnv });
+    expect(asked.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    await server.stop();
+  });
+
+  it('the README\'s script example reads the issuer, uses the server and stops it', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const example = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!).find((block) => block.includes('<(oauth serve'));
+    expect(example).toBeDefined();
+    const bin = mkdtempSync(join(tmpdir(), 'oauth-bin-'));
+    writeFileSync(join(bin, 'oauth'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+    chmodSync(join(bin, 'oauth'), 0o755);
+    // The example as written, then: did the server it started really stop?
+    const script = `${example}wait "$server"; echo "serve exited $?"\n`;
+    const child = spawn('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: `${bin}:${process.env.PATH}` } as NodeJS.ProcessEnv });
+    running.push(child as ChildProcessWithoutNullStreams);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/issuer\s+http:\/\/127\.0\.0\.1:\d+/);
+    expect(stdout).toContain('serve exited 0');
   });
 
   it('refuses bad flags with exit 2', async () => {

@@ -15,7 +15,9 @@ export interface TestAuthorizationServer extends LocalServer {
   clientCredentialsToken(scope?: string): Promise<string>;
 }
 
-export async function startAuthorizationServer(options: { accessTokenTtlSeconds?: number; clients?: (defaults: LocalClient[]) => LocalClient[] } = {}): Promise<TestAuthorizationServer> {
+export async function startAuthorizationServer(
+  options: { accessTokenTtlSeconds?: number; opaqueTokens?: boolean; clients?: (defaults: LocalClient[]) => LocalClient[] } = {},
+): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
   const client = await jose.generateKeyPair('ES256', { extractable: true });
@@ -27,6 +29,7 @@ export async function startAuthorizationServer(options: { accessTokenTtlSeconds?
     audience: API_AUDIENCE,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     refreshTokenTtlSeconds: 86400,
+    opaqueTokens: options.opaqueTokens === true,
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
     onExchange: recordExchange,

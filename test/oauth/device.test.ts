@@ -46,12 +46,45 @@ describe('device flow polling', () => {
   it('honours interval, adds 5 s on slow_down, keeps polling while pending', async () => {
     answers = [{ error: 'authorization_pending' }, { error: 'slow_down' }, { error: 'authorization_pending' }, { access_token: 'at-1', token_type: 'Bearer', expires_in: 60 }];
     const clock = fakeClock();
-    const tokens = await pollDeviceToken(protocol(), device({ interval: 2 }), clock.deps);
+    const tokens = await pollDeviceToken(protocol(), device({ interval: 7 }), clock.deps);
     expect(tokens.access_token).toBe('at-1');
-    expect(clock.waits).toEqual([2000, 2000, 7000, 7000]);
+    expect(clock.waits).toEqual([7000, 7000, 12000, 12000]);
   });
 
-  it('polls every 5 s when the server gives no interval', async () => {
+  it('keeps every wait between 5 s and 60 s whatever interval the server names, and says so once per reason', async () => {
+    const cases: Array<[unknown, number, RegExp | undefined]> = [
+      [1e10, 60_000, /asked to be polled every 10000000000 s; polling every 60 s instead/],
+      [Number.POSITIVE_INFINITY, 60_000, /polling every 60 s instead/],
+      [2 ** 31, 60_000, /polling every 60 s instead/],
+      [1, 5_000, /asked to be polled every 1 s; polling every 5 s/],
+      [-3, 5_000, /polling every 5 s/],
+      [0.001, 5_000, /polling every 5 s/],
+      [Number.NaN, 5_000, undefined],
+      ['10', 5_000, undefined],
+      [undefined, 5_000, undefined],
+      [60, 60_000, undefined],
+    ];
+    for (const [interval, wait, notice] of cases) {
+      answers = [{ error: 'authorization_pending' }, { access_token: 'at-3', token_type: 'Bearer' }];
+      const clock = fakeClock();
+      const notices: string[] = [];
+      await pollDeviceToken(protocol(), device({ interval: interval as number }), { ...clock.deps, notice: (message) => notices.push(message) });
+      expect({ interval, waits: clock.waits }).toEqual({ interval, waits: [wait, wait] });
+      if (notice) expect(notices).toEqual([expect.stringMatching(notice)]);
+      else expect(notices).toEqual([]);
+    }
+  });
+
+  it('slow_down never takes the wait past 60 s', async () => {
+    answers = [{ error: 'slow_down' }, { error: 'slow_down' }, { error: 'slow_down' }, { access_token: 'at-4', token_type: 'Bearer' }];
+    const clock = fakeClock();
+    const notices: string[] = [];
+    await pollDeviceToken(protocol(), device({ interval: 50 }), { ...clock.deps, notice: (message) => notices.push(message) });
+    expect(clock.waits).toEqual([50_000, 55_000, 60_000, 60_000]);
+    expect(notices).toEqual([expect.stringMatching(/slow_down; the interval would be 65 s; polling every 60 s instead/)]);
+  });
+
+  it('polls every 5 s when the server gives no interval, or a shorter one', async () => {
     answers = [{ access_token: 'at-2', token_type: 'Bearer' }];
     const clock = fakeClock();
     await pollDeviceToken(protocol(), device(), clock.deps);
