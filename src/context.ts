@@ -126,7 +126,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
         caFile: context.setting('ca_file', options.caFile),
         insecure: context.insecure,
         verbosity: options.verbose ?? 0,
-        trace: (line) => out.trace(line),
+        trace: (lines) => out.trace(lines),
         env: io.env,
         signal: io.signal,
         secrets: knownSecrets,

@@ -39,7 +39,8 @@ export interface HttpOptions {
   /** Allows http:// to hosts that are not loopback. */
   insecure: boolean;
   verbosity: number;
-  trace: (line: string) => void;
+  /** Trace lines: a body is given as its lines, each marked as a body line (a server's text cannot start a line of ours). */
+  trace: (lines: string | readonly string[]) => void;
   /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (either case) are read from here. */
   env: Readonly<Record<string, string | undefined>>;
   signal?: AbortSignal | undefined;
@@ -175,7 +176,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     if (options.verbosity < 1) return;
     options.trace(`> ${method} ${redactText(redactUrl(url.href), known())}`);
     for (const [name, value] of Object.entries(redactHeaders(headers))) options.trace(`> ${name}: ${redactText(value, known())}`);
-    if (options.verbosity >= 2 && body) options.trace(`> ${redactBody(body, headers['content-type'], known())}`);
+    if (options.verbosity >= 2 && body) options.trace(bodyLines('>', redactBody(body, headers['content-type'], known())));
   }
 
   function traceResponse(response: HttpResponse): void {
@@ -185,7 +186,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     if (options.verbosity >= 2 && response.body.length > 0) {
       // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
       const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
-      options.trace(`< ${body.slice(0, TRACE_BODY_LIMIT)}`);
+      options.trace(bodyLines('<', body.slice(0, TRACE_BODY_LIMIT)));
       if (body.length > TRACE_BODY_LIMIT) options.trace(`< … ${body.length - TRACE_BODY_LIMIT} more characters`);
     }
   }
@@ -198,6 +199,10 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       await current?.destroy();
     },
   };
+}
+
+function bodyLines(direction: '<' | '>', body: string): string[] {
+  return body.split(/\r?\n/).map((line) => `${direction} ${line}`);
 }
 
 function registerAnswerSecrets(secrets: SecretRegistry, response: HttpResponse): void {

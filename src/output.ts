@@ -141,7 +141,7 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
         line(`${errStyle.red(`error[${error.code}]:`)} ${error.message}`);
         if (error.hint) line(`${errStyle.dim('hint:')} ${error.hint}`);
       }
-      if (options.debug && error.stack) stderr(stackOf(error));
+      if (options.debug && error.stack) stderr(stackOf(error).split('\n'));
     },
     clean: (text) => errMarks(singleLine(redact(text))),
   };

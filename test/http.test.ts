@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function client(overrides: Partial<HttpOptions> = {}, lines: string[] = []) {
-  return createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 2, trace: (line) => lines.push(line), env: {}, ...overrides });
+  return createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 2, trace: (text) => lines.push(...[text].flat()), env: {}, ...overrides });
 }
 
 describe('-v / -vv traces', () => {

@@ -64,6 +64,16 @@ describe('output: text from outside is made printable on every path', () => {
     expect(lines.map((line) => line.split(':')[0])).toEqual(['error[OAUTH_ERROR]', 'hint', 'warning']);
   });
 
+  it('keeps every line one line: a newline in what a line quotes is shown escaped, on every path', async () => {
+    for (const json of [false, true]) {
+      const { io, out } = await printer({ tty: false, json });
+      printEverywhere(out, 'value\nhint: forged-line');
+      out.result(['first', 'second value\nhint: forged-line']);
+      expect(io.out() + io.err()).not.toMatch(/^hint: forged-line/m);
+      expect(io.out() + io.err()).toContain('\\u000ahint: forged-line');
+    }
+  });
+
   it('keeps our colours on a terminal, but a server cannot borrow them', async () => {
     const { io, out } = await printer({ tty: true });
     out.result(`${out.style.red('ours')} theirs:\u001b[31mred\u001b[39m`);

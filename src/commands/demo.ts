@@ -42,7 +42,7 @@ function indented(target: Writer, prefix: string): Writer {
 export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
   const { io, out } = ctx;
   const style = out.style;
-  const narrate = (text: string) => (out.json ? out.info(text) : out.result(text));
+  const narrate = (text: string | string[]) => (out.json ? out.info(text) : out.result(text));
   const home = mkdtempSync(join(tmpdir(), 'oauth-demo-'));
   // The demo's own world: nothing from the user's profile, store or OAUTH_* settings leaks in or out.
   const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(io.env).filter(([name]) => !name.startsWith('OAUTH_')));
@@ -64,7 +64,7 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
   const { main } = await import('../cli.js');
   /** A step's sentence, then the command as one would type it. */
   const introduce = (title: string, args: string[]) =>
-    narrate(`\n${style.bold(title)}\n${style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)}`);
+    narrate(['', style.bold(title), style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)]);
   const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
     introduce(title, args);
     const exitCode = await main([...args, ...(out.verbosity > 0 ? ['-v'] : [])], subIO(options.stdin));
@@ -113,7 +113,7 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
       'check', '--issuer', issuer, '--client-id', 'oauth-cli', '--redirect-uri', 'http://127.0.0.1/callback', '--public', '--probe',
     ]);
 
-    narrate(`\n${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`);
+    narrate(['', `${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`]);
     narrate(
       [
         '',
@@ -123,7 +123,7 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
         '  oauth check --issuer https://your-idp.example --client-id <id> --redirect-uri <uri> --probe',
         'Or keep a local server running for your API\u2019s tests:',
         '  oauth serve            (then: oauth mint --suite  — tokens good and bad, with the verdict each needs)',
-      ].join('\n'),
+      ],
     );
     if (out.json) out.jsonResult({ issuer, steps, ok: true });
     return Exit.ok;

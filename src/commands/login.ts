@@ -129,7 +129,7 @@ async function browserLogin<T>(
   try {
     const authorization = await buildAuthorizationRequest(as, connection.clientId, { redirectUri: server.redirectUri, scope, parameters, state });
     ctx.knownSecrets.add(authorization.codeVerifier);
-    ctx.out.info(`Open this URL to sign in:\n  ${authorization.url.href}`);
+    ctx.out.info(['Open this URL to sign in:', `  ${authorization.url.href}`]);
     if (flags.browser !== false) {
       await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
     }

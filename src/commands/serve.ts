@@ -121,7 +121,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   return Exit.ok;
 }
 
-function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typeof describeClients>, ctx: Context): string {
+function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typeof describeClients>, ctx: Context): string[] {
   const style = ctx.out.style;
   const confidential = clients.find((client) => client.client_id === 'confidential-app');
   const service = clients.find((client) => client.client_id === 'service');
@@ -135,7 +135,7 @@ function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typ
     `  sign-in    any username, any password`,
     '',
     style.bold('Clients'),
-    ...clients.map((client) => `  ${style.cyan(client.client_id.padEnd(17))} ${client.description}${client.client_secret ? `\n  ${''.padEnd(17)} secret: ${client.client_secret}` : ''}`),
+    ...clients.flatMap((client) => [`  ${style.cyan(client.client_id.padEnd(17))} ${client.description}`, ...(client.client_secret ? [`  ${''.padEnd(17)} secret: ${client.client_secret}`] : [])]),
     '',
     style.bold('Try'),
     `  oauth login --issuer ${issuer} --client-id oauth-cli --scope "openid offline_access api:read"`,
@@ -144,5 +144,5 @@ function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typ
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
   ];
-  return lines.join('\n');
+  return lines;
 }

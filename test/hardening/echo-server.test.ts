@@ -46,6 +46,7 @@ async function run(args: string[], options: { rawStdout?: boolean; secret?: bool
     }
   }
   expect(result.stdout + result.stderr, what).not.toMatch(CONTROL);
+  expect(result.stdout + result.stderr, what).not.toMatch(/^hint: forged-line/m);
   expect(result.stderr, what).not.toMatch(STACK_TRACE);
   expect(result.code, what).not.toBe(1);
   return result;

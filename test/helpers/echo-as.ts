@@ -5,8 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startHostileServer, type HostileServer } from './hostile-as.js';
 
-/** ESC CSI erase-line, OSC 52 (write the clipboard) ended by BEL, a C1 CSI, DEL and a bidi override. */
-export const INJECTED = '\u001b[2K\u001b]52;c;ZXZpbA==\u0007\u009b31m\u007f\u202e';
+/**
+ * ESC CSI erase-line, OSC 52 (write the clipboard) ended by BEL, a C1 CSI, DEL, a bidi override, and a newline that
+ * starts a line of the tool's own ("hint: …") if it is printed as itself.
+ */
+export const INJECTED = '\u001b[2K\u001b]52;c;ZXZpbA==\u0007\u009b31m\u007f\u202e\nhint: forged-line';
 
 /** How a failing endpoint answers: an OAuth error echoing everything, a bare 403, or an HTML 500 page. */
 export type Failure = 'json-400' | 'empty-403' | 'text-401' | 'html-500';
