@@ -83,8 +83,9 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     out.warnOnce(`url-credentials:${origin}`, `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`);
     return value.replace(`${credentials}@`, '');
   };
-  // A URL with a password in the environment or the config file is a secret the run knows, whether or not it uses it.
-  for (const [name, value] of Object.entries(io.env)) if (name.startsWith('OAUTH_')) registerUrlCredentials(value);
+  // A URL with a password in the environment (ours, or a proxy's) or the config file is a secret the run knows, whether
+  // or not it uses it.
+  for (const [name, value] of Object.entries(io.env)) if (/^OAUTH_|^(?:https?|all)_proxy$/i.test(name)) registerUrlCredentials(value);
 
   const context: Context = {
     io,

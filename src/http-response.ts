@@ -42,6 +42,13 @@ export function statusError(response: JsonResponse, purpose: string, code: Error
   });
 }
 
+/** A success whose body is not the JSON the protocol expects, said with its status and what the body was. */
+export function notJsonError(response: JsonResponse, purpose: string): CliError {
+  return new CliError('PROTOCOL_ERROR', `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status} with a body that is not a JSON object (${response.headers['content-type'] ?? 'no content-type'})${describeBody(response)}.`, {
+    details: { status: response.status },
+  });
+}
+
 /** " with an empty body", " with an HTML page", or ": <the start of the body>". */
 function describeBody(response: JsonResponse): string {
   // Not cut here (the output bounds a message after redacting it); only a body too large to be a message is.

@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
-import { CliError, type ErrorCode } from '../errors.js';
+import { CliError, Exit, type ErrorCode } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
 import { parseJsonResponse } from '../http-response.js';
@@ -111,7 +111,8 @@ async function fetchJwks(url: URL, cache: DocumentCache, forceRefresh: boolean) 
   try {
     return await cache.get(url.href, 'JWKS', { forceRefresh });
   } catch (error) {
-    if (error instanceof CliError && error.code !== 'CANCELLED') {
+    // Only the server's failures are the key set's; the user's own settings (a proxy variable) say so as they are.
+    if (error instanceof CliError && error.exitCode === Exit.remote) {
       throw new CliError('JWKS_FETCH_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
     }
     throw error;

@@ -1,7 +1,7 @@
 // Authorization server metadata: OpenID Connect discovery first, then RFC 8414, through oauth4webapi (which builds the
 // well-known URLs and insists the document's issuer is the one we asked for, RFC 8414 §3.3).
 import * as oauth from 'oauth4webapi';
-import { CliError, isCliError } from '../errors.js';
+import { CliError, Exit, isCliError } from '../errors.js';
 import { parseJsonResponse } from '../http-response.js';
 import { assertSecureUrl, isLoopbackHost } from '../url.js';
 import { checkMetadata } from './metadata.js';
@@ -76,7 +76,8 @@ async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ respon
 
 function explain(error: unknown, issuer: URL): CliError {
   if (isCliError(error)) {
-    if (['DISCOVERY_FAILED', 'CANCELLED', 'INSECURE_URL', 'METADATA_INVALID'].includes(error.code)) return error;
+    // Only the server's failures are the discovery's; the user's own settings (a proxy variable, a CA file) say so.
+    if (error.exitCode !== Exit.remote || ['DISCOVERY_FAILED', 'METADATA_INVALID'].includes(error.code)) return error;
     return new CliError('DISCOVERY_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
   }
   if (error instanceof oauth.OperationProcessingError) {

@@ -1,7 +1,7 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
 import type { HttpClient, HttpResponse } from '../http.js';
-import { parseJsonResponse, statusError } from '../http-response.js';
+import { notJsonError, parseJsonResponse, statusError } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
@@ -17,6 +17,13 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
     if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, purpose(url));
     const answerHeaders = { ...response.headers };
+    // A success labelled as something other than JSON: JSON is read as the JSON it is (servers mislabel it as
+    // text/plain); anything else is said with its status and what it was, not as a complaint about a content-type.
+    const type = answerHeaders['content-type'] ?? '';
+    if (response.status >= 200 && response.status < 300 && response.body.length > 0 && !/json|jwt/i.test(type) && purpose(url) !== 'revocation endpoint') {
+      if (!isJsonObject(response.body)) throw notJsonError(response, purpose(url));
+      answerHeaders['content-type'] = 'application/json';
+    }
     if (response.status >= 400) {
       // A 4xx is an OAuth error only with an "error" member (RFC 6749 §5.2, RFC 6750 §3) or a challenge; a bare
       // status (an empty 403, an HTML page) keeps its status in the message instead of a complaint about the
@@ -32,6 +39,15 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       headers: answerHeaders,
     });
   };
+}
+
+function isJsonObject(body: Buffer): boolean {
+  try {
+    const value = JSON.parse(body.toString('utf8')) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function isOAuthError(body: Buffer): boolean {

@@ -27,7 +27,8 @@ const stalledBody: Route = (_request, response) => {
 };
 
 const answers: Array<[string, Route, RegExp]> = [
-  ['an HTML page', raw(200, '<html><body>Login</body></html>', { 'content-type': 'text/html' }), /not JSON|content-type/i],
+  ['an HTML page', raw(200, '<html><body>Login</body></html>', { 'content-type': 'text/html' }), /HTTP 200 with a body that is not a JSON object \(text\/html\) with an HTML page/],
+  ['plain text', raw(200, 'access_token=abc&token_type=bearer', { 'content-type': 'text/plain' }), /HTTP 200 with a body that is not a JSON object \(text\/plain\): access_token=/],
   ['JSON that is not an object', json(['access_token', 'x']), /object|JSON/i],
   ['no access_token', json({ token_type: 'Bearer', expires_in: 300 }), /access_token/],
   ['no token_type', json({ access_token: 'opaque-token-value-1234567890' }), /token_type/],
@@ -44,6 +45,12 @@ const answers: Array<[string, Route, RegExp]> = [
 ];
 
 describe('oauth token --client-credentials against a hostile token endpoint', () => {
+  it('reads a JSON token response served as text/plain as the JSON it is', async () => {
+    hostile.token(raw(200, JSON.stringify({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 300 }), { 'content-type': 'text/plain' }));
+    const result = await serviceToken();
+    expect(result.code, result.stderr).toBe(0);
+  });
+
   it('accepts expires_in as a numeric string, as oauth4webapi does (Azure AD v1 sends "3599")', async () => {
     hostile.token(json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: '300' }));
     const result = await spawnCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc', '-o', 'json'], {
