@@ -38,6 +38,8 @@ const answers: Array<[string, Route, RegExp]> = [
   ['an access_token carrying a second header line', json({ access_token: 'opaque-token-value\r\nX-Injected: 1', token_type: 'Bearer' }), /access_token holds characters a token cannot have/],
   ['a refresh_token carrying an escape sequence', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', refresh_token: 'r\u001b]52;c;ZXZpbA==\u0007' }), /refresh_token holds characters/],
   ['a 401 with a Bearer challenge (the client, not a token, is refused there)', raw(401, '', { 'www-authenticate': 'Bearer error="invalid_token"' }), /refused the client's credentials/],
+  ['an error_description that is an object', raw(400, JSON.stringify({ error: 'invalid_request', error_description: { reason: 'typed wrong' } }), { 'content-type': 'application/json' }), /invalid_request \(\{"reason":"typed wrong"\}\)/],
+  ['an error that is a number', raw(400, JSON.stringify({ error: 5 }), { 'content-type': 'application/json' }), /HTTP 400/],
   ['a 302', raw(302, '', { location: 'https://elsewhere.example/token' }), /302|redirect/i],
   ['a huge body', endless, /larger than/],
   ['a body that stops halfway', stalledBody, /Timed out/],
