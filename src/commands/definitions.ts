@@ -200,6 +200,7 @@ export const COMMANDS: CommandSpec[] = [
         .option('--client-secret-file <file>', 'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)')
         .option('--token <jwt|->', 'an access token to audit ("-" reads stdin)')
         .option('--client-credentials', 'get a fresh access token with client credentials and audit it')
+        .option('--private-key <file>', 'with --client-credentials: a JWK or PEM private key for private_key_jwt')
         .option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)')
         .option('--probe', 'also test the server live (sends requests; never signs in)')
         .option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check')
