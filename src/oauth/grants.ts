@@ -1,7 +1,7 @@
 // The grants and token-endpoint neighbours, each a request/process pair from oauth4webapi plus our error wording.
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { explainProtocolError, type ExplainOptions } from './errors.js';
+import { describeOAuthError, explainProtocolError, printable, type ExplainOptions } from './errors.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
 
@@ -51,8 +51,38 @@ export function refresh(p: Protocol, refreshToken: string, parameters: Record<st
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step('The refresh', async () => {
     const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
-    return oauth.processRefreshTokenResponse(p.as, p.client, response);
+    const refusal = response.status === 400 || response.status === 401 ? response.clone() : undefined;
+    try {
+      return await oauth.processRefreshTokenResponse(p.as, p.client, response);
+    } catch (error) {
+      throw refusal ? await refusedRefresh(error, refusal) : error;
+    }
   }, ID_TOKEN_STEP);
+}
+
+/**
+ * RFC 6749 §5.2: a token endpoint refuses a refresh with 400 (invalid_grant) or 401; real servers also send an empty,
+ * text or HTML body. Whatever the body, the refresh token was not accepted: REFRESH_TOKEN_REJECTED (exit 4, sign in
+ * again). Only a refusal that names the client's own credentials (invalid_client) stays a client error: signing in
+ * again would not help, and the refresh token is still good.
+ */
+async function refusedRefresh(error: unknown, response: Response): Promise<unknown> {
+  const challenge = error instanceof oauth.WWWAuthenticateChallengeError ? error.cause[0]?.parameters : undefined;
+  const named = error instanceof oauth.ResponseBodyError ? error.error : challenge?.error;
+  if (named === 'invalid_client') return explainProtocolError(error, 'The refresh');
+  let what: string;
+  if (error instanceof oauth.ResponseBodyError) {
+    what = `${describeOAuthError(error.error, error.error_description)} (HTTP ${response.status})`;
+  } else if (named) {
+    what = `${describeOAuthError(named, challenge?.error_description)} (HTTP ${response.status})`;
+  } else {
+    const body = await response.text().catch(() => '');
+    const type = response.headers.get('content-type')?.split(';')[0]?.trim();
+    what = `HTTP ${response.status} with ${body.trim() === '' ? 'an empty body' : `a ${type ? `${printable(type)} ` : ''}body that is not an OAuth error`}`;
+  }
+  return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: the server answered ${what}.`, {
+    details: { status: response.status, ...(named ? { error: printable(named) } : {}) },
+  });
 }
 
 export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {
