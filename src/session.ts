@@ -153,7 +153,7 @@ export function isFresh(session: Session, nowSeconds: number, minTtlSeconds: num
 }
 
 /** What each stored field must be; a session read back is checked against it before anything uses a value. */
-const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true }> = {
+const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true }> = {
   issuer: { type: 'string', required: true },
   client_id: { type: 'string', required: true },
   access_token: { type: 'string', required: true },
@@ -163,8 +163,8 @@ const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: tru
   refresh_token: { type: 'string' },
   refresh_expires_at: { type: 'number' },
   id_token: { type: 'string' },
-  scope: { type: 'string' },
-  requested_scope: { type: 'string' },
+  scope: { type: 'string', mayBeEmpty: true },
+  requested_scope: { type: 'string', mayBeEmpty: true },
   subject: { type: 'string' },
   client_secret: { type: 'string' },
   grant_type: { type: 'string' },
@@ -181,8 +181,8 @@ function sessionShapeProblem(value: unknown): string | undefined {
       if (rule.required) return `"${name}" is missing`;
       continue;
     }
-    const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || !rule.required);
-    if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : 'a non-empty string'}`;
+    const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
+    if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
   }
   return undefined;
 }
