@@ -23,7 +23,8 @@ export async function tokenArgument(ctx: Context, argument: string | undefined):
     if (text === undefined) throw new CliError('USAGE', 'No token on stdin.');
   }
   const token = cleanTokenInput(text);
-  if (!token) throw new CliError('USAGE', 'The token given is empty.', { hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.' });
+  // "Bearer" alone, with its token missing, is no token either.
+  if (!token || /^(?:authorization:\s*)?(?:bearer|dpop)$/i.test(token)) throw new CliError('USAGE', 'The token given is empty.', { hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.' });
   ctx.knownSecrets.add(token);
   return token;
 }

@@ -50,12 +50,11 @@ export function exchangeCode(
 export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step('The refresh', async () => {
-    const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
-    const refusal = response.status === 400 || response.status === 401 ? response.clone() : undefined;
     try {
+      const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
       return await oauth.processRefreshTokenResponse(p.as, p.client, response);
     } catch (error) {
-      throw refusal ? await refusedRefresh(error, refusal) : error;
+      throw refusedRefresh(error) ?? error;
     }
   }, ID_TOKEN_STEP);
 }
@@ -63,26 +62,20 @@ export function refresh(p: Protocol, refreshToken: string, parameters: Record<st
 /**
  * RFC 6749 §5.2: a token endpoint refuses a refresh with 400 (invalid_grant) or 401; real servers also send an empty,
  * text or HTML body. Whatever the body, the refresh token was not accepted: REFRESH_TOKEN_REJECTED (exit 4, sign in
- * again). Only a refusal that names the client's own credentials (invalid_client) stays a client error: signing in
- * again would not help, and the refresh token is still good.
+ * again). Only a refusal of the client's own credentials (invalid_client, or a 401 challenge) stays a client error:
+ * signing in again would not help, and the refresh token may still be good. Undefined for anything else.
  */
-async function refusedRefresh(error: unknown, response: Response): Promise<unknown> {
-  const challenge = error instanceof oauth.WWWAuthenticateChallengeError ? error.cause[0]?.parameters : undefined;
-  const named = error instanceof oauth.ResponseBodyError ? error.error : challenge?.error;
-  if (named === 'invalid_client') return explainProtocolError(error, 'The refresh');
-  let what: string;
-  if (error instanceof oauth.ResponseBodyError) {
-    what = `${describeOAuthError(error.error, error.error_description)} (HTTP ${response.status})`;
-  } else if (named) {
-    what = `${describeOAuthError(named, challenge?.error_description)} (HTTP ${response.status})`;
-  } else {
-    const body = await response.text().catch(() => '');
-    const type = response.headers.get('content-type')?.split(';')[0]?.trim();
-    what = `HTTP ${response.status} with ${body.trim() === '' ? 'an empty body' : `a ${type ? `${printable(type)} ` : ''}body that is not an OAuth error`}`;
+function refusedRefresh(error: unknown): CliError | undefined {
+  if (error instanceof oauth.ResponseBodyError && (error.status === 400 || error.status === 401) && error.error !== 'invalid_client') {
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status}).`, {
+      details: { status: error.status, error: printable(error.error), ...(error.error_description ? { error_description: printable(error.error_description) } : {}) },
+    });
   }
-  return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: the server answered ${what}.`, {
-    details: { status: response.status, ...(named ? { error: printable(named) } : {}) },
-  });
+  // The transport reports a refusal without an OAuth error body by its status and what the body was.
+  if (error instanceof CliError && error.code === 'HTTP_STATUS' && (error.details?.status === 400 || error.details?.status === 401)) {
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`, { details: error.details });
+  }
+  return undefined;
 }
 
 export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {
