@@ -57,6 +57,12 @@ export async function cacheServiceToken(store: SecretStore, key: string, session
   if (replaced && replaced.access_token !== session.access_token) await store.delete(serviceTokenIndexKey(replaced.access_token));
 }
 
+/** A cache hit whose token revoke could not find (cached before the index existed) is indexed now. */
+export async function indexServiceToken(store: SecretStore, key: string, session: Session): Promise<void> {
+  const indexKey = serviceTokenIndexKey(session.access_token);
+  if ((await store.get(indexKey)) !== key) await store.set(indexKey, key);
+}
+
 /** Drops a token from the service-token cache (after it was revoked); true when it was cached. */
 export async function forgetServiceToken(store: SecretStore, token: string): Promise<boolean> {
   const indexKey = serviceTokenIndexKey(token);

@@ -2,7 +2,7 @@
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from '../context.js';
 import { CliError, Exit, isCliError } from '../errors.js';
-import { cacheServiceToken, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
+import { cacheServiceToken, indexServiceToken, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
 import { rememberSecrets } from './stored-token.js';
@@ -59,7 +59,10 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
   });
   const useCache = flags.cache !== false;
   const cached = useCache ? await cachedServiceToken(ctx, tokens, key) : undefined;
-  if (cached && isFresh(cached, ctx.now() / 1000, minTtlSeconds) && cached.expires_at !== undefined) return { session: cached, storedIn: tokens.describe() };
+  if (cached && isFresh(cached, ctx.now() / 1000, minTtlSeconds) && cached.expires_at !== undefined) {
+    await indexServiceToken(tokens, key, cached);
+    return { session: cached, storedIn: tokens.describe() };
+  }
   const response = await clientCredentials(connection.protocol, { ...request.parameters, ...(request.scope ? { scope: [request.scope] } : {}) });
   const session = sessionFromResponse(response, {
     issuer: connection.as.issuer,

@@ -70,6 +70,8 @@ function keychainOrFile(keychain: SecretStore, file: SecretStore, warn: (reason:
       } catch (error) {
         usingFile = true;
         await file.set(key, value);
+        // Reads look in the keychain first: an older value left there would shadow this one.
+        await keychain.delete(key).catch(() => false);
         warn(error instanceof Error ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '') : String(error));
       }
     },

@@ -404,6 +404,26 @@ describe('a revoked token never comes back from a cache', () => {
     expect((await serviceToken()).stdout).toBe(after.stdout);
   });
 
+  it('a service token cached by an earlier version (no index entry) is found by revoke too', async () => {
+    const { serviceTokenKey } = await import('../../src/session.js');
+    const secret = 'secret-of-legacy-svc-0123456789';
+    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', credential: `client_secret_basic:${secret}`, scope: '', resource: [], audience: [] });
+    const legacy = { version: 1, issuer: home.issuer, client_id: 'svc', access_token: 'legacy-service-token-0123456789', token_type: 'Bearer', obtained_at: now(), expires_at: now() + 600 };
+    const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: secret });
+    mkdirSync(join(env.XDG_STATE_HOME!, 'oauth'), { recursive: true });
+    writeFileSync(join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json'), JSON.stringify({ version: 1, entries: { [key]: JSON.stringify(legacy) } }));
+    const token = recording(() => ({ access_token: `fresh-service-token-${Date.now()}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    home.server.route('/revoke', recording(() => undefined).route);
+    const serviceToken = () => spawnCli(['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc'], { env });
+    expect((await serviceToken()).stdout).toBe(`${legacy.access_token}\n`);
+    const revoked = await spawnCli(['revoke', legacy.access_token, '--issuer', home.issuer, '--client-id', 'svc', '--revocation-endpoint', `${home.issuer}/revoke`], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const after = await serviceToken();
+    expect(after.stdout).toMatch(/^fresh-service-token-/);
+    expect(token.seen).toHaveLength(1);
+  });
+
   it('revoke of the profile’s access token: the next oauth token refreshes instead of handing it out', async () => {
     const session = storedSession(home.issuer);
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
