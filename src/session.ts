@@ -258,16 +258,17 @@ export function loginCommand(profile: string, owner: SessionOwner = {}): string 
 }
 
 /** The profile's session, when it is the owner's; NOT_LOGGED_IN (exit 4) when there is none or it is another's. */
-export async function ownedSession(store: SecretStore, profile: string, owner: SessionOwner, options: { clientMayDiffer?: boolean; noTokenHint?: string } = {}): Promise<Session> {
+export async function ownedSession(store: SecretStore, profile: string, owner: SessionOwner, options: { clientMayDiffer?: boolean; tokenMayBeGiven?: boolean } = {}): Promise<Session> {
   const session = parseSession(await store.get(sessionKey(profile)), profileWhere(profile, store));
   const withProfile = profile === 'default' ? '' : ` with profile "${profile}"`;
+  const hint = (advice: string) => (options.tokenMayBeGiven ? `Pass a token, or ${advice.charAt(0).toLowerCase()}${advice.slice(1)}` : advice);
   if (!session) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, { hint: `${options.noTokenHint ?? ''}Run: ${loginCommand(profile, owner)}` });
+    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, { hint: hint(`Run: ${loginCommand(profile, owner)}`) });
   }
   const mismatch = ownerMismatch(session, owner, options);
   if (mismatch) {
     throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile} for that server and client: ${mismatch}.`, {
-      hint: `${options.noTokenHint ?? ''}Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`,
+      hint: hint(`Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`),
     });
   }
   return session;
@@ -332,7 +333,8 @@ export async function freshSession(
         if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
           // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
           const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = current;
-          await deps.store.set(key, JSON.stringify(rest));
+          // Best effort: the refusal is the news, even if the store cannot take the change.
+          await deps.store.set(key, JSON.stringify(rest)).catch(() => undefined);
           throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
             hint: `Sign in again: ${loginCommand(profile)}`,
             details: error.details,

@@ -43,7 +43,7 @@ export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: str
  * as itself (clientMayDiffer); the issuer must always be the session's.
  */
 export async function storedSession(ctx: Context, tokens: SecretStore, flags: ServerFlags & { clientId?: string }, options: { clientMayDiffer?: boolean } = {}): Promise<Session> {
-  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), { ...options, noTokenHint: 'Pass a token, or sign in. ' });
+  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), { ...options, tokenMayBeGiven: true });
   rememberSecrets(ctx, session);
   return session;
 }
