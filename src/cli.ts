@@ -84,7 +84,8 @@ export async function main(argv: string[], io: IO): Promise<number> {
       const self = params.at(-1) as Command;
       const options = params.at(-2) as Record<string, unknown>;
       context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
-      exitCode = await spec.run(params.slice(0, -2) as Array<string | undefined>, options, context);
+      const { args, flags } = withoutUrlCredentials(context, params.slice(0, -2) as Array<string | undefined>, options, spec.auditedUrlFlags);
+      exitCode = await spec.run(args, flags, context);
     });
   }
 
@@ -96,6 +97,20 @@ export async function main(argv: string[], io: IO): Promise<number> {
     await context?.close().catch(() => undefined);
   }
   return exitCode;
+}
+
+/** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */
+function withoutUrlCredentials(context: Context, args: Array<string | undefined>, options: Record<string, unknown>, audited: string[] = []) {
+  const clean = (value: unknown, origin: string): unknown => {
+    if (typeof value === 'string') return context.withoutUrlCredentials(value, origin);
+    return Array.isArray(value) ? value.map((item) => clean(item, origin)) : value;
+  };
+  for (const key of audited) for (const value of [options[key]].flat()) context.registerUrlCredentials(value);
+  const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+  return {
+    args: args.map((arg) => clean(arg, 'the command line') as string | undefined),
+    flags: Object.fromEntries(Object.entries(options).map(([key, value]) => [key, audited.includes(key) ? value : clean(value, flagName(key))])),
+  };
 }
 
 async function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): Promise<number> {

@@ -30,10 +30,19 @@ export interface Context {
   now(): number;
   readonly profileName: string;
   profile(): Profile | undefined;
+  /** The config file, read once; URL passwords in it are registered as secrets. */
+  config(): ConfigFile;
   /** flag > OAUTH_<NAME> > profile > fallback. */
   setting(name: string, flag: string | undefined, fallback?: string): string | undefined;
   /** The run's secret registry (the output's): add a secret the moment the run knows it; nothing printed shows it. */
   readonly knownSecrets: SecretRegistry;
+  /**
+   * A value the user gave (a flag, an argument) without the user:password@ of a URL in it: never sent, never printed,
+   * registered as a secret, and said once. Every command's flags and arguments pass here before the command runs.
+   */
+  withoutUrlCredentials(value: string, origin: string): string;
+  /** Registers the user:password@ of a URL as secrets, without removing it (a URL under audit); returns it. */
+  registerUrlCredentials(value: unknown): string | undefined;
   /** Where a setting's value comes from, in words for messages: "--timeout", "OAUTH_TIMEOUT", "profile dev". */
   settingOrigin(name: string, flag: string | undefined): string;
   /** --insecure or OAUTH_INSECURE=1: plain http to hosts that are not loopback. */
@@ -59,15 +68,23 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
   const knownSecrets = out.secrets;
 
   /** user:password@ in a URL setting is never sent nor printed: registered as a secret, dropped, and said once. */
-  const withoutUrlCredentials = (value: string, originOf: () => string): string => {
-    const credentials = urlCredentials(value);
-    if (credentials === undefined) return value;
-    const origin = originOf();
+  /** Registers the user:password@ of a URL as secrets; returns it, if the value has one. */
+  const registerUrlCredentials = (value: unknown): string | undefined => {
+    const credentials = typeof value === 'string' ? urlCredentials(value) : undefined;
+    if (credentials === undefined) return undefined;
     const password = credentials.slice(credentials.indexOf(':') + 1);
     for (const part of [credentials, password, decodeURIComponentSafe(password)]) knownSecrets.add(part);
+    return credentials;
+  };
+  const withoutUrlCredentials = (value: string, originOf: () => string): string => {
+    const credentials = registerUrlCredentials(value);
+    if (credentials === undefined) return value;
+    const origin = originOf();
     out.warnOnce(`url-credentials:${origin}`, `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`);
     return value.replace(`${credentials}@`, '');
   };
+  // A URL with a password in the environment or the config file is a secret the run knows, whether or not it uses it.
+  for (const [name, value] of Object.entries(io.env)) if (name.startsWith('OAUTH_')) registerUrlCredentials(value);
 
   const context: Context = {
     io,
@@ -75,15 +92,21 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     options: { ...options, debug },
     now: () => Date.now(),
     profileName: name,
-    profile() {
-      config ??= loadConfig(configFile(io.env));
-      return config.profiles[name];
+    config() {
+      if (!config) {
+        config = loadConfig(configFile(io.env));
+        for (const profile of Object.values(config.profiles)) for (const value of Object.values(profile)) registerUrlCredentials(value);
+      }
+      return config;
     },
+    profile: () => context.config().profiles[name],
     setting(setting, flag, fallback) {
       const value = flag !== undefined && flag !== '' ? flag : resolveSetting(setting, io.env, context.profile(), fallback);
       return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
     },
     knownSecrets,
+    withoutUrlCredentials: (value, origin) => withoutUrlCredentials(value, () => origin),
+    registerUrlCredentials,
     settingOrigin(setting, flag) {
       if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
       const envName = `OAUTH_${setting.toUpperCase()}`;

@@ -35,9 +35,10 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
  * An answer that is not the one the protocol expects, said with its status and what its body was: servers answer a
  * wrong secret or a missing scope with a bare 403, and that status is all there is to go on.
  */
-export function statusError(response: JsonResponse, purpose: string, code: ErrorCode = 'HTTP_STATUS'): CliError {
+export function statusError(response: JsonResponse, purpose: string, code: ErrorCode = 'HTTP_STATUS', hint?: string): CliError {
   return new CliError(code, `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}.`, {
     details: { status: response.status },
+    ...(hint ? { hint } : {}),
   });
 }
 

@@ -2,7 +2,7 @@
 // loaded only when a stream will actually be colored: a pipe or NO_COLOR costs nothing at start-up.
 import type { IO } from './io.js';
 import type { CliError } from './errors.js';
-import { printable, printableJson, printableJsonText } from './printable.js';
+import { printable, printableJson, printableJsonText, singleLine } from './printable.js';
 import { redactJson, redactKnownJson, redactText, SecretRegistry } from './redact.js';
 
 /** The styles we use; a chalk instance has them, and so does the plain one. */
@@ -100,7 +100,9 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   const warned = new Set<string>();
   const redact = (text: string) => redactText(text, secrets);
   const stderr = (text: string) => io.stderr.write(`${errText(redact(text))}\n`);
-  const warn = (text: string) => stderr(`${errStyle.yellow('warning:')} ${text}`);
+  // Errors, hints and warnings are one line each, whatever a server put in the text they quote.
+  const line = (text: string) => io.stderr.write(`${errMarks(singleLine(redact(text)))}\n`);
+  const warn = (text: string) => line(`${errStyle.yellow('warning:')} ${text}`);
 
   return {
     json: options.json,
@@ -131,8 +133,8 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
         if (error.details) body.details = redactJson(error.details, secrets);
         io.stderr.write(`${printableJson({ error: body })}\n`);
       } else {
-        stderr(`${errStyle.red(`error[${error.code}]:`)} ${error.message}`);
-        if (error.hint) stderr(`${errStyle.dim('hint:')} ${error.hint}`);
+        line(`${errStyle.red(`error[${error.code}]:`)} ${error.message}`);
+        if (error.hint) line(`${errStyle.dim('hint:')} ${error.hint}`);
       }
       if (options.debug && error.stack) stderr(stackOf(error));
     },

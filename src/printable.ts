@@ -15,6 +15,14 @@ export function printable(text: string): string {
   return text.replace(UNPRINTABLE, escaped);
 }
 
+/**
+ * Text for a line that must stay one line (an error, its hint, a warning): a newline from outside (an
+ * error_description) would otherwise start a line of its own that reads like ours ("hint: run …").
+ */
+export function singleLine(text: string): string {
+  return printable(text).replace(/[\n\t]/g, escaped);
+}
+
 /** JSON text that stays exact JSON and carries no control byte: JSON.stringify leaves DEL, C1 and U+2028/9 raw. */
 export function printableJson(value: unknown): string {
   return printableJsonText(JSON.stringify(value) ?? 'null');

@@ -7,15 +7,16 @@ export interface Progress {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function waitIndicator(ctx: Context, text: string): Progress {
+export function waitIndicator(ctx: Pick<Context, 'io' | 'out'>, text: string): Progress {
   const { io } = ctx;
-  text = ctx.out.clean(text);
   if (!io.stderrIsTTY || ctx.out.json) {
-    io.stderr.write(`${text}\n`);
+    io.stderr.write(`${ctx.out.clean(text)}\n`);
     return { stop: (finalLine) => void (finalLine && ctx.out.info(finalLine)) };
   }
   let frame = 0;
-  const draw = () => io.stderr.write(`\r${ctx.out.errStyle.cyan(FRAMES[frame++ % FRAMES.length]!)} ${text}`);
+  // Styled text carries the output's colour markers: it reaches the terminal only through clean(), which restores them.
+  const line = (glyph: string) => ctx.out.clean(`${ctx.out.errStyle.cyan(glyph)} ${text}`);
+  const draw = () => io.stderr.write(`\r${line(FRAMES[frame++ % FRAMES.length]!)}`);
   draw();
   const timer = setInterval(draw, 100);
   timer.unref();

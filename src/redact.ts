@@ -150,7 +150,8 @@ function credential(scheme: string, value: string): string {
 
 /** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
 export function urlCredentials(value: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/([^\s/?#@]+)@/i.exec(value)?.[1];
+  // Up to the last "@" of the authority, as the WHATWG URL parser reads it: a password may hold spaces and "@".
+  return /^\s*[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1];
 }
 
 /** A URL with secret query and fragment parameters (code, access_token, …) replaced by stubs. */
@@ -160,32 +161,59 @@ export function redactUrl(url: string): string {
 
 /**
  * The secrets one run knows: every value is registered the moment the run reads, receives or makes it, and every output
- * path redacts through this set. A secret also travels encoded (a form body, a query, a JSON string), so those spellings
- * are registered with it; a server that echoes what it received echoes one of them.
+ * path redacts through this set. A server that echoes what it received echoes it in some spelling of its own: encoded
+ * for a form or a query (either case of hex, every character or only some), escaped for JSON (`\/`, `\u0041`) or HTML
+ * (`&#x2F;`), or inside base64 (a Basic header, a token it built). So text is also searched decoded, each decoded
+ * character remembering where it came from, and a secret is also looked for in base64 at each of the three alignments
+ * it can have inside a longer base64 text. No library redacts through encodings it was not told of: written here.
  */
 export class SecretRegistry extends Set<string> {
   /** Each spelling's secret as first registered: an encoded echo is shown as the same stub as the secret itself. */
   private readonly canonical = new Map<string, string>();
+  /** Spellings longest first (a secret that contains another, a Basic credential and the secret in it, goes whole). */
+  private ordered: string[] | undefined;
 
   override add(secret: string): this {
     if (typeof secret !== 'string' || secret === '') return this;
-    for (const spelling of spellings(secret)) {
-      if (!this.canonical.has(spelling)) this.canonical.set(spelling, secret);
-      super.add(spelling);
-    }
+    this.remember(secret, secret);
+    // A form writes a space as "+", which decoding cannot tell from a "+" of the secret's own.
+    if (secret.includes(' ')) this.remember(secret.replaceAll(' ', '+'), secret);
+    for (const core of base64Cores(secret)) this.remember(core, core);
     return this;
+  }
+
+  private remember(spelling: string, secret: string): void {
+    if (!this.canonical.has(spelling)) this.canonical.set(spelling, secret);
+    if (!super.has(spelling)) this.ordered = undefined;
+    super.add(spelling);
   }
 
   /** The text with every registered secret replaced by its stub, except those inside a value the user asked for raw. */
   redact(text: string, except: readonly string[] = []): string {
-    let result = text;
-    // Longest first: a secret that contains another (a Basic credential and the secret inside it) goes whole.
-    for (const spelling of [...this].sort((a, b) => b.length - a.length)) {
-      if (spelling.length < MIN_KNOWN_LENGTH || !result.includes(spelling)) continue;
-      if (except.some((value) => value.includes(spelling))) continue;
-      result = result.split(spelling).join(stub(this.canonical.get(spelling) ?? spelling));
+    if (this.size === 0) return text;
+    this.ordered ??= [...this].filter((spelling) => spelling.length >= MIN_KNOWN_LENGTH).sort((a, b) => b.length - a.length);
+    const views = [{ text, from: undefined as number[] | undefined, to: undefined as number[] | undefined }];
+    if (/[%\\&]/.test(text)) views.push(decoded(text));
+    const found: Array<{ start: number; end: number; secret: string }> = [];
+    for (const spelling of this.ordered) {
+      const secret = this.canonical.get(spelling) ?? spelling;
+      if (except.some((value) => value.includes(secret))) continue;
+      for (const view of views) {
+        for (let at = view.text.indexOf(spelling); at >= 0; at = view.text.indexOf(spelling, at + spelling.length)) {
+          const start = view.from ? view.from[at]! : at;
+          const end = view.to ? view.to[at + spelling.length - 1]! : at + spelling.length;
+          if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
+        }
+      }
     }
-    return result;
+    if (found.length === 0) return text;
+    let result = '';
+    let last = 0;
+    for (const hit of found.sort((a, b) => a.start - b.start)) {
+      result += text.slice(last, hit.start) + stub(hit.secret);
+      last = hit.end;
+    }
+    return result + text.slice(last);
   }
 
   /** What a request carries that is secret: credentials in its headers, secret parameters in a form body. */
@@ -217,8 +245,7 @@ export class SecretRegistry extends Set<string> {
     const pair = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = pair.indexOf(':');
     if (colon < 0) return;
-    const decode = (text: string) => safeDecode(text);
-    this.add(decode(pair.slice(colon + 1)));
+    this.add(safeDecode(pair.slice(colon + 1)));
   }
 
   /** HTTP Basic client credentials (RFC 6749 §2.3.1): the base64 of the form-encoded id and secret, and of the raw pair. */
@@ -226,15 +253,105 @@ export class SecretRegistry extends Set<string> {
     this.add(secret);
     for (const pair of [`${formEncode(clientId)}:${formEncode(secret)}`, `${clientId}:${secret}`]) {
       const encoded = Buffer.from(pair).toString('base64');
-      this.canonical.set(encoded, encoded);
-      super.add(encoded);
+      this.remember(encoded, encoded);
     }
     return this;
   }
 }
 
-function spellings(secret: string): string[] {
-  return [...new Set([secret, encodeURIComponent(secret), formEncode(secret), JSON.stringify(secret).slice(1, -1)])];
+const NAMED_REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const JSON_ESCAPES: Record<string, string> = { '/': '/', '"': '"', '\\': '\\', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const PERCENT = /%([0-9a-fA-F]{2})/y;
+const JSON_UNIT = /\\u([0-9a-fA-F]{4})/y;
+const CHARACTER_REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));?/y;
+
+/**
+ * The text with percent-encoding (UTF-8, either case of hex), JSON escapes and HTML character references decoded, and
+ * for each character of the result the span of the original it came from.
+ */
+function decoded(text: string): { text: string; from: number[]; to: number[] } {
+  let out = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const emit = (chars: string, start: number, end: number) => {
+    for (let index = 0; index < chars.length; index++) {
+      from.push(start);
+      to.push(end);
+    }
+    out += chars;
+  };
+  const at = (pattern: RegExp, index: number) => {
+    pattern.lastIndex = index;
+    return pattern.exec(text);
+  };
+  for (let index = 0; index < text.length; ) {
+    const char = text[index]!;
+    if (char === '%') {
+      const bytes: number[] = [];
+      let end = index;
+      for (let match = at(PERCENT, end); match && (bytes.length === 0 || (parseInt(match[1]!, 16) & 0xc0) === 0x80); match = at(PERCENT, end)) {
+        bytes.push(parseInt(match[1]!, 16));
+        end += 3;
+        if (bytes.length === utf8Length(bytes[0]!)) break;
+      }
+      if (bytes.length > 0 && bytes.length === utf8Length(bytes[0]!)) {
+        emit(Buffer.from(bytes).toString('utf8'), index, end);
+        index = end;
+        continue;
+      }
+    } else if (char === '\\') {
+      const unit = at(JSON_UNIT, index);
+      if (unit) {
+        emit(String.fromCharCode(parseInt(unit[1]!, 16)), index, index + 6);
+        index += 6;
+        continue;
+      }
+      const escapedChar = JSON_ESCAPES[text[index + 1] ?? ''];
+      if (escapedChar) {
+        emit(escapedChar, index, index + 2);
+        index += 2;
+        continue;
+      }
+    } else if (char === '&') {
+      const reference = at(CHARACTER_REFERENCE, index);
+      const point = reference ? (reference[3] ? NAMED_REFERENCES[reference[3]]!.codePointAt(0)! : parseInt(reference[1] ?? reference[2]!, reference[1] ? 10 : 16)) : -1;
+      if (reference && point <= 0x10ffff) {
+        emit(String.fromCodePoint(point), index, index + reference[0].length);
+        index += reference[0].length;
+        continue;
+      }
+    }
+    emit(char, index, index + 1);
+    index += 1;
+  }
+  return { text: out, from, to };
+}
+
+/** How many bytes the UTF-8 sequence that starts with this byte has (0 for a byte that cannot start one). */
+function utf8Length(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 0;
+}
+
+/**
+ * What the secret is in base64 (and base64url) wherever it sits inside a longer base64 text: at each of the three byte
+ * alignments, the characters that depend on the secret's bytes only.
+ */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const cores = new Set<string>();
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const total = offset + bytes.length;
+    // Leading characters mix in the filler bytes, the last one the padding bits, unless the length divides by three.
+    const core = encoded.slice([0, 2, 3][offset], total % 3 === 0 ? undefined : -1);
+    if (core.length >= 8) for (const spelling of [core, core.replace(/\+/g, '-').replace(/\//g, '_')]) cores.add(spelling);
+  }
+  cores.delete(secret);
+  return [...cores];
 }
 
 function formEncode(value: string): string {

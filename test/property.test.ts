@@ -46,7 +46,7 @@ describe('verify', () => {
     const { publicKey } = await jose.generateKeyPair('RS256', { extractable: true });
     const file = join(mkdtempSync(join(tmpdir(), 'oauth-prop-')), 'jwks.json');
     writeFileSync(file, JSON.stringify({ keys: [{ ...(await jose.exportJWK(publicKey)), kid: 'k', alg: 'RS256' }] }));
-    keys = fileKeySet(file);
+    keys = await fileKeySet(file);
   });
 
   it('near-JWTs are refused with a CliError (exit 2 or 3), quickly', async () => {

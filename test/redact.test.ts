@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactHeaders, redactJson, redactText, stub } from '../src/redact.js';
+import { redactHeaders, redactJson, redactText, SecretRegistry, stub } from '../src/redact.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6MTc5NTQ3OTU3MH0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJl';
 
@@ -81,5 +82,49 @@ describe('redacting what is already redacted', () => {
     expect(redactText(challenge)).toBe(challenge);
     expect(redactText('WWW-Authenticate: Basic realm=example')).toBe('WWW-Authenticate: Basic realm=example');
     expect(redactText('Authorization: Basic dXNlcjpwYXNzd29yZA==')).toBe('Authorization: Basic [redacted, 20 chars]');
+  });
+});
+
+describe('the secret registry, against a server that echoes a secret in a spelling of its own', () => {
+  // Each way a server may re-encode what it received before echoing it: form and query encodings in either case of
+  // hex and with more or fewer characters escaped, JSON and HTML escapes, base64 at any position of a longer text.
+  const hexCase = (text: string, lower: boolean) => text.replace(/%[0-9A-Fa-f]{2}/g, (hex) => (lower ? hex.toLowerCase() : hex.toUpperCase()));
+  const strictEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`);
+  const encodeEvery = (text: string) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+  const echoes: Record<string, (secret: string) => string> = {
+    raw: (secret) => secret,
+    'encodeURIComponent, lower-case hex': (secret) => hexCase(encodeURIComponent(secret), true),
+    'RFC 3986 strict, upper-case hex': (secret) => hexCase(strictEncode(secret), false),
+    'every byte encoded': encodeEvery,
+    form: (secret) => new URLSearchParams({ v: secret }).toString().slice(2),
+    'JSON with escaped solidus': (secret) => JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
+    'JSON with \\u escapes': (secret) => Array.from({ length: secret.length }, (_, unit) => `\\u${secret.charCodeAt(unit).toString(16).padStart(4, '0')}`).join(''),
+    'HTML character references': (secret) => [...secret].map((char) => `&#x${char.codePointAt(0)!.toString(16)};`).join(''),
+    'base64 inside a longer text': (secret) => Buffer.from(`id:${secret}`).toString('base64'),
+    'base64 one byte in': (secret) => Buffer.from(`:${secret}.`).toString('base64'),
+    'base64url two bytes in': (secret) => Buffer.from(`t:${secret}`).toString('base64url'),
+  };
+  const secretText = fc.string({ unit: 'grapheme', minLength: 8, maxLength: 48 }).filter((text) => text.trim().length >= 8);
+
+  for (const [name, echo] of Object.entries(echoes)) {
+    it(`never lets a registered secret through in its ${name} spelling`, () => {
+      fc.assert(
+        fc.property(secretText, fc.string({ maxLength: 20 }), (secret, around) => {
+          const registry = new SecretRegistry().add(secret);
+          const echoed = echo(secret);
+          const printed = registry.redact(`${around}error_description=${echoed} ${around}`);
+          expect(printed).not.toContain(echoed);
+          expect(printed).not.toContain(secret);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  }
+
+  it('keeps a value the user asked for raw, and still redacts every other secret', () => {
+    const registry = new SecretRegistry().add('the-access-token-1234').add('the-refresh-token-5678');
+    const printed = registry.redact('the-access-token-1234 the-refresh-token-5678', ['the-access-token-1234']);
+    expect(printed).toContain('the-access-token-1234');
+    expect(printed).not.toContain('the-refresh-token-5678');
   });
 });

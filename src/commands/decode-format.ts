@@ -12,6 +12,8 @@ function name(key: string): string {
 }
 
 function value(raw: unknown): string {
+  // JSON has no Infinity, yet 1e309 parses to it; JSON.stringify would show it as null.
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return String(raw);
   return JSON.stringify(raw) ?? String(raw);
 }
 

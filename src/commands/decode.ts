@@ -122,7 +122,11 @@ async function batch(
   } finally {
     flush();
   }
-  if (failed > 0) ctx.out.info(`${failed} of ${total} tokens ${verifier ? 'failed' : 'could not be decoded'}.`);
+  if (failed > 0) {
+    // With --json every line is JSON, the summary too; stdout keeps exactly one line per token.
+    if (ctx.out.json) ctx.out.info(JSON.stringify({ summary: { tokens: total, failed, exitCode } }));
+    else ctx.out.info(`${failed} of ${total} tokens ${verifier ? 'failed' : 'could not be decoded'}.`);
+  }
   return exitCode;
 }
 
@@ -165,10 +169,17 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
 async function prepare(options: DecodeOptions, ctx: Context) {
   const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
   const skewText = options.clockSkew ?? ctx.setting('clock_skew', undefined, String(DEFAULT_CLOCK_SKEW_SECONDS))!;
+  const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
   const audience = options.audience?.length ? options.audience : ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  const issuer = ctx.setting('issuer', options.issuer);
   const policy: VerifyPolicy = {
-    issuer: ctx.setting('issuer', options.issuer),
+    issuer,
     audience,
+    // The profile's or the environment's issuer and audience apply too: the output says which one was enforced.
+    origins: {
+      issuer: issuer === undefined ? undefined : originOf(ctx, 'issuer', options.issuer),
+      audience: audience === undefined ? undefined : originOf(ctx, 'audience', audienceFlag),
+    },
     clockSkewSeconds: Number(skewText),
     algorithms: options.alg?.flatMap((alg) => alg.split(',')).map((alg) => alg.trim()).filter(Boolean),
     typ: options.typ,
@@ -231,6 +242,12 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
 
 async function remoteDeps(ctx: Context) {
   return { cache: await ctx.documents(), insecure: ctx.insecure, now: ctx.now };
+}
+
+/** Where a setting came from, as the output names it: "--issuer", "OAUTH_ISSUER", "profile dev". */
+function originOf(ctx: Context, name: string, flag: string | undefined): string {
+  const origin = ctx.settingOrigin(name, flag);
+  return origin.startsWith('"') ? `profile ${ctx.profileName}` : origin;
 }
 
 function flagName(option: string): string {

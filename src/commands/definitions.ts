@@ -14,6 +14,11 @@ export interface CommandSpec {
   summary: string;
   args?: Array<[string, string]>;
   details?: (command: Command) => void;
+  /**
+   * Flags whose URLs are audited rather than called (check's redirect URIs): they keep their user:password@, which is
+   * what the audit reports, and it is still registered as a secret, so nothing printed shows it.
+   */
+  auditedUrlFlags?: string[];
   run(args: Array<string | undefined>, options: Record<string, unknown>, ctx: Context): Promise<number>;
 }
 
@@ -122,8 +127,8 @@ export const COMMANDS: CommandSpec[] = [
             'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
         )
         .option('--verify', 'verify the signature and claims')
-        .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER)')
-        .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE)', collect)
+        .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER, else the profile\'s; the output says which)')
+        .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE, else the profile\'s)', collect)
         .option('--jwks <url|file>', 'verify with this JSON Web Key Set')
         .option('--key <file>', 'verify with this PEM public key, certificate or JWK')
         .option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)')
@@ -188,6 +193,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'check',
     summary: 'audit a client, its scopes, the server\'s metadata and keys (RFC 9700 and friends); --probe tests it live',
+    auditedUrlFlags: ['redirectUri'],
     details: (command) =>
       command
         .description(

@@ -22,6 +22,7 @@ export async function verifyIdToken(ctx: Context, connection: Connection, idToke
     } else {
       if (!connection.as.jwks_uri) throw new CliError('ID_TOKEN_INVALID', `${connection.as.issuer} publishes no jwks_uri, so the ID token signature cannot be checked.`);
       keySet = await keys.remoteKeySet(parseUrl(connection.as.jwks_uri, 'jwks_uri'), { cache: await ctx.documents(), insecure: ctx.insecure, now: ctx.now });
+      for (const warning of keySet.warnings) ctx.out.warn(warning);
     }
     const verified = await verifyDecoded(idToken, decoded, keySet, { issuer: connection.as.issuer, audience: [connection.clientId], clockSkewSeconds: 30 }, ctx.now() / 1000);
     return verified.payload;

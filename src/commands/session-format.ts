@@ -14,13 +14,18 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
     subject: session.subject ?? null,
     token_type: session.token_type,
     access_token: stub(session.access_token),
-    expires_at: session.expires_at !== undefined ? isoTime(session.expires_at) : null,
+    expires_at: session.expires_at !== undefined ? dated(session.expires_at) : null,
     expires_in: session.expires_at !== undefined ? Math.round(session.expires_at - nowSeconds) : null,
     scope: { requested, granted, not_granted: requested.filter((scope) => !granted.includes(scope) && !evidenced(scope, session)), extra: granted.filter((scope) => requested.length > 0 && !requested.includes(scope)) },
     refresh_token: session.refresh_token !== undefined,
-    refresh_expires_at: session.refresh_expires_at !== undefined ? isoTime(session.refresh_expires_at) : null,
+    refresh_expires_at: session.refresh_expires_at !== undefined ? dated(session.refresh_expires_at) : null,
     id_token: session.id_token !== undefined,
   };
+}
+
+/** A time a server gave, even one past any calendar date (expires_in 1e20 is a number, and such servers exist). */
+function dated(seconds: number): string {
+  return isoTime(seconds) ?? 'beyond any calendar date';
 }
 
 /**
@@ -46,7 +51,7 @@ export function printSessionSummary(ctx: Context, session: Session, options: { p
     return;
   }
   const style = ctx.out.style;
-  const expiry = session.expires_at !== undefined ? `${isoTime(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
+  const expiry = session.expires_at !== undefined ? `${dated(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
   const lines = [
     `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer}${service ? '' : ` (profile ${options.profile})`}`,
     `  client         ${session.client_id}`,

@@ -1,7 +1,6 @@
 // `oauth status`: each profile, its sign-in state and where its tokens live — all redacted.
 import type { Context } from '../context.js';
 import { Exit } from '../errors.js';
-import { loadConfig } from '../config.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../paths.js';
 import { parseSession, profileWhere, sessionKey } from '../session.js';
@@ -9,7 +8,7 @@ import { store } from './common.js';
 import { sessionSummary } from './session-format.js';
 
 export async function run(ctx: Context): Promise<number> {
-  const config = loadConfig(configFile(ctx.io.env));
+  const config = ctx.config();
   const explicit = ctx.options.profile ?? ctx.io.env.OAUTH_PROFILE;
   const tokens = await store(ctx);
   const names = explicit ? [explicit] : Object.keys(config.profiles).sort();

@@ -4,10 +4,11 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
-import { CliError } from '../errors.js';
+import { CliError, type ErrorCode } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
 import { parseJsonResponse } from '../http-response.js';
+import { importable, isKeyProblem, keyName, PRIVATE_MEMBERS, signatureAlgorithm } from './jwk.js';
 
 export interface KeySet {
   kind: 'asymmetric' | 'secret';
@@ -16,24 +17,35 @@ export interface KeySet {
   /** Where the keys came from, for output ("JWKS https://…", "file keys.pem"). */
   source: string;
   keys: JWK[];
-  /** Warnings about the key set itself (private members published, …). */
+  /** Keys of the set that cannot verify signatures, and why: a token naming one of them is told so. */
+  skipped: SkippedKey[];
+  /** Warnings about the key set itself (private members published, keys skipped as unusable, …). */
   warnings: string[];
   /** Refetches a remote key set once, e.g. on an unknown kid; resolves false when nothing new can be had. */
   refresh(): Promise<boolean>;
 }
 
+export interface SkippedKey {
+  kid?: string;
+  /** How messages name the key: its kid, or its position and type. */
+  name: string;
+  /** Why it was skipped, as a clause after its name. */
+  reason: string;
+}
+
 /** Seconds between two JWKS fetches triggered by an unknown kid, so a flood of bad tokens cannot flood the server. */
 export const REFETCH_COOLDOWN_SECONDS = 30;
 
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
-
 export function secretKeySet(secret: Uint8Array, source: string): KeySet {
   if (secret.length === 0) throw new CliError('KEY_INVALID', `The HMAC secret from ${source} is empty.`);
-  return { kind: 'secret', key: secret, source, keys: [], warnings: [], refresh: async () => false };
+  return { kind: 'secret', key: secret, source, keys: [], skipped: [], warnings: [], refresh: async () => false };
 }
 
-/** A JWKS, a single JWK, or a PEM public key / certificate / private key (its public half is used). */
-export function fileKeySet(path: string): KeySet {
+/**
+ * A JWKS, a single JWK, or a PEM public key / certificate / private key (its public half is used). The file is the
+ * user's own: a set in it without a usable signing key is a usage error (exit 2).
+ */
+export async function fileKeySet(path: string): Promise<KeySet> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -50,9 +62,9 @@ export function fileKeySet(path: string): KeySet {
       throw new CliError('KEY_INVALID', `The key file ${path} starts like JSON but is not valid JSON.`);
     }
     const jwks = isRecord(parsed) && 'keys' in parsed ? parsed : { keys: [parsed] };
-    return staticKeySet(validateJwks(jwks, source, 'KEY_INVALID'), source);
+    return usableKeySet(validateJwks(jwks, source, 'KEY_INVALID'), source, 'KEY_INVALID');
   }
-  if (trimmed.includes('-----BEGIN')) return staticKeySet({ keys: [pemToJwk(trimmed, path)] }, source);
+  if (trimmed.includes('-----BEGIN')) return usableKeySet({ keys: [pemToJwk(trimmed, path)] }, source, 'KEY_INVALID');
   throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
 }
 
@@ -80,15 +92,16 @@ export async function remoteKeySet(url: URL, deps: RemoteKeySetDeps, via?: strin
   const load = async (forceRefresh: boolean) => {
     const response = await fetchJwks(url, deps.cache, forceRefresh);
     const jwks = validateJwks(parseKeySetResponse(response), `the JWKS at ${url.href}`, 'JWKS_INVALID');
-    return { jwks, fetchedAt: response.fetchedAt };
+    // A server's set without a usable signing key is the server's failure (exit 5), like a set that is not JSON.
+    return { keySet: await usableKeySet(jwks, source, 'JWKS_INVALID'), fetchedAt: response.fetchedAt };
   };
   let current = await load(false);
-  const keySet = staticKeySet(current.jwks, source);
+  const keySet = current.keySet;
   keySet.refresh = async () => {
     const ageSeconds = (deps.now() - current.fetchedAt) / 1000;
     if (ageSeconds < REFETCH_COOLDOWN_SECONDS) return false;
     current = await load(true);
-    Object.assign(keySet, staticKeySet(current.jwks, source), { refresh: keySet.refresh });
+    Object.assign(keySet, current.keySet, { refresh: keySet.refresh });
     return true;
   };
   return keySet;
@@ -117,38 +130,65 @@ function parseKeySetResponse(response: Parameters<typeof parseJsonResponse>[0]):
   }
 }
 
-function validateJwks(value: unknown, where: string, code: 'JWKS_INVALID' | 'KEY_INVALID'): { keys: JWK[] } {
+function validateJwks(value: unknown, where: string, code: 'JWKS_INVALID' | 'KEY_INVALID'): { keys: unknown[] } {
   const keys = isRecord(value) ? value.keys : undefined;
   if (!Array.isArray(keys)) {
     throw new CliError(code, `${capitalize(where)} is not a JSON Web Key Set: it has no "keys" array.`, {
       hint: 'A JWKS looks like {"keys": [{"kty": "RSA", "kid": "…", "n": "…", "e": "AQAB"}]}.',
     });
   }
-  const usable = keys.filter((key): key is JWK => isRecord(key) && typeof key.kty === 'string');
-  if (usable.length === 0) throw new CliError(code, `${capitalize(where)} contains no keys.`);
-  return { keys: usable };
+  if (keys.length === 0) throw new CliError(code, `${capitalize(where)} contains no keys.`);
+  return { keys };
 }
 
-function staticKeySet(jwks: { keys: JWK[] }, source: string): KeySet {
+/**
+ * The keys of a set that can verify signatures, each checked by its members and imported once. Keys made for
+ * something else (encryption, key agreement, HMAC) are passed over; malformed or unsupported ones are skipped with a
+ * warning, so one broken key does not take down the others. Without any usable key the set fails with `failCode`.
+ */
+async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode: ErrorCode): Promise<KeySet> {
   const warnings: string[] = [];
-  const published = jwks.keys.filter((key) => PRIVATE_MEMBERS.some((member) => member in key));
+  const published = jwks.keys.flatMap((key, index) => (isRecord(key) && PRIVATE_MEMBERS.some((member) => member in key) ? [keyName(key, index)] : []));
   if (published.length > 0) {
-    warnings.push(
-      `${source} publishes private or symmetric key material (${published.map((key) => key.kid ?? key.kty).join(', ')}): anyone who can read it can forge tokens.`,
-    );
+    warnings.push(`${source} publishes private or symmetric key material (${published.join(', ')}): anyone who can read it can forge tokens.`);
   }
-  // Only public material is ever used to verify; symmetric keys belong with --secret-env / --secret-file.
-  const publicKeys = jwks.keys
-    .filter((key) => key.kty !== 'oct')
-    .map((key) => Object.fromEntries(Object.entries(key).filter(([name]) => !(PRIVATE_MEMBERS as readonly string[]).includes(name))) as JWK);
+  const symmetricOnly = jwks.keys.every((key) => isRecord(key) && key.kty === 'oct');
+  const checked = await Promise.all(
+    jwks.keys.map(async (key, index) => {
+      const fit = signatureAlgorithm(key, 'verify');
+      if (isKeyProblem(fit)) return { key, index, problem: fit };
+      // Only public material is ever used to verify.
+      const publicKey = Object.fromEntries(Object.entries(key as JWK).filter(([member]) => !(PRIVATE_MEMBERS as readonly string[]).includes(member))) as JWK;
+      const imported = await importable(publicKey, fit.alg);
+      return isKeyProblem(imported) ? { key, index, problem: imported } : { key: publicKey, index };
+    }),
+  );
+  const publicKeys: JWK[] = [];
+  const skipped: SkippedKey[] = [];
+  for (const { key, index, problem } of checked) {
+    if (problem === undefined) {
+      publicKeys.push(key as JWK);
+      continue;
+    }
+    const name = keyName(key, index);
+    skipped.push({ name, reason: problem.reason, ...(isRecord(key) && typeof key.kid === 'string' ? { kid: key.kid } : {}) });
+    if (!problem.notForSignatures) warnings.push(`Skipped ${name} in ${source}: it ${problem.reason}.`);
+  }
   if (publicKeys.length === 0) {
-    throw new CliError('KEY_INVALID', `${source} holds only symmetric keys.`, { hint: 'For HMAC tokens pass the secret with --secret-env VAR or --secret-file FILE.' });
+    const listed = skipped.slice(0, 5).map(({ name, reason }) => `${name} ${reason}`);
+    if (skipped.length > listed.length) listed.push(`and ${skipped.length - listed.length} more`);
+    throw new CliError(failCode, `${source} has no key that can verify signatures: ${listed.join('; ')}.`, {
+      hint: symmetricOnly
+        ? 'For HMAC tokens pass the secret with --secret-env VAR or --secret-file FILE.'
+        : 'Signatures are verified with RSA, EC (P-256, P-384, P-521) or Ed25519/Ed448 public keys meant for signatures.',
+    });
   }
   return {
     kind: 'asymmetric',
     key: singleKeyWithoutKid(publicKeys) ?? createLocalJWKSet({ keys: publicKeys }),
     source,
     keys: publicKeys,
+    skipped,
     warnings,
     refresh: async () => false,
   };

@@ -1,6 +1,6 @@
 // What is unusual about a decoded token, in words a developer can act on. Pure: token + clock in, notes out.
 import type { DecodedToken } from './decode.js';
-import { formatDuration, relative } from './time.js';
+import { formatDuration, numericDateProblem, relative } from './time.js';
 
 export interface Note {
   level: 'warn' | 'info';
@@ -51,10 +51,8 @@ export function tokenNotes(token: DecodedToken, nowSeconds: number): Note[] {
   }
 
   for (const claim of TIME_CLAIMS) {
-    const value = payload[claim];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      notes.push({ level: 'warn', text: `"${claim}" is ${JSON.stringify(value) ?? String(value)}, not a finite number of seconds (RFC 7519 §2 NumericDate).` });
-    }
+    const problem = payload[claim] === undefined ? undefined : numericDateProblem(payload[claim]);
+    if (problem) notes.push({ level: 'warn', text: `"${claim}" ${problem}: not a NumericDate (a finite number of seconds, RFC 7519 §2).` });
   }
   const exp = finite(payload.exp);
   const nbf = finite(payload.nbf);

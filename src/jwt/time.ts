@@ -40,3 +40,12 @@ export function isoTime(seconds: number): string | undefined {
   const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${millis ? `.${pad(millis, 3)}` : ''}`;
   return `${pad(year, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${time}Z`;
 }
+
+/**
+ * Why a claim value is not a NumericDate (RFC 7519 §2: a finite number of seconds), as a clause after the claim's
+ * name, or undefined when it is one. JSON has no Infinity, but 1e309 parses to it: say so, not "null".
+ */
+export function numericDateProblem(value: unknown): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `is not a finite number (it reads as ${value})`;
+  return `is ${JSON.stringify(value) ?? String(value)}, not a number`;
+}

@@ -4,16 +4,19 @@
 import * as jose from 'jose';
 import { CliError } from '../errors.js';
 import { cleanTokenInput, decodeToken, encryptedTokenError, type DecodedJws, type DecodedToken } from './decode.js';
+import { ASYMMETRIC_ALGORITHMS } from './jwk.js';
 import type { KeySet } from './keys.js';
 import { grantedScopes } from './scopes.js';
-import { isoTime, relative } from './time.js';
+import { isoTime, numericDateProblem, relative } from './time.js';
 
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export { ASYMMETRIC_ALGORITHMS };
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 
 export interface VerifyPolicy {
   issuer?: string | undefined;
   audience?: string[] | undefined;
+  /** Where the expected issuer and audience came from, for the output: "--issuer", "OAUTH_AUDIENCE", "profile dev". */
+  origins?: { issuer?: string | undefined; audience?: string | undefined } | undefined;
   clockSkewSeconds: number;
   /** Allow-list; undefined means: what the key source can verify (asymmetric keys, or HMAC for a secret). */
   algorithms?: string[] | undefined;
@@ -69,9 +72,9 @@ export async function verifyDecoded(token: string, decoded: DecodedToken, keys: 
     ...(policy.audience !== undefined ? { audience: policy.audience } : {}),
     ...(policy.typ !== undefined ? { typ: policy.typ } : {}),
   };
-  let result: jose.JWTVerifyResult;
+  let result: Verification;
   try {
-    result = await verifyWithRefetch(token, keys, options);
+    result = await verifyWithRefetch(token, decoded, keys, options);
   } catch (error) {
     throw explain(error, decoded, keys, policy, nowSeconds);
   }
@@ -81,30 +84,85 @@ export async function verifyDecoded(token: string, decoded: DecodedToken, keys: 
   checkScopes(payload, policy.requiredScopes ?? []);
 
   const kid = typeof decoded.header.kid === 'string' ? `, kid ${decoded.header.kid}` : '';
-  const checked = [`signature (${String(alg)}${kid}) with ${keys.source}`];
+  const searched = result.searched ? ', found by trying each key that fits' : '';
+  const checked = [`signature (${String(alg)}${kid}${searched}) with ${keys.source}`];
   const unchecked: string[] = [];
-  if (policy.issuer !== undefined) checked.push(`iss is ${policy.issuer}`);
+  if (policy.issuer !== undefined) checked.push(`iss is ${policy.issuer}${from(policy.origins?.issuer)}`);
   else unchecked.push('issuer (pass --issuer)');
-  if (policy.audience !== undefined) checked.push(`aud includes ${policy.audience.join(' or ')}`);
+  if (policy.audience !== undefined) checked.push(`aud includes ${policy.audience.join(' or ')}${from(policy.origins?.audience)}`);
   else unchecked.push('audience (pass --audience)');
-  checked.push(`exp, nbf and iat against the clock (±${policy.clockSkewSeconds}s)`);
+  // Only the times the token carries were checked: a token without exp was never "checked against the clock" for it.
+  const times = TIME_CLAIMS.filter((claim) => payload[claim] !== undefined);
+  if (times.length > 0) checked.push(`${listed(times)} against the clock (±${policy.clockSkewSeconds}s)`);
+  if (payload.exp === undefined) unchecked.push('expiry (the token has no "exp": it never expires)');
   if (policy.typ !== undefined) checked.push(`typ is ${policy.typ}${normalizeTyp(policy.typ) === 'at+jwt' ? ', with the claims RFC 9068 requires' : ''}`);
   if (policy.requiredScopes?.length) checked.push(`scope includes ${policy.requiredScopes.join(' ')}`);
   return { header: result.protectedHeader as Record<string, unknown>, payload, checked, unchecked };
 }
 
-async function verifyWithRefetch(token: string, keys: KeySet, options: jose.JWTVerifyOptions): Promise<jose.JWTVerifyResult> {
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+
+function listed(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** jose's result; `searched` when several keys of the set fit the token (it has no kid, or shares one). */
+type Verification = jose.JWTVerifyResult & { searched: boolean };
+
+async function verifyWithRefetch(token: string, decoded: DecodedJws, keys: KeySet, options: jose.JWTVerifyOptions): Promise<Verification> {
   try {
-    return await jwtVerify(token, keys, options);
+    return await jwtVerify(token, decoded, keys, options);
   } catch (error) {
-    if (error instanceof jose.errors.JWKSNoMatchingKey && (await keys.refresh())) return jwtVerify(token, keys, options);
+    if (error instanceof jose.errors.JWKSNoMatchingKey && (await keys.refresh())) return jwtVerify(token, decoded, keys, options);
     throw error;
   }
 }
 
-function jwtVerify(token: string, keys: KeySet, options: jose.JWTVerifyOptions): Promise<jose.JWTVerifyResult> {
+async function jwtVerify(token: string, decoded: DecodedJws, keys: KeySet, options: jose.JWTVerifyOptions): Promise<Verification> {
   // Re-read keys.key each time: refresh() may have replaced it.
-  return keys.key instanceof Uint8Array ? jose.jwtVerify(token, keys.key, options) : jose.jwtVerify(token, keys.key, options);
+  const key = keys.key;
+  if (key instanceof Uint8Array) return { ...(await jose.jwtVerify(token, key, options)), searched: false };
+  try {
+    return { ...(await jose.jwtVerify(token, key, options)), searched: false };
+  } catch (error) {
+    if (!(error instanceof jose.errors.JWKSMultipleMatchingKeys)) throw error;
+    return tryEachCandidate(token, decoded, keys, error, options);
+  }
+}
+
+/**
+ * Several keys fit the token (no kid, or a kid used twice, as real servers do): jose hands them over as the error's
+ * iterator, and the token is valid when one of them verifies it — jose's own documented pattern. A failure other than
+ * the signature (expired, wrong audience) means the signature did verify, so it is the answer.
+ */
+async function tryEachCandidate(token: string, decoded: DecodedJws, keys: KeySet, candidates: AsyncIterable<CryptoKey>, options: jose.JWTVerifyOptions): Promise<Verification> {
+  let tried = 0;
+  let tooWeak: unknown;
+  for await (const key of candidates) {
+    tried++;
+    try {
+      return { ...(await jose.jwtVerify(token, key, options)), searched: true };
+    } catch (error) {
+      if (error instanceof jose.errors.JWSSignatureVerificationFailed) continue;
+      if (isWeakKeyError(error)) {
+        tooWeak = error;
+        continue;
+      }
+      throw error;
+    }
+  }
+  if (tried === 0) throw new jose.errors.JWKSNoMatchingKey();
+  if (tooWeak !== undefined && tried === 1) throw tooWeak;
+  const kid = typeof decoded.header.kid === 'string' ? `kid ${JSON.stringify(decoded.header.kid)}` : 'no kid';
+  throw new CliError(
+    'JWT_SIGNATURE_INVALID',
+    `The signature does not verify with any of the ${tried} keys in ${keys.source} that fit the token (alg ${show(decoded.header.alg)}, ${kid}): the token was altered or signed by another key.`,
+    tooWeak === undefined ? {} : { hint: 'Some of those keys are RSA keys under 2048 bits, which are never used.' },
+  );
+}
+
+function isWeakKeyError(error: unknown): boolean {
+  return error instanceof TypeError && /modulusLength/.test(error.message);
 }
 
 function rejectDisallowedAlgorithm(alg: unknown, allowed: string[], keys: KeySet): void {
@@ -140,11 +198,9 @@ function checkAccessTokenClaims(payload: Record<string, unknown>): void {
 }
 
 function checkNumericDates(payload: Record<string, unknown>, skew: number, now: number): void {
-  for (const claim of ['exp', 'nbf', 'iat']) {
-    const value = payload[claim];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
-      throw new CliError('JWT_CLAIM_INVALID', `"${claim}" is ${String(JSON.stringify(value) ?? value)}, not a finite NumericDate.`);
-    }
+  for (const claim of TIME_CLAIMS) {
+    const malformed = malformedTime(payload, claim);
+    if (malformed) throw malformed;
   }
   const iat = payload.iat as number | undefined;
   if (iat !== undefined && iat > now + skew) {
@@ -163,6 +219,18 @@ function checkScopes(payload: Record<string, unknown>, required: string[]): void
   }
 }
 
+/** A time claim that is present but not a NumericDate is malformed, whatever the clock says. */
+function malformedTime(payload: Record<string, unknown>, claim: string): CliError | undefined {
+  const value = payload[claim];
+  const problem = value === undefined ? undefined : numericDateProblem(value);
+  return problem === undefined ? undefined : new CliError('JWT_CLAIM_INVALID', `"${claim}" ${problem}: a NumericDate is a finite number of seconds since 1970 (RFC 7519 §2).`);
+}
+
+/** " (from profile dev)": where an expected value came from, when the caller said. */
+function from(origin: string | undefined): string {
+  return origin ? ` (from ${origin})` : '';
+}
+
 function show(value: unknown): string {
   return value === undefined ? 'missing' : JSON.stringify(value);
 }
@@ -170,6 +238,11 @@ function show(value: unknown): string {
 function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: VerifyPolicy, now: number): unknown {
   const { header, payload } = decoded;
   const kid = typeof header.kid === 'string' ? ` kid ${JSON.stringify(header.kid)}` : header.kid === undefined ? ' (no kid)' : ' (kid is not a string)';
+  // jose reads "nbf": "soon" as a failed nbf check and exp: -1e309 as expired: a malformed time is said as such.
+  if (error instanceof jose.errors.JWTClaimValidationFailed || error instanceof jose.errors.JWTExpired) {
+    const malformed = (TIME_CLAIMS as readonly string[]).includes(error.claim) ? malformedTime(payload, error.claim) : undefined;
+    if (malformed) return malformed;
+  }
   if (error instanceof jose.errors.JWTExpired) {
     const exp = payload.exp as number;
     return new CliError('JWT_EXPIRED', `The token expired at ${isoTime(exp)} (${relative(exp, now)}).`, {
@@ -184,12 +257,12 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
       }
       case 'iss': {
         const slash = typeof payload.iss === 'string' && policy.issuer && payload.iss.replace(/\/$/, '') === policy.issuer.replace(/\/$/, '');
-        return new CliError('JWT_ISSUER_MISMATCH', `The token's issuer is ${show(payload.iss)}, expected exactly ${JSON.stringify(policy.issuer)}.`, {
+        return new CliError('JWT_ISSUER_MISMATCH', `The token's issuer is ${show(payload.iss)}, expected exactly ${JSON.stringify(policy.issuer)}${from(policy.origins?.issuer)}.`, {
           hint: slash ? 'They differ only by a trailing slash; issuers are compared exactly (RFC 7519 §4.1.1).' : 'Pass the issuer exactly as the token states it, if you trust that issuer.',
         });
       }
       case 'aud':
-        return new CliError('JWT_AUDIENCE_MISMATCH', `The token's audience is ${show(payload.aud)}, expected ${policy.audience!.map((a) => JSON.stringify(a)).join(' or ')}.`, {
+        return new CliError('JWT_AUDIENCE_MISMATCH', `The token's audience is ${show(payload.aud)}, expected ${policy.audience!.map((a) => JSON.stringify(a)).join(' or ')}${from(policy.origins?.audience)}.`, {
           hint: 'A token minted for another API must not be accepted by yours; request one for this audience (RFC 8707 resource).',
         });
       case 'typ':
@@ -202,6 +275,8 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
     return new CliError('JWT_SIGNATURE_INVALID', `The signature does not verify with the key${kid} from ${keys.source}: the token was altered or signed by another key.`);
   }
   if (error instanceof jose.errors.JWKSNoMatchingKey) {
+    const skipped = typeof header.kid === 'string' ? keys.skipped.find((key) => key.kid === header.kid) : undefined;
+    if (skipped) return new CliError('JWT_NO_MATCHING_KEY', `The token's key, ${skipped.name} in ${keys.source}, cannot be used: it ${skipped.reason}.`);
     return new CliError('JWT_NO_MATCHING_KEY', `No key in ${keys.source} matches the token's${kid} and alg ${show(header.alg)}.`, {
       hint: 'The token may come from another issuer, or the key was rotated out.',
     });
@@ -218,11 +293,12 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
   if (error instanceof jose.errors.JWKInvalid || error instanceof jose.errors.JWKSInvalid) {
     return new CliError('JWT_NO_MATCHING_KEY', `The matching key in ${keys.source} is not usable: ${error.message}.`);
   }
-  if (error instanceof TypeError && /modulusLength/.test(error.message)) {
+  if (isWeakKeyError(error)) {
     return new CliError('KEY_TOO_WEAK', `The RSA key${kid} from ${keys.source} is shorter than 2048 bits; such keys are refused.`);
   }
-  if (error instanceof TypeError && /key/i.test(error.message)) {
-    return new CliError('JWT_NO_MATCHING_KEY', `The key${kid} from ${keys.source} cannot verify ${show(header.alg)}: ${error.message}.`);
+  // WebCrypto's own refusals (DataError, NotSupportedError, …) are about the key, never a bug of ours.
+  if ((error instanceof TypeError && /key/i.test(error.message)) || error instanceof DOMException) {
+    return new CliError('JWT_NO_MATCHING_KEY', `The key${kid} from ${keys.source} cannot verify ${show(header.alg)}: ${(error as Error).message}.`);
   }
   return error;
 }

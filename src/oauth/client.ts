@@ -1,9 +1,10 @@
 // The OAuth client as oauth4webapi sees it: its id and how it authenticates at the token endpoint.
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { importJWK } from 'jose';
+import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
+import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -60,7 +61,10 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
   }
 }
 
-/** A signing key for client assertions; its algorithm follows from the key unless the JWK names one. */
+/**
+ * A signing key for client assertions; its algorithm follows from the key unless the JWK names one. Whatever is wrong
+ * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
+ */
 export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   let text: string;
   try {
@@ -68,21 +72,40 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   } catch (error) {
     throw new CliError('FILE_UNREADABLE', `Cannot read --private-key ${path}: ${(error as Error).message}`);
   }
-  let jwk: Record<string, unknown>;
-  try {
-    jwk = text.trim().startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : (createPrivateKey(text).export({ format: 'jwk' }) as Record<string, unknown>);
-  } catch (error) {
-    throw new CliError('KEY_INVALID', `--private-key ${path} is not a PEM or JWK private key (${(error as Error).message}).`);
+  const invalid = (what: string) =>
+    new CliError('KEY_INVALID', `--private-key ${path} ${what}.`, {
+      hint: 'private_key_jwt signs with an RSA (2048 bits or more), EC (P-256, P-384, P-521) or Ed25519 private key, as a JWK or PEM file.',
+    });
+  let jwk: unknown;
+  if (text.trim().startsWith('{')) {
+    try {
+      jwk = JSON.parse(text);
+    } catch {
+      throw invalid('starts like JSON but is not valid JSON');
+    }
+    const keys = isRecord(jwk) ? jwk.keys : undefined;
+    if (Array.isArray(keys)) {
+      if (keys.length !== 1) throw invalid(`is a key set of ${keys.length} keys; give a file with the one private key to sign with`);
+      jwk = keys[0];
+    }
+  } else {
+    try {
+      jwk = createPrivateKey(text).export({ format: 'jwk' });
+    } catch (error) {
+      throw invalid(`is not a PEM or JWK private key (${(error as Error).message})`);
+    }
   }
-  if (typeof jwk.d !== 'string') throw new CliError('KEY_INVALID', `--private-key ${path} holds a public key; a private key is needed to sign client assertions.`);
-  const alg = typeof jwk.alg === 'string' ? jwk.alg : algorithmFor(jwk);
-  const key = (await importJWK({ ...jwk, alg }, alg)) as CryptoKey;
-  return typeof jwk.kid === 'string' ? { key, kid: jwk.kid } : { key };
+  if (!isRecord(jwk)) throw invalid('is not a JWK (a JSON object)');
+  if (jwk.kty !== 'oct' && jwk.d === undefined) throw invalid('holds a public key; a private key is needed to sign client assertions');
+  const fit = signatureAlgorithm(jwk, 'sign');
+  if (isKeyProblem(fit)) throw invalid(`holds a key that ${fit.reason}`);
+  const imported = await importable(jwk as JWK, fit.alg);
+  if (isKeyProblem(imported)) throw invalid(`holds a key that ${imported.reason}`);
+  const bits = (imported.key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
+  if (bits !== undefined && bits < 2048) throw invalid(`holds an RSA key of ${bits} bits; 2048 or more are needed`);
+  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid } : { key: imported.key };
 }
 
-function algorithmFor(jwk: Record<string, unknown>): string {
-  if (jwk.kty === 'RSA') return 'RS256';
-  if (jwk.kty === 'EC') return { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' }[String(jwk.crv)] ?? 'ES256';
-  if (jwk.kty === 'OKP') return 'Ed25519';
-  throw new CliError('KEY_INVALID', `Unsupported private key type ${String(jwk.kty)} for private_key_jwt.`);
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

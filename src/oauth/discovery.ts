@@ -3,7 +3,7 @@
 import * as oauth from 'oauth4webapi';
 import { CliError, isCliError } from '../errors.js';
 import { parseJsonResponse } from '../http-response.js';
-import { isLoopbackHost } from '../url.js';
+import { assertSecureUrl, isLoopbackHost } from '../url.js';
 import { checkMetadata } from './metadata.js';
 import type { CachedResponse, DocumentCache } from '../http-cache.js';
 
@@ -22,6 +22,8 @@ interface DiscoveryDeps {
 
 /** The metadata, its issuer checked against the one asked for. */
 export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discovery> {
+  // The user's issuer goes through the URL policy before any request, whichever command asks (exit 2, with the hint).
+  assertSecureUrl(issuer, deps.insecure, 'issuer');
   try {
     const { response, last } = await fetchDocument(issuer, deps);
     const metadata = checkMetadata(await oauth.processDiscoveryResponse(issuer, response), deps.insecure, `the discovery document at ${last.url}`);

@@ -25,6 +25,11 @@ export function describeOAuthError(error: string, description: string | undefine
 export interface ExplainOptions {
   /** What a failed JWT check in this step means: an invalid ID token (code exchange, refresh) or callback. */
   jwtFailure?: 'ID_TOKEN_INVALID' | 'AUTH_RESPONSE_INVALID';
+  /**
+   * The step calls a resource (userinfo) with an access token. Everywhere else the client authenticates itself, so a
+   * challenge, whatever its scheme, refuses the client's credentials rather than a token.
+   */
+  resource?: boolean;
 }
 
 const JWT_CHECKS = new Set<string>([oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_CLAIM_COMPARISON, oauth.KEY_SELECTION]);
@@ -43,7 +48,7 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
     const challenge = error.cause[0];
     const parameters = challenge?.parameters ?? {};
     const detail = parameters.error ? describeOAuthError(parameters.error, parameters.error_description) : `HTTP ${error.status}`;
-    if (challenge?.scheme === 'bearer' || challenge?.scheme === 'dpop') {
+    if (options.resource && (challenge?.scheme === 'bearer' || challenge?.scheme === 'dpop')) {
       return new CliError('TOKEN_REJECTED', `${doing} failed: the access token was rejected (${detail}).`, {
         hint: 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
       });

@@ -20,6 +20,23 @@ async function step<T>(doing: string, run: () => Promise<T>, options: ExplainOpt
   }
 }
 
+/**
+ * RFC 6749 A.12–A.13, A.17: access and refresh tokens and the token type are printable ASCII (VSCHAR). A newline or an
+ * escape sequence in one is no token but an attack on whoever prints it (`Authorization: Bearer …` with a second
+ * header line), so such a response is refused when it arrives, for every grant.
+ */
+function printableTokens<T extends oauth.TokenEndpointResponse>(response: T, doing: string): T {
+  for (const member of ['access_token', 'refresh_token', 'token_type', 'id_token'] as const) {
+    const value = response[member];
+    if (typeof value === 'string' && !/^[\x20-\x7e]+$/.test(value)) {
+      throw new CliError('PROTOCOL_ERROR', `${doing} failed: the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A).`, {
+        details: { member },
+      });
+    }
+  }
+  return response;
+}
+
 /** Token responses carry ID tokens: a failed JWT check there is an invalid ID token (exit 3), not a server fault. */
 const ID_TOKEN_STEP: ExplainOptions = { jwtFailure: 'ID_TOKEN_INVALID' };
 
@@ -40,10 +57,11 @@ export function exchangeCode(
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step('The code exchange', async () => {
     const response = await oauth.authorizationCodeGrantRequest(p.as, p.client, p.auth, callback, redirectUri, codeVerifier, withParameters(p, parameters));
-    return oauth.processAuthorizationCodeResponse(p.as, p.client, response, {
+    const tokens = await oauth.processAuthorizationCodeResponse(p.as, p.client, response, {
       expectedNonce: expectedNonce ?? oauth.expectNoNonce,
       requireIdToken: expectedNonce !== undefined,
     });
+    return printableTokens(tokens, 'The code exchange');
   }, ID_TOKEN_STEP);
 }
 
@@ -52,7 +70,7 @@ export function refresh(p: Protocol, refreshToken: string, parameters: Record<st
   return step('The refresh', async () => {
     try {
       const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
-      return await oauth.processRefreshTokenResponse(p.as, p.client, response);
+      return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
     } catch (error) {
       throw refusedRefresh(error) ?? error;
     }
@@ -83,7 +101,7 @@ export function clientCredentials(p: Protocol, parameters: Record<string, string
   return step('The client credentials grant', async () => {
     const flat = withParameters(p, parameters).additionalParameters;
     const response = await oauth.clientCredentialsGrantRequest(p.as, p.client, p.auth, flat, p.options);
-    return oauth.processClientCredentialsResponse(p.as, p.client, response);
+    return printableTokens(await oauth.processClientCredentialsResponse(p.as, p.client, response), 'The client credentials grant');
   });
 }
 
@@ -111,7 +129,7 @@ export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthoriza
     if (deps.now() > deadline) break;
     try {
       const response = await oauth.deviceCodeGrantRequest(p.as, p.client, p.auth, device.device_code, p.options);
-      return await oauth.processDeviceCodeResponse(p.as, p.client, response);
+      return printableTokens(await oauth.processDeviceCodeResponse(p.as, p.client, response), 'The device sign-in');
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError && error.error === 'authorization_pending') continue;
       if (error instanceof oauth.ResponseBodyError && error.error === 'slow_down') {
@@ -148,5 +166,5 @@ export function userinfo(p: Protocol, accessToken: string, expectedSubject?: str
   return step('The userinfo request', async () => {
     const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
     return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
-  });
+  }, { resource: true });
 }

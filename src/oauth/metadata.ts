@@ -36,7 +36,11 @@ export function metadataTypeProblems(metadata: Record<string, unknown>): Metadat
 }
 
 export function describeProblem(problem: MetadataTypeProblem): string {
-  return `${problem.member} must be ${problem.wanted}, not ${describeType(problem.value)}`;
+  const { value } = problem;
+  // A list with an item of another type is described by that item: "not an array" would say nothing.
+  const odd = Array.isArray(value) ? value.findIndex((item) => typeof item !== 'string') : -1;
+  const actual = odd >= 0 ? `an array whose item ${odd} is ${describeType((value as unknown[])[odd])}` : describeType(value);
+  return `${problem.member} must be ${problem.wanted}, not ${actual}`;
 }
 
 /** The metadata, once every member is of its type and every endpoint passes the URL policy. */

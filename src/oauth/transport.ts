@@ -1,7 +1,6 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
-import type { HttpClient } from '../http.js';
-import type { ErrorCode } from '../errors.js';
+import type { HttpClient, HttpResponse } from '../http.js';
 import { parseJsonResponse, statusError } from '../http-response.js';
 import { isLoopbackHost } from '../url.js';
 
@@ -22,8 +21,10 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       // A 4xx is an OAuth error only with an "error" member (RFC 6749 §5.2, RFC 6750 §3) or a challenge; a bare
       // status (an empty 403, an HTML page) keeps its status in the message instead of a complaint about the
       // content-type. An error object served as text/plain is still read as the error it is.
+      // A resource endpoint (userinfo) has no OAuth error body to parse: whatever it says, its status is the answer.
       const challenged = response.status === 401 && answerHeaders['www-authenticate'] !== undefined;
-      if (!challenged && !isOAuthError(response.body)) throw statusError(response, purpose(url), rejectedToken(response.status, purpose(url)));
+      const resource = RESOURCE_ENDPOINTS.has(purpose(url));
+      if (!challenged && (resource || !isOAuthError(response.body))) throw rejection(response, purpose(url), resource);
       if (isOAuthError(response.body)) answerHeaders['content-type'] = 'application/json';
     }
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(response.body), {
@@ -42,9 +43,12 @@ function isOAuthError(body: Buffer): boolean {
   }
 }
 
-/** 401/403 from a resource endpoint (userinfo) means the access token was refused: sign in again, exit 4. */
-function rejectedToken(status: number, purpose: string): ErrorCode {
-  return (status === 401 || status === 403) && purpose === 'userinfo endpoint' ? 'TOKEN_REJECTED' : 'HTTP_STATUS';
+const RESOURCE_ENDPOINTS = new Set(['userinfo endpoint']);
+
+/** 401/403 from a resource endpoint means the access token was refused, with or without a body: exit 4. */
+function rejection(response: HttpResponse, purpose: string, resource: boolean) {
+  if (!resource || (response.status !== 401 && response.status !== 403)) return statusError(response, purpose);
+  return statusError(response, purpose, 'TOKEN_REJECTED', 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".');
 }
 
 export interface ProtocolOptions {

@@ -1,8 +1,10 @@
 // Key sources that are down, slow or broken: exit 5 within the timeout, with a message naming what came back.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { closedPort, hang, json, raw, startServer, type TestServer } from '../helpers/server.js';
-import { makeKey, sign, type TestKey } from '../helpers/tokens.js';
+import { makeKey, sign, unusableKeys, type TestKey } from '../helpers/tokens.js';
 
 let server: TestServer;
 let key: TestKey;
@@ -129,5 +131,61 @@ describe('discovery', () => {
     const issuer = `http://127.0.0.1:${await closedPort()}`;
     const result = await runCli(['decode', token, '--verify', '--issuer', issuer]);
     expectRemoteFailure(result, 'DISCOVERY_FAILED', new RegExp(`${issuer.replace(/\./g, '\\.')}.*connection refused`));
+  });
+});
+
+describe('a key set holding keys that cannot be used', () => {
+  let sets: TestServer;
+  let ec: TestKey;
+  let broken: unknown[];
+  beforeAll(async () => {
+    ec = await makeKey('ES256', 'ec-1');
+    broken = unusableKeys(key.publicJwk, ec.publicJwk);
+    sets = await startServer({
+      '/mixed': json({ keys: [...broken, key.publicJwk] }),
+      '/broken': json({ keys: broken }),
+      '/oct': json({ keys: [{ kty: 'oct', k: 'c2VjcmV0LXNlY3JldA', kid: 'hmac' }] }),
+      '/enc': json({ keys: [{ ...key.publicJwk, use: 'enc', alg: 'RSA-OAEP' }] }),
+    });
+    sets.route('/.well-known/openid-configuration', json({ issuer: sets.url, jwks_uri: `${sets.url}/broken` }));
+  });
+  afterAll(() => sets.close());
+
+  it('skips them with a warning naming each, and verifies with the keys that can be used', async () => {
+    const result = await verifyWith(`${sets.url}/mixed`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.stderr).toMatch(/warning: Skipped kid "ec-without-y" in JWKS .*: it is an EC key without "y"\./);
+    expect(result.stderr).toMatch(/warning: Skipped kid "rsa-n-5" .*"n" \(not base64url\)/);
+    const json = JSON.parse((await verifyWith(`${sets.url}/mixed`, '--json')).stdout);
+    expect(json.verification.valid).toBe(true);
+    expect(json.verification.warnings.join('\n')).toContain('rsa-without-n');
+  });
+
+  it('with nothing usable left: exit 5 JWKS_INVALID from a server (by URL or discovery), exit 2 KEY_INVALID from a file', async () => {
+    for (const path of ['/broken', '/oct', '/enc']) {
+      expectRemoteFailure(await verifyWith(`${sets.url}${path}`), 'JWKS_INVALID', /has no key that can verify signatures/);
+    }
+    expectRemoteFailure(await runCli(['decode', token, '--verify', '--issuer', sets.url]), 'JWKS_INVALID', /kid "ec-without-y" is an EC key without "y"/);
+    const env = sandboxEnv();
+    const file = join(env.HOME!, 'broken.json');
+    writeFileSync(file, JSON.stringify({ keys: broken }));
+    const local = await runCli(['decode', token, '--verify', '--jwks', file], { env });
+    expect(local.code).toBe(2);
+    expect(local.stderr).toContain(`error[KEY_INVALID]: file ${file} has no key that can verify signatures`);
+    expect(local.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('each unusable key alone, from a server and from a file: 5 and 2, never 1', async () => {
+    const env = sandboxEnv();
+    for (const [index, jwk] of broken.entries()) {
+      sets.route(`/one-${index}`, json({ keys: [jwk] }));
+      const remote = await verifyWith(`${sets.url}/one-${index}`);
+      expect({ key: jwk, code: remote.code }).toEqual({ key: jwk, code: 5 });
+      const file = join(env.HOME!, `one-${index}.json`);
+      writeFileSync(file, JSON.stringify(jwk));
+      const local = await runCli(['decode', token, '--verify', '--key', file], { env });
+      expect({ key: jwk, code: local.code }).toEqual({ key: jwk, code: 2 });
+    }
   });
 });

@@ -1,5 +1,5 @@
 // `oauth decode --verify` through the command, against a real JWKS server on 127.0.0.1 and tokens made here.
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describe('a valid token', () => {
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.verification.valid).toBe(true);
-    expect(report.verification.checked).toContain('iss is https://issuer.test');
+    expect(report.verification.checked).toContain('iss is https://issuer.test (from --issuer)');
     expect(report.payload.sub).toBe('alice');
   });
 
@@ -255,5 +255,96 @@ describe('many tokens on stdin', () => {
     expect(lines.map((line) => line.verification?.valid ?? line.error.code)).toEqual([true, true, false, 'TOKEN_MALFORMED', true]);
     expect(lines[2].verification.error.code).toBe('JWT_EXPIRED');
     expect(server.hits.get('/jwks')).toBe(1);
+  });
+});
+
+describe('where the expected values came from', () => {
+  function withProfile(profile: Record<string, string>, extra: Record<string, string> = {}) {
+    const env = sandboxEnv(extra);
+    mkdirSync(join(env.XDG_CONFIG_HOME!, 'oauth'), { recursive: true });
+    writeFileSync(join(env.XDG_CONFIG_HOME!, 'oauth', 'config.json'), JSON.stringify({ profiles: { dev: profile } }));
+    return env;
+  }
+  const checkedLines = async (env: Record<string, string | undefined>, ...extra: string[]) => {
+    const result = await runCli(['decode', await sign(key), '--verify', '--jwks', `${server.url}/jwks`, ...extra], { env });
+    return { result, text: result.stdout };
+  };
+
+  it('says whether the issuer and audience came from a flag, the environment or the profile', async () => {
+    const profile = { issuer: 'https://issuer.test', audience: 'api' };
+    const fromProfile = await checkedLines(withProfile(profile, { OAUTH_PROFILE: 'dev' }));
+    expect(fromProfile.result.code, fromProfile.result.stderr).toBe(0);
+    expect(fromProfile.text).toContain('iss is https://issuer.test (from profile dev)');
+    expect(fromProfile.text).toContain('aud includes api (from profile dev)');
+
+    const fromFlag = await checkedLines(withProfile(profile), '--profile', 'dev', '--issuer', 'https://issuer.test', '--audience', 'api');
+    expect(fromFlag.text).toContain('iss is https://issuer.test (from --issuer)');
+    expect(fromFlag.text).toContain('aud includes api (from --audience)');
+
+    const fromEnv = await checkedLines(withProfile(profile, { OAUTH_ISSUER: 'https://issuer.test', OAUTH_AUDIENCE: 'api' }), '--profile', 'dev');
+    expect(fromEnv.text).toContain('iss is https://issuer.test (from OAUTH_ISSUER)');
+    expect(fromEnv.text).toContain('aud includes api (from OAUTH_AUDIENCE)');
+
+    const json = await checkedLines(withProfile(profile), '--profile', 'dev', '--json');
+    expect(JSON.parse(json.text).verification.checked).toContain('iss is https://issuer.test (from profile dev)');
+  });
+
+  it('a mismatch names where the expected value came from, so a stale profile is obvious', async () => {
+    const env = withProfile({ issuer: 'https://old-issuer.test' }, { OAUTH_PROFILE: 'dev' });
+    const { result } = await checkedLines(env);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('expected exactly "https://old-issuer.test" (from profile dev)');
+  });
+});
+
+describe('the URL policy for the issuer', () => {
+  it('plain http to a host that is not loopback is INSECURE_URL (exit 2) with the --insecure hint, before any request', async () => {
+    for (const extra of [[], ['--json']]) {
+      const result = await runCli(['decode', await sign(key), '--verify', '--issuer', 'http://example.com', ...extra]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('INSECURE_URL');
+      expect(result.stderr).toContain('--insecure');
+    }
+    const fromEnv = await runCli(['decode', await sign(key), '--verify'], { env: sandboxEnv({ OAUTH_ISSUER: 'http://issuer.example.com/tenant' }) });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain('INSECURE_URL');
+  });
+});
+
+describe('--json with many tokens', () => {
+  it('stdout is one JSON line per token, and everything on stderr is JSON too, the summary included', async () => {
+    const stdin = [await sign(key), 'not-a-token', await sign(key, { claims: { exp: now() - 3600 } })].join('\n') + '\n';
+    for (const verifyArgs of [['--verify', '--jwks', `${server.url}/jwks`], []]) {
+      const result = await runCli(['decode', '-', '--json', ...verifyArgs], { stdin });
+      const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      expect(lines.map((line) => line.line)).toEqual([1, 2, 3]);
+      const stderr = result.stderr.trim().split('\n').map((line) => JSON.parse(line));
+      const failed = verifyArgs.length > 0 ? 2 : 1;
+      expect(stderr).toContainEqual({ summary: { tokens: 3, failed, exitCode: verifyArgs.length > 0 ? 3 : 2 } });
+      expect(result.code).toBe(verifyArgs.length > 0 ? 3 : 2);
+    }
+  });
+
+  it('without --json the summary stays a sentence', async () => {
+    const result = await runCli(['decode', '-', '--verify', '--jwks', `${server.url}/jwks`], { stdin: `${await sign(key)}\nnot-a-token\n` });
+    expect(result.stderr).toContain('1 of 2 tokens failed.');
+  });
+});
+
+describe('tokens from servers with real-world key sets', () => {
+  it('a token without kid verifies against a set with several keys of its type (exit 0)', async () => {
+    const others = await Promise.all([makeKey('RS256', 'a'), makeKey('RS256', 'b')]);
+    const multi = await startServer({ '/jwks': json({ keys: [others[0]!.publicJwk, key.publicJwk, others[1]!.publicJwk] }) });
+    try {
+      const result = await runCli(['decode', await sign(key, { header: { kid: undefined } }), '--verify', '--jwks', `${multi.url}/jwks`, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout).verification.checked[0]).toContain('found by trying each key that fits');
+      const forged = await runCli(['decode', await sign(otherKeySameKid, { header: { kid: undefined } }), '--verify', '--jwks', `${multi.url}/jwks`]);
+      expect(forged.code).toBe(3);
+      expect(forged.stderr).toContain('JWT_SIGNATURE_INVALID');
+      expect(forged.stderr).not.toMatch(STACK_TRACE);
+    } finally {
+      await multi.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE, type CliResult } from '../helpers/cli.js';
 import { startEchoServer, type EchoServer, type Failure } from '../helpers/echo-as.js';
+import { raw } from '../helpers/server.js';
 
 const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const CLIENT_SECRET = 'client-secret with spaces+plus/slash=&amp;';
@@ -37,7 +38,12 @@ async function run(args: string[], options: { rawStdout?: boolean; secret?: bool
   const printed = options.rawStdout ? result.stderr : result.stdout + result.stderr;
   const what = `oauth ${args.join(' ')}\n${result.stdout}\n${result.stderr}`;
   for (const secret of echo.received) {
-    if (secret.length >= 6) expect(printed, `${what}\nleaked ${JSON.stringify(secret)}`).not.toContain(secret);
+    if (secret.length < 6) continue;
+    // The spellings the server echoes it in, besides base64 (see echo-as.ts).
+    const lowerHex = encodeURIComponent(secret).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+    for (const spelling of [secret, lowerHex, secret.replace(/\//g, '\\/')]) {
+      expect(printed, `${what}\nleaked ${JSON.stringify(spelling)}`).not.toContain(spelling);
+    }
   }
   expect(result.stdout + result.stderr, what).not.toMatch(CONTROL);
   expect(result.stderr, what).not.toMatch(STACK_TRACE);
@@ -120,4 +126,23 @@ describe('against a server that echoes secrets and injects escape sequences', ()
       }
     });
   }
+
+  // Last: it replaces the userinfo endpoint. A resource endpoint's status is its answer, whatever the body says.
+  it('reports a refused userinfo request by its status: 401 and 403 need a new token (exit 4), others are the server’s (exit 5)', async () => {
+    echo.failure = null;
+    expect((await login()).code).toBe(0);
+    const answers: Array<[number, string, number, RegExp]> = [
+      [401, '{"error":"invalid_token","error_description":"expired"}', 4, /TOKEN_REJECTED.*HTTP 401/],
+      [401, '', 4, /TOKEN_REJECTED.*HTTP 401 with an empty body/],
+      [403, '{"error":"insufficient_scope"}', 4, /TOKEN_REJECTED.*HTTP 403/],
+      [400, '{"error":"invalid_request"}', 5, /HTTP_STATUS.*HTTP 400/],
+      [404, '{"error":"not_found"}', 5, /HTTP_STATUS.*HTTP 404/],
+    ];
+    for (const [status, body, code, message] of answers) {
+      echo.hostile.server.route('/userinfo', raw(status, body, { 'content-type': 'application/json' }));
+      const result = await run(['userinfo']);
+      expect(result.code, result.stderr).toBe(code);
+      expect(result.stderr).toMatch(message);
+    }
+  });
 });

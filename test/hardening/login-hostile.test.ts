@@ -6,7 +6,8 @@ import * as jose from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
-import { b64 } from '../helpers/tokens.js';
+import { json } from '../helpers/server.js';
+import { b64, unusableKeys } from '../helpers/tokens.js';
 
 const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 let hostile: HostileServer;
@@ -85,6 +86,38 @@ describe('oauth login against a lying server', () => {
       await expectRefused('ID_TOKEN_INVALID');
     });
   }
+
+  describe('key sets as real servers publish them', () => {
+    let others: jose.JWK[];
+    beforeAll(async () => {
+      others = await Promise.all([1, 2].map(async () => ({ ...(await jose.exportJWK((await jose.generateKeyPair('RS256', { extractable: true })).publicKey)), alg: 'RS256', use: 'sig' })));
+    });
+    afterAll(() => hostile.server.route('/jwks', json({ keys: [hostile.key.publicJwk] })));
+
+    it('an ID token without kid verifies against a set with several RSA keys', async () => {
+      const { kid: _kid, ...unnamed } = hostile.key.publicJwk;
+      hostile.server.route('/jwks', json({ keys: [others[0], unnamed, others[1]] }));
+      answerWith(() => hostile.idToken({}, { kid: undefined }));
+      const result = await login();
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain('Signed in as "mallory"');
+    });
+
+    it('unusable keys are skipped with a warning; with none left, exit 5 JWKS_INVALID — never 1', async () => {
+      const ec = (await jose.generateKeyPair('ES256', { extractable: true })).publicKey;
+      const broken = unusableKeys(hostile.key.publicJwk, { ...(await jose.exportJWK(ec)), alg: 'ES256' });
+      hostile.server.route('/jwks', json({ keys: [...broken, hostile.key.publicJwk] }));
+      answerWith(() => hostile.idToken());
+      const mixed = await login();
+      expect(mixed.code, mixed.stderr).toBe(0);
+      expect(mixed.stderr).toMatch(/warning: Skipped kid "ec-without-y"/);
+
+      hostile.server.route('/jwks', json({ keys: broken }));
+      answerWith(() => hostile.idToken());
+      const result = await expectRefused('JWKS_INVALID', 5);
+      expect(result.stderr).toContain('has no key that can verify signatures');
+    });
+  });
 
   it('refuses a token response without the ID token it asked for', async () => {
     answerWith(async () => undefined);

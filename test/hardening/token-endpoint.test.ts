@@ -34,6 +34,9 @@ const answers: Array<[string, Route, RegExp]> = [
   ['token_type mac', json({ access_token: 'opaque-token-value-1234567890', token_type: 'mac' }), /token_type.*mac|mac.*Bearer/i],
   ['expires_in negative', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: -5 }), /expires_in/],
   ['expires_in a string that is no number', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 'soon' }), /expires_in/],
+  ['an access_token carrying a second header line', json({ access_token: 'opaque-token-value\r\nX-Injected: 1', token_type: 'Bearer' }), /access_token holds characters a token cannot have/],
+  ['a refresh_token carrying an escape sequence', json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', refresh_token: 'r\u001b]52;c;ZXZpbA==\u0007' }), /refresh_token holds characters/],
+  ['a 401 with a Bearer challenge (the client, not a token, is refused there)', raw(401, '', { 'www-authenticate': 'Bearer error="invalid_token"' }), /refused the client's credentials/],
   ['a 302', raw(302, '', { location: 'https://elsewhere.example/token' }), /302|redirect/i],
   ['a huge body', endless, /larger than/],
   ['a body that stops halfway', stalledBody, /Timed out/],
@@ -48,6 +51,16 @@ describe('oauth token --client-credentials against a hostile token endpoint', ()
     });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).expires_in).toBeGreaterThan(290);
+  });
+
+  it('shows a lifetime past any calendar date as such (expires_in 1e20 is a number)', async () => {
+    hostile.token(json({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer', expires_in: 1e20 }));
+    const env = sandboxEnv({ OAUTH_CLIENT_SECRET: SECRET, OAUTH_STORE: 'memory' });
+    const args = ['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc'];
+    const human = await spawnCli([...args, '-o', 'human'], { env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('expires beyond any calendar date');
+    expect(human.stdout).not.toContain('undefined');
   });
 
   for (const [name, route, message] of answers) {

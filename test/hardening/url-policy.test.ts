@@ -1,6 +1,6 @@
 // The URL policy for everything a server hands us: an endpoint that is not https (or http on loopback), not a URL or
 // not a string is the server's failure, exit 5 naming the member, before any use; the browser never sees it.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
@@ -70,20 +70,22 @@ describe('endpoints from metadata', () => {
 });
 
 describe('metadata of the wrong type', () => {
-  const cases: Array<[string, unknown]> = [
+  const cases: Array<[string, unknown, string?]> = [
     ['scopes_supported', 5],
     ['scopes_supported', 'openid profile'],
     ['grant_types_supported', [1, 2]],
+    ['response_types_supported', ['code', null], 'not an array whose item 1 is null'],
     ['code_challenge_methods_supported', { S256: true }],
     ['authorization_response_iss_parameter_supported', 'yes'],
     ['mtls_endpoint_aliases', { token_endpoint: 'smb://x/' }],
   ];
-  for (const [member, value] of cases) {
+  for (const [member, value, said] of cases) {
     it(`is exit 5 naming ${member} when it is ${JSON.stringify(value)}, never a crash`, async () => {
       hostile = await startHostileServer({ [member]: value });
       const { env } = userEnv();
       const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
       expectServerFault(result, member);
+      if (said) expect(result.stderr).toContain(said);
     });
   }
 });
@@ -103,5 +105,46 @@ describe('credentials in URLs', () => {
     expect(viaEnv.code).toBe(5);
     expect(viaEnv.stdout + viaEnv.stderr).not.toContain('hunter2');
     expect(viaEnv.stderr).toContain('OAUTH_ISSUER');
+  });
+});
+
+describe('a user:password@ in a URL the user gives', () => {
+  const PASSWORD = 'hunter2 pass@word';
+  const withPassword = (url: string) => url.replace('://', `://alice:${PASSWORD}@`);
+  const leaks = (text: string) => [PASSWORD, encodeURIComponent(PASSWORD), 'alice:'].filter((spelling) => text.includes(spelling));
+
+  it('is never printed nor saved, wherever it comes from: config file, environment, flag or argument', async () => {
+    hostile = await startHostileServer();
+    const { env } = userEnv();
+    const configHome = (env as Record<string, string>).XDG_CONFIG_HOME!;
+    mkdirSync(join(configHome, 'oauth'), { recursive: true });
+    const configPath = join(configHome, 'oauth', 'config.json');
+    writeFileSync(configPath, JSON.stringify({ profiles: { stored: { issuer: withPassword(hostile.issuer), client_id: 'cli' } } }));
+    const runs = [
+      ['status'],
+      ['--json', 'status'],
+      ['--profile', 'stored', 'discover'],
+      ['discover', withPassword(hostile.issuer)],
+      ['--json', 'discover', withPassword('https://exa mple.com')],
+      ['decode', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', '--verify', '--jwks', withPassword(`${hostile.issuer}/jwks`)],
+      ['check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')],
+      ['--json', 'check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')],
+      ['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--token-endpoint', withPassword(`${hostile.issuer}/token`), '--login-timeout', '5'],
+    ];
+    for (const args of runs) {
+      const result = await runCli(args, { env });
+      const what = `oauth ${args.join(' ')}\n${result.stdout}${result.stderr}`;
+      expect(leaks(result.stdout + result.stderr), what).toEqual([]);
+      expect(result.code, what).not.toBe(1);
+    }
+    // A redirect URI under audit keeps its credentials for the rule that reports them, and still never shows them.
+    const audit = await runCli(['--json', 'check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')], { env });
+    expect(audit.stdout).toContain('redirect-uri-userinfo');
+    expect(leaks(audit.stdout + audit.stderr)).toEqual([]);
+    const fromEnv = await runCli(['discover'], { env: { ...env, OAUTH_ISSUER: withPassword(hostile.issuer) } });
+    expect(leaks(fromEnv.stdout + fromEnv.stderr)).toEqual([]);
+    expect(fromEnv.stderr).toContain('Ignored the user name and password in the URL from OAUTH_ISSUER');
+    const saved = readFileSync(configPath, 'utf8');
+    expect(saved.match(/hunter2/g)).toHaveLength(1);
   });
 });

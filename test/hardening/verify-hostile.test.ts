@@ -60,9 +60,10 @@ describe('forged signatures and algorithms', () => {
     expect(result.stderr).toContain('KEY_TOO_WEAK');
   });
 
-  it('a key marked use: enc is not used to verify', async () => {
-    const result = await expectRefused(await sign(rsa, { claims: claims() }), [3], `${server.url}/enc-jwks`);
-    expect(result.stderr).toContain('JWT_NO_MATCHING_KEY');
+  it('a key marked use: enc is not used to verify: a set of only such keys has no signing key (exit 5)', async () => {
+    const result = await expectRefused(await sign(rsa, { claims: claims() }), [5], `${server.url}/enc-jwks`);
+    expect(result.stderr).toContain('JWKS_INVALID');
+    expect(result.stderr).toContain('is for "enc", not signatures');
   });
 
   it('unknown, path-like, huge and non-string kids', async () => {

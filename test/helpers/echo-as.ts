@@ -23,6 +23,11 @@ export interface EchoServer {
 
 const SECRET_PARAMETERS = ['client_secret', 'code', 'code_verifier', 'refresh_token', 'client_assertion', 'token', 'device_code', 'assertion', 'subject_token'];
 
+/** JSON as PHP writes it by default: every "/" escaped as "\/". */
+function jsonEscapingSolidus(value: unknown): string {
+  return JSON.stringify(value).replace(/\//g, '\\/');
+}
+
 async function readBody(request: IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of request) body += chunk;
@@ -78,13 +83,17 @@ export async function startEchoServer(): Promise<EchoServer> {
         echo.received.add(decodeURIComponent(pair.slice(pair.indexOf(':') + 1).replace(/\+/g, ' ')));
       }
     }
-    const everything = `${authorization} ${body} ${decodeURIComponent(body.replace(/\+/g, ' '))}`;
+    // What it received, as sent and decoded, and re-encoded as servers do: percent-encoding with lower-case hex and
+    // every reserved character escaped, and base64 (secrets then sit at any alignment inside it).
+    const decoded = `${authorization} ${decodeURIComponent(body.replace(/\+/g, ' '))}`;
+    const lowerHex = encodeURIComponent(decoded).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+    const everything = `${authorization} ${body} ${decoded} ${lowerHex} ${Buffer.from(decoded).toString('base64')}`;
     // Header values cannot carry control characters; everything else can, and does.
     const headers = { 'x-echo': everything.replace(/[^\x20-\x7e]/g, '?'), 'cache-control': 'no-store' };
     switch (echo.failure) {
       case 'json-400':
         response.writeHead(400, { ...headers, 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: `invalid_request${INJECTED}`, error_description: `you sent ${everything} ${INJECTED}`, echo: everything }));
+        response.end(jsonEscapingSolidus({ error: `invalid_request${INJECTED}`, error_description: `you sent ${everything} ${INJECTED}`, echo: everything }));
         return;
       case 'empty-403':
         response.writeHead(403, headers).end();
@@ -101,7 +110,7 @@ export async function startEchoServer(): Promise<EchoServer> {
           response.writeHead(200, headers).end();
           return;
         }
-        response.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify({ ...(answer as object), echo: everything }));
+        response.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(jsonEscapingSolidus({ ...(answer as object), echo: everything }));
       }
     }
   };

@@ -57,3 +57,41 @@ export async function signRaw(key: TestKey, header: Record<string, unknown>, pay
   const signature = rsaSign('sha256', Buffer.from(input), KeyObject.from(key.privateKey));
   return `${input}.${signature.toString('base64url')}`;
 }
+
+/**
+ * Keys no verifier can use, as real and hostile servers publish them: malformed (members missing, not base64url, a
+ * point off the curve), unsupported (unknown kty or curve, an alg that does not fit) or made for something else (enc,
+ * key agreement, HMAC). Each has a kid naming what is wrong, so a test can say which one it was.
+ */
+export function unusableKeys(rsa: jose.JWK, ec: jose.JWK): Array<Record<string, unknown> | unknown> {
+  const { y: _y, ...ecWithoutY } = ec;
+  const { n: _n, ...rsaWithoutN } = rsa;
+  const { alg: _ecAlg, ...ecNoAlg } = ec;
+  return [
+    { ...ecWithoutY, kid: 'ec-without-y' },
+    { ...ec, x: 'not base64url!', kid: 'ec-x-not-base64url' },
+    { ...ec, x: 'AAAA', kid: 'ec-x-too-short' },
+    { ...ec, x: ec.y, y: ec.x, kid: 'ec-point-off-curve' },
+    { ...ec, crv: 'P-999', kid: 'ec-unknown-curve' },
+    { ...ecNoAlg, alg: 'RS256', kid: 'ec-with-alg-rs256' },
+    { ...rsaWithoutN, kid: 'rsa-without-n' },
+    { ...rsa, n: '5', kid: 'rsa-n-5' },
+    { ...rsa, n: 5, kid: 'rsa-n-number' },
+    { ...rsa, e: '', kid: 'rsa-e-empty' },
+    { ...rsa, alg: 'RS1', kid: 'rsa-alg-rs1' },
+    { ...rsa, key_ops: 'verify', kid: 'rsa-key-ops-string' },
+    { ...rsa, key_ops: ['encrypt'], kid: 'rsa-key-ops-encrypt' },
+    { ...rsa, use: 'enc', kid: 'rsa-use-enc' },
+    { ...rsa, alg: 'RSA-OAEP', use: undefined, kid: 'rsa-oaep' },
+    { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo', kid: 'okp-x25519' },
+    { kty: 'OKP', crv: 'Ed25519', x: 'AAAA', kid: 'okp-x-too-short' },
+    { kty: 'oct', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQ', kid: 'oct' },
+    { kty: 'AKP', alg: 'ML-DSA-44', pub: 'AAAA', kid: 'akp' },
+    { kty: 'foo', kid: 'kty-foo' },
+    { kid: 'no-kty' },
+    null,
+    'a string',
+    42,
+    [],
+  ];
+}

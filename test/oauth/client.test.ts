@@ -1,0 +1,107 @@
+// --private-key for private_key_jwt: any file that cannot sign a client assertion is KEY_INVALID (exit 2) naming the
+// file and what is wrong — before any request, never exit 1.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/errors.js';
+import { loadPrivateKey } from '../../src/oauth/client.js';
+import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'oauth-private-keys-'));
+const file = (name: string, content: string | object) => {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+};
+const jwkOf = (type: 'ec' | 'rsa' | 'ed25519' | 'ed448' | 'x25519', options: object = {}) =>
+  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
+
+const ec = jwkOf('ec', { namedCurve: 'P-256' });
+const rsa = jwkOf('rsa', { modulusLength: 2048 });
+const ed = jwkOf('ed25519');
+const { x: _x, y: _y, ...ecWithoutXY } = ec;
+const { n: _n, ...rsaWithoutN } = rsa;
+
+/** Each file, and the words the error must use about it. */
+const BAD: Array<[string, string | object, RegExp]> = [
+  ['x25519.pem', generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, /X25519 key, which is for key agreement/],
+  ['x25519.json', jwkOf('x25519'), /X25519 key, which is for key agreement/],
+  ['ec-without-xy.json', ecWithoutXY, /EC key without "x"/],
+  ['ec-alg-rs256.json', { ...ec, alg: 'RS256' }, /declares alg RS256, which does not fit an EC P-256 key/],
+  ['ec-off-curve.json', { ...ec, x: ec.y, y: ec.x }, /cannot be imported/],
+  ['rsa-without-n.json', rsaWithoutN, /RSA key without "n"/],
+  ['rsa-n-5.json', { ...rsa, n: '5' }, /malformed "n"/],
+  ['rsa-1024.json', jwkOf('rsa', { modulusLength: 1024 }), /RSA key of 1024 bits/],
+  ['oct-with-d.json', { kty: 'oct', k: 'c2VjcmV0', d: 'c2VjcmV0' }, /symmetric key/],
+  ['okp-x25519-jwk.json', { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo', d: 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo' }, /X25519/],
+  ['ed448.json', jwkOf('ed448'), /Ed448/],
+  ['public.json', { kty: ec.kty, crv: ec.crv, x: ec.x, y: ec.y }, /holds a public key/],
+  ['public.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string, /not a PEM or JWK private key/],
+  ['two-keys.json', { keys: [ec, rsa] }, /key set of 2 keys/],
+  ['null-in-set.json', { keys: [null] }, /not a JWK/],
+  ['broken.json', '{"kty": "EC",', /not valid JSON/],
+  ['garbage.txt', 'hello', /not a PEM or JWK private key/],
+  ['kty-foo.json', { kty: 'foo', d: 'AAAA' }, /key type "foo"/],
+];
+
+describe('loadPrivateKey', () => {
+  it('loads RSA, EC and Ed25519 private keys, as JWK and PEM', async () => {
+    for (const jwk of [ec, rsa, ed, { ...ec, kid: 'k1', alg: 'ES256' }]) await expect(loadPrivateKey(file('good.json', jwk))).resolves.toHaveProperty('key');
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    expect((await loadPrivateKey(file('good.pem', pem))).key.algorithm.name).toBe('ECDSA');
+    expect(await loadPrivateKey(file('kid.json', { ...rsa, kid: 'the-kid' }))).toMatchObject({ kid: 'the-kid' });
+  });
+
+  it('refuses every file that cannot sign a client assertion with KEY_INVALID (exit 2), naming the file and the problem', async () => {
+    for (const [name, content, words] of BAD) {
+      const path = file(name, content);
+      const error = await loadPrivateKey(path).then(() => undefined, (failure: unknown) => failure);
+      expect(error, name).toBeInstanceOf(CliError);
+      expect({ name, code: (error as CliError).code, exit: (error as CliError).exitCode }).toEqual({ name, code: 'KEY_INVALID', exit: 2 });
+      expect((error as CliError).message, name).toContain(`--private-key ${path}`);
+      expect((error as CliError).message, name).toMatch(words);
+    }
+  });
+
+  it('random damage to good private keys: a key or KEY_INVALID, never anything else', async () => {
+    const members = ['kty', 'crv', 'x', 'y', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi', 'alg', 'use', 'key_ops'];
+    const values = fc.oneof(fc.jsonValue(), fc.constantFrom('RS256', 'ES256', 'EdDSA', 'P-256', 'X25519', 'Ed25519', 'EC', 'RSA', 'OKP', 'oct', 'enc', '', 'AAAA'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(ec, rsa, ed), fc.array(fc.tuple(fc.constantFrom(...members), fc.option(values, { nil: undefined })), { minLength: 1, maxLength: 4 }), async (good, changes) => {
+        const jwk: Record<string, unknown> = { ...good };
+        for (const [member, value] of changes) {
+          if (value === undefined) delete jwk[member];
+          else jwk[member] = value;
+        }
+        return loadPrivateKey(file('damaged.json', jwk)).then(
+          () => true,
+          (error: unknown) => error instanceof CliError && error.code === 'KEY_INVALID',
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('oauth token --client-credentials --private-key', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({});
+  });
+  afterAll(() => server.close());
+
+  it('exits 2 naming the file before any request', async () => {
+    for (const [name, content] of BAD.slice(0, 8)) {
+      const path = file(name, content);
+      const result = await runCli(['token', '--client-credentials', '--client-id', 'svc', '--token-endpoint', `${server.url}/token`, '--private-key', path], { env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
+      expect({ name, code: result.code }).toEqual({ name, code: 2 });
+      expect(result.stderr).toContain(`error[KEY_INVALID]: --private-key ${path}`);
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+    }
+    expect(server.hits.size).toBe(0);
+  });
+});
