@@ -1,16 +1,34 @@
-// A cross-process lock: a file created with O_EXCL holding the owner's pid. Written by hand because the maintained
-// lock libraries are either unmaintained or pull in retry/graceful-fs machinery; the rules here are few: bounded
-// waiting, stale locks (dead owner, or older than any refresh can take) are broken, and only the owner releases.
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+// A cross-process lock: a file created with O_EXCL naming its owner (pid, host, a nonce), whose mtime the owner renews
+// while it holds the lock (a heartbeat). Written by hand because the maintained lock libraries are either unmaintained
+// or judge staleness by age alone, and age is exactly what must not count: a refresh against a slow token endpoint may
+// take minutes, and breaking its lock means the same refresh token is presented twice (servers then revoke the grant).
+// So a lock is stale only when its owner is gone: a dead pid on this host, or a heartbeat nobody renewed for staleMs.
+// Waiting is bounded, and only the owner releases.
+import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { CliError } from './errors.js';
 
 export interface LockOptions {
+  /** How long to wait for a live owner before LOCK_TIMEOUT. */
   timeoutMs?: number;
+  /** How long a heartbeat may go unrenewed, by the waiter's own clock, before its owner counts as gone. */
   staleMs?: number;
+  /** How often the owner renews its heartbeat. */
+  heartbeatMs?: number;
   signal?: AbortSignal | undefined;
+  /** The waiter's clock (milliseconds); only differences of its own readings are used. */
+  now?: () => number;
+  /** How the waiter pauses between attempts. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Called once, when the lock is found held by a live owner. */
+  onWait?: (ownerPid: number | undefined) => void;
+  /** Whether a pid is alive on this host. */
+  isAlive?: (pid: number) => boolean;
 }
+
+export const LOCK_DEFAULTS = { timeoutMs: 30_000, staleMs: 20_000, heartbeatMs: 2_000 } as const;
 
 export async function withFileLock<T>(path: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const release = await acquire(path, options);
@@ -21,7 +39,33 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, opti
   }
 }
 
-async function acquire(path: string, { timeoutMs = 30_000, staleMs = 60_000, signal }: LockOptions): Promise<() => Promise<void>> {
+interface Owner {
+  pid: number | undefined;
+  host: string | undefined;
+}
+
+function parseOwner(text: string): Owner {
+  // "<pid> <host> <nonce>"; locks of earlier versions were "<pid> <nonce>", written on this host.
+  const parts = text.trim().split(' ');
+  const pid = Number(parts[0]);
+  return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, host: parts.length >= 3 ? parts[1] : undefined };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, owned by someone else.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+async function acquire(path: string, options: LockOptions): Promise<() => Promise<void>> {
+  const { timeoutMs, staleMs, heartbeatMs } = { ...LOCK_DEFAULTS, ...definedOnly(options) };
+  const now = options.now ?? Date.now;
+  const isAlive = options.isAlive ?? pidAlive;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   } catch (error) {
@@ -29,17 +73,18 @@ async function acquire(path: string, { timeoutMs = 30_000, staleMs = 60_000, sig
       hint: 'Check that the state directory (XDG_STATE_HOME) is a writable directory.',
     });
   }
-  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
-  const deadline = Date.now() + timeoutMs;
+  const host = hostname().replace(/\s+/g, '_') || 'localhost';
+  const token = `${process.pid} ${host} ${randomBytes(8).toString('hex')}`;
+  const deadline = now() + timeoutMs;
+  // What the waiter last saw of the lock (its owner line and heartbeat) and since when, by its own clock.
+  let seen: { identity: string; since: number } | undefined;
+  let announced = false;
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o600);
       await handle.writeFile(token);
       await handle.close();
-      return async () => {
-        const owner = await readFile(path, 'utf8').catch(() => '');
-        if (owner === token) await rm(path, { force: true });
-      };
+      return hold(path, token, heartbeatMs);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new CliError('STORE_FAILED', `Cannot create the lock file ${path}: ${(error as Error).message}`, {
@@ -47,33 +92,62 @@ async function acquire(path: string, { timeoutMs = 30_000, staleMs = 60_000, sig
         });
       }
     }
-    if (await isStale(path, staleMs)) {
-      await rm(path, { force: true });
-      continue;
+    const observed = await observe(path);
+    if (observed) {
+      const identity = `${observed.text}\n${observed.mtimeMs}`;
+      if (seen?.identity !== identity) seen = { identity, since: now() };
+      const owner = parseOwner(observed.text);
+      const ownerGone = (owner.pid !== undefined && (owner.host === undefined || owner.host === host) && !isAlive(owner.pid)) || now() - seen.since > staleMs;
+      if (ownerGone) {
+        await breakIfUnchanged(path, observed.text);
+        seen = undefined;
+        continue;
+      }
+      if (!announced) {
+        announced = true;
+        options.onWait?.(owner.pid);
+      }
     }
-    if (signal?.aborted) throw new CliError('CANCELLED', 'Cancelled.');
-    if (Date.now() > deadline) {
-      throw new CliError('LOCK_TIMEOUT', `Another oauth process has held ${path} for over ${Math.round(timeoutMs / 1000)}s.`, {
-        hint: 'If no other oauth is running, delete that file.',
+    if (options.signal?.aborted) throw new CliError('CANCELLED', 'Cancelled.');
+    if (now() > deadline) {
+      throw new CliError('LOCK_TIMEOUT', `Another oauth process still holds ${path} after ${Math.round(timeoutMs / 1000)}s (it is alive and renewing it).`, {
+        hint: 'Wait for it to finish and try again; if no other oauth is running, delete that file.',
       });
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(100, 10 + attempt * 5) + Math.random() * 10));
+    await sleep(Math.min(100, 10 + attempt * 5) + Math.random() * 10);
   }
 }
 
-async function isStale(path: string, staleMs: number): Promise<boolean> {
+/** The owner's side: renew the heartbeat while holding; release only a lock that is still ours. */
+function hold(path: string, token: string, heartbeatMs: number): () => Promise<void> {
+  const beat = setInterval(() => {
+    void readFile(path, 'utf8')
+      .then((owner) => (owner === token ? utimes(path, new Date(), new Date()) : undefined))
+      .catch(() => undefined);
+  }, heartbeatMs);
+  beat.unref();
+  return async () => {
+    clearInterval(beat);
+    const owner = await readFile(path, 'utf8').catch(() => '');
+    if (owner === token) await rm(path, { force: true });
+  };
+}
+
+async function observe(path: string): Promise<{ text: string; mtimeMs: number } | undefined> {
   try {
-    const [info, owner] = await Promise.all([stat(path), readFile(path, 'utf8')]);
-    if (Date.now() - info.mtimeMs > staleMs) return true;
-    const pid = Number(owner.split(' ')[0]);
-    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - info.mtimeMs > 1000;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    const [info, text] = await Promise.all([stat(path), readFile(path, 'utf8')]);
+    return { text, mtimeMs: info.mtimeMs };
   } catch {
-    return false; // gone already, or being written: try again
+    return undefined; // gone already: try again
   }
+}
+
+/** Another waiter may have broken it and taken the lock since we looked: remove only what we judged gone. */
+async function breakIfUnchanged(path: string, judged: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === judged) await rm(path, { force: true });
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 }

@@ -24,6 +24,8 @@ export interface Session {
   obtained_at: number;
   /** Kept with the tokens (never in the config file) so a confidential client can refresh without it in the env. */
   client_secret?: string;
+  /** "client_credentials" for a service token; absent for a signed-in user's session. */
+  grant_type?: string;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -41,6 +43,67 @@ function sha256(text: string): string {
 export function serviceTokenKey(parts: { issuer: string; clientId: string; credential: string; scope: string; resource: string[]; audience: string[] }): string {
   const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.credential, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
   return `service:${id.slice(0, 32)}`;
+}
+
+/** Where a cached service token is found from the token alone, so that revoking it also drops it from the cache. */
+function serviceTokenIndexKey(token: string): string {
+  return `service-token:${sha256(token).slice(0, 32)}`;
+}
+
+/** Caches a service token; the index entry is written first, so no cached token is ever out of revoke's reach. */
+export async function cacheServiceToken(store: SecretStore, key: string, session: Session, replaced?: Session): Promise<void> {
+  await store.set(serviceTokenIndexKey(session.access_token), key);
+  await store.set(key, JSON.stringify(session));
+  if (replaced && replaced.access_token !== session.access_token) await store.delete(serviceTokenIndexKey(replaced.access_token));
+}
+
+/** A cache hit whose token revoke could not find (cached before the index existed) is indexed now. */
+export async function indexServiceToken(store: SecretStore, key: string, session: Session): Promise<void> {
+  const indexKey = serviceTokenIndexKey(session.access_token);
+  if ((await store.get(indexKey)) !== key) await store.set(indexKey, key);
+}
+
+/** Drops a token from the service-token cache (after it was revoked); true when it was cached. */
+export async function forgetServiceToken(store: SecretStore, token: string): Promise<boolean> {
+  const indexKey = serviceTokenIndexKey(token);
+  const key = await store.get(indexKey);
+  if (key === undefined) return false;
+  let cached: Session | undefined;
+  try {
+    cached = parseSession(await store.get(key), 'the cached service token');
+  } catch {
+    cached = undefined; // corrupt: it goes too
+  }
+  // The entry may hold a newer token by now; only the revoked one is dropped.
+  const dropped = cached === undefined || cached.access_token === token;
+  if (dropped) await store.delete(key);
+  await store.delete(indexKey);
+  return dropped;
+}
+
+/**
+ * After a token was revoked, nothing may hand it out again: it leaves the service-token cache, and when it is the
+ * profile's refresh token the session goes (it cannot be renewed), when it is the profile's access token that token is
+ * marked expired (the next `oauth token` refreshes). Returns what was dropped, in words.
+ */
+export async function forgetRevokedToken(store: SecretStore, profile: string, token: string): Promise<string[]> {
+  const dropped: string[] = [];
+  if (await forgetServiceToken(store, token)) dropped.push('the cached service token');
+  const key = sessionKey(profile);
+  let session: Session | undefined;
+  try {
+    session = parseSession(await store.get(key), profileWhere(profile, store));
+  } catch {
+    session = undefined; // a corrupt session is reported by the commands that use it
+  }
+  if (session?.refresh_token === token) {
+    await store.delete(key);
+    dropped.push(`the local tokens of profile ${profile}`);
+  } else if (session?.access_token === token) {
+    await store.set(key, JSON.stringify({ ...session, expires_at: 0 }));
+    dropped.push(`profile ${profile}'s access token (the next "oauth token" refreshes it)`);
+  }
+  return dropped;
 }
 
 export function sessionFromResponse(
@@ -86,38 +149,151 @@ export function sessionFromResponse(
 
 /** A JWT access token's own exp, when the server sent no expires_in. */
 function jwtExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (!payload || token.split('.').length !== 3) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
-  } catch {
-    return undefined;
-  }
+  if (token.split('.').length !== 3) return undefined;
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
 
 export function isFresh(session: Session, nowSeconds: number, minTtlSeconds: number): boolean {
   return session.expires_at === undefined || session.expires_at - nowSeconds > minTtlSeconds;
 }
 
+/** What each stored field must be; a session read back is checked against it before anything uses a value. */
+const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true }> = {
+  issuer: { type: 'string', required: true },
+  client_id: { type: 'string', required: true },
+  access_token: { type: 'string', required: true },
+  token_type: { type: 'string', required: true },
+  obtained_at: { type: 'number', required: true },
+  expires_at: { type: 'number' },
+  refresh_token: { type: 'string' },
+  refresh_expires_at: { type: 'number' },
+  id_token: { type: 'string' },
+  scope: { type: 'string', mayBeEmpty: true },
+  requested_scope: { type: 'string', mayBeEmpty: true },
+  subject: { type: 'string' },
+  client_secret: { type: 'string' },
+  grant_type: { type: 'string' },
+};
+
+/** Why a stored value is not a session, in words; undefined when it is one. */
+function sessionShapeProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object';
+  const record = value as Record<string, unknown>;
+  if (record.version !== 1) return `"version" is ${JSON.stringify(record.version) ?? 'missing'}, not 1`;
+  for (const [name, rule] of Object.entries(SESSION_FIELDS)) {
+    const field = record[name];
+    if (field === undefined) {
+      if (rule.required) return `"${name}" is missing`;
+      continue;
+    }
+    const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
+    if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
+  }
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  return `a ${typeof value}`;
+}
+
+/**
+ * A stored session, its every field checked: a store edited by hand or by another version must end in STORE_CORRUPT
+ * (exit 2, naming where), never in a number handed to code that expects a token.
+ */
 export function parseSession(text: string | undefined, where: string): Session | undefined {
   if (text === undefined) return undefined;
+  let problem: string | undefined;
   try {
-    const session = JSON.parse(text) as Session;
-    if (session.version === 1 && typeof session.access_token === 'string') return session;
+    const value: unknown = JSON.parse(text);
+    problem = sessionShapeProblem(value);
+    if (problem === undefined) return value as Session;
   } catch {
-    // fall through
+    problem = 'it is not JSON';
   }
-  throw new CliError('STORE_CORRUPT', `The stored tokens for ${where} are unreadable.`, { hint: 'Sign in again with "oauth login".' });
+  throw new CliError('STORE_CORRUPT', `The stored tokens of ${where} are corrupt: ${problem}.`, {
+    hint: 'Sign in again with "oauth login" to replace them.',
+  });
+}
+
+/** A setting that says which session a run may use, and where it came from ("--issuer", "OAUTH_ISSUER", …). */
+export interface OwnerSetting {
+  value: string;
+  origin: string;
+}
+
+/**
+ * Whom this run's settings say a session must belong to. A session is its issuer's and its client's (kubelogin keys
+ * its cache the same way): a run for another issuer or client never gets it, so one server's refresh token is never
+ * sent to another and a token is never handed out as if another server had issued it.
+ */
+export interface SessionOwner {
+  issuer?: OwnerSetting | undefined;
+  clientId?: OwnerSetting | undefined;
+}
+
+/** Issuers compared as identifiers, except that a trailing slash alone does not make another server. */
+export function sameIssuer(a: string, b: string): boolean {
+  return a === b || a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+/** Why the session is not the owner's, in words; undefined when it is. */
+export function ownerMismatch(session: Session, owner: SessionOwner, options: { clientMayDiffer?: boolean } = {}): string | undefined {
+  const issuer = owner.issuer && !sameIssuer(owner.issuer.value, session.issuer) ? owner.issuer : undefined;
+  const client = !options.clientMayDiffer && owner.clientId && owner.clientId.value !== session.client_id ? owner.clientId : undefined;
+  if (!issuer && !client) return undefined;
+  const wanted = [issuer && `issuer ${issuer.value} (from ${issuer.origin})`, client && `client ${client.value} (from ${client.origin})`].filter(Boolean).join(' and ');
+  return `its tokens were issued by ${session.issuer} to client ${session.client_id}, not for ${wanted}`;
+}
+
+export function loginCommand(profile: string, owner: SessionOwner = {}): string {
+  const parts = ['oauth login'];
+  if (owner.issuer) parts.push(`--issuer ${owner.issuer.value}`);
+  if (owner.clientId) parts.push(`--client-id ${owner.clientId.value}`);
+  if (profile !== 'default') parts.push(`--profile ${profile}`);
+  return parts.join(' ');
+}
+
+/** The profile's session, when it is the owner's; NOT_LOGGED_IN (exit 4) when there is none or it is another's. */
+export async function ownedSession(store: SecretStore, profile: string, owner: SessionOwner, options: { clientMayDiffer?: boolean; tokenMayBeGiven?: boolean } = {}): Promise<Session> {
+  const session = parseSession(await store.get(sessionKey(profile)), profileWhere(profile, store));
+  const withProfile = profile === 'default' ? '' : ` with profile "${profile}"`;
+  const hint = (advice: string) => (options.tokenMayBeGiven ? `Pass a token, or ${advice.charAt(0).toLowerCase()}${advice.slice(1)}` : advice);
+  if (!session) {
+    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, { hint: hint(`Run: ${loginCommand(profile, owner)}`) });
+  }
+  const mismatch = ownerMismatch(session, owner, options);
+  if (mismatch) {
+    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile} for that server and client: ${mismatch}.`, {
+      hint: hint(`Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`),
+    });
+  }
+  return session;
+}
+
+export function profileWhere(profile: string, store: SecretStore): string {
+  return `profile "${profile}" in ${store.describe()}`;
+}
+
+/** What a refresh brought back: the token response, and the ID token's claims once its signature and claims checked out. */
+export interface Refreshed {
+  response: TokenEndpointResponse;
+  idTokenClaims?: Record<string, unknown> | undefined;
 }
 
 export interface FreshSessionDeps {
   store: SecretStore;
   stateDir: string;
   nowSeconds: () => number;
-  /** Calls the token endpoint with the session's refresh token. */
-  refresh: (session: Session) => Promise<TokenEndpointResponse>;
+  /** Calls the token endpoint with the session's refresh token; validates a returned ID token as login does. */
+  refresh: (session: Session) => Promise<Refreshed>;
   signal?: AbortSignal | undefined;
+  /** How long to wait for another process's refresh (bounded by what its requests may take), and a word when waiting. */
+  lockWaitMs?: () => number;
+  onLockWait?: (ownerPid: number | undefined) => void;
 }
 
 export interface FreshSession {
@@ -125,9 +301,14 @@ export interface FreshSession {
   refreshed: boolean;
 }
 
-export async function freshSession(profile: string, deps: FreshSessionDeps, options: { minTtlSeconds: number; force: boolean }): Promise<FreshSession> {
+export async function freshSession(
+  profile: string,
+  deps: FreshSessionDeps,
+  options: { minTtlSeconds: number; force: boolean; owner?: SessionOwner },
+): Promise<FreshSession> {
   const key = sessionKey(profile);
-  const first = await readSession(deps.store, key, profile);
+  const owner = options.owner ?? {};
+  const first = await ownedSession(deps.store, profile, owner);
   if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
 
   const lockPath = join(deps.stateDir, 'locks', `${sha256(key).slice(0, 24)}.lock`);
@@ -135,41 +316,72 @@ export async function freshSession(profile: string, deps: FreshSessionDeps, opti
   return withFileLock(
     lockPath,
     async () => {
-      // Another process may have refreshed while we waited for the lock: its result is ours too.
-      const current = await readSession(deps.store, key, profile);
+      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again.
+      const current = await ownedSession(deps.store, profile, owner);
       if (current.refresh_token !== first.refresh_token || current.access_token !== first.access_token) {
         if (isFresh(current, deps.nowSeconds(), options.minTtlSeconds)) return { session: current, refreshed: false };
       }
       if (!current.refresh_token) {
         throw new CliError('NOT_LOGGED_IN', `The access token for profile "${profile}" has expired and there is no refresh token.`, {
-          hint: `Sign in again: oauth login${profile === 'default' ? '' : ` --profile ${profile}`}`,
+          hint: `Sign in again: ${loginCommand(profile)}`,
         });
       }
-      let response: TokenEndpointResponse;
+      let refreshed: Refreshed;
       try {
-        response = await deps.refresh(current);
+        refreshed = await deps.refresh(current);
       } catch (error) {
-        if (isCliError(error) && error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant') {
+        if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
+          // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
+          const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = current;
+          // Best effort: the refusal is the news, even if the store cannot take the change.
+          await deps.store.set(key, JSON.stringify(rest)).catch(() => undefined);
           throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
-            hint: `Sign in again: oauth login${profile === 'default' ? '' : ` --profile ${profile}`}`,
+            hint: `Sign in again: ${loginCommand(profile)}`,
+            details: error.details,
           });
         }
         throw error;
       }
-      const next = sessionFromResponse(response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current });
+      const subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
+      const next = sessionFromResponse(refreshed.response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current, subject });
       await deps.store.set(key, JSON.stringify(next));
       return { session: next, refreshed: true };
     },
-    { signal: deps.signal },
+    { signal: deps.signal, ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}), ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}) },
   );
 }
 
-async function readSession(store: SecretStore, key: string, profile: string): Promise<Session> {
-  const session = parseSession(await store.get(key), `profile "${profile}"`);
-  if (!session) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${profile === 'default' ? '' : ` with profile "${profile}"`}.`, {
-      hint: `Run: oauth login${profile === 'default' ? '' : ` --profile ${profile}`}`,
+/**
+ * OpenID Connect Core §12.2: an ID token from a refresh must name the same issuer and subject as the sign-in's, and
+ * the client among its audiences (its signature and other claims were checked as at login). Returns the subject.
+ */
+export function checkRefreshedIdToken(claims: Record<string, unknown>, session: Session): string | undefined {
+  const original = session.id_token ? jwtClaims(session.id_token) : undefined;
+  const fail = (why: string) =>
+    new CliError('ID_TOKEN_INVALID', `The ID token from the refresh is not for the signed-in session: ${why} (OpenID Connect Core §12.2). The stored tokens were left unchanged.`, {
+      hint: 'If the account really changed, sign in again with "oauth login".',
     });
+  const issuer = typeof original?.iss === 'string' ? original.iss : session.issuer;
+  if (claims.iss !== issuer) throw fail(`its iss ${JSON.stringify(claims.iss)} differs from ${JSON.stringify(issuer)}`);
+  const subject = session.subject ?? (typeof original?.sub === 'string' ? original.sub : undefined);
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw fail('it has no sub');
+  if (subject !== undefined && claims.sub !== subject) throw fail(`its sub ${JSON.stringify(claims.sub)} differs from the signed-in ${JSON.stringify(subject)}`);
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(session.client_id)) throw fail(`its aud ${JSON.stringify(claims.aud)} does not contain the client ${JSON.stringify(session.client_id)}`);
+  if (typeof original?.auth_time === 'number' && claims.auth_time !== undefined && claims.auth_time !== original.auth_time) {
+    throw fail(`its auth_time ${JSON.stringify(claims.auth_time)} differs from the sign-in's ${original.auth_time}`);
   }
-  return session;
+  return claims.sub;
+}
+
+/** A JWT's claims without any check (for comparing with what was already verified at sign-in). */
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

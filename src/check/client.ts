@@ -18,8 +18,13 @@ export interface ClientUnderTest {
 
 const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
+/** RFC 7591 §2: a registration without token_endpoint_auth_method authenticates with client_secret_basic, unless declared public. */
+export function authMethodOf(client: ClientUnderTest): string {
+  return client.token_endpoint_auth_method ?? (client.public === true ? 'none' : 'client_secret_basic');
+}
+
 export function isPublicClient(client: ClientUnderTest): boolean {
-  return client.public ?? (client.token_endpoint_auth_method === undefined || client.token_endpoint_auth_method === 'none');
+  return client.public ?? authMethodOf(client) === 'none';
 }
 
 function looksNative(client: ClientUnderTest): boolean {
@@ -45,8 +50,9 @@ export function checkClient(client: ClientUnderTest, serverPkceMethods?: readonl
   if (client.grant_types.includes('implicit') || tokenResponses.length > 0) {
     findings.push(finding('client-implicit-grant', tokenResponses[0] ?? 'implicit', `${subject} uses the implicit grant (${tokenResponses.length ? `response_type ${tokenResponses.map((type) => JSON.stringify(type)).join(', ')}` : 'grant_type implicit'}).`));
   }
-  const method = client.token_endpoint_auth_method ?? 'none';
+  const method = authMethodOf(client);
   const isPublic = isPublicClient(client);
+  const defaulted = client.token_endpoint_auth_method === undefined && method !== 'none' ? ', the RFC 7591 default when no token_endpoint_auth_method is given (--public or --auth-method none for a public client)' : '';
   if (client.public === false && method === 'none') {
     findings.push(finding('client-confidential-auth-none', method, `${subject} is confidential but its token_endpoint_auth_method is "none".`));
   }
@@ -58,10 +64,10 @@ export function checkClient(client: ClientUnderTest, serverPkceMethods?: readonl
     findings.push(finding('client-public-without-pkce', subject, `${subject} is a public client using the code flow, but the server does not advertise S256 PKCE.`));
   }
   if (looksNative(client) && SECRET_METHODS.has(method)) {
-    findings.push(finding('client-native-secret', method, `${subject} looks like a native or CLI client (loopback or custom-scheme redirects) yet authenticates with a secret (${method}).`));
+    findings.push(finding('client-native-secret', method, `${subject} looks like a native or CLI client (loopback or custom-scheme redirects) yet authenticates with a secret (${method}${defaulted}).`));
   }
   if (method === 'client_secret_basic' || method === 'client_secret_post') {
-    findings.push(finding('client-prefer-asymmetric-auth', method, `${subject} authenticates with a shared secret (${method}).`));
+    findings.push(finding('client-prefer-asymmetric-auth', method, `${subject} authenticates with a shared secret (${method}${defaulted}).`));
   }
   if (client.client_secret !== undefined && Buffer.byteLength(client.client_secret) < 32) {
     findings.push(finding('client-secret-short', `${Buffer.byteLength(client.client_secret)} bytes`, `The client secret is ${Buffer.byteLength(client.client_secret)} bytes; at least 32 random bytes are needed.`));

@@ -20,6 +20,7 @@ export interface CheckFlags {
   confidential?: boolean;
   clientFile?: string;
   clientSecretFile?: string;
+  privateKey?: string;
   token?: string;
   clientCredentials?: boolean;
   probe?: boolean;
@@ -103,7 +104,15 @@ async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(Client
   const redirectUris = [...strings(registration.redirect_uris), ...(flags.redirectUri ?? [])];
   const grantTypes = flags.grantType ?? strings(registration.grant_types);
   const responseTypes = flags.responseType ?? strings(registration.response_types);
-  const authMethod = flags.authMethod ?? (registration.token_endpoint_auth_method as string | undefined) ?? ctx.setting('auth_method', undefined);
+  // A profile saved by "oauth login" leaves out auth_method for a public client; a bare registration means
+  // client_secret_basic (RFC 7591 §2), which the rules apply when no method is known.
+  const fromProfile = !flags.clientFile && clientId !== undefined && clientId === ctx.profile()?.client_id;
+  const authMethod =
+    flags.authMethod ??
+    (registration.token_endpoint_auth_method as string | undefined) ??
+    (flags.privateKey ? 'private_key_jwt' : undefined) ??
+    ctx.setting('auth_method', undefined) ??
+    (fromProfile && !flags.confidential ? 'none' : undefined);
   const given = flags.clientFile || flags.clientId || flags.redirectUri || flags.grantType || flags.responseType || flags.authMethod || flags.public || flags.confidential;
   if (!given && !clientId) return undefined;
   const secret = (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile } as ClientFlags)) ?? (registration.client_secret as string | undefined);
@@ -126,7 +135,12 @@ async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(Client
 
 async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
   const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
-  const connection = await connect(ctx, { issuer: flags.issuer, clientId: flags.clientId, clientSecretFile: flags.clientSecretFile });
+  // The client authenticates as the flags say (--auth-method, --private-key, the secret), as `oauth token` would.
+  const connection = await connect(
+    ctx,
+    { issuer: flags.issuer, clientId: flags.clientId, clientSecretFile: flags.clientSecretFile, authMethod: flags.authMethod, privateKey: flags.privateKey },
+    { confidentialGrant: 'client credentials' },
+  );
   const scope = ctx.setting('scope', flags.scope);
   const response = await clientCredentials(connection.protocol, scope ? { scope: [scope] } : {});
   return response.access_token;

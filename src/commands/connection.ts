@@ -5,7 +5,7 @@ import { chooseAuthMethod, clientAuthentication, requireClientCredential, type A
 import type { Protocol } from '../oauth/grants.js';
 import { resolveServer } from '../oauth/server.js';
 import { protocolOptions } from '../oauth/transport.js';
-import type { Session } from '../session.js';
+import { sameIssuer, type Session } from '../session.js';
 import { clientSecret, requireSetting, serverSettings, type ClientFlags } from './common.js';
 
 export interface Connection {
@@ -18,7 +18,8 @@ export interface Connection {
 }
 
 export interface ConnectOptions {
-  storedSecret?: string | undefined;
+  /** A stored session: its client secret serves only its own client at its own issuer. */
+  session?: Session | undefined;
   /** A grant only a confidential client may use: without a credential, fail before any request. */
   confidentialGrant?: string;
 }
@@ -27,7 +28,9 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   const server = serverSettings(ctx, flags);
   if (!server.issuer && !server.endpoints.token_endpoint) server.issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
   const clientId = await requireSetting(ctx, 'client_id', flags.clientId, 'Client id');
-  const secret = await clientSecret(ctx, flags, options.storedSecret);
+  const { session } = options;
+  const ownSession = session !== undefined && session.client_id === clientId && (server.issuer === undefined || sameIssuer(server.issuer, session.issuer));
+  const secret = await clientSecret(ctx, flags, ownSession ? session.client_secret : undefined);
   if (secret) ctx.knownSecrets.addBasic(clientId, secret);
   const privateKeyFile = ctx.setting('private_key', flags.privateKey);
   const authMethod = chooseAuthMethod(ctx.setting('auth_method', flags.authMethod), secret !== undefined, privateKeyFile !== undefined);
@@ -45,7 +48,10 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   };
 }
 
-/** As the client a session's tokens were issued to, at the server that issued them (--issuer may still override). */
+/**
+ * At the server that issued a session's tokens, as the client the settings name (flag > OAUTH_* > profile), else as
+ * the session's own client. Whether the session may be used by that client was decided when it was read.
+ */
 export function connectForSession(ctx: Context, flags: ClientFlags, session: Session): Promise<Connection> {
-  return connect(ctx, { ...flags, issuer: flags.issuer ?? session.issuer, clientId: session.client_id }, { storedSecret: session.client_secret });
+  return connect(ctx, { ...flags, issuer: session.issuer, clientId: ctx.setting('client_id', flags.clientId) ?? session.client_id }, { session });
 }

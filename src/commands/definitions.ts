@@ -85,8 +85,10 @@ export const COMMANDS: CommandSpec[] = [
       tokenOptions(command)
         .description(
           'Print an access token for the profile: from the store, refreshed first when it expires within --min-ttl (the rotated\n' +
-            'refresh token is saved before the new token is printed; parallel runs never refresh twice). With --client-credentials,\n' +
-            'a service token, cached until near expiry. Output is raw on a pipe and a redacted summary on a terminal.',
+            'refresh token is saved before the new token is printed; parallel runs never refresh twice; a refreshed ID token is\n' +
+            'checked as at sign-in). The stored session is used only for its own issuer and client: --issuer or --client-id\n' +
+            'naming another is "not signed in". With --client-credentials, a service token, cached until near expiry (until\n' +
+            'revoked with oauth revoke). Output is raw on a pipe and a redacted summary on a terminal.',
         )
         .addHelpText(
           'after',
@@ -97,7 +99,7 @@ export const COMMANDS: CommandSpec[] = [
               'TOKEN=$(OAUTH_CLIENT_SECRET=… oauth token --client-credentials --issuer https://id.example.com --client-id svc --scope api:read)',
               'oauth token --refresh --output json | jq .expires_in',
             ],
-            'Exit codes: 0 ok · 2 bad flags or missing settings · 4 not signed in or refresh rejected · 5 server error',
+            'Exit codes: 0 ok · 2 bad flags, missing settings or a corrupt store · 3 refreshed ID token invalid · 4 not signed in\n            (for this issuer and client) or refresh rejected · 5 server error',
           ),
         ),
     run: async (_args, options, ctx) => tokenCommand.run(options, ctx),
@@ -153,14 +155,21 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'revoke',
     summary: "revoke a token (RFC 7009); without one, the profile's",
-    args: [['[token]', 'the token, or "-" to read it from stdin']],
-    details: (command) => tokenCommandOptions(command).addHelpText('after', examples(['oauth revoke', 'oauth revoke - --token-type-hint refresh_token < token.txt'])),
+    args: [['[token]', 'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" to read it from stdin']],
+    details: (command) =>
+      tokenCommandOptions(command)
+        .description(
+          "Revoke a token at the server (RFC 7009). Without one, the profile's refresh token (or access token), and its local\n" +
+            'tokens are deleted. A revoked token is dropped from the service-token cache and from the profile, so no later\n' +
+            "command hands it out. A token given for the profile's client is revoked with the secret its sign-in stored.",
+        )
+        .addHelpText('after', examples(['oauth revoke', 'oauth revoke "$TOKEN"', 'oauth revoke - --token-type-hint refresh_token < token.txt'])),
     run: async ([token], options, ctx) => (await import('./revoke.js')).run(token, options, ctx),
   },
   {
     name: 'introspect',
     summary: 'ask the server whether a token is active (RFC 7662); exit 3 when it is not',
-    args: [['[token]', "the token, or \"-\" to read it from stdin; default: the profile's access token"]],
+    args: [['[token]', "the token (\"Bearer <token>\" and an \"Authorization:\" line work too), or \"-\" for stdin; default: the profile's access token"]],
     details: (command) =>
       tokenCommandOptions(command).addHelpText('after', examples(['oauth introspect', 'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json'])),
     run: async ([token], options, ctx) => (await import('./introspect.js')).run(token, options, ctx),
@@ -206,6 +215,7 @@ export const COMMANDS: CommandSpec[] = [
         .option('--client-secret-file <file>', 'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)')
         .option('--token <jwt|->', 'an access token to audit ("-" reads stdin)')
         .option('--client-credentials', 'get a fresh access token with client credentials and audit it')
+        .option('--private-key <file>', 'with --client-credentials: a JWK or PEM private key for private_key_jwt')
         .option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)')
         .option('--probe', 'also test the server live (sends requests; never signs in)')
         .option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check')

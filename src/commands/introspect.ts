@@ -7,14 +7,15 @@ import { stub } from '../redact.js';
 import { store } from './common.js';
 import { connect, connectForSession } from './connection.js';
 import { typeHint, type RevokeFlags } from './revoke.js';
-import { storedSession, tokenArgument } from './stored-token.js';
+import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 
 export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
   const given = await tokenArgument(ctx, argument);
-  if (given) ctx.knownSecrets.add(given);
-  const session = given ? undefined : await storedSession(ctx, await store(ctx));
+  const tokens = await store(ctx);
+  // A resource server introspects the profile's token as itself (--client-id rs): the client may differ, the issuer not.
+  const session = given ? undefined : await storedSession(ctx, tokens, flags, { clientMayDiffer: true });
   const token = given ?? session!.access_token;
-  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags));
+  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) }));
   const result = await introspect(connection.protocol, token, given ? typeHint(flags.tokenTypeHint) : 'access_token');
   if (ctx.out.json) {
     ctx.out.jsonResult(result);

@@ -3,18 +3,21 @@ import type { Context } from '../context.js';
 import { Exit, asCliError, isCliError } from '../errors.js';
 import { isoTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
-import { parseSession, sessionKey } from '../session.js';
+import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey } from '../session.js';
 import { store, type ClientFlags } from './common.js';
 import { connectForSession } from './connection.js';
-import { rememberSecrets } from './stored-token.js';
+import { rememberSecrets, sessionOwner } from './stored-token.js';
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);
   const key = sessionKey(ctx.profileName);
-  const session = parseSession(await tokens.get(key), `profile "${ctx.profileName}"`);
-  if (!session) {
-    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false });
-    else ctx.out.result(`Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}; nothing to do.`);
+  const session = parseSession(await tokens.get(key), profileWhere(ctx.profileName, tokens));
+  // Tokens of another issuer or client than the one named are not this logout's to revoke or delete.
+  const mismatch = session ? ownerMismatch(session, sessionOwner(ctx, flags)) : undefined;
+  if (!session || mismatch) {
+    const note = mismatch ? `${mismatch}; they were left as they are` : undefined;
+    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false, ...(note ? { note } : {}) });
+    else ctx.out.result(`Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}${mismatch ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`);
     return Exit.ok;
   }
   rememberSecrets(ctx, session);
@@ -44,6 +47,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
     failure = `could not revoke at the server: ${asCliError(error).message.replace(/\.$/, '')}`;
   }
   await tokens.delete(key);
+  for (const name of revoked) await forgetRevokedToken(tokens, ctx.profileName, name === 'refresh_token' ? session.refresh_token! : session.access_token);
   if (failure) ctx.out.warn(`${failure}.`);
   if (note) ctx.out.info(`note: ${note}.`);
   if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked, deleted: true, ...(failure ? { warning: failure } : {}), ...(note ? { note } : {}) });

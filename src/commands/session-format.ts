@@ -36,9 +36,16 @@ function evidenced(scope: string, session: Session): boolean {
   return (scope === 'openid' && session.id_token !== undefined) || (scope === 'offline_access' && session.refresh_token !== undefined);
 }
 
-export function printSessionSummary(ctx: Context, session: Session, options: { profile: string; store: string; heading: string }): void {
+/** What to do when the access token runs out, for a session without a refresh token. */
+export function renewalAdvice(session: Session): string {
+  return session.grant_type === 'client_credentials' ? 'get a new one with oauth token --client-credentials' : 'sign in again when the access token expires';
+}
+
+/** options.store: where the tokens were saved, or undefined when they were not (then options.notStored says why). */
+export function printSessionSummary(ctx: Context, session: Session, options: { profile: string; store: string | undefined; notStored?: string; heading: string }): void {
   const nowSeconds = ctx.now() / 1000;
-  const summary = sessionSummary(session, nowSeconds, { profile: options.profile, store: options.store });
+  const service = session.grant_type === 'client_credentials';
+  const summary = sessionSummary(session, nowSeconds, { ...(service ? {} : { profile: options.profile }), store: options.store ?? null });
   if (ctx.out.json) {
     ctx.out.jsonResult(summary);
     return;
@@ -46,13 +53,13 @@ export function printSessionSummary(ctx: Context, session: Session, options: { p
   const style = ctx.out.style;
   const expiry = session.expires_at !== undefined ? `${dated(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
   const lines = [
-    `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer} (profile ${options.profile})`,
+    `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer}${service ? '' : ` (profile ${options.profile})`}`,
     `  client         ${session.client_id}`,
     `  access token   ${summary.access_token}, ${session.token_type}, expires ${expiry}`,
     `  scope          granted: ${summary.scope.granted.join(' ') || '(none)'}${summary.scope.requested.length ? `; requested: ${summary.scope.requested.join(' ')}` : ''}`,
   ];
   if (summary.scope.not_granted.length) lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
-  lines.push(`  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : 'no (sign in again when the access token expires)'}`);
-  lines.push(`  stored in      ${options.store}`);
+  lines.push(`  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : `no (${renewalAdvice(session)})`}`);
+  lines.push(options.store !== undefined ? `  stored in      ${options.store}` : `  not stored     ${options.notStored ?? ''}`.trimEnd());
   ctx.out.result(lines);
 }

@@ -3,7 +3,7 @@ import type { Context } from '../context.js';
 import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../paths.js';
-import { parseSession, sessionKey } from '../session.js';
+import { parseSession, profileWhere, sessionKey } from '../session.js';
 import { store } from './common.js';
 import { sessionSummary } from './session-format.js';
 
@@ -18,7 +18,7 @@ export async function run(ctx: Context): Promise<number> {
   const profiles = [];
   for (const name of names) {
     const settings = config.profiles[name] ?? {};
-    const session = parseSession(await tokens.get(sessionKey(name)), `profile "${name}"`);
+    const session = parseSession(await tokens.get(sessionKey(name)), profileWhere(name, tokens));
     profiles.push({
       profile: name,
       issuer: settings.issuer ?? session?.issuer ?? null,

@@ -1,24 +1,60 @@
-// The token a command works on: the argument, stdin with "-", or the signed-in profile's.
+// The token a command works on: the argument, stdin with "-", or the signed-in profile's — and whose that session is.
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readTokens } from '../input.js';
-import { parseSession, sessionKey, type Session } from '../session.js';
+import { cleanTokenInput } from '../jwt/decode.js';
+import { ownedSession, ownerMismatch, parseSession, profileWhere, sessionKey, type Session, type SessionOwner } from '../session.js';
 import type { SecretStore } from '../store/store.js';
+import type { ServerFlags } from './common.js';
 
+/**
+ * A token as a user pastes it, for every command that takes one: the token itself, "Bearer <token>", an
+ * "Authorization: Bearer <token>" header line, or "-" for the first token on stdin (the same forms decode reads).
+ */
 export async function tokenArgument(ctx: Context, argument: string | undefined): Promise<string | undefined> {
   if (argument === undefined) return undefined;
-  if (argument !== '-') return argument.trim();
-  for await (const { token } of readTokens(ctx.io.stdin, 1024 * 1024)) return token;
-  throw new CliError('USAGE', 'No token on stdin.');
+  let text: string | undefined = argument;
+  if (argument === '-') {
+    text = undefined;
+    for await (const { token } of readTokens(ctx.io.stdin, 1024 * 1024)) {
+      text = token;
+      break;
+    }
+    if (text === undefined) throw new CliError('USAGE', 'No token on stdin.');
+  }
+  const token = cleanTokenInput(text);
+  // "Bearer" alone, with its token missing, is no token either.
+  if (!token || /^(?:authorization:\s*)?(?:bearer|dpop)$/i.test(token)) throw new CliError('USAGE', 'The token given is empty.', { hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.' });
+  ctx.knownSecrets.add(token);
+  return token;
 }
 
-export async function storedSession(ctx: Context, tokens: SecretStore): Promise<Session> {
-  const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), `profile "${ctx.profileName}"`);
-  if (!session) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}, and no token was given.`, {
-      hint: `Pass a token, or run: oauth login${ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`}`,
-    });
-  }
+/** Whom the run's settings (flag > OAUTH_* > profile) say a stored session must belong to. */
+export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: string }): SessionOwner {
+  const setting = (name: string, flag: string | undefined) => {
+    const value = ctx.setting(name, flag);
+    return value ? { value, origin: ctx.settingOrigin(name, flag) } : undefined;
+  };
+  return { issuer: setting('issuer', flags.issuer), clientId: setting('client_id', flags.clientId) };
+}
+
+/**
+ * The profile's session for a command that was given no token. A resource server may introspect the profile's token
+ * as itself (clientMayDiffer); the issuer must always be the session's.
+ */
+export async function storedSession(ctx: Context, tokens: SecretStore, flags: ServerFlags & { clientId?: string }, options: { clientMayDiffer?: boolean } = {}): Promise<Session> {
+  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), { ...options, tokenMayBeGiven: true });
+  rememberSecrets(ctx, session);
+  return session;
+}
+
+/**
+ * The profile's session when it belongs to the same issuer and client as this run, else undefined: where a command
+ * given a token may still use what the sign-in stored (the client secret).
+ */
+export async function sessionIfOwned(ctx: Context, tokens: SecretStore, flags: ServerFlags & { clientId?: string }): Promise<Session | undefined> {
+  const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
+  if (!session || ownerMismatch(session, sessionOwner(ctx, flags))) return undefined;
   rememberSecrets(ctx, session);
   return session;
 }

@@ -1,13 +1,13 @@
 // `oauth token`: a usable access token. The profile's, refreshed (and rotated) when near expiry; or a service token
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from '../context.js';
-import { CliError, Exit } from '../errors.js';
-import { stateDir } from '../paths.js';
-import { freshSession, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
+import { CliError, Exit, isCliError } from '../errors.js';
+import { cacheServiceToken, indexServiceToken, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
 import { rememberSecrets } from './stored-token.js';
 import { printSessionSummary } from './session-format.js';
+import { freshProfileSession } from './session-refresh.js';
 
 export interface TokenFlags extends ClientFlags, RequestFlags {
   clientCredentials?: boolean;
@@ -22,38 +22,30 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   const minTtlSeconds = Number(flags.minTtl ?? DEFAULT_MIN_TTL_SECONDS);
   if (!Number.isFinite(minTtlSeconds) || minTtlSeconds < 0) throw new CliError('USAGE', `--min-ttl must be a number of seconds, not "${flags.minTtl}".`);
   const tokens = await store(ctx);
-  const nowSeconds = () => Math.floor(ctx.now() / 1000);
 
   let session: Session;
+  let storedIn: string | undefined = tokens.describe();
+  let notStored: string | undefined;
   if (flags.clientCredentials) {
-    session = await serviceToken(ctx, flags, minTtlSeconds, tokens);
+    const service = await serviceToken(ctx, flags, minTtlSeconds, tokens);
+    session = service.session;
+    storedIn = service.storedIn;
+    if (storedIn === undefined) notStored = flags.cache === false ? '(--no-cache)' : '(the server gave no expiry, so it is not cached)';
   } else {
-    const fresh = await freshSession(
-      ctx.profileName,
-      {
-        store: tokens,
-        stateDir: stateDir(ctx.io.env),
-        nowSeconds,
-        signal: ctx.io.signal,
-        refresh: async (current) => {
-          ctx.knownSecrets.add(current.refresh_token!);
-          // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
-          const [{ connectForSession }, { refresh }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
-          const connection = await connectForSession(ctx, flags, current);
-          return refresh(connection.protocol, current.refresh_token!, requestParameters(ctx, flags).parameters);
-        },
-      },
-      { minTtlSeconds, force: flags.refresh === true },
-    );
+    const fresh = await freshProfileSession(ctx, flags, tokens, {
+      minTtlSeconds,
+      force: flags.refresh === true,
+      parameters: requestParameters(ctx, flags).parameters,
+    });
     session = fresh.session;
     if (fresh.refreshed && ctx.out.verbosity > 0) ctx.out.trace('token: refreshed and saved');
   }
   rememberSecrets(ctx, session);
-  printToken(ctx, session, output, tokens.describe());
+  printToken(ctx, session, output, storedIn, notStored);
   return Exit.ok;
 }
 
-async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: number, tokens: Awaited<ReturnType<typeof store>>): Promise<Session> {
+async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: number, tokens: Awaited<ReturnType<typeof store>>): Promise<{ session: Session; storedIn: string | undefined }> {
   const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
   const request = requestParameters(ctx, flags);
@@ -66,9 +58,10 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
     audience: request.audience,
   });
   const useCache = flags.cache !== false;
-  if (useCache) {
-    const cached = parseSession(await tokens.get(key), 'the cached service token');
-    if (cached && isFresh(cached, ctx.now() / 1000, minTtlSeconds) && cached.expires_at !== undefined) return cached;
+  const cached = useCache ? await cachedServiceToken(ctx, tokens, key) : undefined;
+  if (cached && isFresh(cached, ctx.now() / 1000, minTtlSeconds) && cached.expires_at !== undefined) {
+    await indexServiceToken(tokens, key, cached);
+    return { session: cached, storedIn: tokens.describe() };
   }
   const response = await clientCredentials(connection.protocol, { ...request.parameters, ...(request.scope ? { scope: [request.scope] } : {}) });
   const session = sessionFromResponse(response, {
@@ -77,8 +70,22 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
     requestedScope: request.scope,
     nowSeconds: Math.floor(ctx.now() / 1000),
   });
-  if (useCache && session.expires_at !== undefined) await tokens.set(key, JSON.stringify(session));
-  return session;
+  session.grant_type = 'client_credentials';
+  // Without an expiry there is no knowing when a cached token goes bad: such a token is not kept.
+  if (!useCache || session.expires_at === undefined) return { session, storedIn: undefined };
+  await cacheServiceToken(tokens, key, session, cached);
+  return { session, storedIn: tokens.describe() };
+}
+
+/** A cache entry that is not a session is a miss (said once), not a reason to stop: the next token replaces it. */
+async function cachedServiceToken(ctx: Context, tokens: Awaited<ReturnType<typeof store>>, key: string): Promise<Session | undefined> {
+  try {
+    return parseSession(await tokens.get(key), `the cached service token in ${tokens.describe()}`);
+  } catch (error) {
+    if (!isCliError(error) || error.code !== 'STORE_CORRUPT') throw error;
+    ctx.out.warn(`${error.message.replace(/\.$/, '')}; fetching a new one.`);
+    return undefined;
+  }
 }
 
 function chooseOutput(ctx: Context, flag: string | undefined): TokenOutput {
@@ -90,7 +97,7 @@ function chooseOutput(ctx: Context, flag: string | undefined): TokenOutput {
   return ctx.io.stdoutIsTTY ? 'human' : 'raw';
 }
 
-function printToken(ctx: Context, session: Session, output: TokenOutput, storeDescription: string): void {
+function printToken(ctx: Context, session: Session, output: TokenOutput, storedIn: string | undefined, notStored: string | undefined): void {
   const nowSeconds = ctx.now() / 1000;
   switch (output) {
     case 'raw':
@@ -110,7 +117,12 @@ function printToken(ctx: Context, session: Session, output: TokenOutput, storeDe
       }, { reveal: [session.access_token, ...(session.id_token ? [session.id_token] : [])] });
       return;
     case 'human':
-      printSessionSummary(ctx, session, { profile: ctx.profileName, store: storeDescription, heading: 'Access token' });
+      printSessionSummary(ctx, session, {
+        profile: ctx.profileName,
+        store: storedIn,
+        ...(notStored ? { notStored } : {}),
+        heading: session.grant_type === 'client_credentials' ? 'Service token' : 'Access token',
+      });
       if (ctx.io.stdoutIsTTY) ctx.out.info(ctx.out.errStyle.dim('The token is redacted here; use --output raw (or pipe it) to get it.'));
   }
 }

@@ -1,11 +1,11 @@
 // `oauth userinfo`: the OpenID Connect UserInfo claims for the signed-in profile (refreshing its token if needed).
 import type { Context } from '../context.js';
 import { Exit } from '../errors.js';
-import { refresh, userinfo } from '../oauth/grants.js';
-import { stateDir } from '../paths.js';
-import { freshSession, type Session } from '../session.js';
+import { userinfo } from '../oauth/grants.js';
+import type { Session } from '../session.js';
 import { store, type ClientFlags } from './common.js';
 import { connectForSession, type Connection } from './connection.js';
+import { freshProfileSession } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
@@ -13,17 +13,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   // One connection serves both the refresh (if one is due) and the userinfo request: same server, same client.
   let connection: Promise<Connection> | undefined;
   const connectOnce = (session: Session) => (connection ??= connectForSession(ctx, flags, session));
-  const { session } = await freshSession(
-    ctx.profileName,
-    {
-      store: tokens,
-      stateDir: stateDir(ctx.io.env),
-      nowSeconds: () => Math.floor(ctx.now() / 1000),
-      signal: ctx.io.signal,
-      refresh: async (current) => refresh((await connectOnce(current)).protocol, current.refresh_token!),
-    },
-    { minTtlSeconds: 10, force: false },
-  );
+  const { session } = await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 10, force: false, connect: connectOnce });
   rememberSecrets(ctx, session);
   const { protocol } = await connectOnce(session);
   const claims = await userinfo(protocol, session.access_token, session.subject);

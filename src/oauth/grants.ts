@@ -1,7 +1,7 @@
 // The grants and token-endpoint neighbours, each a request/process pair from oauth4webapi plus our error wording.
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { explainProtocolError, type ExplainOptions } from './errors.js';
+import { describeOAuthError, explainProtocolError, printable, type ExplainOptions } from './errors.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
 
@@ -68,9 +68,32 @@ export function exchangeCode(
 export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step('The refresh', async () => {
-    const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
-    return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
+    try {
+      const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
+      return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
+    } catch (error) {
+      throw refusedRefresh(error) ?? error;
+    }
   }, ID_TOKEN_STEP);
+}
+
+/**
+ * RFC 6749 §5.2: a token endpoint refuses a refresh with 400 (invalid_grant) or 401; real servers also send an empty,
+ * text or HTML body. Whatever the body, the refresh token was not accepted: REFRESH_TOKEN_REJECTED (exit 4, sign in
+ * again). Only a refusal of the client's own credentials (invalid_client, or a 401 challenge) stays a client error:
+ * signing in again would not help, and the refresh token may still be good. Undefined for anything else.
+ */
+function refusedRefresh(error: unknown): CliError | undefined {
+  if (error instanceof oauth.ResponseBodyError && (error.status === 400 || error.status === 401) && error.error !== 'invalid_client') {
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status}).`, {
+      details: { status: error.status, error: printable(error.error), ...(error.error_description ? { error_description: printable(error.error_description) } : {}) },
+    });
+  }
+  // The transport reports a refusal without an OAuth error body by its status and what the body was.
+  if (error instanceof CliError && error.code === 'HTTP_STATUS' && (error.details?.status === 400 || error.details?.status === 401)) {
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`, { details: error.details });
+  }
+  return undefined;
 }
 
 export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {

@@ -9,6 +9,19 @@ interface FileShape {
   entries: Record<string, string>;
 }
 
+/**
+ * The file's shape, checked whole: an "entries" array would take a property assignment and serialize without it, so a
+ * write would silently keep nothing.
+ */
+function shapeProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object';
+  const { version, entries } = value as { version?: unknown; entries?: unknown };
+  if (version !== 1) return `"version" is ${JSON.stringify(version) ?? 'missing'}, not 1`;
+  if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) return '"entries" is not an object';
+  const wrong = Object.entries(entries).find(([, entry]) => typeof entry !== 'string');
+  return wrong ? `entry ${JSON.stringify(wrong[0])} is not a string` : undefined;
+}
+
 export function fileStore(path: string): SecretStore {
   async function load(): Promise<FileShape> {
     let text: string;
@@ -19,15 +32,17 @@ export function fileStore(path: string): SecretStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
       throw new CliError('STORE_FAILED', `Cannot read the token file ${path}: ${(error as Error).message}`);
     }
+    let problem: string | undefined;
     try {
-      const parsed = JSON.parse(text) as FileShape;
-      if (parsed?.version !== 1 || typeof parsed.entries !== 'object' || parsed.entries === null) throw new Error('unexpected shape');
-      return parsed;
+      const parsed: unknown = JSON.parse(text);
+      problem = shapeProblem(parsed);
+      if (problem === undefined) return parsed as FileShape;
     } catch {
-      throw new CliError('STORE_CORRUPT', `The token file ${path} is corrupt; it was left untouched.`, {
-        hint: `Move it aside (mv ${path} ${path}.bad) and sign in again with "oauth login".`,
-      });
+      problem = 'it is not JSON';
     }
+    throw new CliError('STORE_CORRUPT', `The token file ${path} is corrupt (${problem}); it was left untouched.`, {
+      hint: `Move it aside (mv ${path} ${path}.bad) and sign in again with "oauth login".`,
+    });
   }
 
   async function update(change: (entries: Record<string, string>) => boolean): Promise<boolean> {

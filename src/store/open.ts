@@ -14,6 +14,14 @@ export async function openStore(options: {
   stateDir: string;
   warn: (message: string) => void;
 }): Promise<SecretStore> {
+  return readBackWrites(await chooseStore(options));
+}
+
+async function chooseStore(options: {
+  env: Readonly<Record<string, string | undefined>>;
+  stateDir: string;
+  warn: (message: string) => void;
+}): Promise<SecretStore> {
   const forced = options.env.OAUTH_STORE?.trim();
   const tokenFile = join(options.stateDir, 'tokens.json');
   if (forced && !(STORE_KINDS as readonly string[]).includes(forced)) {
@@ -62,6 +70,8 @@ function keychainOrFile(keychain: SecretStore, file: SecretStore, warn: (reason:
       } catch (error) {
         usingFile = true;
         await file.set(key, value);
+        // Reads look in the keychain first: an older value left there would shadow this one.
+        await keychain.delete(key).catch(() => false);
         warn(error instanceof Error ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '') : String(error));
       }
     },
@@ -81,6 +91,25 @@ function warnOnceOnWrite(store: SecretStore, marker: string, warn: () => void): 
         warn();
         const { writeFileAtomic } = await import('../fsutil.js');
         await writeFileAtomic(marker, `${new Date().toISOString()}\n`).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/**
+ * A write is read back before it counts: a keychain or file that answers "saved" and keeps nothing (a filesystem
+ * quirk, a keychain that drops entries) must end in an error, never in "signed in" with the tokens lost.
+ */
+export function readBackWrites(store: SecretStore): SecretStore {
+  return {
+    ...store,
+    describe: () => store.describe(),
+    async set(key, value) {
+      await store.set(key, value);
+      if ((await store.get(key)) !== value) {
+        throw new CliError('STORE_FAILED', `Saving to ${store.describe()} did not stick: reading it back gave something else.`, {
+          hint: 'Check the store (OAUTH_STORE=file keeps tokens in a 0600 file under XDG_STATE_HOME; OAUTH_STORE=keychain uses the keychain only).',
+        });
       }
     },
   };

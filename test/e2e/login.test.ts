@@ -197,13 +197,22 @@ describe('when things go wrong', () => {
     const { env, tokenFile } = userEnv();
     expect((await login(env)).code).toBe(0);
     const session = storedSession(tokenFile);
-    const revoked = await spawnCli(['revoke', '-', '--client-id', 'oauth-cli', '--token-type-hint', 'refresh_token'], { env: { ...env, OAUTH_ISSUER: as.issuer }, stdin: session.refresh_token });
-    expect(revoked.code, revoked.stderr).toBe(0);
+    // Revoked at the server behind the CLI's back: the CLI learns it only when it tries to refresh.
+    const { revocation_endpoint } = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as { revocation_endpoint: string };
+    const revoked = await fetch(revocation_endpoint, { method: 'POST', body: new URLSearchParams({ token: session.refresh_token, token_type_hint: 'refresh_token', client_id: 'oauth-cli' }) });
+    expect(revoked.status).toBe(200);
     const result = await spawnCli(['token', '--refresh'], { env });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('error[REFRESH_TOKEN_REJECTED]');
     expect(result.stderr).toContain('oauth login');
     expect(result.stderr).not.toContain(session.refresh_token);
+    // The refused refresh token is forgotten: status no longer offers it, and the next run says the same without a request.
+    const status = JSON.parse((await spawnCli(['status', '--json'], { env })).stdout);
+    expect(status.profiles[0].session.refresh_token).toBe(false);
+    expect(JSON.stringify(storedSession(tokenFile))).not.toContain(session.refresh_token);
+    const again = await spawnCli(['token', '--refresh'], { env });
+    expect(again.code).toBe(4);
+    expect(again.stderr).toContain('oauth login');
   });
 
   it('Ctrl-C while waiting for the sign-in exits 130 and closes the callback port', async () => {

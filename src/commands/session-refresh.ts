@@ -1,0 +1,48 @@
+// The profile's session, fresh: the one way every command gets it (token, userinfo). Only the session of the issuer and
+// client the settings name; refreshed at its own server, as its own client, under the profile's lock; an ID token the
+// refresh returns is validated as at login before anything is saved.
+import type { Context } from '../context.js';
+import { stateDir } from '../paths.js';
+import { freshSession, type FreshSession, type Refreshed, type Session } from '../session.js';
+import type { SecretStore } from '../store/store.js';
+import type { ClientFlags } from './common.js';
+import type { Connection } from './connection.js';
+import { sessionOwner } from './stored-token.js';
+
+export interface FreshProfileOptions {
+  minTtlSeconds: number;
+  force: boolean;
+  /** Extra token-request parameters (resource, audience, --param). */
+  parameters?: Record<string, string[]>;
+  /** The connection to refresh through, when the command needs it afterwards too. */
+  connect?: (session: Session) => Promise<Connection>;
+}
+
+export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: SecretStore, options: FreshProfileOptions): Promise<FreshSession> {
+  return freshSession(
+    ctx.profileName,
+    {
+      store: tokens,
+      stateDir: stateDir(ctx.io.env),
+      nowSeconds: () => Math.floor(ctx.now() / 1000),
+      signal: ctx.io.signal,
+      // The owner may need discovery, the token request and the key set, each up to --timeout: wait that long for it.
+      lockWaitMs: () => 30_000 + 4 * ctx.timeoutMs(),
+      onLockWait: (pid) => {
+        if (ctx.out.verbosity > 0) ctx.out.trace(`token: waiting for another oauth process${pid ? ` (pid ${pid})` : ''} that is refreshing this profile's tokens`);
+      },
+      refresh: async (current) => {
+        // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
+        const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js'), import('./id-token.js')]);
+        const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
+        ctx.knownSecrets.add(current.refresh_token!);
+        const response = await refresh(connection.protocol, current.refresh_token!, options.parameters ?? {});
+        for (const secret of [response.access_token, response.refresh_token, response.id_token]) if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
+        const refreshed: Refreshed = { response };
+        if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
+        return refreshed;
+      },
+    },
+    { minTtlSeconds: options.minTtlSeconds, force: options.force, owner: sessionOwner(ctx, flags) },
+  );
+}

@@ -1,0 +1,473 @@
+// Sessions, clients and refresh, tried as a confused user and against servers that misbehave: a session is only its
+// issuer's and client's; a refreshed ID token is checked as at sign-in; a refused refresh says "sign in again" and
+// forgets the refresh token; a slow refresh is waited for, never repeated; flags beat what the session stored; every
+// command reads a token the same ways; a revoked token never comes back from a cache; a write is checked.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import * as jose from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
+import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { raw, type Route } from '../helpers/server.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
+const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
+const now = () => Math.floor(Date.now() / 1000);
+
+let home: HostileServer; // the server the stored session is from
+let other: HostileServer; // another server the user names by mistake
+let as: TestAuthorizationServer;
+
+beforeAll(async () => {
+  [home, other, as] = await Promise.all([startHostileServer(), startHostileServer(), startAuthorizationServer()]);
+});
+afterAll(async () => {
+  await Promise.all([home.close(), other.close(), as.close()]);
+});
+beforeEach(() => {
+  home.server.hits.clear();
+  other.server.hits.clear();
+});
+
+async function form(request: IncomingMessage): Promise<URLSearchParams> {
+  let body = '';
+  for await (const chunk of request) body += chunk;
+  return new URLSearchParams(body);
+}
+
+interface Seen {
+  form: URLSearchParams;
+  authorization: string | undefined;
+}
+
+/** A route that records what it was sent and answers as told. */
+function recording(answer: (seen: Seen) => unknown | Promise<unknown>, status = 200): { route: Route; seen: Seen[] } {
+  const seen: Seen[] = [];
+  return {
+    seen,
+    route: async (request: IncomingMessage, response: ServerResponse) => {
+      const entry = { form: await form(request), authorization: request.headers.authorization };
+      seen.push(entry);
+      const body = await answer(entry);
+      if (body === undefined) response.writeHead(status).end();
+      else response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    },
+  };
+}
+
+let serial = 0;
+function storedSession(issuer: string, extra: Record<string, unknown> = {}) {
+  serial++;
+  return {
+    version: 1,
+    issuer,
+    client_id: 'cli',
+    access_token: `stored-access-${serial}-0123456789`,
+    token_type: 'Bearer',
+    obtained_at: now() - 100,
+    expires_at: now() + 600,
+    refresh_token: `stored-refresh-${serial}-0123456789`,
+    subject: 'alice',
+    ...extra,
+  };
+}
+
+/** A sandbox whose file store holds these sessions and whose config holds these profiles. */
+function sandbox(sessions: Record<string, object>, profiles: Record<string, object> = {}) {
+  const env = sandboxEnv({ OAUTH_STORE: 'file' });
+  const dir = join(env.XDG_STATE_HOME!, 'oauth');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'tokens.json');
+  const entries = Object.fromEntries(Object.entries(sessions).map(([profile, session]) => [`profile:${profile}`, JSON.stringify(session)]));
+  writeFileSync(file, JSON.stringify({ version: 1, entries }));
+  mkdirSync(join(env.XDG_CONFIG_HOME!, 'oauth'), { recursive: true });
+  writeFileSync(join(env.XDG_CONFIG_HOME!, 'oauth', 'config.json'), JSON.stringify({ profiles }));
+  return {
+    env,
+    file,
+    raw: () => readFileSync(file, 'utf8'),
+    session: (profile = 'default') => {
+      const entry = JSON.parse(readFileSync(file, 'utf8')).entries[`profile:${profile}`];
+      return entry === undefined ? undefined : JSON.parse(entry);
+    },
+  };
+}
+
+const requests = (server: HostileServer) => [...server.server.hits.entries()].filter(([path]) => !path.startsWith('/.well-known') && path !== '/jwks');
+
+describe('a session belongs to its issuer and its client', () => {
+  for (const state of ['fresh', 'expired'] as const) {
+    it(`another issuer or client id never gets a ${state} session, nor sends its tokens anywhere (exit 4, hint: oauth login --issuer …)`, async () => {
+      const session = storedSession(home.issuer, state === 'expired' ? { expires_at: now() - 10 } : {});
+      const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+      const cases: Array<{ args: string[]; env?: Record<string, string>; hint: string }> = [
+        { args: ['token', '--issuer', other.issuer], hint: `oauth login --issuer ${other.issuer}` },
+        { args: ['token', '--refresh', '--issuer', other.issuer], hint: `oauth login --issuer ${other.issuer}` },
+        { args: ['token'], env: { OAUTH_ISSUER: other.issuer }, hint: `oauth login --issuer ${other.issuer}` },
+        { args: ['token', '--client-id', 'someone-else'], hint: 'oauth login --issuer' },
+        { args: ['userinfo', '--issuer', other.issuer], hint: `oauth login --issuer ${other.issuer}` },
+        { args: ['revoke', '--issuer', other.issuer], hint: `oauth login --issuer ${other.issuer}` },
+        { args: ['revoke', '--client-id', 'someone-else'], hint: '--client-id someone-else' },
+        { args: ['introspect', '--issuer', other.issuer], hint: `oauth login --issuer ${other.issuer}` },
+      ];
+      for (const { args, env, hint } of cases) {
+        const result = await spawnCli(args, { env: { ...box.env, ...env } });
+        const what = `oauth ${args.join(' ')} ${JSON.stringify(env ?? {})}\n${result.stderr}`;
+        expect(result.code, what).toBe(4);
+        expect(result.stderr, what).toContain('error[NOT_LOGGED_IN]');
+        expect(result.stderr, what).toContain(home.issuer);
+        expect(result.stderr, what).toContain(hint);
+        expect(result.stdout, what).toBe('');
+        expect(result.stdout + result.stderr, what).not.toContain(session.access_token);
+      }
+      expect(requests(home)).toEqual([]);
+      expect(requests(other)).toEqual([]);
+      // logout for another server has nothing of its own to do: the session stays.
+      const logout = await spawnCli(['logout', '--issuer', other.issuer], { env: box.env });
+      expect(logout.code).toBe(0);
+      expect(logout.stdout).toContain('nothing to do');
+      expect(box.session()).toEqual(session);
+      expect(requests(other)).toEqual([]);
+    });
+  }
+
+  it('the same issuer, written with a trailing slash, and the same client still get the session', async () => {
+    const session = storedSession(home.issuer);
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    for (const args of [['token'], ['token', '--issuer', `${home.issuer}/`, '--client-id', 'cli']]) {
+      const result = await spawnCli(args, { env: box.env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(`${session.access_token}\n`);
+    }
+  });
+});
+
+describe('an ID token from a refresh is validated as at sign-in, plus OpenID Connect Core §12.2', () => {
+  let otherKey: CryptoKey;
+  beforeAll(async () => {
+    otherKey = (await jose.generateKeyPair('RS256')).privateKey;
+  });
+
+  async function refreshWith(idToken: () => Promise<string>) {
+    const original = await home.idToken({ aud: 'cli', sub: 'alice', auth_time: now() - 1000 });
+    const session = storedSession(home.issuer, { expires_at: now() - 10, id_token: original });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const token = recording(async () => ({ access_token: `refreshed-access-${serial}-0123456789`, refresh_token: `rotated-refresh-${serial}-0123456789`, token_type: 'Bearer', expires_in: 600, id_token: await idToken() }));
+    home.token(token.route);
+    const before = box.raw();
+    const result = await spawnCli(['token'], { env: box.env });
+    return { result, box, before, session, original };
+  }
+
+  const refused: Array<[string, () => Promise<string>, RegExp]> = [
+    ['another subject', () => home.idToken({ aud: 'cli', sub: 'mallory' }), /sub "mallory" differs from the signed-in "alice".*§12\.2/],
+    ['another issuer', () => home.idToken({ aud: 'cli', sub: 'alice', iss: 'https://elsewhere.example' }), /iss|issuer/],
+    ['an audience without the client', () => home.idToken({ aud: 'another-client', sub: 'alice' }), /aud/],
+    ['a signature by another key', () => home.idToken({ aud: 'cli', sub: 'alice' }, {}, otherKey), /signature/i],
+    ['an expired token', () => home.idToken({ aud: 'cli', sub: 'alice', iat: now() - 7200, exp: now() - 3600 }), /expired|exp/],
+    ['another auth_time', () => home.idToken({ aud: 'cli', sub: 'alice', auth_time: now() }), /auth_time/],
+  ];
+  for (const [name, idToken, reason] of refused) {
+    it(`${name}: exit 3 ID_TOKEN_INVALID, the stored session unchanged`, async () => {
+      const { result, box, before } = await refreshWith(idToken);
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stderr).toContain('error[ID_TOKEN_INVALID]');
+      expect(result.stderr).toMatch(reason);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).not.toMatch(STACK_TRACE);
+      expect(box.raw()).toBe(before);
+    });
+  }
+
+  it('the same subject, issuer and client: saved and handed out', async () => {
+    const { result, box } = await refreshWith(async () => home.idToken({ aud: 'cli', sub: 'alice' }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^refreshed-access-/);
+    expect(box.session()).toMatchObject({ subject: 'alice', refresh_token: expect.stringMatching(/^rotated-refresh-/) });
+  });
+});
+
+describe('a refresh the server refuses', () => {
+  const refusals: Array<[string, Route, RegExp]> = [
+    ['400 with an empty body', raw(400, ''), /HTTP 400 with an empty body/],
+    ['400 with an HTML page', raw(400, '<html><body>Bad request</body></html>', { 'content-type': 'text/html' }), /HTTP 400 with an HTML page/],
+    ['400 invalid_grant', raw(400, JSON.stringify({ error: 'invalid_grant', error_description: 'grant revoked' }), { 'content-type': 'application/json' }), /invalid_grant \(grant revoked\)/],
+    ['400 invalid_request', raw(400, JSON.stringify({ error: 'invalid_request' }), { 'content-type': 'application/json' }), /invalid_request/],
+    ['401 with a text body', raw(401, 'unauthorized', { 'content-type': 'text/plain' }), /HTTP 401: unauthorized/],
+    ['401 with an empty body', raw(401, ''), /HTTP 401 with an empty body/],
+  ];
+  for (const [name, route, message] of refusals) {
+    it(`${name}: REFRESH_TOKEN_REJECTED (exit 4, sign in again), and the refresh token is forgotten`, async () => {
+      const session = storedSession(home.issuer, { expires_at: now() - 10 });
+      const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+      home.token(route);
+      const result = await spawnCli(['token'], { env: box.env });
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toContain('error[REFRESH_TOKEN_REJECTED]');
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toContain('hint: Sign in again: oauth login');
+      expect(result.stderr).not.toContain(session.refresh_token);
+      expect(box.session().refresh_token).toBeUndefined();
+      const status = await spawnCli(['status'], { env: box.env });
+      expect(status.stdout).toContain('refresh token no');
+      expect(status.stdout).not.toContain('refresh token yes');
+    });
+  }
+
+  it('invalid_client is the client’s credentials, not the refresh token: exit 5, the refresh token kept', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    home.token(raw(400, JSON.stringify({ error: 'invalid_client' }), { 'content-type': 'application/json' }));
+    const result = await spawnCli(['token'], { env: box.env });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('invalid_client');
+    expect(box.session().refresh_token).toBe(session.refresh_token);
+  });
+});
+
+describe('a slow token endpoint', () => {
+  it('a second run waits for the first one’s refresh (--timeout 120) and never presents the refresh token again', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const presented: string[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    home.token(async (request, response) => {
+      presented.push((await form(request)).get('refresh_token') ?? '');
+      if (presented.length === 1) await answered;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `slow-access-${presented.length}-0123456789`, refresh_token: `slow-refresh-${presented.length}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    });
+    const start = (name: string) => {
+      const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120', '-v'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
+      const run = { name, stdout: '', stderr: '', code: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+      child.stdout.on('data', (chunk) => (run.stdout += chunk));
+      child.stderr.on('data', (chunk) => (run.stderr += chunk));
+      return run;
+    };
+    const until = async (what: string, done: () => boolean) => {
+      for (let turn = 0; turn < 400 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (!done()) throw new Error(`never saw: ${what}`);
+    };
+    const first = start('first');
+    await until('the first refresh request', () => presented.length === 1);
+    const second = start('second');
+    await until('the second run waiting for the lock', () => second.stderr.includes('waiting for another oauth process'));
+    answer();
+    expect([await first.code, await second.code], first.stderr + second.stderr).toEqual([0, 0]);
+    expect(presented).toEqual([session.refresh_token]);
+    expect(second.stdout).toBe(first.stdout);
+    expect(box.session().refresh_token).toBe('slow-refresh-1-0123456789');
+  });
+});
+
+describe('flags beat the session', () => {
+  // RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
+  const basic = (authorization: string | undefined) =>
+    authorization
+      ? Buffer.from(authorization.replace(/^Basic /, ''), 'base64')
+          .toString('utf8')
+          .split(':')
+          .map((part) => decodeURIComponent(part.replace(/\+/g, ' ')))
+          .join(':')
+      : undefined;
+
+  it('introspect --client-id rs authenticates as rs with rs’s own secret, never with the profile’s client or stored secret', async () => {
+    const session = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const introspection = recording(() => ({ active: true, sub: 'alice' }));
+    home.server.route('/introspect', introspection.route);
+    const endpoint = ['--introspection-endpoint', `${home.issuer}/introspect`];
+    const result = await spawnCli(['introspect', '--client-id', 'rs', ...endpoint], { env: { ...box.env, OAUTH_CLIENT_SECRET: 'secret-of-rs-0123456789' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(basic(introspection.seen[0]!.authorization)).toBe('rs:secret-of-rs-0123456789');
+    expect(introspection.seen[0]!.form.get('token')).toBe(session.access_token);
+    // rs without a secret of its own is a public client: the profile's stored secret is not lent to it.
+    const bare = await spawnCli(['introspect', '--client-id', 'rs', ...endpoint], { env: box.env });
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(introspection.seen[1]!.authorization).toBeUndefined();
+    expect(introspection.seen[1]!.form.get('client_id')).toBe('rs');
+    expect(JSON.stringify(introspection.seen.map((seen) => [seen.authorization, seen.form.toString()]))).not.toContain('stored-secret-of-cli');
+  });
+
+  it('revoke --profile conf <token> authenticates with the secret stored by conf’s sign-in', async () => {
+    const session = storedSession(home.issuer, { client_id: 'confidential-app', client_secret: 'stored-secret-of-conf-0123456789' });
+    const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic' } });
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const result = await spawnCli(['revoke', '--profile', 'conf', 'some-token-to-revoke-0123456789', '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(basic(revocation.seen[0]!.authorization)).toBe('confidential-app:stored-secret-of-conf-0123456789');
+    expect(result.stdout + result.stderr).not.toContain('stored-secret-of-conf');
+  });
+
+  it('check --client-credentials uses --auth-method and --private-key', async () => {
+    const token = recording(async () => ({ access_token: await home.idToken({ aud: 'api', sub: 'svc', client_id: 'svc' }), token_type: 'Bearer', expires_in: 300 }));
+    home.token(token.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_CLIENT_SECRET: 'secret-of-svc-0123456789' });
+    const post = await runCli(['check', '--issuer', home.issuer, '--client-id', 'svc', '--client-credentials', '--auth-method', 'client_secret_post', '--json'], { env });
+    expect([0, 3], post.stderr).toContain(post.code);
+    expect(token.seen[0]!.authorization).toBeUndefined();
+    expect(token.seen[0]!.form.get('client_secret')).toBe('secret-of-svc-0123456789');
+
+    const keyFile = join(env.HOME!, 'svc-key.json');
+    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    writeFileSync(keyFile, JSON.stringify({ ...(await jose.exportJWK(privateKey)), kid: 'svc-1' }));
+    const jwt = await runCli(['check', '--issuer', home.issuer, '--client-id', 'svc', '--client-credentials', '--private-key', keyFile, '--json'], { env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
+    expect([0, 3], jwt.stderr).toContain(jwt.code);
+    expect(token.seen[1]!.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    expect(token.seen[1]!.form.get('client_secret')).toBeNull();
+
+    // Without any credential the request is not sent: the server could only say invalid_client.
+    const none = await runCli(['check', '--issuer', home.issuer, '--client-id', 'svc', '--client-credentials'], { env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('OAUTH_CLIENT_SECRET');
+    expect(token.seen).toHaveLength(2);
+  });
+
+  it('a confidential client without a stated auth method is client_secret_basic (RFC 7591 §2), never "none"', async () => {
+    const env = sandboxEnv();
+    const file = join(env.HOME!, 'registration.json');
+    writeFileSync(file, JSON.stringify({ client_id: 'web', redirect_uris: ['https://app.example.com/cb'] }));
+    for (const args of [['--client-id', 'web', '--redirect-uri', 'https://app.example.com/cb', '--confidential'], ['--client-file', file]]) {
+      const result = await runCli(['check', ...args, '--json'], { env });
+      const findings = JSON.parse(result.stdout).findings as Array<{ id: string; subject: string; message: string }>;
+      expect(findings.map((item) => item.id)).not.toContain('client-confidential-auth-none');
+      expect(JSON.stringify(findings)).not.toMatch(/"none"/);
+      expect(findings.find((item) => item.id === 'client-prefer-asymmetric-auth')).toMatchObject({ subject: 'client_secret_basic', message: expect.stringContaining('RFC 7591 default') });
+    }
+    // Declared public, or said "none": still none.
+    const declared = await runCli(['check', '--client-id', 'cli', '--redirect-uri', 'http://127.0.0.1/callback', '--public', '--json'], { env });
+    expect(JSON.parse(declared.stdout).findings.map((item: { id: string }) => item.id)).not.toContain('client-prefer-asymmetric-auth');
+  });
+});
+
+describe('one token input for every command that takes a token', () => {
+  const T = 'opaque-token-to-act-on-0123456789';
+  const forms: Array<[string, string[], string | undefined]> = [
+    ['the token', [T], undefined],
+    ['Bearer <token>', [`Bearer ${T}`], undefined],
+    ['an Authorization header line', [`Authorization: Bearer ${T}`], undefined],
+    ['padded with spaces', [`  ${T}  `], undefined],
+    ['"-" with Bearer <token> on stdin', ['-'], `Bearer ${T}\n`],
+  ];
+
+  it('revoke and introspect send the token itself, whatever form it was given in', async () => {
+    const revocation = recording(() => undefined);
+    const introspection = recording(() => ({ active: true }));
+    home.server.route('/revoke', revocation.route);
+    home.server.route('/introspect', introspection.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_ISSUER: home.issuer, OAUTH_CLIENT_ID: 'cli' });
+    for (const [name, args, stdin] of forms) {
+      const revoked = await runCli(['revoke', ...args, '--revocation-endpoint', `${home.issuer}/revoke`], { env, ...(stdin ? { stdin } : {}) });
+      expect(revoked.code, `${name}: ${revoked.stderr}`).toBe(0);
+      expect(revocation.seen.at(-1)!.form.get('token'), name).toBe(T);
+      const introspected = await runCli(['introspect', ...args, '--introspection-endpoint', `${home.issuer}/introspect`], { env, ...(stdin ? { stdin } : {}) });
+      expect(introspected.code, `${name}: ${introspected.stderr}`).toBe(0);
+      expect(introspection.seen.at(-1)!.form.get('token'), name).toBe(T);
+      expect(revoked.stdout + revoked.stderr + introspected.stdout + introspected.stderr).not.toContain(T);
+    }
+  });
+
+  it('an empty token ("Bearer " alone) is a usage error, not a request', async () => {
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_ISSUER: home.issuer, OAUTH_CLIENT_ID: 'cli' });
+    const result = await runCli(['revoke', 'Bearer ', '--revocation-endpoint', `${home.issuer}/revoke`], { env });
+    expect(result.code).toBe(2);
+    expect(revocation.seen).toEqual([]);
+  });
+});
+
+describe('a revoked token never comes back from a cache', () => {
+  it('revoke of a cached service token drops it: the next oauth token --client-credentials gets a new one', async () => {
+    let issued = 0;
+    const token = recording(() => ({ access_token: `service-token-${++issued}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: 'secret-of-svc-0123456789' });
+    const serviceToken = (...extra: string[]) => spawnCli(['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc', ...extra], { env });
+    const first = await serviceToken();
+    expect(first.code, first.stderr).toBe(0);
+    expect((await serviceToken()).stdout).toBe(first.stdout);
+    expect(token.seen).toHaveLength(1);
+    const revoked = await spawnCli(['revoke', `Bearer ${first.stdout.trim()}`, '--issuer', home.issuer, '--client-id', 'svc', '--revocation-endpoint', `${home.issuer}/revoke`], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('Dropped the cached service token');
+    const after = await serviceToken();
+    expect(after.code).toBe(0);
+    expect(after.stdout).not.toBe(first.stdout);
+    expect(token.seen).toHaveLength(2);
+    expect((await serviceToken()).stdout).toBe(after.stdout);
+  });
+
+  it('a service token cached by an earlier version (no index entry) is found by revoke too', async () => {
+    const { serviceTokenKey } = await import('../../src/session.js');
+    const secret = 'secret-of-legacy-svc-0123456789';
+    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', credential: `client_secret_basic:${secret}`, scope: '', resource: [], audience: [] });
+    const legacy = { version: 1, issuer: home.issuer, client_id: 'svc', access_token: 'legacy-service-token-0123456789', token_type: 'Bearer', obtained_at: now(), expires_at: now() + 600 };
+    const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: secret });
+    mkdirSync(join(env.XDG_STATE_HOME!, 'oauth'), { recursive: true });
+    writeFileSync(join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json'), JSON.stringify({ version: 1, entries: { [key]: JSON.stringify(legacy) } }));
+    const token = recording(() => ({ access_token: `fresh-service-token-${Date.now()}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    home.server.route('/revoke', recording(() => undefined).route);
+    const serviceToken = () => spawnCli(['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc'], { env });
+    expect((await serviceToken()).stdout).toBe(`${legacy.access_token}\n`);
+    const revoked = await spawnCli(['revoke', legacy.access_token, '--issuer', home.issuer, '--client-id', 'svc', '--revocation-endpoint', `${home.issuer}/revoke`], { env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const after = await serviceToken();
+    expect(after.stdout).toMatch(/^fresh-service-token-/);
+    expect(token.seen).toHaveLength(1);
+  });
+
+  it('revoke of the profile’s access token: the next oauth token refreshes instead of handing it out', async () => {
+    const session = storedSession(home.issuer);
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    home.server.route('/revoke', recording(() => undefined).route);
+    const refresh = recording(() => ({ access_token: 'after-revoke-access-0123456789', token_type: 'Bearer', expires_in: 600 }));
+    home.token(refresh.route);
+    const revoked = await spawnCli(['revoke', session.access_token, '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const next = await spawnCli(['token'], { env: box.env });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stdout).toBe('after-revoke-access-0123456789\n');
+    expect(refresh.seen[0]!.form.get('refresh_token')).toBe(session.refresh_token);
+  });
+
+  it('a service token says where it is kept, or that it is not, and never to sign in again', async () => {
+    home.token(recording(() => ({ access_token: `service-token-human-${Date.now()}-0123456789`, token_type: 'Bearer', expires_in: 600 })).route);
+    const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: 'secret-of-svc-0123456789' });
+    const args = ['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc', '-o', 'human'];
+    const uncached = await spawnCli([...args, '--no-cache'], { env });
+    expect(uncached.code, uncached.stderr).toBe(0);
+    expect(uncached.stdout).not.toContain('stored in');
+    expect(uncached.stdout).toContain('not stored     (--no-cache)');
+    const cached = await spawnCli(args, { env });
+    expect(cached.stdout).toMatch(/stored in\s+file .*tokens\.json/);
+    for (const result of [uncached, cached]) {
+      expect(result.stdout).toContain('Service token');
+      expect(result.stdout).not.toMatch(/sign in again/i);
+      expect(result.stdout).toContain('get a new one with oauth token --client-credentials');
+    }
+  });
+});
+
+describe('a write that does not stick', () => {
+  it('a token file that keeps nothing (entries: []) makes login fail clearly, never "Signed in", tokens printed nowhere', async () => {
+    const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file' });
+    const dir = join(env.XDG_STATE_HOME!, 'oauth');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tokens.json'), '{"version":1,"entries":[]}');
+    const result = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access'], { env, timeoutMs: 60_000 });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('error[STORE_CORRUPT]');
+    expect(result.stdout).not.toContain('Signed in');
+    expect(result.stdout + result.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/);
+    expect(readFileSync(join(dir, 'tokens.json'), 'utf8')).toBe('{"version":1,"entries":[]}');
+  });
+});
+

@@ -1,0 +1,112 @@
+// What the store holds is checked before it is used, and what is written is read back before success is claimed.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSession } from '../../src/session.js';
+import { memoryStore } from '../../src/store/memory.js';
+import { readBackWrites } from '../../src/store/open.js';
+import type { SecretStore } from '../../src/store/store.js';
+import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+
+const GOOD = { version: 1, issuer: 'https://id.example.test', client_id: 'cli', access_token: 'stored-access-token-0123456789', token_type: 'Bearer', obtained_at: 1, expires_at: 4102444800, refresh_token: 'stored-refresh-token-0123456789' };
+
+/** Every way a field can have the wrong type, one field at a time. */
+const WRONG_FIELDS: Array<[string, unknown]> = [
+  ['refresh_token', 5],
+  ['refresh_token', ''],
+  ['expires_at', 'x'],
+  ['expires_at', null],
+  ['access_token', ['a']],
+  ['access_token', ''],
+  ['issuer', { href: 'https://id.example.test' }],
+  ['client_id', 7],
+  ['token_type', true],
+  ['obtained_at', '1'],
+  ['id_token', 12],
+  ['scope', ['openid']],
+  ['subject', 42],
+  ['client_secret', false],
+  ['refresh_expires_at', 'tomorrow'],
+  ['version', 2],
+];
+
+describe('a stored session is checked field by field', () => {
+  it('accepts a well-formed one', () => {
+    expect(parseSession(JSON.stringify(GOOD), 'profile "default"')).toEqual(GOOD);
+  });
+
+  for (const [field, value] of WRONG_FIELDS) {
+    it(`${field}: ${JSON.stringify(value)} is STORE_CORRUPT naming the field`, () => {
+      expect(() => parseSession(JSON.stringify({ ...GOOD, [field]: value }), 'profile "default" in file /x/tokens.json')).toThrow(
+        expect.objectContaining({ code: 'STORE_CORRUPT', exitCode: 2, message: expect.stringMatching(new RegExp(`in file /x/tokens\\.json are corrupt: "${field}"`)) }),
+      );
+    });
+  }
+
+  it('a missing required field, an array and non-JSON are STORE_CORRUPT too', () => {
+    const { access_token: _missing, ...noAccess } = GOOD;
+    for (const text of [JSON.stringify(noAccess), '[]', 'null', '{"version":1', '"text"']) {
+      expect(() => parseSession(text, 'profile "default"')).toThrow(expect.objectContaining({ code: 'STORE_CORRUPT' }));
+    }
+  });
+});
+
+describe('every write is read back', () => {
+  const forgetful = (): SecretStore => ({ ...memoryStore(), set: async () => undefined });
+
+  it('a store that answers "saved" and keeps nothing is STORE_FAILED, without the value in the message', async () => {
+    const secret = 'access-token-that-was-never-kept-0123456789';
+    const error = await readBackWrites(forgetful()).set('profile:default', secret).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'STORE_FAILED', exitCode: 2 });
+    expect(String((error as Error).message) + (error as { hint?: string }).hint).not.toContain(secret);
+  });
+
+  it('a store that keeps an older value is STORE_FAILED too; one that keeps the write is fine', async () => {
+    const stale = memoryStore(new Map([['k', 'old']]));
+    await expect(readBackWrites({ ...stale, set: async () => undefined }).set('k', 'new')).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    const store = readBackWrites(memoryStore());
+    await store.set('k', 'new');
+    expect(await store.get('k')).toBe('new');
+  });
+});
+
+describe('the token file on disk', () => {
+  function fileEnv(contents: string) {
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const dir = join(env.XDG_STATE_HOME!, 'oauth');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, contents);
+    return { env, file };
+  }
+
+  it('a session with a field of the wrong type: every command that reads it exits 2 naming the file, never 1', async () => {
+    for (const [field, value] of [['refresh_token', 5], ['expires_at', 'x']] as const) {
+      const { env, file } = fileEnv(JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }));
+      const before = readFileSync(file, 'utf8');
+      for (const args of [['token'], ['token', '--refresh'], ['status'], ['logout'], ['revoke'], ['introspect'], ['userinfo']]) {
+        const result = await spawnCli(args, { env: { ...env, OAUTH_ISSUER: GOOD.issuer, OAUTH_CLIENT_ID: GOOD.client_id } });
+        const what = `oauth ${args.join(' ')} with ${field}: ${JSON.stringify(value)}\n${result.stderr}`;
+        expect(result.code, what).toBe(2);
+        expect(result.stderr, what).toContain('error[STORE_CORRUPT]');
+        expect(result.stderr, what).toContain(file);
+        expect(result.stderr, what).toContain(`"${field}"`);
+        expect(result.stderr, what).not.toMatch(STACK_TRACE);
+        expect(result.stdout + result.stderr, what).not.toContain(GOOD.access_token);
+      }
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    }
+  });
+
+  it('a file of the right outline but the wrong inside (entries an array, a number, an entry not a string) is STORE_CORRUPT', async () => {
+    for (const contents of ['{"version":1,"entries":[]}', '{"version":1,"entries":5}', '{"version":1,"entries":{"profile:default":{"version":1}}}', '{"version":2,"entries":{}}']) {
+      const { env, file } = fileEnv(contents);
+      for (const args of [['token'], ['status'], ['logout']]) {
+        const result = await spawnCli(args, { env });
+        expect(result.code, `${contents} ${args.join(' ')}\n${result.stderr}`).toBe(2);
+        expect(result.stderr).toContain(`error[STORE_CORRUPT]: The token file ${file} is corrupt`);
+      }
+      expect(readFileSync(file, 'utf8')).toBe(contents);
+    }
+  });
+});
