@@ -31,6 +31,8 @@ export interface LoginFlags extends ClientFlags, RequestFlags {
 
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
   const timeoutMs = timerMs(parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', { max: MAX_WAIT_SECONDS }));
+  // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
+  const loopback = flags.device ? undefined : loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port);
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
@@ -56,7 +58,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
 
   const { session, tokens } = flags.device
     ? await complete(await deviceLogin(ctx, connection, scope, request.parameters))
-    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs }, deps.openBrowser ?? systemBrowser(ctx.io.env), complete);
+    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs, loopback: loopback! }, deps.openBrowser ?? systemBrowser(ctx.io.env), complete);
 
   await saveProfile(ctx, {
     issuer: as.issuer,
@@ -106,7 +108,7 @@ async function browserLogin<T>(
   connection: Connection,
   scope: string,
   parameters: Record<string, string[]>,
-  flags: LoginFlags & { timeoutMs: number },
+  flags: LoginFlags & { timeoutMs: number; loopback: LoopbackChoice },
   openBrowser: OpenBrowser,
   complete: (response: TokenEndpointResponse) => Promise<T>,
 ): Promise<T> {
@@ -115,7 +117,7 @@ async function browserLogin<T>(
     throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, { hint: 'Pass --authorization-endpoint, or use --device.' });
   }
   const { startCallbackServer } = await import('../loopback.js');
-  const loopback = loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port);
+  const { loopback } = flags;
   // The state is made before the server starts, so the server can check it; the URL needs the server's port.
   const { generateRandomState } = await import('oauth4webapi');
   const state = generateRandomState();

@@ -121,3 +121,16 @@ describe('while it waits', () => {
   });
 });
 
+
+describe('flags are checked before any request', () => {
+  it('refuses a port or redirect URI it cannot listen on, exit 2, without asking the server anything', async () => {
+    for (const flags of [{ port: '99999' }, { port: 'eighty' }, { redirectUri: 'https://127.0.0.1/cb' }, { redirectUri: 'http://example.com/cb' }]) {
+      const io = bufferIO({ env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
+      const ctx = await createContext(io, {});
+      // An issuer nothing answers for: reaching it would be exit 5, not the usage error expected here.
+      const outcome = await run({ issuer: 'https://id.example.invalid', clientId: 'cli', ...flags }, ctx).catch((error: { code?: string; exitCode?: number }) => error);
+      await ctx.close();
+      expect(outcome, JSON.stringify(flags)).toMatchObject({ code: 'USAGE', exitCode: 2 });
+    }
+  });
+});
