@@ -44,7 +44,7 @@ export function statusError(response: JsonResponse, purpose: string, code: Error
 
 /** A success whose body is not the JSON the protocol expects, said with its status and what the body was. */
 export function notJsonError(response: JsonResponse, purpose: string): CliError {
-  return new CliError('PROTOCOL_ERROR', `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status} with a body that is not a JSON object (${response.headers['content-type'] ?? 'no content-type'})${describeBody(response)}.`, {
+  return new CliError('PROTOCOL_ERROR', `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}, which is not a JSON object (content-type ${response.headers['content-type'] ?? 'none'}).`, {
     details: { status: response.status },
   });
 }

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_TIMER_MS } from './duration.js';
 import { CliError } from './errors.js';
+import { printable } from './printable.js';
 
 export interface CallbackServerOptions {
   /** The redirect URI's host as written: 127.0.0.1, [::1] or localhost. */
@@ -138,9 +139,9 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   return { redirectUri: `http://${options.host}:${port}${options.path}`, callback, respond, close };
 }
 
+/** For the page: printable as on the terminal (bidi overrides, C0, C1 shown escaped), then HTML-escaped. */
 function escapeHtml(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')
+  return printable(text)
     .replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
 }
 

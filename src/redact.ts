@@ -32,6 +32,8 @@ export const SECRET_NAMES = new Set([
 const MIN_KNOWN_LENGTH = 6;
 /** Below this a secret cannot be told from ordinary text at all (and no server issues one). */
 const SHORTEST_SECRET = 4;
+/** A cut-off echo of a secret is found by this many first characters (and must hold at least half the secret). */
+const TRUNCATED_ECHO = 12;
 
 /** Only these names are treated as secrets inside free text (form bodies, URLs, logs); single letters are JWK-only. */
 const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
@@ -152,8 +154,16 @@ function credential(scheme: string, value: string): string {
 
 /** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
 export function urlCredentials(value: string): string | undefined {
+  const start = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0].length;
+  if (start === undefined || !value.includes('@', start)) return undefined;
   // Up to the last "@" of the authority, as the WHATWG URL parser reads it: a password may hold spaces and "@".
-  return /^\s*[a-z][a-z0-9+.-]*:\/\/([^/?#]*)@/i.exec(value)?.[1];
+  const authority = value.slice(start).split(/[/?#]/)[0]!;
+  if (authority.includes('@')) return authority.slice(0, authority.lastIndexOf('@'));
+  // An "@" later on is a path's, in a URL that parses; in one that does not ("https://alice:pa/ss@host", whose
+  // password ends the authority early) everything up to the last "@" counts, so no message quoting it shows a password.
+  if (URL.canParse(value.trim())) return undefined;
+  const rest = value.slice(start).split(/\s/)[0]!;
+  return rest.includes('@') ? rest.slice(0, rest.lastIndexOf('@')) : undefined;
 }
 
 /** A URL with secret query and fragment parameters (code, access_token, …) replaced by stubs. */
@@ -174,6 +184,8 @@ export class SecretRegistry extends Set<string> {
   private readonly canonical = new Map<string, string>();
   /** Spellings longest first (a secret that contains another, a Basic credential and the secret in it, goes whole). */
   private ordered: string[] | undefined;
+  /** Secrets long enough that a server's cut-off echo of them ("unknown secret "Zq7-Kp_Wm3-Rt9x...") is found too. */
+  private readonly prefixes = new Set<string>();
 
   override add(secret: string): this {
     if (typeof secret !== 'string' || secret === '') return this;
@@ -185,9 +197,8 @@ export class SecretRegistry extends Set<string> {
     if (signature) this.remember(signature, secret);
     const hex = Buffer.from(secret, 'utf8').toString('hex');
     for (const spelling of [hex, hex.toUpperCase()]) this.remember(spelling, secret);
-    for (const encoded of new Set([secret, encodeURIComponent(secret), formEncode(secret)])) {
-      for (const core of base64Cores(encoded)) this.remember(core, core);
-    }
+    for (const encoded of encodings(secret)) for (const core of base64Cores(encoded)) this.remember(core, core);
+    if (secret.length >= TRUNCATED_ECHO) this.prefixes.add(secret);
     return this;
   }
 
@@ -212,6 +223,21 @@ export class SecretRegistry extends Set<string> {
           if (spelling.length < MIN_KNOWN_LENGTH && !standsAlone(view.text, at, spelling.length)) continue;
           const start = view.from ? view.from[at]! : at;
           const end = view.to ? view.to[at + spelling.length - 1]! : at + spelling.length;
+          if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
+        }
+      }
+    }
+    // A cut-off echo: the secret's first characters and as many more as the text has, when they are most of it.
+    for (const secret of this.prefixes) {
+      if (except.some((value) => value.includes(secret))) continue;
+      const anchor = secret.slice(0, TRUNCATED_ECHO);
+      for (const view of views) {
+        for (let at = view.text.indexOf(anchor); at >= 0; at = view.text.indexOf(anchor, at + 1)) {
+          let length = anchor.length;
+          while (length < secret.length && view.text[at + length] === secret[length]) length++;
+          if (length * 2 < secret.length) continue;
+          const start = view.from ? view.from[at]! : at;
+          const end = view.to ? view.to[at + length - 1]! : at + length;
           if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
         }
       }
@@ -258,12 +284,15 @@ export class SecretRegistry extends Set<string> {
     this.add(safeDecode(pair.slice(colon + 1)));
   }
 
-  /** HTTP Basic client credentials (RFC 6749 §2.3.1): the base64 of the form-encoded id and secret, and of the raw pair. */
+  /**
+   * HTTP Basic client credentials (RFC 6749 §2.3.1): the base64 of the id and secret as each client library encodes
+   * them (form-encoded, percent-encoded, percent-encoded strictly as oauth4webapi does, or raw), padded or not.
+   */
   addBasic(clientId: string, secret: string): this {
     this.add(secret);
-    for (const pair of [`${formEncode(clientId)}:${formEncode(secret)}`, `${clientId}:${secret}`]) {
-      const encoded = Buffer.from(pair).toString('base64');
-      this.remember(encoded, encoded);
+    for (const encode of [formEncode, encodeURIComponent, strictEncode, (text: string) => text]) {
+      const encoded = Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64');
+      for (const spelling of [encoded, encoded.replace(/=+$/, '')]) this.remember(spelling, encoded);
     }
     return this;
   }
@@ -380,6 +409,17 @@ function utf8Length(lead: number): number {
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
   return 0;
+}
+
+/** The spellings of a secret a server may put into base64: as sent in a form or a query, or inside a JSON string. */
+function encodings(secret: string): Set<string> {
+  const json = JSON.stringify(secret).slice(1, -1);
+  return new Set([secret, encodeURIComponent(secret), formEncode(secret), strictEncode(secret), json, json.replace(/\//g, '\\/')]);
+}
+
+/** RFC 3986 unreserved characters only, as oauth4webapi encodes a Basic credential's parts. */
+function strictEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[-_.!~*'()]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

@@ -84,18 +84,19 @@ describe('the callback server', () => {
     await server.close();
   });
 
-  it('shows a failed sign-in as failed, escaped, with control characters stripped', async () => {
+  it('shows a failed sign-in as failed, escaped, with control and bidi characters shown escaped', async () => {
     const server = await start();
     const first = send(server, '/callback?code=the-code&state=the-state');
     await server.callback;
-    server.respond({ ok: false, message: 'The code exchange failed: invalid_grant (\u001b[31m<script>alert(1)</script> bad code).' });
+    server.respond({ ok: false, message: 'The code exchange failed: invalid_grant (\u001b[31m<script>alert(1)</script> bad \u202ecode\u2066).' });
     const page = await first;
     expect(page.status).toBe(400);
     expect(page.body).toContain('Sign-in failed');
     expect(page.body).not.toContain('Signed in');
     expect(page.body).toContain('invalid_grant');
     expect(page.body).not.toContain('<script>');
-    expect(page.body).not.toContain('\u001b');
+    expect(page.body).not.toMatch(/[\u001b\u202e\u2066]/);
+    expect(page.body).toContain('\\u202ecode');
     expect(page.body).toContain('&lt;script&gt;');
     await server.close();
   });

@@ -105,6 +105,9 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     'percent-encoded twice (an encoded request inside a redirect URL)': (secret) => encodeURIComponent(`https://x.example/?q=${encodeURIComponent(secret)}`),
     'hex dump': (secret) => Buffer.from(`body=${secret}`).toString('hex'),
     'base64 of a form body': (secret) => Buffer.from(`a=1&refresh_token=${new URLSearchParams({ v: secret }).toString().slice(2)}`).toString('base64'),
+    'in a Basic credential as oauth4webapi encodes it, without padding': (secret) =>
+      Buffer.from(`svc:${encodeURIComponent(secret).replace(/[-_.!~*'()]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}`).toString('base64').replace(/=+$/, ''),
+    'base64 of JSON with escaped solidus': (secret) => Buffer.from(`{"s":"${JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/')}"}`).toString('base64'),
     'base64 wrapped at 76 characters': (secret) => Buffer.from(`${'x'.repeat(70)}${secret}`).toString('base64').replace(/.{76}/g, '$&\n'),
     'base64url two bytes in': (secret) => Buffer.from(`t:${secret}`).toString('base64url'),
   };
@@ -129,6 +132,14 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjbGllbnQiLCJleHAiOjE4MDAwMDAwMDB9.' + 'S'.repeat(40) + '_sig-part';
     const registry = new SecretRegistry().add(jwt);
     expect(registry.redact(`header {"alg":"ES256"} signature ${jwt.split('.')[2]}`)).not.toContain('SSSSSSSSSS');
+  });
+
+  it('redacts a cut-off echo that holds most of a secret, and leaves a mere common prefix alone', () => {
+    const secret = 'Zq7-Kp_Wm3-Rt9xLv2_Nb8-Hc5Jd4';
+    const registry = new SecretRegistry().add(secret);
+    expect(registry.redact(`unknown secret "${secret.slice(0, 24)}..."`)).not.toContain('Zq7-Kp_Wm3-Rt9x');
+    expect(registry.redact(`client_secret%3D${secret.slice(0, 18)}`)).not.toContain('Zq7-Kp_Wm3-Rt9x');
+    expect(registry.redact(`a value ${secret.slice(0, 13)}-something-else-entirely`)).toContain(secret.slice(0, 13));
   });
 
   it('redacts a short secret where it stands as a word, and leaves words that merely contain it', () => {

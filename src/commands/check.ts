@@ -5,7 +5,7 @@ import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
-import { clientSecret, type ClientFlags } from './common.js';
+import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
 import { tokenArgument } from './stored-token.js';
 
 export interface CheckFlags {
@@ -47,6 +47,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (!Number.isFinite(maxLifetime) || maxLifetime <= 0) throw new CliError('USAGE', `--max-token-lifetime must be a number of seconds, not "${flags.maxTokenLifetime}".`);
 
   const issuer = ctx.setting('issuer', flags.issuer);
+  if (issuer) await rememberProfileSecrets(ctx);
   const client = await clientUnderTest(flags, ctx);
   const scope = ctx.setting('scope', flags.scope) ?? (client?.scope as string | undefined);
   const tokens: string[] = [];

@@ -126,6 +126,66 @@ function splitList(value: string | undefined): string[] {
 }
 
 /** The token store, opened once per command. */
+/**
+ * The token store. Whatever is read from it is registered as a secret the moment it is read: a session's tokens and
+ * client secret are then redacted from everything printed, whichever command read them (status shows scopes a server
+ * chose, and a server may put a refresh token there).
+ */
 export async function store(ctx: Context): Promise<SecretStore> {
-  return openStore({ env: ctx.io.env, stateDir: stateDir(ctx.io.env), warn: (message) => ctx.out.warn(message) });
+  const opened = await openStore({ env: ctx.io.env, stateDir: stateDir(ctx.io.env), warn: (message) => ctx.out.warn(message) });
+  return {
+    kind: opened.kind,
+    describe: () => opened.describe(),
+    get: async (key) => {
+      const value = await opened.get(key);
+      if (value !== undefined) registerStoredSecrets(ctx, value);
+      return value;
+    },
+    set: (key, value) => opened.set(key, withoutRunSecrets(ctx, value)),
+    delete: (key) => opened.delete(key),
+  };
+}
+
+/**
+ * For commands that print what a server says without using a stored session (discover, check): the profile's session
+ * secrets are registered all the same, since the server that issued them can echo them anywhere.
+ */
+export async function rememberProfileSecrets(ctx: Context): Promise<void> {
+  const { sessionKey } = await import('../session.js');
+  await (await store(ctx)).get(sessionKey(ctx.profileName)).catch(() => undefined);
+}
+
+/**
+ * What a session keeps for display (the granted scope, the subject) is the server's text, and a hostile server puts
+ * there what it received: the code, the PKCE verifier, a client assertion. Those are gone after this run, so no later
+ * run could redact them; they are redacted here, before they are stored.
+ */
+function withoutRunSecrets(ctx: Context, value: string): string {
+  let entry: unknown;
+  try {
+    entry = JSON.parse(value);
+  } catch {
+    return value;
+  }
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return value;
+  const record = entry as Record<string, unknown>;
+  let changed = false;
+  for (const field of ['scope', 'requested_scope', 'subject']) {
+    const text = record[field];
+    if (typeof text !== 'string') continue;
+    const redacted = ctx.knownSecrets.redact(text);
+    if (redacted !== text) {
+      record[field] = redacted;
+      changed = true;
+    }
+  }
+  return changed ? JSON.stringify(record) : value;
+}
+
+function registerStoredSecrets(ctx: Context, value: string): void {
+  try {
+    ctx.knownSecrets.addFromJson(JSON.parse(value));
+  } catch {
+    // Not JSON: the session parser reports the store as corrupt.
+  }
 }

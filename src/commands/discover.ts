@@ -2,7 +2,7 @@
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
-import { requireSetting } from './common.js';
+import { rememberProfileSecrets, requireSetting } from './common.js';
 
 const SHOWN = [
   'issuer',
@@ -27,6 +27,7 @@ export async function run(issuerArgument: string | undefined, flags: { issuer?: 
     throw new CliError('USAGE', 'Give the issuer once: as the argument or with --issuer, not two different ones.');
   }
   const issuer = await requireSetting(ctx, 'issuer', issuerArgument ?? flags.issuer, 'Issuer URL');
+  await rememberProfileSecrets(ctx);
   const metadata = await resolveServer({ issuer, endpoints: {} }, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   if (ctx.out.json) {
     ctx.out.jsonResult(metadata);

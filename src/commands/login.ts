@@ -9,6 +9,7 @@ import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
 import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
 import { MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
+import { formatDuration } from '../jwt/time.js';
 import { redactText } from '../redact.js';
 import { configFile } from '../paths.js';
 import { waitIndicator } from '../progress.js';
@@ -181,7 +182,7 @@ async function deviceLogin(
   const style = ctx.out.errStyle;
   ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`);
   if (complete) ctx.out.info(`  (or open ${complete})`);
-  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${Math.round(deviceCodeLifetimeSeconds(device) / 60)} min; Ctrl-C to cancel)…`);
+  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${formatDuration(deviceCodeLifetimeSeconds(device))}; Ctrl-C to cancel)…`);
   try {
     return await pollDeviceToken(connection.protocol, device, {
       now: ctx.now,

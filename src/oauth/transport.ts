@@ -32,7 +32,12 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       const challenged = response.status === 401 && answerHeaders['www-authenticate'] !== undefined;
       const resource = RESOURCE_ENDPOINTS.has(purpose(url));
       if (!challenged && (resource || !isOAuthError(response.body))) throw rejection(response, purpose(url), resource);
-      if (isOAuthError(response.body)) answerHeaders['content-type'] = 'application/json';
+      if (isOAuthError(response.body)) {
+        answerHeaders['content-type'] = 'application/json';
+        // At the authorization server's own endpoints the body's error is the answer (invalid_grant is not
+        // invalid_client); a challenge beside it (servers add Bearer or Basic ones) would hide it from the protocol library.
+        if (!resource) delete answerHeaders['www-authenticate'];
+      }
     }
     return new Response(NULL_BODY_STATUSES.has(response.status) ? null : new Uint8Array(response.body), {
       status: response.status,

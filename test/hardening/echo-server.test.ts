@@ -41,7 +41,8 @@ async function run(args: string[], options: { rawStdout?: boolean; secret?: bool
     if (secret.length < 6) continue;
     // The spellings the server echoes it in, besides base64 (see echo-as.ts).
     const lowerHex = encodeURIComponent(secret).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
-    for (const spelling of [secret, lowerHex, secret.replace(/\//g, '\\/')]) {
+    const cut = secret.length >= 18 ? [secret.slice(0, Math.ceil((secret.length * 2) / 3))] : [];
+    for (const spelling of [secret, lowerHex, secret.replace(/\//g, '\\/'), ...cut]) {
       expect(printed, `${what}\nleaked ${JSON.stringify(spelling)}`).not.toContain(spelling);
     }
   }

@@ -27,8 +27,8 @@ const stalledBody: Route = (_request, response) => {
 };
 
 const answers: Array<[string, Route, RegExp]> = [
-  ['an HTML page', raw(200, '<html><body>Login</body></html>', { 'content-type': 'text/html' }), /HTTP 200 with a body that is not a JSON object \(text\/html\) with an HTML page/],
-  ['plain text', raw(200, 'access_token=abc&token_type=bearer', { 'content-type': 'text/plain' }), /HTTP 200 with a body that is not a JSON object \(text\/plain\): access_token=/],
+  ['an HTML page', raw(200, '<html><body>Login</body></html>', { 'content-type': 'text/html' }), /HTTP 200 with an HTML page, which is not a JSON object \(content-type text\/html\)/],
+  ['plain text', raw(200, 'access_token=abc&token_type=bearer', { 'content-type': 'text/plain' }), /HTTP 200: access_token=.*, which is not a JSON object \(content-type text\/plain\)/],
   ['JSON that is not an object', json(['access_token', 'x']), /object|JSON/i],
   ['no access_token', json({ token_type: 'Bearer', expires_in: 300 }), /access_token/],
   ['no token_type', json({ access_token: 'opaque-token-value-1234567890' }), /token_type/],

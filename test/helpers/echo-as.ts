@@ -61,6 +61,7 @@ export async function startEchoServer(): Promise<EchoServer> {
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
       service_documentation: `https://docs.example.com/${encodeURIComponent(INJECTED)}`,
       [`x-${INJECTED}`]: `member name and value ${INJECTED}`,
+      x_debug: `the refresh token it issued last: ${[...lasting].join(' ')}`,
     };
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metadata));
   });
@@ -70,27 +71,34 @@ export async function startEchoServer(): Promise<EchoServer> {
   });
 
   /** Records what the client sent, and answers with it (or fails with it, as the test chose). */
-  const endpoint = (succeed: (form: URLSearchParams, request: IncomingMessage) => Promise<unknown> | unknown) => async (request: IncomingMessage, response: ServerResponse) => {
+  /** The refresh token last issued: it outlives the run that got it, and a later run knows it from its store. */
+  const lasting = new Set<string>();
+  const endpoint = (succeed: (form: URLSearchParams, request: IncomingMessage, secrets: string[]) => Promise<unknown> | unknown) => async (request: IncomingMessage, response: ServerResponse) => {
     const body = await readBody(request);
     const form = new URLSearchParams(body);
+    const secrets: string[] = [];
     for (const name of SECRET_PARAMETERS) {
       const value = form.get(name);
-      if (value) echo.received.add(value);
+      if (value) secrets.push(value);
     }
     const authorization = request.headers.authorization ?? '';
     const credential = /^(\w+)\s+(.+)$/.exec(authorization);
     if (credential) {
-      echo.received.add(credential[2]!);
+      secrets.push(credential[2]!);
       if (/^basic$/i.test(credential[1]!)) {
         const pair = Buffer.from(credential[2]!, 'base64').toString('utf8');
-        echo.received.add(decodeURIComponent(pair.slice(pair.indexOf(':') + 1).replace(/\+/g, ' ')));
+        const secret = decodeURIComponent(pair.slice(pair.indexOf(':') + 1).replace(/\+/g, ' '));
+        secrets.push(secret);
       }
     }
+    for (const secret of secrets) echo.received.add(secret);
     // What it received, as sent and decoded, and re-encoded as servers do: percent-encoding with lower-case hex and
     // every reserved character escaped, and base64 (secrets then sit at any alignment inside it).
     const decoded = `${authorization} ${decodeURIComponent(body.replace(/\+/g, ' '))}`;
     const lowerHex = encodeURIComponent(decoded).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
-    const everything = `${authorization} ${body} ${decoded} ${lowerHex} ${Buffer.from(decoded).toString('base64')}`;
+    // Also as some servers cut them: a credential's base64 without its padding, every secret's first two thirds.
+    const cut = secrets.map((secret) => `${secret.slice(0, Math.ceil((secret.length * 2) / 3))}...`).join(' ');
+    const everything = `${authorization} ${authorization.replace(/=+$/, '')} ${body} ${decoded} ${lowerHex} ${Buffer.from(decoded).toString('base64')} ${cut}`;
     // Header values cannot carry control characters; everything else can, and does.
     const headers = { 'x-echo': everything.replace(/[^\x20-\x7e]/g, '?'), 'cache-control': 'no-store' };
     switch (echo.failure) {
@@ -108,7 +116,7 @@ export async function startEchoServer(): Promise<EchoServer> {
         response.writeHead(500, { ...headers, 'content-type': 'text/html' }).end(`<html><body>${everything}${INJECTED}</body></html>`);
         return;
       case null: {
-        const answer = await succeed(form, request);
+        const answer = await succeed(form, request, secrets);
         if (answer === undefined) {
           response.writeHead(200, headers).end();
           return;
@@ -118,18 +126,25 @@ export async function startEchoServer(): Promise<EchoServer> {
     }
   };
 
-  const tokens = async (grant: string) => {
+  const tokens = async (grant: string, received: string[]) => {
     const now = Date.now();
+    const refreshToken = `echo-refresh-${now}-0123456789`;
+    if (grant !== 'client_credentials') {
+      lasting.clear();
+      lasting.add(refreshToken);
+    }
     return {
       access_token: `echo-access-${grant}-${now}-0123456789`,
-      refresh_token: `echo-refresh-${now}-0123456789`,
+      refresh_token: refreshToken,
       token_type: 'Bearer',
       expires_in: 600,
-      scope: `openid offline_access api${INJECTED}`,
+      // The scope echoes what this request carried (a code, a verifier, an assertion): `status` shows the stored scope
+      // later, in a run that never saw the code.
+      scope: `openid offline_access api${INJECTED} ${received.join(' ')}`,
       ...(grant === 'authorization_code' || grant === 'refresh_token' ? { id_token: await hostile.idToken() } : {}),
     };
   };
-  server.route('/token', endpoint((form) => tokens(form.get('grant_type') ?? '')));
+  server.route('/token', endpoint((form, _request, received) => tokens(form.get('grant_type') ?? '', received)));
   server.route('/introspect', endpoint(() => ({ active: true, [`member${INJECTED}`]: `value${INJECTED}`, scope: `api${INJECTED}`, sub: `mallory${INJECTED}` })));
   server.route('/revoke', endpoint(() => undefined));
   server.route('/userinfo', endpoint(() => ({ sub: 'mallory', [`claim${INJECTED}`]: `value${INJECTED}`, name: `Mallory ${INJECTED}` })));
