@@ -67,6 +67,22 @@ const exitByCode = {
 
 export type ErrorCode = keyof typeof exitByCode;
 
+/**
+ * What to do, for failures whose message alone does not say it: used when the code that raised the error knew no
+ * more specific advice, so that every error ends with a next step.
+ */
+const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
+  INSECURE_URL: 'Use an https URL (plain http only to a loopback host, or with --insecure if you really mean it).',
+  KEY_INVALID: 'Give a PEM or JWK key: RSA of 2048 bits or more, EC P-256/P-384/P-521, or Ed25519.',
+  STORE_FAILED: 'Check that the state directory (XDG_STATE_HOME, or ~/.local/state/oauth) is writable; OAUTH_STORE=memory keeps tokens for one run only.',
+  HTTP_STATUS: 'Run again with -v to see the exchange; check the endpoint and the client’s settings.',
+  PROTOCOL_ERROR: 'The server’s answer does not follow the protocol: run again with -vv to see it, and check the server’s configuration.',
+  METADATA_INVALID: 'The server’s metadata is malformed: fix its configuration, or give the endpoints yourself (--token-endpoint, …); "oauth check --issuer <url>" lists every problem.',
+  DISCOVERY_FAILED: 'Check the issuer URL (oauth discover <url> shows what it serves), or give the endpoints yourself (--token-endpoint, …).',
+  JWKS_INVALID: 'The server’s key set holds no usable signing key: check its jwks_uri, or verify with --key <file>.',
+  OAUTH_ERROR: 'Run again with -v to see the exchange; check the client id, its credentials and what it may ask for.',
+};
+
 export interface CliErrorOptions {
   hint?: string;
   cause?: unknown;
@@ -85,7 +101,7 @@ export class CliError extends Error {
     this.name = 'CliError';
     this.code = code;
     this.exitCode = exitByCode[code];
-    this.hint = options.hint;
+    this.hint = options.hint ?? DEFAULT_HINTS[code];
     this.details = options.details;
   }
 

@@ -252,6 +252,15 @@ const TLS_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
+/** The messages of an error and its causes, innermost last. */
+function messages(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error, depth = 0; depth < 5 && current instanceof Error; depth++, current = current.cause) {
+    if (current.message) parts.push(current.message);
+  }
+  return parts.join(': ');
+}
+
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
@@ -284,6 +293,13 @@ function translateError(
       hint: 'If it is signed by a private CA, pass --ca-file <pem> (or set NODE_EXTRA_CA_CERTS).',
     });
   }
+  const proxyStatus = /Proxy response \((\d{3})\)/.exec(messages(error))?.[1];
+  if (proxyStatus) {
+    return new CliError('HTTP_NETWORK', `Cannot reach ${where}: the proxy answered HTTP ${proxyStatus}.`, {
+      hint: proxyStatus === '407' ? 'The proxy wants credentials: put them in HTTPS_PROXY / HTTP_PROXY (http://user:password@host:port).' : 'Check HTTPS_PROXY, HTTP_PROXY and NO_PROXY.',
+      details: { url: redactUrl(url.href), reason: 'PROXY_STATUS', status: Number(proxyStatus) },
+    });
+  }
   const reason =
     code === 'ECONNREFUSED'
       ? 'connection refused'
@@ -291,7 +307,8 @@ function translateError(
         ? 'host name not found'
         : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
           ? 'connection closed by the server'
-          : (code ?? (error instanceof Error ? error.message : String(error)));
+          : // A code alone (UND_ERR_INVALID_ARG) says nothing to a user: the innermost message says what happened.
+            `${messages(error) || code || String(error)}${code && !messages(error).includes(code) ? ` (${code})` : ''}`;
   return new CliError('HTTP_NETWORK', `Cannot reach ${where}: ${reason}.`, {
     hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
     details: { url: redactUrl(url.href), reason: code ?? 'unknown' },

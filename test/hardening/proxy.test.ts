@@ -13,6 +13,8 @@ beforeAll(async () => {
     const credentials = Buffer.from((request.headers['proxy-authorization'] ?? '').replace(/^Basic /, ''), 'base64').toString();
     response.writeHead(400, { 'content-type': 'text/plain' }).end(`bad proxy credentials ${credentials} for ${request.url}`);
   });
+  // A tunnel (CONNECT, for https) it refuses for want of credentials.
+  proxy.on('connect', (_request, socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="p"\r\n\r\n'));
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyPort = (proxy.address() as AddressInfo).port;
 });
@@ -40,5 +42,13 @@ describe('proxy settings', () => {
         expect(result.stdout + result.stderr).not.toContain('Pr0xyPassw0rd');
       }
     }
+  });
+
+  it('says that a proxy refused the tunnel, with its status and what to do', async () => {
+    const env = sandboxEnv({ HTTPS_PROXY: `http://127.0.0.1:${proxyPort}`, NO_PROXY: '', OAUTH_NO_CACHE: '1' });
+    const result = await runCli(['discover', 'https://id.example.com'], { env });
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stderr).toContain('the proxy answered HTTP 407');
+    expect(result.stderr).toContain('hint: The proxy wants credentials');
   });
 });
