@@ -3,7 +3,7 @@
 // RFC 9111-aware file cache over undici's request API; the rules we need are few: max-age, no-store, no-cache, Age,
 // Expires, ETag revalidation, a ceiling.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './fsutil.js';
 import type { HttpClient, HttpResponse } from './http.js';
@@ -30,6 +30,8 @@ export interface CachedResponse extends HttpResponse {
 
 export interface DocumentCache {
   get(url: string, purpose: string, options?: { forceRefresh?: boolean }): Promise<CachedResponse>;
+  /** Drops a stored document that turned out unusable, so the next run asks the server again. */
+  forget(url: string): Promise<void>;
 }
 
 /** How long a response may be used without asking again, in seconds; undefined means "do not store". */
@@ -123,6 +125,9 @@ export function createDocumentCache(options: {
         if (isJson(entry.body)) await write(entry);
       }
       return { ...response, fromCache: false, fetchedAt };
+    },
+    async forget(url) {
+      if (directory) await rm(fileFor(url), { force: true }).catch(() => undefined);
     },
   };
 }

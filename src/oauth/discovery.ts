@@ -24,11 +24,15 @@ interface DiscoveryDeps {
 export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discovery> {
   // The user's issuer goes through the URL policy before any request, whichever command asks (exit 2, with the hint).
   assertSecureUrl(issuer, deps.insecure, 'issuer');
+  let fetched: CachedResponse | undefined;
   try {
     const { response, last } = await fetchDocument(issuer, deps);
+    fetched = last;
     const metadata = checkMetadata(await oauth.processDiscoveryResponse(issuer, response), deps.insecure, `the discovery document at ${last.url}`);
     return { metadata, url: last.url, fromCache: last.fromCache };
   } catch (error) {
+    // A document this run refused must not be served from the cache to the next one (fixed servers are asked again).
+    if (fetched) await deps.cache.forget(fetched.url);
     throw explain(error, issuer);
   }
 }

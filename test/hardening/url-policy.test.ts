@@ -1,6 +1,6 @@
 // The URL policy for everything a server hands us: an endpoint that is not https (or http on loopback), not a URL or
 // not a string is the server's failure, exit 5 naming the member, before any use; the browser never sees it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
@@ -88,6 +88,17 @@ describe('metadata of the wrong type', () => {
       if (said) expect(result.stderr).toContain(said);
     });
   }
+});
+
+describe('a refused discovery document', () => {
+  it('is not kept in the cache: the next run asks the server again', async () => {
+    hostile = await startHostileServer({ scopes_supported: 5 });
+    const { env } = userEnv();
+    const withCache = { ...env, OAUTH_NO_CACHE: undefined };
+    expectServerFault(await runCli(['discover', hostile.issuer], { env: withCache }), 'scopes_supported');
+    const cacheDir = join((env as Record<string, string>).XDG_CACHE_HOME!, 'oauth', 'http');
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
+  });
 });
 
 describe('credentials in URLs', () => {
