@@ -49,7 +49,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   });
   cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError)).then((code) => {
     process.exitCode = code;
-    saveCodeCaches();
+    // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
+    if (code !== 2) saveCodeCaches();
   });
 }
 

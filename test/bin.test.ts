@@ -65,6 +65,9 @@ describe('code caches', () => {
     await spawnCli(['--profile', 'zzz', 'nosuchcmd'], { env });
     await spawnCli(['decod', token], { env });
     await spawnCli(['help', 'nosuchcmd'], { env });
+    // A usage error is not the command's usual path: an unknown option makes no cache either.
+    expect((await spawnCli(['--nosuch'], { env })).code).toBe(2);
+    expect((await spawnCli(['--nosuch', 'decode', token], { env })).code).toBe(2);
     expect(codeCaches(env)).toEqual([]);
     await spawnCli(['--profile', 'zzz', 'status'], { env });
     await spawnCli(['--timeout', '5', '--ca-file', 'x.pem', '-v', 'decode', token], { env });
