@@ -9,7 +9,7 @@ import { checkMetadata } from './metadata.js';
 import { runProbes } from './probe.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { checkScopes } from './scopes.js';
-import { checkAccessToken } from './token.js';
+import { checkAccessToken, checkOpaqueToken } from './token.js';
 
 export interface AuditInput {
   issuer?: string | undefined;
@@ -51,6 +51,11 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
     findings.push(...checkScopes(input.scope, supported));
   }
   for (const token of input.tokens) {
+    const opaque = checkOpaqueToken(token);
+    if (opaque.length > 0) {
+      findings.push(...opaque);
+      continue;
+    }
     const decoded = decodeToken(token);
     if (decoded.kind !== 'jws') throw new CliError('TOKEN_ENCRYPTED', 'The token to check is encrypted (JWE); only signed JWT access tokens can be checked.');
     findings.push(...checkAccessToken(decoded, { requestedScopes: input.scope?.split(/\s+/).filter(Boolean), maxLifetimeSeconds: input.maxTokenLifetimeSeconds }));

@@ -77,6 +77,7 @@ export const RULES = {
   'token-no-aud': { area: 'token', severity: 'warn', spec: 'RFC 9068 §2.2, RFC 8707', title: 'access token has no audience', fix: 'Bind access tokens to their API with aud (resource indicators), so one API\u2019s token is refused by another.' },
   'token-typ': { area: 'token', severity: 'warn', spec: 'RFC 9068 §2.1, RFC 8725 §3.11', title: 'access token typ is not at+jwt', fix: 'Set the JWT header typ to "at+jwt" so access tokens cannot be confused with ID tokens.' },
   'token-extra-scopes': { area: 'token', severity: 'warn', spec: 'RFC 9700 §2.3', title: 'token grants scopes that were not requested', fix: 'Grant no more than the request asked for (least privilege).' },
+  'token-opaque': { area: 'token', severity: 'info', spec: 'RFC 6749 §1.4, RFC 7662', title: 'access token is opaque, its claims cannot be audited here', fix: 'Look inside with "oauth introspect <token>", or issue RFC 9068 JWT access tokens.' },
 
   // Live probes
   'probe-redirect-uri-matching': { area: 'probe', severity: 'error', spec: 'RFC 9700 §4.1.3', title: 'server redirected to an unregistered redirect URI', fix: 'Compare redirect URIs by exact string matching before anything else (loopback port excepted, RFC 8252 §7.3).' },

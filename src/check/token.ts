@@ -7,6 +7,16 @@ import { finding, type Finding } from './catalog.js';
 
 export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
 
+/**
+ * A token that is no JWT at all (no "eyJ" header, not three or five segments) is an opaque access token, which RFC 6749
+ * allows: nothing to audit but the fact. A broken JWT is still an error of the input.
+ */
+export function checkOpaqueToken(token: string): Finding[] {
+  const segments = token.split('.').length;
+  if (token.startsWith('eyJ') || segments === 3 || segments === 5) return [];
+  return [finding('token-opaque', 'the access token', 'The access token is opaque (not a JWT): its lifetime, audience and scopes cannot be read from it.')];
+}
+
 export function checkAccessToken(token: DecodedJws, options: { requestedScopes?: string[] | undefined; maxLifetimeSeconds: number }): Finding[] {
   const findings: Finding[] = [];
   const { header, payload } = token;

@@ -7,7 +7,7 @@ import { checkMetadata } from '../../src/check/metadata.js';
 import { classify, redirectVariants } from '../../src/check/probe.js';
 import { checkRedirectUri } from '../../src/check/redirect-uris.js';
 import { checkScopes } from '../../src/check/scopes.js';
-import { checkAccessToken } from '../../src/check/token.js';
+import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
 import { decodeToken, type DecodedJws } from '../../src/jwt/decode.js';
 import { b64 } from '../helpers/tokens.js';
 
@@ -73,6 +73,7 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
   'jwks-missing-kid': { triggers: () => checkJwks({ keys: [key({ kid: undefined }), key({ kid: 'k2' })] }, 'jwks'), clean: () => checkJwks({ keys: [key({ kid: undefined })] }, 'jwks') },
   'jwks-ambiguous-key': { triggers: () => checkJwks({ keys: [key({ use: undefined }), key({ kid: 'e1', use: 'enc', alg: 'RSA-OAEP-256' })] }, 'jwks'), clean: () => checkJwks({ keys: [key({ use: undefined, alg: undefined })] }, 'jwks') },
   'token-lifetime': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api', iat: now, exp: now + 86400 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
+  'token-opaque': { triggers: () => checkOpaqueToken('2YotnFZFEjr1zCsicMWpAA'), clean: () => checkOpaqueToken('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln') },
   'token-no-exp': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api' }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
   'token-no-aud': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { exp: now + 60 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
   'token-typ': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'JWT' }, { aud: 'api', exp: now + 60 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(token({ alg: 'RS256', typ: 'application/at+jwt' }, { aud: 'api', exp: now + 60 }), { maxLifetimeSeconds: 3600 }) },
