@@ -69,7 +69,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     ...(request.resource.length ? { resource: request.resource.join(' ') } : {}),
     ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
     ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
-    ...explicitEndpoints(flags),
+    ...explicitEndpoints(ctx, flags),
   });
   printSessionSummary(ctx, session, { profile: ctx.profileName, store: tokens.describe(), heading: 'Signed in' });
   return Exit.ok;
@@ -209,7 +209,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function explicitEndpoints(flags: LoginFlags): Profile {
+/** Endpoints given for this sign-in (flag, OAUTH_* or profile) are the session's: its tokens are later sent only there. */
+function explicitEndpoints(ctx: Context, flags: LoginFlags): Profile {
   const pairs: Array<[string, string | undefined]> = [
     ['authorization_endpoint', flags.authorizationEndpoint],
     ['token_endpoint', flags.tokenEndpoint],
@@ -219,7 +220,7 @@ function explicitEndpoints(flags: LoginFlags): Profile {
     ['userinfo_endpoint', flags.userinfoEndpoint],
     ['jwks_uri', flags.jwksUri],
   ];
-  return Object.fromEntries(pairs.filter(([, value]) => value));
+  return Object.fromEntries(pairs.map(([name, flag]) => [name, ctx.setting(name, flag)]).filter(([, value]) => value));
 }
 
 async function saveProfile(ctx: Context, profile: Profile): Promise<void> {

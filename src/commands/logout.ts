@@ -5,7 +5,7 @@ import { isoTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
 import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey } from '../session.js';
 import { store, type ClientFlags } from './common.js';
-import { connectForSession } from './connection.js';
+import { assertSessionEndpoints, connectForSession } from './connection.js';
 import { rememberSecrets, sessionOwner } from './stored-token.js';
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
@@ -21,6 +21,8 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
     return Exit.ok;
   }
   rememberSecrets(ctx, session);
+  // An endpoint the session was not signed in with is refused before anything is revoked or deleted.
+  await assertSessionEndpoints(ctx, flags, session);
   const revoked: string[] = [];
   let failure: string | undefined;
   let note: string | undefined;

@@ -134,6 +134,49 @@ describe('a session belongs to its issuer and its client', () => {
     });
   }
 
+  it('its tokens go only to the endpoints it was signed in with: a flag or OAUTH_* endpoint elsewhere is refused before any request (exit 2)', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10, client_secret: 'stored-secret-of-cli-0123456789' });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const evil = (path: string) => `${other.issuer}${path}`;
+    const cases: Array<{ args: string[]; env?: Record<string, string>; origin: string }> = [
+      { args: ['token', '--refresh', '--token-endpoint', evil('/token')], origin: '--token-endpoint' },
+      { args: ['token'], env: { OAUTH_TOKEN_ENDPOINT: evil('/token') }, origin: 'OAUTH_TOKEN_ENDPOINT' },
+      { args: ['token', '--jwks-uri', evil('/jwks')], origin: '--jwks-uri' },
+      { args: ['userinfo', '--userinfo-endpoint', evil('/userinfo')], origin: '--userinfo-endpoint' },
+      { args: ['introspect', '--introspection-endpoint', evil('/introspect')], origin: '--introspection-endpoint' },
+      { args: ['revoke', '--revocation-endpoint', evil('/revoke')], origin: '--revocation-endpoint' },
+      { args: ['logout'], env: { OAUTH_REVOCATION_ENDPOINT: evil('/revoke') }, origin: 'OAUTH_REVOCATION_ENDPOINT' },
+      // A token given on the command line is the user's, but the secret the sign-in stored is not lent to another endpoint.
+      { args: ['revoke', 'some-token-to-revoke-0123456789', '--revocation-endpoint', evil('/revoke')], origin: '--revocation-endpoint' },
+    ];
+    for (const { args, env, origin } of cases) {
+      const result = await spawnCli(args, { env: { ...box.env, ...env } });
+      const what = `oauth ${args.join(' ')} ${JSON.stringify(env ?? {})}\n${result.stderr}`;
+      expect(result.code, what).toBe(2);
+      expect(result.stderr, what).toContain(`${origin} ${other.issuer}`);
+      expect(result.stderr, what).toContain(`sign in again with that endpoint: oauth login --issuer ${home.issuer} --client-id cli --${origin.replace(/^--|^OAUTH_/, '').toLowerCase().replace(/_/g, '-')} ${other.issuer}`);
+      expect(result.stdout, what).toBe('');
+      expect(requests(other), what).toEqual([]);
+      expect(requests(home), what).toEqual([]);
+    }
+    expect(box.session()).toEqual(session);
+  });
+
+  it('an endpoint saved at sign-in, or the one discovery names, is the session’s own and is used', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
+    const token = recording(() => ({ access_token: 'pinned-access-0123456789', refresh_token: 'pinned-refresh-0123456789', token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    const refreshed = await spawnCli(['token', '--refresh', '--token-endpoint', `${home.issuer}/token`], { env: box.env });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(token.seen[0]!.form.get('refresh_token')).toBe(session.refresh_token);
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const revoked = await spawnCli(['revoke'], { env: { ...box.env, OAUTH_REVOCATION_ENDPOINT: `${home.issuer}/revoke` } });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revocation.seen[0]!.form.get('token')).toBe('pinned-refresh-0123456789');
+  });
+
   it('the same issuer, written with a trailing slash, and the same client still get the session', async () => {
     const session = storedSession(home.issuer);
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
@@ -276,7 +319,8 @@ describe('flags beat the session', () => {
 
   it('introspect --client-id rs authenticates as rs with rs’s own secret, never with the profile’s client or stored secret', async () => {
     const session = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
-    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    // The introspection endpoint was saved at sign-in: the profile's token goes there.
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', introspection_endpoint: `${home.issuer}/introspect` } });
     const introspection = recording(() => ({ active: true, sub: 'alice' }));
     home.server.route('/introspect', introspection.route);
     const endpoint = ['--introspection-endpoint', `${home.issuer}/introspect`];
@@ -294,7 +338,7 @@ describe('flags beat the session', () => {
 
   it('revoke --profile conf <token> authenticates with the secret stored by conf’s sign-in', async () => {
     const session = storedSession(home.issuer, { client_id: 'confidential-app', client_secret: 'stored-secret-of-conf-0123456789' });
-    const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic' } });
+    const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic', revocation_endpoint: `${home.issuer}/revoke` } });
     const revocation = recording(() => undefined);
     home.server.route('/revoke', revocation.route);
     const result = await spawnCli(['revoke', '--profile', 'conf', 'some-token-to-revoke-0123456789', '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
