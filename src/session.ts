@@ -332,9 +332,8 @@ export async function freshSession(
       } catch (error) {
         if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
           // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
-          const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = current;
           // Best effort: the refusal is the news, even if the store cannot take the change.
-          await deps.store.set(key, JSON.stringify(rest)).catch(() => undefined);
+          await dropRejectedRefreshToken(deps.store, key, current.refresh_token, profileWhere(profile, deps.store)).catch(() => undefined);
           throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
             hint: `Sign in again: ${loginCommand(profile)}`,
             details: error.details,
@@ -349,6 +348,17 @@ export async function freshSession(
     },
     { signal: deps.signal, ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}), ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}) },
   );
+}
+
+/**
+ * Compare-and-set: the refresh token goes only if the store still holds the one that was refused. Another process may
+ * have saved a rotated session meanwhile (its lock broken, or a sign-in); that session is not replaced with an old copy.
+ */
+async function dropRejectedRefreshToken(store: SecretStore, key: string, rejected: string, where: string): Promise<void> {
+  const stored = parseSession(await store.get(key), where);
+  if (!stored || stored.refresh_token !== rejected) return;
+  const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = stored;
+  await store.set(key, JSON.stringify(rest));
 }
 
 /**
