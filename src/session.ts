@@ -82,28 +82,65 @@ export async function forgetServiceToken(store: SecretStore, token: string): Pro
 }
 
 /**
- * After a token was revoked, nothing may hand it out again: it leaves the service-token cache, and when it is the
- * profile's refresh token the session goes (it cannot be renewed), when it is the profile's access token that token is
- * marked expired (the next `oauth token` refreshes). Returns what was dropped, in words.
+ * After a token was revoked, nothing may hand it out again: it leaves the service-token cache and every profile's
+ * session (a token may have been copied, or signed in twice): where it is a profile's refresh token the session goes
+ * (it cannot be renewed), where it is a profile's access token that token is marked expired (the next `oauth token`
+ * refreshes). Each profile is changed under its own session lock, so a refresh in flight cannot bring it back; the
+ * caller must not hold any of those locks. Returns what was dropped, in words.
  */
-export async function forgetRevokedToken(store: SecretStore, profile: string, token: string): Promise<string[]> {
+export async function forgetRevokedToken(store: SecretStore, profiles: readonly string[], token: string, lock: SessionLockDeps): Promise<string[]> {
   const dropped: string[] = [];
   if (await forgetServiceToken(store, token)) dropped.push('the cached service token');
-  const key = sessionKey(profile);
-  let session: Session | undefined;
-  try {
-    session = parseSession(await store.get(key), profileWhere(profile, store));
-  } catch {
-    session = undefined; // a corrupt session is reported by the commands that use it
-  }
-  if (session?.refresh_token === token) {
-    await store.delete(key);
-    dropped.push(`the local tokens of profile ${profile}`);
-  } else if (session?.access_token === token) {
-    await store.set(key, JSON.stringify({ ...session, expires_at: 0 }));
-    dropped.push(`profile ${profile}'s access token (the next "oauth token" refreshes it)`);
+  for (const profile of new Set(profiles)) {
+    const key = sessionKey(profile);
+    const holds = async () => {
+      try {
+        const session = parseSession(await store.get(key), profileWhere(profile, store));
+        return session?.refresh_token === token || session?.access_token === token ? session : undefined;
+      } catch {
+        return undefined; // a corrupt session is reported by the commands that use it
+      }
+    };
+    // Most profiles do not hold it: only those that do are locked.
+    if (!(await holds())) continue;
+    const what = await withSessionLock(profile, lock, async () => {
+      const session = await holds();
+      if (session?.refresh_token === token) {
+        await store.delete(key);
+        return `the local tokens of profile ${profile}`;
+      }
+      if (session?.access_token === token) {
+        await store.set(key, JSON.stringify({ ...session, expires_at: 0 }));
+        return `profile ${profile}'s access token (the next "oauth token" refreshes it)`;
+      }
+      return undefined;
+    });
+    if (what) dropped.push(what);
   }
   return dropped;
+}
+
+/** How a run waits for a profile's session lock. */
+export interface SessionLockDeps {
+  stateDir: string;
+  signal?: AbortSignal | undefined;
+  /** How long to wait for another process's refresh (bounded by what its requests may take), and a word when waiting. */
+  lockWaitMs?: () => number;
+  onLockWait?: (ownerPid: number | undefined) => void;
+}
+
+/** The one lock every write of a profile's session goes under: refresh, sign-in, logout, revoke. */
+export function sessionLockPath(stateDir: string, profile: string): string {
+  return join(stateDir, 'locks', `${sha256(sessionKey(profile)).slice(0, 24)}.lock`);
+}
+
+export async function withSessionLock<T>(profile: string, deps: SessionLockDeps, work: () => Promise<T>): Promise<T> {
+  const { withFileLock } = await import('./lock.js');
+  return withFileLock(sessionLockPath(deps.stateDir, profile), work, {
+    signal: deps.signal,
+    ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}),
+    ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}),
+  });
 }
 
 export function sessionFromResponse(
@@ -215,7 +252,7 @@ export function parseSession(text: string | undefined, where: string): Session |
     problem = 'it is not JSON';
   }
   throw new CliError('STORE_CORRUPT', `The stored tokens of ${where} are corrupt: ${problem}.`, {
-    hint: 'Sign in again with "oauth login" to replace them.',
+    hint: 'Sign in again with "oauth login" to replace them, or drop them with "oauth logout".',
   });
 }
 
@@ -284,16 +321,11 @@ export interface Refreshed {
   idTokenClaims?: Record<string, unknown> | undefined;
 }
 
-export interface FreshSessionDeps {
+export interface FreshSessionDeps extends SessionLockDeps {
   store: SecretStore;
-  stateDir: string;
   nowSeconds: () => number;
   /** Calls the token endpoint with the session's refresh token; validates a returned ID token as login does. */
   refresh: (session: Session) => Promise<Refreshed>;
-  signal?: AbortSignal | undefined;
-  /** How long to wait for another process's refresh (bounded by what its requests may take), and a word when waiting. */
-  lockWaitMs?: () => number;
-  onLockWait?: (ownerPid: number | undefined) => void;
 }
 
 export interface FreshSession {
@@ -311,10 +343,9 @@ export async function freshSession(
   const first = await ownedSession(deps.store, profile, owner);
   if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
 
-  const lockPath = join(deps.stateDir, 'locks', `${sha256(key).slice(0, 24)}.lock`);
-  const { withFileLock } = await import('./lock.js');
-  return withFileLock(
-    lockPath,
+  return withSessionLock(
+    profile,
+    deps,
     async () => {
       // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again.
       const current = await ownedSession(deps.store, profile, owner);
@@ -346,7 +377,6 @@ export async function freshSession(
       await deps.store.set(key, JSON.stringify(next));
       return { session: next, refreshed: true };
     },
-    { signal: deps.signal, ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}), ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}) },
   );
 }
 

@@ -18,6 +18,7 @@ import { requestParameters, store, type ClientFlags, type RequestFlags } from '.
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
 import { printSessionSummary } from './session-format.js';
+import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from './id-token.js';
 
@@ -52,7 +53,8 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     });
     rememberSecrets(ctx, session);
     const tokens = await store(ctx);
-    await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
+    // Under the profile's session lock: a refresh in flight for the previous session cannot overwrite this one.
+    await withProfileLock(ctx, ctx.profileName, () => tokens.set(sessionKey(ctx.profileName), JSON.stringify(session)));
     return { session, tokens };
   };
 

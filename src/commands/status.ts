@@ -21,8 +21,9 @@ export async function run(ctx: Context): Promise<number> {
     const session = parseSession(await tokens.get(sessionKey(name)), profileWhere(name, tokens));
     profiles.push({
       profile: name,
-      issuer: settings.issuer ?? session?.issuer ?? null,
-      client_id: settings.client_id ?? session?.client_id ?? null,
+      // The session's own issuer and client: the profile's settings may have changed since it was signed in.
+      issuer: session?.issuer ?? settings.issuer ?? null,
+      client_id: session?.client_id ?? settings.client_id ?? null,
       signed_in: session !== undefined,
       ...(session ? { session: sessionSummary(session, nowSeconds) } : {}),
     });

@@ -306,6 +306,68 @@ describe('a slow token endpoint', () => {
   });
 });
 
+describe('every write of a session goes under the profile’s session lock', () => {
+  /** Starts oauth as a real process; its output is read as it comes. */
+  function start(args: string[], env: Record<string, string | undefined>) {
+    const child = spawn(process.execPath, [BIN, ...args, '-v'], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    const run = { stdout: '', stderr: '', code: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+    child.stdout.on('data', (chunk) => (run.stdout += chunk));
+    child.stderr.on('data', (chunk) => (run.stderr += chunk));
+    return run;
+  }
+  async function until(what: string, done: () => boolean) {
+    for (let turn = 0; turn < 400 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!done()) throw new Error(`never saw: ${what}`);
+  }
+  /**
+   * Plays a refresh in flight: holds the profile's lock (as a live process on this host), lets the command start and
+   * find it held, saves the "refreshed" session, then releases — as a refresh that began before the command would.
+   */
+  async function refreshInFlight(box: ReturnType<typeof sandbox>, command: ReturnType<typeof start>, refreshed: object) {
+    const [{ withFileLock }, { sessionLockPath }] = await Promise.all([import('../../src/lock.js'), import('../../src/session.js')]);
+    await withFileLock(sessionLockPath(join(box.env.XDG_STATE_HOME!, 'oauth'), 'default'), async () => {
+      await until('the command waiting for the profile’s lock', () => command.stderr.includes('waiting for another oauth process'));
+      const file = JSON.parse(box.raw());
+      file.entries['profile:default'] = JSON.stringify(refreshed);
+      writeFileSync(box.file, JSON.stringify(file));
+    });
+  }
+
+  it('logout waits for a refresh in flight, then revokes and deletes what it saved: status says signed out', async () => {
+    const session = storedSession(home.issuer);
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const refreshed = { ...session, access_token: 'refreshed-in-flight-access-0123456789', refresh_token: 'refreshed-in-flight-refresh-0123456789' };
+    const logout = start(['logout'], box.env);
+    await refreshInFlight(box, logout, refreshed);
+    expect(await logout.code, logout.stderr).toBe(0);
+    expect(revocation.seen.map((seen) => seen.form.get('token'))).toEqual([refreshed.refresh_token, refreshed.access_token]);
+    expect(box.session()).toBeUndefined();
+    const status = await spawnCli(['status'], { env: box.env });
+    expect(status.stdout).toContain('not signed in');
+  });
+
+  it('login waits for a refresh in flight of the previous session, and its own session is the one kept', async () => {
+    const previous = storedSession(home.issuer, { client_id: 'old-client' });
+    const box = sandbox({ default: previous }, { default: { issuer: home.issuer, client_id: 'old-client' } });
+    home.token(recording(() => ({ access_token: 'new-login-access-0123456789', refresh_token: 'new-login-refresh-0123456789', token_type: 'Bearer', expires_in: 600, scope: 'api' })).route);
+    const login = start(['login', '--issuer', home.issuer, '--client-id', 'new-client', '--scope', 'api', '--login-timeout', '10'], { ...box.env, BROWSER });
+    await refreshInFlight(box, login, { ...previous, access_token: 'old-client-refreshed-0123456789' });
+    expect(await login.code, login.stderr).toBe(0);
+    expect(box.session()).toMatchObject({ client_id: 'new-client', access_token: 'new-login-access-0123456789' });
+    const status = await spawnCli(['status', '--json'], { env: box.env });
+    expect(JSON.parse(status.stdout).profiles[0]).toMatchObject({ client_id: 'new-client', signed_in: true });
+  });
+
+  it('status shows the session’s own issuer and client, not what the profile says now', async () => {
+    const session = storedSession(home.issuer, { client_id: 'signed-in-client' });
+    const box = sandbox({ default: session }, { default: { issuer: other.issuer, client_id: 'edited-later' } });
+    const status = await spawnCli(['status', '--json'], { env: box.env });
+    expect(JSON.parse(status.stdout).profiles[0]).toMatchObject({ issuer: home.issuer, client_id: 'signed-in-client' });
+  });
+});
+
 describe('flags beat the session', () => {
   // RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
   const basic = (authorization: string | undefined) =>
@@ -480,6 +542,20 @@ describe('a revoked token never comes back from a cache', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toBe('after-revoke-access-0123456789\n');
     expect(refresh.seen[0]!.form.get('refresh_token')).toBe(session.refresh_token);
+  });
+
+  it('revoke of a token drops it from every profile that holds it, not only the current one', async () => {
+    const session = storedSession(home.issuer);
+    const copy = { ...storedSession(home.issuer), access_token: session.access_token };
+    const box = sandbox({ default: session, p2: copy }, { default: { issuer: home.issuer, client_id: 'cli' }, p2: { issuer: home.issuer, client_id: 'cli' } });
+    home.server.route('/revoke', recording(() => undefined).route);
+    home.token(recording(() => ({ access_token: 'p2-after-revoke-access-0123456789', token_type: 'Bearer', expires_in: 600 })).route);
+    const revoked = await spawnCli(['revoke', session.access_token, '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain("profile p2's access token");
+    const p2 = await spawnCli(['token', '--profile', 'p2'], { env: box.env });
+    expect(p2.code, p2.stderr).toBe(0);
+    expect(p2.stdout).toBe('p2-after-revoke-access-0123456789\n');
   });
 
   it('a service token says where it is kept, or that it is not, and never to sign in again', async () => {

@@ -84,17 +84,24 @@ describe('the token file on disk', () => {
     for (const [field, value] of [['refresh_token', 5], ['expires_at', 'x']] as const) {
       const { env, file } = fileEnv(JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }));
       const before = readFileSync(file, 'utf8');
-      for (const args of [['token'], ['token', '--refresh'], ['status'], ['logout'], ['revoke'], ['introspect'], ['userinfo']]) {
+      for (const args of [['token'], ['token', '--refresh'], ['status'], ['revoke'], ['introspect'], ['userinfo']]) {
         const result = await spawnCli(args, { env: { ...env, OAUTH_ISSUER: GOOD.issuer, OAUTH_CLIENT_ID: GOOD.client_id } });
         const what = `oauth ${args.join(' ')} with ${field}: ${JSON.stringify(value)}\n${result.stderr}`;
         expect(result.code, what).toBe(2);
         expect(result.stderr, what).toContain('error[STORE_CORRUPT]');
         expect(result.stderr, what).toContain(file);
         expect(result.stderr, what).toContain(`"${field}"`);
+        expect(result.stderr, what).toContain('or drop them with "oauth logout"');
         expect(result.stderr, what).not.toMatch(STACK_TRACE);
         expect(result.stdout + result.stderr, what).not.toContain(GOOD.access_token);
       }
       expect(readFileSync(file, 'utf8')).toBe(before);
+      // logout is the way out: it drops the corrupt entry, saying what was wrong and that nothing was revoked.
+      const logout = await spawnCli(['logout'], { env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toContain(`"${field}"`);
+      expect(logout.stdout).toContain('deleted them (nothing could be revoked at the server)');
+      expect(JSON.parse(readFileSync(file, 'utf8')).entries).toEqual({});
     }
   });
 
