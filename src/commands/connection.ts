@@ -37,10 +37,22 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   const lendsStoredSecret = ownSession && secret !== undefined && secret === session.client_secret && !explicitSecretGiven(ctx, flags);
   if (session && (options.sendsSessionTokens || lendsStoredSecret)) await assertSessionEndpoints(ctx, flags, session);
   if (secret) ctx.knownSecrets.addBasic(clientId, secret);
-  const privateKeyFile = ctx.setting('private_key', flags.privateKey);
-  const authMethod = chooseAuthMethod(ctx.setting('auth_method', flags.authMethod), secret !== undefined, privateKeyFile !== undefined);
+  const keyFile = ctx.setting('private_key', flags.privateKey);
+  const fromRun = (name: string, flag: string | undefined) => ctx.setting(name, flag) !== undefined && !ctx.settingOrigin(name, flag).includes(' in profile ');
+  const method = ctx.setting('auth_method', flags.authMethod);
+  const authMethod = chooseAuthMethod({
+    explicit: method !== undefined && fromRun('auth_method', flags.authMethod) ? { value: method, origin: ctx.settingOrigin('auth_method', flags.authMethod) } : undefined,
+    saved: ctx.profile()?.auth_method as string | undefined,
+    hasSecret: secret !== undefined,
+    secretGiven: explicitSecretGiven(ctx, flags),
+    hasKey: keyFile !== undefined,
+    keyGiven: fromRun('private_key', flags.privateKey),
+  });
+  // Only the credential of the chosen method is used (and saved by a sign-in).
+  const privateKeyFile = authMethod === 'private_key_jwt' ? keyFile : undefined;
+  const usedSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? secret : undefined;
   if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
-  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: secret, privateKeyFile });
+  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: usedSecret, privateKeyFile });
   const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   const http = await ctx.http();
   return {
@@ -48,7 +60,7 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
     protocol: { as, client: { client_id: clientId }, auth, options: protocolOptions(http, as, ctx.insecure, ctx.io.signal) },
     clientId,
     authMethod,
-    clientSecret: secret,
+    clientSecret: usedSecret,
     privateKeyFile,
   };
 }

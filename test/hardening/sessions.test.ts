@@ -409,6 +409,40 @@ describe('flags beat the session', () => {
     expect(result.stdout + result.stderr).not.toContain('stored-secret-of-conf');
   });
 
+  it('a credential given now beats the auth method the sign-in saved: --private-key after a secret, a secret after a key', async () => {
+    const keyFile = join(sandboxEnv().HOME!, 'cli-key.json');
+    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    writeFileSync(keyFile, JSON.stringify(await jose.exportJWK(privateKey)));
+    const answer = () => ({ access_token: `switched-access-${Date.now()}-0123456789`, token_type: 'Bearer', expires_in: 600 });
+
+    const secretSession = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
+    const secretBox = sandbox({ default: secretSession }, { default: { issuer: home.issuer, client_id: 'cli', auth_method: 'client_secret_basic' } });
+    const withKey = recording(answer);
+    home.token(withKey.route);
+    const keyed = await spawnCli(['token', '--refresh', '--private-key', keyFile], { env: secretBox.env });
+    expect(keyed.code, keyed.stderr).toBe(0);
+    expect(withKey.seen[0]!.authorization).toBeUndefined();
+    expect(withKey.seen[0]!.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const service = await spawnCli(['token', '--client-credentials', '--private-key', keyFile], { env: secretBox.env });
+    expect(service.code, service.stderr).toBe(0);
+    expect(withKey.seen[1]!.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+
+    const keySession = storedSession(home.issuer);
+    const keyBox = sandbox({ default: keySession }, { default: { issuer: home.issuer, client_id: 'cli', auth_method: 'private_key_jwt', private_key: keyFile } });
+    const withSecret = recording(answer);
+    home.token(withSecret.route);
+    const secreted = await spawnCli(['token', '--refresh'], { env: { ...keyBox.env, OAUTH_CLIENT_SECRET: 'secret-given-now-0123456789' } });
+    expect(secreted.code, secreted.stderr).toBe(0);
+    expect(basic(withSecret.seen[0]!.authorization)).toBe('cli:secret-given-now-0123456789');
+    expect(withSecret.seen[0]!.form.get('client_assertion')).toBeNull();
+
+    // An explicit --auth-method that the credential given does not fit: exit 2, nothing sent.
+    const conflict = await spawnCli(['token', '--refresh', '--auth-method', 'client_secret_post', '--private-key', keyFile], { env: keyBox.env });
+    expect(conflict.code, conflict.stderr).toBe(2);
+    expect(conflict.stderr).toContain('--auth-method client_secret_post does not fit the credential given');
+    expect(withSecret.seen).toHaveLength(1);
+  });
+
   it('check --client-credentials uses --auth-method and --private-key', async () => {
     const token = recording(async () => ({ access_token: await home.idToken({ aud: 'api', sub: 'svc', client_id: 'svc' }), token_type: 'Bearer', expires_in: 300 }));
     home.token(token.route);
