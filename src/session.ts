@@ -191,8 +191,19 @@ function jwtExpiry(token: string): number | undefined {
   return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
 
+/**
+ * Fresh enough to hand out: more than --min-ttl left, or, for a token whose whole lifetime is shorter than twice that,
+ * more than half its lifetime (else a 30 s token would never count as fresh and every run would fetch a new one).
+ */
 export function isFresh(session: Session, nowSeconds: number, minTtlSeconds: number): boolean {
-  return session.expires_at === undefined || session.expires_at - nowSeconds > minTtlSeconds;
+  if (session.expires_at === undefined) return true;
+  const lifetime = session.expires_at - session.obtained_at;
+  const margin = lifetime > 0 ? Math.min(minTtlSeconds, lifetime / 2) : minTtlSeconds;
+  return session.expires_at - nowSeconds > margin;
+}
+
+function isExpired(session: Session, nowSeconds: number): boolean {
+  return session.expires_at !== undefined && session.expires_at <= nowSeconds;
 }
 
 /** What each stored field must be; a session read back is checked against it before anything uses a value. */
@@ -347,10 +358,11 @@ export async function freshSession(
     profile,
     deps,
     async () => {
-      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again.
+      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again. What it
+      // got is used while it is valid at all; refreshing again would only make parallel runs refresh once each.
       const current = await ownedSession(deps.store, profile, owner);
       if (current.refresh_token !== first.refresh_token || current.access_token !== first.access_token) {
-        if (isFresh(current, deps.nowSeconds(), options.minTtlSeconds)) return { session: current, refreshed: false };
+        if (!isExpired(current, deps.nowSeconds())) return { session: current, refreshed: false };
       }
       if (!current.refresh_token) {
         throw new CliError('NOT_LOGGED_IN', `The access token for profile "${profile}" has expired and there is no refresh token.`, {
