@@ -37,11 +37,16 @@ function sha256(text: string): string {
 }
 
 /**
- * Where a service token is cached. The client's credential (its secret, or its key file) is part of the key, hashed
- * with the rest: a token fetched with the right secret must not be handed out to a run with a wrong one.
+ * Where a service token is cached: everything the token request said is part of the key (issuer, client, auth method,
+ * scope, and every parameter: resource, audience, --param), and so is the client's credential — its secret, or its
+ * key's thumbprint (not the key file's path, whose contents may change) — hashed with the rest: a token fetched with
+ * the right secret must not be handed out to a run with a wrong one, nor a token for one resource to a run for another.
  */
-export function serviceTokenKey(parts: { issuer: string; clientId: string; credential: string; scope: string; resource: string[]; audience: string[] }): string {
-  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.credential, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
+export function serviceTokenKey(parts: { issuer: string; clientId: string; authMethod: string; credential: string; scope: string; parameters: Record<string, string[]> }): string {
+  const parameters = Object.keys(parts.parameters)
+    .sort()
+    .map((name) => [name, [...parts.parameters[name]!].sort()]);
+  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]));
   return `service:${id.slice(0, 32)}`;
 }
 

@@ -1,7 +1,7 @@
 // From settings to a ready protocol client: server metadata, client authentication, our transport.
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { Context } from '../context.js';
-import { chooseAuthMethod, clientAuthentication, requireClientCredential, type AuthMethod } from '../oauth/client.js';
+import { chooseAuthMethod, clientAuthentication, loadPrivateKey, requireClientCredential, type AuthMethod } from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
 import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth/server.js';
 import { CliError } from '../errors.js';
@@ -16,6 +16,8 @@ export interface Connection {
   authMethod: AuthMethod;
   clientSecret: string | undefined;
   privateKeyFile: string | undefined;
+  /** RFC 7638 thumbprint of the private_key_jwt key: the key itself, not where its file is. */
+  keyThumbprint: string | undefined;
 }
 
 export interface ConnectOptions {
@@ -52,7 +54,8 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   const privateKeyFile = authMethod === 'private_key_jwt' ? keyFile : undefined;
   const usedSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? secret : undefined;
   if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
-  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: usedSecret, privateKeyFile });
+  const privateKey = privateKeyFile ? await loadPrivateKey(privateKeyFile) : undefined;
+  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: usedSecret, privateKeyFile, privateKey });
   const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   const http = await ctx.http();
   return {
@@ -62,6 +65,7 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
     authMethod,
     clientSecret: usedSecret,
     privateKeyFile,
+    keyThumbprint: privateKey?.thumbprint,
   };
 }
 

@@ -15,7 +15,12 @@ export interface ClientSettings {
   clientSecret?: string | undefined;
   /** A PEM or JWK file with the private key for private_key_jwt. */
   privateKeyFile?: string | undefined;
+  /** That key, when the caller loaded it already. */
+  privateKey?: SigningKey | undefined;
 }
+
+/** A key for client assertions, and its RFC 7638 thumbprint: what identifies the key itself, wherever its file is. */
+export type SigningKey = oauth.PrivateKey & { thumbprint: string };
 
 /** What a run knows about its client's credentials, and which of them this run was given (a flag or OAUTH_*). */
 export interface CredentialFacts {
@@ -94,7 +99,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
       if (!settings.privateKeyFile) {
         throw new CliError('USAGE', 'Client authentication private_key_jwt needs --private-key <JWK or PEM file>.');
       }
-      return oauth.PrivateKeyJwt(await loadPrivateKey(settings.privateKeyFile));
+      return oauth.PrivateKeyJwt(settings.privateKey ?? (await loadPrivateKey(settings.privateKeyFile)));
     }
   }
 }
@@ -103,7 +108,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
  * A signing key for client assertions; its algorithm follows from the key unless the JWK names one. Whatever is wrong
  * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
  */
-export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
+export async function loadPrivateKey(path: string): Promise<SigningKey> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -141,7 +146,9 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   if (isKeyProblem(imported)) throw invalid(`holds a key that ${imported.reason}`);
   const bits = (imported.key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
   if (bits !== undefined && bits < 2048) throw invalid(`holds an RSA key of ${bits} bits; 2048 or more are needed`);
-  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid } : { key: imported.key };
+  const { calculateJwkThumbprint } = await import('jose');
+  const thumbprint = await calculateJwkThumbprint(jwk as JWK);
+  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid, thumbprint } : { key: imported.key, thumbprint };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

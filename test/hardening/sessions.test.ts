@@ -547,7 +547,7 @@ describe('a revoked token never comes back from a cache', () => {
   it('a service token cached by an earlier version (no index entry) is found by revoke too', async () => {
     const { serviceTokenKey } = await import('../../src/session.js');
     const secret = 'secret-of-legacy-svc-0123456789';
-    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', credential: `client_secret_basic:${secret}`, scope: '', resource: [], audience: [] });
+    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', authMethod: 'client_secret_basic', credential: secret, scope: '', parameters: {} });
     const legacy = { version: 1, issuer: home.issuer, client_id: 'svc', access_token: 'legacy-service-token-0123456789', token_type: 'Bearer', obtained_at: now(), expires_at: now() + 600 };
     const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: secret });
     mkdirSync(join(env.XDG_STATE_HOME!, 'oauth'), { recursive: true });
@@ -590,6 +590,29 @@ describe('a revoked token never comes back from a cache', () => {
     const p2 = await spawnCli(['token', '--profile', 'p2'], { env: box.env });
     expect(p2.code, p2.stderr).toBe(0);
     expect(p2.stdout).toBe('p2-after-revoke-access-0123456789\n');
+  });
+
+  it('the service-token cache is keyed by every request parameter and by the key itself, not its file’s path', async () => {
+    let issued = 0;
+    const token = recording(() => ({ access_token: `keyed-service-token-${++issued}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const keyFile = join(env.HOME!, 'svc-key.json');
+    const writeKey = async () => writeFileSync(keyFile, JSON.stringify(await jose.exportJWK((await jose.generateKeyPair('ES256', { extractable: true })).privateKey)));
+    await writeKey();
+    const serviceToken = (...extra: string[]) => spawnCli(['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc', '--private-key', keyFile, ...extra], { env });
+    const runs = [
+      await serviceToken('--param', 'tenant=a'),
+      await serviceToken('--param', 'tenant=a'), // the same request: from the cache
+      await serviceToken('--param', 'tenant=b'),
+      await serviceToken('--param', 'tenant=a', '--resource', 'https://api.example.com'),
+      await serviceToken('--param', 'tenant=a', '--audience', 'api'),
+    ];
+    await writeKey(); // another key at the same path
+    runs.push(await serviceToken('--param', 'tenant=a'));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(runs.map((run) => run.stdout.trim().replace(/^keyed-service-token-(\d+)-.*/, '$1'))).toEqual(['1', '1', '2', '3', '4', '5']);
+    expect(token.seen).toHaveLength(5);
   });
 
   it('a service token says where it is kept, or that it is not, and never to sign in again', async () => {

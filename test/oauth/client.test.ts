@@ -1,6 +1,6 @@
 // --private-key for private_key_jwt: any file that cannot sign a client assertion is KEY_INVALID (exit 2) naming the
 // file and what is wrong — before any request, never exit 1.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,9 @@ describe('loadPrivateKey', () => {
     const pem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     expect((await loadPrivateKey(file('good.pem', pem))).key.algorithm.name).toBe('ECDSA');
     expect(await loadPrivateKey(file('kid.json', { ...rsa, kid: 'the-kid' }))).toMatchObject({ kid: 'the-kid' });
+    // The key's RFC 7638 thumbprint names the key itself: the same in PEM and JWK, another for another key.
+    expect((await loadPrivateKey(file('same.pem', pem))).thumbprint).toBe((await loadPrivateKey(file('same.json', (createPrivateKey(pem).export({ format: 'jwk' }))))).thumbprint);
+    expect((await loadPrivateKey(file('ec.json', ec))).thumbprint).not.toBe((await loadPrivateKey(file('same.pem', pem))).thumbprint);
   });
 
   it('refuses every file that cannot sign a client assertion with KEY_INVALID (exit 2), naming the file and the problem', async () => {
