@@ -212,16 +212,16 @@ function isExpired(session: Session, nowSeconds: number): boolean {
 }
 
 /** What each stored field must be; a session read back is checked against it before anything uses a value. */
-const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true }> = {
+const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true; token?: true }> = {
   issuer: { type: 'string', required: true },
   client_id: { type: 'string', required: true },
-  access_token: { type: 'string', required: true },
+  access_token: { type: 'string', required: true, token: true },
   token_type: { type: 'string', required: true },
   obtained_at: { type: 'number', required: true },
   expires_at: { type: 'number' },
-  refresh_token: { type: 'string' },
+  refresh_token: { type: 'string', token: true },
   refresh_expires_at: { type: 'number' },
-  id_token: { type: 'string' },
+  id_token: { type: 'string', token: true },
   scope: { type: 'string', mayBeEmpty: true },
   requested_scope: { type: 'string', mayBeEmpty: true },
   subject: { type: 'string' },
@@ -242,6 +242,9 @@ function sessionShapeProblem(value: unknown): string | undefined {
     }
     const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
     if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
+    // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
+    // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
+    if (rule.token && !/^[\x20-\x7e]+$/.test(field as string)) return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
   }
   return undefined;
 }
@@ -250,7 +253,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**
@@ -425,6 +428,10 @@ export function checkRefreshedIdToken(claims: Record<string, unknown>, session: 
   if (subject !== undefined && claims.sub !== subject) throw fail(`its sub ${JSON.stringify(claims.sub)} differs from the signed-in ${JSON.stringify(subject)}`);
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audiences.includes(session.client_id)) throw fail(`its aud ${JSON.stringify(claims.aud)} does not contain the client ${JSON.stringify(session.client_id)}`);
+  // §12.2: azp the same as at sign-in — absent if it was absent.
+  if (original && claims.azp !== original.azp) {
+    throw fail(`its azp ${claims.azp === undefined ? 'is absent' : JSON.stringify(claims.azp)}${original.azp === undefined ? ' where the sign-in’s had none' : ` differs from the sign-in’s ${JSON.stringify(original.azp)}`}`);
+  }
   if (typeof original?.auth_time === 'number' && claims.auth_time !== undefined && claims.auth_time !== original.auth_time) {
     throw fail(`its auth_time ${JSON.stringify(claims.auth_time)} differs from the sign-in's ${original.auth_time}`);
   }

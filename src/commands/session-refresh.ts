@@ -2,6 +2,7 @@
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock; an ID token the
 // refresh returns is validated as at login before anything is saved.
 import type { Context } from '../context.js';
+import { CliError, isCliError } from '../errors.js';
 import { stateDir } from '../paths.js';
 import { freshSession, withSessionLock, type FreshSession, type Refreshed, type Session, type SessionLockDeps } from '../session.js';
 import type { SecretStore } from '../store/store.js';
@@ -53,11 +54,20 @@ export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: Se
         const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js'), import('./id-token.js')]);
         const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
         ctx.knownSecrets.add(current.refresh_token!);
-        const response = await refresh(connection.protocol, current.refresh_token!, options.parameters ?? {});
-        for (const secret of [response.access_token, response.refresh_token, response.id_token]) if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
-        const refreshed: Refreshed = { response };
-        if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
-        return refreshed;
+        try {
+          const response = await refresh(connection.protocol, current.refresh_token!, options.parameters ?? {});
+          for (const secret of [response.access_token, response.refresh_token, response.id_token]) if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
+          const refreshed: Refreshed = { response };
+          if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
+          return refreshed;
+        } catch (error) {
+          // An ID token refused on the way in (iss, aud, exp, nbf, signature): nothing was saved; say so, and what to do.
+          if (!isCliError(error) || error.code !== 'ID_TOKEN_INVALID') throw error;
+          throw new CliError(error.code, `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left unchanged.`, {
+            hint: 'If the server or the account really changed, sign in again with "oauth login".',
+            ...(error.details ? { details: error.details } : {}),
+          });
+        }
       },
     },
     { minTtlSeconds: options.minTtlSeconds, force: options.force, owner: sessionOwner(ctx, flags) },

@@ -212,6 +212,8 @@ describe('an ID token from a refresh is validated as at sign-in, plus OpenID Con
     ['a signature by another key', () => home.idToken({ aud: 'cli', sub: 'alice' }, {}, otherKey), /signature/i],
     ['an expired token', () => home.idToken({ aud: 'cli', sub: 'alice', iat: now() - 7200, exp: now() - 3600 }), /expired|exp/],
     ['another auth_time', () => home.idToken({ aud: 'cli', sub: 'alice', auth_time: now() }), /auth_time/],
+    ['an azp where the sign-in had none', () => home.idToken({ aud: 'cli', sub: 'alice', azp: 'cli' }), /azp "cli" where the sign-in’s had none/],
+    ['a token not yet valid', () => home.idToken({ aud: 'cli', sub: 'alice', nbf: now() + 3600 }), /nbf|not yet valid/],
   ];
   for (const [name, idToken, reason] of refused) {
     it(`${name}: exit 3 ID_TOKEN_INVALID, the stored session unchanged`, async () => {
@@ -219,6 +221,8 @@ describe('an ID token from a refresh is validated as at sign-in, plus OpenID Con
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toContain('error[ID_TOKEN_INVALID]');
       expect(result.stderr).toMatch(reason);
+      expect(result.stderr).toContain('The stored tokens were left unchanged.');
+      expect(result.stderr).toContain('sign in again with "oauth login"');
       expect(result.stdout).toBe('');
       expect(result.stderr).not.toMatch(STACK_TRACE);
       expect(box.raw()).toBe(before);
