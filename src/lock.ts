@@ -2,8 +2,10 @@
 // while it holds the lock (a heartbeat). Written by hand because the maintained lock libraries are either unmaintained
 // or judge staleness by age alone, and age is exactly what must not count: a refresh against a slow token endpoint may
 // take minutes, and breaking its lock means the same refresh token is presented twice (servers then revoke the grant).
-// So a lock is stale only when its owner is gone: a dead pid on this host, or a heartbeat nobody renewed for staleMs.
-// Waiting is bounded, and only the owner releases.
+// So a lock is stale only when its owner is gone. On this host that means its pid is dead, and nothing else: a pause
+// (SIGSTOP, a laptop suspend, an NTP step) stops the heartbeat or jumps the clock while the owner is alive. The
+// heartbeat, renewed while the lock is held, is only for an owner on another host sharing the directory (a shared
+// home), whose pid cannot be asked. Waiting is bounded, and only the owner releases.
 import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +15,7 @@ import { CliError } from './errors.js';
 export interface LockOptions {
   /** How long to wait for a live owner before LOCK_TIMEOUT. */
   timeoutMs?: number;
-  /** How long a heartbeat may go unrenewed, by the waiter's own clock, before its owner counts as gone. */
+  /** How long the heartbeat of an owner on another host may go unrenewed, by the waiter's clock, before it counts as gone. */
   staleMs?: number;
   /** How often the owner renews its heartbeat. */
   heartbeatMs?: number;
@@ -97,7 +99,8 @@ async function acquire(path: string, options: LockOptions): Promise<() => Promis
       const identity = `${observed.text}\n${observed.mtimeMs}`;
       if (seen?.identity !== identity) seen = { identity, since: now() };
       const owner = parseOwner(observed.text);
-      const ownerGone = (owner.pid !== undefined && (owner.host === undefined || owner.host === host) && !isAlive(owner.pid)) || now() - seen.since > staleMs;
+      const here = owner.pid !== undefined && (owner.host === undefined || owner.host === host);
+      const ownerGone = here ? !isAlive(owner.pid!) : now() - seen.since > staleMs;
       if (ownerGone) {
         await breakIfUnchanged(path, observed.text);
         seen = undefined;

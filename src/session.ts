@@ -37,11 +37,16 @@ function sha256(text: string): string {
 }
 
 /**
- * Where a service token is cached. The client's credential (its secret, or its key file) is part of the key, hashed
- * with the rest: a token fetched with the right secret must not be handed out to a run with a wrong one.
+ * Where a service token is cached: everything the token request said is part of the key (issuer, client, auth method,
+ * scope, and every parameter: resource, audience, --param), and so is the client's credential — its secret, or its
+ * key's thumbprint (not the key file's path, whose contents may change) — hashed with the rest: a token fetched with
+ * the right secret must not be handed out to a run with a wrong one, nor a token for one resource to a run for another.
  */
-export function serviceTokenKey(parts: { issuer: string; clientId: string; credential: string; scope: string; resource: string[]; audience: string[] }): string {
-  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.credential, parts.scope, [...parts.resource].sort(), [...parts.audience].sort()]));
+export function serviceTokenKey(parts: { issuer: string; clientId: string; authMethod: string; credential: string; scope: string; parameters: Record<string, string[]> }): string {
+  const parameters = Object.keys(parts.parameters)
+    .sort()
+    .map((name) => [name, [...parts.parameters[name]!].sort()]);
+  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]));
   return `service:${id.slice(0, 32)}`;
 }
 
@@ -82,28 +87,65 @@ export async function forgetServiceToken(store: SecretStore, token: string): Pro
 }
 
 /**
- * After a token was revoked, nothing may hand it out again: it leaves the service-token cache, and when it is the
- * profile's refresh token the session goes (it cannot be renewed), when it is the profile's access token that token is
- * marked expired (the next `oauth token` refreshes). Returns what was dropped, in words.
+ * After a token was revoked, nothing may hand it out again: it leaves the service-token cache and every profile's
+ * session (a token may have been copied, or signed in twice): where it is a profile's refresh token the session goes
+ * (it cannot be renewed), where it is a profile's access token that token is marked expired (the next `oauth token`
+ * refreshes). Each profile is changed under its own session lock, so a refresh in flight cannot bring it back; the
+ * caller must not hold any of those locks. Returns what was dropped, in words.
  */
-export async function forgetRevokedToken(store: SecretStore, profile: string, token: string): Promise<string[]> {
+export async function forgetRevokedToken(store: SecretStore, profiles: readonly string[], token: string, lock: SessionLockDeps): Promise<string[]> {
   const dropped: string[] = [];
   if (await forgetServiceToken(store, token)) dropped.push('the cached service token');
-  const key = sessionKey(profile);
-  let session: Session | undefined;
-  try {
-    session = parseSession(await store.get(key), profileWhere(profile, store));
-  } catch {
-    session = undefined; // a corrupt session is reported by the commands that use it
-  }
-  if (session?.refresh_token === token) {
-    await store.delete(key);
-    dropped.push(`the local tokens of profile ${profile}`);
-  } else if (session?.access_token === token) {
-    await store.set(key, JSON.stringify({ ...session, expires_at: 0 }));
-    dropped.push(`profile ${profile}'s access token (the next "oauth token" refreshes it)`);
+  for (const profile of new Set(profiles)) {
+    const key = sessionKey(profile);
+    const holds = async () => {
+      try {
+        const session = parseSession(await store.get(key), profileWhere(profile, store));
+        return session?.refresh_token === token || session?.access_token === token ? session : undefined;
+      } catch {
+        return undefined; // a corrupt session is reported by the commands that use it
+      }
+    };
+    // Most profiles do not hold it: only those that do are locked.
+    if (!(await holds())) continue;
+    const what = await withSessionLock(profile, lock, async () => {
+      const session = await holds();
+      if (session?.refresh_token === token) {
+        await store.delete(key);
+        return `the local tokens of profile ${profile}`;
+      }
+      if (session?.access_token === token) {
+        await store.set(key, JSON.stringify({ ...session, expires_at: 0 }));
+        return `profile ${profile}'s access token (the next "oauth token" refreshes it)`;
+      }
+      return undefined;
+    });
+    if (what) dropped.push(what);
   }
   return dropped;
+}
+
+/** How a run waits for a profile's session lock. */
+export interface SessionLockDeps {
+  stateDir: string;
+  signal?: AbortSignal | undefined;
+  /** How long to wait for another process's refresh (bounded by what its requests may take), and a word when waiting. */
+  lockWaitMs?: () => number;
+  onLockWait?: (ownerPid: number | undefined) => void;
+}
+
+/** The one lock every write of a profile's session goes under: refresh, sign-in, logout, revoke. */
+export function sessionLockPath(stateDir: string, profile: string): string {
+  return join(stateDir, 'locks', `${sha256(sessionKey(profile)).slice(0, 24)}.lock`);
+}
+
+export async function withSessionLock<T>(profile: string, deps: SessionLockDeps, work: () => Promise<T>): Promise<T> {
+  const { withFileLock } = await import('./lock.js');
+  return withFileLock(sessionLockPath(deps.stateDir, profile), work, {
+    signal: deps.signal,
+    ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}),
+    ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}),
+  });
 }
 
 export function sessionFromResponse(
@@ -154,21 +196,32 @@ function jwtExpiry(token: string): number | undefined {
   return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 }
 
+/**
+ * Fresh enough to hand out: more than --min-ttl left, or, for a token whose whole lifetime is shorter than twice that,
+ * more than half its lifetime (else a 30 s token would never count as fresh and every run would fetch a new one).
+ */
 export function isFresh(session: Session, nowSeconds: number, minTtlSeconds: number): boolean {
-  return session.expires_at === undefined || session.expires_at - nowSeconds > minTtlSeconds;
+  if (session.expires_at === undefined) return true;
+  const lifetime = session.expires_at - session.obtained_at;
+  const margin = lifetime > 0 ? Math.min(minTtlSeconds, lifetime / 2) : minTtlSeconds;
+  return session.expires_at - nowSeconds > margin;
+}
+
+function isExpired(session: Session, nowSeconds: number): boolean {
+  return session.expires_at !== undefined && session.expires_at <= nowSeconds;
 }
 
 /** What each stored field must be; a session read back is checked against it before anything uses a value. */
-const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true }> = {
+const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true; token?: true }> = {
   issuer: { type: 'string', required: true },
   client_id: { type: 'string', required: true },
-  access_token: { type: 'string', required: true },
+  access_token: { type: 'string', required: true, token: true },
   token_type: { type: 'string', required: true },
   obtained_at: { type: 'number', required: true },
   expires_at: { type: 'number' },
-  refresh_token: { type: 'string' },
+  refresh_token: { type: 'string', token: true },
   refresh_expires_at: { type: 'number' },
-  id_token: { type: 'string' },
+  id_token: { type: 'string', token: true },
   scope: { type: 'string', mayBeEmpty: true },
   requested_scope: { type: 'string', mayBeEmpty: true },
   subject: { type: 'string' },
@@ -189,6 +242,9 @@ function sessionShapeProblem(value: unknown): string | undefined {
     }
     const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
     if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
+    // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
+    // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
+    if (rule.token && !/^[\x20-\x7e]+$/.test(field as string)) return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
   }
   return undefined;
 }
@@ -197,7 +253,7 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**
@@ -215,7 +271,7 @@ export function parseSession(text: string | undefined, where: string): Session |
     problem = 'it is not JSON';
   }
   throw new CliError('STORE_CORRUPT', `The stored tokens of ${where} are corrupt: ${problem}.`, {
-    hint: 'Sign in again with "oauth login" to replace them.',
+    hint: 'Sign in again with "oauth login" to replace them, or drop them with "oauth logout".',
   });
 }
 
@@ -284,16 +340,11 @@ export interface Refreshed {
   idTokenClaims?: Record<string, unknown> | undefined;
 }
 
-export interface FreshSessionDeps {
+export interface FreshSessionDeps extends SessionLockDeps {
   store: SecretStore;
-  stateDir: string;
   nowSeconds: () => number;
   /** Calls the token endpoint with the session's refresh token; validates a returned ID token as login does. */
   refresh: (session: Session) => Promise<Refreshed>;
-  signal?: AbortSignal | undefined;
-  /** How long to wait for another process's refresh (bounded by what its requests may take), and a word when waiting. */
-  lockWaitMs?: () => number;
-  onLockWait?: (ownerPid: number | undefined) => void;
 }
 
 export interface FreshSession {
@@ -311,15 +362,15 @@ export async function freshSession(
   const first = await ownedSession(deps.store, profile, owner);
   if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
 
-  const lockPath = join(deps.stateDir, 'locks', `${sha256(key).slice(0, 24)}.lock`);
-  const { withFileLock } = await import('./lock.js');
-  return withFileLock(
-    lockPath,
+  return withSessionLock(
+    profile,
+    deps,
     async () => {
-      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again.
+      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again. What it
+      // got is used while it is valid at all; refreshing again would only make parallel runs refresh once each.
       const current = await ownedSession(deps.store, profile, owner);
       if (current.refresh_token !== first.refresh_token || current.access_token !== first.access_token) {
-        if (isFresh(current, deps.nowSeconds(), options.minTtlSeconds)) return { session: current, refreshed: false };
+        if (!isExpired(current, deps.nowSeconds())) return { session: current, refreshed: false };
       }
       if (!current.refresh_token) {
         throw new CliError('NOT_LOGGED_IN', `The access token for profile "${profile}" has expired and there is no refresh token.`, {
@@ -332,9 +383,8 @@ export async function freshSession(
       } catch (error) {
         if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
           // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
-          const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = current;
           // Best effort: the refusal is the news, even if the store cannot take the change.
-          await deps.store.set(key, JSON.stringify(rest)).catch(() => undefined);
+          await dropRejectedRefreshToken(deps.store, key, current.refresh_token, profileWhere(profile, deps.store)).catch(() => undefined);
           throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
             hint: `Sign in again: ${loginCommand(profile)}`,
             details: error.details,
@@ -347,8 +397,18 @@ export async function freshSession(
       await deps.store.set(key, JSON.stringify(next));
       return { session: next, refreshed: true };
     },
-    { signal: deps.signal, ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}), ...(deps.onLockWait ? { onWait: deps.onLockWait } : {}) },
   );
+}
+
+/**
+ * Compare-and-set: the refresh token goes only if the store still holds the one that was refused. Another process may
+ * have saved a rotated session meanwhile (its lock broken, or a sign-in); that session is not replaced with an old copy.
+ */
+async function dropRejectedRefreshToken(store: SecretStore, key: string, rejected: string, where: string): Promise<void> {
+  const stored = parseSession(await store.get(key), where);
+  if (!stored || stored.refresh_token !== rejected) return;
+  const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = stored;
+  await store.set(key, JSON.stringify(rest));
 }
 
 /**
@@ -368,6 +428,10 @@ export function checkRefreshedIdToken(claims: Record<string, unknown>, session: 
   if (subject !== undefined && claims.sub !== subject) throw fail(`its sub ${JSON.stringify(claims.sub)} differs from the signed-in ${JSON.stringify(subject)}`);
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audiences.includes(session.client_id)) throw fail(`its aud ${JSON.stringify(claims.aud)} does not contain the client ${JSON.stringify(session.client_id)}`);
+  // §12.2: azp the same as at sign-in — absent if it was absent.
+  if (original && claims.azp !== original.azp) {
+    throw fail(`its azp ${claims.azp === undefined ? 'is absent' : JSON.stringify(claims.azp)}${original.azp === undefined ? ' where the sign-in’s had none' : ` differs from the sign-in’s ${JSON.stringify(original.azp)}`}`);
+  }
   if (typeof original?.auth_time === 'number' && claims.auth_time !== undefined && claims.auth_time !== original.auth_time) {
     throw fail(`its auth_time ${JSON.stringify(claims.auth_time)} differs from the sign-in's ${original.auth_time}`);
   }

@@ -87,7 +87,8 @@ export const COMMANDS: CommandSpec[] = [
           'Print an access token for the profile: from the store, refreshed first when it expires within --min-ttl (the rotated\n' +
             'refresh token is saved before the new token is printed; parallel runs never refresh twice; a refreshed ID token is\n' +
             'checked as at sign-in). The stored session is used only for its own issuer and client: --issuer or --client-id\n' +
-            'naming another is "not signed in". With --client-credentials, a service token, cached until near expiry (until\n' +
+            'naming another is "not signed in", and its tokens go only to the endpoints it was signed in with. A token that lives\n' +
+            'less than twice --min-ttl is fresh for half its lifetime. With --client-credentials, a service token, cached until near expiry (until\n' +
             'revoked with oauth revoke). Output is raw on a pipe and a redacted summary on a terminal.',
         )
         .addHelpText(

@@ -19,6 +19,7 @@ import { requestParameters, store, type ClientFlags, type RequestFlags } from '.
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
 import { printSessionSummary } from './session-format.js';
+import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from './id-token.js';
 
@@ -53,7 +54,8 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     });
     rememberSecrets(ctx, session);
     const tokens = await store(ctx);
-    await tokens.set(sessionKey(ctx.profileName), JSON.stringify(session));
+    // Under the profile's session lock: a refresh in flight for the previous session cannot overwrite this one.
+    await withProfileLock(ctx, ctx.profileName, () => tokens.set(sessionKey(ctx.profileName), JSON.stringify(session)));
     return { session, tokens };
   };
 
@@ -70,7 +72,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     ...(request.resource.length ? { resource: request.resource.join(' ') } : {}),
     ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
     ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
-    ...explicitEndpoints(flags),
+    ...explicitEndpoints(ctx, flags),
   });
   printSessionSummary(ctx, session, { profile: ctx.profileName, store: tokens.describe(), heading: 'Signed in' });
   return Exit.ok;
@@ -210,7 +212,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-function explicitEndpoints(flags: LoginFlags): Profile {
+/** Endpoints given for this sign-in (flag, OAUTH_* or profile) are the session's: its tokens are later sent only there. */
+function explicitEndpoints(ctx: Context, flags: LoginFlags): Profile {
   const pairs: Array<[string, string | undefined]> = [
     ['authorization_endpoint', flags.authorizationEndpoint],
     ['token_endpoint', flags.tokenEndpoint],
@@ -220,7 +223,7 @@ function explicitEndpoints(flags: LoginFlags): Profile {
     ['userinfo_endpoint', flags.userinfoEndpoint],
     ['jwks_uri', flags.jwksUri],
   ];
-  return Object.fromEntries(pairs.filter(([, value]) => value));
+  return Object.fromEntries(pairs.map(([name, flag]) => [name, ctx.setting(name, flag)]).filter(([, value]) => value));
 }
 
 async function saveProfile(ctx: Context, profile: Profile): Promise<void> {

@@ -3,51 +3,84 @@ import type { Context } from '../context.js';
 import { Exit, asCliError, isCliError } from '../errors.js';
 import { isoTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
-import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey } from '../session.js';
+import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey, type Session } from '../session.js';
 import { store, type ClientFlags } from './common.js';
-import { connectForSession } from './connection.js';
+import { assertSessionEndpoints, connectForSession } from './connection.js';
+import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { rememberSecrets, sessionOwner } from './stored-token.js';
+
+type Outcome =
+  | { kind: 'none'; mismatch: string | undefined }
+  | { kind: 'corrupt'; problem: string }
+  | { kind: 'done'; session: Session; revoked: string[]; failure: string | undefined; note: string | undefined };
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);
   const key = sessionKey(ctx.profileName);
-  const session = parseSession(await tokens.get(key), profileWhere(ctx.profileName, tokens));
-  // Tokens of another issuer or client than the one named are not this logout's to revoke or delete.
-  const mismatch = session ? ownerMismatch(session, sessionOwner(ctx, flags)) : undefined;
-  if (!session || mismatch) {
-    const note = mismatch ? `${mismatch}; they were left as they are` : undefined;
-    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false, ...(note ? { note } : {}) });
-    else ctx.out.result(`Not signed in${ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`}${mismatch ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`);
+  const where = profileWhere(ctx.profileName, tokens);
+  // Under the profile's session lock: a refresh in flight finishes first, and what it saved is what is revoked and
+  // deleted here — it cannot bring the session back afterwards.
+  const outcome = await withProfileLock(ctx, ctx.profileName, async (): Promise<Outcome> => {
+    let session: Session | undefined;
+    try {
+      session = parseSession(await tokens.get(key), where);
+    } catch (error) {
+      // Nothing in a corrupt entry can be revoked, and nothing can use it: signing out means dropping it.
+      if (!isCliError(error) || error.code !== 'STORE_CORRUPT') throw error;
+      await tokens.delete(key);
+      return { kind: 'corrupt', problem: error.message.replace(/\.$/, '') };
+    }
+    // Tokens of another issuer or client than the one named are not this logout's to revoke or delete.
+    const mismatch = session ? ownerMismatch(session, sessionOwner(ctx, flags)) : undefined;
+    if (!session || mismatch) return { kind: 'none', mismatch };
+    rememberSecrets(ctx, session);
+    // An endpoint the session was not signed in with is refused before anything is revoked or deleted.
+    await assertSessionEndpoints(ctx, flags, session);
+    const revoked: string[] = [];
+    let failure: string | undefined;
+    let note: string | undefined;
+    try {
+      const connection = await connectForSession(ctx, flags, session);
+      if (connection.as.revocation_endpoint) {
+        // The refresh token first: revoking it usually ends the whole grant (RFC 7009 §2.1).
+        if (session.refresh_token) {
+          await revoke(connection.protocol, session.refresh_token, 'refresh_token');
+          revoked.push('refresh_token');
+        }
+        try {
+          await revoke(connection.protocol, session.access_token, 'access_token');
+          revoked.push('access_token');
+        } catch (error) {
+          // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
+          if (!(isCliError(error) && error.details?.error === 'unsupported_token_type')) throw error;
+          note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` at ${isoTime(session.expires_at)}` : ''}`;
+        }
+      } else {
+        failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire`;
+      }
+    } catch (error) {
+      failure = `could not revoke at the server: ${asCliError(error).message.replace(/\.$/, '')}`;
+    }
+    await tokens.delete(key);
+    return { kind: 'done', session, revoked, failure, note };
+  });
+
+  const profile = ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`;
+  if (outcome.kind === 'corrupt') {
+    const message = `${outcome.problem}; deleted them (nothing could be revoked at the server).`;
+    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: true, warning: message });
+    else ctx.out.result(`Signed out${profile}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
     return Exit.ok;
   }
-  rememberSecrets(ctx, session);
-  const revoked: string[] = [];
-  let failure: string | undefined;
-  let note: string | undefined;
-  try {
-    const connection = await connectForSession(ctx, flags, session);
-    if (connection.as.revocation_endpoint) {
-      // The refresh token first: revoking it usually ends the whole grant (RFC 7009 §2.1).
-      if (session.refresh_token) {
-        await revoke(connection.protocol, session.refresh_token, 'refresh_token');
-        revoked.push('refresh_token');
-      }
-      try {
-        await revoke(connection.protocol, session.access_token, 'access_token');
-        revoked.push('access_token');
-      } catch (error) {
-        // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
-        if (!(isCliError(error) && error.details?.error === 'unsupported_token_type')) throw error;
-        note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` at ${isoTime(session.expires_at)}` : ''}`;
-      }
-    } else {
-      failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire`;
-    }
-  } catch (error) {
-    failure = `could not revoke at the server: ${asCliError(error).message.replace(/\.$/, '')}`;
+  if (outcome.kind === 'none') {
+    const note = outcome.mismatch ? `${outcome.mismatch}; they were left as they are` : undefined;
+    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false, ...(note ? { note } : {}) });
+    else ctx.out.result(`Not signed in${profile}${note ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`);
+    return Exit.ok;
   }
-  await tokens.delete(key);
-  for (const name of revoked) await forgetRevokedToken(tokens, ctx.profileName, name === 'refresh_token' ? session.refresh_token! : session.access_token);
+  const { session, revoked, failure, note } = outcome;
+  // A revoked token leaves every cache and profile that still holds it (each under its own lock, this one released).
+  for (const name of revoked) await forgetRevokedToken(tokens, knownProfiles(ctx), name === 'refresh_token' ? session.refresh_token! : session.access_token, sessionLock(ctx));
   if (failure) ctx.out.warn(`${failure}.`);
   if (note) ctx.out.info(`note: ${note}.`);
   if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked, deleted: true, ...(failure ? { warning: failure } : {}), ...(note ? { note } : {}) });

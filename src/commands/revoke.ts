@@ -7,6 +7,7 @@ import { stub } from '../redact.js';
 import { forgetRevokedToken, sessionKey } from '../session.js';
 import { store, type ClientFlags } from './common.js';
 import { connect, connectForSession } from './connection.js';
+import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 
 export interface RevokeFlags extends ClientFlags {
@@ -17,21 +18,31 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
   const hint = typeHint(flags.tokenTypeHint);
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
-  const session = given ? undefined : await storedSession(ctx, tokens, flags);
-  const token = given ?? session!.refresh_token ?? session!.access_token;
-  const kind = given ? hint : session!.refresh_token ? 'refresh_token' : 'access_token';
-  // A token given to a profile's client is revoked with what the sign-in stored for it (a confidential client's secret).
-  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) }));
-  await revoke(connection.protocol, token, kind);
-  const dropped = session ? [] : await forgetRevokedToken(tokens, ctx.profileName, token);
-  if (session) {
-    await tokens.delete(sessionKey(ctx.profileName));
-    dropped.push(`the local tokens of profile ${ctx.profileName}`);
-  }
-  if (ctx.out.json) {
-    ctx.out.jsonResult({ revoked: true, token: stub(token), ...(kind ? { token_type_hint: kind } : {}), local_tokens_deleted: session !== undefined, dropped_locally: dropped });
+  let revoked: { token: string; kind: 'access_token' | 'refresh_token' | undefined; issuer: string; dropped: string[] };
+  if (given) {
+    // A token given to a profile's client is revoked with what the sign-in stored for it (a confidential client's secret).
+    const connection = await connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) });
+    await revoke(connection.protocol, given, hint);
+    // Wherever it is kept, it goes: every profile's session and the service-token cache.
+    revoked = { token: given, kind: hint, issuer: connection.as.issuer, dropped: await forgetRevokedToken(tokens, knownProfiles(ctx), given, sessionLock(ctx)) };
   } else {
-    ctx.out.result(`Revoked ${kind ? kind.replace('_', ' ') : 'token'} ${stub(token)} at ${connection.as.issuer}.${dropped.length ? ` Dropped ${dropped.join(' and ')}.` : ''}`);
+    // The profile's own tokens, under its session lock: a refresh in flight cannot save them back after this.
+    revoked = await withProfileLock(ctx, ctx.profileName, async () => {
+      const session = await storedSession(ctx, tokens, flags);
+      const token = session.refresh_token ?? session.access_token;
+      const kind = session.refresh_token ? 'refresh_token' : 'access_token';
+      const connection = await connectForSession(ctx, flags, session);
+      await revoke(connection.protocol, token, kind);
+      await tokens.delete(sessionKey(ctx.profileName));
+      return { token, kind, issuer: connection.as.issuer, dropped: [`the local tokens of profile ${ctx.profileName}`] };
+    });
+    revoked.dropped.push(...(await forgetRevokedToken(tokens, knownProfiles(ctx), revoked.token, sessionLock(ctx))));
+  }
+  const { token, kind, issuer, dropped } = revoked;
+  if (ctx.out.json) {
+    ctx.out.jsonResult({ revoked: true, token: stub(token), ...(kind ? { token_type_hint: kind } : {}), local_tokens_deleted: given === undefined, dropped_locally: dropped });
+  } else {
+    ctx.out.result(`Revoked ${kind ? kind.replace('_', ' ') : 'token'} ${stub(token)} at ${issuer}.${dropped.length ? ` Dropped ${dropped.join(' and ')}.` : ''}`);
   }
   return Exit.ok;
 }

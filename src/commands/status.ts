@@ -21,8 +21,9 @@ export async function run(ctx: Context): Promise<number> {
     const session = parseSession(await tokens.get(sessionKey(name)), profileWhere(name, tokens));
     profiles.push({
       profile: name,
-      issuer: settings.issuer ?? session?.issuer ?? null,
-      client_id: settings.client_id ?? session?.client_id ?? null,
+      // The session's own issuer and client: the profile's settings may have changed since it was signed in.
+      issuer: session?.issuer ?? settings.issuer ?? null,
+      client_id: session?.client_id ?? settings.client_id ?? null,
       signed_in: session !== undefined,
       ...(session ? { session: sessionSummary(session, nowSeconds) } : {}),
     });
@@ -33,7 +34,12 @@ export async function run(ctx: Context): Promise<number> {
   }
   const style = ctx.out.style;
   if (profiles.length === 0) {
-    ctx.out.result(['No profiles yet. Sign in with: oauth login --issuer <url> --client-id <id>', `Tokens would be stored in ${tokens.describe()}.`]);
+    // Service tokens (oauth token --client-credentials) are cached apart from profiles: none being listed is no claim
+    // that the store is empty.
+    ctx.out.result([
+      'No profiles yet. Sign in with: oauth login --issuer <url> --client-id <id>',
+      `Tokens are stored in ${tokens.describe()} (service tokens from oauth token --client-credentials are cached there too, apart from profiles).`,
+    ]);
     return Exit.ok;
   }
   const lines: string[] = [];

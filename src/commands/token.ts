@@ -52,10 +52,10 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
   const key = serviceTokenKey({
     issuer: connection.as.issuer,
     clientId: connection.clientId,
-    credential: `${connection.authMethod}:${connection.clientSecret ?? connection.privateKeyFile ?? ''}`,
+    authMethod: connection.authMethod,
+    credential: connection.keyThumbprint ?? connection.clientSecret ?? '',
     scope: request.scope ?? '',
-    resource: request.resource,
-    audience: request.audience,
+    parameters: request.parameters,
   });
   const useCache = flags.cache !== false;
   const cached = useCache ? await cachedServiceToken(ctx, tokens, key) : undefined;

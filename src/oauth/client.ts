@@ -15,17 +15,60 @@ export interface ClientSettings {
   clientSecret?: string | undefined;
   /** A PEM or JWK file with the private key for private_key_jwt. */
   privateKeyFile?: string | undefined;
+  /** That key, when the caller loaded it already. */
+  privateKey?: SigningKey | undefined;
 }
 
-export function chooseAuthMethod(explicit: string | undefined, hasSecret: boolean, hasPrivateKey: boolean): AuthMethod {
-  if (explicit !== undefined) {
-    if (!(AUTH_METHODS as readonly string[]).includes(explicit)) {
-      throw new CliError('USAGE', `--auth-method must be one of ${AUTH_METHODS.join(', ')}, not "${explicit}".`);
+/** A key for client assertions, and its RFC 7638 thumbprint: what identifies the key itself, wherever its file is. */
+export type SigningKey = oauth.PrivateKey & { thumbprint: string };
+
+/** What a run knows about its client's credentials, and which of them this run was given (a flag or OAUTH_*). */
+export interface CredentialFacts {
+  /** --auth-method or OAUTH_AUTH_METHOD, and where it came from. */
+  explicit?: { value: string; origin: string } | undefined;
+  /** The profile's auth_method, saved at sign-in. */
+  saved?: string | undefined;
+  hasSecret: boolean;
+  /** The secret came with this run (flag, file, stdin, OAUTH_CLIENT_SECRET), not from the store. */
+  secretGiven: boolean;
+  hasKey: boolean;
+  /** The key came with this run (--private-key, OAUTH_PRIVATE_KEY), not from the profile. */
+  keyGiven: boolean;
+}
+
+const SECRET_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+/**
+ * Flags beat what the sign-in saved: a credential given to this run picks the method that uses it (a key:
+ * private_key_jwt; a secret: the saved secret method, else client_secret_basic, the RFC 7591 §2 default), whatever the
+ * profile says. An explicit --auth-method wins over both, but not over the credential actually given: a method whose
+ * credential is missing while another one was given is a usage error (exit 2) before any request.
+ */
+export function chooseAuthMethod(facts: CredentialFacts): AuthMethod {
+  const known = (value: string, origin: string): AuthMethod => {
+    if ((AUTH_METHODS as readonly string[]).includes(value)) return value as AuthMethod;
+    throw new CliError('USAGE', `${origin} must be one of ${AUTH_METHODS.join(', ')}, not "${value}".`);
+  };
+  if (facts.explicit) {
+    const method = known(facts.explicit.value, facts.explicit.origin);
+    const given = facts.keyGiven ? 'a private key (--private-key)' : facts.secretGiven ? 'a client secret' : undefined;
+    const conflict =
+      (method === 'private_key_jwt' && !facts.hasKey && facts.secretGiven) ||
+      (SECRET_METHODS.includes(method) && !facts.hasSecret && facts.keyGiven) ||
+      (method === 'none' && given !== undefined);
+    if (conflict) {
+      throw new CliError('USAGE', `${facts.explicit.origin} ${method} does not fit the credential given: ${given}.`, {
+        hint: method === 'private_key_jwt' ? 'Pass --private-key <JWK or PEM file>, or drop the auth method to use the secret.' : method === 'none' ? 'Drop the credential for a public client, or drop the auth method to use it.' : 'Give the client secret (OAUTH_CLIENT_SECRET or --client-secret-file), or drop the auth method to use the key.',
+      });
     }
-    return explicit as AuthMethod;
+    return method;
   }
-  if (hasPrivateKey) return 'private_key_jwt';
-  return hasSecret ? 'client_secret_basic' : 'none';
+  const saved = facts.saved === undefined ? undefined : known(facts.saved, 'The profile\'s auth_method');
+  if (facts.keyGiven) return 'private_key_jwt';
+  if (facts.secretGiven) return saved && SECRET_METHODS.includes(saved) ? saved : 'client_secret_basic';
+  if (saved) return saved;
+  if (facts.hasKey) return 'private_key_jwt';
+  return facts.hasSecret ? 'client_secret_basic' : 'none';
 }
 
 /**
@@ -56,7 +99,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
       if (!settings.privateKeyFile) {
         throw new CliError('USAGE', 'Client authentication private_key_jwt needs --private-key <JWK or PEM file>.');
       }
-      return oauth.PrivateKeyJwt(await loadPrivateKey(settings.privateKeyFile));
+      return oauth.PrivateKeyJwt(settings.privateKey ?? (await loadPrivateKey(settings.privateKeyFile)));
     }
   }
 }
@@ -65,7 +108,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
  * A signing key for client assertions; its algorithm follows from the key unless the JWK names one. Whatever is wrong
  * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
  */
-export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
+export async function loadPrivateKey(path: string): Promise<SigningKey> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -103,7 +146,9 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   if (isKeyProblem(imported)) throw invalid(`holds a key that ${imported.reason}`);
   const bits = (imported.key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
   if (bits !== undefined && bits < 2048) throw invalid(`holds an RSA key of ${bits} bits; 2048 or more are needed`);
-  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid } : { key: imported.key };
+  const { calculateJwkThumbprint } = await import('jose');
+  const thumbprint = await calculateJwkThumbprint(jwk as JWK);
+  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid, thumbprint } : { key: imported.key, thumbprint };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

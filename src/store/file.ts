@@ -30,7 +30,13 @@ export function fileStore(path: string): SecretStore {
       text = readFileSync(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, entries: {} };
-      throw new CliError('STORE_FAILED', `Cannot read the token file ${path}: ${(error as Error).message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new CliError('STORE_FAILED', `Cannot read the token file ${path}: ${(error as Error).message}`, {
+        hint:
+          code === 'EISDIR'
+            ? `${path} is a directory, not the token file: move it aside (mv ${path} ${path}.bad) and sign in again with "oauth login", or use OAUTH_STORE=keychain.`
+            : `Check that ${path} is a readable file (its owner and permissions), or set OAUTH_STORE to another store.`,
+      });
     }
     let problem: string | undefined;
     try {

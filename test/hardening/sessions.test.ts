@@ -134,6 +134,49 @@ describe('a session belongs to its issuer and its client', () => {
     });
   }
 
+  it('its tokens go only to the endpoints it was signed in with: a flag or OAUTH_* endpoint elsewhere is refused before any request (exit 2)', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10, client_secret: 'stored-secret-of-cli-0123456789' });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const evil = (path: string) => `${other.issuer}${path}`;
+    const cases: Array<{ args: string[]; env?: Record<string, string>; origin: string }> = [
+      { args: ['token', '--refresh', '--token-endpoint', evil('/token')], origin: '--token-endpoint' },
+      { args: ['token'], env: { OAUTH_TOKEN_ENDPOINT: evil('/token') }, origin: 'OAUTH_TOKEN_ENDPOINT' },
+      { args: ['token', '--jwks-uri', evil('/jwks')], origin: '--jwks-uri' },
+      { args: ['userinfo', '--userinfo-endpoint', evil('/userinfo')], origin: '--userinfo-endpoint' },
+      { args: ['introspect', '--introspection-endpoint', evil('/introspect')], origin: '--introspection-endpoint' },
+      { args: ['revoke', '--revocation-endpoint', evil('/revoke')], origin: '--revocation-endpoint' },
+      { args: ['logout'], env: { OAUTH_REVOCATION_ENDPOINT: evil('/revoke') }, origin: 'OAUTH_REVOCATION_ENDPOINT' },
+      // A token given on the command line is the user's, but the secret the sign-in stored is not lent to another endpoint.
+      { args: ['revoke', 'some-token-to-revoke-0123456789', '--revocation-endpoint', evil('/revoke')], origin: '--revocation-endpoint' },
+    ];
+    for (const { args, env, origin } of cases) {
+      const result = await spawnCli(args, { env: { ...box.env, ...env } });
+      const what = `oauth ${args.join(' ')} ${JSON.stringify(env ?? {})}\n${result.stderr}`;
+      expect(result.code, what).toBe(2);
+      expect(result.stderr, what).toContain(`${origin} ${other.issuer}`);
+      expect(result.stderr, what).toContain(`sign in again with that endpoint: oauth login --issuer ${home.issuer} --client-id cli --${origin.replace(/^--|^OAUTH_/, '').toLowerCase().replace(/_/g, '-')} ${other.issuer}`);
+      expect(result.stdout, what).toBe('');
+      expect(requests(other), what).toEqual([]);
+      expect(requests(home), what).toEqual([]);
+    }
+    expect(box.session()).toEqual(session);
+  });
+
+  it('an endpoint saved at sign-in, or the one discovery names, is the session’s own and is used', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
+    const token = recording(() => ({ access_token: 'pinned-access-0123456789', refresh_token: 'pinned-refresh-0123456789', token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    const refreshed = await spawnCli(['token', '--refresh', '--token-endpoint', `${home.issuer}/token`], { env: box.env });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(token.seen[0]!.form.get('refresh_token')).toBe(session.refresh_token);
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const revoked = await spawnCli(['revoke'], { env: { ...box.env, OAUTH_REVOCATION_ENDPOINT: `${home.issuer}/revoke` } });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revocation.seen[0]!.form.get('token')).toBe('pinned-refresh-0123456789');
+  });
+
   it('the same issuer, written with a trailing slash, and the same client still get the session', async () => {
     const session = storedSession(home.issuer);
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
@@ -169,6 +212,8 @@ describe('an ID token from a refresh is validated as at sign-in, plus OpenID Con
     ['a signature by another key', () => home.idToken({ aud: 'cli', sub: 'alice' }, {}, otherKey), /signature/i],
     ['an expired token', () => home.idToken({ aud: 'cli', sub: 'alice', iat: now() - 7200, exp: now() - 3600 }), /expired|exp/],
     ['another auth_time', () => home.idToken({ aud: 'cli', sub: 'alice', auth_time: now() }), /auth_time/],
+    ['an azp where the sign-in had none', () => home.idToken({ aud: 'cli', sub: 'alice', azp: 'cli' }), /azp "cli" where the sign-in’s had none/],
+    ['a token not yet valid', () => home.idToken({ aud: 'cli', sub: 'alice', nbf: now() + 3600 }), /nbf|not yet valid/],
   ];
   for (const [name, idToken, reason] of refused) {
     it(`${name}: exit 3 ID_TOKEN_INVALID, the stored session unchanged`, async () => {
@@ -176,6 +221,8 @@ describe('an ID token from a refresh is validated as at sign-in, plus OpenID Con
       expect(result.code, result.stderr).toBe(3);
       expect(result.stderr).toContain('error[ID_TOKEN_INVALID]');
       expect(result.stderr).toMatch(reason);
+      expect(result.stderr).toContain('The stored tokens were left unchanged.');
+      expect(result.stderr).toContain('sign in again with "oauth login"');
       expect(result.stdout).toBe('');
       expect(result.stderr).not.toMatch(STACK_TRACE);
       expect(box.raw()).toBe(before);
@@ -263,6 +310,68 @@ describe('a slow token endpoint', () => {
   });
 });
 
+describe('every write of a session goes under the profile’s session lock', () => {
+  /** Starts oauth as a real process; its output is read as it comes. */
+  function start(args: string[], env: Record<string, string | undefined>) {
+    const child = spawn(process.execPath, [BIN, ...args, '-v'], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    const run = { stdout: '', stderr: '', code: new Promise<number | null>((resolve) => child.on('close', resolve)) };
+    child.stdout.on('data', (chunk) => (run.stdout += chunk));
+    child.stderr.on('data', (chunk) => (run.stderr += chunk));
+    return run;
+  }
+  async function until(what: string, done: () => boolean) {
+    for (let turn = 0; turn < 400 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!done()) throw new Error(`never saw: ${what}`);
+  }
+  /**
+   * Plays a refresh in flight: holds the profile's lock (as a live process on this host), lets the command start and
+   * find it held, saves the "refreshed" session, then releases — as a refresh that began before the command would.
+   */
+  async function refreshInFlight(box: ReturnType<typeof sandbox>, command: ReturnType<typeof start>, refreshed: object) {
+    const [{ withFileLock }, { sessionLockPath }] = await Promise.all([import('../../src/lock.js'), import('../../src/session.js')]);
+    await withFileLock(sessionLockPath(join(box.env.XDG_STATE_HOME!, 'oauth'), 'default'), async () => {
+      await until('the command waiting for the profile’s lock', () => command.stderr.includes('waiting for another oauth process'));
+      const file = JSON.parse(box.raw());
+      file.entries['profile:default'] = JSON.stringify(refreshed);
+      writeFileSync(box.file, JSON.stringify(file));
+    });
+  }
+
+  it('logout waits for a refresh in flight, then revokes and deletes what it saved: status says signed out', async () => {
+    const session = storedSession(home.issuer);
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
+    const revocation = recording(() => undefined);
+    home.server.route('/revoke', revocation.route);
+    const refreshed = { ...session, access_token: 'refreshed-in-flight-access-0123456789', refresh_token: 'refreshed-in-flight-refresh-0123456789' };
+    const logout = start(['logout'], box.env);
+    await refreshInFlight(box, logout, refreshed);
+    expect(await logout.code, logout.stderr).toBe(0);
+    expect(revocation.seen.map((seen) => seen.form.get('token'))).toEqual([refreshed.refresh_token, refreshed.access_token]);
+    expect(box.session()).toBeUndefined();
+    const status = await spawnCli(['status'], { env: box.env });
+    expect(status.stdout).toContain('not signed in');
+  });
+
+  it('login waits for a refresh in flight of the previous session, and its own session is the one kept', async () => {
+    const previous = storedSession(home.issuer, { client_id: 'old-client' });
+    const box = sandbox({ default: previous }, { default: { issuer: home.issuer, client_id: 'old-client' } });
+    home.token(recording(() => ({ access_token: 'new-login-access-0123456789', refresh_token: 'new-login-refresh-0123456789', token_type: 'Bearer', expires_in: 600, scope: 'api' })).route);
+    const login = start(['login', '--issuer', home.issuer, '--client-id', 'new-client', '--scope', 'api', '--login-timeout', '10'], { ...box.env, BROWSER });
+    await refreshInFlight(box, login, { ...previous, access_token: 'old-client-refreshed-0123456789' });
+    expect(await login.code, login.stderr).toBe(0);
+    expect(box.session()).toMatchObject({ client_id: 'new-client', access_token: 'new-login-access-0123456789' });
+    const status = await spawnCli(['status', '--json'], { env: box.env });
+    expect(JSON.parse(status.stdout).profiles[0]).toMatchObject({ client_id: 'new-client', signed_in: true });
+  });
+
+  it('status shows the session’s own issuer and client, not what the profile says now', async () => {
+    const session = storedSession(home.issuer, { client_id: 'signed-in-client' });
+    const box = sandbox({ default: session }, { default: { issuer: other.issuer, client_id: 'edited-later' } });
+    const status = await spawnCli(['status', '--json'], { env: box.env });
+    expect(JSON.parse(status.stdout).profiles[0]).toMatchObject({ issuer: home.issuer, client_id: 'signed-in-client' });
+  });
+});
+
 describe('flags beat the session', () => {
   // RFC 6749 §2.3.1: Basic credentials are form-urlencoded first.
   const basic = (authorization: string | undefined) =>
@@ -276,7 +385,8 @@ describe('flags beat the session', () => {
 
   it('introspect --client-id rs authenticates as rs with rs’s own secret, never with the profile’s client or stored secret', async () => {
     const session = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
-    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    // The introspection endpoint was saved at sign-in: the profile's token goes there.
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', introspection_endpoint: `${home.issuer}/introspect` } });
     const introspection = recording(() => ({ active: true, sub: 'alice' }));
     home.server.route('/introspect', introspection.route);
     const endpoint = ['--introspection-endpoint', `${home.issuer}/introspect`];
@@ -294,13 +404,47 @@ describe('flags beat the session', () => {
 
   it('revoke --profile conf <token> authenticates with the secret stored by conf’s sign-in', async () => {
     const session = storedSession(home.issuer, { client_id: 'confidential-app', client_secret: 'stored-secret-of-conf-0123456789' });
-    const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic' } });
+    const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic', revocation_endpoint: `${home.issuer}/revoke` } });
     const revocation = recording(() => undefined);
     home.server.route('/revoke', revocation.route);
     const result = await spawnCli(['revoke', '--profile', 'conf', 'some-token-to-revoke-0123456789', '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
     expect(result.code, result.stderr).toBe(0);
     expect(basic(revocation.seen[0]!.authorization)).toBe('confidential-app:stored-secret-of-conf-0123456789');
     expect(result.stdout + result.stderr).not.toContain('stored-secret-of-conf');
+  });
+
+  it('a credential given now beats the auth method the sign-in saved: --private-key after a secret, a secret after a key', async () => {
+    const keyFile = join(sandboxEnv().HOME!, 'cli-key.json');
+    const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
+    writeFileSync(keyFile, JSON.stringify(await jose.exportJWK(privateKey)));
+    const answer = () => ({ access_token: `switched-access-${Date.now()}-0123456789`, token_type: 'Bearer', expires_in: 600 });
+
+    const secretSession = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
+    const secretBox = sandbox({ default: secretSession }, { default: { issuer: home.issuer, client_id: 'cli', auth_method: 'client_secret_basic' } });
+    const withKey = recording(answer);
+    home.token(withKey.route);
+    const keyed = await spawnCli(['token', '--refresh', '--private-key', keyFile], { env: secretBox.env });
+    expect(keyed.code, keyed.stderr).toBe(0);
+    expect(withKey.seen[0]!.authorization).toBeUndefined();
+    expect(withKey.seen[0]!.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+    const service = await spawnCli(['token', '--client-credentials', '--private-key', keyFile], { env: secretBox.env });
+    expect(service.code, service.stderr).toBe(0);
+    expect(withKey.seen[1]!.form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer');
+
+    const keySession = storedSession(home.issuer);
+    const keyBox = sandbox({ default: keySession }, { default: { issuer: home.issuer, client_id: 'cli', auth_method: 'private_key_jwt', private_key: keyFile } });
+    const withSecret = recording(answer);
+    home.token(withSecret.route);
+    const secreted = await spawnCli(['token', '--refresh'], { env: { ...keyBox.env, OAUTH_CLIENT_SECRET: 'secret-given-now-0123456789' } });
+    expect(secreted.code, secreted.stderr).toBe(0);
+    expect(basic(withSecret.seen[0]!.authorization)).toBe('cli:secret-given-now-0123456789');
+    expect(withSecret.seen[0]!.form.get('client_assertion')).toBeNull();
+
+    // An explicit --auth-method that the credential given does not fit: exit 2, nothing sent.
+    const conflict = await spawnCli(['token', '--refresh', '--auth-method', 'client_secret_post', '--private-key', keyFile], { env: keyBox.env });
+    expect(conflict.code, conflict.stderr).toBe(2);
+    expect(conflict.stderr).toContain('--auth-method client_secret_post does not fit the credential given');
+    expect(withSecret.seen).toHaveLength(1);
   });
 
   it('check --client-credentials uses --auth-method and --private-key', async () => {
@@ -407,7 +551,7 @@ describe('a revoked token never comes back from a cache', () => {
   it('a service token cached by an earlier version (no index entry) is found by revoke too', async () => {
     const { serviceTokenKey } = await import('../../src/session.js');
     const secret = 'secret-of-legacy-svc-0123456789';
-    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', credential: `client_secret_basic:${secret}`, scope: '', resource: [], audience: [] });
+    const key = serviceTokenKey({ issuer: home.issuer, clientId: 'svc', authMethod: 'client_secret_basic', credential: secret, scope: '', parameters: {} });
     const legacy = { version: 1, issuer: home.issuer, client_id: 'svc', access_token: 'legacy-service-token-0123456789', token_type: 'Bearer', obtained_at: now(), expires_at: now() + 600 };
     const env = sandboxEnv({ OAUTH_STORE: 'file', OAUTH_CLIENT_SECRET: secret });
     mkdirSync(join(env.XDG_STATE_HOME!, 'oauth'), { recursive: true });
@@ -436,6 +580,43 @@ describe('a revoked token never comes back from a cache', () => {
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toBe('after-revoke-access-0123456789\n');
     expect(refresh.seen[0]!.form.get('refresh_token')).toBe(session.refresh_token);
+  });
+
+  it('revoke of a token drops it from every profile that holds it, not only the current one', async () => {
+    const session = storedSession(home.issuer);
+    const copy = { ...storedSession(home.issuer), access_token: session.access_token };
+    const box = sandbox({ default: session, p2: copy }, { default: { issuer: home.issuer, client_id: 'cli' }, p2: { issuer: home.issuer, client_id: 'cli' } });
+    home.server.route('/revoke', recording(() => undefined).route);
+    home.token(recording(() => ({ access_token: 'p2-after-revoke-access-0123456789', token_type: 'Bearer', expires_in: 600 })).route);
+    const revoked = await spawnCli(['revoke', session.access_token, '--revocation-endpoint', `${home.issuer}/revoke`], { env: box.env });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain("profile p2's access token");
+    const p2 = await spawnCli(['token', '--profile', 'p2'], { env: box.env });
+    expect(p2.code, p2.stderr).toBe(0);
+    expect(p2.stdout).toBe('p2-after-revoke-access-0123456789\n');
+  });
+
+  it('the service-token cache is keyed by every request parameter and by the key itself, not its file’s path', async () => {
+    let issued = 0;
+    const token = recording(() => ({ access_token: `keyed-service-token-${++issued}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    home.token(token.route);
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const keyFile = join(env.HOME!, 'svc-key.json');
+    const writeKey = async () => writeFileSync(keyFile, JSON.stringify(await jose.exportJWK((await jose.generateKeyPair('ES256', { extractable: true })).privateKey)));
+    await writeKey();
+    const serviceToken = (...extra: string[]) => spawnCli(['token', '--client-credentials', '--issuer', home.issuer, '--client-id', 'svc', '--private-key', keyFile, ...extra], { env });
+    const runs = [
+      await serviceToken('--param', 'tenant=a'),
+      await serviceToken('--param', 'tenant=a'), // the same request: from the cache
+      await serviceToken('--param', 'tenant=b'),
+      await serviceToken('--param', 'tenant=a', '--resource', 'https://api.example.com'),
+      await serviceToken('--param', 'tenant=a', '--audience', 'api'),
+    ];
+    await writeKey(); // another key at the same path
+    runs.push(await serviceToken('--param', 'tenant=a'));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(runs.map((run) => run.stdout.trim().replace(/^keyed-service-token-(\d+)-.*/, '$1'))).toEqual(['1', '1', '2', '3', '4', '5']);
+    expect(token.seen).toHaveLength(5);
   });
 
   it('a service token says where it is kept, or that it is not, and never to sign in again', async () => {

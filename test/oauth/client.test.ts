@@ -1,13 +1,13 @@
 // --private-key for private_key_jwt: any file that cannot sign a client assertion is KEY_INVALID (exit 2) naming the
 // file and what is wrong — before any request, never exit 1.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { loadPrivateKey } from '../../src/oauth/client.js';
+import { chooseAuthMethod, loadPrivateKey, type CredentialFacts } from '../../src/oauth/client.js';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -54,6 +54,9 @@ describe('loadPrivateKey', () => {
     const pem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     expect((await loadPrivateKey(file('good.pem', pem))).key.algorithm.name).toBe('ECDSA');
     expect(await loadPrivateKey(file('kid.json', { ...rsa, kid: 'the-kid' }))).toMatchObject({ kid: 'the-kid' });
+    // The key's RFC 7638 thumbprint names the key itself: the same in PEM and JWK, another for another key.
+    expect((await loadPrivateKey(file('same.pem', pem))).thumbprint).toBe((await loadPrivateKey(file('same.json', (createPrivateKey(pem).export({ format: 'jwk' }))))).thumbprint);
+    expect((await loadPrivateKey(file('ec.json', ec))).thumbprint).not.toBe((await loadPrivateKey(file('same.pem', pem))).thumbprint);
   });
 
   it('refuses every file that cannot sign a client assertion with KEY_INVALID (exit 2), naming the file and the problem', async () => {
@@ -104,4 +107,31 @@ describe('oauth token --client-credentials --private-key', () => {
     }
     expect(server.hits.size).toBe(0);
   });
+});
+
+describe('chooseAuthMethod: flags beat what the sign-in saved; an explicit --auth-method beats both but must fit the credential', () => {
+  const none = { hasSecret: false, secretGiven: false, hasKey: false, keyGiven: false };
+  const flag = (value: string) => ({ value, origin: '--auth-method' });
+  const cases: Array<[string, CredentialFacts, string]> = [
+    ['signed in with a secret, --private-key now', { ...none, saved: 'client_secret_basic', hasSecret: true, hasKey: true, keyGiven: true }, 'private_key_jwt'],
+    ['signed in with a key, OAUTH_CLIENT_SECRET now', { ...none, saved: 'private_key_jwt', hasKey: true, hasSecret: true, secretGiven: true }, 'client_secret_basic'],
+    ['signed in with client_secret_post, a secret file now', { ...none, saved: 'client_secret_post', hasSecret: true, secretGiven: true }, 'client_secret_post'],
+    ['nothing given: the saved method', { ...none, saved: 'private_key_jwt', hasKey: true }, 'private_key_jwt'],
+    ['nothing saved, a stored secret', { ...none, hasSecret: true }, 'client_secret_basic'],
+    ['nothing at all', none, 'none'],
+    ['--auth-method client_secret_post with a secret and a saved key', { ...none, explicit: flag('client_secret_post'), saved: 'private_key_jwt', hasKey: true, hasSecret: true, secretGiven: true }, 'client_secret_post'],
+    ['--auth-method private_key_jwt with a key from the profile and a stored secret', { ...none, explicit: flag('private_key_jwt'), hasKey: true, hasSecret: true }, 'private_key_jwt'],
+  ];
+  for (const [name, facts, method] of cases) it(`${name}: ${method}`, () => expect(chooseAuthMethod(facts)).toBe(method));
+
+  const conflicts: Array<[string, CredentialFacts]> = [
+    ['--auth-method client_secret_basic with only --private-key', { ...none, explicit: flag('client_secret_basic'), hasKey: true, keyGiven: true }],
+    ['--auth-method private_key_jwt with only a secret', { ...none, explicit: flag('private_key_jwt'), hasSecret: true, secretGiven: true }],
+    ['--auth-method none with --private-key', { ...none, explicit: flag('none'), hasKey: true, keyGiven: true }],
+  ];
+  for (const [name, facts] of conflicts) {
+    it(`${name}: exit 2 naming the flag`, () => {
+      expect(() => chooseAuthMethod(facts)).toThrowError(expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.stringContaining('--auth-method') }) as Error);
+    });
+  }
 });

@@ -72,6 +72,18 @@ describe('a lock held by a live owner that keeps renewing its heartbeat', () => 
     await expect(attempt).rejects.toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 2 });
     expect(readFileSync(path, 'utf8')).toBe(owner);
   });
+
+  it('an owner on this host whose pid is alive is never judged by its heartbeat: paused ten minutes (SIGSTOP, suspend, a clock step), it keeps its lock', async () => {
+    const path = lockPath();
+    const owner = foreignLock(path, process.pid);
+    const time = fakeTime(MINUTE, (attempt) => {
+      // No heartbeat at all while paused; the waiter's clock jumps a minute per pause.
+      if (readFileSync(path, 'utf8') !== owner) throw new Error('the lock was taken from its live owner');
+      if (attempt === 10) rmSync(path);
+    });
+    expect(await withFileLock(path, async () => 'acquired', { now: time.now, sleep: time.sleep, staleMs: 20_000, timeoutMs: 60 * MINUTE, isAlive: () => true })).toBe('acquired');
+    expect(time.attempts()).toBe(10);
+  });
 });
 
 describe('a lock whose owner is gone', () => {

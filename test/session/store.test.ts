@@ -28,6 +28,11 @@ const WRONG_FIELDS: Array<[string, unknown]> = [
   ['client_secret', false],
   ['refresh_expires_at', 'tomorrow'],
   ['version', 2],
+  // RFC 6749 Appendix A: tokens are printable ASCII; an escape sequence or a non-ASCII letter is no token.
+  ['access_token', 'stored-access-\u001b[2J-0123456789'],
+  ['refresh_token', 'stored-refresh-\u00e9-0123456789'],
+  ['id_token', 'eyJ\u0000.eyJ.sig'],
+  ['access_token', 'stored access\ttoken'],
 ];
 
 describe('a stored session is checked field by field', () => {
@@ -42,6 +47,12 @@ describe('a stored session is checked field by field', () => {
       );
     });
   }
+
+  it('says what a value of the wrong type is, in words ("an object", "an array", "null")', () => {
+    for (const [value, words] of [[{ href: 'x' }, 'an object'], [['a'], 'an array'], [null, 'null'], [7, 'a number']] as const) {
+      expect(() => parseSession(JSON.stringify({ ...GOOD, issuer: value }), 'profile "default"')).toThrow(expect.objectContaining({ message: expect.stringContaining(`"issuer" is ${words};`) }));
+    }
+  });
 
   it('a missing required field, an array and non-JSON are STORE_CORRUPT too', () => {
     const { access_token: _missing, ...noAccess } = GOOD;
@@ -84,18 +95,44 @@ describe('the token file on disk', () => {
     for (const [field, value] of [['refresh_token', 5], ['expires_at', 'x']] as const) {
       const { env, file } = fileEnv(JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }));
       const before = readFileSync(file, 'utf8');
-      for (const args of [['token'], ['token', '--refresh'], ['status'], ['logout'], ['revoke'], ['introspect'], ['userinfo']]) {
+      for (const args of [['token'], ['token', '--refresh'], ['status'], ['revoke'], ['introspect'], ['userinfo']]) {
         const result = await spawnCli(args, { env: { ...env, OAUTH_ISSUER: GOOD.issuer, OAUTH_CLIENT_ID: GOOD.client_id } });
         const what = `oauth ${args.join(' ')} with ${field}: ${JSON.stringify(value)}\n${result.stderr}`;
         expect(result.code, what).toBe(2);
         expect(result.stderr, what).toContain('error[STORE_CORRUPT]');
         expect(result.stderr, what).toContain(file);
         expect(result.stderr, what).toContain(`"${field}"`);
+        expect(result.stderr, what).toContain('or drop them with "oauth logout"');
         expect(result.stderr, what).not.toMatch(STACK_TRACE);
         expect(result.stdout + result.stderr, what).not.toContain(GOOD.access_token);
       }
       expect(readFileSync(file, 'utf8')).toBe(before);
+      // logout is the way out: it drops the corrupt entry, saying what was wrong and that nothing was revoked.
+      const logout = await spawnCli(['logout'], { env });
+      expect(logout.code, logout.stderr).toBe(0);
+      expect(logout.stdout).toContain(`"${field}"`);
+      expect(logout.stdout).toContain('deleted them (nothing could be revoked at the server)');
+      expect(JSON.parse(readFileSync(file, 'utf8')).entries).toEqual({});
     }
+  });
+
+  it('a token file that is a directory is STORE_FAILED (exit 2) with a hint that says what to do', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const file = join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json');
+    mkdirSync(file, { recursive: true });
+    for (const args of [['token'], ['status']]) {
+      const result = await spawnCli(args, { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('error[STORE_FAILED]');
+      expect(result.stderr).toContain(`hint: ${file} is a directory, not the token file: move it aside`);
+    }
+  });
+
+  it('status with no profile says where tokens are kept, service tokens included, not that there are none', async () => {
+    const result = await spawnCli(['status'], { env: sandboxEnv({ OAUTH_STORE: 'file' }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('would be stored');
+    expect(result.stdout).toContain('service tokens from oauth token --client-credentials are cached there too');
   });
 
   it('a file of the right outline but the wrong inside (entries an array, a number, an entry not a string) is STORE_CORRUPT', async () => {
