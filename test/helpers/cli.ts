@@ -61,6 +61,8 @@ export function spawnCli(
       recordRun(args, stdout, stderr);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    // A run that exits before reading its stdin (a usage error) closes the pipe: that is no failure of the test.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }
