@@ -1,14 +1,13 @@
 // Where verification keys come from: a JWKS URL (cached), a JWKS/JWK/PEM file, discovery, or an HMAC secret.
 // Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
-import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError, Exit, type ErrorCode } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
 import { parseJsonResponse } from '../http-response.js';
 import { importable, isKeyProblem, keyName, PRIVATE_MEMBERS, signatureAlgorithm } from './jwk.js';
+import { pemToJwk } from './pem.js';
 
 export interface KeySet {
   kind: 'asymmetric' | 'secret';
@@ -64,20 +63,12 @@ export async function fileKeySet(path: string): Promise<KeySet> {
     const jwks = isRecord(parsed) && 'keys' in parsed ? parsed : { keys: [parsed] };
     return usableKeySet(validateJwks(jwks, source, 'KEY_INVALID'), source, 'KEY_INVALID');
   }
-  if (trimmed.includes('-----BEGIN')) return usableKeySet({ keys: [pemToJwk(trimmed, path)] }, source, 'KEY_INVALID');
-  throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
-}
-
-function pemToJwk(pem: string, path: string): JWK {
-  // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
-  const { createPublicKey } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch (error) {
-    throw new CliError('KEY_INVALID', `The PEM in ${path} is not a usable key or certificate (${(error as Error).message}).`);
+  if (trimmed.includes('-----BEGIN')) {
+    const pem = pemToJwk(trimmed, 'public');
+    if ('problem' in pem) throw new CliError('KEY_INVALID', `The key file ${path} ${pem.problem}.`);
+    return usableKeySet({ keys: [pem.jwk] }, source, 'KEY_INVALID');
   }
-  return key.export({ format: 'jwk' }) as JWK;
+  throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
 }
 
 export interface RemoteKeySetDeps {

@@ -1,10 +1,10 @@
 // The OAuth client as oauth4webapi sees it: its id and how it authenticates at the token endpoint.
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
+import { pemToJwk } from '../jwt/pem.js';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -88,12 +88,12 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
       if (keys.length !== 1) throw invalid(`is a key set of ${keys.length} keys; give a file with the one private key to sign with`);
       jwk = keys[0];
     }
+  } else if (text.includes('-----BEGIN')) {
+    const pem = pemToJwk(text, 'private');
+    if ('problem' in pem) throw invalid(pem.problem);
+    jwk = pem.jwk;
   } else {
-    try {
-      jwk = createPrivateKey(text).export({ format: 'jwk' });
-    } catch (error) {
-      throw invalid(`is not a PEM or JWK private key (${(error as Error).message})`);
-    }
+    throw invalid('is neither a JWK nor a PEM private key');
   }
   if (!isRecord(jwk)) throw invalid('is not a JWK (a JSON object)');
   if (jwk.kty !== 'oct' && jwk.d === undefined) throw invalid('holds a public key; a private key is needed to sign client assertions');

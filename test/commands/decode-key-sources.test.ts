@@ -1,4 +1,5 @@
 // Key sources that are down, slow or broken: exit 5 within the timeout, with a message naming what came back.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +187,31 @@ describe('a key set holding keys that cannot be used', () => {
       writeFileSync(file, JSON.stringify(jwk));
       const local = await runCli(['decode', token, '--verify', '--key', file], { env });
       expect({ key: jwk, code: local.code }).toEqual({ key: jwk, code: 2 });
+    }
+  });
+});
+
+describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
+  const pair = (type: string, options: object) => (generateKeyPairSync as (type: string, options: object) => { publicKey: KeyObject; privateKey: KeyObject })(type, options);
+  const pems: Array<[string, KeyObject, RegExp]> = [
+    ['rsa-pss.pub.pem', pair('rsa-pss', { modulusLength: 2048 }).publicKey, /an RSA-PSS key/],
+    ['brainpool.pub.pem', pair('ec', { namedCurve: 'brainpoolP256r1' }).publicKey, /an EC key on curve brainpoolP256r1/],
+    ['dsa.pub.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).publicKey, /a DSA key/],
+    ['dsa.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).privateKey, /a DSA key/],
+  ];
+
+  it('--key and --jwks FILE: exit 2 KEY_INVALID naming the file and the kind of key', async () => {
+    const env = sandboxEnv();
+    for (const [name, keyObject, words] of pems) {
+      const file = join(env.HOME!, name);
+      writeFileSync(file, keyObject.export({ type: keyObject.type === 'public' ? 'spki' : 'pkcs8', format: 'pem' }) as string);
+      for (const flag of ['--key', '--jwks']) {
+        const result = await runCli(['decode', token, '--verify', flag, file], { env });
+        expect({ name, flag, code: result.code }).toEqual({ name, flag, code: 2 });
+        expect(result.stderr).toContain(`error[KEY_INVALID]: The key file ${file} holds `);
+        expect(result.stderr).toMatch(words);
+        expect(result.stderr).not.toMatch(STACK_TRACE);
+      }
     }
   });
 });
