@@ -125,6 +125,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       http = createHttpClient({
         timeoutMs: context.timeoutMs(),
         caFile: context.setting('ca_file', options.caFile),
+        caFileOrigin: context.settingOrigin('ca_file', options.caFile),
         insecure: context.insecure,
         verbosity: options.verbose ?? 0,
         trace: (lines) => out.trace(lines),

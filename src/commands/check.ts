@@ -1,12 +1,12 @@
 // `oauth check`: audit a client registration, scopes, the server's metadata and keys, tokens — and with --probe, the
 // server's live behaviour. Exit 3 on any error finding (or warning, with --fail-on warn), so CI can gate on it.
-import { readFileSync } from 'node:fs';
 import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from '../context.js';
 import { CliError, Exit } from '../errors.js';
 import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
 import { tokenArgument } from './stored-token.js';
+import { readUserFile } from '../user-file.js';
 
 export interface CheckFlags {
   issuer?: string;
@@ -89,8 +89,9 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
   let registration: Record<string, unknown> = {};
   if (flags.clientFile) {
+    const text = readUserFile(flags.clientFile, '--client-file').toString('utf8');
     try {
-      registration = JSON.parse(readFileSync(flags.clientFile, 'utf8')) as Record<string, unknown>;
+      registration = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
       throw new CliError('FILE_UNREADABLE', `Cannot use --client-file ${flags.clientFile}: ${(error as Error).message}`, {
         hint: 'Give a client registration as JSON (RFC 7591): {"redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "none"}.',

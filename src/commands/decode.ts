@@ -1,5 +1,4 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
-import { readFileSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
 import { CliError, Exit, asCliError } from '../errors.js';
@@ -9,6 +8,7 @@ import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './decode-format.js';
+import { readUserFile } from '../user-file.js';
 
 export interface DecodeOptions {
   verify?: boolean;
@@ -209,21 +209,16 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
     return keys.secretKeySet(new TextEncoder().encode(value), `the secret in $${options.secretEnv}`);
   }
   if (options.secretFile !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(options.secretFile);
-    } catch (error) {
-      throw new CliError('FILE_UNREADABLE', `Cannot read --secret-file ${options.secretFile}: ${(error as Error).message}`);
-    }
+    const bytes = readUserFile(options.secretFile, '--secret-file');
     // Editors add a final newline; it is never part of the secret.
     const secret = bytes.toString('utf8').replace(/\r?\n$/, '');
     ctx.knownSecrets.add(secret);
     return keys.secretKeySet(new TextEncoder().encode(secret), `the secret in ${options.secretFile}`);
   }
-  if (options.key !== undefined) return keys.fileKeySet(options.key);
+  if (options.key !== undefined) return keys.fileKeySet(options.key, '--key');
   const { parseUrl } = await import('../url.js');
   if (options.jwks !== undefined) {
-    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks);
+    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks, '--jwks');
     return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));
   }
   const issuer = ctx.setting('issuer', options.issuer);

@@ -1,11 +1,11 @@
 // Where verification keys come from: a JWKS URL (cached), a JWKS/JWK/PEM file, discovery, or an HMAC secret.
 // Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
-import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError, Exit, type ErrorCode } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
 import { parseJsonResponse } from '../http-response.js';
+import { readUserFile } from '../user-file.js';
 import { importable, isKeyProblem, keyName, PRIVATE_MEMBERS, signatureAlgorithm } from './jwk.js';
 import { pemToJwk } from './pem.js';
 
@@ -44,13 +44,8 @@ export function secretKeySet(secret: Uint8Array, source: string): KeySet {
  * A JWKS, a single JWK, or a PEM public key / certificate / private key (its public half is used). The file is the
  * user's own: a set in it without a usable signing key is a usage error (exit 2).
  */
-export async function fileKeySet(path: string): Promise<KeySet> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError('FILE_UNREADABLE', `Cannot read the key file ${path}: ${(error as Error).message}`);
-  }
+export async function fileKeySet(path: string, origin = 'the key file'): Promise<KeySet> {
+  const text = readUserFile(path, origin).toString('utf8');
   const source = `file ${path}`;
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {

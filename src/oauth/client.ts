@@ -1,10 +1,10 @@
 // The OAuth client as oauth4webapi sees it: its id and how it authenticates at the token endpoint.
-import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 import { pemToJwk } from '../jwt/pem.js';
+import { readUserFile } from '../user-file.js';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -66,12 +66,7 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
  * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
  */
 export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError('FILE_UNREADABLE', `Cannot read --private-key ${path}: ${(error as Error).message}`);
-  }
+  const text = readUserFile(path, '--private-key').toString('utf8');
   const invalid = (what: string) =>
     new CliError('KEY_INVALID', `--private-key ${path} ${what}.`, {
       hint: 'private_key_jwt signs with an RSA (2048 bits or more), EC (P-256, P-384, P-521) or Ed25519 private key, as a JWK or PEM file.',
