@@ -148,6 +148,8 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       await http?.close();
     },
   };
+  // A bad --timeout or OAUTH_TIMEOUT is a usage error whether or not this run gets as far as a request.
+  if (options.timeout !== undefined || io.env.OAUTH_TIMEOUT?.trim()) context.timeoutMs();
   return context;
 }
 

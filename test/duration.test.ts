@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_LIFETIME_SECONDS, MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../src/duration.js';
 import { CliError } from '../src/errors.js';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
+import { forge } from './helpers/tokens.js';
 
 describe('parseSeconds', () => {
   it('reads plain, fractional and exponent numbers of seconds', () => {
@@ -52,6 +53,7 @@ describe('parseSeconds', () => {
 });
 
 describe('every duration a user gives', () => {
+  const TOKEN = forge({ alg: 'RS256' }, { sub: 'a' }, 'AAAA');
   const issuer = ['--issuer', 'http://127.0.0.1:1'];
   const cases: Array<{ name: string; args: string[]; env?: Record<string, string>; origin: string }> = [
     { name: '--timeout', args: ['discover', ...issuer, '--timeout', 'VALUE'], origin: '--timeout' },
@@ -60,6 +62,11 @@ describe('every duration a user gives', () => {
     { name: '--access-token-ttl', args: ['serve', '--port', '0', '--ephemeral', '--access-token-ttl', 'VALUE'], origin: '--access-token-ttl' },
     { name: '--refresh-token-ttl', args: ['serve', '--port', '0', '--ephemeral', '--refresh-token-ttl', 'VALUE'], origin: '--refresh-token-ttl' },
     { name: 'mint --ttl', args: ['mint', '--ttl', 'VALUE'], origin: '--ttl' },
+    { name: '--clock-skew', args: ['decode', TOKEN, '--verify', '--jwks', 'http://127.0.0.1:1/jwks', '--clock-skew', 'VALUE'], origin: '--clock-skew' },
+    { name: 'OAUTH_CLOCK_SKEW', args: ['decode', TOKEN, '--verify', ...issuer], env: { OAUTH_CLOCK_SKEW: 'VALUE' }, origin: 'OAUTH_CLOCK_SKEW' },
+    { name: 'token --min-ttl', args: ['token', '--client-credentials', ...issuer, '--client-id', 'c', '--min-ttl', 'VALUE'], origin: '--min-ttl' },
+    { name: 'check --max-token-lifetime', args: ['check', ...issuer, '--max-token-lifetime', 'VALUE'], origin: '--max-token-lifetime' },
+    { name: 'token --timeout, with no request to make', args: ['token', '--timeout', 'VALUE'], origin: '--timeout' },
   ];
 
   it.each(cases)('$name: too long, not finite, negative or not a number is exit 2 naming it, before any request', async ({ args, env, origin }) => {

@@ -3,6 +3,7 @@
 import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from '../context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
 import { tokenArgument } from './stored-token.js';
@@ -43,8 +44,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (failOn !== 'error' && failOn !== 'warn') throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
-  const maxLifetime = Number(flags.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
-  if (!Number.isFinite(maxLifetime) || maxLifetime <= 0) throw new CliError('USAGE', `--max-token-lifetime must be a number of seconds, not "${flags.maxTokenLifetime}".`);
+  const maxLifetime = parseSeconds(flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS), '--max-token-lifetime', { max: MAX_LIFETIME_SECONDS });
 
   const issuer = ctx.setting('issuer', flags.issuer);
   if (issuer) await rememberProfileSecrets(ctx);

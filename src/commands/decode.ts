@@ -1,6 +1,7 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
 import type { Context } from '../context.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
+import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../input.js';
 import { cleanTokenInput, decodeToken, encryptedTokenError, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
@@ -171,8 +172,13 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
 }
 
 async function prepare(options: DecodeOptions, ctx: Context) {
+  // Settings are checked before any key set or discovery document is fetched.
+  const clockSkewSeconds = parseSeconds(
+    ctx.setting('clock_skew', options.clockSkew, String(DEFAULT_CLOCK_SKEW_SECONDS))!,
+    ctx.settingOrigin('clock_skew', options.clockSkew),
+    { max: MAX_WAIT_SECONDS, zero: true },
+  );
   const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
-  const skewText = options.clockSkew ?? ctx.setting('clock_skew', undefined, String(DEFAULT_CLOCK_SKEW_SECONDS))!;
   const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
   const audience = options.audience?.length ? options.audience : ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
   const issuer = ctx.setting('issuer', options.issuer);
@@ -184,12 +190,11 @@ async function prepare(options: DecodeOptions, ctx: Context) {
       issuer: issuer === undefined ? undefined : originOf(ctx, 'issuer', options.issuer),
       audience: audience === undefined ? undefined : originOf(ctx, 'audience', audienceFlag),
     },
-    clockSkewSeconds: Number(skewText),
+    clockSkewSeconds,
     algorithms: options.alg?.flatMap((alg) => alg.split(',')).map((alg) => alg.trim()).filter(Boolean),
     typ: options.typ,
     requiredScopes: options.requireScope?.flatMap((scope) => scope.split(/[\s,]+/)).filter(Boolean),
   };
-  if (!/^\d+(\.\d+)?$/.test(skewText)) throw new CliError('USAGE', `--clock-skew must be a number of seconds, not "${skewText}".`);
   validatePolicy(policy, keys);
   return { keys, policy, verify: verifyDecoded };
 }
