@@ -83,6 +83,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
     command.action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
       const options = params.at(-2) as Record<string, unknown>;
+      refuseBlankFlags(self.optsWithGlobals());
       context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
       const { args, flags } = withoutUrlCredentials(context, params.slice(0, -2) as Array<string | undefined>, options, spec.auditedUrlFlags);
       exitCode = await spec.run(args, flags, context);
@@ -97,6 +98,19 @@ export async function main(argv: string[], io: IO): Promise<number> {
     await context?.close().catch(() => undefined);
   }
   return exitCode;
+}
+
+/**
+ * A flag given with an empty or blank value (--timeout '', --audience " ") is a mistake to say, not a flag to drop:
+ * dropped, the environment's, the profile's or the default value would apply in its place unannounced. (An empty
+ * environment variable, by contrast, is unset: that is how a variable is cleared for one command.)
+ */
+function refuseBlankFlags(options: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    throw new CliError('USAGE', `${flag} was given an empty value.`, { hint: `Give ${flag} a value, or leave it out.` });
+  }
 }
 
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */

@@ -180,7 +180,9 @@ async function prepare(options: DecodeOptions, ctx: Context) {
   );
   const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
   const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
-  const audience = options.audience?.length ? options.audience : ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  // A list setting with nothing in it (OAUTH_AUDIENCE=",") is unset, like an empty one: never an empty list to enforce.
+  const audienceList = ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  const audience = options.audience?.length ? options.audience : audienceList?.length ? audienceList : undefined;
   const issuer = ctx.setting('issuer', options.issuer);
   const policy: VerifyPolicy = {
     issuer,
