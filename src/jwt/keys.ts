@@ -167,7 +167,7 @@ async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode:
     throw new CliError(failCode, `${source} has no key that can verify signatures: ${listed.join('; ')}.`, {
       hint: symmetricOnly
         ? 'For HMAC tokens pass the secret with --secret-env VAR or --secret-file FILE.'
-        : 'Signatures are verified with RSA, EC (P-256, P-384, P-521) or Ed25519/Ed448 public keys meant for signatures.',
+        : 'Signatures are verified with RSA, EC (P-256, P-384, P-521) or Ed25519 public keys meant for signatures.',
     });
   }
   return {

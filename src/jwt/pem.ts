@@ -32,7 +32,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   try {
     return { jwk: key.export({ format: 'jwk' }) as JWK };
   } catch {
-    return { problem: `holds ${describe(key)}, which cannot be used as a JSON Web Key; supported: RSA, EC (P-256, P-384, P-521), Ed25519, Ed448` };
+    return { problem: `holds ${describe(key)}, which cannot be used as a JSON Web Key; supported: RSA, EC (P-256, P-384, P-521), Ed25519` };
   }
 }
 

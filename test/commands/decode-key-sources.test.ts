@@ -214,4 +214,21 @@ describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
       }
     }
   });
+
+  it('an Ed448 key, as JWK or PEM, with a valid Ed448 token: said plainly to be unsupported, exit 2', async () => {
+    const env = sandboxEnv();
+    const { publicKey, privateKey } = pair('ed448', {});
+    const { sign: edSign } = await import('node:crypto');
+    const input = `${Buffer.from(JSON.stringify({ alg: 'EdDSA' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a' })).toString('base64url')}`;
+    const ed448Token = `${input}.${edSign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+    const files = { 'ed448.json': JSON.stringify(publicKey.export({ format: 'jwk' })), 'ed448.pem': publicKey.export({ type: 'spki', format: 'pem' }) as string };
+    for (const [name, content] of Object.entries(files)) {
+      const file = join(env.HOME!, name);
+      writeFileSync(file, content);
+      const result = await runCli(['decode', ed448Token, '--verify', '--key', file], { env });
+      expect({ name, code: result.code }).toEqual({ name, code: 2 });
+      expect(result.stderr).toContain('is an Ed448 key, which is not supported; EdDSA works with Ed25519 keys only');
+      expect(result.stderr).not.toMatch(/Ed25519\/Ed448|cannot be imported/);
+    }
+  });
 });
