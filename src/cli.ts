@@ -36,6 +36,20 @@ export function invokedCommand(argv: string[]): string | undefined {
 
 const isCommand = (name: string | undefined) => COMMANDS.some((spec) => spec.name === name);
 
+/** Where `help` stands as the command word (`oauth help decode`), or -1. */
+function helpIndex(argv: string[]): number {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') return -1;
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
+      index++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return arg === 'help' ? index : -1;
+  }
+  return -1;
+}
+
 export async function main(argv: string[], io: IO): Promise<number> {
   let exitCode = 0;
   let context: Context | undefined;
@@ -91,7 +105,11 @@ export async function main(argv: string[], io: IO): Promise<number> {
   }
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // commander answers `help <unknown>` with the program's help and exit 0; without the `help` word the unknown
+    // command is the usage error (exit 2, with suggestions) that `oauth <unknown>` is.
+    const help = helpIndex(argv);
+    const parsed = help >= 0 && invoked !== undefined && !known ? argv.filter((_, index) => index !== help) : argv;
+    await program.parseAsync(parsed, { from: 'user' });
   } catch (error) {
     exitCode = await report(error, context, io, argv, usageMessage);
   } finally {

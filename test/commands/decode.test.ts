@@ -140,6 +140,17 @@ describe('conventions', () => {
     }
   });
 
+  it('help for a command that does not exist is the usage error an unknown command is (exit 2, with a suggestion)', async () => {
+    for (const args of [['help', 'nosuch'], ['--profile', 'dev', 'help', 'decod']]) {
+      const result = await runCli(args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(`error[USAGE]: unknown command '${args.at(-1)}'`);
+      expect(result.stdout).toBe('');
+    }
+    expect((await runCli(['help', 'decod'])).stderr).toContain('decode');
+    expect((await runCli(['help'])).code).toBe(0);
+  });
+
   it('--help and --version exit 0 on stdout', async () => {
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
