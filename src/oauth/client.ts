@@ -72,7 +72,8 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
       hint: 'private_key_jwt signs with an RSA (2048 bits or more), EC (P-256, P-384, P-521) or Ed25519 private key, as a JWK or PEM file.',
     });
   let jwk: unknown;
-  if (text.trim().startsWith('{')) {
+  if (text.trim() === '') throw invalid('is empty');
+  if (/^\s*([[{"\d]|-\d|null\b|true\b|false\b)/.test(text)) {
     try {
       jwk = JSON.parse(text);
     } catch {
@@ -90,7 +91,7 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   } else {
     throw invalid('is neither a JWK nor a PEM private key');
   }
-  if (!isRecord(jwk)) throw invalid('is not a JWK (a JSON object)');
+  if (!isRecord(jwk)) throw invalid(`holds ${jsonKind(jwk)}, not a JWK (a JSON object)`);
   if (jwk.kty !== 'oct' && jwk.d === undefined) throw invalid('holds a public key; a private key is needed to sign client assertions');
   const fit = signatureAlgorithm(jwk, 'sign');
   if (isKeyProblem(fit)) throw invalid(`holds a key that ${fit.reason}`);
@@ -99,6 +100,12 @@ export async function loadPrivateKey(path: string): Promise<oauth.PrivateKey> {
   const bits = (imported.key.algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength;
   if (bits !== undefined && bits < 2048) throw invalid(`holds an RSA key of ${bits} bits; 2048 or more are needed`);
   return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid } : { key: imported.key };
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'JSON null';
+  if (Array.isArray(value)) return 'a JSON array';
+  return `a JSON ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

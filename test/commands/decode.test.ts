@@ -81,6 +81,7 @@ describe('decoding one token', () => {
 
 describe('malformed input exits 2 with the reason', () => {
   const cases: Array<[string, string, RegExp]> = [
+    ['one segment', 'abcdef', /has 1 segment;/],
     ['two segments', 'abc.def', /has 2 segments/],
     ['four segments', 'a.b.c.d', /has 4 segments/],
     ['100 000 dots', '.'.repeat(100_000), /more than 5 segments/],

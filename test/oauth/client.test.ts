@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { loadPrivateKey } from '../../src/oauth/client.js';
+import { requireEndpoint } from '../../src/oauth/server.js';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -52,6 +53,13 @@ const BAD: Array<[string, string | object, RegExp]> = [
   ['brainpool.pem', pem('ec', { namedCurve: 'brainpoolP256r1' }), /an EC key on curve brainpoolP256r1/],
   ['dsa.pem', pem('dsa', { modulusLength: 1024, divisorLength: 160 }), /a DSA key/],
   ['kty-foo.json', { kty: 'foo', d: 'AAAA' }, /key type "foo"/],
+  ['empty.pem', '', /is empty/],
+  ['blank.pem', ' \n', /is empty/],
+  ['array.json', [ec], /holds a JSON array, not a JWK/],
+  ['null.json', 'null', /holds JSON null, not a JWK/],
+  ['number.json', '42', /holds a JSON number, not a JWK/],
+  ['encrypted.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string, /is encrypted \(passphrase-protected\); decrypt it first/],
+  ['two-pems.pem', pem('ec', { namedCurve: 'P-256' }) + pem('ec', { namedCurve: 'P-256' }), /holds 2 PEM blocks \(PRIVATE KEY, PRIVATE KEY\); give a file with the one private key/],
 ];
 
 describe('loadPrivateKey', () => {
@@ -109,5 +117,13 @@ describe('oauth token --client-credentials --private-key', () => {
       expect(result.stderr).not.toMatch(STACK_TRACE);
     }
     expect(server.hits.size).toBe(0);
+  });
+});
+
+describe('a missing endpoint', () => {
+  it('is named with the right article', () => {
+    const as = { issuer: 'https://id.example.test' };
+    expect(() => requireEndpoint(as, 'introspection_endpoint', 'introspection-endpoint')).toThrow('does not advertise an introspection endpoint.');
+    expect(() => requireEndpoint(as, 'revocation_endpoint', 'revocation-endpoint')).toThrow('does not advertise a revocation endpoint.');
   });
 });
