@@ -12,8 +12,10 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 
 export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   // Parameter blocks (openssl ecparam -genkey writes one before the key) describe the key; they are not keys.
-  const blocks = [...text.matchAll(BLOCK)].map((match) => match[1]!).filter((label) => !/PARAMETERS$/.test(label));
-  if (blocks.length === 0) return { problem: 'holds no PEM key or certificate (no "-----BEGIN" line)' };
+  const labels = [...text.matchAll(BLOCK)].map((match) => match[1]!);
+  const blocks = labels.filter((label) => !/PARAMETERS$/.test(label));
+  if (labels.length === 0) return { problem: 'holds no PEM key or certificate (no "-----BEGIN" line)' };
+  if (blocks.length === 0) return { problem: `holds only ${labels.join(', ')}, no key or certificate` };
   if (blocks.length > 1) {
     return { problem: `holds ${blocks.length} PEM blocks (${blocks.join(', ')}); give a file with the one ${want === 'private' ? 'private key' : 'key or certificate'} to use` };
   }

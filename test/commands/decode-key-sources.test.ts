@@ -215,6 +215,15 @@ describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
     }
   });
 
+  it('a PEM of DSA parameters alone is said to hold no key', async () => {
+    const env = sandboxEnv();
+    const file = join(env.HOME!, 'dsa-parameters.pem');
+    writeFileSync(file, '-----BEGIN DSA PARAMETERS-----\nMIIBHgKBgQD=\n-----END DSA PARAMETERS-----\n');
+    const result = await runCli(['decode', token, '--verify', '--key', file], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`The key file ${file} holds only DSA PARAMETERS, no key or certificate.`);
+  });
+
   it('an Ed448 key, as JWK or PEM, with a valid Ed448 token: said plainly to be unsupported, exit 2', async () => {
     const env = sandboxEnv();
     const { publicKey, privateKey } = pair('ed448', {});
