@@ -36,6 +36,20 @@ export function invokedCommand(argv: string[]): string | undefined {
 
 const isCommand = (name: string | undefined) => COMMANDS.some((spec) => spec.name === name);
 
+/** Where `help` stands as the command word (`oauth help decode`), or -1. */
+function helpIndex(argv: string[]): number {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') return -1;
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
+      index++;
+      continue;
+    }
+    if (!arg.startsWith('-')) return arg === 'help' ? index : -1;
+  }
+  return -1;
+}
+
 export async function main(argv: string[], io: IO): Promise<number> {
   let exitCode = 0;
   let context: Context | undefined;
@@ -83,6 +97,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
     command.action(async (...params: unknown[]) => {
       const self = params.at(-1) as Command;
       const options = params.at(-2) as Record<string, unknown>;
+      refuseBlankFlags(self.optsWithGlobals());
       context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
       const { args, flags } = withoutUrlCredentials(context, params.slice(0, -2) as Array<string | undefined>, options, spec.auditedUrlFlags);
       exitCode = await spec.run(args, flags, context);
@@ -90,13 +105,30 @@ export async function main(argv: string[], io: IO): Promise<number> {
   }
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // commander answers `help <unknown>` with the program's help and exit 0; without the `help` word the unknown
+    // command is the usage error (exit 2, with suggestions) that `oauth <unknown>` is.
+    const help = helpIndex(argv);
+    const parsed = help >= 0 && invoked !== undefined && !known ? argv.filter((_, index) => index !== help) : argv;
+    await program.parseAsync(parsed, { from: 'user' });
   } catch (error) {
     exitCode = await report(error, context, io, argv, usageMessage);
   } finally {
     await context?.close().catch(() => undefined);
   }
   return exitCode;
+}
+
+/**
+ * A flag given with an empty or blank value (--timeout '', --audience " ") is a mistake to say, not a flag to drop:
+ * dropped, the environment's, the profile's or the default value would apply in its place unannounced. (An empty
+ * environment variable, by contrast, is unset: that is how a variable is cleared for one command.)
+ */
+function refuseBlankFlags(options: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
+    const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    throw new CliError('USAGE', `${flag} was given an empty value.`, { hint: `Give ${flag} a value, or leave it out.` });
+  }
 }
 
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */

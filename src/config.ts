@@ -48,16 +48,47 @@ export function profileName(flag: string | undefined, env: Readonly<Record<strin
   return flag || env.OAUTH_PROFILE || 'default';
 }
 
-/** OAUTH_<NAME> > profile > fallback (a flag, when given, wins before this is asked). Empty strings count as unset. */
+/** A setting's value and where it came from, in words for messages: "OAUTH_TIMEOUT", `"timeout" in profile dev`. */
+export interface FoundSetting {
+  value: string;
+  origin: string;
+}
+
+/**
+ * OAUTH_<NAME> > profile (a flag, when given, wins before this is asked). An empty or blank value counts as unset,
+ * from either. A profile number or boolean is its string form (`"timeout": 5`); any other JSON value is exit 2.
+ */
+export function findSetting(
+  name: string,
+  env: Readonly<Record<string, string | undefined>>,
+  profile: Profile | undefined,
+  profileLabel: string,
+): FoundSetting | undefined {
+  const envName = `OAUTH_${name.toUpperCase()}`;
+  const fromEnv = env[envName];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return { value: fromEnv, origin: envName };
+  const origin = `"${name}" in profile ${profileLabel}`;
+  const fromProfile = profileValue(profile?.[name], origin);
+  if (fromProfile !== undefined && fromProfile.trim() !== '') return { value: fromProfile, origin };
+  return undefined;
+}
+
+/** OAUTH_<NAME> > profile > fallback, as `findSetting` reads them. */
 export function resolveSetting(
   name: string,
   env: Readonly<Record<string, string | undefined>>,
   profile: Profile | undefined,
   fallback?: string,
+  profileLabel = 'default',
 ): string | undefined {
-  const fromEnv = env[`OAUTH_${name.toUpperCase()}`];
-  const fromProfile = profile?.[name];
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (typeof fromProfile === 'string' && fromProfile !== '') return fromProfile;
-  return fallback;
+  return findSetting(name, env, profile, profileLabel)?.value ?? fallback;
+}
+
+function profileValue(value: unknown, origin: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? `the number ${value}` : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
+  throw new CliError('CONFIG_INVALID', `${origin} must be a string, a number or a boolean, not ${kind}.`, {
+    hint: 'Fix that setting in the config file (OAUTH_CONFIG, or oauth/config.json in the config directory).',
+  });
 }

@@ -1,7 +1,7 @@
 // What a command gets to work with (gh's "factory"): output, settings, clock, and HTTP/caches created on first use so
 // that commands which never touch the network never load undici.
 import { configFile, cacheDir } from './paths.js';
-import { loadConfig, profileName, resolveSetting, type ConfigFile, type Profile } from './config.js';
+import { findSetting, loadConfig, profileName, type ConfigFile, type Profile } from './config.js';
 import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from './duration.js';
 import type { IO } from './io.js';
 import { createOutput, type Output } from './output.js';
@@ -102,7 +102,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     profile: () => context.config().profiles[name],
     setting(setting, flag, fallback) {
-      const value = flag !== undefined && flag !== '' ? flag : resolveSetting(setting, io.env, context.profile(), fallback);
+      const value = flag !== undefined && flag !== '' ? flag : (findSetting(setting, io.env, context.profile(), name)?.value ?? fallback);
       return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
     },
     knownSecrets,
@@ -110,9 +110,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     registerUrlCredentials,
     settingOrigin(setting, flag) {
       if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
-      const envName = `OAUTH_${setting.toUpperCase()}`;
-      if (io.env[envName]) return envName;
-      return context.profile()?.[setting] !== undefined ? `"${setting}" in profile ${name}` : 'the default';
+      return findSetting(setting, io.env, context.profile(), name)?.origin ?? 'the default';
     },
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
     timeoutMs() {
@@ -125,6 +123,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       http = createHttpClient({
         timeoutMs: context.timeoutMs(),
         caFile: context.setting('ca_file', options.caFile),
+        caFileOrigin: context.settingOrigin('ca_file', options.caFile),
         insecure: context.insecure,
         verbosity: options.verbose ?? 0,
         trace: (lines) => out.trace(lines),
@@ -149,6 +148,8 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       await http?.close();
     },
   };
+  // A bad --timeout or OAUTH_TIMEOUT is a usage error whether or not this run gets as far as a request.
+  if (options.timeout !== undefined || io.env.OAUTH_TIMEOUT?.trim()) context.timeoutMs();
   return context;
 }
 

@@ -27,7 +27,8 @@ export interface SecondsRule {
  */
 export function parseSeconds(raw: string, origin: string, rule: SecondsRule): number {
   const text = raw.trim();
-  const seconds = text === '' ? Number.NaN : Number(text);
+  // Decimal notation only: Number() also reads "0x10" as 16, "0b1" as 1 and "" as 0.
+  const seconds = DECIMAL.test(text) ? Number(text) : Number.NaN;
   const valid =
     Number.isFinite(seconds) && (rule.zero ? seconds >= 0 : seconds > 0) && seconds <= rule.max && (!rule.whole || Number.isInteger(seconds));
   if (!valid) {
@@ -35,8 +36,13 @@ export function parseSeconds(raw: string, origin: string, rule: SecondsRule): nu
     const range = rule.zero ? `from 0 to ${rule.max}` : `up to ${rule.max}`;
     throw new CliError('USAGE', `${origin} must be a${/^[aeiou]/.test(kind) ? 'n' : ''} ${kind} ${range}${describe(rule.max)}, not "${raw}".`);
   }
+  // A timer counts milliseconds: 1e-9 would be said as "0s" and waited for as 1 ms.
+  if (seconds !== 0 && seconds < MIN_SECONDS) throw new CliError('USAGE', `${origin} must be 0.001 seconds (a millisecond) or more, not "${raw}".`);
   return seconds;
 }
+
+const DECIMAL = /^(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const MIN_SECONDS = 0.001;
 
 /** Milliseconds for a timer: at least 1 (0 means "no deadline" to undici), never more than a timer can hold. */
 export function timerMs(seconds: number): number {

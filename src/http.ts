@@ -1,11 +1,11 @@
 // The only module that talks HTTP. Every request has a deadline, a size cap and no silent redirect; every exchange
 // can be traced (redacted) for -v / -vv; every failure becomes a CliError that says what to do.
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { CliError } from './errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from './redact.js';
+import { MAX_USER_FILE_BYTES, readUserFile } from './user-file.js';
 
 
 
@@ -36,6 +36,8 @@ export interface HttpOptions {
   timeoutMs: number;
   /** PEM file with extra certificate authorities (added to the defaults, which include NODE_EXTRA_CA_CERTS). */
   caFile?: string | undefined;
+  /** Where caFile came from, for messages ("--ca-file", "OAUTH_CA_FILE", …). */
+  caFileOrigin?: string;
   /** Allows http:// to hosts that are not loopback. */
   insecure: boolean;
   verbosity: number;
@@ -79,7 +81,7 @@ function proxySetting(env: HttpOptions['env'], name: string): string | undefined
 }
 
 function createDispatcher(options: HttpOptions): Dispatcher {
-  const ca = options.caFile ? [...defaultCertificates(), readCaFile(options.caFile)] : undefined;
+  const ca = options.caFile ? [...defaultCertificates(), readCaFile(options.caFile, options.caFileOrigin ?? '--ca-file')] : undefined;
   const agentOptions = {
     connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) },
     headersTimeout: options.timeoutMs,
@@ -103,16 +105,15 @@ function defaultCertificates(): string[] {
   return getCACertificates('default');
 }
 
-function readCaFile(path: string): string {
-  try {
-    const pem = readFileSync(path, 'utf8');
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
-    return pem;
-  } catch (cause) {
-    throw new CliError('FILE_UNREADABLE', `Cannot use --ca-file ${path}: ${(cause as Error).message}`, {
+function readCaFile(path: string, origin: string): string {
+  // A bundle of every public CA is about 250 KiB; the cap leaves room for several.
+  const pem = readUserFile(path, origin, 4 * MAX_USER_FILE_BYTES).toString('utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new CliError('FILE_UNREADABLE', `Cannot use ${origin} ${path}: no PEM certificate in it.`, {
       hint: 'Give a PEM file with one or more "BEGIN CERTIFICATE" blocks.',
     });
   }
+  return pem;
 }
 
 export function createHttpClient(options: HttpOptions): HttpClient {

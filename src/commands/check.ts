@@ -1,12 +1,13 @@
 // `oauth check`: audit a client registration, scopes, the server's metadata and keys, tokens — and with --probe, the
 // server's live behaviour. Exit 3 on any error finding (or warning, with --fail-on warn), so CI can gate on it.
-import { readFileSync } from 'node:fs';
 import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from '../context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
 import { tokenArgument } from './stored-token.js';
+import { readUserFile } from '../user-file.js';
 
 export interface CheckFlags {
   issuer?: string;
@@ -43,8 +44,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (failOn !== 'error' && failOn !== 'warn') throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
-  const maxLifetime = Number(flags.maxTokenLifetime ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
-  if (!Number.isFinite(maxLifetime) || maxLifetime <= 0) throw new CliError('USAGE', `--max-token-lifetime must be a number of seconds, not "${flags.maxTokenLifetime}".`);
+  const maxLifetime = parseSeconds(flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS), '--max-token-lifetime', { max: MAX_LIFETIME_SECONDS });
 
   const issuer = ctx.setting('issuer', flags.issuer);
   if (issuer) await rememberProfileSecrets(ctx);
@@ -89,8 +89,9 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
   let registration: Record<string, unknown> = {};
   if (flags.clientFile) {
+    const text = readUserFile(flags.clientFile, '--client-file').toString('utf8');
     try {
-      registration = JSON.parse(readFileSync(flags.clientFile, 'utf8')) as Record<string, unknown>;
+      registration = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
       throw new CliError('FILE_UNREADABLE', `Cannot use --client-file ${flags.clientFile}: ${(error as Error).message}`, {
         hint: 'Give a client registration as JSON (RFC 7591): {"redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "none"}.',

@@ -1,12 +1,12 @@
 // Flags and settings shared by the commands that talk to an authorization server: which server, which client, how it
 // authenticates, what it asks for. Resolution is flag > OAUTH_* > profile > default, and secrets never need argv.
-import { readFileSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readLines } from '../input.js';
 import { stateDir } from '../paths.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/store.js';
+import { readUserFile } from '../user-file.js';
 
 export interface ServerFlags {
   issuer?: string;
@@ -92,11 +92,7 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     }
     if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
   } else if (flags.clientSecretFile) {
-    try {
-      secret = readFileSync(flags.clientSecretFile, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new CliError('FILE_UNREADABLE', `Cannot read --client-secret-file ${flags.clientSecretFile}: ${(error as Error).message}`);
-    }
+    secret = readUserFile(flags.clientSecretFile, '--client-secret-file').toString('utf8').replace(/\r?\n$/, '');
   } else if (flags.clientSecret) {
     secret = flags.clientSecret;
     ctx.out.warn('--client-secret puts the secret where other processes can read it (ps, shell history); prefer OAUTH_CLIENT_SECRET or --client-secret-file.');

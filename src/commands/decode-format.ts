@@ -33,11 +33,12 @@ export function formatReport(report: TokenReport, style: Style): string[] {
   const payloadEntries = Object.entries(report.payload ?? {}).map(([key, raw]): [string, string] => {
     const time = report.times[key as keyof TokenReport['times']];
     const shown = value(raw);
-    return [name(key), time?.iso ? `${shown}  ${style.dim(`${time.iso} (${time.relative})`)}` : shown];
+    if (!time?.relative) return [name(key), shown];
+    return [name(key), `${shown}  ${style.dim(time.iso ? `${time.iso} (${time.relative})` : time.relative)}`];
   });
   lines.push('', ...section('Payload', payloadEntries, style));
   lines.push('');
-  if (report.lifetimeSeconds !== undefined) lines.push(`${style.bold('Lifetime')}   ${formatDuration(report.lifetimeSeconds)}`);
+  if (report.lifetimeSeconds !== undefined) lines.push(`${style.bold('Lifetime')}   ${lifetime(report.lifetimeSeconds)}`);
   const signature = report.signature!.bytes === 0 ? 'none (empty)' : `${report.signature!.bytes} bytes`;
   lines.push(`${style.bold('Signature')}  ${signature}${report.verification ? '' : style.dim(', not verified (add --verify)')}`);
   if (report.notes.length > 0) {
@@ -75,4 +76,9 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   const exp = report.times.exp;
   if (exp?.relative) parts.push(`exp ${exp.relative}`);
   return parts.join('  ');
+}
+
+/** exp - iat (or nbf): a token whose exp comes first has no lifetime, and is not shown one. */
+function lifetime(seconds: number): string {
+  return seconds >= 0 ? formatDuration(seconds) : `none: "exp" is ${formatDuration(seconds)} before its start ("iat" or "nbf")`;
 }

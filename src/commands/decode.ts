@@ -1,7 +1,7 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
-import { readFileSync } from 'node:fs';
 import type { Context } from '../context.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
+import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../input.js';
 import { cleanTokenInput, decodeToken, encryptedTokenError, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
@@ -9,6 +9,7 @@ import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './decode-format.js';
+import { readUserFile } from '../user-file.js';
 
 export interface DecodeOptions {
   verify?: boolean;
@@ -171,10 +172,17 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
 }
 
 async function prepare(options: DecodeOptions, ctx: Context) {
+  // Settings are checked before any key set or discovery document is fetched.
+  const clockSkewSeconds = parseSeconds(
+    ctx.setting('clock_skew', options.clockSkew, String(DEFAULT_CLOCK_SKEW_SECONDS))!,
+    ctx.settingOrigin('clock_skew', options.clockSkew),
+    { max: MAX_WAIT_SECONDS, zero: true },
+  );
   const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
-  const skewText = options.clockSkew ?? ctx.setting('clock_skew', undefined, String(DEFAULT_CLOCK_SKEW_SECONDS))!;
   const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
-  const audience = options.audience?.length ? options.audience : ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  // A list setting with nothing in it (OAUTH_AUDIENCE=",") is unset, like an empty one: never an empty list to enforce.
+  const audienceList = ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  const audience = options.audience?.length ? options.audience : audienceList?.length ? audienceList : undefined;
   const issuer = ctx.setting('issuer', options.issuer);
   const policy: VerifyPolicy = {
     issuer,
@@ -184,12 +192,11 @@ async function prepare(options: DecodeOptions, ctx: Context) {
       issuer: issuer === undefined ? undefined : originOf(ctx, 'issuer', options.issuer),
       audience: audience === undefined ? undefined : originOf(ctx, 'audience', audienceFlag),
     },
-    clockSkewSeconds: Number(skewText),
+    clockSkewSeconds,
     algorithms: options.alg?.flatMap((alg) => alg.split(',')).map((alg) => alg.trim()).filter(Boolean),
     typ: options.typ,
     requiredScopes: options.requireScope?.flatMap((scope) => scope.split(/[\s,]+/)).filter(Boolean),
   };
-  if (!/^\d+(\.\d+)?$/.test(skewText)) throw new CliError('USAGE', `--clock-skew must be a number of seconds, not "${skewText}".`);
   validatePolicy(policy, keys);
   return { keys, policy, verify: verifyDecoded };
 }
@@ -209,21 +216,16 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
     return keys.secretKeySet(new TextEncoder().encode(value), `the secret in $${options.secretEnv}`);
   }
   if (options.secretFile !== undefined) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(options.secretFile);
-    } catch (error) {
-      throw new CliError('FILE_UNREADABLE', `Cannot read --secret-file ${options.secretFile}: ${(error as Error).message}`);
-    }
+    const bytes = readUserFile(options.secretFile, '--secret-file');
     // Editors add a final newline; it is never part of the secret.
     const secret = bytes.toString('utf8').replace(/\r?\n$/, '');
     ctx.knownSecrets.add(secret);
     return keys.secretKeySet(new TextEncoder().encode(secret), `the secret in ${options.secretFile}`);
   }
-  if (options.key !== undefined) return keys.fileKeySet(options.key);
+  if (options.key !== undefined) return keys.fileKeySet(options.key, '--key');
   const { parseUrl } = await import('../url.js');
   if (options.jwks !== undefined) {
-    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks);
+    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks, '--jwks');
     return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));
   }
   const issuer = ctx.setting('issuer', options.issuer);

@@ -1,7 +1,7 @@
 // `oauth introspect [token]`: RFC 7662. Exit 3 when the server says the token is not active.
 import type { Context } from '../context.js';
 import { Exit } from '../errors.js';
-import { isoTime, relative } from '../jwt/time.js';
+import { datedRelative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { store } from './common.js';
@@ -25,7 +25,7 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
     const lines = [`${result.active ? style.green('✓ active') : style.red('✗ not active')}  ${stub(token)} at ${connection.as.issuer}`];
     for (const [name, value] of Object.entries(result)) {
       if (name === 'active') continue;
-      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? `  ${style.dim(`${isoTime(value)} (${relative(value, now)})`)}` : '';
+      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? `  ${style.dim(datedRelative(value, now))}` : '';
       lines.push(`  ${style.cyan(name.padEnd(12))} ${JSON.stringify(value)}${time}`);
     }
     ctx.out.result(lines);

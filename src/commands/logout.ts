@@ -1,7 +1,7 @@
 // `oauth logout`: revoke at the server (when it can), then forget the tokens locally. The profile's settings stay.
 import type { Context } from '../context.js';
 import { Exit, asCliError, isCliError } from '../errors.js';
-import { isoTime } from '../jwt/time.js';
+import { atTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
 import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey, type Session } from '../session.js';
 import { store, type ClientFlags } from './common.js';
@@ -53,7 +53,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
         } catch (error) {
           // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
           if (!(isCliError(error) && error.details?.error === 'unsupported_token_type')) throw error;
-          note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` at ${isoTime(session.expires_at)}` : ''}`;
+          note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` ${atTime(session.expires_at, ctx.now() / 1000)}` : ''}`;
         }
       } else {
         failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire`;

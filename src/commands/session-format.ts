@@ -1,6 +1,6 @@
 // How a session is shown: redacted, with what was asked for and what was granted.
 import type { Context } from '../context.js';
-import { isoTime, relative } from '../jwt/time.js';
+import { dated, datedRelative } from '../jwt/time.js';
 import { stub } from '../redact.js';
 import type { Session } from '../session.js';
 
@@ -21,11 +21,6 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
     refresh_expires_at: session.refresh_expires_at !== undefined ? dated(session.refresh_expires_at) : null,
     id_token: session.id_token !== undefined,
   };
-}
-
-/** A time a server gave, even one past any calendar date (expires_in 1e20 is a number, and such servers exist). */
-function dated(seconds: number): string {
-  return isoTime(seconds) ?? 'beyond any calendar date';
 }
 
 /**
@@ -51,7 +46,7 @@ export function printSessionSummary(ctx: Context, session: Session, options: { p
     return;
   }
   const style = ctx.out.style;
-  const expiry = session.expires_at !== undefined ? `${dated(session.expires_at)} (${relative(session.expires_at, nowSeconds)})` : 'unknown (the server did not say)';
+  const expiry = session.expires_at !== undefined ? datedRelative(session.expires_at, nowSeconds) : 'unknown (the server did not say)';
   const lines = [
     `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer}${service ? '' : ` (profile ${options.profile})`}`,
     `  client         ${session.client_id}`,

@@ -2,6 +2,7 @@
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from '../context.js';
 import { CliError, Exit, isCliError } from '../errors.js';
+import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
 import { cacheServiceToken, indexServiceToken, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
@@ -19,8 +20,7 @@ export interface TokenFlags extends ClientFlags, RequestFlags {
 
 export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   const output = chooseOutput(ctx, flags.output);
-  const minTtlSeconds = Number(flags.minTtl ?? DEFAULT_MIN_TTL_SECONDS);
-  if (!Number.isFinite(minTtlSeconds) || minTtlSeconds < 0) throw new CliError('USAGE', `--min-ttl must be a number of seconds, not "${flags.minTtl}".`);
+  const minTtlSeconds = parseSeconds(flags.minTtl ?? String(DEFAULT_MIN_TTL_SECONDS), '--min-ttl', { max: MAX_WAIT_SECONDS, zero: true });
   const tokens = await store(ctx);
 
   let session: Session;

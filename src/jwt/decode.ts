@@ -36,8 +36,8 @@ export function decodeToken(input: string): DecodedToken {
   }
   const dots = countDots(token, 5);
   if (dots !== 2 && dots !== 4) {
-    const segments = dots > 4 ? 'more than 5' : String(dots + 1);
-    throw malformed(`The token has ${segments} segments; a JWT has 3 (signed, JWS) or 5 (encrypted, JWE).`);
+    const segments = dots === 0 ? '1 segment' : `${dots > 4 ? 'more than 5' : dots + 1} segments`;
+    throw malformed(`The token has ${segments}; a JWT has 3 (signed, JWS) or 5 (encrypted, JWE).`);
   }
   const parts = token.split('.');
   const names = dots === 2 ? ['header', 'payload', 'signature'] : ['header', 'encrypted key', 'iv', 'ciphertext', 'tag'];

@@ -68,12 +68,12 @@ export function signatureAlgorithm(jwk: unknown, purpose: Purpose): { alg: strin
     }
     case 'OKP':
       if (crv === 'X25519' || crv === 'X448') return notForSignatures(`is an ${crv} key, which is for key agreement, not signatures`);
-      if (crv !== 'Ed25519' && crv !== 'Ed448') {
-        return unsupported(`is an OKP key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: Ed25519, Ed448`);
+      // jose (verification) and oauth4webapi (client assertions) take EdDSA keys on Ed25519 only.
+      if (crv === 'Ed448') return unsupported('is an Ed448 key, which is not supported; EdDSA works with Ed25519 keys only');
+      if (crv !== 'Ed25519') {
+        return unsupported(`is an OKP key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: Ed25519`);
       }
-      // oauth4webapi signs client assertions with Ed25519 only.
-      if (crv === 'Ed448' && purpose === 'sign') return unsupported('is an Ed448 key; client assertions are signed with Ed25519');
-      expected = crv === 'Ed25519' ? ['EdDSA', 'Ed25519'] : ['EdDSA'];
+      expected = ['EdDSA', 'Ed25519'];
       members = ['x'];
       break;
     default:

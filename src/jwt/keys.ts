@@ -1,14 +1,13 @@
 // Where verification keys come from: a JWKS URL (cached), a JWKS/JWK/PEM file, discovery, or an HMAC secret.
 // Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
-import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError, Exit, type ErrorCode } from '../errors.js';
 import { assertSecureUrl } from '../url.js';
 import type { DocumentCache } from '../http-cache.js';
 import { parseJsonResponse } from '../http-response.js';
+import { readUserFile } from '../user-file.js';
 import { importable, isKeyProblem, keyName, PRIVATE_MEMBERS, signatureAlgorithm } from './jwk.js';
+import { pemToJwk } from './pem.js';
 
 export interface KeySet {
   kind: 'asymmetric' | 'secret';
@@ -45,13 +44,8 @@ export function secretKeySet(secret: Uint8Array, source: string): KeySet {
  * A JWKS, a single JWK, or a PEM public key / certificate / private key (its public half is used). The file is the
  * user's own: a set in it without a usable signing key is a usage error (exit 2).
  */
-export async function fileKeySet(path: string): Promise<KeySet> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError('FILE_UNREADABLE', `Cannot read the key file ${path}: ${(error as Error).message}`);
-  }
+export async function fileKeySet(path: string, origin = 'the key file'): Promise<KeySet> {
+  const text = readUserFile(path, origin).toString('utf8');
   const source = `file ${path}`;
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
@@ -64,20 +58,12 @@ export async function fileKeySet(path: string): Promise<KeySet> {
     const jwks = isRecord(parsed) && 'keys' in parsed ? parsed : { keys: [parsed] };
     return usableKeySet(validateJwks(jwks, source, 'KEY_INVALID'), source, 'KEY_INVALID');
   }
-  if (trimmed.includes('-----BEGIN')) return usableKeySet({ keys: [pemToJwk(trimmed, path)] }, source, 'KEY_INVALID');
-  throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
-}
-
-function pemToJwk(pem: string, path: string): JWK {
-  // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
-  const { createPublicKey } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch (error) {
-    throw new CliError('KEY_INVALID', `The PEM in ${path} is not a usable key or certificate (${(error as Error).message}).`);
+  if (trimmed.includes('-----BEGIN')) {
+    const pem = pemToJwk(trimmed, 'public');
+    if ('problem' in pem) throw new CliError('KEY_INVALID', `The key file ${path} ${pem.problem}.`);
+    return usableKeySet({ keys: [pem.jwk] }, source, 'KEY_INVALID');
   }
-  return key.export({ format: 'jwk' }) as JWK;
+  throw new CliError('KEY_INVALID', `The key file ${path} is neither a JWKS, a JWK nor a PEM key or certificate.`);
 }
 
 export interface RemoteKeySetDeps {
@@ -181,7 +167,7 @@ async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode:
     throw new CliError(failCode, `${source} has no key that can verify signatures: ${listed.join('; ')}.`, {
       hint: symmetricOnly
         ? 'For HMAC tokens pass the secret with --secret-env VAR or --secret-file FILE.'
-        : 'Signatures are verified with RSA, EC (P-256, P-384, P-521) or Ed25519/Ed448 public keys meant for signatures.',
+        : 'Signatures are verified with RSA, EC (P-256, P-384, P-521) or Ed25519 public keys meant for signatures.',
     });
   }
   return {

@@ -34,8 +34,12 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
     const value = decoded.payload[claim];
     if (value === undefined) continue;
     const seconds = finite(value);
-    const iso = seconds === undefined ? undefined : isoTime(seconds);
-    times[claim] = iso === undefined ? { value } : { value, iso, relative: relative(seconds!, nowSeconds) };
+    if (seconds === undefined) {
+      times[claim] = { value };
+      continue;
+    }
+    const iso = isoTime(seconds);
+    times[claim] = iso === undefined ? { value, relative: relative(seconds, nowSeconds) } : { value, iso, relative: relative(seconds, nowSeconds) };
   }
   const report: TokenReport = {
     kind: 'jws',

@@ -1,7 +1,18 @@
-// Human wording for NumericDate claims: ISO time plus "in 14m" / "2h ago", and durations.
+// Human wording for NumericDate claims: ISO time plus "in 14m" / "2h ago", and durations. A NumericDate is any finite
+// number (exp: -1e300 is one), so every wording here also says the times no Date can hold.
 
+/** How a time is said that no Date can hold (more than 8.64e12 seconds from 1970). */
+export const BEYOND_CALENDAR = 'beyond any calendar date';
+
+const SECONDS_PER_YEAR = 31_557_600;
+/** Two calendar dates are at most this far apart: twice the range of a Date. */
+const LONGEST_SPAN_SECONDS = 2 * 8.64e12;
+
+/** "14m", "2d 3h", "300 years"; the sign is the caller's to say. */
 export function formatDuration(totalSeconds: number): string {
   let seconds = Math.round(Math.abs(totalSeconds));
+  if (!(seconds <= LONGEST_SPAN_SECONDS)) return 'longer than any calendar spans';
+  if (seconds >= 100 * SECONDS_PER_YEAR) return `${Math.floor(seconds / SECONDS_PER_YEAR)} years`;
   if (seconds < 60) return `${seconds}s`;
   const units: Array<[string, number]> = [
     ['d', 86400],
@@ -21,6 +32,7 @@ export function formatDuration(totalSeconds: number): string {
 
 /** "in 14m" or "2h ago", relative to nowSeconds. */
 export function relative(atSeconds: number, nowSeconds: number): string {
+  if (isoTime(atSeconds) === undefined) return BEYOND_CALENDAR;
   const delta = atSeconds - nowSeconds;
   if (Math.abs(delta) < 1) return 'now';
   return delta > 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
@@ -39,6 +51,22 @@ export function isoTime(seconds: number): string | undefined {
   const millis = date.getUTCMilliseconds();
   const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}${millis ? `.${pad(millis, 3)}` : ''}`;
   return `${pad(year, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}T${time}Z`;
+}
+
+/** A NumericDate as shown: its ISO time, or that it is beyond any calendar date. */
+export function dated(seconds: number): string {
+  return isoTime(seconds) ?? BEYOND_CALENDAR;
+}
+
+/** "2026-01-02T03:04:05Z (in 14m)", or that it is beyond any calendar date. */
+export function datedRelative(seconds: number, nowSeconds: number): string {
+  const iso = isoTime(seconds);
+  return iso === undefined ? BEYOND_CALENDAR : `${iso} (${relative(seconds, nowSeconds)})`;
+}
+
+/** "at 2026-01-02T03:04:05Z (2h ago)" — after a verb: "expired at …" — or "beyond any calendar date". */
+export function atTime(seconds: number, nowSeconds: number): string {
+  return isoTime(seconds) === undefined ? BEYOND_CALENDAR : `at ${datedRelative(seconds, nowSeconds)}`;
 }
 
 /**

@@ -7,7 +7,7 @@ import { cleanTokenInput, decodeToken, encryptedTokenError, type DecodedJws, typ
 import { ASYMMETRIC_ALGORITHMS } from './jwk.js';
 import type { KeySet } from './keys.js';
 import { grantedScopes } from './scopes.js';
-import { isoTime, numericDateProblem, relative } from './time.js';
+import { atTime, datedRelative, numericDateProblem } from './time.js';
 
 export { ASYMMETRIC_ALGORITHMS };
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
@@ -204,7 +204,7 @@ function checkNumericDates(payload: Record<string, unknown>, skew: number, now: 
   }
   const iat = payload.iat as number | undefined;
   if (iat !== undefined && iat > now + skew) {
-    throw new CliError('JWT_ISSUED_IN_FUTURE', `The token was issued in the future: "iat" is ${isoTime(iat)} (${relative(iat, now)}).`, {
+    throw new CliError('JWT_ISSUED_IN_FUTURE', `The token was issued in the future: "iat" is ${datedRelative(iat, now)}.`, {
       hint: 'Check the clocks of the issuer and this machine; --clock-skew allows for small differences.',
     });
   }
@@ -245,7 +245,7 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
   }
   if (error instanceof jose.errors.JWTExpired) {
     const exp = payload.exp as number;
-    return new CliError('JWT_EXPIRED', `The token expired at ${isoTime(exp)} (${relative(exp, now)}).`, {
+    return new CliError('JWT_EXPIRED', `The token expired ${atTime(exp, now)}.`, {
       hint: 'Get a fresh token; --clock-skew allows for small clock differences.',
     });
   }
@@ -253,7 +253,7 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
     switch (error.claim) {
       case 'nbf': {
         const nbf = payload.nbf;
-        return new CliError('JWT_NOT_YET_VALID', `The token is not valid yet: "nbf" is ${typeof nbf === 'number' ? `${isoTime(nbf)} (${relative(nbf, now)})` : show(nbf)}.`);
+        return new CliError('JWT_NOT_YET_VALID', `The token is not valid yet: "nbf" is ${typeof nbf === 'number' ? datedRelative(nbf, now) : show(nbf)}.`);
       }
       case 'iss': {
         const slash = typeof payload.iss === 'string' && policy.issuer && payload.iss.replace(/\/$/, '') === policy.issuer.replace(/\/$/, '');

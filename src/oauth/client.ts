@@ -1,10 +1,10 @@
 // The OAuth client as oauth4webapi sees it: its id and how it authenticates at the token endpoint.
-import { createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
+import { pemToJwk } from '../jwt/pem.js';
+import { readUserFile } from '../user-file.js';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -109,18 +109,14 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
  * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
  */
 export async function loadPrivateKey(path: string): Promise<SigningKey> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError('FILE_UNREADABLE', `Cannot read --private-key ${path}: ${(error as Error).message}`);
-  }
+  const text = readUserFile(path, '--private-key').toString('utf8');
   const invalid = (what: string) =>
     new CliError('KEY_INVALID', `--private-key ${path} ${what}.`, {
       hint: 'private_key_jwt signs with an RSA (2048 bits or more), EC (P-256, P-384, P-521) or Ed25519 private key, as a JWK or PEM file.',
     });
   let jwk: unknown;
-  if (text.trim().startsWith('{')) {
+  if (text.trim() === '') throw invalid('is empty');
+  if (/^\s*([[{"\d]|-\d|null\b|true\b|false\b)/.test(text)) {
     try {
       jwk = JSON.parse(text);
     } catch {
@@ -131,14 +127,14 @@ export async function loadPrivateKey(path: string): Promise<SigningKey> {
       if (keys.length !== 1) throw invalid(`is a key set of ${keys.length} keys; give a file with the one private key to sign with`);
       jwk = keys[0];
     }
+  } else if (text.includes('-----BEGIN')) {
+    const pem = pemToJwk(text, 'private');
+    if ('problem' in pem) throw invalid(pem.problem);
+    jwk = pem.jwk;
   } else {
-    try {
-      jwk = createPrivateKey(text).export({ format: 'jwk' });
-    } catch (error) {
-      throw invalid(`is not a PEM or JWK private key (${(error as Error).message})`);
-    }
+    throw invalid('is neither a JWK nor a PEM private key');
   }
-  if (!isRecord(jwk)) throw invalid('is not a JWK (a JSON object)');
+  if (!isRecord(jwk)) throw invalid(`holds ${jsonKind(jwk)}, not a JWK (a JSON object)`);
   if (jwk.kty !== 'oct' && jwk.d === undefined) throw invalid('holds a public key; a private key is needed to sign client assertions');
   const fit = signatureAlgorithm(jwk, 'sign');
   if (isKeyProblem(fit)) throw invalid(`holds a key that ${fit.reason}`);
@@ -149,6 +145,12 @@ export async function loadPrivateKey(path: string): Promise<SigningKey> {
   const { calculateJwkThumbprint } = await import('jose');
   const thumbprint = await calculateJwkThumbprint(jwk as JWK);
   return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid, thumbprint } : { key: imported.key, thumbprint };
+}
+
+function jsonKind(value: unknown): string {
+  if (value === null) return 'JSON null';
+  if (Array.isArray(value)) return 'a JSON array';
+  return `a JSON ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -150,7 +150,10 @@ export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthoriza
   let intervalSeconds = paced(device.interval, 'asked to be polled every');
   const deadline = deps.now() + deviceCodeLifetimeSeconds(device) * 1000;
   for (;;) {
-    await deps.sleep(intervalSeconds * 1000, deps.signal);
+    // No wait outlives the code: a 60 s interval for a code that expires in 12 s polls once, at 12 s.
+    const remainingMs = deadline - deps.now();
+    if (remainingMs <= 0) break;
+    await deps.sleep(Math.min(intervalSeconds * 1000, remainingMs), deps.signal);
     if (deps.now() > deadline) break;
     try {
       const response = await oauth.deviceCodeGrantRequest(p.as, p.client, p.auth, device.device_code, p.options);

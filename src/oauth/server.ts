@@ -48,7 +48,8 @@ export async function resolveServer(
 export function requireEndpoint(as: AuthorizationServer, name: EndpointSetting, flag: string): string {
   const value = as[name];
   if (typeof value === 'string' && value) return value;
-  throw new CliError('USAGE', `The authorization server ${as.issuer} does not advertise a ${name.replace(/_/g, ' ')}.`, {
+  const endpoint = name.replace(/_/g, ' ');
+  throw new CliError('USAGE', `The authorization server ${as.issuer} does not advertise ${/^[aeiou]/.test(endpoint) ? 'an' : 'a'} ${endpoint}.`, {
     hint: `Give it with --${flag} <url> if the server has one.`,
   });
 }

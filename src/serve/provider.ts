@@ -135,6 +135,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       token_endpoint_auth_method: client.token_endpoint_auth_method,
       application_type: 'native',
       scope: scopes.join(' '),
+      // oidc-provider's client default is RS256; with only the chosen alg enabled that default fails every client.
+      id_token_signed_response_alg: alg,
     })) as never,
     jwks: { keys: options.signingKeys as never },
     scopes,

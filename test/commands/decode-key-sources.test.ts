@@ -1,4 +1,5 @@
 // Key sources that are down, slow or broken: exit 5 within the timeout, with a message naming what came back.
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +187,57 @@ describe('a key set holding keys that cannot be used', () => {
       writeFileSync(file, JSON.stringify(jwk));
       const local = await runCli(['decode', token, '--verify', '--key', file], { env });
       expect({ key: jwk, code: local.code }).toEqual({ key: jwk, code: 2 });
+    }
+  });
+});
+
+describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
+  const pair = (type: string, options: object) => (generateKeyPairSync as (type: string, options: object) => { publicKey: KeyObject; privateKey: KeyObject })(type, options);
+  const pems: Array<[string, KeyObject, RegExp]> = [
+    ['rsa-pss.pub.pem', pair('rsa-pss', { modulusLength: 2048 }).publicKey, /an RSA-PSS key/],
+    ['brainpool.pub.pem', pair('ec', { namedCurve: 'brainpoolP256r1' }).publicKey, /an EC key on curve brainpoolP256r1/],
+    ['dsa.pub.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).publicKey, /a DSA key/],
+    ['dsa.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).privateKey, /a DSA key/],
+  ];
+
+  it('--key and --jwks FILE: exit 2 KEY_INVALID naming the file and the kind of key', async () => {
+    const env = sandboxEnv();
+    for (const [name, keyObject, words] of pems) {
+      const file = join(env.HOME!, name);
+      writeFileSync(file, keyObject.export({ type: keyObject.type === 'public' ? 'spki' : 'pkcs8', format: 'pem' }) as string);
+      for (const flag of ['--key', '--jwks']) {
+        const result = await runCli(['decode', token, '--verify', flag, file], { env });
+        expect({ name, flag, code: result.code }).toEqual({ name, flag, code: 2 });
+        expect(result.stderr).toContain(`error[KEY_INVALID]: The key file ${file} holds `);
+        expect(result.stderr).toMatch(words);
+        expect(result.stderr).not.toMatch(STACK_TRACE);
+      }
+    }
+  });
+
+  it('a PEM of DSA parameters alone is said to hold no key', async () => {
+    const env = sandboxEnv();
+    const file = join(env.HOME!, 'dsa-parameters.pem');
+    writeFileSync(file, '-----BEGIN DSA PARAMETERS-----\nMIIBHgKBgQD=\n-----END DSA PARAMETERS-----\n');
+    const result = await runCli(['decode', token, '--verify', '--key', file], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`The key file ${file} holds only DSA PARAMETERS, no key or certificate.`);
+  });
+
+  it('an Ed448 key, as JWK or PEM, with a valid Ed448 token: said plainly to be unsupported, exit 2', async () => {
+    const env = sandboxEnv();
+    const { publicKey, privateKey } = pair('ed448', {});
+    const { sign: edSign } = await import('node:crypto');
+    const input = `${Buffer.from(JSON.stringify({ alg: 'EdDSA' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a' })).toString('base64url')}`;
+    const ed448Token = `${input}.${edSign(null, Buffer.from(input), privateKey).toString('base64url')}`;
+    const files = { 'ed448.json': JSON.stringify(publicKey.export({ format: 'jwk' })), 'ed448.pem': publicKey.export({ type: 'spki', format: 'pem' }) as string };
+    for (const [name, content] of Object.entries(files)) {
+      const file = join(env.HOME!, name);
+      writeFileSync(file, content);
+      const result = await runCli(['decode', ed448Token, '--verify', '--key', file], { env });
+      expect({ name, code: result.code }).toEqual({ name, code: 2 });
+      expect(result.stderr).toContain('is an Ed448 key, which is not supported; EdDSA works with Ed25519 keys only');
+      expect(result.stderr).not.toMatch(/Ed25519\/Ed448|cannot be imported/);
     }
   });
 });

@@ -289,6 +289,24 @@ describe('where the expected values came from', () => {
     expect(JSON.parse(json.text).verification.checked).toContain('iss is https://issuer.test (from profile dev)');
   });
 
+  it('a blank expected value: from a flag exit 2 naming it; from the environment or a profile unset, never enforced', async () => {
+    for (const flag of ['--audience', '--issuer']) {
+      for (const blank of ['', ' ']) {
+        const { result } = await checkedLines(sandboxEnv(), flag, blank);
+        expect({ flag, blank, code: result.code }).toEqual({ flag, blank, code: 2 });
+        expect(result.stderr).toContain(`error[USAGE]: ${flag} was given an empty value.`);
+      }
+    }
+    for (const env of [{ OAUTH_AUDIENCE: ' ' }, { OAUTH_AUDIENCE: ',' }, { OAUTH_AUDIENCE: ' , ' }, { OAUTH_ISSUER: ' ' }]) {
+      const { result, text } = await checkedLines(sandboxEnv(env));
+      expect({ env, code: result.code }).toEqual({ env, code: 0 });
+      expect(text).not.toMatch(/aud includes|iss is/);
+    }
+    const fromProfile = await checkedLines(withProfile({ issuer: ' ', audience: ',' }, { OAUTH_PROFILE: 'dev' }));
+    expect(fromProfile.result.code, fromProfile.result.stderr).toBe(0);
+    expect(fromProfile.text).not.toMatch(/aud includes|iss is/);
+  });
+
   it('a mismatch names where the expected value came from, so a stale profile is obvious', async () => {
     const env = withProfile({ issuer: 'https://old-issuer.test' }, { OAUTH_PROFILE: 'dev' });
     const { result } = await checkedLines(env);

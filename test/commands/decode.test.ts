@@ -81,6 +81,7 @@ describe('decoding one token', () => {
 
 describe('malformed input exits 2 with the reason', () => {
   const cases: Array<[string, string, RegExp]> = [
+    ['one segment', 'abcdef', /has 1 segment;/],
     ['two segments', 'abc.def', /has 2 segments/],
     ['four segments', 'a.b.c.d', /has 4 segments/],
     ['100 000 dots', '.'.repeat(100_000), /more than 5 segments/],
@@ -138,6 +139,17 @@ describe('conventions', () => {
       expect(result.stdout).toMatch(/^Usage: oauth decode \[options\] \[token\]/);
       expect(result.stdout).toContain('--verify');
     }
+  });
+
+  it('help for a command that does not exist is the usage error an unknown command is (exit 2, with a suggestion)', async () => {
+    for (const args of [['help', 'nosuch'], ['--profile', 'dev', 'help', 'decod']]) {
+      const result = await runCli(args);
+      expect({ args, code: result.code }).toEqual({ args, code: 2 });
+      expect(result.stderr).toContain(`error[USAGE]: unknown command '${args.at(-1)}'`);
+      expect(result.stdout).toBe('');
+    }
+    expect((await runCli(['help', 'decod'])).stderr).toContain('decode');
+    expect((await runCli(['help'])).code).toBe(0);
   });
 
   it('--help and --version exit 0 on stdout', async () => {

@@ -138,6 +138,27 @@ describe('oauth serve', () => {
     expect(stdout).toContain('serve exited 0');
   });
 
+  it.each(['PS256', 'ES256', 'EdDSA'])('--alg %s signs every token with it: client credentials, and a login with its ID token', async (alg) => {
+    const server = await serve(env, '--ephemeral', '--alg', alg);
+    const { issuer, audience } = server.info;
+    const secret = server.info.clients.find((client) => client.client_id === 'service')!.client_secret!;
+    const service = await spawnCli(['token', '--client-credentials', '--no-cache', '--issuer', issuer, '--client-id', 'service'], { env: { ...env, OAUTH_CLIENT_SECRET: secret } });
+    expect(service.code, service.stderr).toBe(0);
+    const verified = await spawnCli(['decode', '-', '--verify', '--issuer', issuer, '--audience', audience, '--alg', alg, '--json'], { env, stdin: service.stdout });
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(JSON.parse(verified.stdout).header.alg).toBe(alg);
+
+    const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER });
+    const login = await spawnCli(['login', '--issuer', issuer, '--client-id', 'oauth-cli'], { env: home });
+    expect(login.code, login.stderr).toBe(0);
+    // The login verified the ID token's signature; this is the alg it was verified under.
+    const session = await spawnCli(['token', '--output', 'json'], { env: home });
+    expect(session.code, session.stderr).toBe(0);
+    const { id_token: idToken } = JSON.parse(session.stdout);
+    expect(JSON.parse(Buffer.from(idToken.split('.')[0]!, 'base64url').toString()).alg).toBe(alg);
+    await server.stop();
+  });
+
   it('refuses bad flags with exit 2', async () => {
     expect((await spawnCli(['serve', '--alg', 'HS256'], { env })).code).toBe(2);
     expect((await spawnCli(['serve', '--port', 'eighty'], { env })).code).toBe(2);

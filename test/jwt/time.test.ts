@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, isoTime, relative } from '../../src/jwt/time.js';
+import { atTime, BEYOND_CALENDAR, datedRelative, formatDuration, isoTime, relative } from '../../src/jwt/time.js';
+import { runCli, sandboxEnv } from '../helpers/cli.js';
+import { forge, hmac } from '../helpers/tokens.js';
 
 describe('time wording', () => {
   it('formats durations with at most two units', () => {
@@ -33,5 +35,47 @@ describe('time wording', () => {
         expect(isoTime(seconds)).toBe(expected(seconds));
       }),
     );
+  });
+});
+
+describe('times no Date can hold', () => {
+  it('are said to be beyond any calendar date, and spans that large are not written as 1e+295d', () => {
+    for (const seconds of [-1e300, 1e300, 1e20, -8.7e12]) {
+      expect(relative(seconds, 1000)).toBe(BEYOND_CALENDAR);
+      expect(datedRelative(seconds, 1000)).toBe(BEYOND_CALENDAR);
+      expect(atTime(seconds, 1000)).toBe(BEYOND_CALENDAR);
+    }
+    expect(atTime(0, 3600)).toBe('at 1970-01-01T00:00:00Z (1h ago)');
+    expect(formatDuration(1e300)).toBe('longer than any calendar spans');
+    expect(formatDuration(500 * 31_557_600)).toBe('500 years');
+    fc.assert(
+      fc.property(fc.double({ noNaN: true }), (seconds) => {
+        expect(formatDuration(seconds)).not.toMatch(/e[+-]|NaN|Infinity/);
+      }),
+    );
+  });
+
+  const secret = new TextEncoder().encode('a-secret-of-thirty-two-bytes-ok!');
+  const verify = async (payload: Record<string, unknown>) =>
+    runCli(['decode', await hmac(secret, { alg: 'HS256' }, payload), '--verify', '--secret-env', 'SECRET'], { env: sandboxEnv({ SECRET: new TextDecoder().decode(secret) }) });
+
+  it('decode --verify says so for exp, nbf and iat', async () => {
+    const expired = await verify({ sub: 'a', exp: -1e300 });
+    expect(expired.code).toBe(3);
+    expect(expired.stderr).toContain('The token expired beyond any calendar date.');
+    const notYet = await verify({ sub: 'a', exp: 1e300, nbf: 1e300 });
+    expect(notYet.stderr).toContain('"nbf" is beyond any calendar date.');
+    const future = await verify({ sub: 'a', exp: 1e300, iat: 1e300 });
+    expect(future.stderr).toContain('"iat" is beyond any calendar date.');
+    for (const result of [expired, notYet, future]) expect(result.stdout + result.stderr).not.toMatch(/undefined|e\+\d+d/);
+  });
+
+  it('decode shows each such claim as beyond any calendar date, and no positive lifetime when exp is before iat', async () => {
+    const shown = await runCli(['decode', forge({ alg: 'none' }, { iat: 1e300, exp: -1e300 })]);
+    expect(shown.stdout).toMatch(/exp\s+-1e\+300\s+beyond any calendar date/);
+    expect(shown.stdout).toMatch(/Lifetime\s+none: "exp" is longer than any calendar spans before its start/);
+    expect(shown.stdout + shown.stderr).not.toContain('undefined');
+    const backwards = await runCli(['decode', forge({ alg: 'none' }, { iat: 2000, exp: 1000 })]);
+    expect(backwards.stdout).toMatch(/Lifetime\s+none: "exp" is 16m before its start/);
   });
 });

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { chooseAuthMethod, loadPrivateKey, type CredentialFacts } from '../../src/oauth/client.js';
+import { requireEndpoint } from '../../src/oauth/server.js';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -19,6 +20,9 @@ const file = (name: string, content: string | object) => {
 };
 const jwkOf = (type: 'ec' | 'rsa' | 'ed25519' | 'ed448' | 'x25519', options: object = {}) =>
   (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
+
+const pem = (type: string, options: object) =>
+  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
 const ec = jwkOf('ec', { namedCurve: 'P-256' });
 const rsa = jwkOf('rsa', { modulusLength: 2048 });
@@ -40,12 +44,22 @@ const BAD: Array<[string, string | object, RegExp]> = [
   ['okp-x25519-jwk.json', { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo', d: 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo' }, /X25519/],
   ['ed448.json', jwkOf('ed448'), /Ed448/],
   ['public.json', { kty: ec.kty, crv: ec.crv, x: ec.x, y: ec.y }, /holds a public key/],
-  ['public.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string, /not a PEM or JWK private key/],
+  ['public.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string, /not a usable private key \(PUBLIC KEY/],
   ['two-keys.json', { keys: [ec, rsa] }, /key set of 2 keys/],
   ['null-in-set.json', { keys: [null] }, /not a JWK/],
   ['broken.json', '{"kty": "EC",', /not valid JSON/],
-  ['garbage.txt', 'hello', /not a PEM or JWK private key/],
+  ['garbage.txt', 'hello', /neither a JWK nor a PEM private key/],
+  ['rsa-pss.pem', pem('rsa-pss', { modulusLength: 2048 }), /an RSA-PSS key/],
+  ['brainpool.pem', pem('ec', { namedCurve: 'brainpoolP256r1' }), /an EC key on curve brainpoolP256r1/],
+  ['dsa.pem', pem('dsa', { modulusLength: 1024, divisorLength: 160 }), /a DSA key/],
   ['kty-foo.json', { kty: 'foo', d: 'AAAA' }, /key type "foo"/],
+  ['empty.pem', '', /is empty/],
+  ['blank.pem', ' \n', /is empty/],
+  ['array.json', [ec], /holds a JSON array, not a JWK/],
+  ['null.json', 'null', /holds JSON null, not a JWK/],
+  ['number.json', '42', /holds a JSON number, not a JWK/],
+  ['encrypted.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string, /is encrypted \(passphrase-protected\); decrypt it first/],
+  ['two-pems.pem', pem('ec', { namedCurve: 'P-256' }) + pem('ec', { namedCurve: 'P-256' }), /holds 2 PEM blocks \(PRIVATE KEY, PRIVATE KEY\); give a file with the one private key/],
 ];
 
 describe('loadPrivateKey', () => {
@@ -134,4 +148,12 @@ describe('chooseAuthMethod: flags beat what the sign-in saved; an explicit --aut
       expect(() => chooseAuthMethod(facts)).toThrowError(expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.stringContaining('--auth-method') }) as Error);
     });
   }
+});
+
+describe('a missing endpoint', () => {
+  it('is named with the right article', () => {
+    const as = { issuer: 'https://id.example.test' };
+    expect(() => requireEndpoint(as, 'introspection_endpoint', 'introspection-endpoint')).toThrow('does not advertise an introspection endpoint.');
+    expect(() => requireEndpoint(as, 'revocation_endpoint', 'revocation-endpoint')).toThrow('does not advertise a revocation endpoint.');
+  });
 });

@@ -91,6 +91,13 @@ describe('device flow polling', () => {
     expect(clock.waits).toEqual([5000]);
   });
 
+  it('never waits past the code\'s lifetime: interval 60 with expires_in 12 polls once, at 12 s, then reports expiry', async () => {
+    answers = [];
+    const clock = fakeClock();
+    await expect(pollDeviceToken(protocol(), device({ interval: 60, expires_in: 12 }), clock.deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
+    expect(clock.waits).toEqual([12_000]);
+  });
+
   it('reports expiry (exit 4) from the server or from the clock', async () => {
     answers = [{ error: 'expired_token' }];
     await expect(pollDeviceToken(protocol(), device(), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED', exitCode: 4 });

@@ -1,0 +1,78 @@
+// Files the user names: only a regular file of modest size is read. A FIFO, a device or a directory is exit 2 naming
+// the flag at once (a synchronous read of a FIFO would block where Ctrl-C cannot reach it), and so is a huge file.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../src/errors.js';
+import { MAX_USER_FILE_BYTES, readUserFile } from '../src/user-file.js';
+import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
+import { b64 } from './helpers/tokens.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'oauth-user-files-'));
+const fifo = join(dir, 'fifo');
+execFileSync('mkfifo', [fifo]);
+
+function failure(path: string): CliError {
+  try {
+    readUserFile(path, '--key');
+  } catch (error) {
+    return error as CliError;
+  }
+  throw new Error(`${path} was read`);
+}
+
+describe('readUserFile', () => {
+  it('reads a regular file up to the cap', () => {
+    const file = join(dir, 'at-cap');
+    writeFileSync(file, 'x'.repeat(MAX_USER_FILE_BYTES));
+    expect(readUserFile(file, '--key').length).toBe(MAX_USER_FILE_BYTES);
+  });
+
+  it('refuses a FIFO, a device, a directory, a file past the cap and a missing file: exit 2 naming the flag and the path', () => {
+    const large = join(dir, 'large');
+    writeFileSync(large, '');
+    truncateSync(large, MAX_USER_FILE_BYTES + 1);
+    const cases: Array<[string, RegExp]> = [
+      [fifo, /is a named pipe \(FIFO\), not a regular file/],
+      ['/dev/zero', /is a device, not a regular file/],
+      [dir, /is a directory, not a regular file/],
+      [large, /is larger than 1024 KiB/],
+      [join(dir, 'missing'), /Cannot read --key .*ENOENT/],
+    ];
+    for (const [path, words] of cases) {
+      const error = failure(path);
+      expect({ path, code: error.code, exit: error.exitCode }).toEqual({ path, code: 'FILE_UNREADABLE', exit: 2 });
+      expect(error.message).toContain(`--key ${path}`);
+      expect(error.message).toMatch(words);
+    }
+  });
+});
+
+describe('every flag that names a file refuses a FIFO with exit 2 before any request', () => {
+  const token = `${b64({ alg: 'RS256' })}.${b64({ sub: 'a' })}.AAAA`;
+  const unreachable = 'http://127.0.0.1:9';
+  const commands: Array<[string, string[]]> = [
+    ['--key', ['decode', token, '--verify', '--key', fifo]],
+    ['--jwks', ['decode', token, '--verify', '--jwks', fifo]],
+    ['--secret-file', ['decode', token, '--verify', '--secret-file', fifo]],
+    ['--ca-file', ['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks', '--ca-file', fifo]],
+    ['--private-key', ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--private-key', fifo]],
+    ['--client-secret-file', ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--client-secret-file', fifo]],
+    ['--client-file', ['check', '--issuer', unreachable, '--client-file', fifo]],
+  ];
+  it.each(commands)('%s', async (flag, args) => {
+    // A real process with a bounded wait: the old synchronous read of a FIFO never returned.
+    const result = await spawnCli(args, { env: sandboxEnv(), timeoutMs: 10_000 });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`${flag} ${fifo} is a named pipe (FIFO), not a regular file.`);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  });
+
+  it('OAUTH_CA_FILE is named as the source', async () => {
+    const result = await spawnCli(['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks'], { env: sandboxEnv({ OAUTH_CA_FILE: fifo }), timeoutMs: 10_000 });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a named pipe (FIFO)`);
+  });
+});
