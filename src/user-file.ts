@@ -1,6 +1,8 @@
 // Files the user names on the command line (keys, secrets, key sets, CA bundles, client registrations): read whole and
-// synchronously, so only a regular file of modest size is read at all. A FIFO or a device would block the run where
-// Ctrl-C cannot reach it, and /dev/zero would fill memory. Config and store files have their own readers.
+// synchronously, so only a regular file or a pipe of modest size is read at all. A pipe is what process substitution
+// gives (`--client-secret-file <(pass show x)`, which keeps a secret off argv and off disk): it is read without ever
+// blocking, for a bounded time, since a blocked read is where Ctrl-C cannot reach. A device (/dev/zero) is refused.
+// Config and store files have their own readers.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { CliError } from './errors.js';
 
@@ -21,6 +23,7 @@ export function readUserFile(path: string, origin: string, maxBytes = MAX_USER_F
   }
   try {
     const stats = fstatSync(fd);
+    if (stats.isFIFO()) return readPipe(fd, path, origin, maxBytes);
     if (!stats.isFile()) {
       throw new CliError('FILE_UNREADABLE', `${origin} ${path} is ${kind(stats)}, not a regular file.`, {
         hint: 'Give the path of a file; to pass a value from another program, save it to a file with restricted permissions first.',
@@ -47,6 +50,51 @@ export function readUserFile(path: string, origin: string, maxBytes = MAX_USER_F
   } finally {
     closeSync(fd);
   }
+}
+
+/** How long a pipe may take to deliver what it holds (a password manager may first ask for its passphrase). */
+const PIPE_PATIENCE_MS = 30_000;
+
+/** A pipe read to its end without blocking: a writer that never comes or never ends is an error after a while. */
+function readPipe(fd: number, path: string, origin: string, maxBytes: number): Buffer {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const deadline = Date.now() + PIPE_PATIENCE_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const chunk = Buffer.alloc(64 * 1024);
+    let read: number;
+    try {
+      read = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      if (Date.now() > deadline) {
+        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe that gave no end of data within ${PIPE_PATIENCE_MS / 1000}s.`, {
+          hint: 'Check the command that writes to it, or give a file.',
+        });
+      }
+      // Nothing yet: wait a little without spinning (a synchronous pause; the read never blocks on its own).
+      Atomics.wait(pause, 0, 0, 20);
+      continue;
+    }
+    if (read === 0) {
+      // A named pipe nobody writes to reads as ended at once: say so, rather than take it for an empty file.
+      if (length === 0) {
+        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe with nothing to read (no program writes to it).`, {
+          hint: 'Start the program that writes to it first, use process substitution (<(command)), or give a file.',
+        });
+      }
+      break;
+    }
+    length += read;
+    if (length > maxBytes) {
+      throw new CliError('FILE_UNREADABLE', `${origin} ${path} gave more than ${maxBytes / 1024} KiB; a key, secret or key set is far smaller.`, {
+        hint: 'Check that the path names the intended file or command.',
+      });
+    }
+    chunks.push(chunk.subarray(0, read));
+  }
+  return Buffer.concat(chunks);
 }
 
 function kind(stats: Stats): string {

@@ -1,9 +1,11 @@
-// Files the user names: only a regular file of modest size is read. A FIFO, a device or a directory is exit 2 naming
-// the flag at once (a synchronous read of a FIFO would block where Ctrl-C cannot reach it), and so is a huge file.
+// Files the user names: a regular file or a pipe of modest size is read. A device or a directory is exit 2 naming the
+// flag at once, and so is a huge file; a pipe is read without ever blocking (a blocked synchronous read is where Ctrl-C
+// cannot reach), so a named pipe nobody writes to is exit 2 at once, and process substitution works.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../src/errors.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from '../src/user-file.js';
@@ -35,7 +37,7 @@ describe('readUserFile', () => {
     writeFileSync(large, '');
     truncateSync(large, MAX_USER_FILE_BYTES + 1);
     const cases: Array<[string, RegExp]> = [
-      [fifo, /is a named pipe \(FIFO\), not a regular file/],
+      [fifo, /is a pipe with nothing to read/],
       ['/dev/zero', /is a device, not a regular file/],
       [dir, /is a directory, not a regular file/],
       [large, /is larger than 1024 KiB/],
@@ -50,7 +52,18 @@ describe('readUserFile', () => {
   });
 });
 
-describe('every flag that names a file refuses a FIFO with exit 2 before any request', () => {
+describe('a pipe', () => {
+  it('is read whole when a program writes to it: process substitution keeps a secret off argv and off disk', async () => {
+    const secret = 'a-shared-secret-for-hs256-0123456789';
+    const token = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const bin = join(import.meta.dirname, '..', 'bin', 'oauth.js');
+    const script = `"${process.execPath}" "${bin}" decode "$TOKEN" --verify --secret-file <(printf '%s' "$SECRET")`;
+    const stdout = execFileSync('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: process.env.PATH, TOKEN: token, SECRET: secret }, timeout: 20_000 }).toString();
+    expect(stdout).toContain('✓ valid');
+  });
+});
+
+describe('every flag that names a file refuses a pipe nobody writes to with exit 2 before any request', () => {
   const token = `${b64({ alg: 'RS256' })}.${b64({ sub: 'a' })}.AAAA`;
   const unreachable = 'http://127.0.0.1:9';
   const commands: Array<[string, string[]]> = [
@@ -63,16 +76,16 @@ describe('every flag that names a file refuses a FIFO with exit 2 before any req
     ['--client-file', ['check', '--issuer', unreachable, '--client-file', fifo]],
   ];
   it.each(commands)('%s', async (flag, args) => {
-    // A real process with a bounded wait: the old synchronous read of a FIFO never returned.
+    // A real process with a bounded wait: a blocking read of a FIFO would never return.
     const result = await spawnCli(args, { env: sandboxEnv(), timeoutMs: 10_000 });
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toContain(`${flag} ${fifo} is a named pipe (FIFO), not a regular file.`);
+    expect(result.stderr).toContain(`${flag} ${fifo} is a pipe with nothing to read`);
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 
   it('OAUTH_CA_FILE is named as the source', async () => {
     const result = await spawnCli(['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks'], { env: sandboxEnv({ OAUTH_CA_FILE: fifo }), timeoutMs: 10_000 });
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a named pipe (FIFO)`);
+    expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a pipe with nothing to read`);
   });
 });
