@@ -16,7 +16,10 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   const blocks = labels.filter((label) => !/PARAMETERS$/.test(label));
   if (labels.length === 0) return { problem: 'holds no PEM key or certificate (no "-----BEGIN" line)' };
   if (blocks.length === 0) return { problem: `holds only ${labels.join(', ')}, no key or certificate` };
-  if (blocks.length > 1) {
+  // A certificate chain (leaf first, then its issuers) is read by its leaf, as openssl and TLS libraries do.
+  const chain = want === 'public' && blocks.every((label) => label === 'CERTIFICATE');
+  if (blocks.length > 1 && chain) text = text.slice(0, text.indexOf('-----END CERTIFICATE-----') + '-----END CERTIFICATE-----'.length);
+  if (blocks.length > 1 && !chain) {
     return { problem: `holds ${blocks.length} PEM blocks (${blocks.join(', ')}); give a file with the one ${want === 'private' ? 'private key' : 'key or certificate'} to use` };
   }
   if (blocks[0] === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:\s*4,ENCRYPTED/m.test(text)) {

@@ -1,6 +1,8 @@
 // Key sources that are down, slow or broken: exit 5 within the timeout, with a message naming what came back.
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as jose from 'jose';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
@@ -188,6 +190,22 @@ describe('a key set holding keys that cannot be used', () => {
       const local = await runCli(['decode', token, '--verify', '--key', file], { env });
       expect({ key: jwk, code: local.code }).toEqual({ key: jwk, code: 2 });
     }
+  });
+});
+
+describe('a certificate chain as --key', () => {
+  it('is read by its leaf, as openssl does: a token signed by the leaf key verifies', async () => {
+    const env = sandboxEnv();
+    const file = (name: string) => join(env.HOME!, name);
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-subj', '/CN=test CA', '-days', '1');
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=signer');
+    openssl('x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('leaf.pem'), '-days', '1');
+    writeFileSync(file('chain.pem'), `${readFileSync(file('leaf.pem'), 'utf8')}${readFileSync(file('ca.pem'), 'utf8')}`);
+    const signed = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256' }).sign(createPrivateKey(readFileSync(file('leaf.key'))));
+    const result = await runCli(['decode', signed, '--verify', '--key', file('chain.pem')], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('✓ valid');
   });
 });
 
