@@ -26,6 +26,11 @@ export interface Session {
   client_secret?: string;
   /** "client_credentials" for a service token; absent for a signed-in user's session. */
   grant_type?: string;
+  /**
+   * Endpoints the sign-in was given (flags, OAUTH_*, profile) instead of discovering them: with the issuer's discovered
+   * ones, the only places its tokens go. Kept with the tokens, so a config file edited later cannot add one.
+   */
+  endpoints?: Record<string, string>;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -150,7 +155,7 @@ export async function withSessionLock<T>(profile: string, deps: SessionLockDeps,
 
 export function sessionFromResponse(
   response: TokenEndpointResponse,
-  context: { issuer: string; clientId: string; requestedScope?: string | undefined; nowSeconds: number; previous?: Session | undefined; subject?: string | undefined; clientSecret?: string | undefined },
+  context: { issuer: string; clientId: string; requestedScope?: string | undefined; nowSeconds: number; previous?: Session | undefined; subject?: string | undefined; clientSecret?: string | undefined; endpoints?: Record<string, string> | undefined },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
   if (tokenType !== 'bearer' && tokenType !== 'dpop') {
@@ -186,6 +191,8 @@ export function sessionFromResponse(
   if (subject) session.subject = subject;
   const secret = context.clientSecret ?? previous?.client_secret;
   if (secret) session.client_secret = secret;
+  const endpoints = context.endpoints ?? previous?.endpoints;
+  if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
   return session;
 }
 
@@ -245,6 +252,10 @@ function sessionShapeProblem(value: unknown): string | undefined {
     // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
     // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
     if (rule.token && !/^[\x20-\x7e]+$/.test(field as string)) return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
+  }
+  const endpoints = record.endpoints;
+  if (endpoints !== undefined && (endpoints === null || typeof endpoints !== 'object' || Array.isArray(endpoints) || !Object.values(endpoints).every((value) => typeof value === 'string'))) {
+    return `"endpoints" is ${describeValue(endpoints)}; it must be an object of URLs`;
   }
   return undefined;
 }

@@ -93,17 +93,17 @@ const ENDPOINT_FLAGS: Record<EndpointSetting, keyof ClientFlags> = {
 
 /**
  * A stored session's tokens (and the secret its sign-in stored) go only to the endpoints it was signed in with: those
- * its issuer's discovery document names, or those saved in the profile at sign-in. An endpoint from a flag or OAUTH_*
- * that is neither would receive the refresh token (and hand back a token we would store as the issuer's), so it is
- * refused before any request that carries a token.
+ * its issuer's discovery document names, or those the sign-in was given, kept with the session itself. An endpoint
+ * from a flag, OAUTH_* or the config file that is neither would receive the refresh token (and hand back a token we
+ * would store as the issuer's), so it is refused before any request that carries a token. The config file is no
+ * witness: it may have been edited, or come from somewhere else (OAUTH_CONFIG), after the sign-in.
  */
 export async function assertSessionEndpoints(ctx: Context, flags: ClientFlags, session: Session): Promise<void> {
-  const profile = ctx.profile();
   const unconfirmed: Array<{ name: EndpointSetting; value: string; origin: string }> = [];
   for (const name of ENDPOINT_SETTINGS) {
     const flag = flags[ENDPOINT_FLAGS[name]] as string | undefined;
     const value = ctx.setting(name, flag);
-    if (value === undefined || value === profile?.[name]) continue;
+    if (value === undefined || value === session.endpoints?.[name]) continue;
     unconfirmed.push({ name, value, origin: ctx.settingOrigin(name, flag) });
   }
   if (unconfirmed.length === 0) return;
@@ -118,13 +118,13 @@ export async function assertSessionEndpoints(ctx: Context, flags: ClientFlags, s
   if (!refused) return;
   const words = refused.name.replace(/_/g, ' ').replace(/^jwks uri$/, 'JWKS URI');
   const flagName = `--${refused.name.replace(/_/g, '-')}`;
-  const known = (discovered[refused.name] as string | undefined) ?? (profile?.[refused.name] as string | undefined);
+  const known = (discovered[refused.name] as string | undefined) ?? session.endpoints?.[refused.name];
   const login = `oauth login --issuer ${session.issuer} --client-id ${session.client_id} ${flagName} ${refused.value}${ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`}`;
   throw new CliError(
     'USAGE',
     `${refused.origin} ${refused.value} is not the ${words} the stored session${ctx.profileName === 'default' ? '' : ` of profile "${ctx.profileName}"`} was signed in with${known ? ` (${known})` : ''}; its tokens go only to ${session.issuer}'s own endpoints, so nothing was sent.`,
     {
-      hint: `${refused.origin.startsWith('--') ? `Drop ${flagName}` : `Unset ${refused.origin}`}, or sign in again with that endpoint: ${login}`,
+      hint: `${refused.origin.startsWith('--') ? `Drop ${flagName}` : refused.origin.startsWith('OAUTH_') ? `Unset ${refused.origin}` : `Remove it from the config file`}, or sign in again with that endpoint: ${login}`,
       details: { setting: refused.name, origin: refused.origin },
     },
   );

@@ -51,6 +51,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
       nowSeconds,
       subject: typeof subject === 'string' ? subject : undefined,
       clientSecret: connection.clientSecret,
+      endpoints: explicitEndpoints(ctx, flags) as Record<string, string>,
     });
     rememberSecrets(ctx, session);
     const tokens = await store(ctx);

@@ -162,8 +162,21 @@ describe('a session belongs to its issuer and its client', () => {
     expect(box.session()).toEqual(session);
   });
 
-  it('an endpoint saved at sign-in, or the one discovery names, is the session’s own and is used', async () => {
-    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+  it('an endpoint in the config file is no witness: added after the sign-in (or from OAUTH_CONFIG), it is refused too', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10, client_secret: 'stored-secret-of-cli-0123456789' });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', token_endpoint: `${other.issuer}/token`, userinfo_endpoint: `${other.issuer}/userinfo` } });
+    for (const args of [['token', '--refresh'], ['userinfo']]) {
+      const result = await spawnCli(args, { env: box.env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/in profile default .* is not the (token|userinfo) endpoint the stored session was signed in with/);
+      expect(result.stderr).toContain('Remove it from the config file, or sign in again with that endpoint');
+      expect(requests(other)).toEqual([]);
+    }
+    expect(box.session()).toEqual(session);
+  });
+
+  it('an endpoint given at sign-in (kept with the session), or the one discovery names, is the session’s own and is used', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10, endpoints: { revocation_endpoint: `${home.issuer}/revoke` } });
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
     const token = recording(() => ({ access_token: 'pinned-access-0123456789', refresh_token: 'pinned-refresh-0123456789', token_type: 'Bearer', expires_in: 600 }));
     home.token(token.route);
@@ -338,7 +351,7 @@ describe('every write of a session goes under the profile’s session lock', () 
   }
 
   it('logout waits for a refresh in flight, then revokes and deletes what it saved: status says signed out', async () => {
-    const session = storedSession(home.issuer);
+    const session = storedSession(home.issuer, { endpoints: { revocation_endpoint: `${home.issuer}/revoke` } });
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', revocation_endpoint: `${home.issuer}/revoke` } });
     const revocation = recording(() => undefined);
     home.server.route('/revoke', revocation.route);
@@ -384,8 +397,8 @@ describe('flags beat the session', () => {
       : undefined;
 
   it('introspect --client-id rs authenticates as rs with rs’s own secret, never with the profile’s client or stored secret', async () => {
-    const session = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789' });
-    // The introspection endpoint was saved at sign-in: the profile's token goes there.
+    // The introspection endpoint was given at sign-in: the profile's token goes there.
+    const session = storedSession(home.issuer, { client_secret: 'stored-secret-of-cli-0123456789', endpoints: { introspection_endpoint: `${home.issuer}/introspect` } });
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli', introspection_endpoint: `${home.issuer}/introspect` } });
     const introspection = recording(() => ({ active: true, sub: 'alice' }));
     home.server.route('/introspect', introspection.route);
@@ -403,7 +416,7 @@ describe('flags beat the session', () => {
   });
 
   it('revoke --profile conf <token> authenticates with the secret stored by conf’s sign-in', async () => {
-    const session = storedSession(home.issuer, { client_id: 'confidential-app', client_secret: 'stored-secret-of-conf-0123456789' });
+    const session = storedSession(home.issuer, { client_id: 'confidential-app', client_secret: 'stored-secret-of-conf-0123456789', endpoints: { revocation_endpoint: `${home.issuer}/revoke` } });
     const box = sandbox({ conf: session }, { conf: { issuer: home.issuer, client_id: 'confidential-app', auth_method: 'client_secret_basic', revocation_endpoint: `${home.issuer}/revoke` } });
     const revocation = recording(() => undefined);
     home.server.route('/revoke', revocation.route);
