@@ -34,6 +34,9 @@ const MIN_KNOWN_LENGTH = 6;
 const SHORTEST_SECRET = 4;
 /** A cut-off echo of a secret is found by this many first characters (and must hold at least half the secret). */
 const TRUNCATED_ECHO = 12;
+/** Secrets at least this long are also found in pieces of FRAGMENT characters or more that hold more than half of them. */
+const FRAGMENTED_SECRET = 16;
+const FRAGMENT = 8;
 
 /** Only these names are treated as secrets inside free text (form bodies, URLs, logs); single letters are JWK-only. */
 const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
@@ -227,6 +230,10 @@ export class SecretRegistry extends Set<string> {
         }
       }
     }
+    // Where the values the user asked for raw are printed: a piece of another secret inside one is that value's own.
+    const revealed: Array<{ start: number; end: number }> = [];
+    for (const value of except) for (let at = text.indexOf(value); at >= 0 && value; at = text.indexOf(value, at + 1)) revealed.push({ start: at, end: at + value.length });
+    const free = (start: number, end: number) => !found.some((hit) => start < hit.end && hit.start < end) && !revealed.some((range) => start < range.end && range.start < end);
     // A cut-off echo: the secret's first characters and as many more as the text has, when they are most of it.
     for (const secret of this.prefixes) {
       if (except.some((value) => value.includes(secret))) continue;
@@ -238,7 +245,23 @@ export class SecretRegistry extends Set<string> {
           if (length * 2 < secret.length) continue;
           const start = view.from ? view.from[at]! : at;
           const end = view.to ? view.to[at + length - 1]! : at + length;
-          if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
+          if (free(start, end)) found.push({ start, end, secret });
+        }
+      }
+    }
+    // An echo in pieces ("first part: Zq7Kp9Wm3Rt5Xb2 second part: Lc8Vn4…", or the halves of a secret a server split
+    // over two lines): runs of the secret’s characters that together hold more than half of it.
+    for (const secret of this.prefixes) {
+      if (secret.length < FRAGMENTED_SECRET || except.some((value) => value.includes(secret))) continue;
+      for (const view of views) {
+        const runs = fragmentRuns(view.text, secret);
+        const covered = new Set<number>();
+        for (const run of runs) for (let at = run.from; at < run.to; at++) covered.add(at);
+        if (covered.size * 2 <= secret.length) continue;
+        for (const run of runs) {
+          const start = view.from ? view.from[run.start]! : run.start;
+          const end = view.to ? view.to[run.end - 1]! : run.end;
+          if (free(start, end)) found.push({ start, end, secret });
         }
       }
     }
@@ -345,6 +368,38 @@ function mapView(view: View, build: (emit: (chars: string, start: number, end: n
     out += chars;
   });
   return { text: out, from, to };
+}
+
+/**
+ * Where in `text` runs of at least FRAGMENT consecutive characters of `secret` are: each with its span in the text
+ * (start, end) and in the secret (from, to).
+ */
+function fragmentRuns(text: string, secret: string): Array<{ start: number; end: number; from: number; to: number }> {
+  const runs: Array<{ start: number; end: number; from: number; to: number }> = [];
+  if (text.length < FRAGMENT) return runs;
+  const starts = new Map<string, number[]>();
+  for (let at = 0; at + FRAGMENT <= secret.length; at++) {
+    const gram = secret.slice(at, at + FRAGMENT);
+    const list = starts.get(gram);
+    if (list) list.push(at);
+    else starts.set(gram, [at]);
+  }
+  for (let index = 0; index + FRAGMENT <= text.length; ) {
+    const positions = starts.get(text.slice(index, index + FRAGMENT));
+    if (!positions) {
+      index++;
+      continue;
+    }
+    let best = { length: 0, from: 0 };
+    for (const from of positions) {
+      let length = FRAGMENT;
+      while (from + length < secret.length && text[index + length] === secret[from + length]) length++;
+      if (length > best.length) best = { length, from };
+    }
+    runs.push({ start: index, end: index + best.length, from: best.from, to: best.from + best.length });
+    index += best.length;
+  }
+  return runs;
 }
 
 function standsAlone(text: string, at: number, length: number): boolean {

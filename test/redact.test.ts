@@ -142,6 +142,17 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     expect(registry.redact(`a value ${secret.slice(0, 13)}-something-else-entirely`)).toContain(secret.slice(0, 13));
   });
 
+  it('redacts a secret echoed in pieces that together hold more than half of it, and leaves our own words that share a piece', () => {
+    const secret = 'Zq7Kp9Wm3Rt5Xb2Lc8Vn4Hs6Jd1Fg0Qa';
+    const registry = new SecretRegistry().add(secret).add('client-secret with spaces+plus/slash=&amp;');
+    for (const echo of [`first part: ${secret.slice(0, 15)} second part: ${secret.slice(15)}`, `denied for ${secret.slice(0, 15)} ${secret.slice(15)}`, `h:${secret.slice(0, 10)} t:${secret.slice(10)}`]) {
+      const printed = registry.redact(echo);
+      expect(printed).not.toContain(secret.slice(0, 10));
+      expect(printed).not.toContain(secret.slice(15));
+    }
+    expect(registry.redact('use --client-secret-file or OAUTH_CLIENT_SECRET')).toBe('use --client-secret-file or OAUTH_CLIENT_SECRET');
+  });
+
   it('redacts a short secret where it stands as a word, and leaves words that merely contain it', () => {
     const registry = new SecretRegistry().add('s3cr3');
     expect(registry.redact('wrong secret s3cr3 for client')).toBe('wrong secret [redacted, 5 chars] for client');

@@ -171,7 +171,8 @@ function withoutRunSecrets(ctx: Context, value: string): string {
     if (typeof text !== 'string') continue;
     const redacted = ctx.knownSecrets.redact(text);
     if (redacted !== text) {
-      record[field] = redacted;
+      // Stubs without spaces: a scope is a list of space-separated names, and "(32 chars)" would read as two of them.
+      record[field] = redacted.replace(/ \((\d+) chars\)/g, '($1-chars)').replace(/\[redacted, (\d+) chars\]/g, '[redacted-$1-chars]');
       changed = true;
     }
   }
