@@ -40,15 +40,36 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     if (!cancel) cancel = new AbortController();
     return cancel;
   };
-  process.on('SIGINT', () => {
-    if (cancellation().signal.aborted) process.exit(130);
+  const abort = () => {
     cancel.abort(new DOMException('Cancelled', 'AbortError'));
     // Waits that listen to the signal end at once; anything that does not (a read from a terminal) must not keep the
     // user waiting.
     setTimeout(() => process.exit(130), 1500).unref();
+  };
+  // Work that must finish once begun (see IO.shield) holds a Ctrl-C until it ends; a second Ctrl-C ends the run anyway.
+  let shielded = 0;
+  let held = false;
+  const shield = async (work) => {
+    shielded++;
+    try {
+      return await work();
+    } finally {
+      shielded--;
+      if (shielded === 0 && held) abort();
+    }
+  };
+  process.on('SIGINT', () => {
+    if (cancellation().signal.aborted || held) process.exit(130);
+    if (shielded > 0) {
+      held = true;
+      process.stderr.write('Finishing what the server has already received, so nothing is lost (Ctrl-C again to stop at once, which may lose it)…\n');
+      return;
+    }
+    abort();
   });
-  cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError)).then((code) => {
-    process.exitCode = code;
+  cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError, shield)).then((code) => {
+    // A Ctrl-C held until shielded work ended is still a cancellation.
+    process.exitCode = cancel && cancel.signal.aborted ? 130 : code;
     // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
     if (code !== 2) saveCodeCaches();
   });

@@ -45,6 +45,11 @@ export interface IO {
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C; long waits listen to it. */
   signal: AbortSignal;
+  /**
+   * Runs work that must not be cut short once begun (a refresh the server has received: its rotated refresh token
+   * must be saved). Ctrl-C meanwhile is held until it ends (a second Ctrl-C still ends the run at once).
+   */
+  shield?<T>(work: () => Promise<T>): Promise<T>;
   /** The terminal streams prompts draw on (stdin and stderr); absent where no one can answer. */
   terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }
@@ -55,8 +60,13 @@ export interface IO {
  * Output is written to the descriptors directly, and stdin's stream is created when first read: creating
  * process.stdout for a pipe loads net and the stream machinery, a large share of a short run.
  */
-export function processIO(signal: () => AbortSignal, onStreamError?: (error: NodeJS.ErrnoException) => void): IO {
+export function processIO(
+  signal: () => AbortSignal,
+  onStreamError?: (error: NodeJS.ErrnoException) => void,
+  shield?: <T>(work: () => Promise<T>) => Promise<T>,
+): IO {
   return {
+    ...(shield ? { shield } : {}),
     get stdin() {
       return process.stdin;
     },

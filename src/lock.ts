@@ -6,6 +6,7 @@
 // (SIGSTOP, a laptop suspend, an NTP step) stops the heartbeat or jumps the clock while the owner is alive. The
 // heartbeat, renewed while the lock is held, is only for an owner on another host sharing the directory (a shared
 // home), whose pid cannot be asked. Waiting is bounded, and only the owner releases.
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -129,8 +130,18 @@ function hold(path: string, token: string, heartbeatMs: number): () => Promise<v
       .catch(() => undefined);
   }, heartbeatMs);
   beat.unref();
+  // A run that ends at once (a second Ctrl-C) runs no finally block: the lock still goes with it, if it is still ours.
+  const onExit = () => {
+    try {
+      if (readFileSync(path, 'utf8') === token) rmSync(path, { force: true });
+    } catch {
+      // Gone already, or unreadable: the next run judges it by its dead owner.
+    }
+  };
+  process.once('exit', onExit);
   return async () => {
     clearInterval(beat);
+    process.removeListener('exit', onExit);
     const owner = await readFile(path, 'utf8').catch(() => '');
     if (owner === token) await rm(path, { force: true });
   };

@@ -356,6 +356,8 @@ export interface FreshSessionDeps extends SessionLockDeps {
   nowSeconds: () => number;
   /** Calls the token endpoint with the session's refresh token; validates a returned ID token as login does. */
   refresh: (session: Session) => Promise<Refreshed>;
+  /** Runs the refresh and the save of its result to the end, whatever Ctrl-C says meanwhile (IO.shield). */
+  shield?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface FreshSession {
@@ -388,25 +390,30 @@ export async function freshSession(
           hint: `Sign in again: ${loginCommand(profile)}`,
         });
       }
-      let refreshed: Refreshed;
-      try {
-        refreshed = await deps.refresh(current);
-      } catch (error) {
-        if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
-          // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
-          // Best effort: the refusal is the news, even if the store cannot take the change.
-          await dropRejectedRefreshToken(deps.store, key, current.refresh_token, profileWhere(profile, deps.store)).catch(() => undefined);
-          throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
-            hint: `Sign in again: ${loginCommand(profile)}`,
-            details: error.details,
-          });
+      // Once the refresh token is sent, the server may rotate it: its answer is saved even if the run is cancelled
+      // meanwhile, or the next run would present the old one again (and a rotating server revokes the grant).
+      const shield = deps.shield ?? (<T>(work: () => Promise<T>) => work());
+      return shield(async () => {
+        let refreshed: Refreshed;
+        try {
+          refreshed = await deps.refresh(current);
+        } catch (error) {
+          if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
+            // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
+            // Best effort: the refusal is the news, even if the store cannot take the change.
+            await dropRejectedRefreshToken(deps.store, key, current.refresh_token!, profileWhere(profile, deps.store)).catch(() => undefined);
+            throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
+              hint: `Sign in again: ${loginCommand(profile)}`,
+              details: error.details,
+            });
+          }
+          throw error;
         }
-        throw error;
-      }
-      const subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
-      const next = sessionFromResponse(refreshed.response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current, subject });
-      await deps.store.set(key, JSON.stringify(next));
-      return { session: next, refreshed: true };
+        const subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
+        const next = sessionFromResponse(refreshed.response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current, subject });
+        await deps.store.set(key, JSON.stringify(next));
+        return { session: next, refreshed: true };
+      });
     },
   );
 }

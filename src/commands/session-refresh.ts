@@ -48,6 +48,7 @@ export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: Se
     {
       store: tokens,
       ...sessionLock(ctx),
+      ...(ctx.io.shield ? { shield: ctx.io.shield } : {}),
       nowSeconds: () => Math.floor(ctx.now() / 1000),
       refresh: async (current) => {
         // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.

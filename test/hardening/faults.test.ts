@@ -94,7 +94,7 @@ describe('stores', () => {
 });
 
 describe('Ctrl-C in the middle of a refresh', () => {
-  it('exits 130, leaves the stored tokens as they were and no lock behind', async () => {
+  it('the first Ctrl-C waits for the answer, the second exits 130 at once, leaving the stored tokens as they were and no lock behind', async () => {
     hostile.token(hang);
     const env = sandboxEnv({ OAUTH_STORE: 'file' });
     const dir = join(env.XDG_STATE_HOME!, 'oauth');
@@ -110,6 +110,8 @@ describe('Ctrl-C in the middle of a refresh', () => {
         if (stderr.includes('> POST')) resolve();
       });
     });
+    child.kill('SIGINT');
+    for (let turn = 0; turn < 400 && !stderr.includes('Ctrl-C again to stop at once'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);

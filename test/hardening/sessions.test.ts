@@ -321,6 +321,32 @@ describe('a slow token endpoint', () => {
     expect(second.stdout).toBe(first.stdout);
     expect(box.session().refresh_token).toBe('slow-refresh-1-0123456789');
   });
+
+  it('Ctrl-C after the refresh token was sent: the answer is still saved (exit 130), so no run presents the old one again', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const presented: string[] = [];
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    home.token(async (request, response) => {
+      presented.push((await form(request)).get('refresh_token') ?? '');
+      if (presented.length === 1) await answered;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `rotated-access-${presented.length}-0123456789`, refresh_token: `rotated-refresh-${presented.length}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+    });
+    const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let turn = 0; turn < 400 && presented.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    child.kill('SIGINT');
+    for (let turn = 0; turn < 400 && !stderr.includes('Finishing what the server has already received'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    answer();
+    expect(await code, stderr).toBe(130);
+    expect(box.session().refresh_token).toBe('rotated-refresh-1-0123456789');
+    const next = await spawnCli(['token', '--refresh'], { env: box.env });
+    expect(next.code, next.stderr).toBe(0);
+    expect(presented).toEqual([session.refresh_token, 'rotated-refresh-1-0123456789']);
+  });
 });
 
 describe('every write of a session goes under the profile’s session lock', () => {
