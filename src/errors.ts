@@ -77,8 +77,11 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   STORE_FAILED: 'Check that the state directory (XDG_STATE_HOME, or ~/.local/state/oauth) is writable; OAUTH_STORE=memory keeps tokens for one run only.',
   HTTP_STATUS: 'Run again with -v to see the exchange; check the endpoint and the client’s settings.',
   PROTOCOL_ERROR: 'The server’s answer does not follow the protocol: run again with -vv to see it, and check the server’s configuration.',
-  METADATA_INVALID: 'The server’s metadata is malformed: fix its configuration, or give the endpoints yourself (--token-endpoint, …); "oauth check --issuer <url>" lists every problem.',
-  DISCOVERY_FAILED: 'Check the issuer URL (oauth discover <url> shows what it serves), or give the endpoints yourself (--token-endpoint, …).',
+  METADATA_INVALID: 'The server’s metadata is malformed and has to be fixed there; "oauth check --issuer <url>" lists every problem in it.',
+  DISCOVERY_FAILED: 'Check the issuer URL: it must be exactly the server’s, path included.',
+  USAGE: 'See "oauth <command> --help" for what each flag takes.',
+  FILE_UNREADABLE: 'Check the path, and that this user may read it.',
+  CONFIG_INVALID: 'Fix or delete that file; it holds only profile settings, no tokens.',
   JWKS_INVALID: 'The server’s key set holds no usable signing key: check its jwks_uri, or verify with --key <file>.',
   OAUTH_ERROR: 'Run again with -v to see the exchange; check the client id, its credentials and what it may ask for.',
 };
