@@ -161,7 +161,12 @@ function cacheDirectory(path) {
     const xdg = process.env.XDG_CACHE_HOME;
     const home = () => process.env.HOME || process.getBuiltinModule('node:os').homedir();
     const base = xdg && xdg.startsWith('/') ? xdg : path.join(home(), '.cache');
-    return path.join(base, 'oauth', 'code');
+    const directory = path.join(base, 'oauth', 'code');
+    // A directory others may write to could be given caches of theirs (names are predictable): then none is used.
+    const fs = require('node:fs');
+    const stats = fs.statSync(directory, { throwIfNoEntry: false });
+    if (stats && process.getuid !== undefined && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return undefined;
+    return directory;
   } catch {
     return undefined;
   }
@@ -193,7 +198,8 @@ function fnv1a(text) {
 function readOwnFile(fs, file) {
   let descriptor;
   try {
-    descriptor = fs.openSync(file, 'r');
+    // Non-blocking: a FIFO put where a cache belongs would otherwise block the open before fstat could refuse it.
+    descriptor = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const stats = fs.fstatSync(descriptor);
     const own = process.getuid === undefined || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
     return own && stats.isFile() ? fs.readFileSync(descriptor) : undefined;

@@ -1,7 +1,7 @@
 // The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.js and dist/lazy.js from
 // code caches of its own.
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,20 @@ describe('code caches', () => {
     const second = await spawnCli(['decode', token, '--json'], { env });
     expect(outcome(second)).toEqual(outcome(first));
     expect(readFileSync(cache!).equals(written)).toBe(true);
+  });
+
+  it('a FIFO where a cache belongs, or a cache directory others may write to, is ignored: the run is unaffected', async () => {
+    const env = sandboxEnv();
+    const expected = outcome(await spawnCli(['decode', token, '--json'], { env }));
+    const [cache] = codeCaches(env);
+    rmSync(cache!);
+    execFileSync('mkfifo', [cache!]);
+    expect(outcome(await spawnCli(['decode', token, '--json'], { env, timeoutMs: 10_000 }))).toEqual(expected);
+    rmSync(cache!);
+    const directory = dirname(cache!);
+    chmodSync(directory, 0o777);
+    expect(outcome(await spawnCli(['decode', token, '--json'], { env }))).toEqual(expected);
+    expect(codeCaches(env)).toEqual([]);
   });
 
   it('a damaged cache, or one that others could have written, is replaced, and the run is unaffected', async () => {
