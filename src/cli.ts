@@ -80,7 +80,8 @@ export async function main(argv: string[], io: IO): Promise<number> {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
       outputError: (text) => {
-        usageMessage = text.replace(/^error:\s*/, '').trim();
+        // Commander's own text, on one line: "unknown command 'tokn' (Did you mean token?)".
+        usageMessage = text.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*/g, ' ');
       },
     })
     .addHelpText('after', PROGRAM_HELP);

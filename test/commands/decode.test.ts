@@ -128,7 +128,7 @@ describe('conventions', () => {
     expect(option.stderr).toContain('oauth decode --help');
     const command = await runCli(['decodee']);
     expect(command.code).toBe(2);
-    expect(command.stderr).toContain('(Did you mean decode?)');
+    expect(command.stderr).toContain("error[USAGE]: unknown command 'decodee' (Did you mean decode?)");
     expect(command.stderr).toContain('Run "oauth --help" for usage.');
   });
 
