@@ -45,7 +45,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function profileName(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
-  return flag || env.OAUTH_PROFILE || 'default';
+  return flag?.trim() || envSetting(env, 'OAUTH_PROFILE') || 'default';
+}
+
+/** An OAUTH_* variable as a setting: empty or blank counts as unset, as for every other setting. */
+export function envSetting(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 /** A setting's value and where it came from, in words for messages: "OAUTH_TIMEOUT", `"timeout" in profile dev`. */

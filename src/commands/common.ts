@@ -1,6 +1,7 @@
 // Flags and settings shared by the commands that talk to an authorization server: which server, which client, how it
 // authenticates, what it asks for. Resolution is flag > OAUTH_* > profile > default, and secrets never need argv.
 import type { Context } from '../context.js';
+import { envSetting } from '../config.js';
 import { CliError } from '../errors.js';
 import { readLines } from '../input.js';
 import { stateDir } from '../paths.js';
@@ -92,12 +93,16 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     }
     if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
   } else if (flags.clientSecretFile) {
-    secret = readUserFile(flags.clientSecretFile, '--client-secret-file').toString('utf8').replace(/\r?\n$/, '');
+    // Editors add a final newline and some a byte-order mark; neither is ever part of a secret.
+    secret = readUserFile(flags.clientSecretFile, '--client-secret-file').toString('utf8').replace(/^\ufeff/, '').replace(/[\r\n]+$/, '');
+    if (secret === '') {
+      throw new CliError('USAGE', `--client-secret-file ${flags.clientSecretFile} is empty.`, { hint: 'Put the client secret in that file (one line), or use OAUTH_CLIENT_SECRET.' });
+    }
   } else if (flags.clientSecret) {
     secret = flags.clientSecret;
     ctx.out.warn('--client-secret puts the secret where other processes can read it (ps, shell history); prefer OAUTH_CLIENT_SECRET or --client-secret-file.');
   } else {
-    secret = ctx.io.env.OAUTH_CLIENT_SECRET || stored;
+    secret = envSetting(ctx.io.env, 'OAUTH_CLIENT_SECRET') ?? stored;
   }
   if (secret) ctx.knownSecrets.add(secret);
   return secret || undefined;

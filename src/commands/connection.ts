@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { chooseAuthMethod, clientAuthentication, loadPrivateKey, requireClientCredential, type AuthMethod } from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
 import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth/server.js';
+import { envSetting } from '../config.js';
 import { CliError } from '../errors.js';
 import { protocolOptions } from '../oauth/transport.js';
 import { sameIssuer, type Session } from '../session.js';
@@ -78,7 +79,7 @@ export function connectForSession(ctx: Context, flags: ClientFlags, session: Ses
 }
 
 function explicitSecretGiven(ctx: Context, flags: ClientFlags): boolean {
-  return Boolean(flags.clientSecretStdin || flags.clientSecretFile || flags.clientSecret || ctx.io.env.OAUTH_CLIENT_SECRET);
+  return Boolean(flags.clientSecretStdin || flags.clientSecretFile || flags.clientSecret || envSetting(ctx.io.env, 'OAUTH_CLIENT_SECRET'));
 }
 
 const ENDPOINT_FLAGS: Record<EndpointSetting, keyof ClientFlags> = {

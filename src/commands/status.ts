@@ -1,5 +1,6 @@
 // `oauth status`: each profile, its sign-in state and where its tokens live — all redacted.
 import type { Context } from '../context.js';
+import { envSetting } from '../config.js';
 import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../paths.js';
@@ -9,7 +10,7 @@ import { sessionSummary } from './session-format.js';
 
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();
-  const explicit = ctx.options.profile ?? ctx.io.env.OAUTH_PROFILE;
+  const explicit = ctx.options.profile?.trim() || envSetting(ctx.io.env, 'OAUTH_PROFILE');
   const tokens = await store(ctx);
   const names = explicit ? [explicit] : Object.keys(config.profiles).sort();
   // Tokens can exist without a saved profile (the config was deleted, or could not be written): show them too.

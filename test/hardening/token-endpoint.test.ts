@@ -1,4 +1,6 @@
 // Token-endpoint answers no real server gives: each ends in a clear message and exit 5, in bounded time.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
@@ -85,4 +87,47 @@ describe('oauth token --client-credentials against a hostile token endpoint', ()
       expect(result.stderr).not.toContain(SECRET);
     });
   }
+});
+
+describe('client secrets as users keep them', () => {
+  const args = () => ['token', '--client-credentials', '--no-cache', '--issuer', hostile.issuer, '--client-id', 'svc', '--auth-method', 'client_secret_post', '-o', 'json'];
+  it('a blank OAUTH_CLIENT_SECRET is unset: exit 2 naming where a secret comes from, before any request', async () => {
+    let requests = 0;
+    hostile.token((_request, response) => {
+      requests++;
+      response.writeHead(500).end();
+    });
+    const result = await spawnCli(args(), { env: sandboxEnv({ OAUTH_CLIENT_SECRET: '  ', OAUTH_STORE: 'memory' }) });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('OAUTH_CLIENT_SECRET');
+    expect(requests).toBe(0);
+  });
+
+  it('a secret file: its byte-order mark and final newlines are no part of the secret, and an empty one is said to be empty', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    const file = join(env.HOME!, 'svc.secret');
+    let sent: string | null = null;
+    hostile.token(async (request, response) => {
+      let body = '';
+      for await (const chunk of request) body += chunk;
+      sent = new URLSearchParams(body).get('client_secret');
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'opaque-token-value-1234567890', token_type: 'Bearer' }));
+    });
+    writeFileSync(file, '\ufeffthe-service-secret-0123456789\r\n\n');
+    const ok = await spawnCli([...args(), '--client-secret-file', file], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(sent).toBe('the-service-secret-0123456789');
+    writeFileSync(file, '\n');
+    const empty = await spawnCli([...args(), '--client-secret-file', file], { env });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`--client-secret-file ${file} is empty.`);
+  });
+});
+
+describe('profiles', () => {
+  it('a blank OAUTH_PROFILE is the default profile', async () => {
+    const result = await spawnCli(['status'], { env: sandboxEnv({ OAUTH_PROFILE: ' ', OAUTH_STORE: 'memory' }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('--profile  ');
+  });
 });
