@@ -16,9 +16,14 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   const blocks = labels.filter((label) => !/PARAMETERS$/.test(label));
   if (labels.length === 0) return { problem: 'holds no PEM key or certificate (no "-----BEGIN" line)' };
   if (blocks.length === 0) return { problem: `holds only ${labels.join(', ')}, no key or certificate` };
-  // A certificate chain (leaf first, then its issuers) is read by its leaf, as openssl and TLS libraries do.
+  // A certificate chain is read by its leaf, the one certificate that issued none of the others, in whatever order the
+  // file has them (leaf first is usual, CA first happens).
   const chain = want === 'public' && blocks.every((label) => label === 'CERTIFICATE');
-  if (blocks.length > 1 && chain) text = text.slice(0, text.indexOf('-----END CERTIFICATE-----') + '-----END CERTIFICATE-----'.length);
+  if (blocks.length > 1 && chain) {
+    const leaf = chainLeaf(text);
+    if (!leaf) return { problem: `holds ${blocks.length} certificates that are no chain with one leaf; give the signing certificate alone` };
+    text = leaf;
+  }
   if (blocks.length > 1 && !chain) {
     return { problem: `holds ${blocks.length} PEM blocks (${blocks.join(', ')}); give a file with the one ${want === 'private' ? 'private key' : 'key or certificate'} to use` };
   }
@@ -39,6 +44,19 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   } catch {
     return { problem: `holds ${describe(key)}, which cannot be used as a JSON Web Key; supported: RSA, EC (P-256, P-384, P-521), Ed25519` };
   }
+}
+
+function chainLeaf(text: string): string | undefined {
+  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  let certificates: Array<{ pem: string; certificate: import('node:crypto').X509Certificate }>;
+  try {
+    certificates = pems.map((pem) => ({ pem, certificate: new crypto.X509Certificate(pem) }));
+  } catch {
+    return undefined;
+  }
+  const leaves = certificates.filter(({ certificate }) => !certificates.some((other) => other.certificate !== certificate && other.certificate.checkIssued(certificate)));
+  return leaves.length === 1 ? leaves[0]!.pem : undefined;
 }
 
 function describe(key: KeyObject): string {

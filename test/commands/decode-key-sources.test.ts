@@ -194,7 +194,7 @@ describe('a key set holding keys that cannot be used', () => {
 });
 
 describe('a certificate chain as --key', () => {
-  it('is read by its leaf, as openssl does: a token signed by the leaf key verifies', async () => {
+  it('is read by its leaf, in either order, as openssl does: a token signed by the leaf key verifies', async () => {
     const env = sandboxEnv();
     const file = (name: string) => join(env.HOME!, name);
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
@@ -203,9 +203,12 @@ describe('a certificate chain as --key', () => {
     openssl('x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('leaf.pem'), '-days', '1');
     writeFileSync(file('chain.pem'), `${readFileSync(file('leaf.pem'), 'utf8')}${readFileSync(file('ca.pem'), 'utf8')}`);
     const signed = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256' }).sign(createPrivateKey(readFileSync(file('leaf.key'))));
-    const result = await runCli(['decode', signed, '--verify', '--key', file('chain.pem')], { env });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain('✓ valid');
+    writeFileSync(file('ca-first.pem'), `${readFileSync(file('ca.pem'), 'utf8')}${readFileSync(file('leaf.pem'), 'utf8')}`);
+    for (const chain of ['chain.pem', 'ca-first.pem']) {
+      const result = await runCli(['decode', signed, '--verify', '--key', file(chain)], { env });
+      expect(result.code, `${chain}: ${result.stderr}`).toBe(0);
+      expect(result.stdout).toContain('✓ valid');
+    }
   });
 });
 
