@@ -68,8 +68,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     abort();
   });
   cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError, shield)).then((code) => {
-    // A Ctrl-C held until shielded work ended is still a cancellation.
-    process.exitCode = cancel && cancel.signal.aborted ? 130 : code;
+    // A Ctrl-C held until shielded work ended is still a cancellation (for `serve`, Ctrl-C is the normal stop: its own).
+    process.exitCode = held ? 130 : code;
     // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
     if (code !== 2) saveCodeCaches();
   });
