@@ -285,7 +285,7 @@ function translateError(
   const seconds = Math.round(options.timeoutMs / 100) / 10;
   if (deadline.aborted || (code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) {
     return new CliError('HTTP_TIMEOUT', `Timed out after ${seconds}s waiting for ${where}.`, {
-      hint: 'Check that the server is up and reachable; raise --timeout (seconds) if it is just slow.',
+      hint: 'Check that the server is up and reachable; raise --timeout (seconds; also OAUTH_TIMEOUT or the profile’s timeout) if it is just slow.',
       details: { url: redactUrl(url.href) },
     });
   }

@@ -55,7 +55,7 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   const privateKeyFile = authMethod === 'private_key_jwt' ? keyFile : undefined;
   const usedSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? secret : undefined;
   if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
-  const privateKey = privateKeyFile ? await loadPrivateKey(privateKeyFile) : undefined;
+  const privateKey = privateKeyFile ? await loadPrivateKey(privateKeyFile, ctx.settingOrigin('private_key', flags.privateKey)) : undefined;
   const auth = await clientAuthentication({ clientId, authMethod, clientSecret: usedSecret, privateKeyFile, privateKey });
   const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
   const http = await ctx.http();

@@ -34,7 +34,7 @@ export interface LoginFlags extends ClientFlags, RequestFlags {
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
   const timeoutMs = timerMs(parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', { max: MAX_WAIT_SECONDS }));
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
-  const loopback = flags.device ? undefined : loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port);
+  const loopback = flags.device ? undefined : loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port, ctx.settingOrigin('redirect_uri', flags.redirectUri));
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
@@ -93,12 +93,14 @@ interface LoopbackChoice {
 }
 
 /** RFC 8252 §7.3: http on a loopback IP literal; the port may vary if the registration allows it. */
-export function loopbackFrom(redirectUri: string | undefined, port: string | undefined): LoopbackChoice {
+export function loopbackFrom(redirectUri: string | undefined, port: string | undefined, origin = '--redirect-uri'): LoopbackChoice {
   if (redirectUri) {
-    const url = parseUrl(redirectUri, '--redirect-uri');
+    const url = parseUrl(redirectUri, origin);
     const host = url.hostname === '[::1]' ? '[::1]' : url.hostname;
     if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !['127.0.0.1', '[::1]', 'localhost'].includes(host)) {
-      throw new CliError('USAGE', `--redirect-uri must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`);
+      throw new CliError('USAGE', `${origin} must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`, {
+        hint: 'The sign-in listens on this machine: register and give a loopback redirect URI such as http://127.0.0.1:8400/callback (RFC 8252 §7.3).',
+      });
     }
     return { host: host as LoopbackChoice['host'], port: Number(url.port || 80), path: url.pathname };
   }

@@ -108,10 +108,10 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
  * A signing key for client assertions; its algorithm follows from the key unless the JWK names one. Whatever is wrong
  * with the file is said naming it (exit 2): a key WebCrypto cannot import never gets as far as a request.
  */
-export async function loadPrivateKey(path: string): Promise<SigningKey> {
-  const text = readUserFile(path, '--private-key').toString('utf8');
+export async function loadPrivateKey(path: string, origin = '--private-key'): Promise<SigningKey> {
+  const text = readUserFile(path, origin).toString('utf8');
   const invalid = (what: string) =>
-    new CliError('KEY_INVALID', `--private-key ${path} ${what}.`, {
+    new CliError('KEY_INVALID', `${origin} ${path} ${what}.`, {
       hint: 'private_key_jwt signs with an RSA (2048 bits or more), EC (P-256, P-384, P-521) or Ed25519 private key, as a JWK or PEM file.',
     });
   let jwk: unknown;

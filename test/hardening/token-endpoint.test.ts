@@ -1,5 +1,5 @@
 // Token-endpoint answers no real server gives: each ends in a clear message and exit 5, in bounded time.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
@@ -125,6 +125,15 @@ describe('client secrets as users keep them', () => {
 });
 
 describe('profiles', () => {
+  it('a file named by the profile is named as the profile’s setting, not as a flag the user never gave', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    mkdirSync(join(env.XDG_CONFIG_HOME!, 'oauth'), { recursive: true });
+    writeFileSync(join(env.XDG_CONFIG_HOME!, 'oauth', 'config.json'), JSON.stringify({ profiles: { default: { issuer: hostile.issuer, client_id: 'svc', private_key: '/dev/zero' } } }));
+    const result = await spawnCli(['token', '--client-credentials', '--no-cache'], { env });
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain('"private_key" in profile default /dev/zero is a device');
+  });
+
   it('a blank OAUTH_PROFILE is the default profile', async () => {
     const result = await spawnCli(['status'], { env: sandboxEnv({ OAUTH_PROFILE: ' ', OAUTH_STORE: 'memory' }) });
     expect(result.code, result.stderr).toBe(0);
