@@ -26,7 +26,7 @@ export function readUserFile(path: string, origin: string, maxBytes = MAX_USER_F
     if (stats.isFIFO()) return readPipe(fd, path, origin, maxBytes);
     if (!stats.isFile()) {
       throw new CliError('FILE_UNREADABLE', `${origin} ${path} is ${kind(stats)}, not a regular file.`, {
-        hint: 'Give the path of a file; to pass a value from another program, save it to a file with restricted permissions first.',
+        hint: 'Give the path of a file, or the output of a command through process substitution: <(command).',
       });
     }
     const tooLarge = () =>
@@ -80,8 +80,8 @@ function readPipe(fd: number, path: string, origin: string, maxBytes: number): B
     if (read === 0) {
       // A named pipe nobody writes to reads as ended at once: say so, rather than take it for an empty file.
       if (length === 0) {
-        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe with nothing to read (no program writes to it).`, {
-          hint: 'Start the program that writes to it first, use process substitution (<(command)), or give a file.',
+        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe that gave nothing to read (nothing writes to it, or what writes to it wrote nothing).`, {
+          hint: 'Check the command that should write to it, or give a file.',
         });
       }
       break;

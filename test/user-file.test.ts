@@ -37,7 +37,7 @@ describe('readUserFile', () => {
     writeFileSync(large, '');
     truncateSync(large, MAX_USER_FILE_BYTES + 1);
     const cases: Array<[string, RegExp]> = [
-      [fifo, /is a pipe with nothing to read/],
+      [fifo, /is a pipe that gave nothing to read/],
       ['/dev/zero', /is a device, not a regular file/],
       [dir, /is a directory, not a regular file/],
       [large, /is larger than 1024 KiB/],
@@ -79,13 +79,13 @@ describe('every flag that names a file refuses a pipe nobody writes to with exit
     // A real process with a bounded wait: a blocking read of a FIFO would never return.
     const result = await spawnCli(args, { env: sandboxEnv(), timeoutMs: 10_000 });
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toContain(`${flag} ${fifo} is a pipe with nothing to read`);
+    expect(result.stderr).toContain(`${flag} ${fifo} is a pipe that gave nothing to read`);
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 
   it('OAUTH_CA_FILE is named as the source', async () => {
     const result = await spawnCli(['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks'], { env: sandboxEnv({ OAUTH_CA_FILE: fifo }), timeoutMs: 10_000 });
     expect(result.code, result.stderr).toBe(2);
-    expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a pipe with nothing to read`);
+    expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a pipe that gave nothing to read`);
   });
 });
