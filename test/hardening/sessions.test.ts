@@ -289,17 +289,23 @@ describe('a refresh the server refuses', () => {
 });
 
 describe('a slow token endpoint', () => {
-  it('a second run waits for the first one’s refresh (--timeout 120) and never presents the refresh token again', async () => {
-    const session = storedSession(home.issuer, { expires_at: now() - 10 });
-    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+  /** A token endpoint that holds its first answer until `answer()`: the refresh tokens presented, in order. */
+  function heldTokenEndpoint(prefix: string) {
     const presented: string[] = [];
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
     home.token(async (request, response) => {
       presented.push((await form(request)).get('refresh_token') ?? '');
       if (presented.length === 1) await answered;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `slow-access-${presented.length}-0123456789`, refresh_token: `slow-refresh-${presented.length}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `${prefix}-access-${presented.length}-0123456789`, refresh_token: `${prefix}-refresh-${presented.length}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
     });
+    return { presented, answer };
+  }
+
+  it('a second run waits for the first one’s refresh (--timeout 120) and never presents the refresh token again', async () => {
+    const session = storedSession(home.issuer, { expires_at: now() - 10 });
+    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+    const { presented, answer } = heldTokenEndpoint('slow');
     const start = (name: string) => {
       const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120', '-v'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
       const run = { name, stdout: '', stderr: '', code: new Promise<number | null>((resolve) => child.on('close', resolve)) };
@@ -325,14 +331,7 @@ describe('a slow token endpoint', () => {
   it('Ctrl-C after the refresh token was sent: the answer is still saved (exit 130), so no run presents the old one again', async () => {
     const session = storedSession(home.issuer, { expires_at: now() - 10 });
     const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
-    const presented: string[] = [];
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
-    home.token(async (request, response) => {
-      presented.push((await form(request)).get('refresh_token') ?? '');
-      if (presented.length === 1) await answered;
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `rotated-access-${presented.length}-0123456789`, refresh_token: `rotated-refresh-${presented.length}-0123456789`, token_type: 'Bearer', expires_in: 600 }));
-    });
+    const { presented, answer } = heldTokenEndpoint('rotated');
     const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
