@@ -282,9 +282,9 @@ function translateError(
   const where = `the ${req.purpose} at ${redactUrl(url.href)}`;
   if (options.signal?.aborted) return new CliError('CANCELLED', 'Cancelled.');
   const code = errorCode(error);
-  const seconds = Math.round(options.timeoutMs / 100) / 10;
+  const waited = options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 100) / 10}s`;
   if (deadline.aborted || (code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) {
-    return new CliError('HTTP_TIMEOUT', `Timed out after ${seconds}s waiting for ${where}.`, {
+    return new CliError('HTTP_TIMEOUT', `Timed out after ${waited} waiting for ${where}.`, {
       hint: 'Check that the server is up and reachable; raise --timeout (seconds; also OAUTH_TIMEOUT or the profile’s timeout) if it is just slow.',
       details: { url: redactUrl(url.href) },
     });
