@@ -164,6 +164,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
       };
+      refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
       traceResponse(result);
       return result;
@@ -200,6 +201,34 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       await current?.destroy();
     },
   };
+}
+
+/** Deeper than any OAuth or OpenID document is; deep enough that walking it (redaction, printing) could not fail. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * A JSON answer nested deeper than MAX_JSON_DEPTH is refused when it arrives (exit 5): every later step (the protocol
+ * library, redaction, printing) walks JSON recursively, and a hostile server could otherwise end the run with a
+ * stack overflow. Counted on the bytes, outside strings, before anything parses it.
+ */
+function refuseDeepJson(response: HttpResponse, purpose: string): void {
+  const body = response.body;
+  // Only what reads as JSON: an HTML page full of script brackets is said by its status elsewhere.
+  if (!/^\s*[[{]/.test(body.subarray(0, 64).toString('utf8'))) return;
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < body.length; index++) {
+    const byte = body[index]!;
+    if (inString) {
+      if (byte === 0x5c) index++;
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw new CliError('PROTOCOL_ERROR', `The ${purpose} at ${redactUrl(response.url)} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no OAuth document is.`);
+      }
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
 }
 
 function bodyLines(direction: '<' | '>', body: string): string[] {

@@ -2,6 +2,7 @@
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
 import { join } from 'node:path';
+import { rotatedRefreshToken } from './oauth/rotation.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from './errors.js';
 import type { SecretStore } from './store/store.js';
@@ -398,6 +399,9 @@ export async function freshSession(
         try {
           refreshed = await deps.refresh(current);
         } catch (error) {
+          // Refused after the server rotated the refresh token: the new one is kept all the same (nothing else is).
+          const rotated = rotatedRefreshToken(error);
+          if (rotated && rotated !== current.refresh_token) await keepRotatedRefreshToken(deps.store, key, current.refresh_token!, rotated, profileWhere(profile, deps.store)).catch(() => undefined);
           if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
             // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
             // Best effort: the refusal is the news, even if the store cannot take the change.
@@ -409,13 +413,27 @@ export async function freshSession(
           }
           throw error;
         }
-        const subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
+        let subject: string | undefined;
+        try {
+          subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
+        } catch (error) {
+          const rotated = refreshed.response.refresh_token;
+          if (typeof rotated === 'string' && rotated !== current.refresh_token) await keepRotatedRefreshToken(deps.store, key, current.refresh_token!, rotated, profileWhere(profile, deps.store)).catch(() => undefined);
+          throw error;
+        }
         const next = sessionFromResponse(refreshed.response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current, subject });
         await deps.store.set(key, JSON.stringify(next));
         return { session: next, refreshed: true };
       });
     },
   );
+}
+
+/** Compare-and-set, like the drop below: the rotated refresh token replaces the one sent, if the store still holds it. */
+async function keepRotatedRefreshToken(store: SecretStore, key: string, sent: string, rotated: string, where: string): Promise<void> {
+  const stored = parseSession(await store.get(key), where);
+  if (!stored || stored.refresh_token !== sent) return;
+  await store.set(key, JSON.stringify({ ...stored, refresh_token: rotated }));
 }
 
 /**
@@ -436,7 +454,7 @@ async function dropRejectedRefreshToken(store: SecretStore, key: string, rejecte
 export function checkRefreshedIdToken(claims: Record<string, unknown>, session: Session): string | undefined {
   const original = session.id_token ? jwtClaims(session.id_token) : undefined;
   const fail = (why: string) =>
-    new CliError('ID_TOKEN_INVALID', `The ID token from the refresh is not for the signed-in session: ${why} (OpenID Connect Core §12.2). The stored tokens were left unchanged.`, {
+    new CliError('ID_TOKEN_INVALID', `The ID token from the refresh is not for the signed-in session: ${why} (OpenID Connect Core §12.2). The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`, {
       hint: 'If the account really changed, sign in again with "oauth login".',
     });
   const issuer = typeof original?.iss === 'string' ? original.iss : session.issuer;

@@ -3,6 +3,7 @@
 // refresh returns is validated as at login before anything is saved.
 import type { Context } from '../context.js';
 import { CliError, isCliError } from '../errors.js';
+import { rotatedRefreshToken, withRotatedRefreshToken } from '../oauth/rotation.js';
 import { stateDir } from '../paths.js';
 import { freshSession, withSessionLock, type FreshSession, type Refreshed, type Session, type SessionLockDeps } from '../session.js';
 import type { SecretStore } from '../store/store.js';
@@ -55,19 +56,21 @@ export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: Se
         const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js'), import('./id-token.js')]);
         const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
         ctx.knownSecrets.add(current.refresh_token!);
+        let rotated: string | undefined;
         try {
           const response = await refresh(connection.protocol, current.refresh_token!, options.parameters ?? {});
+          rotated = response.refresh_token;
           for (const secret of [response.access_token, response.refresh_token, response.id_token]) if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
           const refreshed: Refreshed = { response };
           if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
           return refreshed;
         } catch (error) {
           // An ID token refused on the way in (iss, aud, exp, nbf, signature): nothing was saved; say so, and what to do.
-          if (!isCliError(error) || error.code !== 'ID_TOKEN_INVALID') throw error;
-          throw new CliError(error.code, `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left unchanged.`, {
+          if (!isCliError(error) || error.code !== 'ID_TOKEN_INVALID') throw withRotatedRefreshToken(error, rotated);
+          throw withRotatedRefreshToken(new CliError(error.code, `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`, {
             hint: 'If the server or the account really changed, sign in again with "oauth login".',
             ...(error.details ? { details: error.details } : {}),
-          });
+          }), rotated ?? rotatedRefreshToken(error));
         }
       },
     },

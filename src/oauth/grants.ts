@@ -2,6 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { describeOAuthError, explainProtocolError, printable, type ExplainOptions } from './errors.js';
+import { withRotatedRefreshToken } from './rotation.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
 
@@ -67,14 +68,19 @@ export function exchangeCode(
 
 export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
+  let answered: unknown;
   return step('The refresh', async () => {
     try {
       const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
+      // Read aside: if the answer is refused, a refresh token it holds is still the one the server now expects.
+      if (response.status === 200) answered = await response.clone().json().catch(() => undefined);
       return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
     } catch (error) {
       throw refusedRefresh(error) ?? error;
     }
-  }, ID_TOKEN_STEP);
+  }, ID_TOKEN_STEP).catch((error: unknown) => {
+    throw withRotatedRefreshToken(error, (answered as { refresh_token?: unknown } | undefined)?.refresh_token);
+  });
 }
 
 /**

@@ -42,6 +42,7 @@ const answers: Array<[string, Route, RegExp]> = [
   ['a 401 with a Bearer challenge (the client, not a token, is refused there)', raw(401, '', { 'www-authenticate': 'Bearer error="invalid_token"' }), /refused the client's credentials/],
   ['an error_description that is an object', raw(400, JSON.stringify({ error: 'invalid_request', error_description: { reason: 'typed wrong' } }), { 'content-type': 'application/json' }), /invalid_request \(\{"reason":"typed wrong"\}\)/],
   ['an error that is a number', raw(400, JSON.stringify({ error: 5 }), { 'content-type': 'application/json' }), /HTTP 400/],
+  ['JSON nested ten thousand levels deep', raw(200, `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`, { 'content-type': 'application/json' }), /nested deeper than 64 levels/],
   ['a 302', raw(302, '', { location: 'https://elsewhere.example/token' }), /302|redirect/i],
   ['a huge body', endless, /larger than/],
   ['a body that stops halfway', stalledBody, /Timed out/],
