@@ -58,7 +58,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       if (shielded === 0 && held) abort();
     }
   };
-  process.on('SIGINT', () => {
+  const stop = () => {
     if (cancellation().signal.aborted || held) process.exit(130);
     if (shielded > 0) {
       held = true;
@@ -66,7 +66,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
       return;
     }
     abort();
-  });
+  };
+  // Ctrl-C, and the ways other programs stop a run (timeout, CI cancellation, systemd, a closed terminal), alike.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
   cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError, shield)).then((code) => {
     // A Ctrl-C held until shielded work ended is still a cancellation (for `serve`, Ctrl-C is the normal stop: its own).
     process.exitCode = held ? 130 : code;

@@ -3,10 +3,13 @@
 // control character is shown escaped, as JSON would write it, and never sent as itself.
 
 /**
- * C0 controls except newline and tab, DEL, C1 controls (0x9b is a one-byte CSI on some terminals), the bidi overrides
- * and isolates that reorder what is shown (CVE-2021-42574), and the Unicode line and paragraph separators.
+ * C0 controls except newline and tab, DEL, C1 controls (0x9b is a one-byte CSI on some terminals), every Unicode
+ * Bidi_Control character (ALM, LRM, RLM, the embeddings, overrides and isolates that reorder what is shown,
+ * CVE-2021-42574), invisible characters that hide or split text (soft hyphen, zero-width space, Mongolian vowel
+ * separator, word joiner and invisible operators, byte-order mark), and the Unicode line and paragraph separators.
+ * Zero-width (non-)joiners stay: scripts and emoji need them.
  */
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2028\u2029\ufeff]/g;
 
 const escaped = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -30,5 +33,5 @@ export function printableJson(value: unknown): string {
 
 /** The same for text JSON.stringify made (C0 is already escaped there; newlines between documents stay). */
 export function printableJsonText(json: string): string {
-  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g, escaped);
+  return json.replace(/[\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2028\u2029\ufeff]/g, escaped);
 }

@@ -17,6 +17,8 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
     if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, purpose(url));
     const answerHeaders = { ...response.headers };
+    // A challenge beside a success is no refusal: only an error status carries one (RFC 6750 §3).
+    if (response.status < 400) delete answerHeaders['www-authenticate'];
     // A success labelled as something other than JSON: JSON is read as the JSON it is (servers mislabel it as
     // text/plain); anything else is said with its status and what it was, not as a complaint about a content-type.
     const type = answerHeaders['content-type'] ?? '';

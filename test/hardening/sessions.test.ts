@@ -344,24 +344,26 @@ describe('a slow token endpoint', () => {
     expect(box.session().refresh_token).toBe('slow-refresh-1-0123456789');
   });
 
-  it('Ctrl-C after the refresh token was sent: the answer is still saved (exit 130), so no run presents the old one again', async () => {
-    const session = storedSession(home.issuer, { expires_at: now() - 10 });
-    const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
-    const { presented, answer } = heldTokenEndpoint('rotated');
-    const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
-    for (let turn = 0; turn < 400 && presented.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 25));
-    child.kill('SIGINT');
-    for (let turn = 0; turn < 400 && !stderr.includes('Finishing what the server has already received'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
-    answer();
-    expect(await code, stderr).toBe(130);
-    expect(box.session().refresh_token).toBe('rotated-refresh-1-0123456789');
-    const next = await spawnCli(['token', '--refresh'], { env: box.env });
-    expect(next.code, next.stderr).toBe(0);
-    expect(presented).toEqual([session.refresh_token, 'rotated-refresh-1-0123456789']);
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM (timeout, CI cancellation)'} after the refresh token was sent: the answer is still saved (exit 130), so no run presents the old one again`, async () => {
+      const session = storedSession(home.issuer, { expires_at: now() - 10 });
+      const box = sandbox({ default: session }, { default: { issuer: home.issuer, client_id: 'cli' } });
+      const { presented, answer } = heldTokenEndpoint('rotated');
+      const child = spawn(process.execPath, [BIN, 'token', '--timeout', '120'], { env: { PATH: process.env.PATH, ...box.env } as NodeJS.ProcessEnv });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+      for (let turn = 0; turn < 400 && presented.length === 0; turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+      child.kill(signal);
+      for (let turn = 0; turn < 400 && !stderr.includes('Finishing what the server has already received'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+      answer();
+      expect(await code, stderr).toBe(130);
+      expect(box.session().refresh_token).toBe('rotated-refresh-1-0123456789');
+      const next = await spawnCli(['token', '--refresh'], { env: box.env });
+      expect(next.code, next.stderr).toBe(0);
+      expect(presented).toEqual([session.refresh_token, 'rotated-refresh-1-0123456789']);
+    });
+  }
 });
 
 describe('every write of a session goes under the profile’s session lock', () => {
