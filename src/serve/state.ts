@@ -16,6 +16,17 @@ export interface ServerState {
   /** Private JWKs, one per algorithm ever used; kid is stable. */
   keys: JWK[];
   secrets: { confidential: string; service: string };
+  /** The algorithm `oauth serve` last signed with, which `oauth mint` follows when given no --alg. */
+  current?: SigningAlgorithm;
+}
+
+export interface LoadedState {
+  state: ServerState;
+  /** The key to sign with. */
+  key: JWK;
+  path: string;
+  /** What this load made: a new state file, or a new key in an existing one (a running server does not publish it). */
+  created?: 'state' | 'key';
 }
 
 export const stateFile = (stateDir: string) => join(stateDir, 'serve', 'state.json');
@@ -40,34 +51,45 @@ export function freshState(alg: SigningAlgorithm): ServerState {
 }
 
 /**
- * The persisted state, created (with a key for `alg`) on first use, or given a key for a new `alg`. Every key is
- * checked before use, so a state `oauth serve` would refuse or `oauth mint` could not sign with is reported as such
- * by both.
+ * The persisted state, created on first use, or given a key for an algorithm it has none for. Without `alg`, the
+ * key `oauth serve` last signed with. `serving` records `alg` as the server's, for `oauth mint` to follow.
+ * Every key is checked before use, so a state `oauth serve` would refuse or `oauth mint` could not sign with is
+ * reported as such by both.
  */
-export async function loadState(stateDir: string, alg: SigningAlgorithm): Promise<{ state: ServerState; key: JWK; created: boolean }> {
+export async function loadState(stateDir: string, alg: SigningAlgorithm | undefined, options: { serving?: boolean } = {}): Promise<LoadedState> {
   const path = stateFile(stateDir);
   let state = await readState(path);
-  let created = false;
+  let created: LoadedState['created'];
   if (!state) {
-    state = freshState(alg);
-    created = true;
+    state = freshState(alg ?? 'RS256');
+    created = 'state';
   }
-  let key = state.keys.find((candidate) => candidate.alg === alg);
+  const wanted = alg ?? currentAlgorithm(state);
+  let key = state.keys.find((candidate) => candidate.alg === wanted);
   if (!key) {
-    key = generateSigningKey(alg);
+    key = generateSigningKey(wanted);
     state.keys.push(key);
-    created = true;
+    created ??= 'key';
   }
-  if (created) {
+  const remember = options.serving === true && state.current !== wanted;
+  if (remember) state.current = wanted;
+  if (created || remember) {
     try {
       await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
     } catch (error) {
+      // Only a new key must be saved; the server's algorithm is a preference mint can do without.
+      if (!created) return { state, key, path };
       throw new CliError('STORE_FAILED', `Cannot save the local server's keys to ${path}: ${(error as Error).message}`, {
         hint: 'Make the state directory writable, or use --ephemeral for throwaway keys.',
       });
     }
   }
-  return { state, key, created };
+  return { state, key, path, ...(created ? { created } : {}) };
+}
+
+function currentAlgorithm(state: ServerState): SigningAlgorithm {
+  if (state.current && state.keys.some((key) => key.alg === state.current)) return state.current;
+  return (state.keys[0]?.alg as SigningAlgorithm | undefined) ?? 'RS256';
 }
 
 async function readState(path: string): Promise<ServerState | undefined> {
@@ -103,6 +125,7 @@ function shapeProblem(state: unknown): string | undefined {
   for (const name of ['confidential', 'service']) {
     if (typeof secrets[name] !== 'string' || secrets[name] === '') return `"secrets.${name}" is not a non-empty string`;
   }
+  if (value.current !== undefined && !SIGNING_ALGORITHMS.includes(value.current)) return `"current" is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
   return undefined;
 }
 
