@@ -280,7 +280,7 @@ export const COMMANDS: CommandSpec[] = [
         .option('--ttl <seconds>', 'lifetime (default 900)')
         .option('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)', collect)
         .option('--typ <typ>', 'typ header (default at+jwt)')
-        .option('--alg <alg>', 'RS256 (default), PS256, ES256, EdDSA — or none for an unsigned token')
+        .option('--alg <alg>', 'RS256, PS256, ES256, EdDSA (default: the one oauth serve last started with) — or none for an unsigned token')
         .option('--expired', 'exp in the past')
         .option('--not-yet-valid', 'nbf in the future')
         .option('--issued-in-future', 'iat in the future')

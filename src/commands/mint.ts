@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../paths.js';
+import { isLoopbackHost } from '../url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../serve/state.js';
@@ -45,18 +46,21 @@ const DEFECT_FLAGS: Array<[keyof MintFlags, Defect]> = [
 ];
 
 export async function run(flags: MintFlags, ctx: Context): Promise<number> {
-  const algFlag = flags.alg ?? 'RS256';
+  const unsigned = flags.alg?.toLowerCase() === 'none';
   const defects = DEFECT_FLAGS.filter(([flag]) => flags[flag]).map(([, defect]) => defect);
-  if (algFlag.toLowerCase() === 'none') defects.push('alg-none');
+  if (unsigned) defects.push('alg-none');
   if (flags.missingClaim) defects.push(`missing-${flags.missingClaim}`);
   if (defects.length > 1) throw new CliError('USAGE', `Give one defect at a time (got ${defects.join(', ')}): each test token is wrong in exactly one way.`);
   if (flags.suite && defects.length > 0) throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
-  const alg = (algFlag.toLowerCase() === 'none' ? 'RS256' : algFlag) as SigningAlgorithm;
-  if (!SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${algFlag}".`);
+  // Without --alg (or with none, which signs nothing), the key the local server signs with, so its JWKS verifies.
+  const alg = flags.alg === undefined || unsigned ? undefined : (flags.alg as SigningAlgorithm);
+  if (alg && !SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${flags.alg}".`);
   const ttl = parseSeconds(flags.ttl ?? '900', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true });
 
-  const { key, created } = await loadState(stateDir(ctx.io.env), alg);
-  if (created) ctx.out.info(`Created a ${alg} signing key for the local server (kept in ${stateDir(ctx.io.env)}/serve).`);
+  const { key, created, path } = await loadState(stateDir(ctx.io.env), alg);
+  if (created === 'state') ctx.out.info(`Created a ${String(key.alg)} signing key for the local server (kept in ${path}).`);
+  // The server reads its keys when it starts: one already running publishes this key only after a restart.
+  if (created === 'key') ctx.out.warn(`Created a ${String(key.alg)} signing key for the local server (kept in ${path}); an oauth serve that is already running does not publish it until it is restarted, so its JWKS will not verify these tokens until then.`);
   const claims: MintClaims = {
     issuer: flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`,
     subject: flags.sub ?? 'test-user',
@@ -70,7 +74,7 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   const nowSeconds = Math.floor(ctx.now() / 1000);
   if (flags.suite) {
     for (const defect of [undefined, ...SUITE]) ctx.out.jsonResult(await mint(key, claims, defect, nowSeconds));
-    ctx.out.info(`Verify each with: oauth decode - --verify --jwks <issuer>/jwks --issuer ${claims.issuer} --audience ${claims.audience} --typ at+jwt`);
+    ctx.out.info(`Verify each with: oauth decode - --verify --jwks ${localJwks(claims.issuer)} --issuer ${claims.issuer} --audience ${claims.audience} --typ at+jwt`);
     return Exit.ok;
   }
   const minted = await mint(key, claims, defects[0], nowSeconds);
@@ -81,6 +85,17 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
     ctx.out.info(`${minted.name}: ${minted.expect === 'accept' ? 'a correct API accepts it' : `a correct API rejects it (${minted.reason})`}.`);
   }
   return Exit.ok;
+}
+
+/** Where the local server publishes the keys: at the issuer when it is a local server, else at the default port. */
+function localJwks(issuer: string): string {
+  try {
+    const url = new URL(issuer);
+    if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return `${issuer.replace(/\/+$/, '')}/jwks`;
+  } catch {
+    // an --issuer that is not a URL names no server
+  }
+  return `http://127.0.0.1:${DEFAULT_SERVE_PORT}/jwks`;
 }
 
 /** --claim k=v: the value is JSON when it parses (numbers, booleans, arrays), a string otherwise. */

@@ -58,7 +58,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
 
 /** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
 export async function startServer(settings: ServeSettings, ctx: Context): Promise<{ server: LocalServer; state: ServerState }> {
-  const state = settings.ephemeral ? freshState(settings.alg) : (await loadState(stateDir(ctx.io.env), settings.alg)).state;
+  const state = settings.ephemeral ? freshState(settings.alg) : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];

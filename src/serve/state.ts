@@ -4,7 +4,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
+import { compactVerify, CompactSign, importJWK, type JWK } from 'jose';
 import { CliError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil.js';
 
@@ -16,6 +16,17 @@ export interface ServerState {
   /** Private JWKs, one per algorithm ever used; kid is stable. */
   keys: JWK[];
   secrets: { confidential: string; service: string };
+  /** The algorithm `oauth serve` last signed with, which `oauth mint` follows when given no --alg. */
+  current?: SigningAlgorithm;
+}
+
+export interface LoadedState {
+  state: ServerState;
+  /** The key to sign with. */
+  key: JWK;
+  path: string;
+  /** What this load made: a new state file, or a new key in an existing one (a running server does not publish it). */
+  created?: 'state' | 'key';
 }
 
 export const stateFile = (stateDir: string) => join(stateDir, 'serve', 'state.json');
@@ -39,42 +50,106 @@ export function freshState(alg: SigningAlgorithm): ServerState {
   };
 }
 
-/** The persisted state, created (with a key for `alg`) on first use, or given a key for a new `alg`. */
-export async function loadState(stateDir: string, alg: SigningAlgorithm): Promise<{ state: ServerState; key: JWK; created: boolean }> {
+/**
+ * The persisted state, created on first use, or given a key for an algorithm it has none for. Without `alg`, the
+ * key `oauth serve` last signed with. `serving` records `alg` as the server's, for `oauth mint` to follow.
+ * Every key is checked before use, so a state `oauth serve` would refuse or `oauth mint` could not sign with is
+ * reported as such by both.
+ */
+export async function loadState(stateDir: string, alg: SigningAlgorithm | undefined, options: { serving?: boolean } = {}): Promise<LoadedState> {
   const path = stateFile(stateDir);
-  let state: ServerState | undefined;
-  try {
-    state = JSON.parse(await readFile(path, 'utf8')) as ServerState;
-    if (state.version !== 1 || !Array.isArray(state.keys) || !state.secrets) throw new Error('unexpected shape');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new CliError('STORE_CORRUPT', `The local server's state file ${path} is unreadable (${(error as Error).message}).`, {
-        hint: `Delete it to start with new keys and secrets (tokens signed with the old keys will no longer verify): rm ${path}`,
-      });
-    }
-    state = undefined;
-  }
-  let created = false;
+  let state = await readState(path);
+  let created: LoadedState['created'];
   if (!state) {
-    state = freshState(alg);
-    created = true;
+    state = freshState(alg ?? 'RS256');
+    created = 'state';
   }
-  let key = state.keys.find((candidate) => candidate.alg === alg);
+  const wanted = alg ?? currentAlgorithm(state);
+  let key = state.keys.find((candidate) => candidate.alg === wanted);
   if (!key) {
-    key = generateSigningKey(alg);
+    key = generateSigningKey(wanted);
     state.keys.push(key);
-    created = true;
+    created ??= 'key';
   }
-  if (created) {
+  const remember = options.serving === true && state.current !== wanted;
+  if (remember) state.current = wanted;
+  if (created || remember) {
     try {
       await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`, 0o600);
     } catch (error) {
+      // Only a new key must be saved; the server's algorithm is a preference mint can do without.
+      if (!created) return { state, key, path };
       throw new CliError('STORE_FAILED', `Cannot save the local server's keys to ${path}: ${(error as Error).message}`, {
         hint: 'Make the state directory writable, or use --ephemeral for throwaway keys.',
       });
     }
   }
-  return { state, key, created };
+  return { state, key, path, ...(created ? { created } : {}) };
+}
+
+function currentAlgorithm(state: ServerState): SigningAlgorithm {
+  if (state.current && state.keys.some((key) => key.alg === state.current)) return state.current;
+  return (state.keys[0]?.alg as SigningAlgorithm | undefined) ?? 'RS256';
+}
+
+async function readState(path: string): Promise<ServerState | undefined> {
+  const corrupt = (what: string) =>
+    new CliError('STORE_CORRUPT', `The local server's state file ${path} ${what}.`, {
+      hint: `Delete it to start with new keys and secrets (tokens signed with the old keys will no longer verify): rm ${path}`,
+    });
+  let state: unknown;
+  try {
+    state = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw corrupt(`is unreadable (${(error as Error).message})`);
+  }
+  const shape = shapeProblem(state);
+  if (shape) throw corrupt(`is unreadable (${shape})`);
+  const valid = state as ServerState;
+  for (const [index, key] of valid.keys.entries()) {
+    const problem = await keyProblem(key, valid.keys);
+    if (problem) throw corrupt(`holds a key that cannot sign: keys[${index}]${typeof key.kid === 'string' ? ` (kid ${key.kid})` : ''}: ${problem}`);
+  }
+  return valid;
+}
+
+function shapeProblem(state: unknown): string | undefined {
+  const value = state as Partial<ServerState> | null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  if (value.version !== 1) return `version ${JSON.stringify(value.version)}, not 1`;
+  if (!Array.isArray(value.keys)) return '"keys" is not an array';
+  if (value.keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) return 'a member of "keys" is not an object';
+  const secrets = value.secrets as Record<string, unknown> | undefined;
+  if (secrets === null || typeof secrets !== 'object') return '"secrets" is not an object';
+  for (const name of ['confidential', 'service']) {
+    if (typeof secrets[name] !== 'string' || secrets[name] === '') return `"secrets.${name}" is not a non-empty string`;
+  }
+  if (value.current !== undefined && !SIGNING_ALGORITHMS.includes(value.current)) return `"current" is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
+  return undefined;
+}
+
+/**
+ * Why a stored key is of no use, or undefined: its alg must be one we sign with, its kid its own, and its private
+ * part must make signatures its public part (what the server publishes) verifies — importing alone does not notice
+ * an RSA key whose modulus was changed.
+ */
+async function keyProblem(key: JWK, keys: JWK[]): Promise<string | undefined> {
+  const alg = key.alg as SigningAlgorithm;
+  if (!SIGNING_ALGORITHMS.includes(alg)) return `"alg" ${JSON.stringify(key.alg)} is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
+  if (typeof key.kid !== 'string' || key.kid === '') return 'it has no "kid"';
+  if (keys.filter((other) => other.kid === key.kid).length > 1) return 'another key has the same "kid"';
+  if (typeof key.d !== 'string') return 'it is not a private key (no "d")';
+  if (key.use !== undefined && key.use !== 'sig') return `"use" is ${JSON.stringify(key.use)}, not "sig"`;
+  try {
+    const probe = new TextEncoder().encode('oauth serve key check');
+    const jws = await new CompactSign(probe).setProtectedHeader({ alg }).sign(await importJWK(key, alg));
+    await compactVerify(jws, await importJWK(publicJwk(key), alg));
+    return undefined;
+  } catch (error) {
+    const reason = (error as Error).message;
+    return /signature verification failed/i.test(reason) ? 'its private part does not match its public part' : `not a usable ${alg} key (${reason})`;
+  }
 }
 
 export function publicJwk(key: JWK): JWK {
