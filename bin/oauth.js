@@ -62,7 +62,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     if (cancellation().signal.aborted || held) process.exit(130);
     if (shielded > 0) {
       held = true;
-      process.stderr.write('Finishing what the server has already received, so nothing is lost (Ctrl-C again to stop at once, which may lose it)…\n');
+      process.stderr.write('Finishing what the server has already received, so nothing is lost (stop again to quit at once, which may lose it)…\n');
       return;
     }
     abort();

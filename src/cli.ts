@@ -157,7 +157,10 @@ async function report(error: unknown, context: Context | undefined, io: IO, argv
       hint: `Run "oauth${command ? ` ${command}` : ''} --help" for usage.`,
     });
   }
-  const failure = asCliError(error);
+  // A failure that a Ctrl-C caused (a pipe whose writer it ended, a wait it cut short) is the cancellation it was. A
+  // signal that arrived during synchronous work is delivered at the next turn of the event loop: give it that turn.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const failure = io.signal.aborted && !(error instanceof CommanderError) ? new CliError('CANCELLED', 'Cancelled.') : asCliError(error);
   const out =
     context?.out ??
     (await createOutput(io, {

@@ -200,7 +200,8 @@ export class SecretRegistry extends Set<string> {
     if (signature) this.remember(signature, secret);
     const hex = Buffer.from(secret, 'utf8').toString('hex');
     for (const spelling of [hex, hex.toUpperCase()]) this.remember(spelling, secret);
-    for (const encoded of encodings(secret)) for (const core of base64Cores(encoded)) this.remember(core, core);
+    // An encoded echo is shown as the secret's own stub: a stub of the encoding would show more of the secret.
+    for (const encoded of encodings(secret)) for (const core of base64Cores(encoded)) this.remember(core, secret);
     if (secret.length >= TRUNCATED_ECHO) this.prefixes.add(secret);
     return this;
   }
@@ -217,6 +218,17 @@ export class SecretRegistry extends Set<string> {
     this.ordered ??= [...this].filter((spelling) => spelling.length >= SHORTEST_SECRET).sort((a, b) => b.length - a.length);
     const views = viewsOf(text);
     const found: Array<{ start: number; end: number; secret: string }> = [];
+    // Which characters of the text a hit or a value shown raw already holds: a new hit must not overlap them. A mask
+    // keeps that linear however many hits a large echoing body has.
+    const taken = new Uint8Array(text.length);
+    const free = (start: number, end: number) => {
+      for (let at = start; at < end; at++) if (taken[at]) return false;
+      return true;
+    };
+    const take = (start: number, end: number, secret: string) => {
+      found.push({ start, end, secret });
+      taken.fill(1, start, end);
+    };
     for (const spelling of this.ordered) {
       const secret = this.canonical.get(spelling) ?? spelling;
       if (except.some((value) => value.includes(secret))) continue;
@@ -226,14 +238,12 @@ export class SecretRegistry extends Set<string> {
           if (spelling.length < MIN_KNOWN_LENGTH && !standsAlone(view.text, at, spelling.length)) continue;
           const start = view.from ? view.from[at]! : at;
           const end = view.to ? view.to[at + spelling.length - 1]! : at + spelling.length;
-          if (!found.some((hit) => start < hit.end && hit.start < end)) found.push({ start, end, secret });
+          if (free(start, end)) take(start, end, secret);
         }
       }
     }
     // Where the values the user asked for raw are printed: a piece of another secret inside one is that value's own.
-    const revealed: Array<{ start: number; end: number }> = [];
-    for (const value of except) for (let at = text.indexOf(value); at >= 0 && value; at = text.indexOf(value, at + 1)) revealed.push({ start: at, end: at + value.length });
-    const free = (start: number, end: number) => !found.some((hit) => start < hit.end && hit.start < end) && !revealed.some((range) => start < range.end && range.start < end);
+    for (const value of except) for (let at = text.indexOf(value); at >= 0 && value; at = text.indexOf(value, at + 1)) taken.fill(1, at, at + value.length);
     // A cut-off echo: the secret's first characters and as many more as the text has, when they are most of it.
     for (const secret of this.prefixes) {
       if (except.some((value) => value.includes(secret))) continue;
@@ -242,10 +252,10 @@ export class SecretRegistry extends Set<string> {
         for (let at = view.text.indexOf(anchor); at >= 0; at = view.text.indexOf(anchor, at + 1)) {
           let length = anchor.length;
           while (length < secret.length && view.text[at + length] === secret[length]) length++;
-          if (length * 2 < secret.length) continue;
+          if (length * 2 < secret.length || !looksRandom(view.text.slice(at, at + length))) continue;
           const start = view.from ? view.from[at]! : at;
           const end = view.to ? view.to[at + length - 1]! : at + length;
-          if (free(start, end)) found.push({ start, end, secret });
+          if (free(start, end)) take(start, end, secret);
         }
       }
     }
@@ -254,14 +264,14 @@ export class SecretRegistry extends Set<string> {
     for (const secret of this.prefixes) {
       if (secret.length < FRAGMENTED_SECRET || except.some((value) => value.includes(secret))) continue;
       for (const view of views) {
-        const runs = fragmentRuns(view.text, secret);
+        const runs = fragmentRuns(view.text, secret).filter((run) => looksRandom(view.text.slice(run.start, run.end)));
         const covered = new Set<number>();
         for (const run of runs) for (let at = run.from; at < run.to; at++) covered.add(at);
         if (covered.size * 2 <= secret.length) continue;
         for (const run of runs) {
           const start = view.from ? view.from[run.start]! : run.start;
           const end = view.to ? view.to[run.end - 1]! : run.end;
-          if (free(start, end)) found.push({ start, end, secret });
+          if (free(start, end)) take(start, end, secret);
         }
       }
     }
@@ -400,6 +410,15 @@ function fragmentRuns(text: string, secret: string): Array<{ start: number; end:
     index += best.length;
   }
   return runs;
+}
+
+/**
+ * Whether a run of a secret's characters could be anything but words: a piece of a generated secret has a digit or a
+ * capital in it, a run of lower-case letters and hyphens ("-client-secret-" of "my-client-secret-2024") may be the
+ * tool's own text (--client-secret-file). Only the guesses (cut-off and pieces) ask; a whole secret is always found.
+ */
+function looksRandom(run: string): boolean {
+  return /[0-9A-Z]/.test(run) || /[^A-Za-z0-9\s_-]/.test(run);
 }
 
 function standsAlone(text: string, at: number, length: number): boolean {

@@ -6,9 +6,9 @@ import { createOutput, type Output } from '../src/output.js';
 import { waitIndicator } from '../src/progress.js';
 
 /** Every kind of control a hostile server puts in a string: CSI, OSC 52 (clipboard), BEL, C1 CSI, DEL, CR, bidi. */
-const HOSTILE = 'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g\u061cA\u200eL\u200fR\u200bZ\ufeffB\u00adS';
+const HOSTILE = 'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g\u061cA\u200eL\u200fR\u200bZ\ufeffB\u00adS\u{E0041}T\ud800L\ufff9I\u3164H';
 /** What must never be printed as itself: C0 (but \n, \t), DEL, C1, every Bidi_Control, invisible splitters, U+2028/9. */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u2028\u2029\ufeff]/;
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]|\uDB40[\uDC00-\uDC7F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/;
 
 async function printer(options: { tty: boolean; json?: boolean; debug?: boolean }) {
   const io = bufferIO({ tty: options.tty, env: { TERM: 'xterm' } });

@@ -1,7 +1,7 @@
 // Files the user names: a regular file or a pipe of modest size is read. A device or a directory is exit 2 naming the
 // flag at once, and so is a huge file; a pipe is read without ever blocking (a blocked synchronous read is where Ctrl-C
 // cannot reach), so a named pipe nobody writes to is exit 2 at once, and process substitution works.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,20 @@ describe('a pipe', () => {
     const script = `"${process.execPath}" "${bin}" decode "$TOKEN" --verify --secret-file <(printf '%s' "$SECRET")`;
     const stdout = execFileSync('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: process.env.PATH, TOKEN: token, SECRET: secret }, timeout: 20_000 }).toString();
     expect(stdout).toContain('✓ valid');
+  });
+
+  it('Ctrl-C while a program that writes to it still runs is a cancellation (exit 130), not an empty pipe', async () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'oauth.js');
+    const script = `exec "${process.execPath}" "${bin}" token --client-credentials --issuer https://id.example.invalid --client-id c --client-secret-file <(sleep 30)`;
+    // Its own process group, as a terminal makes one: Ctrl-C reaches the CLI and the writer alike.
+    const child = spawn('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: process.env.PATH }, detached: true });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await code, stderr).toBe(130);
+    expect(stderr).toContain('error[CANCELLED]');
   });
 });
 

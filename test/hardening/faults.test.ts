@@ -111,7 +111,7 @@ describe('Ctrl-C in the middle of a refresh', () => {
       });
     });
     child.kill('SIGINT');
-    for (let turn = 0; turn < 400 && !stderr.includes('Ctrl-C again to stop at once'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let turn = 0; turn < 400 && !stderr.includes('stop again to quit at once'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
