@@ -268,7 +268,7 @@ function isCacheKey(tail) {
 /** `version` satisfies `range`, written as npm writes engines: `^a.b.c` and `>=a.b.c` alternatives joined by `||`. */
 function nodeSupported(version, range) {
   var have = version.split('.').map(Number);
-  return range.split('||').some(function (alternative) {
+  return range.split('||').some((alternative) => {
     var match = /^\s*(\^|>=)(\d+)\.(\d+)\.(\d+)\s*$/.exec(alternative);
     if (!match) return false;
     var want = [Number(match[2]), Number(match[3]), Number(match[4])];
@@ -280,7 +280,7 @@ function nodeSupported(version, range) {
 
 /** `^22.22.2 || >=26.0.0` in words: "22.22.2 or a later 22.x, or 26.0.0 or newer". */
 function describeEngines(range) {
-  var words = range.split('||').map(function (alternative) {
+  var words = range.split('||').map((alternative) => {
     var match = /^\s*(\^|>=)(\d+)\.(\d+\.\d+)\s*$/.exec(alternative);
     if (!match) return alternative.trim();
     return match[1] === '^' ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x' : match[2] + '.' + match[3] + ' or newer';

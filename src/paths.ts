@@ -8,7 +8,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function base(env: Env, variable: string, fallback: string[]): string {
   const value = env[variable];
-  return value && value.startsWith('/') ? value : join(env.HOME || homedir(), ...fallback);
+  return value?.startsWith('/') ? value : join(env.HOME || homedir(), ...fallback);
 }
 
 export function configFile(env: Env): string {

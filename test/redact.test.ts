@@ -129,7 +129,7 @@ describe('the secret registry, against a server that echoes a secret in a spelli
   }
 
   it('redacts the signature of a JWT secret on its own: with an echoed header and payload it would rebuild the token', () => {
-    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjbGllbnQiLCJleHAiOjE4MDAwMDAwMDB9.' + 'S'.repeat(40) + '_sig-part';
+    const jwt = `eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJjbGllbnQiLCJleHAiOjE4MDAwMDAwMDB9.${'S'.repeat(40)}_sig-part`;
     const registry = new SecretRegistry().add(jwt);
     expect(registry.redact(`header {"alg":"ES256"} signature ${jwt.split('.')[2]}`)).not.toContain('SSSSSSSSSS');
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../src/errors.js';
+import type { CliError } from '../src/errors.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from '../src/user-file.js';
 import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
 import { b64 } from './helpers/tokens.js';

@@ -3,6 +3,7 @@
 import type { Context } from '../context.js';
 import { CliError, isCliError } from '../errors.js';
 import { decodeToken } from '../jwt/decode.js';
+import type { KeySet } from '../jwt/keys.js';
 import type { Connection } from './connection.js';
 
 export async function verifyIdToken(ctx: Context, connection: Connection, idToken: string): Promise<Record<string, unknown>> {
@@ -15,7 +16,7 @@ export async function verifyIdToken(ctx: Context, connection: Connection, idToke
   try {
     const decoded = decodeToken(idToken);
     const alg = decoded.header.alg;
-    let keySet;
+    let keySet: KeySet;
     if (typeof alg === 'string' && /^HS/.test(alg)) {
       if (!connection.clientSecret) throw new CliError('ID_TOKEN_INVALID', `The ID token is signed with ${alg} but this client has no secret to check it with.`);
       keySet = keys.secretKeySet(new TextEncoder().encode(connection.clientSecret), 'the client secret');

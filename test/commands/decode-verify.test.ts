@@ -248,7 +248,7 @@ describe('many tokens on stdin', () => {
   it('verifies each with one JWKS fetch, one line each, and fails if any fails', async () => {
     const good = await sign(key);
     const expired = await sign(key, { claims: { exp: now() - 3600 } });
-    const stdin = [good, good, expired, 'not-a-token', good].join('\n') + '\n';
+    const stdin = `${[good, good, expired, 'not-a-token', good].join('\n')}\n`;
     const result = await runCli(['decode', '-', '--verify', '--jwks', `${server.url}/jwks`, '--json'], { stdin });
     expect(result.code).toBe(3);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
@@ -331,7 +331,7 @@ describe('the URL policy for the issuer', () => {
 
 describe('--json with many tokens', () => {
   it('stdout is one JSON line per token, and everything on stderr is JSON too, the summary included', async () => {
-    const stdin = [await sign(key), 'not-a-token', await sign(key, { claims: { exp: now() - 3600 } })].join('\n') + '\n';
+    const stdin = `${[await sign(key), 'not-a-token', await sign(key, { claims: { exp: now() - 3600 } })].join('\n')}\n`;
     for (const verifyArgs of [['--verify', '--jwks', `${server.url}/jwks`], []]) {
       const result = await runCli(['decode', '-', '--json', ...verifyArgs], { stdin });
       const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));

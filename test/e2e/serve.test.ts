@@ -10,7 +10,9 @@ import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
 const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const running: ChildProcessWithoutNullStreams[] = [];
-afterAll(() => running.forEach((child) => child.kill('SIGKILL')));
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 interface Served {
   child: ChildProcessWithoutNullStreams;

@@ -20,7 +20,7 @@ const serviceToken = () =>
 
 const endless: Route = (_request, response) => {
   response.writeHead(200, { 'content-type': 'application/json' });
-  const timer = setInterval(() => response.write('{"padding":"' + 'x'.repeat(64 * 1024) + '"}'), 5);
+  const timer = setInterval(() => response.write(`{"padding":"${'x'.repeat(64 * 1024)}"}`), 5);
   response.on('close', () => clearInterval(timer));
 };
 const stalledBody: Route = (_request, response) => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/http.js';
 import { createDocumentCache } from '../../src/http-cache.js';
-import { fileKeySet, REFETCH_COOLDOWN_SECONDS, remoteKeySet } from '../../src/jwt/keys.js';
+import { fileKeySet, type KeySet, REFETCH_COOLDOWN_SECONDS, remoteKeySet } from '../../src/jwt/keys.js';
 import { verifyToken } from '../../src/jwt/verify.js';
 import { json, startServer, type TestServer } from '../helpers/server.js';
 import { jwks, makeKey, sign, unusableKeys, type TestKey } from '../helpers/tokens.js';
@@ -125,7 +125,7 @@ describe('keys a set may hold', () => {
           if (value === undefined) delete jwk[member];
           else jwk[member] = value;
         }
-        let loaded;
+        let loaded: KeySet;
         try {
           loaded = await fileKeySet(keyFile({ keys: [jwk] }));
         } catch (error) {

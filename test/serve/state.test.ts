@@ -9,7 +9,9 @@ import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
 const running: ChildProcessWithoutNullStreams[] = [];
-afterAll(() => running.forEach((child) => child.kill('SIGKILL')));
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 type Env = Record<string, string | undefined>;
 const statePath = (env: Env) => join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'state.json');
