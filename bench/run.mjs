@@ -61,15 +61,37 @@ const deadPort = await new Promise((resolve) => {
 });
 mkdirSync(join(home, 'config', 'oauth'), { recursive: true });
 mkdirSync(join(home, 'state', 'oauth'), { recursive: true });
-writeFileSync(join(home, 'config', 'oauth', 'config.json'), JSON.stringify({ profiles: { default: { issuer: `http://127.0.0.1:${deadPort}`, client_id: 'bench' } } }));
-const session = { version: 1, issuer: `http://127.0.0.1:${deadPort}`, client_id: 'bench', access_token: token, token_type: 'Bearer', expires_at: now + 3600, obtained_at: now, refresh_token: 'bench-refresh-token-0123456789' };
-writeFileSync(join(home, 'state', 'oauth', 'tokens.json'), JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify(session) } }), { mode: 0o600 });
+writeFileSync(
+  join(home, 'config', 'oauth', 'config.json'),
+  JSON.stringify({ profiles: { default: { issuer: `http://127.0.0.1:${deadPort}`, client_id: 'bench' } } }),
+);
+const session = {
+  version: 1,
+  issuer: `http://127.0.0.1:${deadPort}`,
+  client_id: 'bench',
+  access_token: token,
+  token_type: 'Bearer',
+  expires_at: now + 3600,
+  obtained_at: now,
+  refresh_token: 'bench-refresh-token-0123456789',
+};
+writeFileSync(
+  join(home, 'state', 'oauth', 'tokens.json'),
+  JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify(session) } }),
+  { mode: 0o600 },
+);
 
 function run(argv, input) {
   const started = performance.now();
-  const result = spawnSync(argv[0], argv.slice(1), { env, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync(argv[0], argv.slice(1), {
+    env,
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const ms = performance.now() - started;
-  if (result.status !== 0) throw new Error(`${argv.slice(1).join(' ').slice(0, 120)} exited ${result.status}: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${argv.slice(1).join(' ').slice(0, 120)} exited ${result.status}: ${result.stderr}`);
   return { ms, stdout: result.stdout, stderr: result.stderr.toString() };
 }
 
@@ -108,7 +130,23 @@ const startup = [
   { name: 'oauth --version', argv: [NODE, BIN, '--version'], target: 1.15 },
   { name: 'oauth --help', argv: [NODE, BIN, '--help'], target: 1.15 },
   { name: 'oauth decode <jwt>', argv: [NODE, BIN, 'decode', token], target: 1.15 },
-  { name: 'oauth decode <jwt> --verify --jwks <file>', argv: [NODE, BIN, 'decode', token, '--verify', '--jwks', jwksFile, '--issuer', 'https://issuer.bench', '--audience', 'api'], target: 1.25 },
+  {
+    name: 'oauth decode <jwt> --verify --jwks <file>',
+    argv: [
+      NODE,
+      BIN,
+      'decode',
+      token,
+      '--verify',
+      '--jwks',
+      jwksFile,
+      '--issuer',
+      'https://issuer.bench',
+      '--audience',
+      'api',
+    ],
+    target: 1.25,
+  },
   { name: 'oauth token (from the store)', argv: [NODE, BIN, 'token'], target: 1.3 },
 ];
 for (const scenario of startup) {
@@ -133,16 +171,35 @@ const jwksServer = createServer((_request, response) => {
 });
 await new Promise((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
 const jwksUrl = `http://127.0.0.1:${jwksServer.address().port}/jwks`;
-const verifyArgs = (extra = []) => [NODE, BIN, 'decode', '-', '--verify', '--jwks', jwksUrl, '--issuer', 'https://issuer.bench', '--audience', 'api', '--json', ...extra];
+const verifyArgs = (extra = []) => [
+  NODE,
+  BIN,
+  'decode',
+  '-',
+  '--verify',
+  '--jwks',
+  jwksUrl,
+  '--issuer',
+  'https://issuer.bench',
+  '--audience',
+  'api',
+  '--json',
+  ...extra,
+];
 const streamRun = (input) =>
   new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(verifyArgs()[0], verifyArgs().slice(1), { env: { ...env, OAUTH_NO_CACHE: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(verifyArgs()[0], verifyArgs().slice(1), {
+      env: { ...env, OAUTH_NO_CACHE: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (chunk) => (lines += chunk.toString().split('\n').length - 1));
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => (code === 0 ? resolve({ ms: performance.now() - started, lines }) : reject(new Error(`exit ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve({ ms: performance.now() - started, lines }) : reject(new Error(`exit ${code}: ${stderr}`)),
+    );
     child.stdin.end(input);
   });
 jwksHits = 0;
@@ -153,7 +210,8 @@ const manyHits = jwksHits;
 const oursPerToken = (many.ms - one) / (TOKENS - 1);
 
 const keySet = jose.createLocalJWKSet({ keys: [publicJwk] });
-for (const sample of tokens.slice(0, 200)) await jose.jwtVerify(sample, keySet, { issuer: 'https://issuer.bench', audience: 'api' });
+for (const sample of tokens.slice(0, 200))
+  await jose.jwtVerify(sample, keySet, { issuer: 'https://issuer.bench', audience: 'api' });
 const joseStarted = performance.now();
 for (const sample of tokens) await jose.jwtVerify(sample, keySet, { issuer: 'https://issuer.bench', audience: 'api' });
 const josePerToken = (performance.now() - joseStarted) / TOKENS;
@@ -162,7 +220,11 @@ const rss = (count) => {
   const timeTool = '/usr/bin/time';
   if (!existsSync(timeTool)) return undefined;
   const input = `${Array.from({ length: count }, (_, index) => tokens[index % tokens.length]).join('\n')}\n`;
-  const result = spawnSync(timeTool, ['-f', '%M', ...verifyArgs()], { env: { ...env, OAUTH_NO_CACHE: '1' }, input, maxBuffer: 512 * 1024 * 1024 });
+  const result = spawnSync(timeTool, ['-f', '%M', ...verifyArgs()], {
+    env: { ...env, OAUTH_NO_CACHE: '1' },
+    input,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   return Number(result.stderr.toString().trim().split('\n').pop()) / 1024;
 };
 const rssSmall = rss(Math.max(1000, TOKENS / 10));
@@ -193,29 +255,69 @@ for (const scenario of startup) {
   const ratio = value / baseline;
   const isBaseline = scenario === startup[0];
   const target = scenario.target ? `≤ ${scenario.target}×` : isBaseline ? 'baseline' : 'reference';
-  rows.push([scenario.name, `${value.toFixed(1)} ms`, `${ratio.toFixed(3)}×`, target, scenario.target ? check(ratio <= scenario.target) : '']);
+  rows.push([
+    scenario.name,
+    `${value.toFixed(1)} ms`,
+    `${ratio.toFixed(3)}×`,
+    target,
+    scenario.target ? check(ratio <= scenario.target) : '',
+  ]);
 }
-rows.push(['oauth token: HTTP requests while answering from the store', String(tokenRequests), '', '0', check(tokenRequests === 0)]);
+rows.push([
+  'oauth token: HTTP requests while answering from the store',
+  String(tokenRequests),
+  '',
+  '0',
+  check(tokenRequests === 0),
+]);
 rows.push([`verify ${TOKENS} tokens from stdin: JWKS fetches`, String(manyHits), '', '1', check(manyHits === 1)]);
 // With few tokens (a smoke run) the difference between two runs can drown in start-up noise: say so, do not guess.
 const measurable = oursPerToken > 0;
 const perToken = (value) => (measurable ? `${(value * 1000).toFixed(1)} µs` : 'not measurable');
-rows.push([`verify ${TOKENS} tokens from stdin: per token (after start-up)`, perToken(oursPerToken), measurable ? `${(josePerToken / oursPerToken * 100).toFixed(0)}% of jose` : '', '≥ 80% of a bare jose loop', measurable ? check(josePerToken / oursPerToken >= 0.8) : 'n/a']);
+rows.push([
+  `verify ${TOKENS} tokens from stdin: per token (after start-up)`,
+  perToken(oursPerToken),
+  measurable ? `${((josePerToken / oursPerToken) * 100).toFixed(0)}% of jose` : '',
+  '≥ 80% of a bare jose loop',
+  measurable ? check(josePerToken / oursPerToken >= 0.8) : 'n/a',
+]);
 rows.push(['bare jose jwtVerify loop, per token', `${(josePerToken * 1000).toFixed(1)} µs`, '', '', '']);
 if (rssSmall !== undefined && rssLarge !== undefined) {
-  rows.push([`peak memory, ${Math.max(1000, TOKENS / 10)} vs ${TOKENS * 4} tokens`, `${rssSmall.toFixed(0)} MB vs ${rssLarge.toFixed(0)} MB`, `${((rssLarge / rssSmall - 1) * 100).toFixed(0)}% more`, 'flat (< 25% more)', check(rssLarge / rssSmall < 1.25)]);
+  rows.push([
+    `peak memory, ${Math.max(1000, TOKENS / 10)} vs ${TOKENS * 4} tokens`,
+    `${rssSmall.toFixed(0)} MB vs ${rssLarge.toFixed(0)} MB`,
+    `${((rssLarge / rssSmall - 1) * 100).toFixed(0)}% more`,
+    'flat (< 25% more)',
+    check(rssLarge / rssSmall < 1.25),
+  ]);
 }
 if (compiled) {
-  rows.push([`per token, compiled ${compiled.tool} (a process per token)`, `${(compiled.perToken * 1000).toFixed(0)} µs`, '', '', '']);
-  rows.push(['per token, oauth from the second token', perToken(oursPerToken), measurable ? `${(compiled.perToken / oursPerToken).toFixed(0)}× faster` : '', 'faster than the compiled tool', measurable ? check(oursPerToken < compiled.perToken) : 'n/a']);
+  rows.push([
+    `per token, compiled ${compiled.tool} (a process per token)`,
+    `${(compiled.perToken * 1000).toFixed(0)} µs`,
+    '',
+    '',
+    '',
+  ]);
+  rows.push([
+    'per token, oauth from the second token',
+    perToken(oursPerToken),
+    measurable ? `${(compiled.perToken / oursPerToken).toFixed(0)}× faster` : '',
+    'faster than the compiled tool',
+    measurable ? check(oursPerToken < compiled.perToken) : 'n/a',
+  ]);
 } else {
   rows.push(['compiled tool comparison', 'skipped', '', 'install Debian\u2019s jwt: apt-get install jwt', '']);
 }
 
-const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => row[column].length), ['measure', 'median', 'ratio', 'target', 'met'][column].length));
+const widths = [0, 1, 2, 3, 4].map((column) =>
+  Math.max(...rows.map((row) => row[column].length), ['measure', 'median', 'ratio', 'target', 'met'][column].length),
+);
 const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
 const cpu = cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
-console.log(`oauth bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpu}, ${ROUNDS} alternating rounds${smoke ? ' (smoke run: small inputs, numbers not meaningful)' : ''}\n`);
+console.log(
+  `oauth bench — ${new Date().toISOString().slice(0, 10)}, Node ${process.versions.node}, ${cpus().length} × ${cpu}, ${ROUNDS} alternating rounds${smoke ? ' (smoke run: small inputs, numbers not meaningful)' : ''}\n`,
+);
 console.log(line(['measure', 'median', 'ratio', 'target', 'met']));
 console.log(line(widths.map((width) => '-'.repeat(width))));
 for (const row of rows) console.log(line(row));

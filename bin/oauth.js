@@ -11,14 +11,32 @@
 var NODE_ENGINES = '^22.22.2 || ^24.15.0 || >=26.0.0';
 if (!nodeSupported(process.versions.node, NODE_ENGINES)) {
   process.stderr.write(
-    'error[NODE_UNSUPPORTED]: oauth needs Node.js ' + describeEngines(NODE_ENGINES) + '; this is Node.js ' + process.versions.node + '.\n' +
+    'error[NODE_UNSUPPORTED]: oauth needs Node.js ' +
+      describeEngines(NODE_ENGINES) +
+      '; this is Node.js ' +
+      process.versions.node +
+      '.\n' +
       'hint: Install Node.js 24 (LTS), e.g. from https://nodejs.org/ (the README shows how without touching the system).\n',
   );
   process.exit(2);
 }
 
 /** The commands and the global options that take a value, as src/commands/definitions.ts and src/cli.ts have them. */
-const COMMANDS = new Set(['demo', 'login', 'token', 'status', 'logout', 'decode', 'revoke', 'introspect', 'userinfo', 'discover', 'check', 'serve', 'mint']);
+const COMMANDS = new Set([
+  'demo',
+  'login',
+  'token',
+  'status',
+  'logout',
+  'decode',
+  'revoke',
+  'introspect',
+  'userinfo',
+  'discover',
+  'check',
+  'serve',
+  'mint',
+]);
 const OPTIONS_WITH_VALUES = new Set(['--timeout', '--ca-file', '--profile']);
 /** Code caches kept at most: more than a few installs and Node versions need; the oldest go first beyond it. */
 const MAX_CACHE_FILES = 128;
@@ -62,19 +80,26 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     if (cancellation().signal.aborted || held) process.exit(130);
     if (shielded > 0) {
       held = true;
-      process.stderr.write('Finishing what the server has already received, so nothing is lost (stop again to quit at once, which may lose it)…\n');
+      process.stderr.write(
+        'Finishing what the server has already received, so nothing is lost (stop again to quit at once, which may lose it)…\n',
+      );
       return;
     }
     abort();
   };
   // Ctrl-C, and the ways other programs stop a run (timeout, CI cancellation, systemd, a closed terminal), alike.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stop);
-  cli.main(argv, cli.processIO(() => cancellation().signal, onStreamError, shield)).then((code) => {
-    // A Ctrl-C held until shielded work ended is still a cancellation (for `serve`, Ctrl-C is the normal stop: its own).
-    process.exitCode = held ? 130 : code;
-    // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
-    if (code !== 2) saveCodeCaches();
-  });
+  cli
+    .main(
+      argv,
+      cli.processIO(() => cancellation().signal, onStreamError, shield),
+    )
+    .then((code) => {
+      // A Ctrl-C held until shielded work ended is still a cancellation (for `serve`, Ctrl-C is the normal stop: its own).
+      process.exitCode = held ? 130 : code;
+      // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
+      if (code !== 2) saveCodeCaches();
+    });
 }
 
 /**
@@ -167,7 +192,8 @@ function cacheDirectory(path) {
     // A directory others may write to could be given caches of theirs (names are predictable): then none is used.
     const fs = require('node:fs');
     const stats = fs.statSync(directory, { throwIfNoEntry: false });
-    if (stats && process.getuid !== undefined && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0)) return undefined;
+    if (stats && process.getuid !== undefined && (stats.uid !== process.getuid() || (stats.mode & 0o022) !== 0))
+      return undefined;
     return directory;
   } catch {
     return undefined;
@@ -253,8 +279,11 @@ function prune(fs, path, directory, cacheFile) {
     else kept.push(name);
   }
   if (kept.length < MAX_CACHE_FILES) return;
-  const byAge = kept.map((name) => ({ name, at: fs.statSync(path.join(directory, name)).mtimeMs })).sort((a, b) => a.at - b.at);
-  for (const { name } of byAge.slice(0, kept.length - MAX_CACHE_FILES + 1)) fs.rmSync(path.join(directory, name), { force: true });
+  const byAge = kept
+    .map((name) => ({ name, at: fs.statSync(path.join(directory, name)).mtimeMs }))
+    .sort((a, b) => a.at - b.at);
+  for (const { name } of byAge.slice(0, kept.length - MAX_CACHE_FILES + 1))
+    fs.rmSync(path.join(directory, name), { force: true });
 }
 
 /** Whether `<command>-<arch>-<V8>.cache` names a cache key a run can use. */
@@ -283,7 +312,9 @@ function describeEngines(range) {
   var words = range.split('||').map((alternative) => {
     var match = /^\s*(\^|>=)(\d+)\.(\d+\.\d+)\s*$/.exec(alternative);
     if (!match) return alternative.trim();
-    return match[1] === '^' ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x' : match[2] + '.' + match[3] + ' or newer';
+    return match[1] === '^'
+      ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x'
+      : match[2] + '.' + match[3] + ' or newer';
   });
   return words.length > 1 ? words.slice(0, -1).join(', ') + ', or ' + words[words.length - 1] : words[0];
 }

@@ -37,7 +37,10 @@ const lazyBuiltinsForCommander = {
         };
       }
       if (args.path === 'node:child_process') {
-        return { loader: 'js', contents: `let real;\nexport default new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });` };
+        return {
+          loader: 'js',
+          contents: `let real;\nexport default new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });`,
+        };
       }
       return { loader: 'js', contents: `export default require(${JSON.stringify(args.path)});` };
     });
@@ -55,7 +58,8 @@ const asciiOptionPattern = {
     pluginBuild.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]option\.js$/ }, async (args) => {
       const source = readFileSync(args.path, 'utf8');
       const unicode = '/\\p{ID_Continue}\\.\\.\\.[>\\]]$/u';
-      if (!source.includes(unicode)) throw new Error(`commander's option.js no longer contains ${unicode}; review asciiOptionPattern`);
+      if (!source.includes(unicode))
+        throw new Error(`commander's option.js no longer contains ${unicode}; review asciiOptionPattern`);
       return { loader: 'js', contents: source.replace(unicode, '/\\w\\.\\.\\.[>\\]]$/') };
     });
   },
@@ -65,9 +69,22 @@ const asciiOptionPattern = {
 async function staticClosure(entry) {
   const dynamicImportsExternal = {
     name: 'dynamic-imports-external',
-    setup: (pluginBuild) => pluginBuild.onResolve({ filter: /.*/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined)),
+    setup: (pluginBuild) =>
+      pluginBuild.onResolve({ filter: /.*/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined,
+      ),
   };
-  const { metafile } = await build({ entryPoints: [entry], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', packages: 'external', logLevel: 'silent', plugins: [dynamicImportsExternal] });
+  const { metafile } = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+    plugins: [dynamicImportsExternal],
+  });
   return new Set(Object.keys(metafile.inputs).map((input) => resolve(input)));
 }
 
@@ -142,7 +159,11 @@ const dependenciesRequired = {
   name: 'dependencies-required',
   setup(pluginBuild) {
     const packages = [...Object.keys(VENDORS), ...UNBUNDLED];
-    pluginBuild.onResolve({ filter: /^[@a-z]/ }, (args) => (packages.includes(args.path) && args.namespace === 'file' ? { path: args.path, namespace: 'required' } : undefined));
+    pluginBuild.onResolve({ filter: /^[@a-z]/ }, (args) =>
+      packages.includes(args.path) && args.namespace === 'file'
+        ? { path: args.path, namespace: 'required' }
+        : undefined,
+    );
     pluginBuild.onResolve({ filter: /.*/, namespace: 'required' }, (args) =>
       VENDORS[args.path] ? { path: args.path, namespace: 'vendor-file' } : { path: args.path, external: true },
     );
@@ -163,7 +184,8 @@ const dependenciesRequired = {
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 // A CommonJS file has no import.meta; the code that asks (createRequire, a package finding its own files) gets the
 // file's URL, worked out when asked.
-const IMPORT_META = "const __oauthImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };";
+const IMPORT_META =
+  "const __oauthImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };";
 const common = {
   bundle: true,
   format: 'cjs',
@@ -183,7 +205,9 @@ const common = {
  * (a tenth of a start for the hot one). Strict, as the ES modules they come from.
  */
 const runByBin = {
-  banner: { js: `// Run by bin/oauth.js, which passes these parameters: not a module.\n(function (exports, require, module, __filename, __dirname, __oauthLazy, __oauthHot) {'use strict';${IMPORT_META}` },
+  banner: {
+    js: `// Run by bin/oauth.js, which passes these parameters: not a module.\n(function (exports, require, module, __filename, __dirname, __oauthLazy, __oauthHot) {'use strict';${IMPORT_META}`,
+  },
   footer: { js: '})' },
 };
 const plugins = [lazyBuiltinsForCommander, asciiOptionPattern, dependenciesRequired];
@@ -196,7 +220,14 @@ const hotBuild = (hotModules, lazyIds, write) => {
     ...hotModules.map((id, index) => `import * as m${index} from ${JSON.stringify(resolve(id))};`),
     `export const hotModules = { ${hotModules.map((id, index) => `${JSON.stringify(id)}: m${index}`).join(', ')} };`,
   ].join('\n');
-  return build({ ...common, write, stdin: { contents, resolveDir: '.', loader: 'ts', sourcefile: 'hot-entry.ts' }, ...runByBin, outfile: 'dist/cli.js', plugins: [...plugins, lazyModulesFromLazyFile(hotPath, lazyIds)] });
+  return build({
+    ...common,
+    write,
+    stdin: { contents, resolveDir: '.', loader: 'ts', sourcefile: 'hot-entry.ts' },
+    ...runByBin,
+    outfile: 'dist/cli.js',
+    plugins: [...plugins, lazyModulesFromLazyFile(hotPath, lazyIds)],
+  });
 };
 // Which modules the hot file imports dynamically decides what the lazy file holds, and that decides which hot modules
 // the hot file must export: a first pass finds the former.
@@ -206,12 +237,39 @@ await hotBuild([], lazyIds, false);
 // import, statically or not, come along.
 const hotIdsUsed = new Set();
 const lazyEntry = `export const modules = { ${[...lazyIds].map((id) => `${JSON.stringify(id)}: () => require(${JSON.stringify(resolve(id))})`).join(', ')} };`;
-await build({ ...common, stdin: { contents: lazyEntry, resolveDir: '.', loader: 'js', sourcefile: 'lazy-entry.js' }, ...runByBin, outfile: 'dist/lazy.js', plugins: [...plugins, hotModulesFromHotFile(hotPath, hotIdsUsed)] });
+await build({
+  ...common,
+  stdin: { contents: lazyEntry, resolveDir: '.', loader: 'js', sourcefile: 'lazy-entry.js' },
+  ...runByBin,
+  outfile: 'dist/lazy.js',
+  plugins: [...plugins, hotModulesFromHotFile(hotPath, hotIdsUsed)],
+});
 await hotBuild([...hotIdsUsed].sort(), new Set(), true);
-await build({ ...common, entryPoints: { version: 'src/print-version.ts' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, plugins });
+await build({
+  ...common,
+  entryPoints: { version: 'src/print-version.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  plugins,
+});
 for (const [name, file] of Object.entries(VENDORS)) {
   const reexport = `export * from ${JSON.stringify(name)};${'default' in (await import(name)) ? ` export { default } from ${JSON.stringify(name)};` : ''}`;
-  await build({ ...common, stdin: { contents: reexport, resolveDir: '.', loader: 'js' }, ...runByBin, outfile: `dist/vendor/${file}`, external: UNBUNDLED });
+  await build({
+    ...common,
+    stdin: { contents: reexport, resolveDir: '.', loader: 'js' },
+    ...runByBin,
+    outfile: `dist/vendor/${file}`,
+    external: UNBUNDLED,
+  });
 }
 // The simulated user is run as a program (tests and scripts set it as BROWSER), so its name is stable.
-await build({ ...common, format: 'esm', define: {}, banner: { js: "import { createRequire as __oauthCreateRequire } from 'node:module'; const require = __oauthCreateRequire(import.meta.url);" }, entryPoints: { 'simulated-user': 'src/serve/simulated-user.ts' }, outdir: 'dist' });
+await build({
+  ...common,
+  format: 'esm',
+  define: {},
+  banner: {
+    js: "import { createRequire as __oauthCreateRequire } from 'node:module'; const require = __oauthCreateRequire(import.meta.url);",
+  },
+  entryPoints: { 'simulated-user': 'src/serve/simulated-user.ts' },
+  outdir: 'dist',
+});

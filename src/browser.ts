@@ -31,7 +31,12 @@ function desktopBrowser(env: Readonly<Record<string, string | undefined>>): Open
   if (command) {
     return (url) =>
       new Promise((resolve, reject) => {
-        const child = spawn(command, [url], { stdio: 'ignore', detached: true, shell: false, env: { ...env } as NodeJS.ProcessEnv });
+        const child = spawn(command, [url], {
+          stdio: 'ignore',
+          detached: true,
+          shell: false,
+          env: { ...env } as NodeJS.ProcessEnv,
+        });
         child.once('error', (error) => reject(new Error(`cannot run BROWSER=${command}: ${error.message}`)));
         child.once('spawn', () => {
           child.unref();

@@ -56,13 +56,18 @@ export async function main(argv: string[], io: IO): Promise<number> {
   let usageMessage: string | undefined;
 
   const program = new Command('oauth')
-    .description('Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.')
+    .description(
+      'Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.',
+    )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
     .option('--no-color', 'never color the output (also: NO_COLOR=1)')
     .option('-v, --verbose', 'trace HTTP exchanges on stderr, redacted (-vv adds bodies)', increase, 0)
-    .option('--timeout <seconds>', `give up on a server after this long (default ${DEFAULT_TIMEOUT_SECONDS}; env OAUTH_TIMEOUT)`)
+    .option(
+      '--timeout <seconds>',
+      `give up on a server after this long (default ${DEFAULT_TIMEOUT_SECONDS}; env OAUTH_TIMEOUT)`,
+    )
     .option('--ca-file <pem>', 'trust these extra certificate authorities (env OAUTH_CA_FILE)')
     .option('--insecure', 'allow plain http to hosts that are not loopback')
     .option('--profile <name>', 'profile from the config file (default "default"; env OAUTH_PROFILE)')
@@ -81,7 +86,10 @@ export async function main(argv: string[], io: IO): Promise<number> {
       getErrHasColors: () => false,
       outputError: (text) => {
         // Commander's own text, on one line: "unknown command 'tokn' (Did you mean token?)".
-        usageMessage = text.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*/g, ' ');
+        usageMessage = text
+          .replace(/^error:\s*/, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ');
       },
     })
     .addHelpText('after', PROGRAM_HELP);
@@ -100,7 +108,12 @@ export async function main(argv: string[], io: IO): Promise<number> {
       const options = params.at(-2) as Record<string, unknown>;
       refuseBlankFlags(self.optsWithGlobals());
       context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
-      const { args, flags } = withoutUrlCredentials(context, params.slice(0, -2) as Array<string | undefined>, options, spec.auditedUrlFlags);
+      const { args, flags } = withoutUrlCredentials(
+        context,
+        params.slice(0, -2) as Array<string | undefined>,
+        options,
+        spec.auditedUrlFlags,
+      );
       exitCode = await spec.run(args, flags, context);
     });
   }
@@ -128,12 +141,19 @@ function refuseBlankFlags(options: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(options)) {
     if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
     const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-    throw new CliError('USAGE', `${flag} was given an empty value.`, { hint: `Give ${flag} a value, or leave it out.` });
+    throw new CliError('USAGE', `${flag} was given an empty value.`, {
+      hint: `Give ${flag} a value, or leave it out.`,
+    });
   }
 }
 
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */
-function withoutUrlCredentials(context: Context, args: Array<string | undefined>, options: Record<string, unknown>, audited: string[] = []) {
+function withoutUrlCredentials(
+  context: Context,
+  args: Array<string | undefined>,
+  options: Record<string, unknown>,
+  audited: string[] = [],
+) {
   const clean = (value: unknown, origin: string): unknown => {
     if (typeof value === 'string') return context.withoutUrlCredentials(value, origin);
     return Array.isArray(value) ? value.map((item) => clean(item, origin)) : value;
@@ -142,11 +162,19 @@ function withoutUrlCredentials(context: Context, args: Array<string | undefined>
   const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
   return {
     args: args.map((arg) => clean(arg, 'the command line') as string | undefined),
-    flags: Object.fromEntries(Object.entries(options).map(([key, value]) => [key, audited.includes(key) ? value : clean(value, flagName(key))])),
+    flags: Object.fromEntries(
+      Object.entries(options).map(([key, value]) => [key, audited.includes(key) ? value : clean(value, flagName(key))]),
+    ),
   };
 }
 
-async function report(error: unknown, context: Context | undefined, io: IO, argv: string[], usageMessage: string | undefined): Promise<number> {
+async function report(
+  error: unknown,
+  context: Context | undefined,
+  io: IO,
+  argv: string[],
+  usageMessage: string | undefined,
+): Promise<number> {
   const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'];
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
   if (error instanceof CommanderError) {
@@ -160,7 +188,10 @@ async function report(error: unknown, context: Context | undefined, io: IO, argv
   // A failure that a Ctrl-C caused (a pipe whose writer it ended, a wait it cut short) is the cancellation it was. A
   // signal that arrived during synchronous work is delivered at the next turn of the event loop: give it that turn.
   await new Promise((resolve) => setTimeout(resolve, 0));
-  const failure = io.signal.aborted && !(error instanceof CommanderError) ? new CliError('CANCELLED', 'Cancelled.') : asCliError(error);
+  const failure =
+    io.signal.aborted && !(error instanceof CommanderError)
+      ? new CliError('CANCELLED', 'Cancelled.')
+      : asCliError(error);
   const out =
     context?.out ??
     (await createOutput(io, {

@@ -33,9 +33,13 @@ export function loadConfig(path: string): ConfigFile {
   }
   const profiles = (parsed as { profiles?: unknown } | null)?.profiles ?? {};
   if (!isPlainObject(parsed) || !isPlainObject(profiles) || !Object.values(profiles).every(isPlainObject)) {
-    throw new CliError('CONFIG_INVALID', `The config file ${path} does not have the expected shape {"profiles": {"<name>": {…}}}.`, {
-      hint: 'Fix or delete that file; it holds only profile settings, no tokens.',
-    });
+    throw new CliError(
+      'CONFIG_INVALID',
+      `The config file ${path} does not have the expected shape {"profiles": {"<name>": {…}}}.`,
+      {
+        hint: 'Fix or delete that file; it holds only profile settings, no tokens.',
+      },
+    );
   }
   return { profiles: profiles as Record<string, Profile> };
 }
@@ -93,7 +97,14 @@ export function resolveSetting(
 function profileValue(value: unknown, origin: string): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'number' ? `the number ${value}` : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
+  const kind =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'an array'
+        : typeof value === 'number'
+          ? `the number ${value}`
+          : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
   throw new CliError('CONFIG_INVALID', `${origin} must be a string, a number or a boolean, not ${kind}.`, {
     hint: 'Fix that setting in the config file (OAUTH_CONFIG, or oauth/config.json in the config directory).',
   });

@@ -21,7 +21,6 @@ export interface GlobalOptions {
   profile?: string;
 }
 
-
 export interface Context {
   readonly io: IO;
   readonly out: Output;
@@ -80,12 +79,16 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     const credentials = registerUrlCredentials(value);
     if (credentials === undefined) return value;
     const origin = originOf();
-    out.warnOnce(`url-credentials:${origin}`, `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`);
+    out.warnOnce(
+      `url-credentials:${origin}`,
+      `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`,
+    );
     return value.replace(`${credentials}@`, '');
   };
   // A URL with a password in the environment (ours, or a proxy's) or the config file is a secret the run knows, whether
   // or not it uses it.
-  for (const [name, value] of Object.entries(io.env)) if (/^OAUTH_|^(?:https?|all)_proxy$/i.test(name)) registerUrlCredentials(value);
+  for (const [name, value] of Object.entries(io.env))
+    if (/^OAUTH_|^(?:https?|all)_proxy$/i.test(name)) registerUrlCredentials(value);
 
   const context: Context = {
     io,
@@ -96,13 +99,17 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     config() {
       if (!config) {
         config = loadConfig(configFile(io.env));
-        for (const profile of Object.values(config.profiles)) for (const value of Object.values(profile)) registerUrlCredentials(value);
+        for (const profile of Object.values(config.profiles))
+          for (const value of Object.values(profile)) registerUrlCredentials(value);
       }
       return config;
     },
     profile: () => context.config().profiles[name],
     setting(setting, flag, fallback) {
-      const value = flag !== undefined && flag !== '' ? flag : (findSetting(setting, io.env, context.profile(), name)?.value ?? fallback);
+      const value =
+        flag !== undefined && flag !== ''
+          ? flag
+          : (findSetting(setting, io.env, context.profile(), name)?.value ?? fallback);
       return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
     },
     knownSecrets,

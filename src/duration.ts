@@ -30,14 +30,21 @@ export function parseSeconds(raw: string, origin: string, rule: SecondsRule): nu
   // Decimal notation only: Number() also reads "0x10" as 16, "0b1" as 1 and "" as 0.
   const seconds = DECIMAL.test(text) ? Number(text) : Number.NaN;
   const valid =
-    Number.isFinite(seconds) && (rule.zero ? seconds >= 0 : seconds > 0) && seconds <= rule.max && (!rule.whole || Number.isInteger(seconds));
+    Number.isFinite(seconds) &&
+    (rule.zero ? seconds >= 0 : seconds > 0) &&
+    seconds <= rule.max &&
+    (!rule.whole || Number.isInteger(seconds));
   if (!valid) {
     const kind = `${rule.whole ? 'whole' : rule.zero ? '' : 'positive'} number of seconds`.trim();
     const range = rule.zero ? `from 0 to ${rule.max}` : `up to ${rule.max}`;
-    throw new CliError('USAGE', `${origin} must be a${/^[aeiou]/.test(kind) ? 'n' : ''} ${kind} ${range}${describe(rule.max)}, not "${raw}".`);
+    throw new CliError(
+      'USAGE',
+      `${origin} must be a${/^[aeiou]/.test(kind) ? 'n' : ''} ${kind} ${range}${describe(rule.max)}, not "${raw}".`,
+    );
   }
   // A timer counts milliseconds: 1e-9 would be said as "0s" and waited for as 1 ms.
-  if (seconds !== 0 && seconds < MIN_SECONDS) throw new CliError('USAGE', `${origin} must be 0.001 seconds (a millisecond) or more, not "${raw}".`);
+  if (seconds !== 0 && seconds < MIN_SECONDS)
+    throw new CliError('USAGE', `${origin} must be 0.001 seconds (a millisecond) or more, not "${raw}".`);
   return seconds;
 }
 

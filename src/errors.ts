@@ -74,10 +74,13 @@ export type ErrorCode = keyof typeof exitByCode;
 const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   INSECURE_URL: 'Use an https URL (plain http only to a loopback host, or with --insecure if you really mean it).',
   KEY_INVALID: 'Give a PEM or JWK key: RSA of 2048 bits or more, EC P-256/P-384/P-521, or Ed25519.',
-  STORE_FAILED: 'Check that the state directory (XDG_STATE_HOME, or ~/.local/state/oauth) is writable; OAUTH_STORE=memory keeps tokens for one run only.',
+  STORE_FAILED:
+    'Check that the state directory (XDG_STATE_HOME, or ~/.local/state/oauth) is writable; OAUTH_STORE=memory keeps tokens for one run only.',
   HTTP_STATUS: 'Run again with -v to see the exchange; check the endpoint and the client’s settings.',
-  PROTOCOL_ERROR: 'The server’s answer does not follow the protocol: run again with -vv to see it, and check the server’s configuration.',
-  METADATA_INVALID: 'The server’s metadata is malformed and has to be fixed there; "oauth check --issuer <url>" lists every problem in it.',
+  PROTOCOL_ERROR:
+    'The server’s answer does not follow the protocol: run again with -vv to see it, and check the server’s configuration.',
+  METADATA_INVALID:
+    'The server’s metadata is malformed and has to be fixed there; "oauth check --issuer <url>" lists every problem in it.',
   DISCOVERY_FAILED: 'Check the issuer URL: it must be exactly the server’s, path included.',
   USAGE: 'See "oauth <command> --help" for what each flag takes.',
   FILE_UNREADABLE: 'Check the path, and that this user may read it.',

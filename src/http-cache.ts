@@ -68,7 +68,8 @@ export function createDocumentCache(options: {
   trace?: (line: string) => void;
 }): DocumentCache {
   const { http, directory, now } = options;
-  const fileFor = (url: string) => join(directory!, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
+  const fileFor = (url: string) =>
+    join(directory!, `${createHash('sha256').update(url).digest('hex').slice(0, 32)}.json`);
 
   async function read(url: string): Promise<Entry | undefined> {
     if (!directory) return undefined;
@@ -104,7 +105,9 @@ export function createDocumentCache(options: {
     async get(url, purpose, { forceRefresh = false } = {}) {
       const cached = await read(url);
       if (cached && !forceRefresh && cached.freshUntil > now()) {
-        options.trace?.(`cache: ${purpose} ${url} from disk (fresh for ${Math.round((cached.freshUntil - now()) / 1000)}s)`);
+        options.trace?.(
+          `cache: ${purpose} ${url} from disk (fresh for ${Math.round((cached.freshUntil - now()) / 1000)}s)`,
+        );
         return asResponse(cached, true);
       }
       const headers: Record<string, string> = { accept: 'application/json' };
@@ -118,7 +121,12 @@ export function createDocumentCache(options: {
         return asResponse(renewed, false);
       }
       if (response.status === 200 && ttl !== undefined) {
-        const entry: Entry = { url, fetchedAt, freshUntil: fetchedAt + ttl * 1000, body: response.body.toString('utf8') };
+        const entry: Entry = {
+          url,
+          fetchedAt,
+          freshUntil: fetchedAt + ttl * 1000,
+          body: response.body.toString('utf8'),
+        };
         if (response.headers.etag) entry.etag = response.headers.etag;
         if (response.headers['content-type']) entry.contentType = response.headers['content-type'];
         // Only JSON is worth keeping; an HTML error page must not be served from the cache later.

@@ -15,9 +15,13 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
   const where = `the ${purpose} at ${redactUrl(response.url)}`;
   if (response.status >= 300 && response.status < 400) {
     const location = response.headers.location;
-    throw new CliError('HTTP_REDIRECT', `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`, {
-      hint: 'Use the final URL directly if you trust it.',
-    });
+    throw new CliError(
+      'HTTP_REDIRECT',
+      `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`,
+      {
+        hint: 'Use the final URL directly if you trust it.',
+      },
+    );
   }
   if (response.status !== 200) throw statusError(response, purpose);
   const text = response.body.toString('utf8');
@@ -25,9 +29,13 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
     return JSON.parse(text);
   } catch {
     const looksHtml = /^\s*</.test(text);
-    throw new CliError('HTTP_STATUS', `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`, {
-      hint: 'Check the URL: it should point at the JSON document itself.',
-    });
+    throw new CliError(
+      'HTTP_STATUS',
+      `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`,
+      {
+        hint: 'Check the URL: it should point at the JSON document itself.',
+      },
+    );
   }
 }
 
@@ -35,18 +43,31 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
  * An answer that is not the one the protocol expects, said with its status and what its body was: servers answer a
  * wrong secret or a missing scope with a bare 403, and that status is all there is to go on.
  */
-export function statusError(response: JsonResponse, purpose: string, code: ErrorCode = 'HTTP_STATUS', hint?: string): CliError {
-  return new CliError(code, `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}.`, {
-    details: { status: response.status },
-    ...(hint ? { hint } : {}),
-  });
+export function statusError(
+  response: JsonResponse,
+  purpose: string,
+  code: ErrorCode = 'HTTP_STATUS',
+  hint?: string,
+): CliError {
+  return new CliError(
+    code,
+    `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}.`,
+    {
+      details: { status: response.status },
+      ...(hint ? { hint } : {}),
+    },
+  );
 }
 
 /** A success whose body is not the JSON the protocol expects, said with its status and what the body was. */
 export function notJsonError(response: JsonResponse, purpose: string): CliError {
-  return new CliError('PROTOCOL_ERROR', `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}, which is not a JSON object (content-type ${response.headers['content-type'] ?? 'none'}).`, {
-    details: { status: response.status },
-  });
+  return new CliError(
+    'PROTOCOL_ERROR',
+    `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}, which is not a JSON object (content-type ${response.headers['content-type'] ?? 'none'}).`,
+    {
+      details: { status: response.status },
+    },
+  );
 }
 
 /** " with an empty body", " with an HTML page", or ": <the start of the body>". */

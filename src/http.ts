@@ -7,8 +7,6 @@ import { CliError } from './errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from './redact.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from './user-file.js';
 
-
-
 export interface HttpRequest {
   url: string | URL;
   method?: 'GET' | 'POST' | 'HEAD';
@@ -73,15 +71,21 @@ function proxySetting(env: HttpOptions['env'], name: string): string | undefined
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new CliError('USAGE', `${variable} is not a proxy URL this tool can use: ${JSON.stringify(redactText(value))}.`, {
-      hint: `Set ${variable} to http://host:port (or https://…), or unset it.`,
-    });
+    throw new CliError(
+      'USAGE',
+      `${variable} is not a proxy URL this tool can use: ${JSON.stringify(redactText(value))}.`,
+      {
+        hint: `Set ${variable} to http://host:port (or https://…), or unset it.`,
+      },
+    );
   }
   return url.href;
 }
 
 function createDispatcher(options: HttpOptions): Dispatcher {
-  const ca = options.caFile ? [...defaultCertificates(), readCaFile(options.caFile, options.caFileOrigin ?? '--ca-file')] : undefined;
+  const ca = options.caFile
+    ? [...defaultCertificates(), readCaFile(options.caFile, options.caFileOrigin ?? '--ca-file')]
+    : undefined;
   const agentOptions = {
     connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) },
     headersTimeout: options.timeoutMs,
@@ -127,7 +131,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const headers = { 'user-agent': 'oauth-cli', ...req.headers };
     dispatcher ??= createDispatcher(options);
-    secrets.addFromRequest(headers, req.body, Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1]);
+    secrets.addFromRequest(
+      headers,
+      req.body,
+      Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1],
+    );
     traceRequest(method, url, headers, req.body);
 
     const deadline = AbortSignal.timeout(options.timeoutMs);
@@ -177,14 +185,17 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string): void {
     if (options.verbosity < 1) return;
     options.trace(`> ${method} ${redactText(redactUrl(url.href), known())}`);
-    for (const [name, value] of Object.entries(redactHeaders(headers))) options.trace(`> ${name}: ${redactText(value, known())}`);
-    if (options.verbosity >= 2 && body) options.trace(bodyLines('>', redactBody(body, headers['content-type'], known())));
+    for (const [name, value] of Object.entries(redactHeaders(headers)))
+      options.trace(`> ${name}: ${redactText(value, known())}`);
+    if (options.verbosity >= 2 && body)
+      options.trace(bodyLines('>', redactBody(body, headers['content-type'], known())));
   }
 
   function traceResponse(response: HttpResponse): void {
     if (options.verbosity < 1) return;
     options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes)`);
-    for (const [name, value] of Object.entries(redactHeaders(response.headers))) options.trace(`< ${name}: ${redactText(value, known())}`);
+    for (const [name, value] of Object.entries(redactHeaders(response.headers)))
+      options.trace(`< ${name}: ${redactText(value, known())}`);
     if (options.verbosity >= 2 && response.body.length > 0) {
       // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
       const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
@@ -225,7 +236,10 @@ function refuseDeepJson(response: HttpResponse, purpose: string): void {
     } else if (byte === 0x22) inString = true;
     else if (byte === 0x7b || byte === 0x5b) {
       if (++depth > MAX_JSON_DEPTH) {
-        throw new CliError('PROTOCOL_ERROR', `The ${purpose} at ${redactUrl(response.url)} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no OAuth document is.`);
+        throw new CliError(
+          'PROTOCOL_ERROR',
+          `The ${purpose} at ${redactUrl(response.url)} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no OAuth document is.`,
+        );
       }
     } else if (byte === 0x7d || byte === 0x5d) depth--;
   }
@@ -265,9 +279,13 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
 }
 
 function tooLarge(req: HttpRequest, url: URL, maxBytes: number): CliError {
-  return new CliError('HTTP_TOO_LARGE', `The ${req.purpose} at ${redactUrl(url.href)} is larger than ${maxBytes} bytes; stopped reading.`, {
-    hint: 'Check that the URL points at the right document.',
-  });
+  return new CliError(
+    'HTTP_TOO_LARGE',
+    `The ${req.purpose} at ${redactUrl(url.href)} is larger than ${maxBytes} bytes; stopped reading.`,
+    {
+      hint: 'Check that the URL points at the right document.',
+    },
+  );
 }
 
 const TLS_CODES = new Set([
@@ -285,7 +303,11 @@ const TLS_CODES = new Set([
 /** The messages of an error and its causes, innermost last. */
 function messages(error: unknown): string {
   const parts: string[] = [];
-  for (let current: unknown = error, depth = 0; depth < 5 && current instanceof Error; depth++, current = current.cause) {
+  for (
+    let current: unknown = error, depth = 0;
+    depth < 5 && current instanceof Error;
+    depth++, current = current.cause
+  ) {
     if (current.message) parts.push(current.message);
   }
   return parts.join(': ');
@@ -326,7 +348,10 @@ function translateError(
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(messages(error))?.[1];
   if (proxyStatus) {
     return new CliError('HTTP_NETWORK', `Cannot reach ${where}: the proxy answered HTTP ${proxyStatus}.`, {
-      hint: proxyStatus === '407' ? 'The proxy wants credentials: put them in HTTPS_PROXY / HTTP_PROXY (http://user:password@host:port).' : 'Check HTTPS_PROXY, HTTP_PROXY and NO_PROXY.',
+      hint:
+        proxyStatus === '407'
+          ? 'The proxy wants credentials: put them in HTTPS_PROXY / HTTP_PROXY (http://user:password@host:port).'
+          : 'Check HTTPS_PROXY, HTTP_PROXY and NO_PROXY.',
       details: { url: redactUrl(url.href), reason: 'PROXY_STATUS', status: Number(proxyStatus) },
     });
   }

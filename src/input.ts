@@ -3,7 +3,10 @@
 import type { Readable } from 'node:stream';
 import { CliError } from './errors.js';
 
-export async function* readLines(stream: Readable, maxLineBytes: number): AsyncGenerator<{ line: string; number: number }> {
+export async function* readLines(
+  stream: Readable,
+  maxLineBytes: number,
+): AsyncGenerator<{ line: string; number: number }> {
   let pending = '';
   let number = 0;
   stream.setEncoding?.('utf8');
@@ -26,7 +29,10 @@ export async function* readLines(stream: Readable, maxLineBytes: number): AsyncG
 }
 
 /** Non-empty lines, trimmed. */
-export async function* readTokens(stream: Readable, maxLineBytes: number): AsyncGenerator<{ token: string; number: number }> {
+export async function* readTokens(
+  stream: Readable,
+  maxLineBytes: number,
+): AsyncGenerator<{ token: string; number: number }> {
   for await (const { line, number } of readLines(stream, maxLineBytes)) {
     const token = line.trim();
     if (token) yield { token, number };

@@ -8,12 +8,14 @@ export interface BufferIO extends IO {
 }
 
 /** An in-memory IO for tests: like gh's iostreams.Test(). */
-export function bufferIO(options: {
-  stdin?: string | Readable;
-  env?: Record<string, string | undefined>;
-  tty?: boolean;
-  signal?: AbortSignal;
-} = {}): BufferIO {
+export function bufferIO(
+  options: {
+    stdin?: string | Readable;
+    env?: Record<string, string | undefined>;
+    tty?: boolean;
+    signal?: AbortSignal;
+  } = {},
+): BufferIO {
   let out = '';
   let err = '';
   const stdin =

@@ -114,9 +114,13 @@ async function acquire(path: string, options: LockOptions): Promise<() => Promis
     }
     if (options.signal?.aborted) throw new CliError('CANCELLED', 'Cancelled.');
     if (now() > deadline) {
-      throw new CliError('LOCK_TIMEOUT', `Another oauth process still holds ${path} after ${Math.round(timeoutMs / 1000)}s (it is alive and renewing it).`, {
-        hint: 'Wait for it to finish and try again; if no other oauth is running, delete that file.',
-      });
+      throw new CliError(
+        'LOCK_TIMEOUT',
+        `Another oauth process still holds ${path} after ${Math.round(timeoutMs / 1000)}s (it is alive and renewing it).`,
+        {
+          hint: 'Wait for it to finish and try again; if no other oauth is running, delete that file.',
+        },
+      );
     }
     await sleep(Math.min(100, 10 + attempt * 5) + Math.random() * 10);
   }

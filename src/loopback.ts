@@ -50,47 +50,77 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 
   const requestTimeout = options.requestTimeoutMs ?? 10_000;
   // Node checks these timeouts only every connectionsCheckingInterval (30 s by default): check often enough to matter.
-  const server = createServer({ maxHeaderSize: 8192, requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), keepAliveTimeout: 1000 }, (request, response) => {
-    const refusal = refuse(request, port);
-    if (refusal) {
-      options.onRefused?.(refusal.reason);
-      page(response, refusal.status, refusal.title, refusal.reason);
-      return;
-    }
-    if (received) {
-      options.onRefused?.('callback after the sign-in had already arrived');
-      page(response, 410, 'Already used', 'This sign-in has already been received; this callback was not used. Return to the terminal, or start again there.');
-      return;
-    }
-    const params = new URL(request.url ?? '/', 'http://callback').searchParams;
-    if (params.get('state') !== options.expectedState) {
-      options.onRefused?.('callback with a missing or wrong state');
-      page(response, 400, 'Not this sign-in', 'This callback does not belong to the sign-in oauth is waiting for (its state does not match). Start again from the terminal.');
-      return;
-    }
-    received = true;
-    held = response;
-    settle?.resolve(params);
-  });
+  const server = createServer(
+    {
+      maxHeaderSize: 8192,
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: Math.min(1000, requestTimeout),
+      keepAliveTimeout: 1000,
+    },
+    (request, response) => {
+      const refusal = refuse(request, port);
+      if (refusal) {
+        options.onRefused?.(refusal.reason);
+        page(response, refusal.status, refusal.title, refusal.reason);
+        return;
+      }
+      if (received) {
+        options.onRefused?.('callback after the sign-in had already arrived');
+        page(
+          response,
+          410,
+          'Already used',
+          'This sign-in has already been received; this callback was not used. Return to the terminal, or start again there.',
+        );
+        return;
+      }
+      const params = new URL(request.url ?? '/', 'http://callback').searchParams;
+      if (params.get('state') !== options.expectedState) {
+        options.onRefused?.('callback with a missing or wrong state');
+        page(
+          response,
+          400,
+          'Not this sign-in',
+          'This callback does not belong to the sign-in oauth is waiting for (its state does not match). Start again from the terminal.',
+        );
+        return;
+      }
+      received = true;
+      held = response;
+      settle?.resolve(params);
+    },
+  );
 
   const respond = (outcome: SignInOutcome) => {
     const response = held;
     held = undefined;
     if (!response) return;
-    if (outcome.ok) page(response, 200, 'Signed in', 'You are signed in. You can close this tab and return to the terminal.');
+    if (outcome.ok)
+      page(response, 200, 'Signed in', 'You are signed in. You can close this tab and return to the terminal.');
     else page(response, 400, 'Sign-in failed', `${outcome.message} You can close this tab; the terminal says more.`);
   };
 
-  function refuse(request: IncomingMessage, boundPort: number): { status: number; title: string; reason: string } | undefined {
+  function refuse(
+    request: IncomingMessage,
+    boundPort: number,
+  ): { status: number; title: string; reason: string } | undefined {
     const url = new URL(request.url ?? '/', 'http://callback');
-    if (url.pathname !== options.path) return { status: 404, title: 'Not found', reason: `request for ${url.pathname}, not the callback path` };
-    if (request.method !== 'GET') return { status: 405, title: 'Method not allowed', reason: `${request.method} request to the callback` };
+    if (url.pathname !== options.path)
+      return { status: 404, title: 'Not found', reason: `request for ${url.pathname}, not the callback path` };
+    if (request.method !== 'GET')
+      return { status: 405, title: 'Method not allowed', reason: `${request.method} request to the callback` };
     const expectedHost = `${options.host}:${boundPort}`;
     if ((request.headers.host ?? '').toLowerCase() !== expectedHost) {
-      return { status: 400, title: 'Unexpected host', reason: `callback with Host ${JSON.stringify(request.headers.host ?? '')}, not ${expectedHost}` };
+      return {
+        status: 400,
+        title: 'Unexpected host',
+        reason: `callback with Host ${JSON.stringify(request.headers.host ?? '')}, not ${expectedHost}`,
+      };
     }
     for (const name of CALLBACK_PARAMETERS) {
-      if (url.searchParams.getAll(name).length > 1) return { status: 400, title: 'Invalid callback', reason: `callback with a duplicated "${name}" parameter` };
+      if (url.searchParams.getAll(name).length > 1)
+        return { status: 400, title: 'Invalid callback', reason: `callback with a duplicated "${name}" parameter` };
     }
     return undefined;
   }
@@ -103,9 +133,13 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new CliError('PORT_IN_USE', `Port ${options.port} on ${bindAddress} is in use; the callback server cannot listen there.`, {
-              hint: 'Pick another --port, or leave it out for a random free port (if the client registration allows any port).',
-            })
+          ? new CliError(
+              'PORT_IN_USE',
+              `Port ${options.port} on ${bindAddress} is in use; the callback server cannot listen there.`,
+              {
+                hint: 'Pick another --port, or leave it out for a random free port (if the client registration allows any port).',
+              },
+            )
           : error,
       ),
     );
@@ -113,13 +147,16 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
   });
   port = (server.address() as AddressInfo).port;
 
-  const timer = setTimeout(() => {
-    settle?.reject(
-      new CliError('LOGIN_TIMED_OUT', `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)}s.`, {
-        hint: 'Run "oauth login" again and finish in the browser, or raise --login-timeout.',
-      }),
-    );
-  }, Math.min(options.timeoutMs, MAX_TIMER_MS));
+  const timer = setTimeout(
+    () => {
+      settle?.reject(
+        new CliError('LOGIN_TIMED_OUT', `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)}s.`, {
+          hint: 'Run "oauth login" again and finish in the browser, or raise --login-timeout.',
+        }),
+      );
+    },
+    Math.min(options.timeoutMs, MAX_TIMER_MS),
+  );
   const onAbort = () => settle?.reject(new CliError('CANCELLED', 'Cancelled.'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -141,8 +178,10 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 
 /** For the page: printable as on the terminal (bidi overrides, C0, C1 shown escaped), then HTML-escaped. */
 function escapeHtml(text: string): string {
-  return printable(text)
-    .replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+  return printable(text).replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!,
+  );
 }
 
 function page(response: ServerResponse, status: number, title: string, message: string): void {

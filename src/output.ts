@@ -28,8 +28,16 @@ async function styleFor(level: 0 | 1 | 2 | 3, marker: string): Promise<Style> {
   if (level === 0) return plain;
   const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level });
-  const wrap = (paint: (text: string) => string) => (text: string) => paint(singleLine(text)).replaceAll('\u001b', marker);
-  return { bold: wrap(chalk.bold), dim: wrap(chalk.dim), red: wrap(chalk.red), green: wrap(chalk.green), yellow: wrap(chalk.yellow), cyan: wrap(chalk.cyan) };
+  const wrap = (paint: (text: string) => string) => (text: string) =>
+    paint(singleLine(text)).replaceAll('\u001b', marker);
+  return {
+    bold: wrap(chalk.bold),
+    dim: wrap(chalk.dim),
+    red: wrap(chalk.red),
+    green: wrap(chalk.green),
+    yellow: wrap(chalk.yellow),
+    cyan: wrap(chalk.cyan),
+  };
 }
 
 export interface OutputOptions {
@@ -99,7 +107,8 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   const style = await styleFor(outLevel, marker);
   const errStyle = await styleFor(errLevel, marker);
   // A styled string may be written to the other stream: each writer restores or drops the markers for itself.
-  const unmark = (colored: boolean) => (text: string) => (text.includes(marker) ? text.replace(new RegExp(`${marker}(\\[[0-9;]*m)`, 'g'), colored ? '\u001b$1' : '') : text);
+  const unmark = (colored: boolean) => (text: string) =>
+    text.includes(marker) ? text.replace(new RegExp(`${marker}(\\[[0-9;]*m)`, 'g'), colored ? '\u001b$1' : '') : text;
   const [outMarks, errMarks] = [unmark(outLevel > 0), unmark(errLevel > 0)];
   const lines = (text: Lines) => (typeof text === 'string' ? [text] : text);
   const warned = new Set<string>();
@@ -107,7 +116,12 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   // What an error quotes from a server is bounded here, after redaction: a cut before it could leave the head of a
   // secret, which matches nothing the registry knows.
   const quoted = (text: string) => bounded(redact(text), ERROR_TEXT_LIMIT);
-  const stderr = (text: Lines) => io.stderr.write(lines(text).map((line) => `${errMarks(singleLine(redact(line)))}\n`).join(''));
+  const stderr = (text: Lines) =>
+    io.stderr.write(
+      lines(text)
+        .map((line) => `${errMarks(singleLine(redact(line)))}\n`)
+        .join(''),
+    );
   // Errors, hints and warnings are one line each, whatever a server put in the text they quote.
   const line = (text: string) => io.stderr.write(`${errMarks(singleLine(quoted(text)))}\n`);
   const warn = (text: string) => line(`${errStyle.yellow('warning:')} ${text}`);
@@ -120,8 +134,14 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     secrets,
     // Results, like --json, are redacted by the registry only: every secret a run handles is in it, and the shape-based
     // rules (a JWT, "code=…") would stub what a result is about, such as a claim holding a nested token.
-    result: (text, { reveal = [] } = {}) => io.stdout.write(lines(text).map((line) => `${outMarks(singleLine(secrets.redact(line, reveal)))}\n`).join('')),
-    jsonResult: (value, { reveal = [] } = {}) => io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),
+    result: (text, { reveal = [] } = {}) =>
+      io.stdout.write(
+        lines(text)
+          .map((line) => `${outMarks(singleLine(secrets.redact(line, reveal)))}\n`)
+          .join(''),
+      ),
+    jsonResult: (value, { reveal = [] } = {}) =>
+      io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),
     jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
     info: stderr,
     warn,
@@ -133,7 +153,11 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     trace: (text) => stderr(lines(text).map((line) => errStyle.dim(line))),
     error: (error) => {
       if (options.json) {
-        const body: Record<string, unknown> = { code: error.code, message: quoted(error.message), exitCode: error.exitCode };
+        const body: Record<string, unknown> = {
+          code: error.code,
+          message: quoted(error.message),
+          exitCode: error.exitCode,
+        };
         if (error.hint) body.hint = quoted(error.hint);
         if (error.details) body.details = boundedJson(redactJson(error.details, secrets));
         io.stderr.write(`${printableJson({ error: body })}\n`);
@@ -156,7 +180,8 @@ function bounded(text: string, limit: number): string {
 function boundedJson(value: unknown): unknown {
   if (typeof value === 'string') return bounded(value, ERROR_TEXT_LIMIT);
   if (Array.isArray(value)) return value.map(boundedJson);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, boundedJson(child)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, boundedJson(child)]));
   return value;
 }
 

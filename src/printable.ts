@@ -11,7 +11,8 @@
  * tag characters (U+E0000–E007F, which hide text) and lone surrogates. Zero-width (non-)joiners stay: scripts and emoji
  * need them.
  */
-const UNPRINTABLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]/g;
+const UNPRINTABLE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]/g;
 
 const escaped = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -39,5 +40,10 @@ export function printableJson(value: unknown): string {
 
 /** The same for text JSON.stringify made (C0 is already escaped there; newlines between documents stay). */
 export function printableJsonText(json: string): string {
-  return json.replace(HIDDEN, escapedUnits).replace(/[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]/g, escaped);
+  return json
+    .replace(HIDDEN, escapedUnits)
+    .replace(
+      /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]/g,
+      escaped,
+    );
 }

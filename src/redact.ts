@@ -67,7 +67,10 @@ const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
  * A credential after an auth scheme (RFC 9110 §11.4 token68), but not an auth-param such as realm="…" or
  * error=invalid_token, which challenges (WWW-Authenticate) carry in the same place.
  */
-const AUTH_SCHEME = new RegExp(String.raw`\b(Bearer|Basic|DPoP|Negotiate)(\s+)(?![\w!#$%&'*+.^\`|~-]+\s*=\s*["\w!#$%&'*+.^\`|~-])(${STUB}|[A-Za-z0-9._~+/-]{6,}=*)`, 'gi');
+const AUTH_SCHEME = new RegExp(
+  String.raw`\b(Bearer|Basic|DPoP|Negotiate)(\s+)(?![\w!#$%&'*+.^\`|~-]+\s*=\s*["\w!#$%&'*+.^\`|~-])(${STUB}|[A-Za-z0-9._~+/-]{6,}=*)`,
+  'gi',
+);
 const NAMED_PARAM = new RegExp(`\\b(${TEXT_SECRET_NAMES.join('|')})=(${STUB}|[^&\\s"'<>]+)`, 'gi');
 const NAMED_JSON = new RegExp(`"(${TEXT_SECRET_NAMES.join('|')})"(\\s*:\\s*)"((?:[^"\\\\]|\\\\.)*)"`, 'gi');
 /** user:password@ in a URL (git and curl never print it either). */
@@ -82,7 +85,11 @@ export function redactText(text: string, known: Iterable<string> = []): string {
     .replace(URL_CREDENTIALS, '$1[credentials removed]@')
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(safeDecode(value))}`)
-    .replace(AUTH_SCHEME, (_m, scheme: string, space: string, value: string) => `${scheme}${space}${WHOLE_STUB.test(value) ? value : credential(scheme, value)}`)
+    .replace(
+      AUTH_SCHEME,
+      (_m, scheme: string, space: string, value: string) =>
+        `${scheme}${space}${WHOLE_STUB.test(value) ? value : credential(scheme, value)}`,
+    )
     .replace(JWT_LIKE, (jwt) => stub(jwt));
 }
 
@@ -114,7 +121,9 @@ function safeDecode(value: string): string {
 /** Redacts a parsed JSON value: members with secret names become stubs; strings are scanned as text. */
 export function redactJson(value: unknown, known: Iterable<string> = []): unknown {
   const knownList = known instanceof SecretRegistry ? known : [...known];
-  return mapJsonStrings(value, (text, name) => (name !== undefined && SECRET_NAMES.has(name) ? stub(text) : redactText(text, knownList)));
+  return mapJsonStrings(value, (text, name) =>
+    name !== undefined && SECRET_NAMES.has(name) ? stub(text) : redactText(text, knownList),
+  );
 }
 
 /** Only known secrets (`redact` replaces them), in member names and string values: JSON results stay what was asked for. */
@@ -147,7 +156,9 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 
 function redactHeaderValue(value: string): string {
   const match = /^(\w+)\s+(.+)$/.exec(value);
-  return match && /^(bearer|basic|dpop|negotiate)$/i.test(match[1]!) ? `${match[1]} ${credential(match[1]!, match[2]!)}` : stub(value);
+  return match && /^(bearer|basic|dpop|negotiate)$/i.test(match[1]!)
+    ? `${match[1]} ${credential(match[1]!, match[2]!)}`
+    : stub(value);
 }
 
 /** Basic credentials are base64 of "id:secret": their last characters are the secret's, so none are shown. */
@@ -215,7 +226,9 @@ export class SecretRegistry extends Set<string> {
   /** The text with every registered secret replaced by its stub, except those inside a value the user asked for raw. */
   redact(text: string, except: readonly string[] = []): string {
     if (this.size === 0) return text;
-    this.ordered ??= [...this].filter((spelling) => spelling.length >= SHORTEST_SECRET).sort((a, b) => b.length - a.length);
+    this.ordered ??= [...this]
+      .filter((spelling) => spelling.length >= SHORTEST_SECRET)
+      .sort((a, b) => b.length - a.length);
     const views = viewsOf(text);
     const found: Array<{ start: number; end: number; secret: string }> = [];
     // Which characters of the text a hit or a value shown raw already holds: a new hit must not overlap them. A mask
@@ -243,7 +256,9 @@ export class SecretRegistry extends Set<string> {
       }
     }
     // Where the values the user asked for raw are printed: a piece of another secret inside one is that value's own.
-    for (const value of except) for (let at = text.indexOf(value); at >= 0 && value; at = text.indexOf(value, at + 1)) taken.fill(1, at, at + value.length);
+    for (const value of except)
+      for (let at = text.indexOf(value); at >= 0 && value; at = text.indexOf(value, at + 1))
+        taken.fill(1, at, at + value.length);
     // A cut-off echo: the secret's first characters and as many more as the text has, when they are most of it.
     for (const secret of this.prefixes) {
       if (except.some((value) => value.includes(secret))) continue;
@@ -306,7 +321,8 @@ export class SecretRegistry extends Set<string> {
   /** Secret members of a JSON answer (tokens, device codes, registration tokens), the moment they arrive. */
   addFromJson(value: unknown): this {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return this;
-    for (const [name, member] of Object.entries(value)) if (SECRET_NAMES.has(name) && typeof member === 'string') this.add(member);
+    for (const [name, member] of Object.entries(value))
+      if (SECRET_NAMES.has(name) && typeof member === 'string') this.add(member);
     return this;
   }
 
@@ -332,7 +348,16 @@ export class SecretRegistry extends Set<string> {
 }
 
 const NAMED_REFERENCES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-const JSON_ESCAPES: Record<string, string> = { '/': '/', '"': '"', '\\': '\\', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const JSON_ESCAPES: Record<string, string> = {
+  '/': '/',
+  '"': '"',
+  '\\': '\\',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 const PERCENT = /%([0-9a-fA-F]{2})/y;
 const JSON_UNIT = /\\u([0-9a-fA-F]{4})/y;
 const CHARACTER_REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));?/y;
@@ -357,9 +382,13 @@ function viewsOf(text: string): View[] {
     views.push(next);
     current = next;
   }
-  if (/[\r\n]/.test(text)) views.push(mapView({ text }, (emit) => {
-    for (let index = 0; index < text.length; index++) if (text[index] !== '\n' && text[index] !== '\r') emit(text[index]!, index, index + 1);
-  }));
+  if (/[\r\n]/.test(text))
+    views.push(
+      mapView({ text }, (emit) => {
+        for (let index = 0; index < text.length; index++)
+          if (text[index] !== '\n' && text[index] !== '\r') emit(text[index]!, index, index + 1);
+      }),
+    );
   return views;
 }
 
@@ -438,7 +467,11 @@ function decodeView(view: View): View {
       if (char === '%') {
         const bytes: number[] = [];
         let end = index;
-        for (let match = at(PERCENT, end); match && (bytes.length === 0 || (parseInt(match[1]!, 16) & 0xc0) === 0x80); match = at(PERCENT, end)) {
+        for (
+          let match = at(PERCENT, end);
+          match && (bytes.length === 0 || (parseInt(match[1]!, 16) & 0xc0) === 0x80);
+          match = at(PERCENT, end)
+        ) {
           bytes.push(parseInt(match[1]!, 16));
           end += 3;
           if (bytes.length === utf8Length(bytes[0]!)) break;
@@ -463,7 +496,11 @@ function decodeView(view: View): View {
         }
       } else if (char === '&') {
         const reference = at(CHARACTER_REFERENCE, index);
-        const point = reference ? (reference[3] ? NAMED_REFERENCES[reference[3]]!.codePointAt(0)! : parseInt(reference[1] ?? reference[2]!, reference[1] ? 10 : 16)) : -1;
+        const point = reference
+          ? reference[3]
+            ? NAMED_REFERENCES[reference[3]]!.codePointAt(0)!
+            : parseInt(reference[1] ?? reference[2]!, reference[1] ? 10 : 16)
+          : -1;
         if (reference && point <= 0x10ffff) {
           emit(String.fromCodePoint(point), index, index + reference[0].length);
           index += reference[0].length;
@@ -488,12 +525,22 @@ function utf8Length(lead: number): number {
 /** The spellings of a secret a server may put into base64: as sent in a form or a query, or inside a JSON string. */
 function encodings(secret: string): Set<string> {
   const json = JSON.stringify(secret).slice(1, -1);
-  return new Set([secret, encodeURIComponent(secret), formEncode(secret), strictEncode(secret), json, json.replace(/\//g, '\\/')]);
+  return new Set([
+    secret,
+    encodeURIComponent(secret),
+    formEncode(secret),
+    strictEncode(secret),
+    json,
+    json.replace(/\//g, '\\/'),
+  ]);
 }
 
 /** RFC 3986 unreserved characters only, as oauth4webapi encodes a Basic credential's parts. */
 function strictEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[-_.!~*'()]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(text).replace(
+    /[-_.!~*'()]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /**
@@ -504,11 +551,14 @@ function base64Cores(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
   const cores = new Set<string>();
   for (const offset of [0, 1, 2]) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
     const total = offset + bytes.length;
     // Leading characters mix in the filler bytes, the last one the padding bits, unless the length divides by three.
     const core = encoded.slice([0, 2, 3][offset], total % 3 === 0 ? undefined : -1);
-    if (core.length >= 8) for (const spelling of [core, core.replace(/\+/g, '-').replace(/\//g, '_')]) cores.add(spelling);
+    if (core.length >= 8)
+      for (const spelling of [core, core.replace(/\+/g, '-').replace(/\//g, '_')]) cores.add(spelling);
   }
   cores.delete(secret);
   return [...cores];

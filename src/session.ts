@@ -48,11 +48,20 @@ function sha256(text: string): string {
  * key's thumbprint (not the key file's path, whose contents may change) — hashed with the rest: a token fetched with
  * the right secret must not be handed out to a run with a wrong one, nor a token for one resource to a run for another.
  */
-export function serviceTokenKey(parts: { issuer: string; clientId: string; authMethod: string; credential: string; scope: string; parameters: Record<string, string[]> }): string {
+export function serviceTokenKey(parts: {
+  issuer: string;
+  clientId: string;
+  authMethod: string;
+  credential: string;
+  scope: string;
+  parameters: Record<string, string[]>;
+}): string {
   const parameters = Object.keys(parts.parameters)
     .sort()
     .map((name) => [name, [...parts.parameters[name]!].sort()]);
-  const id = sha256(JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]));
+  const id = sha256(
+    JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]),
+  );
   return `service:${id.slice(0, 32)}`;
 }
 
@@ -62,10 +71,16 @@ function serviceTokenIndexKey(token: string): string {
 }
 
 /** Caches a service token; the index entry is written first, so no cached token is ever out of revoke's reach. */
-export async function cacheServiceToken(store: SecretStore, key: string, session: Session, replaced?: Session): Promise<void> {
+export async function cacheServiceToken(
+  store: SecretStore,
+  key: string,
+  session: Session,
+  replaced?: Session,
+): Promise<void> {
   await store.set(serviceTokenIndexKey(session.access_token), key);
   await store.set(key, JSON.stringify(session));
-  if (replaced && replaced.access_token !== session.access_token) await store.delete(serviceTokenIndexKey(replaced.access_token));
+  if (replaced && replaced.access_token !== session.access_token)
+    await store.delete(serviceTokenIndexKey(replaced.access_token));
 }
 
 /** A cache hit whose token revoke could not find (cached before the index existed) is indexed now. */
@@ -99,7 +114,12 @@ export async function forgetServiceToken(store: SecretStore, token: string): Pro
  * refreshes). Each profile is changed under its own session lock, so a refresh in flight cannot bring it back; the
  * caller must not hold any of those locks. Returns what was dropped, in words.
  */
-export async function forgetRevokedToken(store: SecretStore, profiles: readonly string[], token: string, lock: SessionLockDeps): Promise<string[]> {
+export async function forgetRevokedToken(
+  store: SecretStore,
+  profiles: readonly string[],
+  token: string,
+  lock: SessionLockDeps,
+): Promise<string[]> {
   const dropped: string[] = [];
   if (await forgetServiceToken(store, token)) dropped.push('the cached service token');
   for (const profile of new Set(profiles)) {
@@ -156,15 +176,30 @@ export async function withSessionLock<T>(profile: string, deps: SessionLockDeps,
 
 export function sessionFromResponse(
   response: TokenEndpointResponse,
-  context: { issuer: string; clientId: string; requestedScope?: string | undefined; nowSeconds: number; previous?: Session | undefined; subject?: string | undefined; clientSecret?: string | undefined; endpoints?: Record<string, string> | undefined },
+  context: {
+    issuer: string;
+    clientId: string;
+    requestedScope?: string | undefined;
+    nowSeconds: number;
+    previous?: Session | undefined;
+    subject?: string | undefined;
+    clientSecret?: string | undefined;
+    endpoints?: Record<string, string> | undefined;
+  },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
   if (tokenType !== 'bearer' && tokenType !== 'dpop') {
-    throw new CliError('PROTOCOL_ERROR', `The token endpoint returned token_type ${JSON.stringify(response.token_type)}; only Bearer and DPoP are understood.`);
+    throw new CliError(
+      'PROTOCOL_ERROR',
+      `The token endpoint returned token_type ${JSON.stringify(response.token_type)}; only Bearer and DPoP are understood.`,
+    );
   }
   const expiresIn = response.expires_in as unknown;
   if (expiresIn !== undefined && (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0)) {
-    throw new CliError('PROTOCOL_ERROR', `The token endpoint returned expires_in ${JSON.stringify(expiresIn)}; it must be a number of seconds (RFC 6749 §5.1).`);
+    throw new CliError(
+      'PROTOCOL_ERROR',
+      `The token endpoint returned expires_in ${JSON.stringify(expiresIn)}; it must be a number of seconds (RFC 6749 §5.1).`,
+    );
   }
   const { previous, nowSeconds } = context;
   const session: Session = {
@@ -175,13 +210,16 @@ export function sessionFromResponse(
     token_type: tokenType === 'dpop' ? 'DPoP' : 'Bearer',
     obtained_at: nowSeconds,
   };
-  const expiresAt = typeof response.expires_in === 'number' ? nowSeconds + response.expires_in : jwtExpiry(response.access_token);
+  const expiresAt =
+    typeof response.expires_in === 'number' ? nowSeconds + response.expires_in : jwtExpiry(response.access_token);
   if (expiresAt !== undefined) session.expires_at = expiresAt;
   const refreshToken = response.refresh_token ?? previous?.refresh_token;
   if (refreshToken) session.refresh_token = refreshToken;
   const refreshExpiresIn = response.refresh_expires_in;
-  if (typeof refreshExpiresIn === 'number' && Number.isFinite(refreshExpiresIn)) session.refresh_expires_at = nowSeconds + refreshExpiresIn;
-  else if (previous?.refresh_expires_at && !response.refresh_token) session.refresh_expires_at = previous.refresh_expires_at;
+  if (typeof refreshExpiresIn === 'number' && Number.isFinite(refreshExpiresIn))
+    session.refresh_expires_at = nowSeconds + refreshExpiresIn;
+  else if (previous?.refresh_expires_at && !response.refresh_token)
+    session.refresh_expires_at = previous.refresh_expires_at;
   const idToken = response.id_token ?? previous?.id_token;
   if (idToken) session.id_token = idToken;
   const scope = response.scope ?? previous?.scope ?? context.requestedScope;
@@ -220,22 +258,23 @@ function isExpired(session: Session, nowSeconds: number): boolean {
 }
 
 /** What each stored field must be; a session read back is checked against it before anything uses a value. */
-const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true; token?: true }> = {
-  issuer: { type: 'string', required: true },
-  client_id: { type: 'string', required: true },
-  access_token: { type: 'string', required: true, token: true },
-  token_type: { type: 'string', required: true },
-  obtained_at: { type: 'number', required: true },
-  expires_at: { type: 'number' },
-  refresh_token: { type: 'string', token: true },
-  refresh_expires_at: { type: 'number' },
-  id_token: { type: 'string', token: true },
-  scope: { type: 'string', mayBeEmpty: true },
-  requested_scope: { type: 'string', mayBeEmpty: true },
-  subject: { type: 'string' },
-  client_secret: { type: 'string' },
-  grant_type: { type: 'string' },
-};
+const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: true; mayBeEmpty?: true; token?: true }> =
+  {
+    issuer: { type: 'string', required: true },
+    client_id: { type: 'string', required: true },
+    access_token: { type: 'string', required: true, token: true },
+    token_type: { type: 'string', required: true },
+    obtained_at: { type: 'number', required: true },
+    expires_at: { type: 'number' },
+    refresh_token: { type: 'string', token: true },
+    refresh_expires_at: { type: 'number' },
+    id_token: { type: 'string', token: true },
+    scope: { type: 'string', mayBeEmpty: true },
+    requested_scope: { type: 'string', mayBeEmpty: true },
+    subject: { type: 'string' },
+    client_secret: { type: 'string' },
+    grant_type: { type: 'string' },
+  };
 
 /** Why a stored value is not a session, in words; undefined when it is one. */
 function sessionShapeProblem(value: unknown): string | undefined {
@@ -248,14 +287,25 @@ function sessionShapeProblem(value: unknown): string | undefined {
       if (rule.required) return `"${name}" is missing`;
       continue;
     }
-    const ok = rule.type === 'number' ? typeof field === 'number' && Number.isFinite(field) : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
-    if (!ok) return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
+    const ok =
+      rule.type === 'number'
+        ? typeof field === 'number' && Number.isFinite(field)
+        : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
+    if (!ok)
+      return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
     // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
     // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
-    if (rule.token && !/^[\x20-\x7e]+$/.test(field as string)) return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
+    if (rule.token && !/^[\x20-\x7e]+$/.test(field as string))
+      return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
   }
   const endpoints = record.endpoints;
-  if (endpoints !== undefined && (endpoints === null || typeof endpoints !== 'object' || Array.isArray(endpoints) || !Object.values(endpoints).every((value) => typeof value === 'string'))) {
+  if (
+    endpoints !== undefined &&
+    (endpoints === null ||
+      typeof endpoints !== 'object' ||
+      Array.isArray(endpoints) ||
+      !Object.values(endpoints).every((value) => typeof value === 'string'))
+  ) {
     return `"endpoints" is ${describeValue(endpoints)}; it must be an object of URLs`;
   }
   return undefined;
@@ -309,11 +359,23 @@ export function sameIssuer(a: string, b: string): boolean {
 }
 
 /** Why the session is not the owner's, in words; undefined when it is. */
-export function ownerMismatch(session: Session, owner: SessionOwner, options: { clientMayDiffer?: boolean } = {}): string | undefined {
+export function ownerMismatch(
+  session: Session,
+  owner: SessionOwner,
+  options: { clientMayDiffer?: boolean } = {},
+): string | undefined {
   const issuer = owner.issuer && !sameIssuer(owner.issuer.value, session.issuer) ? owner.issuer : undefined;
-  const client = !options.clientMayDiffer && owner.clientId && owner.clientId.value !== session.client_id ? owner.clientId : undefined;
+  const client =
+    !options.clientMayDiffer && owner.clientId && owner.clientId.value !== session.client_id
+      ? owner.clientId
+      : undefined;
   if (!issuer && !client) return undefined;
-  const wanted = [issuer && `issuer ${issuer.value} (from ${issuer.origin})`, client && `client ${client.value} (from ${client.origin})`].filter(Boolean).join(' and ');
+  const wanted = [
+    issuer && `issuer ${issuer.value} (from ${issuer.origin})`,
+    client && `client ${client.value} (from ${client.origin})`,
+  ]
+    .filter(Boolean)
+    .join(' and ');
   return `its tokens were issued by ${session.issuer} to client ${session.client_id}, not for ${wanted}`;
 }
 
@@ -326,17 +388,27 @@ export function loginCommand(profile: string, owner: SessionOwner = {}): string 
 }
 
 /** The profile's session, when it is the owner's; NOT_LOGGED_IN (exit 4) when there is none or it is another's. */
-export async function ownedSession(store: SecretStore, profile: string, owner: SessionOwner, options: { clientMayDiffer?: boolean; tokenMayBeGiven?: boolean } = {}): Promise<Session> {
+export async function ownedSession(
+  store: SecretStore,
+  profile: string,
+  owner: SessionOwner,
+  options: { clientMayDiffer?: boolean; tokenMayBeGiven?: boolean } = {},
+): Promise<Session> {
   const session = parseSession(await store.get(sessionKey(profile)), profileWhere(profile, store));
   const withProfile = profile === 'default' ? '' : ` with profile "${profile}"`;
-  const hint = (advice: string) => (options.tokenMayBeGiven ? `Pass a token, or ${advice.charAt(0).toLowerCase()}${advice.slice(1)}` : advice);
+  const hint = (advice: string) =>
+    options.tokenMayBeGiven ? `Pass a token, or ${advice.charAt(0).toLowerCase()}${advice.slice(1)}` : advice;
   if (!session) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, { hint: hint(`Run: ${loginCommand(profile, owner)}`) });
+    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, {
+      hint: hint(`Run: ${loginCommand(profile, owner)}`),
+    });
   }
   const mismatch = ownerMismatch(session, owner, options);
   if (mismatch) {
     throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile} for that server and client: ${mismatch}.`, {
-      hint: hint(`Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`),
+      hint: hint(
+        `Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`,
+      ),
     });
   }
   return session;
@@ -374,63 +446,103 @@ export async function freshSession(
   const key = sessionKey(profile);
   const owner = options.owner ?? {};
   const first = await ownedSession(deps.store, profile, owner);
-  if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds)) return { session: first, refreshed: false };
+  if (!options.force && isFresh(first, deps.nowSeconds(), options.minTtlSeconds))
+    return { session: first, refreshed: false };
 
-  return withSessionLock(
-    profile,
-    deps,
-    async () => {
-      // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again. What it
-      // got is used while it is valid at all; refreshing again would only make parallel runs refresh once each.
-      const current = await ownedSession(deps.store, profile, owner);
-      if (current.refresh_token !== first.refresh_token || current.access_token !== first.access_token) {
-        if (!isExpired(current, deps.nowSeconds())) return { session: current, refreshed: false };
-      }
-      if (!current.refresh_token) {
-        throw new CliError('NOT_LOGGED_IN', `The access token for profile "${profile}" has expired and there is no refresh token.`, {
+  return withSessionLock(profile, deps, async () => {
+    // Another process may have refreshed (or signed in elsewhere) while we waited for the lock: read again. What it
+    // got is used while it is valid at all; refreshing again would only make parallel runs refresh once each.
+    const current = await ownedSession(deps.store, profile, owner);
+    if (current.refresh_token !== first.refresh_token || current.access_token !== first.access_token) {
+      if (!isExpired(current, deps.nowSeconds())) return { session: current, refreshed: false };
+    }
+    if (!current.refresh_token) {
+      throw new CliError(
+        'NOT_LOGGED_IN',
+        `The access token for profile "${profile}" has expired and there is no refresh token.`,
+        {
           hint: `Sign in again: ${loginCommand(profile)}`,
-        });
-      }
-      // Once the refresh token is sent, the server may rotate it: its answer is saved even if the run is cancelled
-      // meanwhile, or the next run would present the old one again (and a rotating server revokes the grant).
-      const shield = deps.shield ?? (<T>(work: () => Promise<T>) => work());
-      return shield(async () => {
-        let refreshed: Refreshed;
-        try {
-          refreshed = await deps.refresh(current);
-        } catch (error) {
-          // Refused after the server rotated the refresh token: the new one is kept all the same (nothing else is).
-          const rotated = rotatedRefreshToken(error);
-          if (rotated && rotated !== current.refresh_token) await keepRotatedRefreshToken(deps.store, key, current.refresh_token!, rotated, profileWhere(profile, deps.store)).catch(() => undefined);
-          if (isCliError(error) && (error.code === 'REFRESH_TOKEN_REJECTED' || (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))) {
-            // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
-            // Best effort: the refusal is the news, even if the store cannot take the change.
-            await dropRejectedRefreshToken(deps.store, key, current.refresh_token!, profileWhere(profile, deps.store)).catch(() => undefined);
-            throw new CliError('REFRESH_TOKEN_REJECTED', `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`, {
+        },
+      );
+    }
+    // Once the refresh token is sent, the server may rotate it: its answer is saved even if the run is cancelled
+    // meanwhile, or the next run would present the old one again (and a rotating server revokes the grant).
+    const shield = deps.shield ?? (<T>(work: () => Promise<T>) => work());
+    return shield(async () => {
+      let refreshed: Refreshed;
+      try {
+        refreshed = await deps.refresh(current);
+      } catch (error) {
+        // Refused after the server rotated the refresh token: the new one is kept all the same (nothing else is).
+        const rotated = rotatedRefreshToken(error);
+        if (rotated && rotated !== current.refresh_token)
+          await keepRotatedRefreshToken(
+            deps.store,
+            key,
+            current.refresh_token!,
+            rotated,
+            profileWhere(profile, deps.store),
+          ).catch(() => undefined);
+        if (
+          isCliError(error) &&
+          (error.code === 'REFRESH_TOKEN_REJECTED' ||
+            (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))
+        ) {
+          // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
+          // Best effort: the refusal is the news, even if the store cannot take the change.
+          await dropRejectedRefreshToken(
+            deps.store,
+            key,
+            current.refresh_token!,
+            profileWhere(profile, deps.store),
+          ).catch(() => undefined);
+          throw new CliError(
+            'REFRESH_TOKEN_REJECTED',
+            `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`,
+            {
               hint: `Sign in again: ${loginCommand(profile)}`,
               details: error.details,
-            });
-          }
-          throw error;
+            },
+          );
         }
-        let subject: string | undefined;
-        try {
-          subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
-        } catch (error) {
-          const rotated = refreshed.response.refresh_token;
-          if (typeof rotated === 'string' && rotated !== current.refresh_token) await keepRotatedRefreshToken(deps.store, key, current.refresh_token!, rotated, profileWhere(profile, deps.store)).catch(() => undefined);
-          throw error;
-        }
-        const next = sessionFromResponse(refreshed.response, { issuer: current.issuer, clientId: current.client_id, nowSeconds: deps.nowSeconds(), previous: current, subject });
-        await deps.store.set(key, JSON.stringify(next));
-        return { session: next, refreshed: true };
+        throw error;
+      }
+      let subject: string | undefined;
+      try {
+        subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
+      } catch (error) {
+        const rotated = refreshed.response.refresh_token;
+        if (typeof rotated === 'string' && rotated !== current.refresh_token)
+          await keepRotatedRefreshToken(
+            deps.store,
+            key,
+            current.refresh_token!,
+            rotated,
+            profileWhere(profile, deps.store),
+          ).catch(() => undefined);
+        throw error;
+      }
+      const next = sessionFromResponse(refreshed.response, {
+        issuer: current.issuer,
+        clientId: current.client_id,
+        nowSeconds: deps.nowSeconds(),
+        previous: current,
+        subject,
       });
-    },
-  );
+      await deps.store.set(key, JSON.stringify(next));
+      return { session: next, refreshed: true };
+    });
+  });
 }
 
 /** Compare-and-set, like the drop below: the rotated refresh token replaces the one sent, if the store still holds it. */
-async function keepRotatedRefreshToken(store: SecretStore, key: string, sent: string, rotated: string, where: string): Promise<void> {
+async function keepRotatedRefreshToken(
+  store: SecretStore,
+  key: string,
+  sent: string,
+  rotated: string,
+  where: string,
+): Promise<void> {
   const stored = parseSession(await store.get(key), where);
   if (!stored || stored.refresh_token !== sent) return;
   await store.set(key, JSON.stringify({ ...stored, refresh_token: rotated }));
@@ -440,7 +552,12 @@ async function keepRotatedRefreshToken(store: SecretStore, key: string, sent: st
  * Compare-and-set: the refresh token goes only if the store still holds the one that was refused. Another process may
  * have saved a rotated session meanwhile (its lock broken, or a sign-in); that session is not replaced with an old copy.
  */
-async function dropRejectedRefreshToken(store: SecretStore, key: string, rejected: string, where: string): Promise<void> {
+async function dropRejectedRefreshToken(
+  store: SecretStore,
+  key: string,
+  rejected: string,
+  where: string,
+): Promise<void> {
   const stored = parseSession(await store.get(key), where);
   if (!stored || stored.refresh_token !== rejected) return;
   const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = stored;
@@ -454,21 +571,35 @@ async function dropRejectedRefreshToken(store: SecretStore, key: string, rejecte
 export function checkRefreshedIdToken(claims: Record<string, unknown>, session: Session): string | undefined {
   const original = session.id_token ? jwtClaims(session.id_token) : undefined;
   const fail = (why: string) =>
-    new CliError('ID_TOKEN_INVALID', `The ID token from the refresh is not for the signed-in session: ${why} (OpenID Connect Core §12.2). The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`, {
-      hint: 'If the account really changed, sign in again with "oauth login".',
-    });
+    new CliError(
+      'ID_TOKEN_INVALID',
+      `The ID token from the refresh is not for the signed-in session: ${why} (OpenID Connect Core §12.2). The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
+      {
+        hint: 'If the account really changed, sign in again with "oauth login".',
+      },
+    );
   const issuer = typeof original?.iss === 'string' ? original.iss : session.issuer;
   if (claims.iss !== issuer) throw fail(`its iss ${JSON.stringify(claims.iss)} differs from ${JSON.stringify(issuer)}`);
   const subject = session.subject ?? (typeof original?.sub === 'string' ? original.sub : undefined);
   if (typeof claims.sub !== 'string' || claims.sub === '') throw fail('it has no sub');
-  if (subject !== undefined && claims.sub !== subject) throw fail(`its sub ${JSON.stringify(claims.sub)} differs from the signed-in ${JSON.stringify(subject)}`);
+  if (subject !== undefined && claims.sub !== subject)
+    throw fail(`its sub ${JSON.stringify(claims.sub)} differs from the signed-in ${JSON.stringify(subject)}`);
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(session.client_id)) throw fail(`its aud ${JSON.stringify(claims.aud)} does not contain the client ${JSON.stringify(session.client_id)}`);
+  if (!audiences.includes(session.client_id))
+    throw fail(
+      `its aud ${JSON.stringify(claims.aud)} does not contain the client ${JSON.stringify(session.client_id)}`,
+    );
   // §12.2: azp the same as at sign-in — absent if it was absent.
   if (original && claims.azp !== original.azp) {
-    throw fail(`its azp ${claims.azp === undefined ? 'is absent' : JSON.stringify(claims.azp)}${original.azp === undefined ? ' where the sign-in’s had none' : ` differs from the sign-in’s ${JSON.stringify(original.azp)}`}`);
+    throw fail(
+      `its azp ${claims.azp === undefined ? 'is absent' : JSON.stringify(claims.azp)}${original.azp === undefined ? ' where the sign-in’s had none' : ` differs from the sign-in’s ${JSON.stringify(original.azp)}`}`,
+    );
   }
-  if (typeof original?.auth_time === 'number' && claims.auth_time !== undefined && claims.auth_time !== original.auth_time) {
+  if (
+    typeof original?.auth_time === 'number' &&
+    claims.auth_time !== undefined &&
+    claims.auth_time !== original.auth_time
+  ) {
     throw fail(`its auth_time ${JSON.stringify(claims.auth_time)} differs from the sign-in's ${original.auth_time}`);
   }
   return claims.sub;
@@ -480,7 +611,9 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
   if (!payload) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    return claims !== null && typeof claims === 'object' && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
+    return claims !== null && typeof claims === 'object' && !Array.isArray(claims)
+      ? (claims as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -22,9 +22,13 @@ export function isSecureUrl(url: URL, insecure: boolean): boolean {
 export function assertSecureUrl(url: URL, insecure: boolean, purpose: string): void {
   if (isSecureUrl(url, insecure)) return;
   if (url.protocol === 'http:') {
-    throw new CliError('INSECURE_URL', `Refusing plain http for the ${purpose} at ${redactUrl(url.href)}: only loopback hosts may use http.`, {
-      hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
-    });
+    throw new CliError(
+      'INSECURE_URL',
+      `Refusing plain http for the ${purpose} at ${redactUrl(url.href)}: only loopback hosts may use http.`,
+      {
+        hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
+      },
+    );
   }
   throw new CliError('INSECURE_URL', `The ${purpose} URL must be http(s), not ${printableScheme(url)}.`);
 }
@@ -57,7 +61,10 @@ export function withoutCredentials(url: URL): URL {
  */
 export function serverUrl(value: unknown, member: string, insecure: boolean, from = 'the server'): URL {
   const fail = (what: string, hint?: string) =>
-    new CliError('METADATA_INVALID', `The ${member} from ${from} ${what}.`, { details: { member }, ...(hint ? { hint } : {}) });
+    new CliError('METADATA_INVALID', `The ${member} from ${from} ${what}.`, {
+      details: { member },
+      ...(hint ? { hint } : {}),
+    });
   if (typeof value !== 'string') throw fail(`is not a string (${describeType(value)})`);
   let url: URL;
   try {
@@ -65,9 +72,13 @@ export function serverUrl(value: unknown, member: string, insecure: boolean, fro
   } catch {
     throw fail(`is not an absolute URL: ${JSON.stringify(redactText(value.slice(0, 200)))}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`is a ${printableScheme(url)} URL; only https (or http on loopback) is used`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw fail(`is a ${printableScheme(url)} URL; only https (or http on loopback) is used`);
   if (!isSecureUrl(url, insecure)) {
-    throw fail(`uses plain http to a host that is not loopback (${redactUrl(url.origin)})`, 'Fix the server’s configuration, or pass --insecure if you really mean an unencrypted connection.');
+    throw fail(
+      `uses plain http to a host that is not loopback (${redactUrl(url.origin)})`,
+      'Fix the server’s configuration, or pass --insecure if you really mean an unencrypted connection.',
+    );
   }
   return withoutCredentials(url);
 }

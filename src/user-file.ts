@@ -30,9 +30,13 @@ export function readUserFile(path: string, origin: string, maxBytes = MAX_USER_F
       });
     }
     const tooLarge = () =>
-      new CliError('FILE_UNREADABLE', `${origin} ${path} is larger than ${maxBytes / 1024} KiB; a key, secret or key set is far smaller.`, {
-        hint: 'Check that the path names the intended file.',
-      });
+      new CliError(
+        'FILE_UNREADABLE',
+        `${origin} ${path} is larger than ${maxBytes / 1024} KiB; a key, secret or key set is far smaller.`,
+        {
+          hint: 'Check that the path names the intended file.',
+        },
+      );
     if (stats.size > maxBytes) throw tooLarge();
     // The file may grow while it is read: read at most one byte past the cap, then refuse.
     const buffer = Buffer.alloc(maxBytes + 1);
@@ -69,9 +73,13 @@ function readPipe(fd: number, path: string, origin: string, maxBytes: number): B
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
       if (Date.now() > deadline) {
-        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe that gave no end of data within ${PIPE_PATIENCE_MS / 1000}s.`, {
-          hint: 'Check the command that writes to it, or give a file.',
-        });
+        throw new CliError(
+          'FILE_UNREADABLE',
+          `${origin} ${path} is a pipe that gave no end of data within ${PIPE_PATIENCE_MS / 1000}s.`,
+          {
+            hint: 'Check the command that writes to it, or give a file.',
+          },
+        );
       }
       // Nothing yet: wait a little without spinning (a synchronous pause; the read never blocks on its own).
       Atomics.wait(pause, 0, 0, 20);
@@ -80,17 +88,25 @@ function readPipe(fd: number, path: string, origin: string, maxBytes: number): B
     if (read === 0) {
       // A named pipe nobody writes to reads as ended at once: say so, rather than take it for an empty file.
       if (length === 0) {
-        throw new CliError('FILE_UNREADABLE', `${origin} ${path} is a pipe that gave nothing to read (nothing writes to it, or what writes to it wrote nothing).`, {
-          hint: 'Check the command that should write to it, or give a file.',
-        });
+        throw new CliError(
+          'FILE_UNREADABLE',
+          `${origin} ${path} is a pipe that gave nothing to read (nothing writes to it, or what writes to it wrote nothing).`,
+          {
+            hint: 'Check the command that should write to it, or give a file.',
+          },
+        );
       }
       break;
     }
     length += read;
     if (length > maxBytes) {
-      throw new CliError('FILE_UNREADABLE', `${origin} ${path} gave more than ${maxBytes / 1024} KiB; a key, secret or key set is far smaller.`, {
-        hint: 'Check that the path names the intended file or command.',
-      });
+      throw new CliError(
+        'FILE_UNREADABLE',
+        `${origin} ${path} gave more than ${maxBytes / 1024} KiB; a key, secret or key set is far smaller.`,
+        {
+          hint: 'Check that the path names the intended file or command.',
+        },
+      );
     }
     chunks.push(chunk.subarray(0, read));
   }

@@ -1,7 +1,17 @@
 // The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.js and dist/lazy.js from
 // code caches of its own.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +30,11 @@ beforeAll(async () => {
 });
 
 /** What a decode run answered, without its relative times (a minute may pass between two runs). */
-const outcome = (result: { code: number; stdout: string; stderr: string }) => ({ code: result.code, stderr: result.stderr, payload: JSON.parse(result.stdout).payload });
+const outcome = (result: { code: number; stdout: string; stderr: string }) => ({
+  code: result.code,
+  stderr: result.stderr,
+  payload: JSON.parse(result.stdout).payload,
+});
 
 const codeCaches = (env: Record<string, string | undefined>) => {
   const directory = join(env.XDG_CACHE_HOME!, 'oauth', 'code');
@@ -74,7 +88,14 @@ describe('code caches', () => {
 
   it('is keyed by the command a run resolves: options and their values, unknown words and typos make no cache', async () => {
     const env = sandboxEnv();
-    const keys = () => [...new Set(codeCaches(env).map((file) => /^[\w.]+-[0-9a-f]{8}-\d+\.\d+-([a-z]+)-/.exec(file.replace(/.*[/\\]/, ''))?.[1]))].sort();
+    const keys = () =>
+      [
+        ...new Set(
+          codeCaches(env).map(
+            (file) => /^[\w.]+-[0-9a-f]{8}-\d+\.\d+-([a-z]+)-/.exec(file.replace(/.*[/\\]/, ''))?.[1],
+          ),
+        ),
+      ].sort();
     await spawnCli(['nosuchcmd'], { env });
     await spawnCli(['--profile', 'zzz', 'nosuchcmd'], { env });
     await spawnCli(['decod', token], { env });
@@ -95,7 +116,11 @@ describe('code caches', () => {
     const env = sandboxEnv();
     for (const { name } of COMMANDS) expect((await spawnCli([name, '--help'], { env })).code).toBe(0);
     const named = codeCaches(env).map((file) => file.replace(/.*[/\\]/, ''));
-    for (const { name } of COMMANDS) expect(named.filter((file) => file.includes(`-${name}-`)), name).toHaveLength(1);
+    for (const { name } of COMMANDS)
+      expect(
+        named.filter((file) => file.includes(`-${name}-`)),
+        name,
+      ).toHaveLength(1);
   });
 
   it('writing a cache removes what no run will read: other builds of the install, names of no command, stale temporaries', async () => {
@@ -112,7 +137,17 @@ describe('code caches', () => {
     const otherNode = sibling(/-x64-.*\.cache$|-arm64-.*\.cache$/, '-x64-11.0.0.cache');
     const oldTemporary = `${cache}.1234.tmp`;
     const freshTemporary = `${cache}.5678.tmp`;
-    for (const file of [earlier, earlierOtherCommand, noCommand, otherInstall, otherInstallNoCommand, otherNode, oldTemporary, freshTemporary]) writeFileSync(file, 'stale');
+    for (const file of [
+      earlier,
+      earlierOtherCommand,
+      noCommand,
+      otherInstall,
+      otherInstallNoCommand,
+      otherNode,
+      oldTemporary,
+      freshTemporary,
+    ])
+      writeFileSync(file, 'stale');
     utimesSync(oldTemporary, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
     writeFileSync(cache!, 'damaged');
     await spawnCli(['decode', token], { env });
@@ -125,7 +160,9 @@ describe('code caches', () => {
     const [cache] = codeCaches(env);
     const directory = dirname(cache!);
     const name = cache!.replace(/.*[/\\]/, '');
-    const others = Array.from({ length: 140 }, (_, index) => join(directory, name.replace(/^cli-[0-9a-f]{8}-/, `cli-${index.toString(16).padStart(8, '0')}-`)));
+    const others = Array.from({ length: 140 }, (_, index) =>
+      join(directory, name.replace(/^cli-[0-9a-f]{8}-/, `cli-${index.toString(16).padStart(8, '0')}-`)),
+    );
     others.forEach((file, index) => {
       writeFileSync(file, 'another install');
       utimesSync(file, new Date(1_000_000 + index * 1000), new Date(1_000_000 + index * 1000));
@@ -154,7 +191,10 @@ describe('code loaded when first needed (dist/lazy.js, and jose from dist/vendor
     writeFileSync(good, JSON.stringify(jwks(key)));
     writeFileSync(wrong, JSON.stringify(jwks(otherKey)));
     for (let round = 0; round < 2; round++) {
-      const valid = await spawnCli(['decode', token, '--verify', '--jwks', good, '--issuer', 'https://issuer.test', '--audience', 'api'], { env });
+      const valid = await spawnCli(
+        ['decode', token, '--verify', '--jwks', good, '--issuer', 'https://issuer.test', '--audience', 'api'],
+        { env },
+      );
       expect(valid).toMatchObject({ code: 0, stderr: '' });
       expect(valid.stdout).toMatch(/Verified\s+✓ valid/);
       // The error is made in lazy.js and reported by cli.js: one CliError class for both, or this would be exit 1.
@@ -163,15 +203,28 @@ describe('code loaded when first needed (dist/lazy.js, and jose from dist/vendor
       expect(JSON.parse(forged.stderr)).toMatchObject({ error: { code: 'JWT_SIGNATURE_INVALID', exitCode: 3 } });
       expect(forged.stderr).not.toMatch(STACK_TRACE);
     }
-    expect(codeCaches(env).map((file) => file.replace(/.*[/\\]/, '').split('-')[0]).sort()).toEqual(['cli', 'jose', 'lazy']);
+    expect(
+      codeCaches(env)
+        .map((file) => file.replace(/.*[/\\]/, '').split('-')[0])
+        .sort(),
+    ).toEqual(['cli', 'jose', 'lazy']);
   });
 });
 
 /** Runs bin/oauth.js under `node`, told by a preload that it is another Node version when `version` is given. */
-function runAs(node: string, version: string | undefined, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runAs(
+  node: string,
+  version: string | undefined,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const preload = join(mkdtempSync(join(tmpdir(), 'oauth-node-')), 'version.cjs');
-  writeFileSync(preload, version ? `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });\n` : '');
-  const child = spawn(node, ['--require', preload, join(import.meta.dirname, '..', 'bin', 'oauth.js'), ...args], { env: { PATH: process.env.PATH, ...sandboxEnv() } });
+  writeFileSync(
+    preload,
+    version ? `Object.defineProperty(process.versions, 'node', { value: ${JSON.stringify(version)} });\n` : '',
+  );
+  const child = spawn(node, ['--require', preload, join(import.meta.dirname, '..', 'bin', 'oauth.js'), ...args], {
+    env: { PATH: process.env.PATH, ...sandboxEnv() },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -205,13 +258,15 @@ function runtimeEngines(): Map<string, string> {
         const key = `${name}@${json.version}`;
         if (found.has(key)) return;
         found.set(key, json.engines?.node ?? '>=0');
-        for (const dependency of Object.keys({ ...json.dependencies, ...json.optionalDependencies })) visit(dirname(manifest), dependency);
+        for (const dependency of Object.keys({ ...json.dependencies, ...json.optionalDependencies }))
+          visit(dirname(manifest), dependency);
         return;
       }
       if (at === root || at === dirname(at)) return;
     }
   };
-  for (const dependency of Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies)) visit(root, dependency);
+  for (const dependency of Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies))
+    visit(root, dependency);
   return found;
 }
 
@@ -219,7 +274,9 @@ describe('the Node.js version', () => {
   it('one minimum everywhere: package.json engines and bin/ are exactly what every runtime dependency supports', () => {
     const packageJson = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
     expect(packageJson.engines.node).toBe(ENGINES);
-    expect(readFileSync(join(import.meta.dirname, '..', 'bin', 'oauth.js'), 'utf8')).toContain(`var NODE_ENGINES = '${ENGINES}';`);
+    expect(readFileSync(join(import.meta.dirname, '..', 'bin', 'oauth.js'), 'utf8')).toContain(
+      `var NODE_ENGINES = '${ENGINES}';`,
+    );
     const engines = runtimeEngines();
     expect([...engines.keys()].some((key) => key.startsWith('@inquirer/prompts@'))).toBe(true);
     for (let major = 18; major <= 30; major++) {
@@ -227,7 +284,10 @@ describe('the Node.js version', () => {
         for (const patch of [0, 1, 2, 3]) {
           const version = [major, minor, patch];
           const everyDependency = [...engines.values()].every((range) => satisfies(version, range));
-          expect({ version: version.join('.'), ours: satisfies(version, ENGINES) }).toEqual({ version: version.join('.'), ours: everyDependency });
+          expect({ version: version.join('.'), ours: satisfies(version, ENGINES) }).toEqual({
+            version: version.join('.'),
+            ours: everyDependency,
+          });
         }
       }
     }
@@ -257,20 +317,29 @@ describe('the Node.js version', () => {
   });
 
   const systemNode = '/usr/bin/node';
-  it.runIf(existsSync(systemNode))('a real older Node (the system one) gets the message, not a stack trace, for any command', async () => {
-    const probe = await runAs(systemNode, undefined, ['--version']);
-    const real = (await new Promise<string>((resolve) => {
-      const child = spawn(systemNode, ['-p', 'process.versions.node']);
-      let out = '';
-      child.stdout.on('data', (chunk) => (out += chunk));
-      child.on('close', () => resolve(out.trim()));
-    })).split('.').map(Number);
-    if (satisfies(real, ENGINES)) return expect(probe.code).toBe(0);
-    for (const args of [['--version'], ['decode', token], ['login', '--issuer', 'http://127.0.0.1:1']]) {
-      const result = await runAs(systemNode, undefined, args);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/^error\[NODE_UNSUPPORTED\]: oauth needs Node\.js .*; this is Node\.js \d+\.\d+\.\d+\.\nhint: /);
-      expect(result.stderr).not.toMatch(STACK_TRACE);
-    }
-  });
+  it.runIf(existsSync(systemNode))(
+    'a real older Node (the system one) gets the message, not a stack trace, for any command',
+    async () => {
+      const probe = await runAs(systemNode, undefined, ['--version']);
+      const real = (
+        await new Promise<string>((resolve) => {
+          const child = spawn(systemNode, ['-p', 'process.versions.node']);
+          let out = '';
+          child.stdout.on('data', (chunk) => (out += chunk));
+          child.on('close', () => resolve(out.trim()));
+        })
+      )
+        .split('.')
+        .map(Number);
+      if (satisfies(real, ENGINES)) return expect(probe.code).toBe(0);
+      for (const args of [['--version'], ['decode', token], ['login', '--issuer', 'http://127.0.0.1:1']]) {
+        const result = await runAs(systemNode, undefined, args);
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(
+          /^error\[NODE_UNSUPPORTED\]: oauth needs Node\.js .*; this is Node\.js \d+\.\d+\.\d+\.\nhint: /,
+        );
+        expect(result.stderr).not.toMatch(STACK_TRACE);
+      }
+    },
+  );
 });

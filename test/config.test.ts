@@ -10,7 +10,10 @@ import { forge } from './helpers/tokens.js';
 
 describe('findSetting', () => {
   it('uses a profile number or boolean as its string form, naming the profile', () => {
-    expect(findSetting('timeout', {}, { timeout: 1 }, 'dev')).toEqual({ value: '1', origin: '"timeout" in profile dev' });
+    expect(findSetting('timeout', {}, { timeout: 1 }, 'dev')).toEqual({
+      value: '1',
+      origin: '"timeout" in profile dev',
+    });
     expect(findSetting('timeout', {}, { timeout: 2.5 }, 'dev')?.value).toBe('2.5');
     expect(findSetting('insecure', {}, { insecure: true }, 'dev')?.value).toBe('true');
   });
@@ -25,12 +28,16 @@ describe('findSetting', () => {
       }
       expect(error, JSON.stringify(value)).toBeInstanceOf(CliError);
       expect((error as CliError).exitCode).toBe(2);
-      expect((error as CliError).message).toMatch(/^"timeout" in profile default must be a string, a number or a boolean, not /);
+      expect((error as CliError).message).toMatch(
+        /^"timeout" in profile default must be a string, a number or a boolean, not /,
+      );
     }
   });
 
   it('counts an empty or blank value as unset, from the environment and from the profile', () => {
-    expect(findSetting('issuer', { OAUTH_ISSUER: ' ' }, { issuer: 'https://from-profile.test' }, 'dev')?.origin).toBe('"issuer" in profile dev');
+    expect(findSetting('issuer', { OAUTH_ISSUER: ' ' }, { issuer: 'https://from-profile.test' }, 'dev')?.origin).toBe(
+      '"issuer" in profile dev',
+    );
     expect(findSetting('issuer', { OAUTH_ISSUER: '' }, { issuer: ' \t' }, 'dev')).toBeUndefined();
     expect(resolveSetting('timeout', { OAUTH_TIMEOUT: '  ' }, undefined, '10')).toBe('10');
   });
@@ -40,10 +47,16 @@ describe('a profile setting that is not a string', () => {
   function withConfig(profile: Record<string, unknown>) {
     const env = sandboxEnv();
     mkdirSync(join(env.XDG_CONFIG_HOME!, 'oauth'), { recursive: true });
-    writeFileSync(join(env.XDG_CONFIG_HOME!, 'oauth', 'config.json'), JSON.stringify({ profiles: { default: profile } }));
+    writeFileSync(
+      join(env.XDG_CONFIG_HOME!, 'oauth', 'config.json'),
+      JSON.stringify({ profiles: { default: profile } }),
+    );
     return env;
   }
-  const fetchKeys = (env: Record<string, string | undefined>) => runCli(['decode', forge({ alg: 'RS256' }, { sub: 'a' }, 'AAAA'), '--verify', '--jwks', 'http://127.0.0.1:9/jwks'], { env });
+  const fetchKeys = (env: Record<string, string | undefined>) =>
+    runCli(['decode', forge({ alg: 'RS256' }, { sub: 'a' }, 'AAAA'), '--verify', '--jwks', 'http://127.0.0.1:9/jwks'], {
+      env,
+    });
 
   it('a number is used: {"timeout": 0} is refused as a timeout of 0, not replaced by the default', async () => {
     const result = await fetchKeys(withConfig({ timeout: 0 }));
@@ -54,6 +67,8 @@ describe('a profile setting that is not a string', () => {
   it('an object is exit 2 naming it', async () => {
     const result = await fetchKeys(withConfig({ timeout: { seconds: 5 } }));
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"timeout" in profile default must be a string, a number or a boolean, not an object.');
+    expect(result.stderr).toContain(
+      '"timeout" in profile default must be a string, a number or a boolean, not an object.',
+    );
   });
 });

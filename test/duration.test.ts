@@ -16,7 +16,25 @@ describe('parseSeconds', () => {
   });
 
   it('refuses what is not a finite number within the bounds, naming where it came from', () => {
-    for (const raw of ['', ' ', 'abc', '10s', '0x10', '0b11', '0o7', '1_000', 'NaN', 'Infinity', '-Infinity', '1e400', '-1', '0', '86401', '3000000', '1e10']) {
+    for (const raw of [
+      '',
+      ' ',
+      'abc',
+      '10s',
+      '0x10',
+      '0b11',
+      '0o7',
+      '1_000',
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      '1e400',
+      '-1',
+      '0',
+      '86401',
+      '3000000',
+      '1e10',
+    ]) {
       const failure = (() => {
         try {
           return parseSeconds(raw, 'OAUTH_TIMEOUT', { max: MAX_WAIT_SECONDS });
@@ -26,13 +44,19 @@ describe('parseSeconds', () => {
       })();
       expect(failure, raw).toBeInstanceOf(CliError);
       expect(failure).toMatchObject({ code: 'USAGE', exitCode: 2 });
-      expect((failure as CliError).message).toBe(`OAUTH_TIMEOUT must be a positive number of seconds up to 86400 (a day), not "${raw}".`);
+      expect((failure as CliError).message).toBe(
+        `OAUTH_TIMEOUT must be a positive number of seconds up to 86400 (a day), not "${raw}".`,
+      );
     }
     for (const raw of ['1e-9', '0.0001']) {
-      expect(() => parseSeconds(raw, '--login-timeout', { max: MAX_WAIT_SECONDS })).toThrow(`--login-timeout must be 0.001 seconds (a millisecond) or more, not "${raw}".`);
+      expect(() => parseSeconds(raw, '--login-timeout', { max: MAX_WAIT_SECONDS })).toThrow(
+        `--login-timeout must be 0.001 seconds (a millisecond) or more, not "${raw}".`,
+      );
       expect(() => parseSeconds(raw, '--clock-skew', { max: MAX_WAIT_SECONDS, zero: true })).toThrow('a millisecond');
     }
-    expect(() => parseSeconds('1.5', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true })).toThrow('--ttl must be a whole number of seconds up to 315360000 (ten years), not "1.5".');
+    expect(() => parseSeconds('1.5', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true })).toThrow(
+      '--ttl must be a whole number of seconds up to 315360000 (ten years), not "1.5".',
+    );
   });
 
   it('never gives a timer more than it can hold, nor 0 (which undici reads as "no deadline")', () => {
@@ -62,30 +86,69 @@ describe('every duration a user gives', () => {
   const cases: Array<{ name: string; args: string[]; env?: Record<string, string>; origin: string }> = [
     { name: '--timeout', args: ['discover', ...issuer, '--timeout', 'VALUE'], origin: '--timeout' },
     { name: 'OAUTH_TIMEOUT', args: ['discover', ...issuer], env: { OAUTH_TIMEOUT: 'VALUE' }, origin: 'OAUTH_TIMEOUT' },
-    { name: '--login-timeout', args: ['login', ...issuer, '--client-id', 'c', '--login-timeout', 'VALUE'], origin: '--login-timeout' },
-    { name: '--access-token-ttl', args: ['serve', '--port', '0', '--ephemeral', '--access-token-ttl', 'VALUE'], origin: '--access-token-ttl' },
-    { name: '--refresh-token-ttl', args: ['serve', '--port', '0', '--ephemeral', '--refresh-token-ttl', 'VALUE'], origin: '--refresh-token-ttl' },
+    {
+      name: '--login-timeout',
+      args: ['login', ...issuer, '--client-id', 'c', '--login-timeout', 'VALUE'],
+      origin: '--login-timeout',
+    },
+    {
+      name: '--access-token-ttl',
+      args: ['serve', '--port', '0', '--ephemeral', '--access-token-ttl', 'VALUE'],
+      origin: '--access-token-ttl',
+    },
+    {
+      name: '--refresh-token-ttl',
+      args: ['serve', '--port', '0', '--ephemeral', '--refresh-token-ttl', 'VALUE'],
+      origin: '--refresh-token-ttl',
+    },
     { name: 'mint --ttl', args: ['mint', '--ttl', 'VALUE'], origin: '--ttl' },
-    { name: '--clock-skew', args: ['decode', TOKEN, '--verify', '--jwks', 'http://127.0.0.1:1/jwks', '--clock-skew', 'VALUE'], origin: '--clock-skew' },
-    { name: 'OAUTH_CLOCK_SKEW', args: ['decode', TOKEN, '--verify', ...issuer], env: { OAUTH_CLOCK_SKEW: 'VALUE' }, origin: 'OAUTH_CLOCK_SKEW' },
-    { name: 'token --min-ttl', args: ['token', '--client-credentials', ...issuer, '--client-id', 'c', '--min-ttl', 'VALUE'], origin: '--min-ttl' },
-    { name: 'check --max-token-lifetime', args: ['check', ...issuer, '--max-token-lifetime', 'VALUE'], origin: '--max-token-lifetime' },
+    {
+      name: '--clock-skew',
+      args: ['decode', TOKEN, '--verify', '--jwks', 'http://127.0.0.1:1/jwks', '--clock-skew', 'VALUE'],
+      origin: '--clock-skew',
+    },
+    {
+      name: 'OAUTH_CLOCK_SKEW',
+      args: ['decode', TOKEN, '--verify', ...issuer],
+      env: { OAUTH_CLOCK_SKEW: 'VALUE' },
+      origin: 'OAUTH_CLOCK_SKEW',
+    },
+    {
+      name: 'token --min-ttl',
+      args: ['token', '--client-credentials', ...issuer, '--client-id', 'c', '--min-ttl', 'VALUE'],
+      origin: '--min-ttl',
+    },
+    {
+      name: 'check --max-token-lifetime',
+      args: ['check', ...issuer, '--max-token-lifetime', 'VALUE'],
+      origin: '--max-token-lifetime',
+    },
     { name: 'token --timeout, with no request to make', args: ['token', '--timeout', 'VALUE'], origin: '--timeout' },
   ];
 
-  it.each(cases)('$name: too long, not finite, negative or not a number is exit 2 naming it, before any request', async ({ args, env, origin }) => {
-    for (const value of ['3000000000', '1e10', 'Infinity', '-5', 'abc']) {
-      const withValue = (list: string[]) => list.map((arg) => (arg === 'VALUE' ? value : arg));
-      const environment = sandboxEnv(Object.fromEntries(Object.entries(env ?? {}).map(([name, raw]) => [name, raw === 'VALUE' ? value : raw])));
-      const result = await runCli(withValue(args), { env: environment });
-      expect({ value, code: result.code }).toEqual({ value, code: 2 });
-      expect(result.stderr).toContain(`error[USAGE]: ${origin} must be a`);
-      expect(result.stderr).toContain(`not "${value}"`);
-    }
-  });
+  it.each(cases)(
+    '$name: too long, not finite, negative or not a number is exit 2 naming it, before any request',
+    async ({ args, env, origin }) => {
+      for (const value of ['3000000000', '1e10', 'Infinity', '-5', 'abc']) {
+        const withValue = (list: string[]) => list.map((arg) => (arg === 'VALUE' ? value : arg));
+        const environment = sandboxEnv(
+          Object.fromEntries(Object.entries(env ?? {}).map(([name, raw]) => [name, raw === 'VALUE' ? value : raw])),
+        );
+        const result = await runCli(withValue(args), { env: environment });
+        expect({ value, code: result.code }).toEqual({ value, code: 2 });
+        expect(result.stderr).toContain(`error[USAGE]: ${origin} must be a`);
+        expect(result.stderr).toContain(`not "${value}"`);
+      }
+    },
+  );
 
   it('an empty value is exit 2 naming the flag, not "not given"', async () => {
-    for (const args of [['token', '--timeout', ''], ['login', ...issuer, '--client-id', 'c', '--port', ''], ['serve', '--port', ''], ['login', ...issuer, '--client-id', 'c', '--login-timeout', ' ']]) {
+    for (const args of [
+      ['token', '--timeout', ''],
+      ['login', ...issuer, '--client-id', 'c', '--port', ''],
+      ['serve', '--port', ''],
+      ['login', ...issuer, '--client-id', 'c', '--login-timeout', ' '],
+    ]) {
       const result = await runCli(args, { env: sandboxEnv() });
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).toContain(`error[USAGE]: ${args.at(-2)} was given an empty value.`);
@@ -93,13 +156,20 @@ describe('every duration a user gives', () => {
   });
 
   it('the longest accepted wait runs without a timer overflow (a real process, where Node would warn)', async () => {
-    const result = await spawnCli(['discover', '--issuer', 'http://127.0.0.1:1', '--timeout', String(MAX_WAIT_SECONDS)], { env: sandboxEnv() });
+    const result = await spawnCli(
+      ['discover', '--issuer', 'http://127.0.0.1:1', '--timeout', String(MAX_WAIT_SECONDS)],
+      { env: sandboxEnv() },
+    );
     expect(result.code).toBe(5);
     expect(result.stderr).not.toContain('TimeoutOverflowWarning');
     expect(result.stderr).not.toMatch(STACK_TRACE);
-    const tooLong = await spawnCli(['discover', '--issuer', 'http://127.0.0.1:1', '--timeout', '3000000'], { env: sandboxEnv() });
+    const tooLong = await spawnCli(['discover', '--issuer', 'http://127.0.0.1:1', '--timeout', '3000000'], {
+      env: sandboxEnv(),
+    });
     expect(tooLong.code).toBe(2);
-    expect(tooLong.stderr).toContain('--timeout must be a positive number of seconds up to 86400 (a day), not "3000000".');
+    expect(tooLong.stderr).toContain(
+      '--timeout must be a positive number of seconds up to 86400 (a day), not "3000000".',
+    );
     expect(tooLong.stderr).not.toContain('TimeoutOverflowWarning');
   });
 });

@@ -14,7 +14,9 @@ describe('freshnessSeconds (RFC 9111)', () => {
     expect(freshnessSeconds({ 'cache-control': 'no-cache' }, now)).toBe(0);
   });
   it('falls back to Expires, then to a default', () => {
-    expect(freshnessSeconds({ expires: 'Tue, 24 Nov 2026 00:10:00 GMT', date: 'Tue, 24 Nov 2026 00:00:00 GMT' }, now)).toBe(600);
+    expect(
+      freshnessSeconds({ expires: 'Tue, 24 Nov 2026 00:10:00 GMT', date: 'Tue, 24 Nov 2026 00:00:00 GMT' }, now),
+    ).toBe(600);
     expect(freshnessSeconds({ expires: '0' }, now)).toBe(0);
     expect(freshnessSeconds({}, now)).toBe(DEFAULT_TTL_SECONDS);
   });

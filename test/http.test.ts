@@ -15,7 +15,9 @@ beforeAll(async () => {
   server = await startServer({
     '/token': (_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'session=abcdef0123456789' });
-      response.end(JSON.stringify({ access_token: 'opaque-access-token-0123456789abcdef', token_type: 'Bearer', expires_in: 300 }));
+      response.end(
+        JSON.stringify({ access_token: 'opaque-access-token-0123456789abcdef', token_type: 'Bearer', expires_in: 300 }),
+      );
     },
     '/slow': hang,
   });
@@ -23,7 +25,14 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 function client(overrides: Partial<HttpOptions> = {}, lines: string[] = []) {
-  return createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 2, trace: (text) => lines.push(...[text].flat()), env: {}, ...overrides });
+  return createHttpClient({
+    timeoutMs: 2000,
+    insecure: false,
+    verbosity: 2,
+    trace: (text) => lines.push(...[text].flat()),
+    env: {},
+    ...overrides,
+  });
 }
 
 describe('-v / -vv traces', () => {
@@ -34,7 +43,10 @@ describe('-v / -vv traces', () => {
       url: `${server.url}/token`,
       method: 'POST',
       purpose: 'token endpoint',
-      headers: { authorization: 'Basic c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: 'Basic c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=',
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=client_credentials&client_secret=super-secret-value',
     });
     await http.close();
@@ -43,7 +55,12 @@ describe('-v / -vv traces', () => {
     expect(trace).toMatch(/< 200 \(\d+ ms, \d+ bytes\)/);
     expect(trace).toContain('grant_type=client_credentials');
     expect(trace).toContain('"token_type":"Bearer"');
-    for (const secret of ['c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=', 'super-secret-value', 'opaque-access-token-0123456789abcdef', 'abcdef0123456789']) {
+    for (const secret of [
+      'c2VydmljZTpzdXBlci1zZWNyZXQtdmFsdWU=',
+      'super-secret-value',
+      'opaque-access-token-0123456789abcdef',
+      'abcdef0123456789',
+    ]) {
       expect(trace).not.toContain(secret);
     }
   });
@@ -95,13 +112,35 @@ describe('TLS with a private CA', () => {
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
     caFile = join(dir, 'cert.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-keyout', join(dir, 'key.pem'), '-out', caFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
-    https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        caFile,
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    https = createHttpsServer(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) },
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      },
+    );
     await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
   });

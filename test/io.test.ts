@@ -7,7 +7,8 @@ function fullAfter(capacity: number, chunk = Infinity) {
   const taken: Buffer[] = [];
   let room = capacity;
   const write = (_fd: number, data: Uint8Array, offset: number) => {
-    if (room === 0) throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
+    if (room === 0)
+      throw Object.assign(new Error('EAGAIN: resource temporarily unavailable, write'), { code: 'EAGAIN' });
     const count = Math.min(room, chunk, data.length - offset);
     taken.push(Buffer.from(data.subarray(offset, offset + count)));
     room -= count;
@@ -60,9 +61,14 @@ describe('descriptorWriter', () => {
   });
 
   it('throws other write errors', () => {
-    const writer = descriptorWriter(1, () => new PassThrough(), undefined, () => {
-      throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
-    });
+    const writer = descriptorWriter(
+      1,
+      () => new PassThrough(),
+      undefined,
+      () => {
+        throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      },
+    );
     expect(() => writer.write('x')).toThrow(/EIO/);
   });
 });

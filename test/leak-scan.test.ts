@@ -7,7 +7,13 @@ const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZ
 describe('the secret-leak scan', () => {
   it('finds a token on stderr, and a JWT signature alone', () => {
     const scan = createLeakScanner();
-    scan.recordExchange({ method: 'POST', path: '/token', status: 200, parameters: {}, response: { access_token: JWT } });
+    scan.recordExchange({
+      method: 'POST',
+      path: '/token',
+      status: 200,
+      parameters: {},
+      response: { access_token: JWT },
+    });
     scan.recordRun(['login', '-vv'], '', `trace: ${JWT.split('.')[2]}`);
     expect(scan.findLeaks()).toHaveLength(1);
     expect(scan.findLeaks()[0]).toContain('on stderr');

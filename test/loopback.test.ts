@@ -13,7 +13,13 @@ function send(server: CallbackServer, path: string, options: { method?: string; 
   const url = new URL(server.redirectUri);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: url.port, path, method: options.method ?? 'GET', headers: { host: options.host ?? url.host } },
+      {
+        host: '127.0.0.1',
+        port: url.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? url.host },
+      },
       (response) => {
         let body = '';
         response.on('data', (chunk) => (body += chunk));
@@ -26,7 +32,14 @@ function send(server: CallbackServer, path: string, options: { method?: string; 
 }
 
 const start = (overrides: Partial<Parameters<typeof startCallbackServer>[0]> = {}) =>
-  startCallbackServer({ host: '127.0.0.1', port: 0, path: '/callback', expectedState: 'the-state', timeoutMs: 10_000, ...overrides });
+  startCallbackServer({
+    host: '127.0.0.1',
+    port: 0,
+    path: '/callback',
+    expectedState: 'the-state',
+    timeoutMs: 10_000,
+    ...overrides,
+  });
 
 describe('the callback server', () => {
   it('binds 127.0.0.1 on a random port and gives an exact redirect URI', async () => {
@@ -70,7 +83,12 @@ describe('the callback server', () => {
     const first = send(server, '/callback?code=the-code&state=the-state').finally(() => (answered = true));
     await server.callback;
     // While the code is exchanged: the same callback again, another code, another state, an error: none is a sign-in.
-    for (const query of ['code=the-code&state=the-state', 'code=other&state=the-state', 'code=c&state=another-state', 'error=access_denied&state=the-state']) {
+    for (const query of [
+      'code=the-code&state=the-state',
+      'code=other&state=the-state',
+      'code=c&state=another-state',
+      'error=access_denied&state=the-state',
+    ]) {
       const later = await send(server, `/callback?${query}`);
       expect({ query, status: later.status }).toEqual({ query, status: 410 });
       expect(later.body).not.toContain('Signed in');
@@ -88,7 +106,10 @@ describe('the callback server', () => {
     const server = await start();
     const first = send(server, '/callback?code=the-code&state=the-state');
     await server.callback;
-    server.respond({ ok: false, message: 'The code exchange failed: invalid_grant (\u001b[31m<script>alert(1)</script> bad \u202ecode\u2066).' });
+    server.respond({
+      ok: false,
+      message: 'The code exchange failed: invalid_grant (\u001b[31m<script>alert(1)</script> bad \u202ecode\u2066).',
+    });
     const page = await first;
     expect(page.status).toBe(400);
     expect(page.body).toContain('Sign-in failed');

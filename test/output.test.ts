@@ -6,13 +6,20 @@ import { createOutput, type Output } from '../src/output.js';
 import { waitIndicator } from '../src/progress.js';
 
 /** Every kind of control a hostile server puts in a string: CSI, OSC 52 (clipboard), BEL, C1 CSI, DEL, CR, bidi. */
-const HOSTILE = 'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g\u061cA\u200eL\u200fR\u200bZ\ufeffB\u00adS\u{E0041}T\ud800L\ufff9I\u3164H';
+const HOSTILE =
+  'a\u001b[2K\u001b]52;c;ZXZpbA==\u0007b\u009b31mc\u007fd\re\u202eF\u2028g\u061cA\u200eL\u200fR\u200bZ\ufeffB\u00adS\u{E0041}T\ud800L\ufff9I\u3164H';
 /** What must never be printed as itself: C0 (but \n, \t), DEL, C1, every Bidi_Control, invisible splitters, U+2028/9. */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]|\uDB40[\uDC00-\uDC7F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/;
+const CONTROL =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2028\u2029\u3164\ufeff\ufff9-\ufffb]|\uDB40[\uDC00-\uDC7F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])/;
 
 async function printer(options: { tty: boolean; json?: boolean; debug?: boolean }) {
   const io = bufferIO({ tty: options.tty, env: { TERM: 'xterm' } });
-  const out = await createOutput(io, { json: options.json ?? false, color: undefined, debug: options.debug ?? false, verbosity: 2 });
+  const out = await createOutput(io, {
+    json: options.json ?? false,
+    color: undefined,
+    debug: options.debug ?? false,
+    verbosity: 2,
+  });
   return { io, out };
 }
 
@@ -26,7 +33,12 @@ function printEverywhere(out: Output, text: string): void {
   out.warn(`warn ${text}`);
   out.warnOnce('k', `once ${text}`);
   out.trace(`trace ${text}`);
-  out.error(new CliError('OAUTH_ERROR', `message ${text}`, { hint: `hint ${text}`, details: { error_description: text, [text]: 1 } }));
+  out.error(
+    new CliError('OAUTH_ERROR', `message ${text}`, {
+      hint: `hint ${text}`,
+      details: { error_description: text, [text]: 1 },
+    }),
+  );
 }
 
 /** Our own colour sequences, which a coloured stream may carry. */
@@ -52,7 +64,13 @@ describe('output: text from outside is made printable on every path', () => {
     waitIndicator({ io, out }, `Waiting for ${HOSTILE}`).stop(`done ${HOSTILE}`);
     expect(io.err()).not.toMatch(/[\ue000-\uf8ff]/);
     expect(io.err()).toMatch(/^\r\u001b\[36m⠋\u001b\[39m Waiting for a\\u001b/);
-    expect(io.err().replace(OWN_SGR, '').replace('\u001b[2K', '').replace(/[\n\r]/g, '')).not.toMatch(CONTROL);
+    expect(
+      io
+        .err()
+        .replace(OWN_SGR, '')
+        .replace('\u001b[2K', '')
+        .replace(/[\n\r]/g, ''),
+    ).not.toMatch(CONTROL);
   });
 
   it('keeps an error, its hint and a warning on one line each: a newline from a server cannot forge a line of ours', async () => {
@@ -102,7 +120,12 @@ describe('output: the secret registry', () => {
     for (const json of [false, true]) {
       const { io, out } = await printer({ tty: false, json });
       out.secrets.add(SECRET);
-      for (const spelling of [SECRET, encodeURIComponent(SECRET), new URLSearchParams({ v: SECRET }).toString().slice(2), JSON.stringify(SECRET).slice(1, -1)]) {
+      for (const spelling of [
+        SECRET,
+        encodeURIComponent(SECRET),
+        new URLSearchParams({ v: SECRET }).toString().slice(2),
+        JSON.stringify(SECRET).slice(1, -1),
+      ]) {
         printEverywhere(out, `echo:${spelling}`);
       }
       const printed = io.out() + io.err();
@@ -140,7 +163,12 @@ describe('output: the secret registry', () => {
       out.secrets.add(secret);
       for (const padding of [480, 1990, 1999, 5000]) {
         const quoted = `${'x'.repeat(padding)}${secret}${'y'.repeat(100)}`;
-        out.error(new CliError('OAUTH_ERROR', `The server answered ${quoted}`, { hint: quoted, details: { error_description: quoted } }));
+        out.error(
+          new CliError('OAUTH_ERROR', `The server answered ${quoted}`, {
+            hint: quoted,
+            details: { error_description: quoted },
+          }),
+        );
       }
       expect(io.err()).not.toContain('SuperSecretValue-ABC');
       expect(io.err()).toContain('more characters)');

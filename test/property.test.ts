@@ -15,11 +15,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url');
-const jsonish = fc.oneof(fc.json(), fc.string(), fc.constant('{"alg":"RS256","kid":"k"}'), fc.constant('{"alg":"none"}'), fc.constant('{"exp":1e309}'));
+const jsonish = fc.oneof(
+  fc.json(),
+  fc.string(),
+  fc.constant('{"alg":"RS256","kid":"k"}'),
+  fc.constant('{"alg":"none"}'),
+  fc.constant('{"exp":1e309}'),
+);
 /** Tokens that look almost right: base64url JSON segments, odd segment counts, stray characters. */
 const nearJwt = fc
   .tuple(jsonish, jsonish, fc.string(), fc.integer({ min: 0, max: 6 }), fc.constantFrom('', '$', '=', ' ', '\n', '.'))
-  .map(([header, payload, signature, segments, noise]) => [b64url(header), b64url(payload), b64url(signature), 'x', 'y', 'z'].slice(0, segments).join('.') + noise);
+  .map(
+    ([header, payload, signature, segments, noise]) =>
+      [b64url(header), b64url(payload), b64url(signature), 'x', 'y', 'z'].slice(0, segments).join('.') + noise,
+  );
 
 function onlyCliErrors(run: () => unknown): boolean {
   try {
@@ -32,11 +41,19 @@ function onlyCliErrors(run: () => unknown): boolean {
 
 describe('decode', () => {
   it('random bytes: a result or a CliError, never anything else', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => onlyCliErrors(() => decodeToken(Buffer.from(bytes).toString('latin1')))), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) =>
+        onlyCliErrors(() => decodeToken(Buffer.from(bytes).toString('latin1'))),
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('near-JWTs: a result or a CliError', () => {
-    fc.assert(fc.property(nearJwt, (token) => onlyCliErrors(() => decodeToken(token))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(nearJwt, (token) => onlyCliErrors(() => decodeToken(token))),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -55,7 +72,8 @@ describe('verify', () => {
         const started = Date.now();
         const outcome = await verifyToken(token, keys, { clockSkewSeconds: 30 }, Date.now() / 1000).then(
           () => 'accepted',
-          (error: unknown) => (error instanceof CliError && [2, 3].includes(error.exitCode) ? 'refused' : `unexpected: ${String(error)}`),
+          (error: unknown) =>
+            error instanceof CliError && [2, 3].includes(error.exitCode) ? 'refused' : `unexpected: ${String(error)}`,
         );
         return outcome === 'refused' && Date.now() - started < 1000;
       }),
@@ -67,15 +85,25 @@ describe('verify', () => {
 describe('check rules', () => {
   it('random URLs and strings into the redirect-URI rules: findings from the catalog, never an exception', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.webUrl({ withFragments: true, withQueryParameters: true }), fc.string(), fc.constantFrom('javascript:alert(1)', 'http://[::1', 'com.example:/x')), (uri) => {
-        return checkRedirectUri(uri).every((finding) => finding.id in RULES && finding.subject === uri);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.webUrl({ withFragments: true, withQueryParameters: true }),
+          fc.string(),
+          fc.constantFrom('javascript:alert(1)', 'http://[::1', 'com.example:/x'),
+        ),
+        (uri) => {
+          return checkRedirectUri(uri).every((finding) => finding.id in RULES && finding.subject === uri);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('random scopes: never an exception', () => {
-    fc.assert(fc.property(fc.string(), (scope) => Array.isArray(checkScopes(scope, ['openid']))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string(), (scope) => Array.isArray(checkScopes(scope, ['openid']))),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -84,24 +112,51 @@ describe('redaction', () => {
 
   it('never leaks a secret in the places secrets are written', () => {
     fc.assert(
-      fc.property(secret, fc.constantFrom('access_token', 'refresh_token', 'client_secret', 'code', 'code_verifier', 'id_token', 'device_code', 'client_assertion'), (value, name) => {
-        const texts = [
-          `${name}=${encodeURIComponent(value)}&other=1`,
-          `{"${name}": "${value}", "token_type": "Bearer"}`,
-          `Authorization: Bearer ${value}`,
-          `https://app.example/cb?${name}=${encodeURIComponent(value)}`,
-        ];
-        return texts.every((text) => !redactText(text).includes(value)) && !JSON.stringify(redactJson({ [name]: value })).includes(value);
-      }),
+      fc.property(
+        secret,
+        fc.constantFrom(
+          'access_token',
+          'refresh_token',
+          'client_secret',
+          'code',
+          'code_verifier',
+          'id_token',
+          'device_code',
+          'client_assertion',
+        ),
+        (value, name) => {
+          const texts = [
+            `${name}=${encodeURIComponent(value)}&other=1`,
+            `{"${name}": "${value}", "token_type": "Bearer"}`,
+            `Authorization: Bearer ${value}`,
+            `https://app.example/cb?${name}=${encodeURIComponent(value)}`,
+          ];
+          return (
+            texts.every((text) => !redactText(text).includes(value)) &&
+            !JSON.stringify(redactJson({ [name]: value })).includes(value)
+          );
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('never leaks a known secret, whatever surrounds it', () => {
-    fc.assert(fc.property(secret, fc.string(), fc.string(), (value, before, after) => !redactText(`${before}${value}${after}`, [value]).includes(value)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(
+        secret,
+        fc.string(),
+        fc.string(),
+        (value, before, after) => !redactText(`${before}${value}${after}`, [value]).includes(value),
+      ),
+      { numRuns: 1000 },
+    );
   });
 
   it('never throws on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 5000 }), (text) => typeof redactText(text) === 'string'), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 5000 }), (text) => typeof redactText(text) === 'string'),
+      { numRuns: 1000 },
+    );
   });
 });

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactHeaders, redactJson, redactText, SecretRegistry, stub } from '../src/redact.js';
 
-const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6MTc5NTQ3OTU3MH0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJl';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6MTc5NTQ3OTU3MH0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJl';
 
 describe('stub', () => {
   it('keeps a recognisable prefix and suffix of long values, and the length', () => {
@@ -21,13 +22,16 @@ describe('redactText', () => {
     expect(redactText(text)).toContain('token is eyJhbG…');
   });
   it('replaces secret form and query parameters, encoded or not', () => {
-    const body = 'grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_secret=s3cr3t%2Bvalue';
+    const body =
+      'grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_secret=s3cr3t%2Bvalue';
     const redacted = redactText(body);
     expect(redacted).toContain('grant_type=authorization_code');
-    for (const secret of ['SplxlOBeZQQYbYS6WxSbIA', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', 's3cr3t']) expect(redacted).not.toContain(secret);
+    for (const secret of ['SplxlOBeZQQYbYS6WxSbIA', 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', 's3cr3t'])
+      expect(redacted).not.toContain(secret);
   });
   it('replaces secret JSON members', () => {
-    const text = '{"access_token": "opaque-token-value-1234567890", "token_type": "Bearer", "refresh_token":"r-0123456789"}';
+    const text =
+      '{"access_token": "opaque-token-value-1234567890", "token_type": "Bearer", "refresh_token":"r-0123456789"}';
     const redacted = redactText(text);
     expect(redacted).not.toContain('opaque-token-value-1234567890');
     expect(redacted).not.toContain('r-0123456789');
@@ -38,22 +42,35 @@ describe('redactText', () => {
     expect(redactText('Basic c2VydmljZTpzZWNyZXQ=')).not.toContain('c2VydmljZTpzZWNyZXQ=');
   });
   it('replaces secrets this run knows, whatever their shape', () => {
-    expect(redactText('the secret is plain-words-secret ok', ['plain-words-secret'])).not.toContain('plain-words-secret');
+    expect(redactText('the secret is plain-words-secret ok', ['plain-words-secret'])).not.toContain(
+      'plain-words-secret',
+    );
   });
   it('leaves ordinary text alone', () => {
-    expect(redactText('The token expired at 2026-11-24T00:19:30Z (1h ago).')).toBe('The token expired at 2026-11-24T00:19:30Z (1h ago).');
+    expect(redactText('The token expired at 2026-11-24T00:19:30Z (1h ago).')).toBe(
+      'The token expired at 2026-11-24T00:19:30Z (1h ago).',
+    );
   });
 });
 
 describe('redactJson and redactHeaders', () => {
   it('stubs secret members, including private JWK members, and keeps the rest', () => {
-    const redacted = redactJson({ access_token: 'x'.repeat(40), expires_in: 300, keys: [{ kty: 'RSA', n: 'modulus', d: 'private-exponent-value' }] }) as Record<string, unknown>;
+    const redacted = redactJson({
+      access_token: 'x'.repeat(40),
+      expires_in: 300,
+      keys: [{ kty: 'RSA', n: 'modulus', d: 'private-exponent-value' }],
+    }) as Record<string, unknown>;
     expect(JSON.stringify(redacted)).not.toContain('x'.repeat(40));
     expect(JSON.stringify(redacted)).not.toContain('private-exponent-value');
     expect(redacted.expires_in).toBe(300);
   });
   it('stubs Authorization, Cookie and Set-Cookie', () => {
-    const headers = redactHeaders({ authorization: 'Basic c2VydmljZTpzZWNyZXQ=', cookie: 'sid=abcdef', 'set-cookie': ['a=1', 'b=2'], accept: 'application/json' });
+    const headers = redactHeaders({
+      authorization: 'Basic c2VydmljZTpzZWNyZXQ=',
+      cookie: 'sid=abcdef',
+      'set-cookie': ['a=1', 'b=2'],
+      accept: 'application/json',
+    });
     expect(headers.authorization).toMatch(/^Basic \[redacted/);
     expect(headers.cookie).not.toContain('abcdef');
     expect(headers.accept).toBe('application/json');
@@ -88,9 +105,12 @@ describe('redacting what is already redacted', () => {
 describe('the secret registry, against a server that echoes a secret in a spelling of its own', () => {
   // Each way a server may re-encode what it received before echoing it: form and query encodings in either case of
   // hex and with more or fewer characters escaped, JSON and HTML escapes, base64 at any position of a longer text.
-  const hexCase = (text: string, lower: boolean) => text.replace(/%[0-9A-Fa-f]{2}/g, (hex) => (lower ? hex.toLowerCase() : hex.toUpperCase()));
-  const strictEncode = (text: string) => encodeURIComponent(text).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`);
-  const encodeEvery = (text: string) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+  const hexCase = (text: string, lower: boolean) =>
+    text.replace(/%[0-9A-Fa-f]{2}/g, (hex) => (lower ? hex.toLowerCase() : hex.toUpperCase()));
+  const strictEncode = (text: string) =>
+    encodeURIComponent(text).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`);
+  const encodeEvery = (text: string) =>
+    [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
   const echoes: Record<string, (secret: string) => string> = {
     raw: (secret) => secret,
     'encodeURIComponent, lower-case hex': (secret) => hexCase(encodeURIComponent(secret), true),
@@ -98,20 +118,37 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     'every byte encoded': encodeEvery,
     form: (secret) => new URLSearchParams({ v: secret }).toString().slice(2),
     'JSON with escaped solidus': (secret) => JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/'),
-    'JSON with \\u escapes': (secret) => Array.from({ length: secret.length }, (_, unit) => `\\u${secret.charCodeAt(unit).toString(16).padStart(4, '0')}`).join(''),
-    'HTML character references': (secret) => [...secret].map((char) => `&#x${char.codePointAt(0)!.toString(16)};`).join(''),
+    'JSON with \\u escapes': (secret) =>
+      Array.from(
+        { length: secret.length },
+        (_, unit) => `\\u${secret.charCodeAt(unit).toString(16).padStart(4, '0')}`,
+      ).join(''),
+    'HTML character references': (secret) =>
+      [...secret].map((char) => `&#x${char.codePointAt(0)!.toString(16)};`).join(''),
     'base64 inside a longer text': (secret) => Buffer.from(`id:${secret}`).toString('base64'),
     'base64 one byte in': (secret) => Buffer.from(`:${secret}.`).toString('base64'),
-    'percent-encoded twice (an encoded request inside a redirect URL)': (secret) => encodeURIComponent(`https://x.example/?q=${encodeURIComponent(secret)}`),
+    'percent-encoded twice (an encoded request inside a redirect URL)': (secret) =>
+      encodeURIComponent(`https://x.example/?q=${encodeURIComponent(secret)}`),
     'hex dump': (secret) => Buffer.from(`body=${secret}`).toString('hex'),
-    'base64 of a form body': (secret) => Buffer.from(`a=1&refresh_token=${new URLSearchParams({ v: secret }).toString().slice(2)}`).toString('base64'),
+    'base64 of a form body': (secret) =>
+      Buffer.from(`a=1&refresh_token=${new URLSearchParams({ v: secret }).toString().slice(2)}`).toString('base64'),
     'in a Basic credential as oauth4webapi encodes it, without padding': (secret) =>
-      Buffer.from(`svc:${encodeURIComponent(secret).replace(/[-_.!~*'()]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}`).toString('base64').replace(/=+$/, ''),
-    'base64 of JSON with escaped solidus': (secret) => Buffer.from(`{"s":"${JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/')}"}`).toString('base64'),
-    'base64 wrapped at 76 characters': (secret) => Buffer.from(`${'x'.repeat(70)}${secret}`).toString('base64').replace(/.{76}/g, '$&\n'),
+      Buffer.from(
+        `svc:${encodeURIComponent(secret).replace(/[-_.!~*'()]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)}`,
+      )
+        .toString('base64')
+        .replace(/=+$/, ''),
+    'base64 of JSON with escaped solidus': (secret) =>
+      Buffer.from(`{"s":"${JSON.stringify(secret).slice(1, -1).replace(/\//g, '\\/')}"}`).toString('base64'),
+    'base64 wrapped at 76 characters': (secret) =>
+      Buffer.from(`${'x'.repeat(70)}${secret}`)
+        .toString('base64')
+        .replace(/.{76}/g, '$&\n'),
     'base64url two bytes in': (secret) => Buffer.from(`t:${secret}`).toString('base64url'),
   };
-  const secretText = fc.string({ unit: 'grapheme', minLength: 8, maxLength: 48 }).filter((text) => text.trim().length >= 8);
+  const secretText = fc
+    .string({ unit: 'grapheme', minLength: 8, maxLength: 48 })
+    .filter((text) => text.trim().length >= 8);
 
   for (const [name, echo] of Object.entries(echoes)) {
     it(`never lets a registered secret through in its ${name} spelling`, () => {
@@ -145,12 +182,18 @@ describe('the secret registry, against a server that echoes a secret in a spelli
   it('redacts a secret echoed in pieces that together hold more than half of it, and leaves our own words that share a piece', () => {
     const secret = 'Zq7Kp9Wm3Rt5Xb2Lc8Vn4Hs6Jd1Fg0Qa';
     const registry = new SecretRegistry().add(secret).add('client-secret with spaces+plus/slash=&amp;');
-    for (const echo of [`first part: ${secret.slice(0, 15)} second part: ${secret.slice(15)}`, `denied for ${secret.slice(0, 15)} ${secret.slice(15)}`, `h:${secret.slice(0, 10)} t:${secret.slice(10)}`]) {
+    for (const echo of [
+      `first part: ${secret.slice(0, 15)} second part: ${secret.slice(15)}`,
+      `denied for ${secret.slice(0, 15)} ${secret.slice(15)}`,
+      `h:${secret.slice(0, 10)} t:${secret.slice(10)}`,
+    ]) {
       const printed = registry.redact(echo);
       expect(printed).not.toContain(secret.slice(0, 10));
       expect(printed).not.toContain(secret.slice(15));
     }
-    expect(registry.redact('use --client-secret-file or OAUTH_CLIENT_SECRET')).toBe('use --client-secret-file or OAUTH_CLIENT_SECRET');
+    expect(registry.redact('use --client-secret-file or OAUTH_CLIENT_SECRET')).toBe(
+      'use --client-secret-file or OAUTH_CLIENT_SECRET',
+    );
   });
 
   it('redacts a short secret where it stands as a word, and leaves words that merely contain it', () => {

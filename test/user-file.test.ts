@@ -55,10 +55,15 @@ describe('readUserFile', () => {
 describe('a pipe', () => {
   it('is read whole when a program writes to it: process substitution keeps a secret off argv and off disk', async () => {
     const secret = 'a-shared-secret-for-hs256-0123456789';
-    const token = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+    const token = await new jose.SignJWT({ sub: 'a' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret));
     const bin = join(import.meta.dirname, '..', 'bin', 'oauth.js');
     const script = `"${process.execPath}" "${bin}" decode "$TOKEN" --verify --secret-file <(printf '%s' "$SECRET")`;
-    const stdout = execFileSync('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: process.env.PATH, TOKEN: token, SECRET: secret }, timeout: 20_000 }).toString();
+    const stdout = execFileSync('bash', ['-c', script], {
+      env: { ...sandboxEnv(), PATH: process.env.PATH, TOKEN: token, SECRET: secret },
+      timeout: 20_000,
+    }).toString();
     expect(stdout).toContain('✓ valid');
   });
 
@@ -85,8 +90,14 @@ describe('every flag that names a file refuses a pipe nobody writes to with exit
     ['--jwks', ['decode', token, '--verify', '--jwks', fifo]],
     ['--secret-file', ['decode', token, '--verify', '--secret-file', fifo]],
     ['--ca-file', ['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks', '--ca-file', fifo]],
-    ['--private-key', ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--private-key', fifo]],
-    ['--client-secret-file', ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--client-secret-file', fifo]],
+    [
+      '--private-key',
+      ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--private-key', fifo],
+    ],
+    [
+      '--client-secret-file',
+      ['token', '--client-credentials', '--issuer', unreachable, '--client-id', 'c', '--client-secret-file', fifo],
+    ],
     ['--client-file', ['check', '--issuer', unreachable, '--client-file', fifo]],
   ];
   it.each(commands)('%s', async (flag, args) => {
@@ -98,7 +109,10 @@ describe('every flag that names a file refuses a pipe nobody writes to with exit
   });
 
   it('OAUTH_CA_FILE is named as the source', async () => {
-    const result = await spawnCli(['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks'], { env: sandboxEnv({ OAUTH_CA_FILE: fifo }), timeoutMs: 10_000 });
+    const result = await spawnCli(['decode', token, '--verify', '--jwks', 'https://127.0.0.1:9/jwks'], {
+      env: sandboxEnv({ OAUTH_CA_FILE: fifo }),
+      timeoutMs: 10_000,
+    });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`OAUTH_CA_FILE ${fifo} is a pipe that gave nothing to read`);
   });

@@ -31,19 +31,32 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
   const findings: Finding[] = [];
   const metadata = input.issuer ? await deps.fetchMetadata(input.issuer) : undefined;
   if (metadata && input.issuer) {
-    findings.push(...checkMetadata(metadata, sameIssuer(String(metadata.issuer), input.issuer) ? String(metadata.issuer) : input.issuer));
+    findings.push(
+      ...checkMetadata(
+        metadata,
+        sameIssuer(String(metadata.issuer), input.issuer) ? String(metadata.issuer) : input.issuer,
+      ),
+    );
     if (typeof metadata.jwks_uri === 'string') {
       try {
         findings.push(...checkJwks(await deps.fetchJwks(metadata.jwks_uri), `the JWKS at ${metadata.jwks_uri}`));
       } catch (error) {
-        findings.push(finding('jwks-unavailable', metadata.jwks_uri, `The JWKS at ${metadata.jwks_uri} could not be used: ${(error as Error).message}`));
+        findings.push(
+          finding(
+            'jwks-unavailable',
+            metadata.jwks_uri,
+            `The JWKS at ${metadata.jwks_uri} could not be used: ${(error as Error).message}`,
+          ),
+        );
       }
     }
   }
   const client = input.client;
   if (client) {
     findings.push(...checkRedirectUris(client.redirect_uris));
-    const pkceMethods = metadata ? ((metadata.code_challenge_methods_supported as string[] | undefined) ?? null) : undefined;
+    const pkceMethods = metadata
+      ? ((metadata.code_challenge_methods_supported as string[] | undefined) ?? null)
+      : undefined;
     findings.push(...checkClient(client, pkceMethods));
   }
   if (input.scope !== undefined) {
@@ -57,12 +70,24 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
       continue;
     }
     const decoded = decodeToken(token);
-    if (decoded.kind !== 'jws') throw new CliError('TOKEN_ENCRYPTED', 'The token to check is encrypted (JWE); only signed JWT access tokens can be checked.');
-    findings.push(...checkAccessToken(decoded, { requestedScopes: input.scope?.split(/\s+/).filter(Boolean), maxLifetimeSeconds: input.maxTokenLifetimeSeconds }));
+    if (decoded.kind !== 'jws')
+      throw new CliError(
+        'TOKEN_ENCRYPTED',
+        'The token to check is encrypted (JWE); only signed JWT access tokens can be checked.',
+      );
+    findings.push(
+      ...checkAccessToken(decoded, {
+        requestedScopes: input.scope?.split(/\s+/).filter(Boolean),
+        maxLifetimeSeconds: input.maxTokenLifetimeSeconds,
+      }),
+    );
   }
   if (input.probe) {
     if (!metadata || !client?.client_id) {
-      throw new CliError('USAGE', '--probe needs the issuer and a client: --issuer, --client-id and --redirect-uri (or --client-file).');
+      throw new CliError(
+        'USAGE',
+        '--probe needs the issuer and a client: --issuer, --client-id and --redirect-uri (or --client-file).',
+      );
     }
     findings.push(
       ...(await runProbes(
@@ -70,7 +95,9 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
           authorizationEndpoint: metadata.authorization_endpoint as string | undefined,
           tokenEndpoint: metadata.token_endpoint as string | undefined,
           clientId: client.client_id,
-          redirectUris: client.redirect_uris.filter((uri) => checkRedirectUris([uri]).every((found) => found.severity !== 'error')),
+          redirectUris: client.redirect_uris.filter((uri) =>
+            checkRedirectUris([uri]).every((found) => found.severity !== 'error'),
+          ),
           isPublic: isPublicClient(client),
           scope: input.scope,
           clientSecret: client.client_secret,

@@ -33,7 +33,10 @@ function looksNative(client: ClientUnderTest): boolean {
   return client.redirect_uris.every((uri) => {
     try {
       const url = new URL(uri);
-      return (url.protocol === 'http:' && (isLoopbackLiteral(url.hostname) || url.hostname === 'localhost')) || !/^https?:$/.test(url.protocol);
+      return (
+        (url.protocol === 'http:' && (isLoopbackLiteral(url.hostname) || url.hostname === 'localhost')) ||
+        !/^https?:$/.test(url.protocol)
+      );
     } catch {
       return false;
     }
@@ -44,33 +47,86 @@ export function checkClient(client: ClientUnderTest, serverPkceMethods?: readonl
   const findings: Finding[] = [];
   const subject = client.client_id ?? 'the client';
   if (client.grant_types.includes('password')) {
-    findings.push(finding('client-password-grant', 'password', `${subject} is registered for the password grant: it sees the user's password and cannot do MFA or SSO.`));
+    findings.push(
+      finding(
+        'client-password-grant',
+        'password',
+        `${subject} is registered for the password grant: it sees the user's password and cannot do MFA or SSO.`,
+      ),
+    );
   }
   const tokenResponses = client.response_types.filter((type) => type.split(' ').includes('token'));
   if (client.grant_types.includes('implicit') || tokenResponses.length > 0) {
-    findings.push(finding('client-implicit-grant', tokenResponses[0] ?? 'implicit', `${subject} uses the implicit grant (${tokenResponses.length ? `response_type ${tokenResponses.map((type) => JSON.stringify(type)).join(', ')}` : 'grant_type implicit'}).`));
+    findings.push(
+      finding(
+        'client-implicit-grant',
+        tokenResponses[0] ?? 'implicit',
+        `${subject} uses the implicit grant (${tokenResponses.length ? `response_type ${tokenResponses.map((type) => JSON.stringify(type)).join(', ')}` : 'grant_type implicit'}).`,
+      ),
+    );
   }
   const method = authMethodOf(client);
   const isPublic = isPublicClient(client);
-  const defaulted = client.token_endpoint_auth_method === undefined && method !== 'none' ? ', the RFC 7591 default when no token_endpoint_auth_method is given (--public or --auth-method none for a public client)' : '';
+  const defaulted =
+    client.token_endpoint_auth_method === undefined && method !== 'none'
+      ? ', the RFC 7591 default when no token_endpoint_auth_method is given (--public or --auth-method none for a public client)'
+      : '';
   if (client.public === false && method === 'none') {
-    findings.push(finding('client-confidential-auth-none', method, `${subject} is confidential but its token_endpoint_auth_method is "none".`));
+    findings.push(
+      finding(
+        'client-confidential-auth-none',
+        method,
+        `${subject} is confidential but its token_endpoint_auth_method is "none".`,
+      ),
+    );
   }
-  const usesCode = client.grant_types.includes('authorization_code') || client.response_types.some((type) => type.split(' ').includes('code'));
+  const usesCode =
+    client.grant_types.includes('authorization_code') ||
+    client.response_types.some((type) => type.split(' ').includes('code'));
   if (client.code_challenge_method === 'plain') {
-    findings.push(finding('client-pkce-plain', 'plain', `${subject} uses code_challenge_method "plain", which protects nothing if the request is seen.`));
+    findings.push(
+      finding(
+        'client-pkce-plain',
+        'plain',
+        `${subject} uses code_challenge_method "plain", which protects nothing if the request is seen.`,
+      ),
+    );
   }
   if (isPublic && usesCode && serverPkceMethods !== undefined && !(serverPkceMethods ?? []).includes('S256')) {
-    findings.push(finding('client-public-without-pkce', subject, `${subject} is a public client using the code flow, but the server does not advertise S256 PKCE.`));
+    findings.push(
+      finding(
+        'client-public-without-pkce',
+        subject,
+        `${subject} is a public client using the code flow, but the server does not advertise S256 PKCE.`,
+      ),
+    );
   }
   if (looksNative(client) && SECRET_METHODS.has(method)) {
-    findings.push(finding('client-native-secret', method, `${subject} looks like a native or CLI client (loopback or custom-scheme redirects) yet authenticates with a secret (${method}${defaulted}).`));
+    findings.push(
+      finding(
+        'client-native-secret',
+        method,
+        `${subject} looks like a native or CLI client (loopback or custom-scheme redirects) yet authenticates with a secret (${method}${defaulted}).`,
+      ),
+    );
   }
   if (method === 'client_secret_basic' || method === 'client_secret_post') {
-    findings.push(finding('client-prefer-asymmetric-auth', method, `${subject} authenticates with a shared secret (${method}${defaulted}).`));
+    findings.push(
+      finding(
+        'client-prefer-asymmetric-auth',
+        method,
+        `${subject} authenticates with a shared secret (${method}${defaulted}).`,
+      ),
+    );
   }
   if (client.client_secret !== undefined && Buffer.byteLength(client.client_secret) < 32) {
-    findings.push(finding('client-secret-short', `${Buffer.byteLength(client.client_secret)} bytes`, `The client secret is ${Buffer.byteLength(client.client_secret)} bytes; at least 32 random bytes are needed.`));
+    findings.push(
+      finding(
+        'client-secret-short',
+        `${Buffer.byteLength(client.client_secret)} bytes`,
+        `The client secret is ${Buffer.byteLength(client.client_secret)} bytes; at least 32 random bytes are needed.`,
+      ),
+    );
   }
   return findings;
 }

@@ -29,18 +29,34 @@ export function checkJwks(jwks: unknown, source: string): Finding[] {
   records.forEach((key, index) => {
     const name = keyName(key, index);
     const exposed = PRIVATE_MEMBERS.filter((member) => member in key);
-    if (exposed.length > 0) findings.push(finding('jwks-private-key', name, `${name} publishes ${exposed.map((member) => `"${member}"`).join(', ')}: private key material.`));
+    if (exposed.length > 0)
+      findings.push(
+        finding(
+          'jwks-private-key',
+          name,
+          `${name} publishes ${exposed.map((member) => `"${member}"`).join(', ')}: private key material.`,
+        ),
+      );
     if (key.kty === 'RSA' && typeof key.n === 'string') {
       const bits = rsaModulusBits(key.n);
       if (bits < 2048) findings.push(finding('jwks-weak-rsa', name, `${name} is a ${bits}-bit RSA key.`));
     }
     if (typeof key.kid === 'string') kids.set(key.kid, (kids.get(key.kid) ?? 0) + 1);
-    else if (records.length > 1) findings.push(finding('jwks-missing-kid', name, `${name} has no kid, in a set of ${records.length} keys.`));
+    else if (records.length > 1)
+      findings.push(finding('jwks-missing-kid', name, `${name} has no kid, in a set of ${records.length} keys.`));
     const mixed = uses.size > 1 || algs.size > 1 || (uses.has('enc') && records.length > 1);
     if (mixed && (key.use === undefined || key.alg === undefined)) {
-      findings.push(finding('jwks-ambiguous-key', name, `${name} has no ${key.use === undefined ? '"use"' : '"alg"'} in a set that mixes ${uses.size > 1 ? 'uses' : 'algorithms'}.`));
+      findings.push(
+        finding(
+          'jwks-ambiguous-key',
+          name,
+          `${name} has no ${key.use === undefined ? '"use"' : '"alg"'} in a set that mixes ${uses.size > 1 ? 'uses' : 'algorithms'}.`,
+        ),
+      );
     }
   });
-  for (const [kid, count] of kids) if (count > 1) findings.push(finding('jwks-duplicate-kid', `kid ${kid}`, `${count} keys share kid ${JSON.stringify(kid)}.`));
+  for (const [kid, count] of kids)
+    if (count > 1)
+      findings.push(finding('jwks-duplicate-kid', `kid ${kid}`, `${count} keys share kid ${JSON.stringify(kid)}.`));
   return findings;
 }

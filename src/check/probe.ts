@@ -37,12 +37,23 @@ export function redirectVariants(registered: string): Variant[] {
   };
   add('extra path segment', (copy) => void (copy.pathname = `${copy.pathname.replace(/\/$/, '')}/evil`));
   add('extra query parameter', (copy) => copy.searchParams.append('oauth_check', '1'));
-  add('trailing slash', (copy) => void (copy.pathname = copy.pathname.endsWith('/') ? copy.pathname.slice(0, -1) || '/' : `${copy.pathname}/`));
-  add('changed case', (copy) => void (copy.pathname = copy.pathname.replace(/[a-z]/, (letter) => letter.toUpperCase())));
+  add(
+    'trailing slash',
+    (copy) =>
+      void (copy.pathname = copy.pathname.endsWith('/') ? copy.pathname.slice(0, -1) || '/' : `${copy.pathname}/`),
+  );
+  add(
+    'changed case',
+    (copy) => void (copy.pathname = copy.pathname.replace(/[a-z]/, (letter) => letter.toUpperCase())),
+  );
   add('another host', (copy) => void (copy.hostname = 'oauth-check.invalid'));
   if (url.protocol === 'https:') add('http instead of https', (copy) => void (copy.protocol = 'http:'));
   const loopback = url.protocol === 'http:' && (isLoopbackLiteral(url.hostname) || url.hostname === 'localhost');
-  if (!loopback && /^https?:$/.test(url.protocol)) add('another port', (copy) => void (copy.port = String(Number(copy.port || (copy.protocol === 'https:' ? 443 : 80)) + 1)));
+  if (!loopback && /^https?:$/.test(url.protocol))
+    add(
+      'another port',
+      (copy) => void (copy.port = String(Number(copy.port || (copy.protocol === 'https:' ? 443 : 80)) + 1)),
+    );
   return variants;
 }
 
@@ -50,11 +61,20 @@ export function redirectVariants(registered: string): Variant[] {
 export type Outcome = 'redirected-to-variant' | 'refused' | 'accepted' | 'inconclusive';
 
 function sameTarget(location: URL, target: URL): boolean {
-  return location.origin === target.origin && location.pathname === target.pathname && [...target.searchParams].every(([name, value]) => location.searchParams.get(name) === value);
+  return (
+    location.origin === target.origin &&
+    location.pathname === target.pathname &&
+    [...target.searchParams].every(([name, value]) => location.searchParams.get(name) === value)
+  );
 }
 
 /** What the server did with an authorization request whose redirect_uri was `requested`. */
-export function classify(response: Pick<HttpResponse, 'status' | 'headers' | 'body'>, endpoint: string, requested: string, registered: string): Outcome {
+export function classify(
+  response: Pick<HttpResponse, 'status' | 'headers' | 'body'>,
+  endpoint: string,
+  requested: string,
+  registered: string,
+): Outcome {
   const location = response.headers.location;
   if (response.status >= 300 && response.status < 400 && location) {
     let target: URL;
@@ -72,7 +92,8 @@ export function classify(response: Pick<HttpResponse, 'status' | 'headers' | 'bo
     return 'inconclusive';
   }
   const body = response.body.subarray(0, 64 * 1024).toString('utf8');
-  if (response.status === 200 && /type=["']?password|name=["']?(login|username|password)\b/i.test(body)) return 'accepted';
+  if (response.status === 200 && /type=["']?password|name=["']?(login|username|password)\b/i.test(body))
+    return 'accepted';
   if (response.status >= 400 && response.status < 500) return 'refused';
   if (response.status === 200) return 'refused';
   return 'inconclusive';
@@ -83,12 +104,21 @@ const s256 = (verifier: string) => createHash('sha256').update(verifier).digest(
 
 export async function runProbes(target: ProbeTarget, http: HttpClient): Promise<Finding[]> {
   const findings: Finding[] = [];
-  if (target.authorizationEndpoint) findings.push(...(await probeAuthorization(target, target.authorizationEndpoint, http)));
-  if (target.tokenEndpoint && target.redirectUris[0]) findings.push(await probeTokenEndpoint(target, target.tokenEndpoint, target.redirectUris[0], http));
+  if (target.authorizationEndpoint)
+    findings.push(...(await probeAuthorization(target, target.authorizationEndpoint, http)));
+  if (target.tokenEndpoint && target.redirectUris[0])
+    findings.push(await probeTokenEndpoint(target, target.tokenEndpoint, target.redirectUris[0], http));
   return findings;
 }
 
-async function authorize(http: HttpClient, endpoint: string, target: ProbeTarget, registered: string, redirectUri: string, pkce: 'S256' | 'plain' | 'none') {
+async function authorize(
+  http: HttpClient,
+  endpoint: string,
+  target: ProbeTarget,
+  registered: string,
+  redirectUri: string,
+  pkce: 'S256' | 'plain' | 'none',
+) {
   const url = new URL(endpoint);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', target.clientId);
@@ -105,7 +135,11 @@ async function authorize(http: HttpClient, endpoint: string, target: ProbeTarget
   }
   const response = await http.request({ url, purpose: 'authorization endpoint', headers: { accept: 'text/html' } });
   const outcome = classify(response, endpoint, redirectUri, registered);
-  const evidence = { request: `GET ${redactUrl(url.href)}`, status: response.status, ...(response.headers.location ? { location: redactUrl(response.headers.location) } : {}) };
+  const evidence = {
+    request: `GET ${redactUrl(url.href)}`,
+    status: response.status,
+    ...(response.headers.location ? { location: redactUrl(response.headers.location) } : {}),
+  };
   return { response, outcome, evidence };
 }
 
@@ -114,44 +148,111 @@ async function probeAuthorization(target: ProbeTarget, endpoint: string, http: H
   for (const registered of target.redirectUris) {
     const baseline = await authorize(http, endpoint, target, registered, registered, 'S256');
     if (baseline.outcome !== 'accepted') {
-      findings.push(finding('probe-inconclusive', registered, `The registered redirect URI ${registered} itself was not accepted (HTTP ${baseline.response.status}); check the client id and its registration. Its variants were not probed.`, baseline.evidence));
+      findings.push(
+        finding(
+          'probe-inconclusive',
+          registered,
+          `The registered redirect URI ${registered} itself was not accepted (HTTP ${baseline.response.status}); check the client id and its registration. Its variants were not probed.`,
+          baseline.evidence,
+        ),
+      );
       continue;
     }
     for (const variant of redirectVariants(registered)) {
       const { outcome, evidence } = await authorize(http, endpoint, target, registered, variant.uri, 'S256');
       const what = `${variant.kind}: ${variant.uri}`;
       if (outcome === 'redirected-to-variant') {
-        findings.push(finding('probe-redirect-uri-matching', variant.uri, `The server redirected to an unregistered redirect URI (${what}); registered is ${registered}. An attacker can receive codes this way.`, evidence));
+        findings.push(
+          finding(
+            'probe-redirect-uri-matching',
+            variant.uri,
+            `The server redirected to an unregistered redirect URI (${what}); registered is ${registered}. An attacker can receive codes this way.`,
+            evidence,
+          ),
+        );
       } else if (outcome === 'accepted') {
-        findings.push(finding('probe-redirect-uri-accepted', variant.uri, `The server accepted an unregistered redirect URI (${what}) and went on to sign-in.`, evidence));
+        findings.push(
+          finding(
+            'probe-redirect-uri-accepted',
+            variant.uri,
+            `The server accepted an unregistered redirect URI (${what}) and went on to sign-in.`,
+            evidence,
+          ),
+        );
       } else if (outcome === 'refused') {
         findings.push(finding('probe-redirect-uri-refused', variant.uri, `Refused (${what}).`, evidence));
       } else {
-        findings.push(finding('probe-inconclusive', variant.uri, `Inconclusive (${what}): HTTP ${evidence.status}${'location' in evidence ? ` to ${String(evidence.location)}` : ''}.`, evidence));
+        findings.push(
+          finding(
+            'probe-inconclusive',
+            variant.uri,
+            `Inconclusive (${what}): HTTP ${evidence.status}${'location' in evidence ? ` to ${String(evidence.location)}` : ''}.`,
+            evidence,
+          ),
+        );
       }
     }
     if (target.isPublic) {
-      for (const [method, failId] of [['none', 'probe-pkce-required'], ['plain', 'probe-pkce-plain-accepted']] as const) {
+      for (const [method, failId] of [
+        ['none', 'probe-pkce-required'],
+        ['plain', 'probe-pkce-plain-accepted'],
+      ] as const) {
         const { outcome, evidence } = await authorize(http, endpoint, target, registered, registered, method);
         const label = method === 'none' ? 'without code_challenge' : 'with code_challenge_method=plain';
-        if (outcome === 'accepted') findings.push(finding(failId, target.clientId, `The server accepted a public client's authorization request ${label}.`, evidence));
-        else if (outcome === 'refused') findings.push(finding('probe-pkce-enforced', target.clientId, `Refused a request ${label}.`, evidence));
-        else findings.push(finding('probe-inconclusive', target.clientId, `Inconclusive: request ${label} got HTTP ${evidence.status}.`, evidence));
+        if (outcome === 'accepted')
+          findings.push(
+            finding(
+              failId,
+              target.clientId,
+              `The server accepted a public client's authorization request ${label}.`,
+              evidence,
+            ),
+          );
+        else if (outcome === 'refused')
+          findings.push(finding('probe-pkce-enforced', target.clientId, `Refused a request ${label}.`, evidence));
+        else
+          findings.push(
+            finding(
+              'probe-inconclusive',
+              target.clientId,
+              `Inconclusive: request ${label} got HTTP ${evidence.status}.`,
+              evidence,
+            ),
+          );
       }
     }
   }
   return findings;
 }
 
-async function probeTokenEndpoint(target: ProbeTarget, endpoint: string, redirectUri: string, http: HttpClient): Promise<Finding> {
-  const body = new URLSearchParams({ grant_type: 'authorization_code', code: random(), redirect_uri: redirectUri, code_verifier: random() });
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+async function probeTokenEndpoint(
+  target: ProbeTarget,
+  endpoint: string,
+  redirectUri: string,
+  http: HttpClient,
+): Promise<Finding> {
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code: random(),
+    redirect_uri: redirectUri,
+    code_verifier: random(),
+  });
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
   if (target.clientSecret) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(target.clientId)}:${encodeURIComponent(target.clientSecret)}`).toString('base64')}`;
   } else {
     body.set('client_id', target.clientId);
   }
-  const response = await http.request({ url: endpoint, method: 'POST', purpose: 'token endpoint', headers, body: body.toString() });
+  const response = await http.request({
+    url: endpoint,
+    method: 'POST',
+    purpose: 'token endpoint',
+    headers,
+    body: body.toString(),
+  });
   let error: unknown;
   try {
     error = (JSON.parse(response.body.toString('utf8')) as { error?: unknown }).error;
@@ -159,13 +260,37 @@ async function probeTokenEndpoint(target: ProbeTarget, endpoint: string, redirec
     error = undefined;
   }
   const noStore = /no-store/i.test(response.headers['cache-control'] ?? '');
-  const evidence = { request: `POST ${endpoint} (grant_type=authorization_code, a made-up code)`, status: response.status, error: error ?? null, 'cache-control': response.headers['cache-control'] ?? null };
+  const evidence = {
+    request: `POST ${endpoint} (grant_type=authorization_code, a made-up code)`,
+    status: response.status,
+    error: error ?? null,
+    'cache-control': response.headers['cache-control'] ?? null,
+  };
   if (response.status === 400 && error === 'invalid_grant' && noStore) {
-    return finding('probe-token-endpoint-ok', endpoint, 'A made-up code got 400 invalid_grant with Cache-Control: no-store.', evidence);
+    return finding(
+      'probe-token-endpoint-ok',
+      endpoint,
+      'A made-up code got 400 invalid_grant with Cache-Control: no-store.',
+      evidence,
+    );
   }
   if (error === 'invalid_client' && !target.clientSecret && !target.isPublic) {
-    return finding('probe-inconclusive', endpoint, 'The token endpoint wanted client authentication first (invalid_client); give the client secret to probe it.', evidence);
+    return finding(
+      'probe-inconclusive',
+      endpoint,
+      'The token endpoint wanted client authentication first (invalid_client); give the client secret to probe it.',
+      evidence,
+    );
   }
-  const problems = [response.status !== 400 ? `HTTP ${response.status}` : '', error !== 'invalid_grant' ? `error ${JSON.stringify(error ?? null)}` : '', noStore ? '' : 'no Cache-Control: no-store'].filter(Boolean);
-  return finding('probe-token-endpoint', endpoint, `A made-up code got ${problems.join(', ')} (expected 400 invalid_grant with Cache-Control: no-store).`, evidence);
+  const problems = [
+    response.status !== 400 ? `HTTP ${response.status}` : '',
+    error !== 'invalid_grant' ? `error ${JSON.stringify(error ?? null)}` : '',
+    noStore ? '' : 'no Cache-Control: no-store',
+  ].filter(Boolean);
+  return finding(
+    'probe-token-endpoint',
+    endpoint,
+    `A made-up code got ${problems.join(', ')} (expected 400 invalid_grant with Cache-Control: no-store).`,
+    evidence,
+  );
 }

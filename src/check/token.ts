@@ -14,25 +14,55 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 3600;
 export function checkOpaqueToken(token: string): Finding[] {
   const segments = token.split('.').length;
   if (token.startsWith('eyJ') || segments === 3 || segments === 5) return [];
-  return [finding('token-opaque', 'the access token', 'The access token is opaque (not a JWT): its lifetime, audience and scopes cannot be read from it.')];
+  return [
+    finding(
+      'token-opaque',
+      'the access token',
+      'The access token is opaque (not a JWT): its lifetime, audience and scopes cannot be read from it.',
+    ),
+  ];
 }
 
-export function checkAccessToken(token: DecodedJws, options: { requestedScopes?: string[] | undefined; maxLifetimeSeconds: number }): Finding[] {
+export function checkAccessToken(
+  token: DecodedJws,
+  options: { requestedScopes?: string[] | undefined; maxLifetimeSeconds: number },
+): Finding[] {
   const findings: Finding[] = [];
   const { header, payload } = token;
   const subject = typeof payload.jti === 'string' ? `jti ${payload.jti}` : 'the access token';
   if (payload.exp === undefined) findings.push(finding('token-no-exp', subject, 'The access token has no exp.'));
   const lifetime = lifetimeSeconds(payload);
   if (lifetime !== undefined && lifetime > options.maxLifetimeSeconds) {
-    findings.push(finding('token-lifetime', formatDuration(lifetime), `The access token lives ${formatDuration(lifetime)}; the policy allows ${formatDuration(options.maxLifetimeSeconds)} (--max-token-lifetime).`));
+    findings.push(
+      finding(
+        'token-lifetime',
+        formatDuration(lifetime),
+        `The access token lives ${formatDuration(lifetime)}; the policy allows ${formatDuration(options.maxLifetimeSeconds)} (--max-token-lifetime).`,
+      ),
+    );
   }
   const aud = payload.aud;
-  if (aud === undefined || aud === '' || (Array.isArray(aud) && aud.length === 0)) findings.push(finding('token-no-aud', subject, 'The access token has no aud.'));
+  if (aud === undefined || aud === '' || (Array.isArray(aud) && aud.length === 0))
+    findings.push(finding('token-no-aud', subject, 'The access token has no aud.'));
   const typ = typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : undefined;
-  if (typ !== 'at+jwt') findings.push(finding('token-typ', String(header.typ ?? '(none)'), `The access token's typ is ${JSON.stringify(header.typ ?? null)}, not "at+jwt".`));
+  if (typ !== 'at+jwt')
+    findings.push(
+      finding(
+        'token-typ',
+        String(header.typ ?? '(none)'),
+        `The access token's typ is ${JSON.stringify(header.typ ?? null)}, not "at+jwt".`,
+      ),
+    );
   if (options.requestedScopes) {
     const extra = grantedScopes(payload).filter((scope) => !options.requestedScopes!.includes(scope));
-    if (extra.length > 0) findings.push(finding('token-extra-scopes', extra.join(' '), `The token carries ${extra.join(', ')}, which were not requested (${options.requestedScopes.join(' ') || 'none'}).`));
+    if (extra.length > 0)
+      findings.push(
+        finding(
+          'token-extra-scopes',
+          extra.join(' '),
+          `The token carries ${extra.join(', ')}, which were not requested (${options.requestedScopes.join(' ') || 'none'}).`,
+        ),
+      );
   }
   return findings;
 }

@@ -41,10 +41,15 @@ const AREA_TITLES: Record<Area, string> = {
 
 export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   const failOn = flags.failOn ?? 'error';
-  if (failOn !== 'error' && failOn !== 'warn') throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
+  if (failOn !== 'error' && failOn !== 'warn')
+    throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
-  const maxLifetime = parseSeconds(flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS), '--max-token-lifetime', { max: MAX_LIFETIME_SECONDS });
+  const maxLifetime = parseSeconds(
+    flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
+    '--max-token-lifetime',
+    { max: MAX_LIFETIME_SECONDS },
+  );
 
   const issuer = ctx.setting('issuer', flags.issuer);
   if (issuer) await rememberProfileSecrets(ctx);
@@ -66,11 +71,15 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
     { issuer, client, scope, tokens, maxTokenLifetimeSeconds: maxLifetime, probe: flags.probe === true },
     {
       fetchMetadata: async (value) => {
-        const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([import('../oauth/discovery.js'), import('../url.js')]);
+        const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([
+          import('../oauth/discovery.js'),
+          import('../url.js'),
+        ]);
         const url = parseUrl(value, 'issuer');
         // An http issuer is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
         assertSecureUrl(url, true, 'issuer');
-        return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal })).metadata;
+        return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal }))
+          .metadata;
       },
       fetchJwks: async (url) => {
         const { parseJsonResponse } = await import('../http-response.js');
@@ -86,23 +95,32 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   return failed ? Exit.invalid : Exit.ok;
 }
 
-async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
+async function clientUnderTest(
+  flags: CheckFlags,
+  ctx: Context,
+): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
   let registration: Record<string, unknown> = {};
   if (flags.clientFile) {
     const text = readUserFile(flags.clientFile, '--client-file').toString('utf8');
     try {
       registration = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {
-      throw new CliError('FILE_UNREADABLE', `Cannot use --client-file ${flags.clientFile}: ${(error as Error).message}`, {
-        hint: 'Give a client registration as JSON (RFC 7591): {"redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "none"}.',
-      });
+      throw new CliError(
+        'FILE_UNREADABLE',
+        `Cannot use --client-file ${flags.clientFile}: ${(error as Error).message}`,
+        {
+          hint: 'Give a client registration as JSON (RFC 7591): {"redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "none"}.',
+        },
+      );
     }
     if (registration === null || typeof registration !== 'object' || Array.isArray(registration)) {
       throw new CliError('INPUT_MALFORMED', `--client-file ${flags.clientFile} is not a JSON object.`);
     }
   }
-  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
-  const clientId = flags.clientId ?? (registration.client_id as string | undefined) ?? ctx.setting('client_id', undefined);
+  const strings = (value: unknown): string[] =>
+    Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
+  const clientId =
+    flags.clientId ?? (registration.client_id as string | undefined) ?? ctx.setting('client_id', undefined);
   const redirectUris = [...strings(registration.redirect_uris), ...(flags.redirectUri ?? [])];
   const grantTypes = flags.grantType ?? strings(registration.grant_types);
   const responseTypes = flags.responseType ?? strings(registration.response_types);
@@ -115,9 +133,19 @@ async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(Client
     (flags.privateKey ? 'private_key_jwt' : undefined) ??
     ctx.setting('auth_method', undefined) ??
     (fromProfile && !flags.confidential ? 'none' : undefined);
-  const given = flags.clientFile || flags.clientId || flags.redirectUri || flags.grantType || flags.responseType || flags.authMethod || flags.public || flags.confidential;
+  const given =
+    flags.clientFile ||
+    flags.clientId ||
+    flags.redirectUri ||
+    flags.grantType ||
+    flags.responseType ||
+    flags.authMethod ||
+    flags.public ||
+    flags.confidential;
   if (!given && !clientId) return undefined;
-  const secret = (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile } as ClientFlags)) ?? (registration.client_secret as string | undefined);
+  const secret =
+    (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile } as ClientFlags)) ??
+    (registration.client_secret as string | undefined);
   if (secret) ctx.knownSecrets.add(secret);
   const client: ClientUnderTest & { scope?: unknown } = {
     redirect_uris: redirectUris,
@@ -129,18 +157,29 @@ async function clientUnderTest(flags: CheckFlags, ctx: Context): Promise<(Client
     ...(typeof registration.application_type === 'string' ? { application_type: registration.application_type } : {}),
     ...(flags.public ? { public: true } : flags.confidential ? { public: false } : {}),
     ...(secret ? { client_secret: secret } : {}),
-    ...(typeof registration.code_challenge_method === 'string' ? { code_challenge_method: registration.code_challenge_method } : {}),
+    ...(typeof registration.code_challenge_method === 'string'
+      ? { code_challenge_method: registration.code_challenge_method }
+      : {}),
     ...(registration.scope !== undefined ? { scope: registration.scope } : {}),
   };
   return client;
 }
 
 async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
-  const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
+  const [{ connect }, { clientCredentials }] = await Promise.all([
+    import('./connection.js'),
+    import('../oauth/grants.js'),
+  ]);
   // The client authenticates as the flags say (--auth-method, --private-key, the secret), as `oauth token` would.
   const connection = await connect(
     ctx,
-    { issuer: flags.issuer, clientId: flags.clientId, clientSecretFile: flags.clientSecretFile, authMethod: flags.authMethod, privateKey: flags.privateKey },
+    {
+      issuer: flags.issuer,
+      clientId: flags.clientId,
+      clientSecretFile: flags.clientSecretFile,
+      authMethod: flags.authMethod,
+      privateKey: flags.privateKey,
+    },
     { confidentialGrant: 'client credentials' },
   );
   const scope = ctx.setting('scope', flags.scope);
@@ -148,7 +187,12 @@ async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
   return response.access_token;
 }
 
-function formatFindings(findings: Finding[], summary: { error: number; warn: number; info: number }, failed: boolean, ctx: Context): string[] {
+function formatFindings(
+  findings: Finding[],
+  summary: { error: number; warn: number; info: number },
+  failed: boolean,
+  ctx: Context,
+): string[] {
   const style = ctx.out.style;
   const badge = { error: style.red('✗ error'), warn: style.yellow('! warn '), info: style.dim('· info ') };
   const lines: string[] = [];
@@ -164,6 +208,10 @@ function formatFindings(findings: Finding[], summary: { error: number; warn: num
   }
   const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
   const counts = `${plural(summary.error, 'error')}, ${plural(summary.warn, 'warning')}, ${plural(summary.info, 'note')}`;
-  lines.push(findings.length === 0 ? `${style.green('✓')} Nothing to report.` : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`);
+  lines.push(
+    findings.length === 0
+      ? `${style.green('✓')} Nothing to report.`
+      : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`,
+  );
   return lines;
 }

@@ -46,7 +46,12 @@ function promptContext(ctx: Context) {
 }
 
 /** A required setting: from flag/env/profile, else asked for on a terminal, else a usage error naming both ways. */
-export async function requireSetting(ctx: Context, name: string, flag: string | undefined, label: string): Promise<string> {
+export async function requireSetting(
+  ctx: Context,
+  name: string,
+  flag: string | undefined,
+  label: string,
+): Promise<string> {
   const value = ctx.setting(name, flag);
   if (value) return value;
   const flagName = `--${name.replace(/_/g, '-')}`;
@@ -81,7 +86,8 @@ export function serverSettings(ctx: Context, flags: ServerFlags) {
 export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: string): Promise<string | undefined> {
   let secret: string | undefined;
   if (flags.clientSecretStdin) {
-    if (ctx.io.stdinIsTTY && !canPrompt(ctx)) throw new CliError('USAGE', '--client-secret-stdin needs the secret piped in.');
+    if (ctx.io.stdinIsTTY && !canPrompt(ctx))
+      throw new CliError('USAGE', '--client-secret-stdin needs the secret piped in.');
     if (ctx.io.stdinIsTTY) {
       const { password } = await import('@inquirer/prompts');
       secret = await password({ message: 'Client secret:', mask: true }, promptContext(ctx));
@@ -94,13 +100,20 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
   } else if (flags.clientSecretFile) {
     // Editors add a final newline and some a byte-order mark; neither is ever part of a secret.
-    secret = readUserFile(flags.clientSecretFile, '--client-secret-file').toString('utf8').replace(/^\ufeff/, '').replace(/[\r\n]+$/, '');
+    secret = readUserFile(flags.clientSecretFile, '--client-secret-file')
+      .toString('utf8')
+      .replace(/^\ufeff/, '')
+      .replace(/[\r\n]+$/, '');
     if (secret === '') {
-      throw new CliError('USAGE', `--client-secret-file ${flags.clientSecretFile} is empty.`, { hint: 'Put the client secret in that file (one line), or use OAUTH_CLIENT_SECRET.' });
+      throw new CliError('USAGE', `--client-secret-file ${flags.clientSecretFile} is empty.`, {
+        hint: 'Put the client secret in that file (one line), or use OAUTH_CLIENT_SECRET.',
+      });
     }
   } else if (flags.clientSecret) {
     secret = flags.clientSecret;
-    ctx.out.warn('--client-secret puts the secret where other processes can read it (ps, shell history); prefer OAUTH_CLIENT_SECRET or --client-secret-file.');
+    ctx.out.warn(
+      '--client-secret puts the secret where other processes can read it (ps, shell history); prefer OAUTH_CLIENT_SECRET or --client-secret-file.',
+    );
   } else {
     secret = envSetting(ctx.io.env, 'OAUTH_CLIENT_SECRET') ?? stored;
   }
@@ -108,7 +121,10 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
   return secret || undefined;
 }
 
-export function requestParameters(ctx: Context, flags: RequestFlags): { scope: string | undefined; parameters: Record<string, string[]>; resource: string[]; audience: string[] } {
+export function requestParameters(
+  ctx: Context,
+  flags: RequestFlags,
+): { scope: string | undefined; parameters: Record<string, string[]>; resource: string[]; audience: string[] } {
   const resource = flags.resource ?? splitList(ctx.setting('resource', undefined));
   const audience = flags.audience ?? splitList(ctx.setting('audience', undefined));
   const parameters: Record<string, string[]> = {};
@@ -133,7 +149,11 @@ function splitList(value: string | undefined): string[] {
  * chose, and a server may put a refresh token there).
  */
 export async function store(ctx: Context): Promise<SecretStore> {
-  const opened = await openStore({ env: ctx.io.env, stateDir: stateDir(ctx.io.env), warn: (message) => ctx.out.warn(message) });
+  const opened = await openStore({
+    env: ctx.io.env,
+    stateDir: stateDir(ctx.io.env),
+    warn: (message) => ctx.out.warn(message),
+  });
   return {
     kind: opened.kind,
     describe: () => opened.describe(),
@@ -177,7 +197,9 @@ function withoutRunSecrets(ctx: Context, value: string): string {
     const redacted = ctx.knownSecrets.redact(text);
     if (redacted !== text) {
       // Stubs without spaces: a scope is a list of space-separated names, and "(32 chars)" would read as two of them.
-      record[field] = redacted.replace(/ \((\d+) chars\)/g, '($1-chars)').replace(/\[redacted, (\d+) chars\]/g, '[redacted-$1-chars]');
+      record[field] = redacted
+        .replace(/ \((\d+) chars\)/g, '($1-chars)')
+        .replace(/\[redacted, (\d+) chars\]/g, '[redacted-$1-chars]');
       changed = true;
     }
   }

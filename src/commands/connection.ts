@@ -1,7 +1,13 @@
 // From settings to a ready protocol client: server metadata, client authentication, our transport.
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { Context } from '../context.js';
-import { chooseAuthMethod, clientAuthentication, loadPrivateKey, requireClientCredential, type AuthMethod } from '../oauth/client.js';
+import {
+  chooseAuthMethod,
+  clientAuthentication,
+  loadPrivateKey,
+  requireClientCredential,
+  type AuthMethod,
+} from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
 import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth/server.js';
 import { envSetting } from '../config.js';
@@ -32,19 +38,28 @@ export interface ConnectOptions {
 
 export async function connect(ctx: Context, flags: ClientFlags, options: ConnectOptions = {}): Promise<Connection> {
   const server = serverSettings(ctx, flags);
-  if (!server.issuer && !server.endpoints.token_endpoint) server.issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
+  if (!server.issuer && !server.endpoints.token_endpoint)
+    server.issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
   const clientId = await requireSetting(ctx, 'client_id', flags.clientId, 'Client id');
   const { session } = options;
-  const ownSession = session !== undefined && session.client_id === clientId && (server.issuer === undefined || sameIssuer(server.issuer, session.issuer));
+  const ownSession =
+    session !== undefined &&
+    session.client_id === clientId &&
+    (server.issuer === undefined || sameIssuer(server.issuer, session.issuer));
   const secret = await clientSecret(ctx, flags, ownSession ? session.client_secret : undefined);
-  const lendsStoredSecret = ownSession && secret !== undefined && secret === session.client_secret && !explicitSecretGiven(ctx, flags);
+  const lendsStoredSecret =
+    ownSession && secret !== undefined && secret === session.client_secret && !explicitSecretGiven(ctx, flags);
   if (session && (options.sendsSessionTokens || lendsStoredSecret)) await assertSessionEndpoints(ctx, flags, session);
   if (secret) ctx.knownSecrets.addBasic(clientId, secret);
   const keyFile = ctx.setting('private_key', flags.privateKey);
-  const fromRun = (name: string, flag: string | undefined) => ctx.setting(name, flag) !== undefined && !ctx.settingOrigin(name, flag).includes(' in profile ');
+  const fromRun = (name: string, flag: string | undefined) =>
+    ctx.setting(name, flag) !== undefined && !ctx.settingOrigin(name, flag).includes(' in profile ');
   const method = ctx.setting('auth_method', flags.authMethod);
   const authMethod = chooseAuthMethod({
-    explicit: method !== undefined && fromRun('auth_method', flags.authMethod) ? { value: method, origin: ctx.settingOrigin('auth_method', flags.authMethod) } : undefined,
+    explicit:
+      method !== undefined && fromRun('auth_method', flags.authMethod)
+        ? { value: method, origin: ctx.settingOrigin('auth_method', flags.authMethod) }
+        : undefined,
     saved: ctx.profile()?.auth_method as string | undefined,
     hasSecret: secret !== undefined,
     secretGiven: explicitSecretGiven(ctx, flags),
@@ -55,13 +70,30 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
   const privateKeyFile = authMethod === 'private_key_jwt' ? keyFile : undefined;
   const usedSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? secret : undefined;
   if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
-  const privateKey = privateKeyFile ? await loadPrivateKey(privateKeyFile, ctx.settingOrigin('private_key', flags.privateKey)) : undefined;
-  const auth = await clientAuthentication({ clientId, authMethod, clientSecret: usedSecret, privateKeyFile, privateKey });
-  const as = await resolveServer(server, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
+  const privateKey = privateKeyFile
+    ? await loadPrivateKey(privateKeyFile, ctx.settingOrigin('private_key', flags.privateKey))
+    : undefined;
+  const auth = await clientAuthentication({
+    clientId,
+    authMethod,
+    clientSecret: usedSecret,
+    privateKeyFile,
+    privateKey,
+  });
+  const as = await resolveServer(server, {
+    documents: () => ctx.documents(),
+    insecure: ctx.insecure,
+    signal: ctx.io.signal,
+  });
   const http = await ctx.http();
   return {
     as,
-    protocol: { as, client: { client_id: clientId }, auth, options: protocolOptions(http, as, ctx.insecure, ctx.io.signal) },
+    protocol: {
+      as,
+      client: { client_id: clientId },
+      auth,
+      options: protocolOptions(http, as, ctx.insecure, ctx.io.signal),
+    },
     clientId,
     authMethod,
     clientSecret: usedSecret,
@@ -75,11 +107,20 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
  * the session's own client. Whether the session may be used by that client was decided when it was read.
  */
 export function connectForSession(ctx: Context, flags: ClientFlags, session: Session): Promise<Connection> {
-  return connect(ctx, { ...flags, issuer: session.issuer, clientId: ctx.setting('client_id', flags.clientId) ?? session.client_id }, { session, sendsSessionTokens: true });
+  return connect(
+    ctx,
+    { ...flags, issuer: session.issuer, clientId: ctx.setting('client_id', flags.clientId) ?? session.client_id },
+    { session, sendsSessionTokens: true },
+  );
 }
 
 function explicitSecretGiven(ctx: Context, flags: ClientFlags): boolean {
-  return Boolean(flags.clientSecretStdin || flags.clientSecretFile || flags.clientSecret || envSetting(ctx.io.env, 'OAUTH_CLIENT_SECRET'));
+  return Boolean(
+    flags.clientSecretStdin ||
+      flags.clientSecretFile ||
+      flags.clientSecret ||
+      envSetting(ctx.io.env, 'OAUTH_CLIENT_SECRET'),
+  );
 }
 
 const ENDPOINT_FLAGS: Record<EndpointSetting, keyof ClientFlags> = {
@@ -111,7 +152,10 @@ export async function assertSessionEndpoints(ctx: Context, flags: ClientFlags, s
   // Only the issuer's own document is asked (no token goes there); when it cannot be read, nothing is confirmed.
   let discovered: Record<string, unknown> = {};
   try {
-    discovered = (await resolveServer({ issuer: session.issuer, endpoints: {} }, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal })) as unknown as Record<string, unknown>;
+    discovered = (await resolveServer(
+      { issuer: session.issuer, endpoints: {} },
+      { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal },
+    )) as unknown as Record<string, unknown>;
   } catch {
     discovered = {};
   }

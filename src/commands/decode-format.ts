@@ -38,12 +38,16 @@ export function formatReport(report: TokenReport, style: Style): string[] {
   });
   lines.push('', ...section('Payload', payloadEntries, style));
   lines.push('');
-  if (report.lifetimeSeconds !== undefined) lines.push(`${style.bold('Lifetime')}   ${lifetime(report.lifetimeSeconds)}`);
+  if (report.lifetimeSeconds !== undefined)
+    lines.push(`${style.bold('Lifetime')}   ${lifetime(report.lifetimeSeconds)}`);
   const signature = report.signature!.bytes === 0 ? 'none (empty)' : `${report.signature!.bytes} bytes`;
-  lines.push(`${style.bold('Signature')}  ${signature}${report.verification ? '' : style.dim(', not verified (add --verify)')}`);
+  lines.push(
+    `${style.bold('Signature')}  ${signature}${report.verification ? '' : style.dim(', not verified (add --verify)')}`,
+  );
   if (report.notes.length > 0) {
     lines.push('', style.bold('Notes'));
-    for (const note of report.notes) lines.push(`  ${note.level === 'warn' ? style.yellow('!') : style.dim('·')} ${note.text}`);
+    for (const note of report.notes)
+      lines.push(`  ${note.level === 'warn' ? style.yellow('!') : style.dim('·')} ${note.text}`);
   }
   const verification = report.verification;
   if (verification) {
@@ -67,7 +71,8 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   if (error) return `${number}  ${style.red(`✗ ${error.code}`)}  ${error.message}`;
   const report = line as unknown as TokenReport;
   const verification = report.verification;
-  if (verification && !verification.valid) return `${number}  ${style.red(`✗ ${verification.error.code}`)}  ${verification.error.message}`;
+  if (verification && !verification.valid)
+    return `${number}  ${style.red(`✗ ${verification.error.code}`)}  ${verification.error.message}`;
   const parts = [number, verification ? style.green('✓ valid') : value(report.header.alg)];
   if (report.kind === 'jwe') return `${number}  encrypted (JWE), not decoded`;
   for (const claim of ['iss', 'sub', 'aud']) {
@@ -80,5 +85,7 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
 
 /** exp - iat (or nbf): a token whose exp comes first has no lifetime, and is not shown one. */
 function lifetime(seconds: number): string {
-  return seconds >= 0 ? formatDuration(seconds) : `none: "exp" is ${formatDuration(seconds)} before its start ("iat" or "nbf")`;
+  return seconds >= 0
+    ? formatDuration(seconds)
+    : `none: "exp" is ${formatDuration(seconds)} before its start ("iat" or "nbf")`;
 }

@@ -4,7 +4,13 @@ import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../input.js';
-import { cleanTokenInput, decodeToken, encryptedTokenError, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
+import {
+  cleanTokenInput,
+  decodeToken,
+  encryptedTokenError,
+  MAX_TOKEN_BYTES,
+  type DecodedToken,
+} from '../jwt/decode.js';
 import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
@@ -25,7 +31,6 @@ export interface DecodeOptions {
   requireScope?: string[];
 }
 
-
 type Verifier = (token: string, decoded: DecodedToken) => Promise<TokenReport['verification']>;
 
 export async function run(tokenArgument: string | undefined, options: DecodeOptions, ctx: Context): Promise<number> {
@@ -42,7 +47,8 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   }
   const tokens = readTokens(ctx.io.stdin, MAX_TOKEN_BYTES);
   const first = await tokens.next();
-  if (first.done) throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
+  if (first.done)
+    throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
   const second = await tokens.next();
   if (second.done) return single(first.value.token, verifier, ctx);
   return batch([first.value, second.value], tokens, verifier, ctx);
@@ -88,12 +94,18 @@ async function batch(
       const decoded = decodeToken(token);
       const report = reportToken(decoded, ctx.now() / 1000);
       if (verifier) report.verification = await verifier(cleanTokenInput(token), decoded);
-      return { line: { line: number, ...report }, exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok };
+      return {
+        line: { line: number, ...report },
+        exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok,
+      };
     } catch (error) {
       const failure = asCliError(error);
       // A key source that cannot be used fails every token alike: stop and say so once.
       if (failure.exitCode !== Exit.usage && failure.exitCode !== Exit.invalid) throw failure;
-      return { line: { line: number, error: { code: failure.code, message: failure.message } }, exitCode: failure.exitCode };
+      return {
+        line: { line: number, error: { code: failure.code, message: failure.message } },
+        exitCode: failure.exitCode,
+      };
     }
   };
   const emit = (outcome: Outcome) => {
@@ -108,7 +120,7 @@ async function batch(
     if (pendingBytes >= FLUSH_BYTES) flush();
   };
   const flush = () => {
-    if (pending.length > 0) (ctx.out.json ? ctx.out.jsonText(`${pending.join('\n')}\n`) : ctx.out.result(pending));
+    if (pending.length > 0) ctx.out.json ? ctx.out.jsonText(`${pending.join('\n')}\n`) : ctx.out.result(pending);
     pending = [];
     pendingBytes = 0;
   };
@@ -136,13 +148,18 @@ async function batch(
 }
 
 function warnIfVerifyFlagsIgnored(options: DecodeOptions, ctx: Context): void {
-  const given = (['jwks', 'key', 'audience', 'secretEnv', 'secretFile', 'alg', 'typ', 'requireScope'] as const).filter((name) => options[name] !== undefined);
-  if (given.length > 0) ctx.out.warn('Key and claim options only take effect with --verify; the token was decoded, not verified.');
+  const given = (['jwks', 'key', 'audience', 'secretEnv', 'secretFile', 'alg', 'typ', 'requireScope'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  if (given.length > 0)
+    ctx.out.warn('Key and claim options only take effect with --verify; the token was decoded, not verified.');
 }
 
 /** Builds the key set on first use, so a malformed first token fails before any network request. */
 function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
-  let prepared: Promise<{ keys: KeySet; policy: VerifyPolicy; verify: typeof import('../jwt/verify.js').verifyDecoded }> | undefined;
+  let prepared:
+    | Promise<{ keys: KeySet; policy: VerifyPolicy; verify: typeof import('../jwt/verify.js').verifyDecoded }>
+    | undefined;
   let warned = false;
   return async (token, decoded) => {
     if (decoded.kind === 'jwe') {
@@ -157,7 +174,13 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
     }
     try {
       const result = await verify(token, decoded, keys, policy, ctx.now() / 1000);
-      return { valid: true, keySource: keys.source, checked: result.checked, unchecked: result.unchecked, warnings: keys.warnings };
+      return {
+        valid: true,
+        keySource: keys.source,
+        checked: result.checked,
+        unchecked: result.unchecked,
+        warnings: keys.warnings,
+      };
     } catch (error) {
       const failure = asCliError(error);
       if (failure.exitCode !== Exit.invalid && failure.exitCode !== Exit.usage) throw failure;
@@ -178,10 +201,16 @@ async function prepare(options: DecodeOptions, ctx: Context) {
     ctx.settingOrigin('clock_skew', options.clockSkew),
     { max: MAX_WAIT_SECONDS, zero: true },
   );
-  const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([import('../jwt/verify.js'), keySetFor(options, ctx)]);
+  const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([
+    import('../jwt/verify.js'),
+    keySetFor(options, ctx),
+  ]);
   const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
   // A list setting with nothing in it (OAUTH_AUDIENCE=",") is unset, like an empty one: never an empty list to enforce.
-  const audienceList = ctx.setting('audience', undefined)?.split(/[\s,]+/).filter(Boolean);
+  const audienceList = ctx
+    .setting('audience', undefined)
+    ?.split(/[\s,]+/)
+    .filter(Boolean);
   const audience = options.audience?.length ? options.audience : audienceList?.length ? audienceList : undefined;
   const issuer = ctx.setting('issuer', options.issuer);
   const policy: VerifyPolicy = {
@@ -193,7 +222,10 @@ async function prepare(options: DecodeOptions, ctx: Context) {
       audience: audience === undefined ? undefined : originOf(ctx, 'audience', audienceFlag),
     },
     clockSkewSeconds,
-    algorithms: options.alg?.flatMap((alg) => alg.split(',')).map((alg) => alg.trim()).filter(Boolean),
+    algorithms: options.alg
+      ?.flatMap((alg) => alg.split(','))
+      .map((alg) => alg.trim())
+      .filter(Boolean),
     typ: options.typ,
     requiredScopes: options.requireScope?.flatMap((scope) => scope.split(/[\s,]+/)).filter(Boolean),
   };
@@ -210,7 +242,10 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
   if (options.secretEnv !== undefined) {
     const value = ctx.io.env[options.secretEnv];
     if (value === undefined || value === '') {
-      throw new CliError('USAGE', `The environment variable ${options.secretEnv} (from --secret-env) is not set or empty.`);
+      throw new CliError(
+        'USAGE',
+        `The environment variable ${options.secretEnv} (from --secret-env) is not set or empty.`,
+      );
     }
     ctx.knownSecrets.add(value);
     return keys.secretKeySet(new TextEncoder().encode(value), `the secret in $${options.secretEnv}`);

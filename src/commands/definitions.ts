@@ -108,13 +108,15 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'status',
     summary: 'show each profile: issuer, client, subject, scopes, expiry, where tokens are stored (redacted)',
-    details: (command) => command.addHelpText('after', examples(['oauth status', 'oauth status --profile staging --json'])),
+    details: (command) =>
+      command.addHelpText('after', examples(['oauth status', 'oauth status --profile staging --json'])),
     run: async (_args, _options, ctx) => (await import('./status.js')).run(ctx),
   },
   {
     name: 'logout',
     summary: "revoke the profile's tokens at the server, then delete them locally",
-    details: (command) => addClientOptions(command).addHelpText('after', examples(['oauth logout', 'oauth logout --profile staging'])),
+    details: (command) =>
+      addClientOptions(command).addHelpText('after', examples(['oauth logout', 'oauth logout --profile staging'])),
     run: async (_args, options, ctx) => (await import('./logout.js')).run(options, ctx),
   },
   {
@@ -128,14 +130,28 @@ export const COMMANDS: CommandSpec[] = [
             'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
         )
         .option('--verify', 'verify the signature and claims')
-        .option('--issuer <url>', 'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER, else the profile\'s; the output says which)')
-        .option('--audience <aud>', 'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE, else the profile\'s)', collect)
+        .option(
+          '--issuer <url>',
+          'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER, else the profile\'s; the output says which)',
+        )
+        .option(
+          '--audience <aud>',
+          'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE, else the profile\'s)',
+          collect,
+        )
         .option('--jwks <url|file>', 'verify with this JSON Web Key Set')
         .option('--key <file>', 'verify with this PEM public key, certificate or JWK')
         .option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)')
         .option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)')
-        .option('--alg <alg>', 'allowed algorithms (repeatable or comma-separated; default: what the keys support, never none)', collect)
-        .option('--typ <typ>', 'required "typ" header, e.g. at+jwt for RFC 9068 access tokens (then its required claims too)')
+        .option(
+          '--alg <alg>',
+          'allowed algorithms (repeatable or comma-separated; default: what the keys support, never none)',
+          collect,
+        )
+        .option(
+          '--typ <typ>',
+          'required "typ" header, e.g. at+jwt for RFC 9068 access tokens (then its required claims too)',
+        )
         .option('--require-scope <scope>', 'scope the token must carry (repeatable)', collect)
         .option('--clock-skew <seconds>', 'tolerance for exp/nbf/iat (default 30; env OAUTH_CLOCK_SKEW)')
         .addHelpText(
@@ -156,7 +172,9 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'revoke',
     summary: "revoke a token (RFC 7009); without one, the profile's",
-    args: [['[token]', 'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" to read it from stdin']],
+    args: [
+      ['[token]', 'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" to read it from stdin'],
+    ],
     details: (command) =>
       tokenCommandOptions(command)
         .description(
@@ -164,21 +182,40 @@ export const COMMANDS: CommandSpec[] = [
             'tokens are deleted. A revoked token is dropped from the service-token cache and from the profile, so no later\n' +
             "command hands it out. A token given for the profile's client is revoked with the secret its sign-in stored.",
         )
-        .addHelpText('after', examples(['oauth revoke', 'oauth revoke "$TOKEN"', 'oauth revoke - --token-type-hint refresh_token < token.txt'])),
+        .addHelpText(
+          'after',
+          examples([
+            'oauth revoke',
+            'oauth revoke "$TOKEN"',
+            'oauth revoke - --token-type-hint refresh_token < token.txt',
+          ]),
+        ),
     run: async ([token], options, ctx) => (await import('./revoke.js')).run(token, options, ctx),
   },
   {
     name: 'introspect',
     summary: 'ask the server whether a token is active (RFC 7662); exit 3 when it is not',
-    args: [['[token]', "the token (\"Bearer <token>\" and an \"Authorization:\" line work too), or \"-\" for stdin; default: the profile's access token"]],
+    args: [
+      [
+        '[token]',
+        'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" for stdin; default: the profile\'s access token',
+      ],
+    ],
     details: (command) =>
-      tokenCommandOptions(command).addHelpText('after', examples(['oauth introspect', 'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json'])),
+      tokenCommandOptions(command).addHelpText(
+        'after',
+        examples([
+          'oauth introspect',
+          'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json',
+        ]),
+      ),
     run: async ([token], options, ctx) => (await import('./introspect.js')).run(token, options, ctx),
   },
   {
     name: 'userinfo',
     summary: 'show the OpenID Connect UserInfo claims of the signed-in profile',
-    details: (command) => addClientOptions(command).addHelpText('after', examples(['oauth userinfo', 'oauth userinfo --json | jq .email'])),
+    details: (command) =>
+      addClientOptions(command).addHelpText('after', examples(['oauth userinfo', 'oauth userinfo --json | jq .email'])),
     run: async (_args, options, ctx) => (await import('./userinfo.js')).run(options, ctx),
   },
   {
@@ -188,17 +225,25 @@ export const COMMANDS: CommandSpec[] = [
     details: (command) =>
       command
         .option('--issuer <url>', 'the issuer URL, as for every other command (env OAUTH_ISSUER)')
-        .addHelpText('after', examples(['oauth discover https://id.example.com', 'oauth discover --issuer https://id.example.com', 'oauth discover --json | jq .grant_types_supported'])),
-    run: async ([issuer], options, ctx) => (await import('./discover.js')).run(issuer, options as { issuer?: string }, ctx),
+        .addHelpText(
+          'after',
+          examples([
+            'oauth discover https://id.example.com',
+            'oauth discover --issuer https://id.example.com',
+            'oauth discover --json | jq .grant_types_supported',
+          ]),
+        ),
+    run: async ([issuer], options, ctx) =>
+      (await import('./discover.js')).run(issuer, options as { issuer?: string }, ctx),
   },
   {
     name: 'check',
-    summary: 'audit a client, its scopes, the server\'s metadata and keys (RFC 9700 and friends); --probe tests it live',
+    summary: "audit a client, its scopes, the server's metadata and keys (RFC 9700 and friends); --probe tests it live",
     auditedUrlFlags: ['redirectUri'],
     details: (command) =>
       command
         .description(
-          'Audit redirect URIs, scopes and the client registration, the authorization server\'s metadata and JWKS, and access\n' +
+          "Audit redirect URIs, scopes and the client registration, the authorization server's metadata and JWKS, and access\n" +
             'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725.\n' +
             'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code\n' +
             'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
@@ -213,7 +258,10 @@ export const COMMANDS: CommandSpec[] = [
         .option('--public', 'the client is public (no secret)')
         .option('--confidential', 'the client is confidential')
         .option('--client-file <file>', 'a client registration as JSON (RFC 7591 shape)')
-        .option('--client-secret-file <file>', 'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)')
+        .option(
+          '--client-secret-file <file>',
+          'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)',
+        )
         .option('--token <jwt|->', 'an access token to audit ("-" reads stdin)')
         .option('--client-credentials', 'get a fresh access token with client credentials and audit it')
         .option('--private-key <file>', 'with --client-credentials: a JWK or PEM private key for private_key_jwt')
@@ -252,7 +300,10 @@ export const COMMANDS: CommandSpec[] = [
         .option('--refresh-token-ttl <seconds>', 'refresh token lifetime (default 1209600)')
         .option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA')
         .option('--ephemeral', 'throwaway keys and secrets, nothing saved')
-        .option('--opaque-tokens', 'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource')
+        .option(
+          '--opaque-tokens',
+          'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource',
+        )
         .addHelpText(
           'after',
           examples(
@@ -269,10 +320,11 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'mint',
-    summary: 'sign test tokens with the local server\'s keys: valid, or broken in exactly one way (--suite: all of them)',
+    summary:
+      "sign test tokens with the local server's keys: valid, or broken in exactly one way (--suite: all of them)",
     details: (command) =>
       command
-        .option('--issuer <url>', 'iss (default http://127.0.0.1:9400, the local server\'s)')
+        .option('--issuer <url>', "iss (default http://127.0.0.1:9400, the local server's)")
         .option('--sub <subject>', 'sub (default test-user)')
         .option('--aud <audience>', 'aud (default http://127.0.0.1/api)')
         .option('--scope <scopes>', 'scope (default api:read)')
@@ -280,7 +332,10 @@ export const COMMANDS: CommandSpec[] = [
         .option('--ttl <seconds>', 'lifetime (default 900)')
         .option('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)', collect)
         .option('--typ <typ>', 'typ header (default at+jwt)')
-        .option('--alg <alg>', 'RS256, PS256, ES256, EdDSA (default: the one oauth serve last started with) — or none for an unsigned token')
+        .option(
+          '--alg <alg>',
+          'RS256, PS256, ES256, EdDSA (default: the one oauth serve last started with) — or none for an unsigned token',
+        )
         .option('--expired', 'exp in the past')
         .option('--not-yet-valid', 'nbf in the future')
         .option('--issued-in-future', 'iat in the future')
@@ -294,14 +349,12 @@ export const COMMANDS: CommandSpec[] = [
         .option('--suite', 'every variant, as JSON lines {name, token, expect, reason, error_code?}')
         .addHelpText(
           'after',
-          examples(
-            [
-              'oauth mint                                  # a valid access token for the local server',
-              'curl -H "Authorization: Bearer $(oauth mint --expired)" http://localhost:8080/orders   # must be 401',
-              'oauth mint --suite > tokens.jsonl            # for your API\'s test suite',
-              'oauth mint --alg none',
-            ],
-          ),
+          examples([
+            'oauth mint                                  # a valid access token for the local server',
+            'curl -H "Authorization: Bearer $(oauth mint --expired)" http://localhost:8080/orders   # must be 401',
+            "oauth mint --suite > tokens.jsonl            # for your API's test suite",
+            'oauth mint --alg none',
+          ]),
         ),
     run: async (_args, options, ctx) => (await import('./mint.js')).run(options, ctx),
   },

@@ -45,11 +45,21 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
   const narrate = (text: string | string[]) => (out.json ? out.info(text) : out.result(text));
   const home = mkdtempSync(join(tmpdir(), 'oauth-demo-'));
   // The demo's own world: nothing from the user's profile, store or OAUTH_* settings leaks in or out.
-  const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(io.env).filter(([name]) => !name.startsWith('OAUTH_')));
-  Object.assign(env, { XDG_CONFIG_HOME: join(home, 'config'), XDG_STATE_HOME: join(home, 'state'), XDG_CACHE_HOME: join(home, 'cache'), OAUTH_STORE: 'file' });
+  const env: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(io.env).filter(([name]) => !name.startsWith('OAUTH_')),
+  );
+  Object.assign(env, {
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_STATE_HOME: join(home, 'state'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    OAUTH_STORE: 'file',
+  });
   const realBrowser = !flags.headless && io.stdinIsTTY && io.stdoutIsTTY && hasDesktop(io.env);
   const steps: Step[] = [];
-  const { server } = await startServer(serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }), ctx);
+  const { server } = await startServer(
+    serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }),
+    ctx,
+  );
   const issuer = server.issuer;
 
   const subIO = (stdin?: string): IO => ({
@@ -64,25 +74,49 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
   const { main } = await import('../cli.js');
   /** A step's sentence, then the command as one would type it. */
   const introduce = (title: string, args: string[]) =>
-    narrate(['', style.bold(title), style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`)]);
+    narrate([
+      '',
+      style.bold(title),
+      style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`),
+    ]);
   const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
     introduce(title, args);
     const exitCode = await main([...args, ...(out.verbosity > 0 ? ['-v'] : [])], subIO(options.stdin));
     steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
     if (exitCode !== (options.expect ?? 0)) {
-      throw new CliError(exitCode === 1 ? 'INTERNAL' : 'PROTOCOL_ERROR', `The demo step "${title}" ended with exit code ${exitCode}.`, {
-        hint: 'Run it again with -v to see each request.',
-      });
+      throw new CliError(
+        exitCode === 1 ? 'INTERNAL' : 'PROTOCOL_ERROR',
+        `The demo step "${title}" ended with exit code ${exitCode}.`,
+        {
+          hint: 'Run it again with -v to see each request.',
+        },
+      );
     }
   };
-  const session = async () => parseSession(await fileStore(join(home, 'state', 'oauth', 'tokens.json')).get(sessionKey('default')), 'the demo profile')!;
+  const session = async () =>
+    parseSession(
+      await fileStore(join(home, 'state', 'oauth', 'tokens.json')).get(sessionKey('default')),
+      'the demo profile',
+    )!;
 
   try {
-    narrate(`${style.green('●')} A local OAuth 2.0 / OpenID Connect server (oidc-provider, OpenID-certified) is running at ${style.bold(issuer)}.`);
-    narrate('  Everything below runs the real commands against it; the profile and tokens live in a temporary store that is removed at the end.');
+    narrate(
+      `${style.green('●')} A local OAuth 2.0 / OpenID Connect server (oidc-provider, OpenID-certified) is running at ${style.bold(issuer)}.`,
+    );
+    narrate(
+      '  Everything below runs the real commands against it; the profile and tokens live in a temporary store that is removed at the end.',
+    );
 
     const loginTitle = `1. Sign in with the authorization code flow and PKCE, through a loopback callback on 127.0.0.1 — ${realBrowser ? 'in your browser (any username and password)' : 'a simulated user fills the login and consent forms'}.`;
-    const loginArgs = ['login', '--issuer', issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read'];
+    const loginArgs = [
+      'login',
+      '--issuer',
+      issuer,
+      '--client-id',
+      'oauth-cli',
+      '--scope',
+      'openid offline_access api:read',
+    ];
     introduce(loginTitle, loginArgs);
     const { run: login } = await import('./login.js');
     const loginIO = subIO();
@@ -95,7 +129,11 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
     ).finally(() => loginContext.close());
     steps.push({ title: loginTitle, command: `oauth ${loginArgs.join(' ')}`, exitCode: loginCode });
 
-    await step('2. Get the access token. On a terminal it is shown redacted; piped, `oauth token` prints it raw.', ['token', '-o', 'human']);
+    await step('2. Get the access token. On a terminal it is shown redacted; piped, `oauth token` prints it raw.', [
+      'token',
+      '-o',
+      'human',
+    ]);
     const signedIn = await session();
     await step(
       `3. Verify it as an API would: signature against the server's JWKS (found by discovery), issuer, audience ${DEFAULT_AUDIENCE}, and typ at+jwt with the claims RFC 9068 requires.`,
@@ -103,28 +141,57 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
       { stdin: signedIn.access_token },
     );
     const before = signedIn.refresh_token!;
-    await step('4. Refresh. The server rotates the refresh token; the new one is saved before the new access token is handed out.', ['token', '--refresh', '-o', 'human']);
+    await step(
+      '4. Refresh. The server rotates the refresh token; the new one is saved before the new access token is handed out.',
+      ['token', '--refresh', '-o', 'human'],
+    );
     const after = (await session()).refresh_token!;
-    narrate(`   refresh token ${stub(before)} → ${stub(after)} ${after !== before ? style.green('(rotated)') : style.yellow('(not rotated)')}`);
-    await step('5. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.', ['introspect', '-', '--token-type-hint', 'refresh_token'], { stdin: after });
-    await step('6. Revoke it (RFC 7009)…', ['revoke', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'], { stdin: after });
-    await step('   …and introspect again: no longer active (exit 3).', ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'], { stdin: after, expect: Exit.invalid });
-    await step('7. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).', [
-      'check', '--issuer', issuer, '--client-id', 'oauth-cli', '--redirect-uri', 'http://127.0.0.1/callback', '--public', '--probe',
-    ]);
-
-    narrate(['', `${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`]);
     narrate(
+      `   refresh token ${stub(before)} → ${stub(after)} ${after !== before ? style.green('(rotated)') : style.yellow('(not rotated)')}`,
+    );
+    await step(
+      '5. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.',
+      ['introspect', '-', '--token-type-hint', 'refresh_token'],
+      { stdin: after },
+    );
+    await step(
+      '6. Revoke it (RFC 7009)…',
+      ['revoke', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'],
+      { stdin: after },
+    );
+    await step(
+      '   …and introspect again: no longer active (exit 3).',
+      ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'],
+      { stdin: after, expect: Exit.invalid },
+    );
+    await step(
+      '7. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).',
       [
-        '',
-        'Next, with your own provider:',
-        '  oauth login --issuer https://your-idp.example --client-id <your CLI client>   (register http://127.0.0.1/callback)',
-        '  oauth token | oauth decode - --verify --issuer https://your-idp.example --audience <your API>',
-        '  oauth check --issuer https://your-idp.example --client-id <id> --redirect-uri <uri> --probe',
-        'Or keep a local server running for your API\u2019s tests:',
-        '  oauth serve            (then: oauth mint --suite  — tokens good and bad, with the verdict each needs)',
+        'check',
+        '--issuer',
+        issuer,
+        '--client-id',
+        'oauth-cli',
+        '--redirect-uri',
+        'http://127.0.0.1/callback',
+        '--public',
+        '--probe',
       ],
     );
+
+    narrate([
+      '',
+      `${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`,
+    ]);
+    narrate([
+      '',
+      'Next, with your own provider:',
+      '  oauth login --issuer https://your-idp.example --client-id <your CLI client>   (register http://127.0.0.1/callback)',
+      '  oauth token | oauth decode - --verify --issuer https://your-idp.example --audience <your API>',
+      '  oauth check --issuer https://your-idp.example --client-id <id> --redirect-uri <uri> --probe',
+      'Or keep a local server running for your API\u2019s tests:',
+      '  oauth serve            (then: oauth mint --suite  — tokens good and bad, with the verdict each needs)',
+    ]);
     if (out.json) out.jsonResult({ issuer, steps, ok: true });
     return Exit.ok;
   } finally {

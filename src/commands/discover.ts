@@ -22,19 +22,28 @@ const SHOWN = [
   'authorization_response_iss_parameter_supported',
 ];
 
-export async function run(issuerArgument: string | undefined, flags: { issuer?: string }, ctx: Context): Promise<number> {
+export async function run(
+  issuerArgument: string | undefined,
+  flags: { issuer?: string },
+  ctx: Context,
+): Promise<number> {
   if (issuerArgument !== undefined && flags.issuer !== undefined && issuerArgument !== flags.issuer) {
     throw new CliError('USAGE', 'Give the issuer once: as the argument or with --issuer, not two different ones.');
   }
   const issuer = await requireSetting(ctx, 'issuer', issuerArgument ?? flags.issuer, 'Issuer URL');
   await rememberProfileSecrets(ctx);
-  const metadata = await resolveServer({ issuer, endpoints: {} }, { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal });
+  const metadata = await resolveServer(
+    { issuer, endpoints: {} },
+    { documents: () => ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal },
+  );
   if (ctx.out.json) {
     ctx.out.jsonResult(metadata);
     return Exit.ok;
   }
   const style = ctx.out.style;
-  const lines = SHOWN.filter((name) => metadata[name] !== undefined).map((name) => `${style.cyan(name.padEnd(46))} ${shown(metadata[name])}`);
+  const lines = SHOWN.filter((name) => metadata[name] !== undefined).map(
+    (name) => `${style.cyan(name.padEnd(46))} ${shown(metadata[name])}`,
+  );
   const others = Object.keys(metadata).filter((name) => !SHOWN.includes(name));
   if (others.length) lines.push('', style.dim(`also: ${others.join(', ')} (see --json)`));
   ctx.out.result(lines);
@@ -44,5 +53,7 @@ export async function run(issuerArgument: string | undefined, flags: { issuer?: 
 /** A list as "a, b, c", each item quoted when it has a space or a comma in it: "code id_token" is one response type. */
 function shown(value: unknown): string {
   if (!Array.isArray(value)) return typeof value === 'string' ? value : JSON.stringify(value);
-  return value.map((item) => (typeof item === 'string' && item !== '' && !/[\s,"]/.test(item) ? item : JSON.stringify(item))).join(', ');
+  return value
+    .map((item) => (typeof item === 'string' && item !== '' && !/[\s,"]/.test(item) ? item : JSON.stringify(item)))
+    .join(', ');
 }

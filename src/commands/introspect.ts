@@ -15,17 +15,24 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
   // A resource server introspects the profile's token as itself (--client-id rs): the client may differ, the issuer not.
   const session = given ? undefined : await storedSession(ctx, tokens, flags, { clientMayDiffer: true });
   const token = given ?? session!.access_token;
-  const connection = await (session ? connectForSession(ctx, flags, session) : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) }));
+  const connection = await (session
+    ? connectForSession(ctx, flags, session)
+    : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) }));
   const result = await introspect(connection.protocol, token, given ? typeHint(flags.tokenTypeHint) : 'access_token');
   if (ctx.out.json) {
     ctx.out.jsonResult(result);
   } else {
     const style = ctx.out.style;
     const now = ctx.now() / 1000;
-    const lines = [`${result.active ? style.green('✓ active') : style.red('✗ not active')}  ${stub(token)} at ${connection.as.issuer}`];
+    const lines = [
+      `${result.active ? style.green('✓ active') : style.red('✗ not active')}  ${stub(token)} at ${connection.as.issuer}`,
+    ];
     for (const [name, value] of Object.entries(result)) {
       if (name === 'active') continue;
-      const time = ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number' ? `  ${style.dim(datedRelative(value, now))}` : '';
+      const time =
+        ['exp', 'iat', 'nbf'].includes(name) && typeof value === 'number'
+          ? `  ${style.dim(datedRelative(value, now))}`
+          : '';
       lines.push(`  ${style.cyan(name.padEnd(12))} ${JSON.stringify(value)}${time}`);
     }
     ctx.out.result(lines);

@@ -32,9 +32,19 @@ export interface LoginFlags extends ClientFlags, RequestFlags {
 }
 
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
-  const timeoutMs = timerMs(parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', { max: MAX_WAIT_SECONDS }));
+  const timeoutMs = timerMs(
+    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
+      max: MAX_WAIT_SECONDS,
+    }),
+  );
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
-  const loopback = flags.device ? undefined : loopbackFrom(ctx.setting('redirect_uri', flags.redirectUri), flags.port, ctx.settingOrigin('redirect_uri', flags.redirectUri));
+  const loopback = flags.device
+    ? undefined
+    : loopbackFrom(
+        ctx.setting('redirect_uri', flags.redirectUri),
+        flags.port,
+        ctx.settingOrigin('redirect_uri', flags.redirectUri),
+      );
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
@@ -62,7 +72,15 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
 
   const { session, tokens } = flags.device
     ? await complete(await deviceLogin(ctx, connection, scope, request.parameters))
-    : await browserLogin(ctx, connection, scope, request.parameters, { ...flags, timeoutMs, loopback: loopback! }, deps.openBrowser ?? systemBrowser(ctx.io.env), complete);
+    : await browserLogin(
+        ctx,
+        connection,
+        scope,
+        request.parameters,
+        { ...flags, timeoutMs, loopback: loopback! },
+        deps.openBrowser ?? systemBrowser(ctx.io.env),
+        complete,
+      );
 
   await saveProfile(ctx, {
     issuer: as.issuer,
@@ -81,7 +99,9 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
 
 function defaultScope(as: Connection['as']): string {
   const supported = as.scopes_supported;
-  const oidc = supported ? supported.includes('openid') : as.userinfo_endpoint !== undefined || as.id_token_signing_alg_values_supported !== undefined;
+  const oidc = supported
+    ? supported.includes('openid')
+    : as.userinfo_endpoint !== undefined || as.id_token_signing_alg_values_supported !== undefined;
   const wanted = oidc ? ['openid', 'offline_access'] : [];
   return wanted.filter((scope) => !supported || supported.includes(scope)).join(' ');
 }
@@ -93,19 +113,32 @@ interface LoopbackChoice {
 }
 
 /** RFC 8252 §7.3: http on a loopback IP literal; the port may vary if the registration allows it. */
-export function loopbackFrom(redirectUri: string | undefined, port: string | undefined, origin = '--redirect-uri'): LoopbackChoice {
+export function loopbackFrom(
+  redirectUri: string | undefined,
+  port: string | undefined,
+  origin = '--redirect-uri',
+): LoopbackChoice {
   if (redirectUri) {
     const url = parseUrl(redirectUri, origin);
     const host = url.hostname === '[::1]' ? '[::1]' : url.hostname;
-    if (url.protocol !== 'http:' || !isLoopbackHost(url.hostname) || !['127.0.0.1', '[::1]', 'localhost'].includes(host)) {
-      throw new CliError('USAGE', `${origin} must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`, {
-        hint: 'The sign-in listens on this machine: register and give a loopback redirect URI such as http://127.0.0.1:8400/callback (RFC 8252 §7.3).',
-      });
+    if (
+      url.protocol !== 'http:' ||
+      !isLoopbackHost(url.hostname) ||
+      !['127.0.0.1', '[::1]', 'localhost'].includes(host)
+    ) {
+      throw new CliError(
+        'USAGE',
+        `${origin} must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`,
+        {
+          hint: 'The sign-in listens on this machine: register and give a loopback redirect URI such as http://127.0.0.1:8400/callback (RFC 8252 §7.3).',
+        },
+      );
     }
     return { host: host as LoopbackChoice['host'], port: Number(url.port || 80), path: url.pathname };
   }
   const number = port === undefined ? 0 : Number(port);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new CliError('USAGE', `--port must be a port number, not "${port}".`);
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    throw new CliError('USAGE', `--port must be a port number, not "${port}".`);
   return { host: '127.0.0.1', port: number, path: '/callback' };
 }
 
@@ -120,7 +153,9 @@ async function browserLogin<T>(
 ): Promise<T> {
   const { as } = connection;
   if (!as.authorization_endpoint) {
-    throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, { hint: 'Pass --authorization-endpoint, or use --device.' });
+    throw new CliError('USAGE', `${as.issuer} has no authorization endpoint.`, {
+      hint: 'Pass --authorization-endpoint, or use --device.',
+    });
   }
   const { startCallbackServer } = await import('../loopback.js');
   const { loopback } = flags;
@@ -135,13 +170,23 @@ async function browserLogin<T>(
     onRefused: (reason) => ctx.out.verbosity > 0 && ctx.out.trace(`callback server: refused ${reason}`),
   });
   try {
-    const authorization = await buildAuthorizationRequest(as, connection.clientId, { redirectUri: server.redirectUri, scope, parameters, state });
+    const authorization = await buildAuthorizationRequest(as, connection.clientId, {
+      redirectUri: server.redirectUri,
+      scope,
+      parameters,
+      state,
+    });
     ctx.knownSecrets.add(authorization.codeVerifier);
     ctx.out.info(['Open this URL to sign in:', `  ${authorization.url.href}`]);
     if (flags.browser !== false) {
-      await openBrowser(authorization.url.href).catch((error: Error) => ctx.out.warn(`${error.message}; open the URL above yourself.`));
+      await openBrowser(authorization.url.href).catch((error: Error) =>
+        ctx.out.warn(`${error.message}; open the URL above yourself.`),
+      );
     }
-    const waiting = waitIndicator(ctx, `Waiting for the browser to come back to ${server.redirectUri} (Ctrl-C to cancel)…`);
+    const waiting = waitIndicator(
+      ctx,
+      `Waiting for the browser to come back to ${server.redirectUri} (Ctrl-C to cancel)…`,
+    );
     let callback: URLSearchParams;
     try {
       callback = await server.callback;
@@ -152,13 +197,21 @@ async function browserLogin<T>(
     if (code) ctx.knownSecrets.add(code);
     try {
       const validated = validateCallback(as, connection.protocol.client, callback, state);
-      const response = await exchangeCode(connection.protocol, validated, server.redirectUri, authorization.codeVerifier, authorization.nonce, resourceOnly(parameters));
+      const response = await exchangeCode(
+        connection.protocol,
+        validated,
+        server.redirectUri,
+        authorization.codeVerifier,
+        authorization.nonce,
+        resourceOnly(parameters),
+      );
       const completed = await complete(response);
       server.respond({ ok: true });
       return completed;
     } catch (error) {
       // The browser page is printed output too: redacted like the terminal's.
-      const message = error instanceof CliError ? redactText(error.message, ctx.knownSecrets) : 'oauth stopped on an internal error.';
+      const message =
+        error instanceof CliError ? redactText(error.message, ctx.knownSecrets) : 'oauth stopped on an internal error.';
       server.respond({ ok: false, message });
       throw error;
     }
@@ -178,16 +231,27 @@ async function deviceLogin(
   scope: string,
   parameters: Record<string, string[]>,
 ): Promise<TokenEndpointResponse> {
-  const device = await deviceAuthorization(connection.protocol, { ...parameters, ...(scope ? { scope: [scope] } : {}) });
+  const device = await deviceAuthorization(connection.protocol, {
+    ...parameters,
+    ...(scope ? { scope: [scope] } : {}),
+  });
   ctx.knownSecrets.add(device.device_code);
   // The user is told to open these: they pass the URL policy like any endpoint (a user_code is shown, so it is printable text).
   const from = 'the device authorization response';
   const verificationUri = serverUrl(device.verification_uri, 'verification_uri', ctx.insecure, from).href;
-  const complete = device.verification_uri_complete === undefined ? undefined : serverUrl(device.verification_uri_complete, 'verification_uri_complete', ctx.insecure, from).href;
+  const complete =
+    device.verification_uri_complete === undefined
+      ? undefined
+      : serverUrl(device.verification_uri_complete, 'verification_uri_complete', ctx.insecure, from).href;
   const style = ctx.out.errStyle;
-  ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`);
+  ctx.out.info(
+    `To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(String(device.user_code))}`,
+  );
   if (complete) ctx.out.info(`  (or open ${complete})`);
-  const waiting = waitIndicator(ctx, `Waiting for the sign-in to be completed (code expires in ${formatDuration(deviceCodeLifetimeSeconds(device))}; Ctrl-C to cancel)…`);
+  const waiting = waitIndicator(
+    ctx,
+    `Waiting for the sign-in to be completed (code expires in ${formatDuration(deviceCodeLifetimeSeconds(device))}; Ctrl-C to cancel)…`,
+  );
   try {
     return await pollDeviceToken(connection.protocol, device, {
       now: ctx.now,
@@ -203,10 +267,13 @@ async function deviceLogin(
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new CliError('CANCELLED', 'Cancelled.'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.min(ms, MAX_TIMER_MS));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.min(ms, MAX_TIMER_MS),
+    );
     const onAbort = () => {
       clearTimeout(timer);
       reject(new CliError('CANCELLED', 'Cancelled.'));

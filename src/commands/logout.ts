@@ -68,22 +68,50 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const profile = ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`;
   if (outcome.kind === 'corrupt') {
     const message = `${outcome.problem}; deleted them (nothing could be revoked at the server).`;
-    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: true, warning: message });
+    if (ctx.out.json)
+      ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: true, warning: message });
     else ctx.out.result(`Signed out${profile}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
     return Exit.ok;
   }
   if (outcome.kind === 'none') {
     const note = outcome.mismatch ? `${outcome.mismatch}; they were left as they are` : undefined;
-    if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: false, ...(note ? { note } : {}) });
-    else ctx.out.result(`Not signed in${profile}${note ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`);
+    if (ctx.out.json)
+      ctx.out.jsonResult({
+        profile: ctx.profileName,
+        signed_in: false,
+        revoked: [],
+        deleted: false,
+        ...(note ? { note } : {}),
+      });
+    else
+      ctx.out.result(
+        `Not signed in${profile}${note ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`,
+      );
     return Exit.ok;
   }
   const { session, revoked, failure, note } = outcome;
   // A revoked token leaves every cache and profile that still holds it (each under its own lock, this one released).
-  for (const name of revoked) await forgetRevokedToken(tokens, knownProfiles(ctx), name === 'refresh_token' ? session.refresh_token! : session.access_token, sessionLock(ctx));
+  for (const name of revoked)
+    await forgetRevokedToken(
+      tokens,
+      knownProfiles(ctx),
+      name === 'refresh_token' ? session.refresh_token! : session.access_token,
+      sessionLock(ctx),
+    );
   if (failure) ctx.out.warn(`${failure}.`);
   if (note) ctx.out.info(`note: ${note}.`);
-  if (ctx.out.json) ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked, deleted: true, ...(failure ? { warning: failure } : {}), ...(note ? { note } : {}) });
-  else ctx.out.result(`Signed out of ${session.issuer} (profile ${ctx.profileName}): ${revoked.length ? `revoked the ${revoked.map((name) => name.replace('_', ' ')).join(' and ')} and ` : ''}deleted the local tokens.`);
+  if (ctx.out.json)
+    ctx.out.jsonResult({
+      profile: ctx.profileName,
+      signed_in: false,
+      revoked,
+      deleted: true,
+      ...(failure ? { warning: failure } : {}),
+      ...(note ? { note } : {}),
+    });
+  else
+    ctx.out.result(
+      `Signed out of ${session.issuer} (profile ${ctx.profileName}): ${revoked.length ? `revoked the ${revoked.map((name) => name.replace('_', ' ')).join(' and ')} and ` : ''}deleted the local tokens.`,
+    );
   return Exit.ok;
 }

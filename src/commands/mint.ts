@@ -50,17 +50,27 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   const defects = DEFECT_FLAGS.filter(([flag]) => flags[flag]).map(([, defect]) => defect);
   if (unsigned) defects.push('alg-none');
   if (flags.missingClaim) defects.push(`missing-${flags.missingClaim}`);
-  if (defects.length > 1) throw new CliError('USAGE', `Give one defect at a time (got ${defects.join(', ')}): each test token is wrong in exactly one way.`);
-  if (flags.suite && defects.length > 0) throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
+  if (defects.length > 1)
+    throw new CliError(
+      'USAGE',
+      `Give one defect at a time (got ${defects.join(', ')}): each test token is wrong in exactly one way.`,
+    );
+  if (flags.suite && defects.length > 0)
+    throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
   // Without --alg (or with none, which signs nothing), the key the local server signs with, so its JWKS verifies.
   const alg = flags.alg === undefined || unsigned ? undefined : (flags.alg as SigningAlgorithm);
-  if (alg && !SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${flags.alg}".`);
+  if (alg && !SIGNING_ALGORITHMS.includes(alg))
+    throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${flags.alg}".`);
   const ttl = parseSeconds(flags.ttl ?? '900', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true });
 
   const { key, created, path } = await loadState(stateDir(ctx.io.env), alg);
-  if (created === 'state') ctx.out.info(`Created a ${String(key.alg)} signing key for the local server (kept in ${path}).`);
+  if (created === 'state')
+    ctx.out.info(`Created a ${String(key.alg)} signing key for the local server (kept in ${path}).`);
   // The server reads its keys when it starts: one already running publishes this key only after a restart.
-  if (created === 'key') ctx.out.warn(`Created a ${String(key.alg)} signing key for the local server (kept in ${path}); an oauth serve that is already running does not publish it until it is restarted, so its JWKS will not verify these tokens until then.`);
+  if (created === 'key')
+    ctx.out.warn(
+      `Created a ${String(key.alg)} signing key for the local server (kept in ${path}); an oauth serve that is already running does not publish it until it is restarted, so its JWKS will not verify these tokens until then.`,
+    );
   const claims: MintClaims = {
     issuer: flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`,
     subject: flags.sub ?? 'test-user',
@@ -74,7 +84,9 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   const nowSeconds = Math.floor(ctx.now() / 1000);
   if (flags.suite) {
     for (const defect of [undefined, ...SUITE]) ctx.out.jsonResult(await mint(key, claims, defect, nowSeconds));
-    ctx.out.info(`Verify each with: oauth decode - --verify --jwks ${localJwks(claims.issuer)} --issuer ${claims.issuer} --audience ${claims.audience} --typ at+jwt`);
+    ctx.out.info(
+      `Verify each with: oauth decode - --verify --jwks ${localJwks(claims.issuer)} --issuer ${claims.issuer} --audience ${claims.audience} --typ at+jwt`,
+    );
     return Exit.ok;
   }
   const minted = await mint(key, claims, defects[0], nowSeconds);
@@ -82,7 +94,9 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
     ctx.out.jsonResult(minted);
   } else {
     ctx.out.result(minted.token, { reveal: [minted.token] });
-    ctx.out.info(`${minted.name}: ${minted.expect === 'accept' ? 'a correct API accepts it' : `a correct API rejects it (${minted.reason})`}.`);
+    ctx.out.info(
+      `${minted.name}: ${minted.expect === 'accept' ? 'a correct API accepts it' : `a correct API rejects it (${minted.reason})`}.`,
+    );
   }
   return Exit.ok;
 }

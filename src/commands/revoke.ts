@@ -24,7 +24,12 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
     const connection = await connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) });
     await revoke(connection.protocol, given, hint);
     // Wherever it is kept, it goes: every profile's session and the service-token cache.
-    revoked = { token: given, kind: hint, issuer: connection.as.issuer, dropped: await forgetRevokedToken(tokens, knownProfiles(ctx), given, sessionLock(ctx)) };
+    revoked = {
+      token: given,
+      kind: hint,
+      issuer: connection.as.issuer,
+      dropped: await forgetRevokedToken(tokens, knownProfiles(ctx), given, sessionLock(ctx)),
+    };
   } else {
     // The profile's own tokens, under its session lock: a refresh in flight cannot save them back after this.
     revoked = await withProfileLock(ctx, ctx.profileName, async () => {
@@ -40,9 +45,17 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
   }
   const { token, kind, issuer, dropped } = revoked;
   if (ctx.out.json) {
-    ctx.out.jsonResult({ revoked: true, token: stub(token), ...(kind ? { token_type_hint: kind } : {}), local_tokens_deleted: given === undefined, dropped_locally: dropped });
+    ctx.out.jsonResult({
+      revoked: true,
+      token: stub(token),
+      ...(kind ? { token_type_hint: kind } : {}),
+      local_tokens_deleted: given === undefined,
+      dropped_locally: dropped,
+    });
   } else {
-    ctx.out.result(`Revoked ${kind ? kind.replace('_', ' ') : 'token'} ${stub(token)} at ${issuer}.${dropped.length ? ` Dropped ${dropped.join(' and ')}.` : ''}`);
+    ctx.out.result(
+      `Revoked ${kind ? kind.replace('_', ' ') : 'token'} ${stub(token)} at ${issuer}.${dropped.length ? ` Dropped ${dropped.join(' and ')}.` : ''}`,
+    );
   }
   return Exit.ok;
 }

@@ -3,7 +3,13 @@ import type { Context } from '../context.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
 import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../paths.js';
-import { DEFAULT_AUDIENCE, defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../serve/provider.js';
+import {
+  DEFAULT_AUDIENCE,
+  defaultClients,
+  startLocalServer,
+  type LocalClient,
+  type LocalServer,
+} from '../serve/provider.js';
 import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from '../serve/state.js';
 
 export const DEFAULT_SERVE_PORT = 9400;
@@ -32,11 +38,16 @@ export interface ServeSettings {
 export function serveSettings(flags: ServeFlags): ServeSettings {
   const number = (value: string | undefined, fallback: number, flag: string, min: number) => {
     const parsed = Number(value ?? fallback);
-    if (!Number.isInteger(parsed) || parsed < min) throw new CliError('USAGE', `${flag} must be a whole number ${min === 0 ? '0 or more' : `of at least ${min}`}, not "${value}".`);
+    if (!Number.isInteger(parsed) || parsed < min)
+      throw new CliError(
+        'USAGE',
+        `${flag} must be a whole number ${min === 0 ? '0 or more' : `of at least ${min}`}, not "${value}".`,
+      );
     return parsed;
   };
   const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
-  if (!SIGNING_ALGORITHMS.includes(alg)) throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
+  if (!SIGNING_ALGORITHMS.includes(alg))
+    throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
   const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
   if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
   const audience = flags.audience ?? DEFAULT_AUDIENCE;
@@ -57,8 +68,13 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
 }
 
 /** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
-export async function startServer(settings: ServeSettings, ctx: Context): Promise<{ server: LocalServer; state: ServerState }> {
-  const state = settings.ephemeral ? freshState(settings.alg) : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
+export async function startServer(
+  settings: ServeSettings,
+  ctx: Context,
+): Promise<{ server: LocalServer; state: ServerState }> {
+  const state = settings.ephemeral
+    ? freshState(settings.alg)
+    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
@@ -72,12 +88,19 @@ export async function startServer(settings: ServeSettings, ctx: Context): Promis
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
-      ...(ctx.out.verbosity > 0 ? { onExchange: (exchange: { method: string; path: string; status: number }) => ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`) } : {}),
+      ...(ctx.out.verbosity > 0
+        ? {
+            onExchange: (exchange: { method: string; path: string; status: number }) =>
+              ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`),
+          }
+        : {}),
     });
     return { server, state };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, { hint: 'Pick another --port, or --port 0 for a random free one.' });
+      throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
+        hint: 'Pick another --port, or --port 0 for a random free one.',
+      });
     }
     throw error;
   }
@@ -121,7 +144,12 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   return Exit.ok;
 }
 
-function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typeof describeClients>, ctx: Context): string[] {
+function banner(
+  issuer: string,
+  settings: ServeSettings,
+  clients: ReturnType<typeof describeClients>,
+  ctx: Context,
+): string[] {
   const style = ctx.out.style;
   const confidential = clients.find((client) => client.client_id === 'confidential-app');
   const service = clients.find((client) => client.client_id === 'service');
@@ -135,7 +163,10 @@ function banner(issuer: string, settings: ServeSettings, clients: ReturnType<typ
     `  sign-in    any username, any password`,
     '',
     style.bold('Clients'),
-    ...clients.flatMap((client) => [`  ${style.cyan(client.client_id.padEnd(17))} ${client.description}`, ...(client.client_secret ? [`  ${''.padEnd(17)} secret: ${client.client_secret}`] : [])]),
+    ...clients.flatMap((client) => [
+      `  ${style.cyan(client.client_id.padEnd(17))} ${client.description}`,
+      ...(client.client_secret ? [`  ${''.padEnd(17)} secret: ${client.client_secret}`] : []),
+    ]),
     '',
     style.bold('Try'),
     `  oauth login --issuer ${issuer} --client-id oauth-cli --scope "openid offline_access api:read"`,

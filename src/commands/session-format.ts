@@ -16,7 +16,12 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
     access_token: stub(session.access_token),
     expires_at: session.expires_at !== undefined ? dated(session.expires_at) : null,
     expires_in: session.expires_at !== undefined ? Math.round(session.expires_at - nowSeconds) : null,
-    scope: { requested, granted, not_granted: requested.filter((scope) => !granted.includes(scope) && !evidenced(scope, session)), extra: granted.filter((scope) => requested.length > 0 && !requested.includes(scope)) },
+    scope: {
+      requested,
+      granted,
+      not_granted: requested.filter((scope) => !granted.includes(scope) && !evidenced(scope, session)),
+      extra: granted.filter((scope) => requested.length > 0 && !requested.includes(scope)),
+    },
     refresh_token: session.refresh_token !== undefined,
     refresh_expires_at: session.refresh_expires_at !== undefined ? dated(session.refresh_expires_at) : null,
     id_token: session.id_token !== undefined,
@@ -28,33 +33,55 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
  * API's scopes. An ID token shows openid was granted, a refresh token that offline_access was.
  */
 function evidenced(scope: string, session: Session): boolean {
-  return (scope === 'openid' && session.id_token !== undefined) || (scope === 'offline_access' && session.refresh_token !== undefined);
+  return (
+    (scope === 'openid' && session.id_token !== undefined) ||
+    (scope === 'offline_access' && session.refresh_token !== undefined)
+  );
 }
 
 /** What to do when the access token runs out, for a session without a refresh token. */
 export function renewalAdvice(session: Session): string {
-  return session.grant_type === 'client_credentials' ? 'get a new one with oauth token --client-credentials' : 'sign in again when the access token expires';
+  return session.grant_type === 'client_credentials'
+    ? 'get a new one with oauth token --client-credentials'
+    : 'sign in again when the access token expires';
 }
 
 /** options.store: where the tokens were saved, or undefined when they were not (then options.notStored says why). */
-export function printSessionSummary(ctx: Context, session: Session, options: { profile: string; store: string | undefined; notStored?: string; heading: string }): void {
+export function printSessionSummary(
+  ctx: Context,
+  session: Session,
+  options: { profile: string; store: string | undefined; notStored?: string; heading: string },
+): void {
   const nowSeconds = ctx.now() / 1000;
   const service = session.grant_type === 'client_credentials';
-  const summary = sessionSummary(session, nowSeconds, { ...(service ? {} : { profile: options.profile }), store: options.store ?? null });
+  const summary = sessionSummary(session, nowSeconds, {
+    ...(service ? {} : { profile: options.profile }),
+    store: options.store ?? null,
+  });
   if (ctx.out.json) {
     ctx.out.jsonResult(summary);
     return;
   }
   const style = ctx.out.style;
-  const expiry = session.expires_at !== undefined ? datedRelative(session.expires_at, nowSeconds) : 'unknown (the server did not say)';
+  const expiry =
+    session.expires_at !== undefined
+      ? datedRelative(session.expires_at, nowSeconds)
+      : 'unknown (the server did not say)';
   const lines = [
     `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer}${service ? '' : ` (profile ${options.profile})`}`,
     `  client         ${session.client_id}`,
     `  access token   ${summary.access_token}, ${session.token_type}, expires ${expiry}`,
     `  scope          granted: ${summary.scope.granted.join(' ') || '(none)'}${summary.scope.requested.length ? `; requested: ${summary.scope.requested.join(' ')}` : ''}`,
   ];
-  if (summary.scope.not_granted.length) lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
-  lines.push(`  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : `no (${renewalAdvice(session)})`}`);
-  lines.push(options.store !== undefined ? `  stored in      ${options.store}` : `  not stored     ${options.notStored ?? ''}`.trimEnd());
+  if (summary.scope.not_granted.length)
+    lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
+  lines.push(
+    `  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : `no (${renewalAdvice(session)})`}`,
+  );
+  lines.push(
+    options.store !== undefined
+      ? `  stored in      ${options.store}`
+      : `  not stored     ${options.notStored ?? ''}`.trimEnd(),
+  );
   ctx.out.result(lines);
 }

@@ -5,7 +5,14 @@ import type { Context } from '../context.js';
 import { CliError, isCliError } from '../errors.js';
 import { rotatedRefreshToken, withRotatedRefreshToken } from '../oauth/rotation.js';
 import { stateDir } from '../paths.js';
-import { freshSession, withSessionLock, type FreshSession, type Refreshed, type Session, type SessionLockDeps } from '../session.js';
+import {
+  freshSession,
+  withSessionLock,
+  type FreshSession,
+  type Refreshed,
+  type Session,
+  type SessionLockDeps,
+} from '../session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ClientFlags } from './common.js';
 import type { Connection } from './connection.js';
@@ -28,7 +35,10 @@ export function sessionLock(ctx: Context): SessionLockDeps {
     // The owner may need discovery, the token request and the key set, each up to --timeout: wait that long for it.
     lockWaitMs: () => 30_000 + 4 * ctx.timeoutMs(),
     onLockWait: (pid) => {
-      if (ctx.out.verbosity > 0) ctx.out.trace(`waiting for another oauth process${pid ? ` (pid ${pid})` : ''} that is changing this profile's tokens`);
+      if (ctx.out.verbosity > 0)
+        ctx.out.trace(
+          `waiting for another oauth process${pid ? ` (pid ${pid})` : ''} that is changing this profile's tokens`,
+        );
     },
   };
 }
@@ -43,7 +53,12 @@ export function knownProfiles(ctx: Context): string[] {
   return [...new Set([ctx.profileName, 'default', ...Object.keys(ctx.config().profiles)])];
 }
 
-export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: SecretStore, options: FreshProfileOptions): Promise<FreshSession> {
+export function freshProfileSession(
+  ctx: Context,
+  flags: ClientFlags,
+  tokens: SecretStore,
+  options: FreshProfileOptions,
+): Promise<FreshSession> {
   return freshSession(
     ctx.profileName,
     {
@@ -53,24 +68,38 @@ export function freshProfileSession(ctx: Context, flags: ClientFlags, tokens: Se
       nowSeconds: () => Math.floor(ctx.now() / 1000),
       refresh: async (current) => {
         // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
-        const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js'), import('./id-token.js')]);
-        const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
+        const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([
+          import('./connection.js'),
+          import('../oauth/grants.js'),
+          import('./id-token.js'),
+        ]);
+        const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(
+          current,
+        );
         ctx.knownSecrets.add(current.refresh_token!);
         let rotated: string | undefined;
         try {
           const response = await refresh(connection.protocol, current.refresh_token!, options.parameters ?? {});
           rotated = response.refresh_token;
-          for (const secret of [response.access_token, response.refresh_token, response.id_token]) if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
+          for (const secret of [response.access_token, response.refresh_token, response.id_token])
+            if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
           const refreshed: Refreshed = { response };
           if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
           return refreshed;
         } catch (error) {
           // An ID token refused on the way in (iss, aud, exp, nbf, signature): nothing was saved; say so, and what to do.
           if (!isCliError(error) || error.code !== 'ID_TOKEN_INVALID') throw withRotatedRefreshToken(error, rotated);
-          throw withRotatedRefreshToken(new CliError(error.code, `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`, {
-            hint: 'If the server or the account really changed, sign in again with "oauth login".',
-            ...(error.details ? { details: error.details } : {}),
-          }), rotated ?? rotatedRefreshToken(error));
+          throw withRotatedRefreshToken(
+            new CliError(
+              error.code,
+              `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
+              {
+                hint: 'If the server or the account really changed, sign in again with "oauth login".',
+                ...(error.details ? { details: error.details } : {}),
+              },
+            ),
+            rotated ?? rotatedRefreshToken(error),
+          );
         }
       },
     },

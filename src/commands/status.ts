@@ -14,7 +14,8 @@ export async function run(ctx: Context): Promise<number> {
   const tokens = await store(ctx);
   const names = explicit ? [explicit] : Object.keys(config.profiles).sort();
   // Tokens can exist without a saved profile (the config was deleted, or could not be written): show them too.
-  if (!explicit && !names.includes('default') && (await tokens.get(sessionKey('default'))) !== undefined) names.unshift('default');
+  if (!explicit && !names.includes('default') && (await tokens.get(sessionKey('default'))) !== undefined)
+    names.unshift('default');
   const nowSeconds = ctx.now() / 1000;
   const profiles = [];
   for (const name of names) {
@@ -48,13 +49,24 @@ export async function run(ctx: Context): Promise<number> {
     const session = entry.session;
     lines.push(`${style.bold(entry.profile)}  ${entry.issuer ?? '(no issuer)'}  client ${entry.client_id ?? '(none)'}`);
     if (!session) {
-      lines.push(`  ${style.yellow('not signed in')} — oauth login${entry.profile === 'default' ? '' : ` --profile ${entry.profile}`}`);
+      lines.push(
+        `  ${style.yellow('not signed in')} — oauth login${entry.profile === 'default' ? '' : ` --profile ${entry.profile}`}`,
+      );
       continue;
     }
     const expired = session.expires_in !== null && session.expires_in <= 0;
-    const expiry = session.expires_in === null ? 'unknown expiry' : expired ? `expired ${relative(nowSeconds + session.expires_in, nowSeconds)}` : `expires ${relative(nowSeconds + session.expires_in, nowSeconds)}`;
-    lines.push(`  ${expired ? style.yellow('✓ signed in') : style.green('✓ signed in')}${session.subject ? ` as ${JSON.stringify(session.subject)}` : ''}; access token ${session.access_token}, ${expiry}`);
-    lines.push(`  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`);
+    const expiry =
+      session.expires_in === null
+        ? 'unknown expiry'
+        : expired
+          ? `expired ${relative(nowSeconds + session.expires_in, nowSeconds)}`
+          : `expires ${relative(nowSeconds + session.expires_in, nowSeconds)}`;
+    lines.push(
+      `  ${expired ? style.yellow('✓ signed in') : style.green('✓ signed in')}${session.subject ? ` as ${JSON.stringify(session.subject)}` : ''}; access token ${session.access_token}, ${expiry}`,
+    );
+    lines.push(
+      `  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`,
+    );
   }
   lines.push('', `Tokens are stored in ${tokens.describe()}; settings in ${configFile(ctx.io.env)}.`);
   ctx.out.result(lines);

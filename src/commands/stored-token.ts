@@ -3,7 +3,15 @@ import type { Context } from '../context.js';
 import { CliError } from '../errors.js';
 import { readTokens } from '../input.js';
 import { cleanTokenInput } from '../jwt/decode.js';
-import { ownedSession, ownerMismatch, parseSession, profileWhere, sessionKey, type Session, type SessionOwner } from '../session.js';
+import {
+  ownedSession,
+  ownerMismatch,
+  parseSession,
+  profileWhere,
+  sessionKey,
+  type Session,
+  type SessionOwner,
+} from '../session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ServerFlags } from './common.js';
 
@@ -24,7 +32,10 @@ export async function tokenArgument(ctx: Context, argument: string | undefined):
   }
   const token = cleanTokenInput(text);
   // "Bearer" alone, with its token missing, is no token either.
-  if (!token || /^(?:authorization:\s*)?(?:bearer|dpop)$/i.test(token)) throw new CliError('USAGE', 'The token given is empty.', { hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.' });
+  if (!token || /^(?:authorization:\s*)?(?:bearer|dpop)$/i.test(token))
+    throw new CliError('USAGE', 'The token given is empty.', {
+      hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.',
+    });
   ctx.knownSecrets.add(token);
   return token;
 }
@@ -42,8 +53,16 @@ export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: str
  * The profile's session for a command that was given no token. A resource server may introspect the profile's token
  * as itself (clientMayDiffer); the issuer must always be the session's.
  */
-export async function storedSession(ctx: Context, tokens: SecretStore, flags: ServerFlags & { clientId?: string }, options: { clientMayDiffer?: boolean } = {}): Promise<Session> {
-  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), { ...options, tokenMayBeGiven: true });
+export async function storedSession(
+  ctx: Context,
+  tokens: SecretStore,
+  flags: ServerFlags & { clientId?: string },
+  options: { clientMayDiffer?: boolean } = {},
+): Promise<Session> {
+  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), {
+    ...options,
+    tokenMayBeGiven: true,
+  });
   rememberSecrets(ctx, session);
   return session;
 }
@@ -52,7 +71,11 @@ export async function storedSession(ctx: Context, tokens: SecretStore, flags: Se
  * The profile's session when it belongs to the same issuer and client as this run, else undefined: where a command
  * given a token may still use what the sign-in stored (the client secret).
  */
-export async function sessionIfOwned(ctx: Context, tokens: SecretStore, flags: ServerFlags & { clientId?: string }): Promise<Session | undefined> {
+export async function sessionIfOwned(
+  ctx: Context,
+  tokens: SecretStore,
+  flags: ServerFlags & { clientId?: string },
+): Promise<Session | undefined> {
   const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
   if (!session || ownerMismatch(session, sessionOwner(ctx, flags))) return undefined;
   rememberSecrets(ctx, session);
@@ -61,5 +84,6 @@ export async function sessionIfOwned(ctx: Context, tokens: SecretStore, flags: S
 
 /** Every secret a session holds, so traces and messages redact it wherever it appears. */
 export function rememberSecrets(ctx: Context, session: Session): void {
-  for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret]) if (secret) ctx.knownSecrets.add(secret);
+  for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret])
+    if (secret) ctx.knownSecrets.add(secret);
 }

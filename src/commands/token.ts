@@ -3,7 +3,15 @@
 import type { Context } from '../context.js';
 import { CliError, Exit, isCliError } from '../errors.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
-import { cacheServiceToken, indexServiceToken, isFresh, parseSession, serviceTokenKey, sessionFromResponse, type Session } from '../session.js';
+import {
+  cacheServiceToken,
+  indexServiceToken,
+  isFresh,
+  parseSession,
+  serviceTokenKey,
+  sessionFromResponse,
+  type Session,
+} from '../session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
 import { rememberSecrets } from './stored-token.js';
@@ -20,7 +28,10 @@ export interface TokenFlags extends ClientFlags, RequestFlags {
 
 export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   const output = chooseOutput(ctx, flags.output);
-  const minTtlSeconds = parseSeconds(flags.minTtl ?? String(DEFAULT_MIN_TTL_SECONDS), '--min-ttl', { max: MAX_WAIT_SECONDS, zero: true });
+  const minTtlSeconds = parseSeconds(flags.minTtl ?? String(DEFAULT_MIN_TTL_SECONDS), '--min-ttl', {
+    max: MAX_WAIT_SECONDS,
+    zero: true,
+  });
   const tokens = await store(ctx);
 
   let session: Session;
@@ -30,7 +41,8 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     const service = await serviceToken(ctx, flags, minTtlSeconds, tokens);
     session = service.session;
     storedIn = service.storedIn;
-    if (storedIn === undefined) notStored = flags.cache === false ? '(--no-cache)' : '(the server gave no expiry, so it is not cached)';
+    if (storedIn === undefined)
+      notStored = flags.cache === false ? '(--no-cache)' : '(the server gave no expiry, so it is not cached)';
   } else {
     const fresh = await freshProfileSession(ctx, flags, tokens, {
       minTtlSeconds,
@@ -45,8 +57,16 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   return Exit.ok;
 }
 
-async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: number, tokens: Awaited<ReturnType<typeof store>>): Promise<{ session: Session; storedIn: string | undefined }> {
-  const [{ connect }, { clientCredentials }] = await Promise.all([import('./connection.js'), import('../oauth/grants.js')]);
+async function serviceToken(
+  ctx: Context,
+  flags: TokenFlags,
+  minTtlSeconds: number,
+  tokens: Awaited<ReturnType<typeof store>>,
+): Promise<{ session: Session; storedIn: string | undefined }> {
+  const [{ connect }, { clientCredentials }] = await Promise.all([
+    import('./connection.js'),
+    import('../oauth/grants.js'),
+  ]);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
   const request = requestParameters(ctx, flags);
   const key = serviceTokenKey({
@@ -63,7 +83,10 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
     await indexServiceToken(tokens, key, cached);
     return { session: cached, storedIn: tokens.describe() };
   }
-  const response = await clientCredentials(connection.protocol, { ...request.parameters, ...(request.scope ? { scope: [request.scope] } : {}) });
+  const response = await clientCredentials(connection.protocol, {
+    ...request.parameters,
+    ...(request.scope ? { scope: [request.scope] } : {}),
+  });
   const session = sessionFromResponse(response, {
     issuer: connection.as.issuer,
     clientId: connection.clientId,
@@ -78,7 +101,11 @@ async function serviceToken(ctx: Context, flags: TokenFlags, minTtlSeconds: numb
 }
 
 /** A cache entry that is not a session is a miss (said once), not a reason to stop: the next token replaces it. */
-async function cachedServiceToken(ctx: Context, tokens: Awaited<ReturnType<typeof store>>, key: string): Promise<Session | undefined> {
+async function cachedServiceToken(
+  ctx: Context,
+  tokens: Awaited<ReturnType<typeof store>>,
+  key: string,
+): Promise<Session | undefined> {
   try {
     return parseSession(await tokens.get(key), `the cached service token in ${tokens.describe()}`);
   } catch (error) {
@@ -90,31 +117,45 @@ async function cachedServiceToken(ctx: Context, tokens: Awaited<ReturnType<typeo
 
 function chooseOutput(ctx: Context, flag: string | undefined): TokenOutput {
   if (flag !== undefined) {
-    if (!(OUTPUTS as readonly string[]).includes(flag)) throw new CliError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${flag}".`);
+    if (!(OUTPUTS as readonly string[]).includes(flag))
+      throw new CliError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${flag}".`);
     return flag as TokenOutput;
   }
   if (ctx.out.json) return 'json';
   return ctx.io.stdoutIsTTY ? 'human' : 'raw';
 }
 
-function printToken(ctx: Context, session: Session, output: TokenOutput, storedIn: string | undefined, notStored: string | undefined): void {
+function printToken(
+  ctx: Context,
+  session: Session,
+  output: TokenOutput,
+  storedIn: string | undefined,
+  notStored: string | undefined,
+): void {
   const nowSeconds = ctx.now() / 1000;
   switch (output) {
     case 'raw':
       ctx.out.result(session.access_token, { reveal: [session.access_token] });
       return;
     case 'header':
-      ctx.out.result(`Authorization: ${session.token_type} ${session.access_token}`, { reveal: [session.access_token] });
+      ctx.out.result(`Authorization: ${session.token_type} ${session.access_token}`, {
+        reveal: [session.access_token],
+      });
       return;
     case 'json':
       // The token response as the user asked for it; the refresh token stays in the store.
-      ctx.out.jsonResult({
-        access_token: session.access_token,
-        token_type: session.token_type,
-        ...(session.expires_at !== undefined ? { expires_in: Math.max(0, Math.round(session.expires_at - nowSeconds)), expires_at: session.expires_at } : {}),
-        ...(session.scope !== undefined ? { scope: session.scope } : {}),
-        ...(session.id_token ? { id_token: session.id_token } : {}),
-      }, { reveal: [session.access_token, ...(session.id_token ? [session.id_token] : [])] });
+      ctx.out.jsonResult(
+        {
+          access_token: session.access_token,
+          token_type: session.token_type,
+          ...(session.expires_at !== undefined
+            ? { expires_in: Math.max(0, Math.round(session.expires_at - nowSeconds)), expires_at: session.expires_at }
+            : {}),
+          ...(session.scope !== undefined ? { scope: session.scope } : {}),
+          ...(session.id_token ? { id_token: session.id_token } : {}),
+        },
+        { reveal: [session.access_token, ...(session.id_token ? [session.id_token] : [])] },
+      );
       return;
     case 'human':
       printSessionSummary(ctx, session, {
@@ -123,6 +164,7 @@ function printToken(ctx: Context, session: Session, output: TokenOutput, storedI
         ...(notStored ? { notStored } : {}),
         heading: session.grant_type === 'client_credentials' ? 'Service token' : 'Access token',
       });
-      if (ctx.io.stdoutIsTTY) ctx.out.info(ctx.out.errStyle.dim('The token is redacted here; use --output raw (or pipe it) to get it.'));
+      if (ctx.io.stdoutIsTTY)
+        ctx.out.info(ctx.out.errStyle.dim('The token is redacted here; use --output raw (or pipe it) to get it.'));
   }
 }

@@ -13,11 +13,18 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   // One connection serves both the refresh (if one is due) and the userinfo request: same server, same client.
   let connection: Promise<Connection> | undefined;
   const connectOnce = (session: Session) => (connection ??= connectForSession(ctx, flags, session));
-  const { session } = await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 10, force: false, connect: connectOnce });
+  const { session } = await freshProfileSession(ctx, flags, tokens, {
+    minTtlSeconds: 10,
+    force: false,
+    connect: connectOnce,
+  });
   rememberSecrets(ctx, session);
   const { protocol } = await connectOnce(session);
   const claims = await userinfo(protocol, session.access_token, session.subject);
   if (ctx.out.json) ctx.out.jsonResult(claims);
-  else ctx.out.result(Object.entries(claims).map(([name, value]) => `${ctx.out.style.cyan(name.padEnd(20))} ${JSON.stringify(value)}`));
+  else
+    ctx.out.result(
+      Object.entries(claims).map(([name, value]) => `${ctx.out.style.cyan(name.padEnd(20))} ${JSON.stringify(value)}`),
+    );
   return Exit.ok;
 }

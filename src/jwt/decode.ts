@@ -25,7 +25,10 @@ export type DecodedToken = DecodedJws | DecodedJwe;
 
 /** Strips what people paste around a token: whitespace and an `Authorization: Bearer` prefix. */
 export function cleanTokenInput(input: string): string {
-  return input.trim().replace(/^(?:authorization:\s*)?(?:bearer|dpop)\s+/i, '').trim();
+  return input
+    .trim()
+    .replace(/^(?:authorization:\s*)?(?:bearer|dpop)\s+/i, '')
+    .trim();
 }
 
 export function decodeToken(input: string): DecodedToken {
@@ -40,7 +43,8 @@ export function decodeToken(input: string): DecodedToken {
     throw malformed(`The token has ${segments}; a JWT has 3 (signed, JWS) or 5 (encrypted, JWE).`);
   }
   const parts = token.split('.');
-  const names = dots === 2 ? ['header', 'payload', 'signature'] : ['header', 'encrypted key', 'iv', 'ciphertext', 'tag'];
+  const names =
+    dots === 2 ? ['header', 'payload', 'signature'] : ['header', 'encrypted key', 'iv', 'ciphertext', 'tag'];
   parts.forEach((part, index) => {
     if (!BASE64URL.test(part)) {
       const position = part.search(/[^A-Za-z0-9_-]/);

@@ -4,7 +4,19 @@
 import { importJWK, type JWK } from 'jose';
 
 /** Signature algorithms for public keys; HMAC has its own sources (--secret-env, --secret-file). */
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+];
 
 export type Purpose = 'verify' | 'sign';
 
@@ -40,13 +52,15 @@ export function signatureAlgorithm(jwk: unknown, purpose: Purpose): { alg: strin
   const { kty, alg, use, key_ops: keyOps, crv } = jwk;
   if (typeof kty !== 'string') return malformed('has no "kty"');
   if (alg !== undefined && typeof alg !== 'string') return malformed('has an "alg" that is not a string');
-  if (use !== undefined && use !== 'sig') return notForSignatures(`is for ${JSON.stringify(use)}, not signatures ("use")`);
+  if (use !== undefined && use !== 'sig')
+    return notForSignatures(`is for ${JSON.stringify(use)}, not signatures ("use")`);
   const operation = purpose === 'verify' ? 'verify' : 'sign';
   if (keyOps !== undefined && !Array.isArray(keyOps)) return malformed('has a "key_ops" that is not an array');
   if (keyOps !== undefined && !keyOps.includes(operation)) {
     return notForSignatures(`does not allow "${operation}" ("key_ops" ${shorten(JSON.stringify(keyOps) ?? '')})`);
   }
-  if (typeof alg === 'string' && ENCRYPTION_ALGORITHM.test(alg)) return notForSignatures(`is for encryption (alg ${shorten(alg)})`);
+  if (typeof alg === 'string' && ENCRYPTION_ALGORITHM.test(alg))
+    return notForSignatures(`is for encryption (alg ${shorten(alg)})`);
   if (typeof alg === 'string' && /^HS/.test(alg)) return notForSignatures(`is an HMAC key (alg ${shorten(alg)})`);
 
   let expected: string[];
@@ -60,30 +74,39 @@ export function signatureAlgorithm(jwk: unknown, purpose: Purpose): { alg: strin
       break;
     case 'EC': {
       if (typeof crv !== 'string' || !(crv in CURVE_ALGORITHMS)) {
-        return unsupported(`is an EC key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: ${Object.keys(CURVE_ALGORITHMS).join(', ')}`);
+        return unsupported(
+          `is an EC key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: ${Object.keys(CURVE_ALGORITHMS).join(', ')}`,
+        );
       }
       expected = [CURVE_ALGORITHMS[crv]!];
       members = ['x', 'y'];
       break;
     }
     case 'OKP':
-      if (crv === 'X25519' || crv === 'X448') return notForSignatures(`is an ${crv} key, which is for key agreement, not signatures`);
+      if (crv === 'X25519' || crv === 'X448')
+        return notForSignatures(`is an ${crv} key, which is for key agreement, not signatures`);
       // jose (verification) and oauth4webapi (client assertions) take EdDSA keys on Ed25519 only.
-      if (crv === 'Ed448') return unsupported('is an Ed448 key, which is not supported; EdDSA works with Ed25519 keys only');
+      if (crv === 'Ed448')
+        return unsupported('is an Ed448 key, which is not supported; EdDSA works with Ed25519 keys only');
       if (crv !== 'Ed25519') {
-        return unsupported(`is an OKP key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: Ed25519`);
+        return unsupported(
+          `is an OKP key on ${typeof crv === 'string' ? `curve ${shorten(crv)}` : 'no curve ("crv")'}; supported: Ed25519`,
+        );
       }
       expected = ['EdDSA', 'Ed25519'];
       members = ['x'];
       break;
     default:
-      return unsupported(`has key type ${JSON.stringify(shorten(kty))}, which oauth does not use for signatures (RSA, EC, OKP)`);
+      return unsupported(
+        `has key type ${JSON.stringify(shorten(kty))}, which oauth does not use for signatures (RSA, EC, OKP)`,
+      );
   }
   if (purpose === 'sign') members.push('d');
   for (const member of members) {
     const value = jwk[member];
     if (value === undefined) return malformed(`is an ${kty} key without "${member}"`);
-    if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1) return malformed(`has a malformed "${member}" (not base64url)`);
+    if (typeof value !== 'string' || !BASE64URL.test(value) || value.length % 4 === 1)
+      return malformed(`has a malformed "${member}" (not base64url)`);
   }
   if (typeof alg === 'string' && !expected.includes(alg)) {
     return ASYMMETRIC_ALGORITHMS.includes(alg)

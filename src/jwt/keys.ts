@@ -99,7 +99,11 @@ async function fetchJwks(url: URL, cache: DocumentCache, forceRefresh: boolean) 
   } catch (error) {
     // Only the server's failures are the key set's; the user's own settings (a proxy variable) say so as they are.
     if (error instanceof CliError && error.exitCode === Exit.remote) {
-      throw new CliError('JWKS_FETCH_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
+      throw new CliError('JWKS_FETCH_FAILED', error.message, {
+        hint: error.hint,
+        cause: error,
+        details: { reason: error.code },
+      });
     }
     throw error;
   }
@@ -135,9 +139,13 @@ function validateJwks(value: unknown, where: string, code: 'JWKS_INVALID' | 'KEY
  */
 async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode: ErrorCode): Promise<KeySet> {
   const warnings: string[] = [];
-  const published = jwks.keys.flatMap((key, index) => (isRecord(key) && PRIVATE_MEMBERS.some((member) => member in key) ? [keyName(key, index)] : []));
+  const published = jwks.keys.flatMap((key, index) =>
+    isRecord(key) && PRIVATE_MEMBERS.some((member) => member in key) ? [keyName(key, index)] : [],
+  );
   if (published.length > 0) {
-    warnings.push(`${source} publishes private or symmetric key material (${published.join(', ')}): anyone who can read it can forge tokens.`);
+    warnings.push(
+      `${source} publishes private or symmetric key material (${published.join(', ')}): anyone who can read it can forge tokens.`,
+    );
   }
   const symmetricOnly = jwks.keys.every((key) => isRecord(key) && key.kty === 'oct');
   const checked = await Promise.all(
@@ -145,7 +153,9 @@ async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode:
       const fit = signatureAlgorithm(key, 'verify');
       if (isKeyProblem(fit)) return { key, index, problem: fit };
       // Only public material is ever used to verify.
-      const publicKey = Object.fromEntries(Object.entries(key as JWK).filter(([member]) => !(PRIVATE_MEMBERS as readonly string[]).includes(member))) as JWK;
+      const publicKey = Object.fromEntries(
+        Object.entries(key as JWK).filter(([member]) => !(PRIVATE_MEMBERS as readonly string[]).includes(member)),
+      ) as JWK;
       const imported = await importable(publicKey, fit.alg);
       return isKeyProblem(imported) ? { key, index, problem: imported } : { key: publicKey, index };
     }),
@@ -158,7 +168,11 @@ async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode:
       continue;
     }
     const name = keyName(key, index);
-    skipped.push({ name, reason: problem.reason, ...(isRecord(key) && typeof key.kid === 'string' ? { kid: key.kid } : {}) });
+    skipped.push({
+      name,
+      reason: problem.reason,
+      ...(isRecord(key) && typeof key.kid === 'string' ? { kid: key.kid } : {}),
+    });
     if (!problem.notForSignatures) warnings.push(`Skipped ${name} in ${source}: it ${problem.reason}.`);
   }
   if (publicKeys.length === 0) {
@@ -188,7 +202,11 @@ async function usableKeySet(jwks: { keys: unknown[] }, source: string, failCode:
 function singleKeyWithoutKid(keys: JWK[]): JWTVerifyGetKey | undefined {
   const [only] = keys;
   if (keys.length !== 1 || only === undefined || only.kid !== undefined) return undefined;
-  return (header, token) => createLocalJWKSet({ keys: [{ ...only, ...(typeof header.kid === 'string' ? { kid: header.kid } : {}) }] })(header, token);
+  return (header, token) =>
+    createLocalJWKSet({ keys: [{ ...only, ...(typeof header.kid === 'string' ? { kid: header.kid } : {}) }] })(
+      header,
+      token,
+    );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -24,7 +24,8 @@ export function tokenNotes(token: DecodedToken, nowSeconds: number): Note[] {
   const { payload } = token;
   const alg = header.alg;
 
-  if (typeof alg !== 'string') notes.push({ level: 'warn', text: 'The header has no "alg": no verifier should accept it.' });
+  if (typeof alg !== 'string')
+    notes.push({ level: 'warn', text: 'The header has no "alg": no verifier should accept it.' });
   else if (alg.toLowerCase() === 'none') {
     notes.push({ level: 'warn', text: 'alg is "none": the token is unsigned and must never be accepted.' });
   } else if (/^HS/i.test(alg)) {
@@ -42,30 +43,48 @@ export function tokenNotes(token: DecodedToken, nowSeconds: number): Note[] {
     }
   }
   if (header.crit !== undefined) {
-    notes.push({ level: 'warn', text: `The header marks ${JSON.stringify(header.crit)} as critical: a verifier that does not understand them must reject the token.` });
+    notes.push({
+      level: 'warn',
+      text: `The header marks ${JSON.stringify(header.crit)} as critical: a verifier that does not understand them must reject the token.`,
+    });
   }
   if (header.kid === undefined) notes.push({ level: 'info', text: 'No "kid": a verifier has to try every key.' });
-  else if (typeof header.kid !== 'string') notes.push({ level: 'warn', text: `"kid" is a ${typeof header.kid}, not a string.` });
+  else if (typeof header.kid !== 'string')
+    notes.push({ level: 'warn', text: `"kid" is a ${typeof header.kid}, not a string.` });
   if (header.typ === undefined) {
-    notes.push({ level: 'info', text: 'No "typ" header; RFC 9068 access tokens carry "at+jwt", which stops an ID token being replayed as an access token.' });
+    notes.push({
+      level: 'info',
+      text: 'No "typ" header; RFC 9068 access tokens carry "at+jwt", which stops an ID token being replayed as an access token.',
+    });
   }
 
   for (const claim of TIME_CLAIMS) {
     const problem = payload[claim] === undefined ? undefined : numericDateProblem(payload[claim]);
-    if (problem) notes.push({ level: 'warn', text: `"${claim}" ${problem}: not a NumericDate (a finite number of seconds, RFC 7519 §2).` });
+    if (problem)
+      notes.push({
+        level: 'warn',
+        text: `"${claim}" ${problem}: not a NumericDate (a finite number of seconds, RFC 7519 §2).`,
+      });
   }
   const exp = finite(payload.exp);
   const nbf = finite(payload.nbf);
   const iat = finite(payload.iat);
   if (payload.exp === undefined) notes.push({ level: 'warn', text: 'No "exp": the token never expires.' });
-  if (exp !== undefined && exp <= nowSeconds) notes.push({ level: 'warn', text: `Expired ${relative(exp, nowSeconds)}.` });
-  if (nbf !== undefined && nbf > nowSeconds) notes.push({ level: 'warn', text: `Not valid yet: "nbf" is ${relative(nbf, nowSeconds)}.` });
-  if (iat !== undefined && iat > nowSeconds + 60) notes.push({ level: 'warn', text: `Issued in the future: "iat" is ${relative(iat, nowSeconds)}.` });
+  if (exp !== undefined && exp <= nowSeconds)
+    notes.push({ level: 'warn', text: `Expired ${relative(exp, nowSeconds)}.` });
+  if (nbf !== undefined && nbf > nowSeconds)
+    notes.push({ level: 'warn', text: `Not valid yet: "nbf" is ${relative(nbf, nowSeconds)}.` });
+  if (iat !== undefined && iat > nowSeconds + 60)
+    notes.push({ level: 'warn', text: `Issued in the future: "iat" is ${relative(iat, nowSeconds)}.` });
   const start = iat ?? nbf;
   if (exp !== undefined && start !== undefined && exp - start > LONG_LIFETIME_SECONDS) {
-    notes.push({ level: 'warn', text: `Long lifetime (${formatDuration(exp - start)}): RFC 9700 §2.2 recommends short-lived access tokens.` });
+    notes.push({
+      level: 'warn',
+      text: `Long lifetime (${formatDuration(exp - start)}): RFC 9700 §2.2 recommends short-lived access tokens.`,
+    });
   }
-  if (payload.aud === undefined) notes.push({ level: 'info', text: 'No "aud": any API that trusts this issuer would accept it.' });
+  if (payload.aud === undefined)
+    notes.push({ level: 'info', text: 'No "aud": any API that trusts this issuer would accept it.' });
   return notes;
 }
 

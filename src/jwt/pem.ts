@@ -21,14 +21,22 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   const chain = want === 'public' && blocks.every((label) => label === 'CERTIFICATE');
   if (blocks.length > 1 && chain) {
     const leaf = chainLeaf(text);
-    if (!leaf) return { problem: `holds ${blocks.length} certificates that are no chain with one leaf; give the signing certificate alone` };
+    if (!leaf)
+      return {
+        problem: `holds ${blocks.length} certificates that are no chain with one leaf; give the signing certificate alone`,
+      };
     text = leaf;
   }
   if (blocks.length > 1 && !chain) {
-    return { problem: `holds ${blocks.length} PEM blocks (${blocks.join(', ')}); give a file with the one ${want === 'private' ? 'private key' : 'key or certificate'} to use` };
+    return {
+      problem: `holds ${blocks.length} PEM blocks (${blocks.join(', ')}); give a file with the one ${want === 'private' ? 'private key' : 'key or certificate'} to use`,
+    };
   }
   if (blocks[0] === 'ENCRYPTED PRIVATE KEY' || /^Proc-Type:\s*4,ENCRYPTED/m.test(text)) {
-    return { problem: 'is encrypted (passphrase-protected); decrypt it first, e.g. openssl pkey -in encrypted.pem -out key.pem' };
+    return {
+      problem:
+        'is encrypted (passphrase-protected); decrypt it first, e.g. openssl pkey -in encrypted.pem -out key.pem',
+    };
   }
   // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
   const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
@@ -42,7 +50,9 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
   try {
     return { jwk: key.export({ format: 'jwk' }) as JWK };
   } catch {
-    return { problem: `holds ${describe(key)}, which cannot be used as a JSON Web Key; supported: RSA, EC (P-256, P-384, P-521), Ed25519` };
+    return {
+      problem: `holds ${describe(key)}, which cannot be used as a JSON Web Key; supported: RSA, EC (P-256, P-384, P-521), Ed25519`,
+    };
   }
 }
 
@@ -55,7 +65,10 @@ function chainLeaf(text: string): string | undefined {
   } catch {
     return undefined;
   }
-  const leaves = certificates.filter(({ certificate }) => !certificates.some((other) => other.certificate !== certificate && other.certificate.checkIssued(certificate)));
+  const leaves = certificates.filter(
+    ({ certificate }) =>
+      !certificates.some((other) => other.certificate !== certificate && other.certificate.checkIssued(certificate)),
+  );
   return leaves.length === 1 ? leaves[0]!.pem : undefined;
 }
 

@@ -39,7 +39,10 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
       continue;
     }
     const iso = isoTime(seconds);
-    times[claim] = iso === undefined ? { value, relative: relative(seconds, nowSeconds) } : { value, iso, relative: relative(seconds, nowSeconds) };
+    times[claim] =
+      iso === undefined
+        ? { value, relative: relative(seconds, nowSeconds) }
+        : { value, iso, relative: relative(seconds, nowSeconds) };
   }
   const report: TokenReport = {
     kind: 'jws',

@@ -74,6 +74,7 @@ export function atTime(seconds: number, nowSeconds: number): string {
  * name, or undefined when it is one. JSON has no Infinity, but 1e309 parses to it: say so, not "null".
  */
 export function numericDateProblem(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `is not a finite number (it reads as ${value})`;
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? undefined : `is not a finite number (it reads as ${value})`;
   return `is ${JSON.stringify(value) ?? String(value)}, not a number`;
 }

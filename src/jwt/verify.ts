@@ -37,11 +37,15 @@ export interface Verified {
 export function validatePolicy(policy: VerifyPolicy, keys: KeySet): string[] {
   const allowed = policy.algorithms ?? (keys.kind === 'secret' ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS);
   for (const alg of allowed) {
-    if (alg.toLowerCase() === 'none') throw new CliError('USAGE', '--alg none is never allowed: unsigned tokens cannot be verified.');
+    if (alg.toLowerCase() === 'none')
+      throw new CliError('USAGE', '--alg none is never allowed: unsigned tokens cannot be verified.');
     const known = keys.kind === 'secret' ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
     if (!known.includes(alg)) {
       throw new CliError('USAGE', `--alg ${alg} cannot be used with ${keys.source}.`, {
-        hint: keys.kind === 'secret' ? `With a secret use one of ${HMAC_ALGORITHMS.join(', ')}.` : `With public keys use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}.`,
+        hint:
+          keys.kind === 'secret'
+            ? `With a secret use one of ${HMAC_ALGORITHMS.join(', ')}.`
+            : `With public keys use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}.`,
       });
     }
   }
@@ -51,12 +55,23 @@ export function validatePolicy(policy: VerifyPolicy, keys: KeySet): string[] {
   return allowed;
 }
 
-export async function verifyToken(input: string, keys: KeySet, policy: VerifyPolicy, nowSeconds: number): Promise<Verified> {
+export async function verifyToken(
+  input: string,
+  keys: KeySet,
+  policy: VerifyPolicy,
+  nowSeconds: number,
+): Promise<Verified> {
   return verifyDecoded(cleanTokenInput(input), decodeToken(input), keys, policy, nowSeconds);
 }
 
 /** For callers that decoded the token already (`token` is the cleaned compact form). */
-export async function verifyDecoded(token: string, decoded: DecodedToken, keys: KeySet, policy: VerifyPolicy, nowSeconds: number): Promise<Verified> {
+export async function verifyDecoded(
+  token: string,
+  decoded: DecodedToken,
+  keys: KeySet,
+  policy: VerifyPolicy,
+  nowSeconds: number,
+): Promise<Verified> {
   if (decoded.kind === 'jwe') {
     throw encryptedTokenError();
   }
@@ -89,13 +104,17 @@ export async function verifyDecoded(token: string, decoded: DecodedToken, keys: 
   const unchecked: string[] = [];
   if (policy.issuer !== undefined) checked.push(`iss is ${policy.issuer}${from(policy.origins?.issuer)}`);
   else unchecked.push('issuer (pass --issuer)');
-  if (policy.audience !== undefined) checked.push(`aud includes ${policy.audience.join(' or ')}${from(policy.origins?.audience)}`);
+  if (policy.audience !== undefined)
+    checked.push(`aud includes ${policy.audience.join(' or ')}${from(policy.origins?.audience)}`);
   else unchecked.push('audience (pass --audience)');
   // Only the times the token carries were checked: a token without exp was never "checked against the clock" for it.
   const times = TIME_CLAIMS.filter((claim) => payload[claim] !== undefined);
   if (times.length > 0) checked.push(`${listed(times)} against the clock (±${policy.clockSkewSeconds}s)`);
   if (payload.exp === undefined) unchecked.push('expiry (the token has no "exp": it never expires)');
-  if (policy.typ !== undefined) checked.push(`typ is ${policy.typ}${normalizeTyp(policy.typ) === 'at+jwt' ? ', with the claims RFC 9068 requires' : ''}`);
+  if (policy.typ !== undefined)
+    checked.push(
+      `typ is ${policy.typ}${normalizeTyp(policy.typ) === 'at+jwt' ? ', with the claims RFC 9068 requires' : ''}`,
+    );
   if (policy.requiredScopes?.length) checked.push(`scope includes ${policy.requiredScopes.join(' ')}`);
   return { header: result.protectedHeader as Record<string, unknown>, payload, checked, unchecked };
 }
@@ -109,16 +128,27 @@ function listed(items: readonly string[]): string {
 /** jose's result; `searched` when several keys of the set fit the token (it has no kid, or shares one). */
 type Verification = jose.JWTVerifyResult & { searched: boolean };
 
-async function verifyWithRefetch(token: string, decoded: DecodedJws, keys: KeySet, options: jose.JWTVerifyOptions): Promise<Verification> {
+async function verifyWithRefetch(
+  token: string,
+  decoded: DecodedJws,
+  keys: KeySet,
+  options: jose.JWTVerifyOptions,
+): Promise<Verification> {
   try {
     return await jwtVerify(token, decoded, keys, options);
   } catch (error) {
-    if (error instanceof jose.errors.JWKSNoMatchingKey && (await keys.refresh())) return jwtVerify(token, decoded, keys, options);
+    if (error instanceof jose.errors.JWKSNoMatchingKey && (await keys.refresh()))
+      return jwtVerify(token, decoded, keys, options);
     throw error;
   }
 }
 
-async function jwtVerify(token: string, decoded: DecodedJws, keys: KeySet, options: jose.JWTVerifyOptions): Promise<Verification> {
+async function jwtVerify(
+  token: string,
+  decoded: DecodedJws,
+  keys: KeySet,
+  options: jose.JWTVerifyOptions,
+): Promise<Verification> {
   // Re-read keys.key each time: refresh() may have replaced it.
   const key = keys.key;
   if (key instanceof Uint8Array) return { ...(await jose.jwtVerify(token, key, options)), searched: false };
@@ -135,7 +165,13 @@ async function jwtVerify(token: string, decoded: DecodedJws, keys: KeySet, optio
  * iterator, and the token is valid when one of them verifies it — jose's own documented pattern. A failure other than
  * the signature (expired, wrong audience) means the signature did verify, so it is the answer.
  */
-async function tryEachCandidate(token: string, decoded: DecodedJws, keys: KeySet, candidates: AsyncIterable<CryptoKey>, options: jose.JWTVerifyOptions): Promise<Verification> {
+async function tryEachCandidate(
+  token: string,
+  decoded: DecodedJws,
+  keys: KeySet,
+  candidates: AsyncIterable<CryptoKey>,
+  options: jose.JWTVerifyOptions,
+): Promise<Verification> {
   let tried = 0;
   let tooWeak: unknown;
   for await (const key of candidates) {
@@ -168,7 +204,10 @@ function isWeakKeyError(error: unknown): boolean {
 function rejectDisallowedAlgorithm(alg: unknown, allowed: string[], keys: KeySet): void {
   if (typeof alg !== 'string') throw new CliError('JWT_INVALID', 'The token header has no "alg".');
   if (alg.toLowerCase() === 'none') {
-    throw new CliError('JWT_ALG_NOT_ALLOWED', `The token is unsigned (alg "${alg}"); unsigned tokens are never accepted.`);
+    throw new CliError(
+      'JWT_ALG_NOT_ALLOWED',
+      `The token is unsigned (alg "${alg}"); unsigned tokens are never accepted.`,
+    );
   }
   if (allowed.includes(alg)) return;
   if (keys.kind === 'asymmetric' && HMAC_ALGORITHMS.includes(alg)) {
@@ -178,9 +217,13 @@ function rejectDisallowedAlgorithm(alg: unknown, allowed: string[], keys: KeySet
       { hint: 'If the token really is HMAC-signed, verify it with --secret-env VAR or --secret-file FILE.' },
     );
   }
-  throw new CliError('JWT_ALG_NOT_ALLOWED', `The token uses alg ${alg}, which is not allowed here (allowed: ${allowed.join(', ')}).`, {
-    hint: 'Pass --alg to change the allow-list if the issuer really uses that algorithm.',
-  });
+  throw new CliError(
+    'JWT_ALG_NOT_ALLOWED',
+    `The token uses alg ${alg}, which is not allowed here (allowed: ${allowed.join(', ')}).`,
+    {
+      hint: 'Pass --alg to change the allow-list if the issuer really uses that algorithm.',
+    },
+  );
 }
 
 /** RFC 9068 §2.2: a JWT access token carries iss, exp, aud, sub, client_id, iat and jti. */
@@ -193,7 +236,10 @@ function normalizeTyp(typ: string): string {
 function checkAccessTokenClaims(payload: Record<string, unknown>): void {
   const missing = ACCESS_TOKEN_CLAIMS.filter((claim) => payload[claim] === undefined);
   if (missing.length > 0) {
-    throw new CliError('JWT_CLAIM_INVALID', `The access token lacks ${missing.map((claim) => `"${claim}"`).join(', ')}, which RFC 9068 §2.2 requires of every JWT access token (typ at+jwt).`);
+    throw new CliError(
+      'JWT_CLAIM_INVALID',
+      `The access token lacks ${missing.map((claim) => `"${claim}"`).join(', ')}, which RFC 9068 §2.2 requires of every JWT access token (typ at+jwt).`,
+    );
   }
 }
 
@@ -204,9 +250,13 @@ function checkNumericDates(payload: Record<string, unknown>, skew: number, now: 
   }
   const iat = payload.iat as number | undefined;
   if (iat !== undefined && iat > now + skew) {
-    throw new CliError('JWT_ISSUED_IN_FUTURE', `The token was issued in the future: "iat" is ${datedRelative(iat, now)}.`, {
-      hint: 'Check the clocks of the issuer and this machine; --clock-skew allows for small differences.',
-    });
+    throw new CliError(
+      'JWT_ISSUED_IN_FUTURE',
+      `The token was issued in the future: "iat" is ${datedRelative(iat, now)}.`,
+      {
+        hint: 'Check the clocks of the issuer and this machine; --clock-skew allows for small differences.',
+      },
+    );
   }
 }
 
@@ -215,7 +265,10 @@ function checkScopes(payload: Record<string, unknown>, required: string[]): void
   const granted = new Set(grantedScopes(payload));
   const missing = required.filter((scope) => !granted.has(scope));
   if (missing.length > 0) {
-    throw new CliError('JWT_SCOPE_MISSING', `The token lacks the required scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it has: ${[...granted].join(' ') || 'none'}).`);
+    throw new CliError(
+      'JWT_SCOPE_MISSING',
+      `The token lacks the required scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (it has: ${[...granted].join(' ') || 'none'}).`,
+    );
   }
 }
 
@@ -223,7 +276,12 @@ function checkScopes(payload: Record<string, unknown>, required: string[]): void
 function malformedTime(payload: Record<string, unknown>, claim: string): CliError | undefined {
   const value = payload[claim];
   const problem = value === undefined ? undefined : numericDateProblem(value);
-  return problem === undefined ? undefined : new CliError('JWT_CLAIM_INVALID', `"${claim}" ${problem}: a NumericDate is a finite number of seconds since 1970 (RFC 7519 §2).`);
+  return problem === undefined
+    ? undefined
+    : new CliError(
+        'JWT_CLAIM_INVALID',
+        `"${claim}" ${problem}: a NumericDate is a finite number of seconds since 1970 (RFC 7519 §2).`,
+      );
 }
 
 /** " (from profile dev)": where an expected value came from, when the caller said. */
@@ -237,10 +295,17 @@ function show(value: unknown): string {
 
 function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: VerifyPolicy, now: number): unknown {
   const { header, payload } = decoded;
-  const kid = typeof header.kid === 'string' ? ` kid ${JSON.stringify(header.kid)}` : header.kid === undefined ? ' (no kid)' : ' (kid is not a string)';
+  const kid =
+    typeof header.kid === 'string'
+      ? ` kid ${JSON.stringify(header.kid)}`
+      : header.kid === undefined
+        ? ' (no kid)'
+        : ' (kid is not a string)';
   // jose reads "nbf": "soon" as a failed nbf check and exp: -1e309 as expired: a malformed time is said as such.
   if (error instanceof jose.errors.JWTClaimValidationFailed || error instanceof jose.errors.JWTExpired) {
-    const malformed = (TIME_CLAIMS as readonly string[]).includes(error.claim) ? malformedTime(payload, error.claim) : undefined;
+    const malformed = (TIME_CLAIMS as readonly string[]).includes(error.claim)
+      ? malformedTime(payload, error.claim)
+      : undefined;
     if (malformed) return malformed;
   }
   if (error instanceof jose.errors.JWTExpired) {
@@ -253,33 +318,63 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
     switch (error.claim) {
       case 'nbf': {
         const nbf = payload.nbf;
-        return new CliError('JWT_NOT_YET_VALID', `The token is not valid yet: "nbf" is ${typeof nbf === 'number' ? datedRelative(nbf, now) : show(nbf)}.`);
+        return new CliError(
+          'JWT_NOT_YET_VALID',
+          `The token is not valid yet: "nbf" is ${typeof nbf === 'number' ? datedRelative(nbf, now) : show(nbf)}.`,
+        );
       }
       case 'iss': {
-        const slash = typeof payload.iss === 'string' && policy.issuer && payload.iss.replace(/\/$/, '') === policy.issuer.replace(/\/$/, '');
-        return new CliError('JWT_ISSUER_MISMATCH', `The token's issuer is ${show(payload.iss)}, expected exactly ${JSON.stringify(policy.issuer)}${from(policy.origins?.issuer)}.`, {
-          hint: slash ? 'They differ only by a trailing slash; issuers are compared exactly (RFC 7519 §4.1.1).' : 'Pass the issuer exactly as the token states it, if you trust that issuer.',
-        });
+        const slash =
+          typeof payload.iss === 'string' &&
+          policy.issuer &&
+          payload.iss.replace(/\/$/, '') === policy.issuer.replace(/\/$/, '');
+        return new CliError(
+          'JWT_ISSUER_MISMATCH',
+          `The token's issuer is ${show(payload.iss)}, expected exactly ${JSON.stringify(policy.issuer)}${from(policy.origins?.issuer)}.`,
+          {
+            hint: slash
+              ? 'They differ only by a trailing slash; issuers are compared exactly (RFC 7519 §4.1.1).'
+              : 'Pass the issuer exactly as the token states it, if you trust that issuer.',
+          },
+        );
       }
       case 'aud':
-        return new CliError('JWT_AUDIENCE_MISMATCH', `The token's audience is ${show(payload.aud)}, expected ${policy.audience!.map((a) => JSON.stringify(a)).join(' or ')}${from(policy.origins?.audience)}.`, {
-          hint: 'A token minted for another API must not be accepted by yours; request one for this audience (RFC 8707 resource).',
-        });
+        return new CliError(
+          'JWT_AUDIENCE_MISMATCH',
+          `The token's audience is ${show(payload.aud)}, expected ${policy.audience!.map((a) => JSON.stringify(a)).join(' or ')}${from(policy.origins?.audience)}.`,
+          {
+            hint: 'A token minted for another API must not be accepted by yours; request one for this audience (RFC 8707 resource).',
+          },
+        );
       case 'typ':
-        return new CliError('JWT_TYPE_MISMATCH', `The token's typ is ${show(header.typ)}, expected ${JSON.stringify(policy.typ)}.`);
+        return new CliError(
+          'JWT_TYPE_MISMATCH',
+          `The token's typ is ${show(header.typ)}, expected ${JSON.stringify(policy.typ)}.`,
+        );
       default:
         return new CliError('JWT_CLAIM_INVALID', `Claim "${error.claim}" is invalid: ${error.message}.`);
     }
   }
   if (error instanceof jose.errors.JWSSignatureVerificationFailed) {
-    return new CliError('JWT_SIGNATURE_INVALID', `The signature does not verify with the key${kid} from ${keys.source}: the token was altered or signed by another key.`);
+    return new CliError(
+      'JWT_SIGNATURE_INVALID',
+      `The signature does not verify with the key${kid} from ${keys.source}: the token was altered or signed by another key.`,
+    );
   }
   if (error instanceof jose.errors.JWKSNoMatchingKey) {
     const skipped = typeof header.kid === 'string' ? keys.skipped.find((key) => key.kid === header.kid) : undefined;
-    if (skipped) return new CliError('JWT_NO_MATCHING_KEY', `The token's key, ${skipped.name} in ${keys.source}, cannot be used: it ${skipped.reason}.`);
-    return new CliError('JWT_NO_MATCHING_KEY', `No key in ${keys.source} matches the token's${kid} and alg ${show(header.alg)}.`, {
-      hint: 'The token may come from another issuer, or the key was rotated out.',
-    });
+    if (skipped)
+      return new CliError(
+        'JWT_NO_MATCHING_KEY',
+        `The token's key, ${skipped.name} in ${keys.source}, cannot be used: it ${skipped.reason}.`,
+      );
+    return new CliError(
+      'JWT_NO_MATCHING_KEY',
+      `No key in ${keys.source} matches the token's${kid} and alg ${show(header.alg)}.`,
+      {
+        hint: 'The token may come from another issuer, or the key was rotated out.',
+      },
+    );
   }
   if (error instanceof jose.errors.JOSEAlgNotAllowed) {
     return new CliError('JWT_ALG_NOT_ALLOWED', `The token's alg ${show(header.alg)} is not allowed.`);
@@ -294,11 +389,17 @@ function explain(error: unknown, decoded: DecodedJws, keys: KeySet, policy: Veri
     return new CliError('JWT_NO_MATCHING_KEY', `The matching key in ${keys.source} is not usable: ${error.message}.`);
   }
   if (isWeakKeyError(error)) {
-    return new CliError('KEY_TOO_WEAK', `The RSA key${kid} from ${keys.source} is shorter than 2048 bits; such keys are refused.`);
+    return new CliError(
+      'KEY_TOO_WEAK',
+      `The RSA key${kid} from ${keys.source} is shorter than 2048 bits; such keys are refused.`,
+    );
   }
   // WebCrypto's own refusals (DataError, NotSupportedError, …) are about the key, never a bug of ours.
   if ((error instanceof TypeError && /key/i.test(error.message)) || error instanceof DOMException) {
-    return new CliError('JWT_NO_MATCHING_KEY', `The key${kid} from ${keys.source} cannot verify ${show(header.alg)}: ${(error as Error).message}.`);
+    return new CliError(
+      'JWT_NO_MATCHING_KEY',
+      `The key${kid} from ${keys.source} cannot verify ${show(header.alg)}: ${(error as Error).message}.`,
+    );
   }
   return error;
 }

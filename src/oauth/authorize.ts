@@ -20,7 +20,8 @@ export async function buildAuthorizationRequest(
   const openid = options.scope.split(' ').includes('openid');
   const nonce = openid ? oauth.generateRandomNonce() : undefined;
   const url = new URL(as.authorization_endpoint!);
-  for (const [name, value] of Object.entries(options.parameters)) for (const item of [value].flat()) url.searchParams.append(name, item);
+  for (const [name, value] of Object.entries(options.parameters))
+    for (const item of [value].flat()) url.searchParams.append(name, item);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', clientId);
   url.searchParams.set('redirect_uri', options.redirectUri);
@@ -33,7 +34,12 @@ export async function buildAuthorizationRequest(
 }
 
 /** Checks state and iss, and turns an error response into a CliError; returns the parameters for the code exchange. */
-export function validateCallback(as: oauth.AuthorizationServer, client: oauth.Client, parameters: URLSearchParams, expectedState: string): URLSearchParams {
+export function validateCallback(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  parameters: URLSearchParams,
+  expectedState: string,
+): URLSearchParams {
   try {
     return oauth.validateAuthResponse(as, client, parameters, expectedState);
   } catch (error) {

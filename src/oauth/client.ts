@@ -58,12 +58,17 @@ export function chooseAuthMethod(facts: CredentialFacts): AuthMethod {
       (method === 'none' && given !== undefined);
     if (conflict) {
       throw new CliError('USAGE', `${facts.explicit.origin} ${method} does not fit the credential given: ${given}.`, {
-        hint: method === 'private_key_jwt' ? 'Pass --private-key <JWK or PEM file>, or drop the auth method to use the secret.' : method === 'none' ? 'Drop the credential for a public client, or drop the auth method to use it.' : 'Give the client secret (OAUTH_CLIENT_SECRET or --client-secret-file), or drop the auth method to use the key.',
+        hint:
+          method === 'private_key_jwt'
+            ? 'Pass --private-key <JWK or PEM file>, or drop the auth method to use the secret.'
+            : method === 'none'
+              ? 'Drop the credential for a public client, or drop the auth method to use it.'
+              : 'Give the client secret (OAUTH_CLIENT_SECRET or --client-secret-file), or drop the auth method to use the key.',
       });
     }
     return method;
   }
-  const saved = facts.saved === undefined ? undefined : known(facts.saved, 'The profile\'s auth_method');
+  const saved = facts.saved === undefined ? undefined : known(facts.saved, "The profile's auth_method");
   if (facts.keyGiven) return 'private_key_jwt';
   if (facts.secretGiven) return saved && SECRET_METHODS.includes(saved) ? saved : 'client_secret_basic';
   if (saved) return saved;
@@ -93,7 +98,9 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
           hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file> or --client-secret-stdin (or --private-key with --auth-method private_key_jwt).',
         });
       }
-      return settings.authMethod === 'client_secret_basic' ? oauth.ClientSecretBasic(settings.clientSecret) : oauth.ClientSecretPost(settings.clientSecret);
+      return settings.authMethod === 'client_secret_basic'
+        ? oauth.ClientSecretBasic(settings.clientSecret)
+        : oauth.ClientSecretPost(settings.clientSecret);
     }
     case 'private_key_jwt': {
       if (!settings.privateKeyFile) {
@@ -124,7 +131,8 @@ export async function loadPrivateKey(path: string, origin = '--private-key'): Pr
     }
     const keys = isRecord(jwk) ? jwk.keys : undefined;
     if (Array.isArray(keys)) {
-      if (keys.length !== 1) throw invalid(`is a key set of ${keys.length} keys; give a file with the one private key to sign with`);
+      if (keys.length !== 1)
+        throw invalid(`is a key set of ${keys.length} keys; give a file with the one private key to sign with`);
       jwk = keys[0];
     }
   } else if (text.includes('-----BEGIN')) {
@@ -135,7 +143,8 @@ export async function loadPrivateKey(path: string, origin = '--private-key'): Pr
     throw invalid('is neither a JWK nor a PEM private key');
   }
   if (!isRecord(jwk)) throw invalid(`holds ${jsonKind(jwk)}, not a JWK (a JSON object)`);
-  if (jwk.kty !== 'oct' && jwk.d === undefined) throw invalid('holds a public key; a private key is needed to sign client assertions');
+  if (jwk.kty !== 'oct' && jwk.d === undefined)
+    throw invalid('holds a public key; a private key is needed to sign client assertions');
   const fit = signatureAlgorithm(jwk, 'sign');
   if (isKeyProblem(fit)) throw invalid(`holds a key that ${fit.reason}`);
   const imported = await importable(jwk as JWK, fit.alg);
@@ -144,7 +153,9 @@ export async function loadPrivateKey(path: string, origin = '--private-key'): Pr
   if (bits !== undefined && bits < 2048) throw invalid(`holds an RSA key of ${bits} bits; 2048 or more are needed`);
   const { calculateJwkThumbprint } = await import('jose');
   const thumbprint = await calculateJwkThumbprint(jwk as JWK);
-  return typeof jwk.kid === 'string' ? { key: imported.key, kid: jwk.kid, thumbprint } : { key: imported.key, thumbprint };
+  return typeof jwk.kid === 'string'
+    ? { key: imported.key, kid: jwk.kid, thumbprint }
+    : { key: imported.key, thumbprint };
 }
 
 function jsonKind(value: unknown): string {

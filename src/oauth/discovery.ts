@@ -28,7 +28,11 @@ export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discov
   try {
     const { response, last } = await fetchDocument(issuer, deps);
     fetched = last;
-    const metadata = checkMetadata(await oauth.processDiscoveryResponse(issuer, response), deps.insecure, `the discovery document at ${last.url}`);
+    const metadata = checkMetadata(
+      await oauth.processDiscoveryResponse(issuer, response),
+      deps.insecure,
+      `the discovery document at ${last.url}`,
+    );
     return { metadata, url: last.url, fromCache: last.fromCache };
   } catch (error) {
     // A document this run refused must not be served from the cache to the next one (fixed servers are asked again).
@@ -38,7 +42,10 @@ export async function discover(issuer: URL, deps: DiscoveryDeps): Promise<Discov
 }
 
 /** The metadata document as served, unchecked: for `oauth check`, which reports a wrong issuer as a finding. */
-export async function fetchMetadata(issuer: URL, deps: DiscoveryDeps): Promise<{ metadata: Record<string, unknown>; url: string }> {
+export async function fetchMetadata(
+  issuer: URL,
+  deps: DiscoveryDeps,
+): Promise<{ metadata: Record<string, unknown>; url: string }> {
   try {
     const { last, value } = await fetchDocument(issuer, deps);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -50,7 +57,10 @@ export async function fetchMetadata(issuer: URL, deps: DiscoveryDeps): Promise<{
   }
 }
 
-async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ response: Response; last: CachedResponse; value: unknown }> {
+async function fetchDocument(
+  issuer: URL,
+  deps: DiscoveryDeps,
+): Promise<{ response: Response; last: CachedResponse; value: unknown }> {
   const tried: string[] = [];
   let last: CachedResponse | undefined;
   const customFetch = async (url: string): Promise<Response> => {
@@ -68,10 +78,14 @@ async function fetchDocument(issuer: URL, deps: DiscoveryDeps): Promise<{ respon
   let response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oidc' });
   if (response.status === 404) response = await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' });
   if (last!.status === 404) {
-    throw new CliError('DISCOVERY_FAILED', `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`, {
-      hint: 'Check the issuer URL: it must be exactly the server’s, path and trailing slash included.',
-      details: { reason: 'HTTP_STATUS', tried },
-    });
+    throw new CliError(
+      'DISCOVERY_FAILED',
+      `No discovery document for ${issuer.href}: ${tried.join(' and ')} both answered 404.`,
+      {
+        hint: 'Check the issuer URL: it must be exactly the server’s, path and trailing slash included.',
+        details: { reason: 'HTTP_STATUS', tried },
+      },
+    );
   }
   // Redirects, error statuses and HTML are explained here, before oauth4webapi sees the response.
   const value = parseJsonResponse(last!, 'discovery document');
@@ -82,7 +96,11 @@ function explain(error: unknown, issuer: URL): CliError {
   if (isCliError(error)) {
     // Only the server's failures are the discovery's; the user's own settings (a proxy variable, a CA file) say so.
     if (error.exitCode !== Exit.remote || ['DISCOVERY_FAILED', 'METADATA_INVALID'].includes(error.code)) return error;
-    return new CliError('DISCOVERY_FAILED', error.message, { hint: error.hint, cause: error, details: { reason: error.code } });
+    return new CliError('DISCOVERY_FAILED', error.message, {
+      hint: error.hint,
+      cause: error,
+      details: { reason: error.code },
+    });
   }
   if (error instanceof oauth.OperationProcessingError) {
     if (error.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
@@ -90,17 +108,28 @@ function explain(error: unknown, issuer: URL): CliError {
       return new CliError(
         'DISCOVERY_FAILED',
         `The discovery document names issuer ${JSON.stringify(body?.issuer)}, not the requested ${JSON.stringify(issuer.href)}; RFC 8414 §3.3 requires them to be identical.`,
-        { hint: 'Use the issuer exactly as the server states it, or fix the server’s configuration.', details: { reason: 'ISSUER_MISMATCH' } },
+        {
+          hint: 'Use the issuer exactly as the server states it, or fix the server’s configuration.',
+          details: { reason: 'ISSUER_MISMATCH' },
+        },
       );
     }
-    return new CliError('DISCOVERY_FAILED', `The discovery document for ${issuer.href} is not usable: ${error.message}.`, {
-      details: { reason: error.code },
-    });
+    return new CliError(
+      'DISCOVERY_FAILED',
+      `The discovery document for ${issuer.href} is not usable: ${error.message}.`,
+      {
+        details: { reason: error.code },
+      },
+    );
   }
   if (error instanceof TypeError && (error as { code?: string }).code === oauth.HTTP_REQUEST_FORBIDDEN) {
-    return new CliError('INSECURE_URL', `Refusing plain http for the issuer ${issuer.href}: only loopback hosts may use http.`, {
-      hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
-    });
+    return new CliError(
+      'INSECURE_URL',
+      `Refusing plain http for the issuer ${issuer.href}: only loopback hosts may use http.`,
+      {
+        hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
+      },
+    );
   }
   throw error;
 }

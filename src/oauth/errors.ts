@@ -4,7 +4,8 @@ import { CliError, isCliError, type ErrorCode } from '../errors.js';
 import { redactText } from '../redact.js';
 
 const HINTS: Record<string, string> = {
-  invalid_client: 'Check the client id and its secret or key (OAUTH_CLIENT_SECRET, --client-secret-file, --private-key) and --auth-method.',
+  invalid_client:
+    'Check the client id and its secret or key (OAUTH_CLIENT_SECRET, --client-secret-file, --private-key) and --auth-method.',
   invalid_grant: 'The code or refresh token is expired, used or revoked; sign in again with "oauth login".',
   invalid_scope: 'Ask only for scopes the client is allowed (see "oauth discover" for scopes_supported).',
   unauthorized_client: 'This client is not allowed to use this grant type; check its registration.',
@@ -42,33 +43,52 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
   if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
     const code: ErrorCode = error.error === 'access_denied' ? 'ACCESS_DENIED' : 'OAUTH_ERROR';
     const status = error instanceof oauth.ResponseBodyError ? ` (HTTP ${error.status})` : '';
-    return new CliError(code, `${doing} failed: the server answered ${describeOAuthError(error.error, error.error_description)}${status}.`, {
-      ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
-      details: { error: printable(error.error), ...(error.error_description ? { error_description: printable(error.error_description) } : {}) },
-    });
+    return new CliError(
+      code,
+      `${doing} failed: the server answered ${describeOAuthError(error.error, error.error_description)}${status}.`,
+      {
+        ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
+        details: {
+          error: printable(error.error),
+          ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
+        },
+      },
+    );
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = error.cause[0];
     const parameters = challenge?.parameters ?? {};
-    const detail = parameters.error ? describeOAuthError(parameters.error, parameters.error_description) : `HTTP ${error.status}`;
+    const detail = parameters.error
+      ? describeOAuthError(parameters.error, parameters.error_description)
+      : `HTTP ${error.status}`;
     if (options.resource && (challenge?.scheme === 'bearer' || challenge?.scheme === 'dpop')) {
       return new CliError('TOKEN_REJECTED', `${doing} failed: the access token was rejected (${detail}).`, {
         hint: 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
       });
     }
     // A Basic (or other) challenge from the token endpoint: the client's own credentials were refused.
-    return new CliError('OAUTH_ERROR', `${doing} failed: the server refused the client's credentials (invalid_client, ${detail}).`, {
-      hint: HINTS.invalid_client,
-      details: { error: printable(parameters.error ?? 'invalid_client') },
-    });
+    return new CliError(
+      'OAUTH_ERROR',
+      `${doing} failed: the server refused the client's credentials (invalid_client, ${detail}).`,
+      {
+        hint: HINTS.invalid_client,
+        details: { error: printable(parameters.error ?? 'invalid_client') },
+      },
+    );
   }
   if (error instanceof oauth.OperationProcessingError) {
     const transport = error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.RESPONSE_IS_NOT_CONFORM;
-    const jwt = JWT_CHECKS.has(error.code ?? "") || /JWT|id_token|"nonce"|"azp"|"auth_time"|response parameter/.test(error.message);
+    const jwt =
+      JWT_CHECKS.has(error.code ?? '') ||
+      /JWT|id_token|"nonce"|"azp"|"auth_time"|response parameter/.test(error.message);
     const code = options.jwtFailure && jwt && !transport ? options.jwtFailure : 'PROTOCOL_ERROR';
-    return new CliError(code, `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`, {
-      details: { reason: error.code },
-    });
+    return new CliError(
+      code,
+      `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`,
+      {
+        details: { reason: error.code },
+      },
+    );
   }
   if (error instanceof oauth.UnsupportedOperationError) {
     // Raised for what the server sent back (a token_type other than Bearer/DPoP, an unsupported JWE…), not for flags.

@@ -30,9 +30,13 @@ function printableTokens<T extends oauth.TokenEndpointResponse>(response: T, doi
   for (const member of ['access_token', 'refresh_token', 'token_type', 'id_token'] as const) {
     const value = response[member];
     if (typeof value === 'string' && !/^[\x20-\x7e]+$/.test(value)) {
-      throw new CliError('PROTOCOL_ERROR', `${doing} failed: the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A).`, {
-        details: { member },
-      });
+      throw new CliError(
+        'PROTOCOL_ERROR',
+        `${doing} failed: the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A).`,
+        {
+          details: { member },
+        },
+      );
     }
   }
   return response;
@@ -43,7 +47,8 @@ const ID_TOKEN_STEP: ExplainOptions = { jwtFailure: 'ID_TOKEN_INVALID' };
 
 function withParameters(p: Protocol, parameters: Record<string, string | string[]>) {
   const additionalParameters = new URLSearchParams();
-  for (const [name, value] of Object.entries(parameters)) for (const item of [value].flat()) if (item) additionalParameters.append(name, item);
+  for (const [name, value] of Object.entries(parameters))
+    for (const item of [value].flat()) if (item) additionalParameters.append(name, item);
   return { ...p.options, additionalParameters };
 }
 
@@ -56,29 +61,59 @@ export function exchangeCode(
   parameters: Record<string, string | string[]> = {},
 ): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
-  return step('The code exchange', async () => {
-    const response = await oauth.authorizationCodeGrantRequest(p.as, p.client, p.auth, callback, redirectUri, codeVerifier, withParameters(p, parameters));
-    const tokens = await oauth.processAuthorizationCodeResponse(p.as, p.client, response, {
-      expectedNonce: expectedNonce ?? oauth.expectNoNonce,
-      requireIdToken: expectedNonce !== undefined,
-    });
-    return printableTokens(tokens, 'The code exchange');
-  }, ID_TOKEN_STEP);
+  return step(
+    'The code exchange',
+    async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
+        p.as,
+        p.client,
+        p.auth,
+        callback,
+        redirectUri,
+        codeVerifier,
+        withParameters(p, parameters),
+      );
+      const tokens = await oauth.processAuthorizationCodeResponse(p.as, p.client, response, {
+        expectedNonce: expectedNonce ?? oauth.expectNoNonce,
+        requireIdToken: expectedNonce !== undefined,
+      });
+      return printableTokens(tokens, 'The code exchange');
+    },
+    ID_TOKEN_STEP,
+  );
 }
 
-export function refresh(p: Protocol, refreshToken: string, parameters: Record<string, string | string[]> = {}): Promise<oauth.TokenEndpointResponse> {
+export function refresh(
+  p: Protocol,
+  refreshToken: string,
+  parameters: Record<string, string | string[]> = {},
+): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   let answered: unknown;
-  return step('The refresh', async () => {
-    try {
-      const response = await oauth.refreshTokenGrantRequest(p.as, p.client, p.auth, refreshToken, withParameters(p, parameters));
-      // Read aside: if the answer is refused, a refresh token it holds is still the one the server now expects.
-      if (response.status === 200) answered = await response.clone().json().catch(() => undefined);
-      return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
-    } catch (error) {
-      throw refusedRefresh(error) ?? error;
-    }
-  }, ID_TOKEN_STEP).catch((error: unknown) => {
+  return step(
+    'The refresh',
+    async () => {
+      try {
+        const response = await oauth.refreshTokenGrantRequest(
+          p.as,
+          p.client,
+          p.auth,
+          refreshToken,
+          withParameters(p, parameters),
+        );
+        // Read aside: if the answer is refused, a refresh token it holds is still the one the server now expects.
+        if (response.status === 200)
+          answered = await response
+            .clone()
+            .json()
+            .catch(() => undefined);
+        return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
+      } catch (error) {
+        throw refusedRefresh(error) ?? error;
+      }
+    },
+    ID_TOKEN_STEP,
+  ).catch((error: unknown) => {
     throw withRotatedRefreshToken(error, (answered as { refresh_token?: unknown } | undefined)?.refresh_token);
   });
 }
@@ -90,28 +125,57 @@ export function refresh(p: Protocol, refreshToken: string, parameters: Record<st
  * signing in again would not help, and the refresh token may still be good. Undefined for anything else.
  */
 function refusedRefresh(error: unknown): CliError | undefined {
-  if (error instanceof oauth.ResponseBodyError && (error.status === 400 || error.status === 401) && error.error !== 'invalid_client') {
-    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status}).`, {
-      details: { status: error.status, error: printable(error.error), ...(error.error_description ? { error_description: printable(error.error_description) } : {}) },
-    });
+  if (
+    error instanceof oauth.ResponseBodyError &&
+    (error.status === 400 || error.status === 401) &&
+    error.error !== 'invalid_client'
+  ) {
+    return new CliError(
+      'REFRESH_TOKEN_REJECTED',
+      `The refresh failed: the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status}).`,
+      {
+        details: {
+          status: error.status,
+          error: printable(error.error),
+          ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
+        },
+      },
+    );
   }
   // The transport reports a refusal without an OAuth error body by its status and what the body was.
-  if (error instanceof CliError && error.code === 'HTTP_STATUS' && (error.details?.status === 400 || error.details?.status === 401)) {
-    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`, { details: error.details });
+  if (
+    error instanceof CliError &&
+    error.code === 'HTTP_STATUS' &&
+    (error.details?.status === 400 || error.details?.status === 401)
+  ) {
+    return new CliError(
+      'REFRESH_TOKEN_REJECTED',
+      `The refresh failed: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`,
+      { details: error.details },
+    );
   }
   return undefined;
 }
 
-export function clientCredentials(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.TokenEndpointResponse> {
+export function clientCredentials(
+  p: Protocol,
+  parameters: Record<string, string | string[]>,
+): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step('The client credentials grant', async () => {
     const flat = withParameters(p, parameters).additionalParameters;
     const response = await oauth.clientCredentialsGrantRequest(p.as, p.client, p.auth, flat, p.options);
-    return printableTokens(await oauth.processClientCredentialsResponse(p.as, p.client, response), 'The client credentials grant');
+    return printableTokens(
+      await oauth.processClientCredentialsResponse(p.as, p.client, response),
+      'The client credentials grant',
+    );
   });
 }
 
-export function deviceAuthorization(p: Protocol, parameters: Record<string, string | string[]>): Promise<oauth.DeviceAuthorizationResponse> {
+export function deviceAuthorization(
+  p: Protocol,
+  parameters: Record<string, string | string[]>,
+): Promise<oauth.DeviceAuthorizationResponse> {
   requireEndpoint(p.as, 'device_authorization_endpoint', 'device-authorization-endpoint');
   return step('The device authorization request', async () => {
     const flat = withParameters(p, parameters).additionalParameters;
@@ -140,15 +204,23 @@ export function deviceCodeLifetimeSeconds(device: oauth.DeviceAuthorizationRespo
 }
 
 /** RFC 8628 §3.4–3.5: poll at `interval` (5 s at least), slow down by 5 s when told, stop at expiry or denial. */
-export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthorizationResponse, deps: PollDeps): Promise<oauth.TokenEndpointResponse> {
+export async function pollDeviceToken(
+  p: Protocol,
+  device: oauth.DeviceAuthorizationResponse,
+  deps: PollDeps,
+): Promise<oauth.TokenEndpointResponse> {
   const paced = (seconds: unknown, asked: string): number => {
     if (typeof seconds !== 'number' || Number.isNaN(seconds)) return DEVICE_MIN_INTERVAL_SECONDS;
     if (seconds < DEVICE_MIN_INTERVAL_SECONDS) {
-      deps.notice?.(`The server ${asked} ${seconds} s; polling every ${DEVICE_MIN_INTERVAL_SECONDS} s, the fastest oauth polls.`);
+      deps.notice?.(
+        `The server ${asked} ${seconds} s; polling every ${DEVICE_MIN_INTERVAL_SECONDS} s, the fastest oauth polls.`,
+      );
       return DEVICE_MIN_INTERVAL_SECONDS;
     }
     if (seconds > DEVICE_MAX_INTERVAL_SECONDS) {
-      deps.notice?.(`The server ${asked} ${seconds} s; polling every ${DEVICE_MAX_INTERVAL_SECONDS} s instead, so the sign-in is noticed before the code expires.`);
+      deps.notice?.(
+        `The server ${asked} ${seconds} s; polling every ${DEVICE_MAX_INTERVAL_SECONDS} s instead, so the sign-in is noticed before the code expires.`,
+      );
       return DEVICE_MAX_INTERVAL_SECONDS;
     }
     return seconds;
@@ -182,23 +254,43 @@ export async function pollDeviceToken(p: Protocol, device: oauth.DeviceAuthoriza
 export function revoke(p: Protocol, token: string, hint?: 'access_token' | 'refresh_token'): Promise<undefined> {
   requireEndpoint(p.as, 'revocation_endpoint', 'revocation-endpoint');
   return step('The revocation', async () => {
-    const response = await oauth.revocationRequest(p.as, p.client, p.auth, token, withParameters(p, hint ? { token_type_hint: hint } : {}));
+    const response = await oauth.revocationRequest(
+      p.as,
+      p.client,
+      p.auth,
+      token,
+      withParameters(p, hint ? { token_type_hint: hint } : {}),
+    );
     return oauth.processRevocationResponse(response);
   });
 }
 
-export function introspect(p: Protocol, token: string, hint?: 'access_token' | 'refresh_token'): Promise<oauth.IntrospectionResponse> {
+export function introspect(
+  p: Protocol,
+  token: string,
+  hint?: 'access_token' | 'refresh_token',
+): Promise<oauth.IntrospectionResponse> {
   requireEndpoint(p.as, 'introspection_endpoint', 'introspection-endpoint');
   return step('The introspection', async () => {
-    const response = await oauth.introspectionRequest(p.as, p.client, p.auth, token, withParameters(p, hint ? { token_type_hint: hint } : {}));
+    const response = await oauth.introspectionRequest(
+      p.as,
+      p.client,
+      p.auth,
+      token,
+      withParameters(p, hint ? { token_type_hint: hint } : {}),
+    );
     return oauth.processIntrospectionResponse(p.as, p.client, response);
   });
 }
 
 export function userinfo(p: Protocol, accessToken: string, expectedSubject?: string): Promise<oauth.UserInfoResponse> {
   requireEndpoint(p.as, 'userinfo_endpoint', 'userinfo-endpoint');
-  return step('The userinfo request', async () => {
-    const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
-    return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
-  }, { resource: true });
+  return step(
+    'The userinfo request',
+    async () => {
+      const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
+      return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
+    },
+    { resource: true },
+  );
 }

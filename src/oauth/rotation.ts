@@ -6,7 +6,13 @@ const rotated = new WeakMap<object, string>();
 
 /** The error, carrying the refresh token the refused answer held (if it held a usable one). */
 export function withRotatedRefreshToken<E>(error: E, refreshToken: unknown): E {
-  if (error !== null && typeof error === 'object' && typeof refreshToken === 'string' && /^[\x20-\x7e]+$/.test(refreshToken)) rotated.set(error, refreshToken);
+  if (
+    error !== null &&
+    typeof error === 'object' &&
+    typeof refreshToken === 'string' &&
+    /^[\x20-\x7e]+$/.test(refreshToken)
+  )
+    rotated.set(error, refreshToken);
   return error;
 }
 

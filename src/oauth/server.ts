@@ -27,7 +27,8 @@ export async function resolveServer(
   deps: { documents: () => Promise<DocumentCache>; insecure: boolean; signal?: AbortSignal },
 ): Promise<AuthorizationServer> {
   const explicit = Object.entries(settings.endpoints).filter(([, value]) => value);
-  for (const [name, value] of explicit) assertSecureUrl(parseUrl(value!, name.replace(/_/g, ' ')), deps.insecure, name.replace(/_/g, ' '));
+  for (const [name, value] of explicit)
+    assertSecureUrl(parseUrl(value!, name.replace(/_/g, ' ')), deps.insecure, name.replace(/_/g, ' '));
   if (settings.endpoints.token_endpoint) {
     // No discovery: the server is what the flags say it is.
     const issuer = settings.issuer ?? new URL(settings.endpoints.token_endpoint).origin;
@@ -40,7 +41,11 @@ export async function resolveServer(
   }
   const issuerUrl = parseUrl(settings.issuer, 'issuer');
   assertSecureUrl(issuerUrl, deps.insecure, 'issuer');
-  const { metadata } = await discover(issuerUrl, { cache: await deps.documents(), insecure: deps.insecure, signal: deps.signal });
+  const { metadata } = await discover(issuerUrl, {
+    cache: await deps.documents(),
+    insecure: deps.insecure,
+    signal: deps.signal,
+  });
   // Explicit endpoints override discovered ones (e.g. an introspection endpoint the metadata does not list).
   return { ...metadata, ...Object.fromEntries(explicit) } as AuthorizationServer;
 }
@@ -49,7 +54,11 @@ export function requireEndpoint(as: AuthorizationServer, name: EndpointSetting, 
   const value = as[name];
   if (typeof value === 'string' && value) return value;
   const endpoint = name.replace(/_/g, ' ');
-  throw new CliError('USAGE', `The authorization server ${as.issuer} does not advertise ${/^[aeiou]/.test(endpoint) ? 'an' : 'a'} ${endpoint}.`, {
-    hint: `Give it with --${flag} <url> if the server has one.`,
-  });
+  throw new CliError(
+    'USAGE',
+    `The authorization server ${as.issuer} does not advertise ${/^[aeiou]/.test(endpoint) ? 'an' : 'a'} ${endpoint}.`,
+    {
+      hint: `Give it with --${flag} <url> if the server has one.`,
+    },
+  );
 }

@@ -12,17 +12,30 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
-    const response = await http.request({ url, method, headers, ...(body !== undefined ? { body } : {}), purpose: purpose(url) });
+    const response = await http.request({
+      url,
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      purpose: purpose(url),
+    });
     // Redirects are never followed on OAuth endpoints, and a 5xx is no OAuth answer: say so in our words, with the
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
-    if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, purpose(url));
+    if ((response.status >= 300 && response.status < 400) || response.status >= 500)
+      parseJsonResponse(response, purpose(url));
     const answerHeaders = { ...response.headers };
     // A challenge beside a success is no refusal: only an error status carries one (RFC 6750 §3).
     if (response.status < 400) delete answerHeaders['www-authenticate'];
     // A success labelled as something other than JSON: JSON is read as the JSON it is (servers mislabel it as
     // text/plain); anything else is said with its status and what it was, not as a complaint about a content-type.
     const type = answerHeaders['content-type'] ?? '';
-    if (response.status >= 200 && response.status < 300 && response.body.length > 0 && !/json|jwt/i.test(type) && purpose(url) !== 'revocation endpoint') {
+    if (
+      response.status >= 200 &&
+      response.status < 300 &&
+      response.body.length > 0 &&
+      !/json|jwt/i.test(type) &&
+      purpose(url) !== 'revocation endpoint'
+    ) {
       if (!isJsonObject(response.body)) throw notJsonError(response, purpose(url));
       answerHeaders['content-type'] = 'application/json';
     }
@@ -71,7 +84,12 @@ const RESOURCE_ENDPOINTS = new Set(['userinfo endpoint']);
 /** 401/403 from a resource endpoint means the access token was refused, with or without a body: exit 4. */
 function rejection(response: HttpResponse, purpose: string, resource: boolean) {
   if (!resource || (response.status !== 401 && response.status !== 403)) return statusError(response, purpose);
-  return statusError(response, purpose, 'TOKEN_REJECTED', 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".');
+  return statusError(
+    response,
+    purpose,
+    'TOKEN_REJECTED',
+    'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
+  );
 }
 
 export interface ProtocolOptions {
@@ -81,7 +99,12 @@ export interface ProtocolOptions {
 }
 
 /** Options for every oauth4webapi request against this server: our transport, http only where it is allowed. */
-export function protocolOptions(http: HttpClient, as: oauth.AuthorizationServer, insecure: boolean, signal?: AbortSignal): ProtocolOptions {
+export function protocolOptions(
+  http: HttpClient,
+  as: oauth.AuthorizationServer,
+  insecure: boolean,
+  signal?: AbortSignal,
+): ProtocolOptions {
   const names: Array<[string, string]> = [
     ['token_endpoint', 'token endpoint'],
     ['device_authorization_endpoint', 'device authorization endpoint'],

@@ -38,7 +38,6 @@ export interface Minted {
   error_code?: ErrorCode;
 }
 
-
 export const SUITE: Defect[] = [
   'expired',
   'not-yet-valid',
@@ -58,7 +57,12 @@ export const SUITE: Defect[] = [
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export async function mint(key: JWK, claims: MintClaims, defect: Defect | undefined, nowSeconds: number): Promise<Minted> {
+export async function mint(
+  key: JWK,
+  claims: MintClaims,
+  defect: Defect | undefined,
+  nowSeconds: number,
+): Promise<Minted> {
   const alg = String(key.alg);
   const header: Record<string, unknown> = { alg, typ: claims.typ, kid: key.kid };
   const payload: Record<string, unknown> = {
@@ -72,7 +76,10 @@ export async function mint(key: JWK, claims: MintClaims, defect: Defect | undefi
     jti: randomBytes(12).toString('base64url'),
     ...claims.extra,
   };
-  let verdict: Omit<Minted, 'name' | 'token'> = { expect: 'accept', reason: 'valid: signed by the local server, every RFC 9068 claim present and current' };
+  let verdict: Omit<Minted, 'name' | 'token'> = {
+    expect: 'accept',
+    reason: 'valid: signed by the local server, every RFC 9068 claim present and current',
+  };
   const reject = (error_code: ErrorCode, reason: string) => (verdict = { expect: 'reject', reason, error_code });
   let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'hmac-public-key' = 'key';
 
@@ -128,10 +135,14 @@ export async function mint(key: JWK, claims: MintClaims, defect: Defect | undefi
       const claim = defect.slice('missing-'.length);
       delete payload[claim];
       if (REQUIRED_CLAIMS.includes(claim)) {
-        const code: ErrorCode = claim === 'iss' ? 'JWT_ISSUER_MISMATCH' : claim === 'aud' ? 'JWT_AUDIENCE_MISMATCH' : 'JWT_CLAIM_INVALID';
+        const code: ErrorCode =
+          claim === 'iss' ? 'JWT_ISSUER_MISMATCH' : claim === 'aud' ? 'JWT_AUDIENCE_MISMATCH' : 'JWT_CLAIM_INVALID';
         reject(code, `${claim} is missing; RFC 9068 §2.2 requires it`);
       } else {
-        verdict = { expect: 'accept', reason: `${claim} is missing, but RFC 9068 does not require it; an API that needs it must check it itself` };
+        verdict = {
+          expect: 'accept',
+          reason: `${claim} is missing, but RFC 9068 does not require it; an API that needs it must check it itself`,
+        };
       }
     }
   }
@@ -145,7 +156,9 @@ export async function mint(key: JWK, claims: MintClaims, defect: Defect | undefi
     signature = createHmac('sha256', pem).update(input).digest('base64url');
   } else {
     const signingKey = sign === 'other-key' ? await otherKey(alg) : key;
-    const jws = await new CompactSign(Buffer.from(JSON.stringify(payload))).setProtectedHeader(header as never).sign(await importJWK(signingKey, alg));
+    const jws = await new CompactSign(Buffer.from(JSON.stringify(payload)))
+      .setProtectedHeader(header as never)
+      .sign(await importJWK(signingKey, alg));
     signature = jws.split('.')[2]!;
     if (sign === 'bad-signature') signature = flipBits(signature);
   }

@@ -67,7 +67,10 @@ interface ObservedContext {
 }
 
 /** The clients `oauth serve` offers; secrets are made fresh unless given. */
-export function defaultClients(secrets: { confidential: string; service: string }, jwtClientKeys?: { keys: JWK[] }): LocalClient[] {
+export function defaultClients(
+  secrets: { confidential: string; service: string },
+  jwtClientKeys?: { keys: JWK[] },
+): LocalClient[] {
   const loopback = ['http://127.0.0.1/callback', 'http://[::1]/callback'];
   const clients: LocalClient[] = [
     {
@@ -143,10 +146,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     findAccount: (_ctx: unknown, sub: string) => ({
       accountId: sub,
-      claims: async () => ({ sub, name: sub, preferred_username: sub, email: `${sub}@example.test`, email_verified: false }),
+      claims: async () => ({
+        sub,
+        name: sub,
+        preferred_username: sub,
+        email: `${sub}@example.test`,
+        email_verified: false,
+      }),
     }),
     pkce: { required: () => true },
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+      client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: () => true,
     ttl: {
       AccessToken: options.accessTokenTtlSeconds,
@@ -174,20 +184,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         defaultResource: () => (options.opaqueTokens ? undefined : options.audience),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (resource !== options.audience) throw new errors.InvalidTarget(`this server only issues tokens for ${options.audience}`);
+          if (resource !== options.audience)
+            throw new errors.InvalidTarget(`this server only issues tokens for ${options.audience}`);
           return {
-          scope: API_SCOPES.join(' '),
-          audience: options.audience,
-          accessTokenFormat: 'jwt',
-          accessTokenTTL: options.accessTokenTtlSeconds,
-          jwt: { sign: { alg } },
+            scope: API_SCOPES.join(' '),
+            audience: options.audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: options.accessTokenTtlSeconds,
+            jwt: { sign: { alg } },
           };
         },
       },
     },
     renderError: (ctx: { type: string; body: string }, out: { error: string; error_description?: string }) => {
       ctx.type = 'html';
-      const text = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+      const text = `${out.error}${out.error_description ? `: ${out.error_description}` : ''}`.replace(
+        /[&<>"']/g,
+        (c) => `&#${c.charCodeAt(0)};`,
+      );
       ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Error</title></head><body><h1>Error</h1><p>${text}</p></body></html>`;
     },
     enabledJWA: { idTokenSigningAlgValues: [alg] } as never,

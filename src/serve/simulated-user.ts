@@ -20,7 +20,11 @@ class CookieJar {
       if (at <= 0) continue;
       const name = pair!.slice(0, at).trim();
       const value = pair!.slice(at + 1).trim();
-      const path = attributes.map((item) => item.trim()).find((item) => /^path=/i.test(item))?.slice(5) || '/';
+      const path =
+        attributes
+          .map((item) => item.trim())
+          .find((item) => /^path=/i.test(item))
+          ?.slice(5) || '/';
       const expired = attributes.some((item) => /^\s*expires=Thu, 01 Jan 1970/i.test(item)) || value === '';
       const existing = this.cookies.findIndex((cookie) => cookie.name === name && cookie.path === path);
       if (existing !== -1) this.cookies.splice(existing, 1);
@@ -30,7 +34,12 @@ class CookieJar {
 
   header(url: URL): string {
     return this.cookies
-      .filter((cookie) => url.pathname === cookie.path || url.pathname.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`) || cookie.path === '/')
+      .filter(
+        (cookie) =>
+          url.pathname === cookie.path ||
+          url.pathname.startsWith(cookie.path.endsWith('/') ? cookie.path : `${cookie.path}/`) ||
+          cookie.path === '/',
+      )
       .map((cookie) => `${cookie.name}=${cookie.value}`)
       .join('; ');
   }
@@ -79,7 +88,8 @@ export async function simulateUser(startUrl: string, options: SimulatedUserOptio
     const fields = new URLSearchParams(form.fields);
     if (fields.has('login')) fields.set('login', options.login ?? 'alice');
     if (fields.has('password')) fields.set('password', 'any');
-    if (fields.has('user_code') && !fields.get('user_code') && options.userCode) fields.set('user_code', options.userCode);
+    if (fields.has('user_code') && !fields.get('user_code') && options.userCode)
+      fields.set('user_code', options.userCode);
     url = form.action;
     method = 'POST';
     body = fields.toString();
@@ -101,5 +111,10 @@ function parseForm(html: string, base: URL): { action: URL; fields: Array<[strin
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }

@@ -56,7 +56,11 @@ export function freshState(alg: SigningAlgorithm): ServerState {
  * Every key is checked before use, so a state `oauth serve` would refuse or `oauth mint` could not sign with is
  * reported as such by both.
  */
-export async function loadState(stateDir: string, alg: SigningAlgorithm | undefined, options: { serving?: boolean } = {}): Promise<LoadedState> {
+export async function loadState(
+  stateDir: string,
+  alg: SigningAlgorithm | undefined,
+  options: { serving?: boolean } = {},
+): Promise<LoadedState> {
   const path = stateFile(stateDir);
   let state = await readState(path);
   let created: LoadedState['created'];
@@ -79,9 +83,13 @@ export async function loadState(stateDir: string, alg: SigningAlgorithm | undefi
     } catch (error) {
       // Only a new key must be saved; the server's algorithm is a preference mint can do without.
       if (!created) return { state, key, path };
-      throw new CliError('STORE_FAILED', `Cannot save the local server's keys to ${path}: ${(error as Error).message}`, {
-        hint: 'Make the state directory writable, or use --ephemeral for throwaway keys.',
-      });
+      throw new CliError(
+        'STORE_FAILED',
+        `Cannot save the local server's keys to ${path}: ${(error as Error).message}`,
+        {
+          hint: 'Make the state directory writable, or use --ephemeral for throwaway keys.',
+        },
+      );
     }
   }
   return { state, key, path, ...(created ? { created } : {}) };
@@ -109,7 +117,10 @@ async function readState(path: string): Promise<ServerState | undefined> {
   const valid = state as ServerState;
   for (const [index, key] of valid.keys.entries()) {
     const problem = await keyProblem(key, valid.keys);
-    if (problem) throw corrupt(`holds a key that cannot sign: keys[${index}]${typeof key.kid === 'string' ? ` (kid ${key.kid})` : ''}: ${problem}`);
+    if (problem)
+      throw corrupt(
+        `holds a key that cannot sign: keys[${index}]${typeof key.kid === 'string' ? ` (kid ${key.kid})` : ''}: ${problem}`,
+      );
   }
   return valid;
 }
@@ -119,13 +130,15 @@ function shapeProblem(state: unknown): string | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   if (value.version !== 1) return `version ${JSON.stringify(value.version)}, not 1`;
   if (!Array.isArray(value.keys)) return '"keys" is not an array';
-  if (value.keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key))) return 'a member of "keys" is not an object';
+  if (value.keys.some((key) => key === null || typeof key !== 'object' || Array.isArray(key)))
+    return 'a member of "keys" is not an object';
   const secrets = value.secrets as Record<string, unknown> | undefined;
   if (secrets === null || typeof secrets !== 'object') return '"secrets" is not an object';
   for (const name of ['confidential', 'service']) {
     if (typeof secrets[name] !== 'string' || secrets[name] === '') return `"secrets.${name}" is not a non-empty string`;
   }
-  if (value.current !== undefined && !SIGNING_ALGORITHMS.includes(value.current)) return `"current" is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
+  if (value.current !== undefined && !SIGNING_ALGORITHMS.includes(value.current))
+    return `"current" is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
   return undefined;
 }
 
@@ -136,7 +149,8 @@ function shapeProblem(state: unknown): string | undefined {
  */
 async function keyProblem(key: JWK, keys: JWK[]): Promise<string | undefined> {
   const alg = key.alg as SigningAlgorithm;
-  if (!SIGNING_ALGORITHMS.includes(alg)) return `"alg" ${JSON.stringify(key.alg)} is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
+  if (!SIGNING_ALGORITHMS.includes(alg))
+    return `"alg" ${JSON.stringify(key.alg)} is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
   if (typeof key.kid !== 'string' || key.kid === '') return 'it has no "kid"';
   if (keys.filter((other) => other.kid === key.kid).length > 1) return 'another key has the same "kid"';
   if (typeof key.d !== 'string') return 'it is not a private key (no "d")';
@@ -148,7 +162,9 @@ async function keyProblem(key: JWK, keys: JWK[]): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     const reason = (error as Error).message;
-    return /signature verification failed/i.test(reason) ? 'its private part does not match its public part' : `not a usable ${alg} key (${reason})`;
+    return /signature verification failed/i.test(reason)
+      ? 'its private part does not match its public part'
+      : `not a usable ${alg} key (${reason})`;
   }
 }
 

@@ -13,8 +13,15 @@ const PROBE_TIMEOUT_MS = 2000;
 const OPERATION_TIMEOUT_MS = 10_000;
 
 /** The keychain, or why there is none — decided in at most ~2 s. */
-export async function probeKeychain(env: Env, platform = process.platform): Promise<{ store: SecretStore } | { reason: string }> {
-  if (platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS && !(env.XDG_RUNTIME_DIR && existsSync(`${env.XDG_RUNTIME_DIR}/bus`))) {
+export async function probeKeychain(
+  env: Env,
+  platform = process.platform,
+): Promise<{ store: SecretStore } | { reason: string }> {
+  if (
+    platform === 'linux' &&
+    !env.DBUS_SESSION_BUS_ADDRESS &&
+    !(env.XDG_RUNTIME_DIR && existsSync(`${env.XDG_RUNTIME_DIR}/bus`))
+  ) {
     return { reason: 'there is no D-Bus session bus, so no Secret Service' };
   }
   let AsyncEntry: AsyncEntryClass;
@@ -52,7 +59,8 @@ function keychainStore(AsyncEntry: AsyncEntryClass): SecretStore {
   return {
     kind: 'keychain',
     describe: () => `the OS keychain (service "${KEYCHAIN_SERVICE}")`,
-    get: (key) => guard('read', async () => (await entry(key).getPassword(AbortSignal.timeout(OPERATION_TIMEOUT_MS))) ?? undefined),
+    get: (key) =>
+      guard('read', async () => (await entry(key).getPassword(AbortSignal.timeout(OPERATION_TIMEOUT_MS))) ?? undefined),
     set: (key, value) => guard('save', () => entry(key).setPassword(value, AbortSignal.timeout(OPERATION_TIMEOUT_MS))),
     delete: (key) => guard('delete', () => entry(key).deleteCredential(AbortSignal.timeout(OPERATION_TIMEOUT_MS))),
   };

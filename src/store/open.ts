@@ -33,7 +33,9 @@ async function chooseStore(options: {
   if ('store' in keychain) {
     if (forced === 'keychain') return keychain.store;
     return keychainOrFile(keychain.store, fileStore(tokenFile), (reason) =>
-      options.warn(`The keychain could not save the tokens (${reason}); they are stored in ${tokenFile} (mode 0600) instead.`),
+      options.warn(
+        `The keychain could not save the tokens (${reason}); they are stored in ${tokenFile} (mode 0600) instead.`,
+      ),
     );
   }
   if (forced === 'keychain') {
@@ -42,7 +44,9 @@ async function chooseStore(options: {
     });
   }
   return warnOnceOnWrite(fileStore(tokenFile), join(options.stateDir, '.file-store-warned'), () =>
-    options.warn(`No keychain is available (${keychain.reason}); tokens are stored in ${tokenFile} (mode 0600) instead.`),
+    options.warn(
+      `No keychain is available (${keychain.reason}); tokens are stored in ${tokenFile} (mode 0600) instead.`,
+    ),
   );
 }
 
@@ -72,7 +76,11 @@ function keychainOrFile(keychain: SecretStore, file: SecretStore, warn: (reason:
         await file.set(key, value);
         // Reads look in the keychain first: an older value left there would shadow this one.
         await keychain.delete(key).catch(() => false);
-        warn(error instanceof Error ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '') : String(error));
+        warn(
+          error instanceof Error
+            ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '')
+            : String(error),
+        );
       }
     },
     async delete(key) {
@@ -107,9 +115,13 @@ export function readBackWrites(store: SecretStore): SecretStore {
     async set(key, value) {
       await store.set(key, value);
       if ((await store.get(key)) !== value) {
-        throw new CliError('STORE_FAILED', `Saving to ${store.describe()} did not stick: reading it back gave something else.`, {
-          hint: 'Check the store (OAUTH_STORE=file keeps tokens in a 0600 file under XDG_STATE_HOME; OAUTH_STORE=keychain uses the keychain only).',
-        });
+        throw new CliError(
+          'STORE_FAILED',
+          `Saving to ${store.describe()} did not stick: reading it back gave something else.`,
+          {
+            hint: 'Check the store (OAUTH_STORE=file keeps tokens in a 0600 file under XDG_STATE_HOME; OAUTH_STORE=keychain uses the keychain only).',
+          },
+        );
       }
     },
   };

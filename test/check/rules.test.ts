@@ -24,68 +24,248 @@ const soundMetadata = {
   id_token_signing_alg_values_supported: ['RS256'],
   authorization_response_iss_parameter_supported: true,
 };
-const publicClient: ClientUnderTest = { client_id: 'cli', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-const webClient: ClientUnderTest = { client_id: 'web', redirect_uris: ['https://app.example.com/cb'], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'private_key_jwt' };
+const publicClient: ClientUnderTest = {
+  client_id: 'cli',
+  redirect_uris: ['http://127.0.0.1/callback'],
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'none',
+};
+const webClient: ClientUnderTest = {
+  client_id: 'web',
+  redirect_uris: ['https://app.example.com/cb'],
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'private_key_jwt',
+};
 const rsa = (bits: number) => Buffer.concat([Buffer.from([0x80]), Buffer.alloc(bits / 8 - 1, 1)]).toString('base64url');
-const key = (extra: Record<string, unknown> = {}) => ({ kty: 'RSA', kid: 'k1', use: 'sig', alg: 'RS256', n: rsa(2048), e: 'AQAB', ...extra });
+const key = (extra: Record<string, unknown> = {}) => ({
+  kty: 'RSA',
+  kid: 'k1',
+  use: 'sig',
+  alg: 'RS256',
+  n: rsa(2048),
+  e: 'AQAB',
+  ...extra,
+});
 const now = Math.floor(Date.now() / 1000);
-const token = (header: Record<string, unknown>, payload: Record<string, unknown>) => decodeToken(`${b64(header)}.${b64(payload)}.sig`) as DecodedJws;
-const goodToken = () => token({ alg: 'RS256', typ: 'at+jwt' }, { iss: ISSUER, aud: 'api', iat: now, exp: now + 900, scope: 'read' });
-const response = (status: number, headers: Record<string, string> = {}, body = '') => ({ status, headers, body: Buffer.from(body) });
+const token = (header: Record<string, unknown>, payload: Record<string, unknown>) =>
+  decodeToken(`${b64(header)}.${b64(payload)}.sig`) as DecodedJws;
+const goodToken = () =>
+  token({ alg: 'RS256', typ: 'at+jwt' }, { iss: ISSUER, aud: 'api', iat: now, exp: now + 900, scope: 'read' });
+const response = (status: number, headers: Record<string, string> = {}, body = '') => ({
+  status,
+  headers,
+  body: Buffer.from(body),
+});
 const endpoint = `${ISSUER}/authorize`;
 const registered = 'https://app.example.com/cb';
 
 /** Each rule id: a run that must produce it, and a run that must not. */
 const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] }> = {
-  'redirect-uri-not-absolute': { triggers: () => checkRedirectUri('/callback'), clean: () => checkRedirectUri('https://app.example.com/cb') },
-  'redirect-uri-fragment': { triggers: () => checkRedirectUri('https://app.example.com/cb#x'), clean: () => checkRedirectUri('https://app.example.com/cb?x=1') },
-  'redirect-uri-dangerous-scheme': { triggers: () => checkRedirectUri('javascript:alert(1)'), clean: () => checkRedirectUri('com.example.app:/cb') },
-  'redirect-uri-userinfo': { triggers: () => checkRedirectUri('https://app.example.com@evil.example/cb'), clean: () => checkRedirectUri('https://app.example.com/cb') },
-  'redirect-uri-wildcard': { triggers: () => checkRedirectUri('https://*.example.com/cb'), clean: () => checkRedirectUri('https://a.example.com/cb') },
-  'redirect-uri-http': { triggers: () => checkRedirectUri('http://app.example.com/cb'), clean: () => checkRedirectUri('http://127.0.0.1:8400/cb') },
-  'redirect-uri-localhost': { triggers: () => checkRedirectUri('http://localhost:8400/cb'), clean: () => checkRedirectUri('http://[::1]:8400/cb') },
-  'redirect-uri-custom-scheme': { triggers: () => checkRedirectUri('myapp:/cb'), clean: () => checkRedirectUri('com.example.myapp:/cb') },
+  'redirect-uri-not-absolute': {
+    triggers: () => checkRedirectUri('/callback'),
+    clean: () => checkRedirectUri('https://app.example.com/cb'),
+  },
+  'redirect-uri-fragment': {
+    triggers: () => checkRedirectUri('https://app.example.com/cb#x'),
+    clean: () => checkRedirectUri('https://app.example.com/cb?x=1'),
+  },
+  'redirect-uri-dangerous-scheme': {
+    triggers: () => checkRedirectUri('javascript:alert(1)'),
+    clean: () => checkRedirectUri('com.example.app:/cb'),
+  },
+  'redirect-uri-userinfo': {
+    triggers: () => checkRedirectUri('https://app.example.com@evil.example/cb'),
+    clean: () => checkRedirectUri('https://app.example.com/cb'),
+  },
+  'redirect-uri-wildcard': {
+    triggers: () => checkRedirectUri('https://*.example.com/cb'),
+    clean: () => checkRedirectUri('https://a.example.com/cb'),
+  },
+  'redirect-uri-http': {
+    triggers: () => checkRedirectUri('http://app.example.com/cb'),
+    clean: () => checkRedirectUri('http://127.0.0.1:8400/cb'),
+  },
+  'redirect-uri-localhost': {
+    triggers: () => checkRedirectUri('http://localhost:8400/cb'),
+    clean: () => checkRedirectUri('http://[::1]:8400/cb'),
+  },
+  'redirect-uri-custom-scheme': {
+    triggers: () => checkRedirectUri('myapp:/cb'),
+    clean: () => checkRedirectUri('com.example.myapp:/cb'),
+  },
   'scope-syntax': { triggers: () => checkScopes('openid,profile'), clean: () => checkScopes('openid profile') },
   'scope-overbroad': { triggers: () => checkScopes('openid admin'), clean: () => checkScopes('openid orders:read') },
-  'scope-unsupported': { triggers: () => checkScopes('openid billing', ['openid']), clean: () => checkScopes('openid', ['openid']) },
-  'client-password-grant': { triggers: () => checkClient({ ...webClient, grant_types: ['password'] }), clean: () => checkClient(webClient) },
-  'client-implicit-grant': { triggers: () => checkClient({ ...webClient, response_types: ['id_token token'] }), clean: () => checkClient({ ...webClient, response_types: ['code id_token'] }) },
-  'client-public-without-pkce': { triggers: () => checkClient(publicClient, null), clean: () => checkClient(publicClient, ['S256']) },
-  'client-pkce-plain': { triggers: () => checkClient({ ...publicClient, code_challenge_method: 'plain' }, ['S256']), clean: () => checkClient({ ...publicClient, code_challenge_method: 'S256' }, ['S256']) },
-  'client-confidential-auth-none': { triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'none', public: false }), clean: () => checkClient({ ...webClient, public: false }) },
-  'client-native-secret': { triggers: () => checkClient({ ...publicClient, token_endpoint_auth_method: 'client_secret_basic' }), clean: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_basic' }) },
-  'client-prefer-asymmetric-auth': { triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_post' }), clean: () => checkClient(webClient) },
-  'client-secret-short': { triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }), clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }) },
-  'server-metadata-type': { triggers: () => checkMetadata({ ...soundMetadata, scopes_supported: 5, jwks_uri: ['x'], require_pushed_authorization_requests: 'yes' }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-issuer-mismatch': { triggers: () => checkMetadata(soundMetadata, `${ISSUER}/tenant`), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-endpoint-not-https': { triggers: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://id.example.com/token' }, ISSUER), clean: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://127.0.0.1:3000/token' }, ISSUER) },
-  'server-pkce-not-advertised': { triggers: () => checkMetadata({ ...soundMetadata, code_challenge_methods_supported: undefined }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-pkce-plain': { triggers: () => checkMetadata({ ...soundMetadata, code_challenge_methods_supported: ['S256', 'plain'] }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-implicit': { triggers: () => checkMetadata({ ...soundMetadata, response_types_supported: ['code', 'token'] }, ISSUER), clean: () => checkMetadata({ ...soundMetadata, response_types_supported: ['code', 'code id_token'] }, ISSUER) },
-  'server-password-grant': { triggers: () => checkMetadata({ ...soundMetadata, grant_types_supported: ['password'] }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-alg-none': { triggers: () => checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['RS256', 'none'] }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-no-iss-parameter': { triggers: () => checkMetadata({ ...soundMetadata, authorization_response_iss_parameter_supported: false }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'server-no-revocation': { triggers: () => checkMetadata({ ...soundMetadata, revocation_endpoint: undefined }, ISSUER), clean: () => checkMetadata(soundMetadata, ISSUER) },
-  'jwks-unavailable': { triggers: () => checkJwks({ keys: [] }, 'jwks'), clean: () => checkJwks({ keys: [key()] }, 'jwks') },
-  'jwks-private-key': { triggers: () => checkJwks({ keys: [key({ d: 'secret' })] }, 'jwks'), clean: () => checkJwks({ keys: [key()] }, 'jwks') },
-  'jwks-weak-rsa': { triggers: () => checkJwks({ keys: [key({ n: rsa(1024) })] }, 'jwks'), clean: () => checkJwks({ keys: [key()] }, 'jwks') },
-  'jwks-duplicate-kid': { triggers: () => checkJwks({ keys: [key(), key()] }, 'jwks'), clean: () => checkJwks({ keys: [key(), key({ kid: 'k2' })] }, 'jwks') },
-  'jwks-missing-kid': { triggers: () => checkJwks({ keys: [key({ kid: undefined }), key({ kid: 'k2' })] }, 'jwks'), clean: () => checkJwks({ keys: [key({ kid: undefined })] }, 'jwks') },
-  'jwks-ambiguous-key': { triggers: () => checkJwks({ keys: [key({ use: undefined }), key({ kid: 'e1', use: 'enc', alg: 'RSA-OAEP-256' })] }, 'jwks'), clean: () => checkJwks({ keys: [key({ use: undefined, alg: undefined })] }, 'jwks') },
-  'token-lifetime': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api', iat: now, exp: now + 86400 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
-  'token-opaque': { triggers: () => checkOpaqueToken('2YotnFZFEjr1zCsicMWpAA'), clean: () => checkOpaqueToken('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln') },
-  'token-no-exp': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api' }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
-  'token-no-aud': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { exp: now + 60 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }) },
-  'token-typ': { triggers: () => checkAccessToken(token({ alg: 'RS256', typ: 'JWT' }, { aud: 'api', exp: now + 60 }), { maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(token({ alg: 'RS256', typ: 'application/at+jwt' }, { aud: 'api', exp: now + 60 }), { maxLifetimeSeconds: 3600 }) },
-  'token-extra-scopes': { triggers: () => checkAccessToken(goodToken(), { requestedScopes: ['openid'], maxLifetimeSeconds: 3600 }), clean: () => checkAccessToken(goodToken(), { requestedScopes: ['read'], maxLifetimeSeconds: 3600 }) },
+  'scope-unsupported': {
+    triggers: () => checkScopes('openid billing', ['openid']),
+    clean: () => checkScopes('openid', ['openid']),
+  },
+  'client-password-grant': {
+    triggers: () => checkClient({ ...webClient, grant_types: ['password'] }),
+    clean: () => checkClient(webClient),
+  },
+  'client-implicit-grant': {
+    triggers: () => checkClient({ ...webClient, response_types: ['id_token token'] }),
+    clean: () => checkClient({ ...webClient, response_types: ['code id_token'] }),
+  },
+  'client-public-without-pkce': {
+    triggers: () => checkClient(publicClient, null),
+    clean: () => checkClient(publicClient, ['S256']),
+  },
+  'client-pkce-plain': {
+    triggers: () => checkClient({ ...publicClient, code_challenge_method: 'plain' }, ['S256']),
+    clean: () => checkClient({ ...publicClient, code_challenge_method: 'S256' }, ['S256']),
+  },
+  'client-confidential-auth-none': {
+    triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'none', public: false }),
+    clean: () => checkClient({ ...webClient, public: false }),
+  },
+  'client-native-secret': {
+    triggers: () => checkClient({ ...publicClient, token_endpoint_auth_method: 'client_secret_basic' }),
+    clean: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_basic' }),
+  },
+  'client-prefer-asymmetric-auth': {
+    triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_post' }),
+    clean: () => checkClient(webClient),
+  },
+  'client-secret-short': {
+    triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }),
+    clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }),
+  },
+  'server-metadata-type': {
+    triggers: () =>
+      checkMetadata(
+        { ...soundMetadata, scopes_supported: 5, jwks_uri: ['x'], require_pushed_authorization_requests: 'yes' },
+        ISSUER,
+      ),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-issuer-mismatch': {
+    triggers: () => checkMetadata(soundMetadata, `${ISSUER}/tenant`),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-endpoint-not-https': {
+    triggers: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://id.example.com/token' }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, token_endpoint: 'http://127.0.0.1:3000/token' }, ISSUER),
+  },
+  'server-pkce-not-advertised': {
+    triggers: () => checkMetadata({ ...soundMetadata, code_challenge_methods_supported: undefined }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-pkce-plain': {
+    triggers: () => checkMetadata({ ...soundMetadata, code_challenge_methods_supported: ['S256', 'plain'] }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-implicit': {
+    triggers: () => checkMetadata({ ...soundMetadata, response_types_supported: ['code', 'token'] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, response_types_supported: ['code', 'code id_token'] }, ISSUER),
+  },
+  'server-password-grant': {
+    triggers: () => checkMetadata({ ...soundMetadata, grant_types_supported: ['password'] }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-alg-none': {
+    triggers: () =>
+      checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['RS256', 'none'] }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-no-iss-parameter': {
+    triggers: () => checkMetadata({ ...soundMetadata, authorization_response_iss_parameter_supported: false }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-no-revocation': {
+    triggers: () => checkMetadata({ ...soundMetadata, revocation_endpoint: undefined }, ISSUER),
+    clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'jwks-unavailable': {
+    triggers: () => checkJwks({ keys: [] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key()] }, 'jwks'),
+  },
+  'jwks-private-key': {
+    triggers: () => checkJwks({ keys: [key({ d: 'secret' })] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key()] }, 'jwks'),
+  },
+  'jwks-weak-rsa': {
+    triggers: () => checkJwks({ keys: [key({ n: rsa(1024) })] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key()] }, 'jwks'),
+  },
+  'jwks-duplicate-kid': {
+    triggers: () => checkJwks({ keys: [key(), key()] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key(), key({ kid: 'k2' })] }, 'jwks'),
+  },
+  'jwks-missing-kid': {
+    triggers: () => checkJwks({ keys: [key({ kid: undefined }), key({ kid: 'k2' })] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key({ kid: undefined })] }, 'jwks'),
+  },
+  'jwks-ambiguous-key': {
+    triggers: () =>
+      checkJwks({ keys: [key({ use: undefined }), key({ kid: 'e1', use: 'enc', alg: 'RSA-OAEP-256' })] }, 'jwks'),
+    clean: () => checkJwks({ keys: [key({ use: undefined, alg: undefined })] }, 'jwks'),
+  },
+  'token-lifetime': {
+    triggers: () =>
+      checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api', iat: now, exp: now + 86400 }), {
+        maxLifetimeSeconds: 3600,
+      }),
+    clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }),
+  },
+  'token-opaque': {
+    triggers: () => checkOpaqueToken('2YotnFZFEjr1zCsicMWpAA'),
+    clean: () => checkOpaqueToken('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'),
+  },
+  'token-no-exp': {
+    triggers: () =>
+      checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { aud: 'api' }), { maxLifetimeSeconds: 3600 }),
+    clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }),
+  },
+  'token-no-aud': {
+    triggers: () =>
+      checkAccessToken(token({ alg: 'RS256', typ: 'at+jwt' }, { exp: now + 60 }), { maxLifetimeSeconds: 3600 }),
+    clean: () => checkAccessToken(goodToken(), { maxLifetimeSeconds: 3600 }),
+  },
+  'token-typ': {
+    triggers: () =>
+      checkAccessToken(token({ alg: 'RS256', typ: 'JWT' }, { aud: 'api', exp: now + 60 }), {
+        maxLifetimeSeconds: 3600,
+      }),
+    clean: () =>
+      checkAccessToken(token({ alg: 'RS256', typ: 'application/at+jwt' }, { aud: 'api', exp: now + 60 }), {
+        maxLifetimeSeconds: 3600,
+      }),
+  },
+  'token-extra-scopes': {
+    triggers: () => checkAccessToken(goodToken(), { requestedScopes: ['openid'], maxLifetimeSeconds: 3600 }),
+    clean: () => checkAccessToken(goodToken(), { requestedScopes: ['read'], maxLifetimeSeconds: 3600 }),
+  },
   // Probe rules come from classify(); the probes themselves run against real servers in test/commands/check.test.ts.
-  'probe-redirect-uri-matching': probeCase('redirected-to-variant', response(302, { location: `${registered}/evil?code=abc` }), `${registered}/evil`),
-  'probe-redirect-uri-accepted': probeCase('accepted', response(303, { location: '/interaction/abc' }), `${registered}/evil`),
-  'probe-redirect-uri-refused': probeCase('refused', response(400, {}, 'redirect_uri did not match'), `${registered}/evil`),
+  'probe-redirect-uri-matching': probeCase(
+    'redirected-to-variant',
+    response(302, { location: `${registered}/evil?code=abc` }),
+    `${registered}/evil`,
+  ),
+  'probe-redirect-uri-accepted': probeCase(
+    'accepted',
+    response(303, { location: '/interaction/abc' }),
+    `${registered}/evil`,
+  ),
+  'probe-redirect-uri-refused': probeCase(
+    'refused',
+    response(400, {}, 'redirect_uri did not match'),
+    `${registered}/evil`,
+  ),
   'probe-inconclusive': probeCase('inconclusive', response(500), `${registered}/evil`),
-  'probe-pkce-required': probeCase('accepted', response(200, {}, '<form><input type="password" name="password"></form>'), registered),
+  'probe-pkce-required': probeCase(
+    'accepted',
+    response(200, {}, '<form><input type="password" name="password"></form>'),
+    registered,
+  ),
   'probe-pkce-plain-accepted': probeCase('accepted', response(303, { location: `${ISSUER}/login` }), registered),
-  'probe-pkce-enforced': probeCase('refused', response(303, { location: `${registered}?error=invalid_request` }), registered),
+  'probe-pkce-enforced': probeCase(
+    'refused',
+    response(303, { location: `${registered}?error=invalid_request` }),
+    registered,
+  ),
   'probe-token-endpoint': { triggers: () => [], clean: () => [] },
   'probe-token-endpoint-ok': { triggers: () => [], clean: () => [] },
 };
@@ -93,7 +273,8 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
 /** Probe rules are decided by classify(): the case asserts the outcome that leads to the rule. */
 function probeCase(outcome: ReturnType<typeof classify>, answer: ReturnType<typeof response>, requested: string) {
   return {
-    triggers: () => (classify(answer, endpoint, requested, registered) === outcome ? ([{ id: 'probe' }] as unknown as Finding[]) : []),
+    triggers: () =>
+      classify(answer, endpoint, requested, registered) === outcome ? ([{ id: 'probe' }] as unknown as Finding[]) : [],
     clean: () => [],
   };
 }
@@ -122,7 +303,12 @@ describe('every rule', () => {
 
 describe('details', () => {
   it('one error finding per broken redirect URI, naming it', () => {
-    for (const uri of ['https://*.example.com/cb', 'http://app.example.com/cb', 'https://app.example.com/cb#frag', 'javascript:alert(1)']) {
+    for (const uri of [
+      'https://*.example.com/cb',
+      'http://app.example.com/cb',
+      'https://app.example.com/cb#frag',
+      'javascript:alert(1)',
+    ]) {
       const errors = checkRedirectUri(uri).filter((item) => item.severity === 'error');
       expect(errors).toHaveLength(1);
       expect(errors[0]!.subject).toBe(uri);
@@ -131,8 +317,21 @@ describe('details', () => {
 
   it('a sound native client and a sound web client produce no errors or warnings', () => {
     const loud = (findings: Finding[]) => findings.filter((item) => item.severity !== 'info');
-    expect(loud([...checkRedirectUri('http://127.0.0.1/callback'), ...checkClient(publicClient, ['S256']), ...checkScopes('openid offline_access')])).toEqual([]);
-    expect(loud([...checkRedirectUri(registered), ...checkClient(webClient, ['S256']), ...checkMetadata(soundMetadata, ISSUER), ...checkJwks({ keys: [key()] }, 'jwks')])).toEqual([]);
+    expect(
+      loud([
+        ...checkRedirectUri('http://127.0.0.1/callback'),
+        ...checkClient(publicClient, ['S256']),
+        ...checkScopes('openid offline_access'),
+      ]),
+    ).toEqual([]);
+    expect(
+      loud([
+        ...checkRedirectUri(registered),
+        ...checkClient(webClient, ['S256']),
+        ...checkMetadata(soundMetadata, ISSUER),
+        ...checkJwks({ keys: [key()] }, 'jwks'),
+      ]),
+    ).toEqual([]);
   });
 
   it('counts RSA modulus bits exactly', () => {
@@ -154,8 +353,29 @@ describe('details', () => {
   });
 
   it('classify: a redirect to the registered URI with an error is a refusal; to the variant even with an error is not', () => {
-    expect(classify(response(302, { location: `${registered}?error=invalid_request` }), endpoint, `${registered}/evil`, registered)).toBe('refused');
-    expect(classify(response(302, { location: `${registered}/evil?error=invalid_request` }), endpoint, `${registered}/evil`, registered)).toBe('redirected-to-variant');
-    expect(classify(response(302, { location: `${registered}?oauth_check=1&code=x` }), endpoint, `${registered}?oauth_check=1`, registered)).toBe('redirected-to-variant');
+    expect(
+      classify(
+        response(302, { location: `${registered}?error=invalid_request` }),
+        endpoint,
+        `${registered}/evil`,
+        registered,
+      ),
+    ).toBe('refused');
+    expect(
+      classify(
+        response(302, { location: `${registered}/evil?error=invalid_request` }),
+        endpoint,
+        `${registered}/evil`,
+        registered,
+      ),
+    ).toBe('redirected-to-variant');
+    expect(
+      classify(
+        response(302, { location: `${registered}?oauth_check=1&code=x` }),
+        endpoint,
+        `${registered}?oauth_check=1`,
+        registered,
+      ),
+    ).toBe('redirected-to-variant');
   });
 });

@@ -41,7 +41,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const verifyWith = (jwks: string, ...extra: string[]) => runCli(['decode', token, '--verify', '--jwks', jwks, ...extra]);
+const verifyWith = (jwks: string, ...extra: string[]) =>
+  runCli(['decode', token, '--verify', '--jwks', jwks, ...extra]);
 
 function expectRemoteFailure(result: { code: number; stderr: string }, code: string, words: RegExp) {
   expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -52,12 +53,20 @@ function expectRemoteFailure(result: { code: number; stderr: string }, code: str
 
 describe('a key source that cannot be used exits 5', () => {
   it('connection refused', async () => {
-    expectRemoteFailure(await verifyWith(`http://127.0.0.1:${await closedPort()}/jwks`), 'JWKS_FETCH_FAILED', /connection refused/);
+    expectRemoteFailure(
+      await verifyWith(`http://127.0.0.1:${await closedPort()}/jwks`),
+      'JWKS_FETCH_FAILED',
+      /connection refused/,
+    );
   });
 
   it('too slow: gives up at --timeout', async () => {
     const started = Date.now();
-    expectRemoteFailure(await verifyWith(`${server.url}/slow`, '--timeout', '1'), 'JWKS_FETCH_FAILED', /Timed out after 1s/);
+    expectRemoteFailure(
+      await verifyWith(`${server.url}/slow`, '--timeout', '1'),
+      'JWKS_FETCH_FAILED',
+      /Timed out after 1s/,
+    );
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
@@ -77,7 +86,11 @@ describe('a key source that cannot be used exits 5', () => {
   });
 
   it('a redirect elsewhere is not followed', async () => {
-    expectRemoteFailure(await verifyWith(`${server.url}/redirect`), 'JWKS_FETCH_FAILED', /redirect \(302 to https:\/\/attacker\.example\/jwks\)/);
+    expectRemoteFailure(
+      await verifyWith(`${server.url}/redirect`),
+      'JWKS_FETCH_FAILED',
+      /redirect \(302 to https:\/\/attacker\.example\/jwks\)/,
+    );
   });
 
   it('a 20 MB body is cut off at the size cap', async () => {
@@ -109,7 +122,10 @@ describe('discovery', () => {
   afterAll(() => discovery.close());
 
   it('falls back from OpenID Connect to RFC 8414 metadata', async () => {
-    discovery.route('/.well-known/oauth-authorization-server/tenant', json({ issuer: `${discovery.url}/tenant`, jwks_uri: `${discovery.url}/tenant/jwks` }));
+    discovery.route(
+      '/.well-known/oauth-authorization-server/tenant',
+      json({ issuer: `${discovery.url}/tenant`, jwks_uri: `${discovery.url}/tenant/jwks` }),
+    );
     discovery.route('/tenant/jwks', json({ keys: [key.publicJwk] }));
     const tenantToken = await sign(key, { claims: { iss: `${discovery.url}/tenant` } });
     const result = await runCli(['decode', tenantToken, '--verify', '--issuer', `${discovery.url}/tenant`]);
@@ -119,7 +135,10 @@ describe('discovery', () => {
   });
 
   it('refuses metadata whose issuer is not the requested one (RFC 8414 §3.3)', async () => {
-    discovery.route('/.well-known/openid-configuration', json({ issuer: 'https://evil.test', jwks_uri: `${discovery.url}/jwks` }));
+    discovery.route(
+      '/.well-known/openid-configuration',
+      json({ issuer: 'https://evil.test', jwks_uri: `${discovery.url}/jwks` }),
+    );
     const result = await runCli(['decode', token, '--verify', '--issuer', discovery.url]);
     expectRemoteFailure(result, 'DISCOVERY_FAILED', /names issuer "https:\/\/evil.test"/);
     expect(discovery.hits.get('/jwks')).toBeUndefined();
@@ -167,9 +186,17 @@ describe('a key set holding keys that cannot be used', () => {
 
   it('with nothing usable left: exit 5 JWKS_INVALID from a server (by URL or discovery), exit 2 KEY_INVALID from a file', async () => {
     for (const path of ['/broken', '/oct', '/enc']) {
-      expectRemoteFailure(await verifyWith(`${sets.url}${path}`), 'JWKS_INVALID', /has no key that can verify signatures/);
+      expectRemoteFailure(
+        await verifyWith(`${sets.url}${path}`),
+        'JWKS_INVALID',
+        /has no key that can verify signatures/,
+      );
     }
-    expectRemoteFailure(await runCli(['decode', token, '--verify', '--issuer', sets.url]), 'JWKS_INVALID', /kid "ec-without-y" is an EC key without "y"/);
+    expectRemoteFailure(
+      await runCli(['decode', token, '--verify', '--issuer', sets.url]),
+      'JWKS_INVALID',
+      /kid "ec-without-y" is an EC key without "y"/,
+    );
     const env = sandboxEnv();
     const file = join(env.HOME!, 'broken.json');
     writeFileSync(file, JSON.stringify({ keys: broken }));
@@ -198,12 +225,59 @@ describe('a certificate chain as --key', () => {
     const env = sandboxEnv();
     const file = (name: string) => join(env.HOME!, name);
     const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-subj', '/CN=test CA', '-days', '1');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('leaf.key'), '-out', file('leaf.csr'), '-subj', '/CN=signer');
-    openssl('x509', '-req', '-in', file('leaf.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('leaf.pem'), '-days', '1');
-    writeFileSync(file('chain.pem'), `${readFileSync(file('leaf.pem'), 'utf8')}${readFileSync(file('ca.pem'), 'utf8')}`);
-    const signed = await new jose.SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'RS256' }).sign(createPrivateKey(readFileSync(file('leaf.key'))));
-    writeFileSync(file('ca-first.pem'), `${readFileSync(file('ca.pem'), 'utf8')}${readFileSync(file('leaf.pem'), 'utf8')}`);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-subj',
+      '/CN=test CA',
+      '-days',
+      '1',
+    );
+    openssl(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      file('leaf.key'),
+      '-out',
+      file('leaf.csr'),
+      '-subj',
+      '/CN=signer',
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file('leaf.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file('leaf.pem'),
+      '-days',
+      '1',
+    );
+    writeFileSync(
+      file('chain.pem'),
+      `${readFileSync(file('leaf.pem'), 'utf8')}${readFileSync(file('ca.pem'), 'utf8')}`,
+    );
+    const signed = await new jose.SignJWT({ sub: 'a' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .sign(createPrivateKey(readFileSync(file('leaf.key'))));
+    writeFileSync(
+      file('ca-first.pem'),
+      `${readFileSync(file('ca.pem'), 'utf8')}${readFileSync(file('leaf.pem'), 'utf8')}`,
+    );
     for (const chain of ['chain.pem', 'ca-first.pem']) {
       const result = await runCli(['decode', signed, '--verify', '--key', file(chain)], { env });
       expect(result.code, `${chain}: ${result.stderr}`).toBe(0);
@@ -213,10 +287,18 @@ describe('a certificate chain as --key', () => {
 });
 
 describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
-  const pair = (type: string, options: object) => (generateKeyPairSync as (type: string, options: object) => { publicKey: KeyObject; privateKey: KeyObject })(type, options);
+  const pair = (type: string, options: object) =>
+    (generateKeyPairSync as (type: string, options: object) => { publicKey: KeyObject; privateKey: KeyObject })(
+      type,
+      options,
+    );
   const pems: Array<[string, KeyObject, RegExp]> = [
     ['rsa-pss.pub.pem', pair('rsa-pss', { modulusLength: 2048 }).publicKey, /an RSA-PSS key/],
-    ['brainpool.pub.pem', pair('ec', { namedCurve: 'brainpoolP256r1' }).publicKey, /an EC key on curve brainpoolP256r1/],
+    [
+      'brainpool.pub.pem',
+      pair('ec', { namedCurve: 'brainpoolP256r1' }).publicKey,
+      /an EC key on curve brainpoolP256r1/,
+    ],
     ['dsa.pub.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).publicKey, /a DSA key/],
     ['dsa.pem', pair('dsa', { modulusLength: 1024, divisorLength: 160 }).privateKey, /a DSA key/],
   ];
@@ -225,7 +307,10 @@ describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
     const env = sandboxEnv();
     for (const [name, keyObject, words] of pems) {
       const file = join(env.HOME!, name);
-      writeFileSync(file, keyObject.export({ type: keyObject.type === 'public' ? 'spki' : 'pkcs8', format: 'pem' }) as string);
+      writeFileSync(
+        file,
+        keyObject.export({ type: keyObject.type === 'public' ? 'spki' : 'pkcs8', format: 'pem' }) as string,
+      );
       for (const flag of ['--key', '--jwks']) {
         const result = await runCli(['decode', token, '--verify', flag, file], { env });
         expect({ name, flag, code: result.code }).toEqual({ name, flag, code: 2 });
@@ -251,7 +336,10 @@ describe('a PEM key that OpenSSL reads but a JWK cannot hold', () => {
     const { sign: edSign } = await import('node:crypto');
     const input = `${Buffer.from(JSON.stringify({ alg: 'EdDSA' })).toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'a' })).toString('base64url')}`;
     const ed448Token = `${input}.${edSign(null, Buffer.from(input), privateKey).toString('base64url')}`;
-    const files = { 'ed448.json': JSON.stringify(publicKey.export({ format: 'jwk' })), 'ed448.pem': publicKey.export({ type: 'spki', format: 'pem' }) as string };
+    const files = {
+      'ed448.json': JSON.stringify(publicKey.export({ format: 'jwk' })),
+      'ed448.pem': publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    };
     for (const [name, content] of Object.entries(files)) {
       const file = join(env.HOME!, name);
       writeFileSync(file, content);

@@ -27,12 +27,26 @@ afterAll(async () => {
 beforeEach(() => server.hits.clear());
 
 const verify = (token: string, ...extra: string[]) =>
-  runCli(['decode', token, '--verify', '--jwks', `${server.url}/jwks`, '--issuer', 'https://issuer.test', '--audience', 'api', ...extra]);
+  runCli([
+    'decode',
+    token,
+    '--verify',
+    '--jwks',
+    `${server.url}/jwks`,
+    '--issuer',
+    'https://issuer.test',
+    '--audience',
+    'api',
+    ...extra,
+  ]);
 
 async function expectRejected(token: string, code: string, ...extra: string[]) {
   const result = await verify(token, ...extra);
   expect(result.stderr).not.toMatch(STACK_TRACE);
-  expect({ code: result.code, error: result.stderr.includes(code) ? code : result.stderr }).toEqual({ code: 3, error: code });
+  expect({ code: result.code, error: result.stderr.includes(code) ? code : result.stderr }).toEqual({
+    code: 3,
+    error: code,
+  });
   return result;
 }
 
@@ -66,7 +80,12 @@ describe('a valid token', () => {
   });
 
   it('with --typ at+jwt, requires the claims RFC 9068 makes mandatory', async () => {
-    const result = await expectRejected(await sign(key, { claims: { client_id: undefined, jti: undefined } }), 'JWT_CLAIM_INVALID', '--typ', 'at+jwt');
+    const result = await expectRejected(
+      await sign(key, { claims: { client_id: undefined, jti: undefined } }),
+      'JWT_CLAIM_INVALID',
+      '--typ',
+      'at+jwt',
+    );
     expect(result.stderr).toContain('"client_id", "jti"');
     expect((await verify(await sign(key, { claims: { client_id: undefined } }))).code).toBe(0);
   });
@@ -74,7 +93,10 @@ describe('a valid token', () => {
 
 describe('claims', () => {
   it('rejects an expired token, naming when it expired', async () => {
-    const result = await expectRejected(await sign(key, { claims: { iat: now() - 7200, exp: now() - 3600 } }), 'JWT_EXPIRED');
+    const result = await expectRejected(
+      await sign(key, { claims: { iat: now() - 7200, exp: now() - 3600 } }),
+      'JWT_EXPIRED',
+    );
     expect(result.stderr).toContain('1h ago');
   });
 
@@ -94,7 +116,11 @@ describe('claims', () => {
 
   it('rejects exp that is a string or not finite', async () => {
     await expectRejected(await sign(key, { claims: { exp: String(now() + 900) } }), 'JWT_CLAIM_INVALID');
-    const huge = await signRaw(key, { alg: 'RS256', kid: 'k1' }, '{"iss":"https://issuer.test","aud":"api","exp":1e309}');
+    const huge = await signRaw(
+      key,
+      { alg: 'RS256', kid: 'k1' },
+      '{"iss":"https://issuer.test","aud":"api","exp":1e309}',
+    );
     await expectRejected(huge, 'JWT_CLAIM_INVALID');
   });
 
@@ -160,7 +186,11 @@ describe('signatures and algorithms', () => {
 
   it('rejects an unknown critical header', async () => {
     const claims = JSON.stringify({ iss: 'https://issuer.test', aud: 'api', exp: now() + 900 });
-    const token = await signRaw(key, { alg: 'RS256', kid: 'k1', crit: ['urn:example:unknown'], 'urn:example:unknown': true }, claims);
+    const token = await signRaw(
+      key,
+      { alg: 'RS256', kid: 'k1', crit: ['urn:example:unknown'], 'urn:example:unknown': true },
+      claims,
+    );
     await expectRejected(token, 'JWT_UNSUPPORTED');
   });
 
@@ -186,7 +216,10 @@ describe('signatures and algorithms', () => {
 describe('key sources', () => {
   it('verifies with a PEM public key file', async () => {
     const { createPublicKey } = await import('node:crypto');
-    const pem = createPublicKey({ key: key.publicJwk as Record<string, string>, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+    const pem = createPublicKey({ key: key.publicJwk as Record<string, string>, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    });
     const file = join(dir, 'key.pem');
     writeFileSync(file, pem);
     const result = await runCli(['decode', await sign(key), '--verify', '--key', file]);
@@ -195,13 +228,21 @@ describe('key sources', () => {
 
   it('verifies HMAC only with an explicit secret, from the environment or a file', async () => {
     const secret = 'a-long-enough-hmac-secret-for-hs256-0123456789';
-    const token = await hmac(new TextEncoder().encode(secret), { alg: 'HS256', typ: 'JWT' }, { sub: 'svc', exp: now() + 900 });
-    const fromEnv = await runCli(['decode', token, '--verify', '--secret-env', 'MY_SECRET'], { env: sandboxEnv({ MY_SECRET: secret }) });
+    const token = await hmac(
+      new TextEncoder().encode(secret),
+      { alg: 'HS256', typ: 'JWT' },
+      { sub: 'svc', exp: now() + 900 },
+    );
+    const fromEnv = await runCli(['decode', token, '--verify', '--secret-env', 'MY_SECRET'], {
+      env: sandboxEnv({ MY_SECRET: secret }),
+    });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     const file = join(dir, 'secret.txt');
     writeFileSync(file, `${secret}\n`);
     expect((await runCli(['decode', token, '--verify', '--secret-file', file])).code).toBe(0);
-    const wrong = await runCli(['decode', token, '--verify', '--secret-env', 'MY_SECRET'], { env: sandboxEnv({ MY_SECRET: 'another-secret' }) });
+    const wrong = await runCli(['decode', token, '--verify', '--secret-env', 'MY_SECRET'], {
+      env: sandboxEnv({ MY_SECRET: 'another-secret' }),
+    });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).not.toContain('another-secret');
     const unset = await runCli(['decode', token, '--verify', '--secret-env', 'NOT_SET']);
@@ -212,7 +253,12 @@ describe('key sources', () => {
   it('refetches the JWKS once for an unknown kid, then not again within the cooldown', async () => {
     const rotated = await makeKey('RS256', 'k2');
     const keySet = { current: jwks(key) };
-    const rotating = await startServer({ '/jwks': (_q, r) => void r.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' }).end(JSON.stringify(keySet.current)) });
+    const rotating = await startServer({
+      '/jwks': (_q, r) =>
+        void r
+          .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' })
+          .end(JSON.stringify(keySet.current)),
+    });
     try {
       const env = sandboxEnv();
       const args = (token: string) => ['decode', token, '--verify', '--jwks', `${rotating.url}/jwks`];
@@ -230,7 +276,15 @@ describe('key sources', () => {
   });
 
   it('rejects a usage mistake: two key sources, or none', async () => {
-    const both = await runCli(['decode', await sign(key), '--verify', '--jwks', `${server.url}/jwks`, '--key', 'x.pem']);
+    const both = await runCli([
+      'decode',
+      await sign(key),
+      '--verify',
+      '--jwks',
+      `${server.url}/jwks`,
+      '--key',
+      'x.pem',
+    ]);
     expect(both.code).toBe(2);
     const none = await runCli(['decode', await sign(key), '--verify']);
     expect(none.code).toBe(2);
@@ -251,8 +305,17 @@ describe('many tokens on stdin', () => {
     const stdin = `${[good, good, expired, 'not-a-token', good].join('\n')}\n`;
     const result = await runCli(['decode', '-', '--verify', '--jwks', `${server.url}/jwks`, '--json'], { stdin });
     expect(result.code).toBe(3);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.verification?.valid ?? line.error.code)).toEqual([true, true, false, 'TOKEN_MALFORMED', true]);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.verification?.valid ?? line.error.code)).toEqual([
+      true,
+      true,
+      false,
+      'TOKEN_MALFORMED',
+      true,
+    ]);
     expect(lines[2].verification.error.code).toBe('JWT_EXPIRED');
     expect(server.hits.get('/jwks')).toBe(1);
   });
@@ -266,7 +329,9 @@ describe('where the expected values came from', () => {
     return env;
   }
   const checkedLines = async (env: Record<string, string | undefined>, ...extra: string[]) => {
-    const result = await runCli(['decode', await sign(key), '--verify', '--jwks', `${server.url}/jwks`, ...extra], { env });
+    const result = await runCli(['decode', await sign(key), '--verify', '--jwks', `${server.url}/jwks`, ...extra], {
+      env,
+    });
     return { result, text: result.stdout };
   };
 
@@ -277,11 +342,23 @@ describe('where the expected values came from', () => {
     expect(fromProfile.text).toContain('iss is https://issuer.test (from profile dev)');
     expect(fromProfile.text).toContain('aud includes api (from profile dev)');
 
-    const fromFlag = await checkedLines(withProfile(profile), '--profile', 'dev', '--issuer', 'https://issuer.test', '--audience', 'api');
+    const fromFlag = await checkedLines(
+      withProfile(profile),
+      '--profile',
+      'dev',
+      '--issuer',
+      'https://issuer.test',
+      '--audience',
+      'api',
+    );
     expect(fromFlag.text).toContain('iss is https://issuer.test (from --issuer)');
     expect(fromFlag.text).toContain('aud includes api (from --audience)');
 
-    const fromEnv = await checkedLines(withProfile(profile, { OAUTH_ISSUER: 'https://issuer.test', OAUTH_AUDIENCE: 'api' }), '--profile', 'dev');
+    const fromEnv = await checkedLines(
+      withProfile(profile, { OAUTH_ISSUER: 'https://issuer.test', OAUTH_AUDIENCE: 'api' }),
+      '--profile',
+      'dev',
+    );
     expect(fromEnv.text).toContain('iss is https://issuer.test (from OAUTH_ISSUER)');
     expect(fromEnv.text).toContain('aud includes api (from OAUTH_AUDIENCE)');
 
@@ -297,7 +374,12 @@ describe('where the expected values came from', () => {
         expect(result.stderr).toContain(`error[USAGE]: ${flag} was given an empty value.`);
       }
     }
-    for (const env of [{ OAUTH_AUDIENCE: ' ' }, { OAUTH_AUDIENCE: ',' }, { OAUTH_AUDIENCE: ' , ' }, { OAUTH_ISSUER: ' ' }]) {
+    for (const env of [
+      { OAUTH_AUDIENCE: ' ' },
+      { OAUTH_AUDIENCE: ',' },
+      { OAUTH_AUDIENCE: ' , ' },
+      { OAUTH_ISSUER: ' ' },
+    ]) {
       const { result, text } = await checkedLines(sandboxEnv(env));
       expect({ env, code: result.code }).toEqual({ env, code: 0 });
       expect(text).not.toMatch(/aud includes|iss is/);
@@ -323,7 +405,9 @@ describe('the URL policy for the issuer', () => {
       expect(result.stderr).toContain('INSECURE_URL');
       expect(result.stderr).toContain('--insecure');
     }
-    const fromEnv = await runCli(['decode', await sign(key), '--verify'], { env: sandboxEnv({ OAUTH_ISSUER: 'http://issuer.example.com/tenant' }) });
+    const fromEnv = await runCli(['decode', await sign(key), '--verify'], {
+      env: sandboxEnv({ OAUTH_ISSUER: 'http://issuer.example.com/tenant' }),
+    });
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr).toContain('INSECURE_URL');
   });
@@ -334,9 +418,15 @@ describe('--json with many tokens', () => {
     const stdin = `${[await sign(key), 'not-a-token', await sign(key, { claims: { exp: now() - 3600 } })].join('\n')}\n`;
     for (const verifyArgs of [['--verify', '--jwks', `${server.url}/jwks`], []]) {
       const result = await runCli(['decode', '-', '--json', ...verifyArgs], { stdin });
-      const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       expect(lines.map((line) => line.line)).toEqual([1, 2, 3]);
-      const stderr = result.stderr.trim().split('\n').map((line) => JSON.parse(line));
+      const stderr = result.stderr
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       const failed = verifyArgs.length > 0 ? 2 : 1;
       expect(stderr).toContainEqual({ summary: { tokens: 3, failed, exitCode: verifyArgs.length > 0 ? 3 : 2 } });
       expect(result.code).toBe(verifyArgs.length > 0 ? 3 : 2);
@@ -344,7 +434,9 @@ describe('--json with many tokens', () => {
   });
 
   it('without --json the summary stays a sentence', async () => {
-    const result = await runCli(['decode', '-', '--verify', '--jwks', `${server.url}/jwks`], { stdin: `${await sign(key)}\nnot-a-token\n` });
+    const result = await runCli(['decode', '-', '--verify', '--jwks', `${server.url}/jwks`], {
+      stdin: `${await sign(key)}\nnot-a-token\n`,
+    });
     expect(result.stderr).toContain('1 of 2 tokens failed.');
   });
 });
@@ -352,12 +444,27 @@ describe('--json with many tokens', () => {
 describe('tokens from servers with real-world key sets', () => {
   it('a token without kid verifies against a set with several keys of its type (exit 0)', async () => {
     const others = await Promise.all([makeKey('RS256', 'a'), makeKey('RS256', 'b')]);
-    const multi = await startServer({ '/jwks': json({ keys: [others[0]!.publicJwk, key.publicJwk, others[1]!.publicJwk] }) });
+    const multi = await startServer({
+      '/jwks': json({ keys: [others[0]!.publicJwk, key.publicJwk, others[1]!.publicJwk] }),
+    });
     try {
-      const result = await runCli(['decode', await sign(key, { header: { kid: undefined } }), '--verify', '--jwks', `${multi.url}/jwks`, '--json']);
+      const result = await runCli([
+        'decode',
+        await sign(key, { header: { kid: undefined } }),
+        '--verify',
+        '--jwks',
+        `${multi.url}/jwks`,
+        '--json',
+      ]);
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout).verification.checked[0]).toContain('found by trying each key that fits');
-      const forged = await runCli(['decode', await sign(otherKeySameKid, { header: { kid: undefined } }), '--verify', '--jwks', `${multi.url}/jwks`]);
+      const forged = await runCli([
+        'decode',
+        await sign(otherKeySameKid, { header: { kid: undefined } }),
+        '--verify',
+        '--jwks',
+        `${multi.url}/jwks`,
+      ]);
       expect(forged.code).toBe(3);
       expect(forged.stderr).toContain('JWT_SIGNATURE_INVALID');
       expect(forged.stderr).not.toMatch(STACK_TRACE);

@@ -40,7 +40,15 @@ describe('decoding one token', () => {
   it('gives stable JSON with --json', async () => {
     const result = await runCli(['decode', token, '--json']);
     const report = JSON.parse(result.stdout);
-    expect(Object.keys(report)).toEqual(['kind', 'header', 'payload', 'signature', 'times', 'notes', 'lifetimeSeconds']);
+    expect(Object.keys(report)).toEqual([
+      'kind',
+      'header',
+      'payload',
+      'signature',
+      'times',
+      'notes',
+      'lifetimeSeconds',
+    ]);
     expect(report.kind).toBe('jws');
     expect(report.header).toEqual({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' });
     expect(report.times.exp.iso).toMatch(/Z$/);
@@ -48,10 +56,15 @@ describe('decoding one token', () => {
   });
 
   it('notes what is unusual', async () => {
-    const unusual = forge({ alg: 'none', jku: 'https://attacker.test/jwks' }, { sub: 'x', iat: now() - 10, exp: now() + 90 * 86400 });
+    const unusual = forge(
+      { alg: 'none', jku: 'https://attacker.test/jwks' },
+      { sub: 'x', iat: now() - 10, exp: now() + 90 * 86400 },
+    );
     const { stdout, code } = await runCli(['decode', unusual, '--json']);
     expect(code).toBe(0);
-    const notes = JSON.parse(stdout).notes.map((note: { text: string }) => note.text).join('\n');
+    const notes = JSON.parse(stdout)
+      .notes.map((note: { text: string }) => note.text)
+      .join('\n');
     expect(notes).toContain('alg is "none"');
     expect(notes).toContain('"jku"');
     expect(notes).toContain('Long lifetime (90d)');
@@ -85,12 +98,24 @@ describe('malformed input exits 2 with the reason', () => {
     ['two segments', 'abc.def', /has 2 segments/],
     ['four segments', 'a.b.c.d', /has 4 segments/],
     ['100 000 dots', '.'.repeat(100_000), /more than 5 segments/],
-    ['non-base64url characters', 'eyJhbGciOiJSUzI1NiJ9.ey$$.sig', /payload segment has a character that is not base64url at position 3/],
+    [
+      'non-base64url characters',
+      'eyJhbGciOiJSUzI1NiJ9.ey$$.sig',
+      /payload segment has a character that is not base64url at position 3/,
+    ],
     ['header not JSON', `${b64('not json')}.${b64({})}.sig`, /header is not valid JSON/],
     ['header not an object', `${b64([1, 2])}.${b64({})}.sig`, /header is JSON but not an object/],
     ['payload not an object', `${b64({ alg: 'RS256' })}.${b64('"text"')}.sig`, /payload is JSON but not an object/],
-    ['invalid UTF-8', `${b64({ alg: 'RS256' })}.${Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64url')}.sig`, /not valid UTF-8/],
-    ['nesting 100 000 deep', `${b64({ alg: 'RS256' })}.${Buffer.from(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`).toString('base64url')}.sig`, /nests deeper than 64/],
+    [
+      'invalid UTF-8',
+      `${b64({ alg: 'RS256' })}.${Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('base64url')}.sig`,
+      /not valid UTF-8/,
+    ],
+    [
+      'nesting 100 000 deep',
+      `${b64({ alg: 'RS256' })}.${Buffer.from(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`).toString('base64url')}.sig`,
+      /nests deeper than 64/,
+    ],
   ];
   for (const [name, input, reason] of cases) {
     it(name, async () => {
@@ -102,8 +127,14 @@ describe('malformed input exits 2 with the reason', () => {
   }
 
   it('an empty argument, or nothing on stdin', async () => {
-    expect(await runCli(['decode', '   '])).toMatchObject({ code: 2, stderr: expect.stringContaining('The token is empty') });
-    expect(await runCli(['decode', '-'], { stdin: '\n\n' })).toMatchObject({ code: 2, stderr: expect.stringContaining('No token on stdin') });
+    expect(await runCli(['decode', '   '])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('The token is empty'),
+    });
+    expect(await runCli(['decode', '-'], { stdin: '\n\n' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No token on stdin'),
+    });
   });
 
   it('handles a 3 MB payload via stdin', async () => {
@@ -132,8 +163,11 @@ describe('conventions', () => {
     expect(command.stderr).toContain('Run "oauth --help" for usage.');
   });
 
-  it('help for one command is that command\'s help, whichever way it is asked', async () => {
-    for (const args of [['decode', '--help'], ['help', 'decode']]) {
+  it("help for one command is that command's help, whichever way it is asked", async () => {
+    for (const args of [
+      ['decode', '--help'],
+      ['help', 'decode'],
+    ]) {
       const result = await runCli(args);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^Usage: oauth decode \[options\] \[token\]/);
@@ -142,7 +176,10 @@ describe('conventions', () => {
   });
 
   it('help for a command that does not exist is the usage error an unknown command is (exit 2, with a suggestion)', async () => {
-    for (const args of [['help', 'nosuch'], ['--profile', 'dev', 'help', 'decod']]) {
+    for (const args of [
+      ['help', 'nosuch'],
+      ['--profile', 'dev', 'help', 'decod'],
+    ]) {
       const result = await runCli(args);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).toContain(`error[USAGE]: unknown command '${args.at(-1)}'`);
@@ -181,7 +218,9 @@ describe('conventions', () => {
     const ESC = '\u001b[';
     expect((await runCli(['decode', token])).stdout).not.toContain(ESC);
     expect((await runCli(['decode', token], { tty: true })).stdout).toContain(ESC);
-    expect((await runCli(['decode', token], { tty: true, env: sandboxEnv({ NO_COLOR: '1' }) })).stdout).not.toContain(ESC);
+    expect((await runCli(['decode', token], { tty: true, env: sandboxEnv({ NO_COLOR: '1' }) })).stdout).not.toContain(
+      ESC,
+    );
     expect((await runCli(['decode', token, '--no-color'], { tty: true })).stdout).not.toContain(ESC);
     expect((await runCli(['decode', token], { env: sandboxEnv({ FORCE_COLOR: '1' }) })).stdout).toContain(ESC);
   });
@@ -200,13 +239,18 @@ describe('conventions', () => {
     const env = sandboxEnv();
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(`${env.XDG_CONFIG_HOME}/oauth`, { recursive: true });
-    writeFileSync(`${env.XDG_CONFIG_HOME}/oauth/config.json`, JSON.stringify({ profiles: { default: { audience: 'from-profile' } } }));
+    writeFileSync(
+      `${env.XDG_CONFIG_HOME}/oauth/config.json`,
+      JSON.stringify({ profiles: { default: { audience: 'from-profile' } } }),
+    );
     const jwksFile = `${env.HOME}/jwks.json`;
     writeFileSync(jwksFile, JSON.stringify({ keys: [key.publicJwk] }));
     const args = ['decode', token, '--verify', '--jwks', jwksFile];
     expect((await runCli(args, { env })).stderr).toContain('"from-profile"');
     expect((await runCli(args, { env: { ...env, OAUTH_AUDIENCE: 'from-env' } })).stderr).toContain('"from-env"');
-    expect((await runCli([...args, '--audience', 'api'], { env: { ...env, OAUTH_AUDIENCE: 'from-env' } })).code).toBe(0);
+    expect((await runCli([...args, '--audience', 'api'], { env: { ...env, OAUTH_AUDIENCE: 'from-env' } })).code).toBe(
+      0,
+    );
   });
 
   it('the real process never prints a stack trace, unless --debug', async () => {
@@ -222,7 +266,10 @@ describe('output through a real pipe', () => {
   const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
   const manyTokens = () => Array.from({ length: 3000 }, () => token).join('\n');
   const start = () =>
-    spawn(process.execPath, [BIN, 'decode', '-', '--json'], { env: { PATH: process.env.PATH, ...sandboxEnv() }, stdio: ['pipe', 'pipe', 'pipe'] });
+    spawn(process.execPath, [BIN, 'decode', '-', '--json'], {
+      env: { PATH: process.env.PATH, ...sandboxEnv() },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   const exited = (child: ReturnType<typeof start>) =>
     new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
 

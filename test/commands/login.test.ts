@@ -28,7 +28,11 @@ async function login(flags: Partial<LoginFlags> = {}) {
     page = fetch(url).then(async (response) => ({ status: response.status, body: await response.text() }));
     page.catch(() => undefined);
   };
-  const code = await run({ issuer: hostile.issuer, clientId: 'cli', scope: 'openid', loginTimeout: '10', ...flags }, ctx, { openBrowser }).then(
+  const code = await run(
+    { issuer: hostile.issuer, clientId: 'cli', scope: 'openid', loginTimeout: '10', ...flags },
+    ctx,
+    { openBrowser },
+  ).then(
     () => 0,
     (error: { exitCode?: number }) => error.exitCode ?? 1,
   );
@@ -38,13 +42,23 @@ async function login(flags: Partial<LoginFlags> = {}) {
 
 const callbackUrl = () => {
   const url = new URL(hostile.last.redirectUri!);
-  url.search = new URLSearchParams({ code: 'hostile-code-0123456789', state: hostile.last.state!, iss: hostile.issuer }).toString();
+  url.search = new URLSearchParams({
+    code: 'hostile-code-0123456789',
+    state: hostile.last.state!,
+    iss: hostile.issuer,
+  }).toString();
   return url.href;
 };
 
 function tokenResponse(extra: Record<string, unknown> = {}) {
   return async (idToken: string | undefined) =>
-    JSON.stringify({ access_token: 'hostile-access-token-0123456789', token_type: 'Bearer', expires_in: 300, ...(idToken ? { id_token: idToken } : {}), ...extra });
+    JSON.stringify({
+      access_token: 'hostile-access-token-0123456789',
+      token_type: 'Bearer',
+      expires_in: 300,
+      ...(idToken ? { id_token: idToken } : {}),
+      ...extra,
+    });
 }
 
 describe('the page the browser ends on', () => {
@@ -55,7 +69,9 @@ describe('the page the browser ends on', () => {
       // The same callback again, while the first one's exchange is still running.
       replays.push((await fetch(callbackUrl())).status);
       replays.push((await fetch(callbackUrl().replace(/state=[^&]+/, 'state=forged'))).status);
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(await body(await hostile.idToken()));
+      response
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(await body(await hostile.idToken()));
     });
     const result = await login();
     expect(result.code, result.stderr).toBe(0);
@@ -70,7 +86,9 @@ describe('the page the browser ends on', () => {
       let form = '';
       for await (const chunk of request) form += chunk;
       verifier = new URLSearchParams(form).get('code_verifier')!;
-      response.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant', error_description: `bad verifier ${verifier}` }));
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'invalid_grant', error_description: `bad verifier ${verifier}` }));
     });
     const result = await login();
     expect(result.code).toBe(5);
@@ -85,7 +103,9 @@ describe('the page the browser ends on', () => {
   it('shows the failure when the exchange succeeds but the ID token does not verify', async () => {
     const body = tokenResponse();
     hostile.token(async (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(await body(await hostile.idToken({ aud: 'someone-else' })));
+      response
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(await body(await hostile.idToken({ aud: 'someone-else' })));
     });
     const result = await login();
     expect(result.code).toBe(3);
@@ -110,7 +130,9 @@ describe('while it waits', () => {
   it('names the callback address it waits on, not the authorization server', async () => {
     const body = tokenResponse();
     hostile.token(async (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(await body(await hostile.idToken()));
+      response
+        .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(await body(await hostile.idToken()));
     });
     const result = await login({ port: '0' });
     expect(result.code, result.stderr).toBe(0);
@@ -121,14 +143,20 @@ describe('while it waits', () => {
   });
 });
 
-
 describe('flags are checked before any request', () => {
   it('refuses a port or redirect URI it cannot listen on, exit 2, without asking the server anything', async () => {
-    for (const flags of [{ port: '99999' }, { port: 'eighty' }, { redirectUri: 'https://127.0.0.1/cb' }, { redirectUri: 'http://example.com/cb' }]) {
+    for (const flags of [
+      { port: '99999' },
+      { port: 'eighty' },
+      { redirectUri: 'https://127.0.0.1/cb' },
+      { redirectUri: 'http://example.com/cb' },
+    ]) {
       const io = bufferIO({ env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
       const ctx = await createContext(io, {});
       // An issuer nothing answers for: reaching it would be exit 5, not the usage error expected here.
-      const outcome = await run({ issuer: 'https://id.example.invalid', clientId: 'cli', ...flags }, ctx).catch((error: { code?: string; exitCode?: number }) => error);
+      const outcome = await run({ issuer: 'https://id.example.invalid', clientId: 'cli', ...flags }, ctx).catch(
+        (error: { code?: string; exitCode?: number }) => error,
+      );
       await ctx.close();
       expect(outcome, JSON.stringify(flags)).toMatchObject({ code: 'USAGE', exitCode: 2 });
     }

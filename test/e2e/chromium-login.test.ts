@@ -21,9 +21,21 @@ describe.runIf(runBrowser)('oauth login in Chromium', () => {
   it('signs in through the real login and consent pages', async () => {
     const { chromium } = await import('playwright-core');
     const env = sandboxEnv({ OAUTH_STORE: 'file' });
-    const cli = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'), 'login', '--no-browser', '--issuer', as.issuer, '--client-id', 'oauth-cli'], {
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-    });
+    const cli = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'),
+        'login',
+        '--no-browser',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'oauth-cli',
+      ],
+      {
+        env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      },
+    );
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (chunk) => (stdout += chunk));
@@ -42,12 +54,25 @@ describe.runIf(runBrowser)('oauth login in Chromium', () => {
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const context = await browser.newContext();
       // The pages @import web fonts; nothing but loopback may leave this machine.
-      await context.route('**/*', (route) => (/^https?:\/\/(127\.0\.0\.1|\[::1\]|localhost)[:/]/.test(route.request().url()) ? route.continue() : route.abort()));
+      await context.route('**/*', (route) =>
+        /^https?:\/\/(127\.0\.0\.1|\[::1\]|localhost)[:/]/.test(route.request().url())
+          ? route.continue()
+          : route.abort(),
+      );
       const page = await context.newPage();
       await page.goto(url);
       await page.fill('input[name="login"]', 'erin');
@@ -64,4 +89,3 @@ describe.runIf(runBrowser)('oauth login in Chromium', () => {
     expect(stdout).toContain('Signed in as "erin"');
   }, 60_000);
 });
-

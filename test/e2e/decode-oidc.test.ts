@@ -24,7 +24,19 @@ describe('oauth decode against oidc-provider', () => {
   });
 
   it('verifies through discovery with --issuer and --audience', async () => {
-    const result = await spawnCli(['decode', token, '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '--typ', 'at+jwt', '--require-scope', 'api:read']);
+    const result = await spawnCli([
+      'decode',
+      token,
+      '--verify',
+      '--issuer',
+      as.issuer,
+      '--audience',
+      API_AUDIENCE,
+      '--typ',
+      'at+jwt',
+      '--require-scope',
+      'api:read',
+    ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('✓ valid');
@@ -32,7 +44,15 @@ describe('oauth decode against oidc-provider', () => {
   });
 
   it('refuses the right token for the wrong audience, with exit 3 and the reason', async () => {
-    const result = await spawnCli(['decode', token, '--verify', '--issuer', as.issuer, '--audience', 'https://other-api.test']);
+    const result = await spawnCli([
+      'decode',
+      token,
+      '--verify',
+      '--issuer',
+      as.issuer,
+      '--audience',
+      'https://other-api.test',
+    ]);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('audience');
     expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -49,10 +69,16 @@ describe('oauth decode against oidc-provider', () => {
 
   it('caches discovery and the JWKS on disk: a second process sends no request', async () => {
     const env = sandboxEnv();
-    const first = await spawnCli(['decode', token, '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '-v'], { env });
+    const first = await spawnCli(
+      ['decode', token, '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '-v'],
+      { env },
+    );
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('> GET');
-    const second = await spawnCli(['decode', token, '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '-v'], { env });
+    const second = await spawnCli(
+      ['decode', token, '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '-v'],
+      { env },
+    );
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain('> GET');
     expect(second.stderr).toContain('from disk');

@@ -23,7 +23,10 @@ function userEnv(extra: Record<string, string> = {}) {
 }
 
 const login = (env: Record<string, string | undefined>, ...extra: string[]) =>
-  spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read', ...extra], { env });
+  spawnCli(
+    ['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read', ...extra],
+    { env },
+  );
 
 function storedSession(tokenFile: string, profile = 'default') {
   return JSON.parse(JSON.parse(readFileSync(tokenFile, 'utf8')).entries[`profile:${profile}`]);
@@ -48,7 +51,10 @@ describe('oauth login (public client, PKCE, loopback)', () => {
     const token = await spawnCli(['token'], { env });
     expect(token.code).toBe(0);
     expect(token.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    const verified = await spawnCli(['decode', '-', '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '--typ', 'at+jwt'], { env, stdin: token.stdout });
+    const verified = await spawnCli(
+      ['decode', '-', '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '--typ', 'at+jwt'],
+      { env, stdin: token.stdout },
+    );
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
   });
@@ -91,7 +97,12 @@ describe('oauth login (public client, PKCE, loopback)', () => {
   it('status shows the profile, redacted', async () => {
     const status = await spawnCli(['status', '--json'], { env });
     const report = JSON.parse(status.stdout);
-    expect(report.profiles[0]).toMatchObject({ profile: 'default', issuer: as.issuer, signed_in: true, session: { subject: 'alice', refresh_token: true } });
+    expect(report.profiles[0]).toMatchObject({
+      profile: 'default',
+      issuer: as.issuer,
+      signed_in: true,
+      session: { subject: 'alice', refresh_token: true },
+    });
     expect(status.stdout).not.toContain(storedSession(tokenFile).access_token);
     expect(status.stdout).not.toContain(storedSession(tokenFile).refresh_token);
   });
@@ -105,7 +116,10 @@ describe('oauth login (public client, PKCE, loopback)', () => {
 
   it('introspect reports an active refresh token and exits 3 for a revoked one', async () => {
     const refreshToken = storedSession(tokenFile).refresh_token;
-    const active = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token', '--json'], { env, stdin: refreshToken });
+    const active = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token', '--json'], {
+      env,
+      stdin: refreshToken,
+    });
     expect(active.code).toBe(0);
     expect(JSON.parse(active.stdout)).toMatchObject({ active: true, sub: 'alice' });
   });
@@ -118,7 +132,10 @@ describe('oauth login (public client, PKCE, loopback)', () => {
     const token = await spawnCli(['token'], { env });
     expect(token.code).toBe(4);
     expect(token.stderr).toContain('oauth login');
-    const inactive = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token'], { env: { ...env, OAUTH_CLIENT_ID: 'oauth-cli' }, stdin: refreshToken });
+    const inactive = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token'], {
+      env: { ...env, OAUTH_CLIENT_ID: 'oauth-cli' },
+      stdin: refreshToken,
+    });
     expect(inactive.code).toBe(3);
     expect(inactive.stdout).toContain('not active');
   });
@@ -127,7 +144,10 @@ describe('oauth login (public client, PKCE, loopback)', () => {
 describe('oauth login, other ways', () => {
   it('signs in a confidential client with OAUTH_CLIENT_SECRET, and refreshes later without it', async () => {
     const { env } = userEnv();
-    const result = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'confidential-app', '--profile', 'app'], { env: { ...env, OAUTH_CLIENT_SECRET: SECRETS.confidential } });
+    const result = await spawnCli(
+      ['login', '--issuer', as.issuer, '--client-id', 'confidential-app', '--profile', 'app'],
+      { env: { ...env, OAUTH_CLIENT_SECRET: SECRETS.confidential } },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).not.toContain(SECRETS.confidential);
     const refreshed = await spawnCli(['token', '--refresh', '--profile', 'app'], { env });
@@ -138,9 +158,21 @@ describe('oauth login, other ways', () => {
     const { env } = userEnv();
     const { spawn } = await import('node:child_process');
     const { simulateUser } = await import('../../src/serve/simulated-user.js');
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'), 'login', '--device', '--issuer', as.issuer, '--client-id', 'oauth-cli'], {
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'),
+        'login',
+        '--device',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'oauth-cli',
+      ],
+      {
+        env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      },
+    );
     let stderr = '';
     let stdout = '';
     let signedIn: Promise<unknown> | undefined;
@@ -198,8 +230,17 @@ describe('when things go wrong', () => {
     expect((await login(env)).code).toBe(0);
     const session = storedSession(tokenFile);
     // Revoked at the server behind the CLI's back: the CLI learns it only when it tries to refresh.
-    const { revocation_endpoint } = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as { revocation_endpoint: string };
-    const revoked = await fetch(revocation_endpoint, { method: 'POST', body: new URLSearchParams({ token: session.refresh_token, token_type_hint: 'refresh_token', client_id: 'oauth-cli' }) });
+    const { revocation_endpoint } = (await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json()) as {
+      revocation_endpoint: string;
+    };
+    const revoked = await fetch(revocation_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({
+        token: session.refresh_token,
+        token_type_hint: 'refresh_token',
+        client_id: 'oauth-cli',
+      }),
+    });
     expect(revoked.status).toBe(200);
     const result = await spawnCli(['token', '--refresh'], { env });
     expect(result.code).toBe(4);
@@ -218,9 +259,20 @@ describe('when things go wrong', () => {
   it('Ctrl-C while waiting for the sign-in exits 130 and closes the callback port', async () => {
     const { env } = userEnv({ SIMULATED_BROWSER_MODE: 'ignore' });
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'), 'login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], {
-      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'),
+        'login',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'oauth-cli',
+      ],
+      {
+        env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+      },
+    );
     let stderr = '';
     const redirect = await new Promise<string>((resolve) => {
       child.stderr.on('data', (chunk) => {
@@ -285,14 +337,21 @@ describe('oauth token --client-credentials', () => {
     const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
     const keyFile = join(env.HOME!, 'client-key.json');
     writeFileSync(keyFile, JSON.stringify(as.jwtClientKey));
-    const result = await spawnCli(['token', '--client-credentials', '--client-id', 'jwt-client', '--private-key', keyFile, '-vv'], { env });
+    const result = await spawnCli(
+      ['token', '--client-credentials', '--client-id', 'jwt-client', '--private-key', keyFile, '-vv'],
+      { env },
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('client_assertion_type');
     expect(result.stderr).not.toMatch(/client_assertion=eyJ[\w-]+\.[\w-]+\.[\w-]{20,}/);
   });
 
   it('a wrong secret exits 5 and shows invalid_client, not the secret', async () => {
-    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory', OAUTH_CLIENT_SECRET: 'wrong-secret-value-123456' });
+    const env = sandboxEnv({
+      OAUTH_ISSUER: as.issuer,
+      OAUTH_STORE: 'memory',
+      OAUTH_CLIENT_SECRET: 'wrong-secret-value-123456',
+    });
     const result = await spawnCli(args, { env });
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('invalid_client');
@@ -310,7 +369,10 @@ describe('oauth token --client-credentials', () => {
 
   it('an unreachable server exits 5', async () => {
     const env = sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_CLIENT_SECRET: 'x' });
-    const result = await spawnCli(['token', '--client-credentials', '--issuer', `http://127.0.0.1:${await closedPort()}`, '--client-id', 'svc'], { env });
+    const result = await spawnCli(
+      ['token', '--client-credentials', '--issuer', `http://127.0.0.1:${await closedPort()}`, '--client-id', 'svc'],
+      { env },
+    );
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('connection refused');
   });
@@ -322,7 +384,8 @@ describe('secrets in traces', () => {
     const { env, tokenFile } = userEnv({ SIMULATED_BROWSER_LOG: log });
     const result = await login(env, '-vv');
     expect(result.code).toBe(0);
-    for (const exchange of ['/.well-known/openid-configuration', '/token', '/jwks']) expect(result.stderr).toContain(exchange);
+    for (const exchange of ['/.well-known/openid-configuration', '/token', '/jwks'])
+      expect(result.stderr).toContain(exchange);
     const session = storedSession(tokenFile);
     for (const secret of [session.access_token, session.refresh_token, session.id_token]) {
       expect(result.stderr).not.toContain(secret);

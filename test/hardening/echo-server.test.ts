@@ -34,13 +34,17 @@ afterAll(() => echo.close());
 
 /** Runs the CLI and holds its output to the promise: no secret the server received, no control character, no exit 1. */
 async function run(args: string[], options: { rawStdout?: boolean; secret?: boolean } = {}): Promise<CliResult> {
-  const result = await runCli(args, { env: { ...env, ...(options.secret ? { OAUTH_CLIENT_SECRET: CLIENT_SECRET } : {}) } });
+  const result = await runCli(args, {
+    env: { ...env, ...(options.secret ? { OAUTH_CLIENT_SECRET: CLIENT_SECRET } : {}) },
+  });
   const printed = options.rawStdout ? result.stderr : result.stdout + result.stderr;
   const what = `oauth ${args.join(' ')}\n${result.stdout}\n${result.stderr}`;
   for (const secret of echo.received) {
     if (secret.length < 6) continue;
     // The spellings the server echoes it in, besides base64 (see echo-as.ts).
-    const lowerHex = encodeURIComponent(secret).replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
+    const lowerHex = encodeURIComponent(secret)
+      .replace(/[!'()*~]/g, (char) => `%${char.charCodeAt(0).toString(16)}`)
+      .replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
     const cut = secret.length >= 18 ? [secret.slice(0, Math.ceil((secret.length * 2) / 3))] : [];
     for (const spelling of [secret, lowerHex, secret.replace(/\//g, '\\/'), ...cut]) {
       expect(printed, `${what}\nleaked ${JSON.stringify(spelling)}`).not.toContain(spelling);
@@ -53,7 +57,19 @@ async function run(args: string[], options: { rawStdout?: boolean; secret?: bool
   return result;
 }
 
-const login = (mode: string[] = []) => run([...mode, 'login', '--issuer', echo.issuer, '--client-id', 'echo-cli', '--scope', 'openid offline_access', '--login-timeout', '20']);
+const login = (mode: string[] = []) =>
+  run([
+    ...mode,
+    'login',
+    '--issuer',
+    echo.issuer,
+    '--client-id',
+    'echo-cli',
+    '--scope',
+    'openid offline_access',
+    '--login-timeout',
+    '20',
+  ]);
 
 const clientCredentials = (method: 'basic' | 'post' | 'key', mode: string[], output: string[] = ['-o', 'json']) =>
   run(
@@ -67,7 +83,9 @@ const clientCredentials = (method: 'basic' | 'post' | 'key', mode: string[], out
       '--client-id',
       'echo-service',
       ...output,
-      ...(method === 'key' ? ['--private-key', keyFile] : ['--auth-method', method === 'basic' ? 'client_secret_basic' : 'client_secret_post']),
+      ...(method === 'key'
+        ? ['--private-key', keyFile]
+        : ['--auth-method', method === 'basic' ? 'client_secret_basic' : 'client_secret_post']),
     ],
     { secret: method !== 'key', rawStdout: true },
   );
@@ -89,7 +107,16 @@ describe('against a server that echoes secrets and injects escape sequences', ()
 
   it('shows the device flow’s user code and verification URI printable (one real 5 s poll)', async () => {
     echo.failure = null;
-    const result = await run(['login', '--device', '--issuer', echo.issuer, '--client-id', 'echo-cli', '--scope', 'openid']);
+    const result = await run([
+      'login',
+      '--device',
+      '--issuer',
+      echo.issuer,
+      '--client-id',
+      'echo-cli',
+      '--scope',
+      'openid',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toContain(`open ${echo.issuer}/activate and enter the code AB\\u001b[2K`);
   });
@@ -97,7 +124,8 @@ describe('against a server that echoes secrets and injects escape sequences', ()
   it('gets service tokens with Basic, post and private_key_jwt client authentication', async () => {
     echo.failure = null;
     for (const mode of MODES) {
-      for (const method of ['basic', 'post', 'key'] as const) expect((await clientCredentials(method, mode.args)).code).toBe(0);
+      for (const method of ['basic', 'post', 'key'] as const)
+        expect((await clientCredentials(method, mode.args)).code).toBe(0);
     }
   });
 

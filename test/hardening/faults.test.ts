@@ -31,7 +31,15 @@ describe('network faults', () => {
   it('a host name that does not resolve exits 5, bounded by --timeout', async () => {
     const token = await sign(await makeKey());
     const started = Date.now();
-    const result = await runCli(['decode', token, '--verify', '--jwks', 'https://no-such-host.invalid/jwks', '--timeout', '3']);
+    const result = await runCli([
+      'decode',
+      token,
+      '--verify',
+      '--jwks',
+      'https://no-such-host.invalid/jwks',
+      '--timeout',
+      '3',
+    ]);
     expect(result.code).toBe(5);
     expect(result.stderr).toMatch(/host name not found|Timed out/);
     expect(Date.now() - started).toBeLessThan(6000);
@@ -45,10 +53,37 @@ describe('network faults', () => {
       const key = await makeKey('RS256', 'k1');
       const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
       caFile = join(dir, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-keyout', join(dir, 'key.pem'), '-out', caFile, '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-      https = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) }, (_request, response) => {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key.publicJwk] }));
-      });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-days',
+          '1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          caFile,
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
+      https = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) },
+        (_request, response) => {
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ keys: [key.publicJwk] }));
+        },
+      );
       await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
       origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
       (globalThis as { tlsKey?: typeof key }).tlsKey = key;
@@ -99,10 +134,21 @@ describe('Ctrl-C in the middle of a refresh', () => {
     const env = sandboxEnv({ OAUTH_STORE: 'file' });
     const dir = join(env.XDG_STATE_HOME!, 'oauth');
     mkdirSync(dir, { recursive: true });
-    const session = { version: 1, issuer: hostile.issuer, client_id: 'cli', access_token: 'old-access-token-0123456789', token_type: 'Bearer', expires_at: 1, refresh_token: 'old-refresh-token-0123456789', obtained_at: 1 };
+    const session = {
+      version: 1,
+      issuer: hostile.issuer,
+      client_id: 'cli',
+      access_token: 'old-access-token-0123456789',
+      token_type: 'Bearer',
+      expires_at: 1,
+      refresh_token: 'old-refresh-token-0123456789',
+      obtained_at: 1,
+    };
     const stored = JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify(session) } });
     writeFileSync(join(dir, 'tokens.json'), stored);
-    const child = spawn(process.execPath, [BIN, 'token', '-v'], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+    const child = spawn(process.execPath, [BIN, 'token', '-v'], {
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
     let stderr = '';
     await new Promise<void>((resolve) => {
       child.stderr.on('data', (chunk) => {
@@ -111,7 +157,8 @@ describe('Ctrl-C in the middle of a refresh', () => {
       });
     });
     child.kill('SIGINT');
-    for (let turn = 0; turn < 400 && !stderr.includes('stop again to quit at once'); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let turn = 0; turn < 400 && !stderr.includes('stop again to quit at once'); turn++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
@@ -127,10 +174,20 @@ describe('concurrency', () => {
     const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file' });
     const users = ['ann', 'ben', 'cat', 'dan'];
     const results = await Promise.all(
-      users.map((user) => spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--profile', user], { env: { ...env, SIMULATED_LOGIN: user }, timeoutMs: 60_000 })),
+      users.map((user) =>
+        spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--profile', user], {
+          env: { ...env, SIMULATED_LOGIN: user },
+          timeoutMs: 60_000,
+        }),
+      ),
     );
     expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
     const status = JSON.parse((await spawnCli(['status', '--json'], { env })).stdout);
-    expect(status.profiles.map((profile: { profile: string; session?: { subject: string } }) => [profile.profile, profile.session?.subject])).toEqual(users.map((user) => [user, user]));
+    expect(
+      status.profiles.map((profile: { profile: string; session?: { subject: string } }) => [
+        profile.profile,
+        profile.session?.subject,
+      ]),
+    ).toEqual(users.map((user) => [user, user]));
   });
 });

@@ -27,7 +27,14 @@ function answerWith(idToken: () => Promise<string | undefined>) {
   hostile.token(async (_request, response) => {
     const token = await idToken();
     response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    response.end(JSON.stringify({ access_token: 'hostile-access-token-0123456789', token_type: 'Bearer', expires_in: 300, ...(token ? { id_token: token } : {}) }));
+    response.end(
+      JSON.stringify({
+        access_token: 'hostile-access-token-0123456789',
+        token_type: 'Bearer',
+        expires_in: 300,
+        ...(token ? { id_token: token } : {}),
+      }),
+    );
   });
 }
 
@@ -54,13 +61,19 @@ describe('oauth login against a lying server', () => {
   });
 
   it('refuses an unsigned ID token (alg none)', async () => {
-    answerWith(async () => `${b64({ alg: 'none', kid: 'hostile-1' })}.${b64({ iss: hostile.issuer, aud: 'cli', sub: 'x', nonce: hostile.last.nonce, iat: 1, exp: 9999999999 })}.`);
+    answerWith(
+      async () =>
+        `${b64({ alg: 'none', kid: 'hostile-1' })}.${b64({ iss: hostile.issuer, aud: 'cli', sub: 'x', nonce: hostile.last.nonce, iat: 1, exp: 9999999999 })}.`,
+    );
     await expectRefused('ID_TOKEN_INVALID');
   });
 
   it('refuses an ID token HMAC-signed with the server’s public key', async () => {
     answerWith(async () => {
-      const pem = createPublicKey({ key: hostile.key.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      const pem = createPublicKey({ key: hostile.key.publicJwk as never, format: 'jwk' }).export({
+        type: 'spki',
+        format: 'pem',
+      });
       const input = `${b64({ alg: 'HS256', kid: 'hostile-1' })}.${b64({ iss: hostile.issuer, aud: 'cli', sub: 'x', nonce: hostile.last.nonce, iat: Math.floor(Date.now() / 1000), exp: 9999999999 })}`;
       return `${input}.${createHmac('sha256', pem).update(input).digest('base64url')}`;
     });
@@ -90,7 +103,13 @@ describe('oauth login against a lying server', () => {
   describe('key sets as real servers publish them', () => {
     let others: jose.JWK[];
     beforeAll(async () => {
-      others = await Promise.all([1, 2].map(async () => ({ ...(await jose.exportJWK((await jose.generateKeyPair('RS256', { extractable: true })).publicKey)), alg: 'RS256', use: 'sig' })));
+      others = await Promise.all(
+        [1, 2].map(async () => ({
+          ...(await jose.exportJWK((await jose.generateKeyPair('RS256', { extractable: true })).publicKey)),
+          alg: 'RS256',
+          use: 'sig',
+        })),
+      );
     });
     afterAll(() => hostile.server.route('/jwks', json({ keys: [hostile.key.publicJwk] })));
 
@@ -138,7 +157,11 @@ describe('oauth login against a lying server', () => {
   });
 
   it('reports a denial with the description stripped of escapes (exit 4)', async () => {
-    hostile.callbackExtras = { code: null, error: 'access_denied', error_description: '\u001b[2J\u001b[31mYou said no <b>twice</b>' };
+    hostile.callbackExtras = {
+      code: null,
+      error: 'access_denied',
+      error_description: '\u001b[2J\u001b[31mYou said no <b>twice</b>',
+    };
     const result = await expectRefused('ACCESS_DENIED', 4);
     expect(result.stderr).not.toContain('\u001b');
     expect(result.stderr).toContain('You said no');

@@ -10,11 +10,18 @@ let proxyPort: number;
 beforeAll(async () => {
   // A proxy that refuses every request and says what credentials it was given, decoded.
   proxy = createServer((request, response) => {
-    const credentials = Buffer.from((request.headers['proxy-authorization'] ?? '').replace(/^Basic /, ''), 'base64').toString();
-    response.writeHead(400, { 'content-type': 'text/plain' }).end(`bad proxy credentials ${credentials} for ${request.url}`);
+    const credentials = Buffer.from(
+      (request.headers['proxy-authorization'] ?? '').replace(/^Basic /, ''),
+      'base64',
+    ).toString();
+    response
+      .writeHead(400, { 'content-type': 'text/plain' })
+      .end(`bad proxy credentials ${credentials} for ${request.url}`);
   });
   // A tunnel (CONNECT, for https) it refuses for want of credentials.
-  proxy.on('connect', (_request, socket) => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="p"\r\n\r\n'));
+  proxy.on('connect', (_request, socket) =>
+    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="p"\r\n\r\n'),
+  );
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxyPort = (proxy.address() as AddressInfo).port;
 });
@@ -22,8 +29,14 @@ afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
 
 describe('proxy settings', () => {
   it('names a proxy variable it cannot use, exit 2, without its password', async () => {
-    const commands = [['discover', 'https://id.example.com'], ['decode', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', '--verify', '--jwks', 'https://id.example.com/jwks']];
-    for (const [value, args] of [['http://user:hunter2pass@[bad', commands[0]!], ['ftp://proxy.example:21', commands[1]!]] as const) {
+    const commands = [
+      ['discover', 'https://id.example.com'],
+      ['decode', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', '--verify', '--jwks', 'https://id.example.com/jwks'],
+    ];
+    for (const [value, args] of [
+      ['http://user:hunter2pass@[bad', commands[0]!],
+      ['ftp://proxy.example:21', commands[1]!],
+    ] as const) {
       const result = await runCli([...args], { env: sandboxEnv({ HTTPS_PROXY: value, OAUTH_NO_CACHE: '1' }) });
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toContain('HTTPS_PROXY is not a proxy URL');

@@ -8,7 +8,16 @@ import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js
 import { json } from '../helpers/server.js';
 
 const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
-const BAD_URLS: unknown[] = ['smb://attacker.example/share', 'file:///etc/passwd', 'javascript:alert(1)', 'http://evil.example.com/authorize', 'not a url', 5, null, ['https://a.example']];
+const BAD_URLS: unknown[] = [
+  'smb://attacker.example/share',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'http://evil.example.com/authorize',
+  'not a url',
+  5,
+  null,
+  ['https://a.example'],
+];
 
 let hostile: HostileServer | undefined;
 afterEach(async () => {
@@ -34,7 +43,9 @@ describe('endpoints from metadata', () => {
     it(`refuses authorization_endpoint ${JSON.stringify(value)} before any browser is opened`, async () => {
       hostile = await startHostileServer({ authorization_endpoint: value });
       const { env, browserLog } = userEnv();
-      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
+      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], {
+        env,
+      });
       expectServerFault(result, 'authorization_endpoint');
       expect(existsSync(browserLog) ? readFileSync(browserLog, 'utf8') : '').toBe('');
     });
@@ -43,7 +54,9 @@ describe('endpoints from metadata', () => {
   it('refuses a bad token, JWKS, userinfo or revocation endpoint for every command that would call it', async () => {
     hostile = await startHostileServer({ token_endpoint: 'ftp://files.example/token', jwks_uri: 'javascript:void(0)' });
     const { env } = userEnv();
-    const service = await runCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc'], { env: { ...env, OAUTH_CLIENT_SECRET: 'service-secret-0123' } });
+    const service = await runCli(['token', '--client-credentials', '--issuer', hostile.issuer, '--client-id', 'svc'], {
+      env: { ...env, OAUTH_CLIENT_SECRET: 'service-secret-0123' },
+    });
     expectServerFault(service, 'token_endpoint');
     const verify = await runCli(['decode', await hostile.idToken(), '--verify', '--issuer', hostile.issuer], { env });
     expect(verify.code, verify.stderr).toBe(5);
@@ -51,17 +64,29 @@ describe('endpoints from metadata', () => {
   });
 
   it('lets --insecure allow plain http to another host, and nothing else', async () => {
-    hostile = await startHostileServer({ userinfo_endpoint: 'http://userinfo.example.com/me', revocation_endpoint: 'gopher://x.example/' });
-    const { env } = userEnv();
-    expectServerFault(await runCli(['discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }), 'userinfo_endpoint');
-    expectServerFault(await runCli(['--insecure', 'discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }), 'revocation_endpoint');
-    hostile.server.route('/.well-known/openid-configuration', json({
-      issuer: hostile.issuer,
-      authorization_endpoint: `${hostile.issuer}/authorize`,
-      token_endpoint: `${hostile.issuer}/token`,
-      jwks_uri: `${hostile.issuer}/jwks`,
+    hostile = await startHostileServer({
       userinfo_endpoint: 'http://userinfo.example.com/me',
-    }));
+      revocation_endpoint: 'gopher://x.example/',
+    });
+    const { env } = userEnv();
+    expectServerFault(
+      await runCli(['discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }),
+      'userinfo_endpoint',
+    );
+    expectServerFault(
+      await runCli(['--insecure', 'discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } }),
+      'revocation_endpoint',
+    );
+    hostile.server.route(
+      '/.well-known/openid-configuration',
+      json({
+        issuer: hostile.issuer,
+        authorization_endpoint: `${hostile.issuer}/authorize`,
+        token_endpoint: `${hostile.issuer}/token`,
+        jwks_uri: `${hostile.issuer}/jwks`,
+        userinfo_endpoint: 'http://userinfo.example.com/me',
+      }),
+    );
     const refused = await runCli(['discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } });
     expectServerFault(refused, 'userinfo_endpoint');
     const allowed = await runCli(['--insecure', 'discover', hostile.issuer], { env: { ...env, OAUTH_NO_CACHE: '1' } });
@@ -83,7 +108,9 @@ describe('metadata of the wrong type', () => {
     it(`is exit 5 naming ${member} when it is ${JSON.stringify(value)}, never a crash`, async () => {
       hostile = await startHostileServer({ [member]: value });
       const { env } = userEnv();
-      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], { env });
+      const result = await runCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--login-timeout', '5'], {
+        env,
+      });
       expectServerFault(result, member);
       if (said) expect(result.stderr).toContain(said);
     });
@@ -106,7 +133,11 @@ describe('credentials in URLs', () => {
     hostile = await startHostileServer();
     const { env } = userEnv();
     const issuer = hostile.issuer.replace('http://', 'http://alice:hunter2-password@');
-    for (const args of [['discover', '--issuer', issuer], ['-vv', 'discover', '--issuer', issuer], ['--json', 'discover', '--issuer', issuer]]) {
+    for (const args of [
+      ['discover', '--issuer', issuer],
+      ['-vv', 'discover', '--issuer', issuer],
+      ['--json', 'discover', '--issuer', issuer],
+    ]) {
       const result = await runCli(args, { env });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout + result.stderr).not.toContain('hunter2');
@@ -122,7 +153,8 @@ describe('credentials in URLs', () => {
 describe('a user:password@ in a URL the user gives', () => {
   const PASSWORD = 'hunter2 pass@word';
   const withPassword = (url: string) => url.replace('://', `://alice:${PASSWORD}@`);
-  const leaks = (text: string) => [PASSWORD, encodeURIComponent(PASSWORD), 'alice:'].filter((spelling) => text.includes(spelling));
+  const leaks = (text: string) =>
+    [PASSWORD, encodeURIComponent(PASSWORD), 'alice:'].filter((spelling) => text.includes(spelling));
 
   it('is never printed nor saved, wherever it comes from: config file, environment, flag or argument', async () => {
     hostile = await startHostileServer();
@@ -130,17 +162,53 @@ describe('a user:password@ in a URL the user gives', () => {
     const configHome = (env as Record<string, string>).XDG_CONFIG_HOME!;
     mkdirSync(join(configHome, 'oauth'), { recursive: true });
     const configPath = join(configHome, 'oauth', 'config.json');
-    writeFileSync(configPath, JSON.stringify({ profiles: { stored: { issuer: withPassword(hostile.issuer), client_id: 'cli' } } }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({ profiles: { stored: { issuer: withPassword(hostile.issuer), client_id: 'cli' } } }),
+    );
     const runs = [
       ['status'],
       ['--json', 'status'],
       ['--profile', 'stored', 'discover'],
       ['discover', withPassword(hostile.issuer)],
       ['--json', 'discover', withPassword('https://exa mple.com')],
-      ['decode', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', '--verify', '--jwks', withPassword(`${hostile.issuer}/jwks`)],
-      ['check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')],
-      ['--json', 'check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')],
-      ['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--token-endpoint', withPassword(`${hostile.issuer}/token`), '--login-timeout', '5'],
+      [
+        'decode',
+        'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+        '--verify',
+        '--jwks',
+        withPassword(`${hostile.issuer}/jwks`),
+      ],
+      [
+        'check',
+        '--issuer',
+        hostile.issuer,
+        '--client-id',
+        'cli',
+        '--redirect-uri',
+        withPassword('http://127.0.0.1:8080/callback'),
+      ],
+      [
+        '--json',
+        'check',
+        '--issuer',
+        hostile.issuer,
+        '--client-id',
+        'cli',
+        '--redirect-uri',
+        withPassword('http://127.0.0.1:8080/callback'),
+      ],
+      [
+        'login',
+        '--issuer',
+        hostile.issuer,
+        '--client-id',
+        'cli',
+        '--token-endpoint',
+        withPassword(`${hostile.issuer}/token`),
+        '--login-timeout',
+        '5',
+      ],
     ];
     for (const args of runs) {
       const result = await runCli(args, { env });
@@ -149,7 +217,19 @@ describe('a user:password@ in a URL the user gives', () => {
       expect(result.code, what).not.toBe(1);
     }
     // A redirect URI under audit keeps its credentials for the rule that reports them, and still never shows them.
-    const audit = await runCli(['--json', 'check', '--issuer', hostile.issuer, '--client-id', 'cli', '--redirect-uri', withPassword('http://127.0.0.1:8080/callback')], { env });
+    const audit = await runCli(
+      [
+        '--json',
+        'check',
+        '--issuer',
+        hostile.issuer,
+        '--client-id',
+        'cli',
+        '--redirect-uri',
+        withPassword('http://127.0.0.1:8080/callback'),
+      ],
+      { env },
+    );
     expect(audit.stdout).toContain('redirect-uri-userinfo');
     expect(leaks(audit.stdout + audit.stderr)).toEqual([]);
     const fromEnv = await runCli(['discover'], { env: { ...env, OAUTH_ISSUER: withPassword(hostile.issuer) } });

@@ -17,7 +17,11 @@ beforeAll(async () => {
   rsa = await makeKey('RS256', 'rsa-1');
   ec = await makeKey('ES256', 'ec-1');
   const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const weakJwk = { ...(weak.publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: 'weak', alg: 'RS256' };
+  const weakJwk = {
+    ...(weak.publicKey.export({ format: 'jwk' }) as Record<string, unknown>),
+    kid: 'weak',
+    alg: 'RS256',
+  };
   server = await startServer({
     '/jwks': json({ keys: [rsa.publicJwk, ec.publicJwk] }),
     '/weak-jwks': json({ keys: [weakJwk] }),
@@ -29,7 +33,10 @@ afterAll(() => server.close());
 
 async function expectRefused(token: string, exits: number[], jwks = `${server.url}/jwks`, ...extra: string[]) {
   const started = Date.now();
-  const result = await runCli(['decode', '-', '--verify', '--jwks', jwks, '--issuer', 'https://issuer.test', '--audience', 'api', ...extra], { stdin: token });
+  const result = await runCli(
+    ['decode', '-', '--verify', '--jwks', jwks, '--issuer', 'https://issuer.test', '--audience', 'api', ...extra],
+    { stdin: token },
+  );
   expect(result.stderr).not.toMatch(STACK_TRACE);
   expect(result.stderr).toMatch(/^error\[[A-Z_]+\]: .+/m);
   expect(exits).toContain(result.code);
@@ -39,10 +46,16 @@ async function expectRefused(token: string, exits: number[], jwks = `${server.ur
 
 describe('forged signatures and algorithms', () => {
   it('HS256 keyed with the RSA public key as PEM text, and as JWK text', async () => {
-    const pem = createPublicKey({ key: rsa.publicJwk as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string;
+    const pem = createPublicKey({ key: rsa.publicJwk as never, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    }) as string;
     for (const secret of [pem, JSON.stringify(rsa.publicJwk)]) {
       const input = `${b64({ alg: 'HS256', kid: 'rsa-1' })}.${b64(claims())}`;
-      const result = await expectRefused(`${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`, [3]);
+      const result = await expectRefused(
+        `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`,
+        [3],
+      );
       expect(result.stderr).toContain('JWT_ALG_NOT_ALLOWED');
     }
   });
@@ -55,7 +68,11 @@ describe('forged signatures and algorithms', () => {
   });
 
   it('an RSA key under 2048 bits is refused even with a good signature', async () => {
-    const token = await signWithNode((globalThis as { weakKey?: KeyObject }).weakKey!, { alg: 'RS256', kid: 'weak' }, claims());
+    const token = await signWithNode(
+      (globalThis as { weakKey?: KeyObject }).weakKey!,
+      { alg: 'RS256', kid: 'weak' },
+      claims(),
+    );
     const result = await expectRefused(token, [3], `${server.url}/weak-jwks`);
     expect(result.stderr).toContain('KEY_TOO_WEAK');
   });
@@ -74,13 +91,19 @@ describe('forged signatures and algorithms', () => {
 
   it('x5c and jwk headers carrying the attacker key are ignored', async () => {
     const attacker = await makeKey('RS256', 'rsa-1');
-    const token = await sign(attacker, { claims: claims(), header: { jwk: attacker.publicJwk, x5c: ['MIIBattacker'] } });
+    const token = await sign(attacker, {
+      claims: claims(),
+      header: { jwk: attacker.publicJwk, x5c: ['MIIBattacker'] },
+    });
     const result = await expectRefused(token, [3]);
     expect(result.stderr).toContain('JWT_SIGNATURE_INVALID');
   });
 
   it('b64: false, and a 5-segment token', async () => {
-    await expectRefused(await signRaw(rsa, { alg: 'RS256', kid: 'rsa-1', b64: false, crit: ['b64'] }, JSON.stringify(claims())), [2, 3]);
+    await expectRefused(
+      await signRaw(rsa, { alg: 'RS256', kid: 'rsa-1', b64: false, crit: ['b64'] }, JSON.stringify(claims())),
+      [2, 3],
+    );
     await expectRefused(`${b64({ alg: 'RSA-OAEP', enc: 'A256GCM' })}.a.b.c.d`, [2]);
   });
 
@@ -94,7 +117,10 @@ describe('forged signatures and algorithms', () => {
     const attacker = await startServer({ '/keys': json({ keys: [] }) });
     try {
       // Signed by the real key, so valid: the headers are ignored, not followed.
-      const token = await sign(rsa, { claims: claims(), header: { jku: `${attacker.url}/keys`, x5u: `${attacker.url}/cert` } });
+      const token = await sign(rsa, {
+        claims: claims(),
+        header: { jku: `${attacker.url}/keys`, x5u: `${attacker.url}/cert` },
+      });
       const result = await runCli(['decode', token, '--verify', '--jwks', `${server.url}/jwks`]);
       expect(result.code).toBe(0);
       expect(attacker.hits.size).toBe(0);
@@ -107,7 +133,10 @@ describe('forged signatures and algorithms', () => {
 describe('the policy itself', () => {
   it('an HMAC secret never verifies an RS256 token, and a secret file is never treated as a public key', async () => {
     const env = sandboxEnv({ SECRET: 'x'.repeat(40) });
-    const result = await runCli(['decode', await sign(rsa, { claims: claims() }), '--verify', '--secret-env', 'SECRET'], { env });
+    const result = await runCli(
+      ['decode', await sign(rsa, { claims: claims() }), '--verify', '--secret-env', 'SECRET'],
+      { env },
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('JWT_ALG_NOT_ALLOWED');
   });
@@ -122,7 +151,11 @@ describe('the policy itself', () => {
   });
 });
 
-async function signWithNode(key: KeyObject, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+async function signWithNode(
+  key: KeyObject,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const input = `${b64(header)}.${b64(payload)}`;
   return `${input}.${nodeSign('sha256', Buffer.from(input), key).toString('base64url')}`;
 }

@@ -32,25 +32,43 @@ export async function startHostileServer(metadataExtras: Record<string, unknown>
     token: (route) => server.route('/token', route),
     async idToken(claims = {}, header = {}, signWith = privateKey) {
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: issuer, aud: hostile.last.clientId ?? 'client', sub: 'mallory', iat: now, exp: now + 300, nonce: hostile.last.nonce, ...claims };
-      return new jose.SignJWT(payload as jose.JWTPayload).setProtectedHeader({ alg: 'RS256', kid: 'hostile-1', ...header } as jose.JWTHeaderParameters).sign(signWith);
+      const payload = {
+        iss: issuer,
+        aud: hostile.last.clientId ?? 'client',
+        sub: 'mallory',
+        iat: now,
+        exp: now + 300,
+        nonce: hostile.last.nonce,
+        ...claims,
+      };
+      return new jose.SignJWT(payload as jose.JWTPayload)
+        .setProtectedHeader({ alg: 'RS256', kid: 'hostile-1', ...header } as jose.JWTHeaderParameters)
+        .sign(signWith);
     },
     close: () => server.close(),
   };
-  server.route('/.well-known/openid-configuration', json({
-    issuer,
-    authorization_endpoint: `${issuer}/authorize`,
-    token_endpoint: `${issuer}/token`,
-    jwks_uri: `${issuer}/jwks`,
-    response_types_supported: ['code'],
-    code_challenge_methods_supported: ['S256'],
-    id_token_signing_alg_values_supported: ['RS256'],
-    ...metadataExtras,
-  }));
+  server.route(
+    '/.well-known/openid-configuration',
+    json({
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/jwks`,
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      ...metadataExtras,
+    }),
+  );
   server.route('/jwks', json({ keys: [publicJwk] }));
   server.route('/authorize', (request: IncomingMessage, response: ServerResponse) => {
     const params = new URL(request.url!, issuer).searchParams;
-    hostile.last = { nonce: params.get('nonce') ?? undefined, state: params.get('state') ?? undefined, redirectUri: params.get('redirect_uri') ?? undefined, clientId: params.get('client_id') ?? undefined };
+    hostile.last = {
+      nonce: params.get('nonce') ?? undefined,
+      state: params.get('state') ?? undefined,
+      redirectUri: params.get('redirect_uri') ?? undefined,
+      clientId: params.get('client_id') ?? undefined,
+    };
     const target = new URL(params.get('redirect_uri')!);
     target.searchParams.set('code', 'hostile-code-0123456789');
     target.searchParams.set('state', params.get('state')!);

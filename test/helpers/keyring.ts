@@ -12,7 +12,9 @@ export interface TestKeyring {
 }
 
 export function keyringAvailable(): boolean {
-  return ['dbus-daemon', 'gnome-keyring-daemon', 'secret-tool'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+  return ['dbus-daemon', 'gnome-keyring-daemon', 'secret-tool'].every(
+    (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0,
+  );
 }
 
 export async function startKeyring(options: { unlocked?: boolean; withService?: boolean } = {}): Promise<TestKeyring> {
@@ -20,7 +22,11 @@ export async function startKeyring(options: { unlocked?: boolean; withService?: 
   for (const dir of ['data', 'cache']) mkdirSync(join(root, dir));
   mkdirSync(join(root, 'run'), { mode: 0o700 });
   const children: ChildProcess[] = [];
-  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(root, 'run', 'bus')}`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const bus = spawn(
+    'dbus-daemon',
+    ['--session', '--nofork', '--print-address=1', `--address=unix:path=${join(root, 'run', 'bus')}`],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   children.push(bus);
   const address = await new Promise<string>((resolve, reject) => {
     let text = '';
@@ -35,18 +41,33 @@ export async function startKeyring(options: { unlocked?: boolean; withService?: 
   });
   const env = { DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: join(root, 'run') };
   if (options.withService !== false) {
-    const keyring = spawn('gnome-keyring-daemon', [...(options.unlocked === false ? [] : ['--unlock']), '--components=secrets', '--foreground'], {
-      env: { PATH: process.env.PATH, ...env, XDG_DATA_HOME: join(root, 'data'), XDG_CACHE_HOME: join(root, 'cache') },
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    const keyring = spawn(
+      'gnome-keyring-daemon',
+      [...(options.unlocked === false ? [] : ['--unlock']), '--components=secrets', '--foreground'],
+      {
+        env: { PATH: process.env.PATH, ...env, XDG_DATA_HOME: join(root, 'data'), XDG_CACHE_HOME: join(root, 'cache') },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
     children.push(keyring);
     keyring.stdin!.end(options.unlocked === false ? '' : 'test-password');
     // Ready when it owns the Secret Service name on the bus.
     for (let attempt = 0; attempt < 50; attempt++) {
-      const owned = spawnSync('dbus-send', ['--session', '--dest=org.freedesktop.DBus', '--print-reply', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-      });
+      const owned = spawnSync(
+        'dbus-send',
+        [
+          '--session',
+          '--dest=org.freedesktop.DBus',
+          '--print-reply',
+          '/org/freedesktop/DBus',
+          'org.freedesktop.DBus.NameHasOwner',
+          'string:org.freedesktop.secrets',
+        ],
+        {
+          env: { ...process.env, ...env },
+          encoding: 'utf8',
+        },
+      );
       if (owned.stdout?.includes('boolean true')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -61,5 +82,14 @@ export async function startKeyring(options: { unlocked?: boolean; withService?: 
 
 /** What the keychain holds for a service, via libsecret's own tool. */
 export function keychainEntries(keyring: TestKeyring, service: string): string {
-  return spawnSync('secret-tool', ['search', '--all', 'service', service], { env: { ...process.env, ...keyring.env }, encoding: 'utf8' }).stdout + spawnSync('secret-tool', ['search', '--all', 'service', service], { env: { ...process.env, ...keyring.env }, encoding: 'utf8' }).stderr;
+  return (
+    spawnSync('secret-tool', ['search', '--all', 'service', service], {
+      env: { ...process.env, ...keyring.env },
+      encoding: 'utf8',
+    }).stdout +
+    spawnSync('secret-tool', ['search', '--all', 'service', service], {
+      env: { ...process.env, ...keyring.env },
+      encoding: 'utf8',
+    }).stderr
+  );
 }

@@ -3,7 +3,18 @@
 // the CLI printed — except on stdout of a command whose stdout the user asked for a token on.
 import type { Exchange } from '../../src/serve/provider.js';
 
-const SECRET_PARAMETERS = ['code', 'code_verifier', 'refresh_token', 'access_token', 'id_token', 'client_secret', 'client_assertion', 'device_code', 'token', 'password'];
+const SECRET_PARAMETERS = [
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'id_token',
+  'client_secret',
+  'client_assertion',
+  'device_code',
+  'token',
+  'password',
+];
 
 export function createLeakScanner() {
   const secrets = new Set<string>();
@@ -51,8 +62,14 @@ export function createLeakScanner() {
     const leaks: string[] = [];
     for (const run of runs) {
       for (const secret of secrets) {
-        const where = [run.stderr.includes(secret) ? 'stderr' : '', !stdoutMayCarryTokens(run.args) && run.stdout.includes(secret) ? 'stdout' : ''].filter(Boolean);
-        if (where.length) leaks.push(`oauth ${run.args.join(' ').slice(0, 200)} printed a secret (${secret.slice(0, 6)}…, ${secret.length} chars) on ${where.join(' and ')}`);
+        const where = [
+          run.stderr.includes(secret) ? 'stderr' : '',
+          !stdoutMayCarryTokens(run.args) && run.stdout.includes(secret) ? 'stdout' : '',
+        ].filter(Boolean);
+        if (where.length)
+          leaks.push(
+            `oauth ${run.args.join(' ').slice(0, 200)} printed a secret (${secret.slice(0, 6)}…, ${secret.length} chars) on ${where.join(' and ')}`,
+          );
       }
     }
     return leaks;

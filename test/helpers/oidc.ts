@@ -5,7 +5,10 @@ import { defaultClients, startLocalServer, type LocalClient, type LocalServer } 
 import { recordExchange, recordSecret } from './leak-scan.js';
 
 export const API_AUDIENCE = 'https://api.test';
-export const SECRETS = { confidential: 'confidential-secret-5f0c3a9e7d2b4c6a8e1f3b5d7a9c0e2f', service: 'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7' };
+export const SECRETS = {
+  confidential: 'confidential-secret-5f0c3a9e7d2b4c6a8e1f3b5d7a9c0e2f',
+  service: 'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7',
+};
 export const SERVICE_CLIENT = { client_id: 'service', client_secret: SECRETS.service };
 
 export interface TestAuthorizationServer extends LocalServer {
@@ -16,13 +19,22 @@ export interface TestAuthorizationServer extends LocalServer {
 }
 
 export async function startAuthorizationServer(
-  options: { accessTokenTtlSeconds?: number; opaqueTokens?: boolean; clients?: (defaults: LocalClient[]) => LocalClient[] } = {},
+  options: {
+    accessTokenTtlSeconds?: number;
+    opaqueTokens?: boolean;
+    clients?: (defaults: LocalClient[]) => LocalClient[];
+  } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
   const signingKey = { ...(await jose.exportJWK(privateKey)), kid: 'test-rs256', use: 'sig', alg: 'RS256' };
   const client = await jose.generateKeyPair('ES256', { extractable: true });
   const jwtClientKey = { ...(await jose.exportJWK(client.privateKey)), kid: 'jwt-client-1', alg: 'ES256' };
-  const publicClientKey = { ...(await jose.exportJWK(client.publicKey)), kid: 'jwt-client-1', alg: 'ES256', use: 'sig' };
+  const publicClientKey = {
+    ...(await jose.exportJWK(client.publicKey)),
+    kid: 'jwt-client-1',
+    alg: 'ES256',
+    use: 'sig',
+  };
   const clients = defaultClients(SECRETS, { keys: [publicClientKey] });
   const server = await startLocalServer({
     port: 0,

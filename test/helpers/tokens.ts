@@ -8,7 +8,11 @@ export interface TestKey {
   publicJwk: jose.JWK;
 }
 
-export async function makeKey(alg = 'RS256', kid = `k-${alg.toLowerCase()}`, options: { modulusLength?: number } = {}): Promise<TestKey> {
+export async function makeKey(
+  alg = 'RS256',
+  kid = `k-${alg.toLowerCase()}`,
+  options: { modulusLength?: number } = {},
+): Promise<TestKey> {
   const { publicKey, privateKey } = await jose.generateKeyPair(alg, { extractable: true, ...options });
   const publicJwk = { ...(await jose.exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { kid, alg, privateKey, publicJwk };
@@ -28,21 +32,42 @@ export interface SignOptions {
 /** A valid RFC 9068 access token by default: iss, aud, sub, client_id, jti, iat, exp 15 min, typ at+jwt. */
 export async function sign(key: TestKey, options: SignOptions = {}): Promise<string> {
   const issued = now();
-  const claims = { iss: 'https://issuer.test', aud: 'api', sub: 'alice', client_id: 'test-client', jti: `jti-${issued}-${Math.random()}`, iat: issued, exp: issued + 900, scope: 'read write', ...options.claims };
-  for (const [name, value] of Object.entries(claims)) if (value === undefined) delete (claims as Record<string, unknown>)[name];
+  const claims = {
+    iss: 'https://issuer.test',
+    aud: 'api',
+    sub: 'alice',
+    client_id: 'test-client',
+    jti: `jti-${issued}-${Math.random()}`,
+    iat: issued,
+    exp: issued + 900,
+    scope: 'read write',
+    ...options.claims,
+  };
+  for (const [name, value] of Object.entries(claims))
+    if (value === undefined) delete (claims as Record<string, unknown>)[name];
   return new jose.CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...options.header } as jose.CompactJWSHeaderParameters)
+    .setProtectedHeader({
+      alg: key.alg,
+      kid: key.kid,
+      typ: 'at+jwt',
+      ...options.header,
+    } as jose.CompactJWSHeaderParameters)
     .sign(key.privateKey);
 }
 
-export const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+export const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A token assembled by hand, for shapes no honest signer produces. */
 export function forge(header: unknown, payload: unknown, signature = ''): string {
   return `${b64(header)}.${b64(payload)}.${signature}`;
 }
 
-export async function hmac(secret: Uint8Array, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+export async function hmac(
+  secret: Uint8Array,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const signingInput = `${b64(header)}.${b64(payload)}`;
   const { createHmac } = await import('node:crypto');
   const alg = String(header.alg);

@@ -30,7 +30,8 @@ beforeAll(async () => {
   ec = await makeKey('ES256', 'good-ec');
   current = jwks(oldKey);
   server = await startServer({
-    '/jwks': (_request, response) => void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(current)),
+    '/jwks': (_request, response) =>
+      void response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(current)),
   });
   http = createHttpClient({ timeoutMs: 2000, insecure: false, verbosity: 0, trace: () => undefined, env: {} });
 });
@@ -71,7 +72,9 @@ describe('remoteKeySet', () => {
 
     current = jwks(oldKey, newKey); // the issuer rotates
     const token = await sign(newKey, { claims: { iss: 'https://issuer.test' } });
-    await expect(verifyToken(token, keys, { clockSkewSeconds: 30 }, now())).rejects.toMatchObject({ code: 'JWT_NO_MATCHING_KEY' });
+    await expect(verifyToken(token, keys, { clockSkewSeconds: 30 }, now())).rejects.toMatchObject({
+      code: 'JWT_NO_MATCHING_KEY',
+    });
     expect(server.hits.get('/jwks')).toBe(1);
 
     clock += (REFETCH_COOLDOWN_SECONDS + 1) * 1000;
@@ -88,18 +91,48 @@ describe('keys a set may hold', () => {
       const keys = await load({ keys: [...broken, rsa.publicJwk] });
       expect(keys.keys.map((key) => key.kid)).toEqual(['good-rsa']);
       const warned = keys.warnings.join('\n');
-      for (const kid of ['ec-without-y', 'ec-x-not-base64url', 'ec-x-too-short', 'ec-point-off-curve', 'ec-unknown-curve', 'ec-with-alg-rs256', 'rsa-without-n', 'rsa-n-5', 'rsa-n-number', 'rsa-e-empty', 'rsa-alg-rs1', 'rsa-key-ops-string', 'okp-x-too-short', 'akp', 'kty-foo', 'no-kty', 'key #22', 'key #23', 'key #24', 'key #25']) {
+      for (const kid of [
+        'ec-without-y',
+        'ec-x-not-base64url',
+        'ec-x-too-short',
+        'ec-point-off-curve',
+        'ec-unknown-curve',
+        'ec-with-alg-rs256',
+        'rsa-without-n',
+        'rsa-n-5',
+        'rsa-n-number',
+        'rsa-e-empty',
+        'rsa-alg-rs1',
+        'rsa-key-ops-string',
+        'okp-x-too-short',
+        'akp',
+        'kty-foo',
+        'no-kty',
+        'key #22',
+        'key #23',
+        'key #24',
+        'key #25',
+      ]) {
         expect(warned, kid).toContain(kid);
       }
       // Keys made for something else are no fault of the set: passed over without a word (oct is warned about as
       // published secret material, not as unusable).
-      for (const kid of ['rsa-use-enc', 'rsa-oaep', 'okp-x25519', 'rsa-key-ops-encrypt']) expect(warned).not.toContain(kid);
+      for (const kid of ['rsa-use-enc', 'rsa-oaep', 'okp-x25519', 'rsa-key-ops-encrypt'])
+        expect(warned).not.toContain(kid);
       expect(warned).toMatch(/"?ec-without-y"? in .*: it is an EC key without "y"/);
 
       expect((await verifyToken(await sign(rsa), keys, { clockSkewSeconds: 30 }, now())).payload.sub).toBe('alice');
       // A token naming a skipped key is told why that key cannot be used.
-      const named = verifyToken(await sign(ec, { header: { kid: 'ec-without-y' } }), keys, { clockSkewSeconds: 30 }, now());
-      await expect(named).rejects.toMatchObject({ code: 'JWT_NO_MATCHING_KEY', message: expect.stringContaining('without "y"') });
+      const named = verifyToken(
+        await sign(ec, { header: { kid: 'ec-without-y' } }),
+        keys,
+        { clockSkewSeconds: 30 },
+        now(),
+      );
+      await expect(named).rejects.toMatchObject({
+        code: 'JWT_NO_MATCHING_KEY',
+        message: expect.stringContaining('without "y"'),
+      });
     }
   });
 
@@ -109,15 +142,42 @@ describe('keys a set may hold', () => {
       expect(await outcome(fileKeySet(keyFile({ keys: set }))), JSON.stringify(set)).toBe('exit 2 KEY_INVALID');
       expect(await outcome(served({ keys: set })), JSON.stringify(set)).toBe('exit 5 JWKS_INVALID');
     }
-    const error = await fileKeySet(keyFile({ keys: [broken[0], broken[6]] })).then(() => undefined, (failure: CliError) => failure);
-    expect(error?.message).toMatch(/no key that can verify signatures: kid "ec-without-y" is an EC key without "y"; kid "rsa-without-n" is an RSA key without "n"/);
+    const error = await fileKeySet(keyFile({ keys: [broken[0], broken[6]] })).then(
+      () => undefined,
+      (failure: CliError) => failure,
+    );
+    expect(error?.message).toMatch(
+      /no key that can verify signatures: kid "ec-without-y" is an EC key without "y"; kid "rsa-without-n" is an RSA key without "n"/,
+    );
   });
 
   it('random damage to good keys: a key set or a CliError (exit 2 from a file), and verification exit 0, 2 or 3 — never anything else', async () => {
     const token = { RS256: await sign(rsa), ES256: await sign(ec) };
     const members = ['kty', 'crv', 'x', 'y', 'n', 'e', 'alg', 'use', 'key_ops', 'kid', 'd'];
-    const values = fc.oneof(fc.jsonValue(), fc.base64String().map((text) => text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')), fc.constantFrom('RS256', 'ES256', 'EdDSA', 'P-256', 'P-384', 'X25519', 'Ed25519', 'EC', 'RSA', 'OKP', 'oct', 'sig', 'enc', ''));
-    const damage = fc.array(fc.tuple(fc.constantFrom(...members), fc.option(values, { nil: undefined })), { minLength: 1, maxLength: 4 });
+    const values = fc.oneof(
+      fc.jsonValue(),
+      fc.base64String().map((text) => text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')),
+      fc.constantFrom(
+        'RS256',
+        'ES256',
+        'EdDSA',
+        'P-256',
+        'P-384',
+        'X25519',
+        'Ed25519',
+        'EC',
+        'RSA',
+        'OKP',
+        'oct',
+        'sig',
+        'enc',
+        '',
+      ),
+    );
+    const damage = fc.array(fc.tuple(fc.constantFrom(...members), fc.option(values, { nil: undefined })), {
+      minLength: 1,
+      maxLength: 4,
+    });
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(rsa, ec), damage, async (key, changes) => {
         const jwk: Record<string, unknown> = { ...key.publicJwk };
@@ -131,7 +191,9 @@ describe('keys a set may hold', () => {
         } catch (error) {
           return error instanceof CliError && error.exitCode === 2;
         }
-        const verified = await outcome(verifyToken(token[key.alg as 'RS256' | 'ES256'], loaded, { clockSkewSeconds: 30 }, now()));
+        const verified = await outcome(
+          verifyToken(token[key.alg as 'RS256' | 'ES256'], loaded, { clockSkewSeconds: 30 }, now()),
+        );
         return /^(ok|exit [23] )/.test(verified);
       }),
       { numRuns: 300 },

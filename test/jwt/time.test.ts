@@ -57,7 +57,9 @@ describe('times no Date can hold', () => {
 
   const secret = new TextEncoder().encode('a-secret-of-thirty-two-bytes-ok!');
   const verify = async (payload: Record<string, unknown>) =>
-    runCli(['decode', await hmac(secret, { alg: 'HS256' }, payload), '--verify', '--secret-env', 'SECRET'], { env: sandboxEnv({ SECRET: new TextDecoder().decode(secret) }) });
+    runCli(['decode', await hmac(secret, { alg: 'HS256' }, payload), '--verify', '--secret-env', 'SECRET'], {
+      env: sandboxEnv({ SECRET: new TextDecoder().decode(secret) }),
+    });
 
   it('decode --verify says so for exp, nbf and iat', async () => {
     const expired = await verify({ sub: 'a', exp: -1e300 });
@@ -67,7 +69,8 @@ describe('times no Date can hold', () => {
     expect(notYet.stderr).toContain('"nbf" is beyond any calendar date.');
     const future = await verify({ sub: 'a', exp: 1e300, iat: 1e300 });
     expect(future.stderr).toContain('"iat" is beyond any calendar date.');
-    for (const result of [expired, notYet, future]) expect(result.stdout + result.stderr).not.toMatch(/undefined|e\+\d+d/);
+    for (const result of [expired, notYet, future])
+      expect(result.stdout + result.stderr).not.toMatch(/undefined|e\+\d+d/);
   });
 
   it('decode shows each such claim as beyond any calendar date, and no positive lifetime when exp is before iat', async () => {

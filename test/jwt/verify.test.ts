@@ -31,19 +31,28 @@ beforeAll(async () => {
 describe('several keys fit the token', () => {
   it('a token without kid verifies with whichever key of its type signed it, with or without kids in the set', async () => {
     const all = [...rsa, ...ec];
-    for (const keys of [await keySet(all.map((key) => key.publicJwk)), await keySet(all.map((key) => withoutKid(key.publicJwk)))]) {
+    for (const keys of [
+      await keySet(all.map((key) => key.publicJwk)),
+      await keySet(all.map((key) => withoutKid(key.publicJwk))),
+    ]) {
       for (const signer of all) {
         const verified = await verifyToken(await sign(signer, { header: { kid: undefined } }), keys, policy, now());
         expect(verified.header.kid).toBeUndefined();
-        expect(verified.checked[0]).toMatch(new RegExp(`^signature \\(${signer.alg}, found by trying each key that fits\\)`));
+        expect(verified.checked[0]).toMatch(
+          new RegExp(`^signature \\(${signer.alg}, found by trying each key that fits\\)`),
+        );
       }
     }
   });
 
   it('two keys under one kid: the one that signed verifies, another key under that kid does not', async () => {
     const keys = await keySet([rsa[0]!.publicJwk, { ...rsa[1]!.publicJwk, kid: 'r1' }]);
-    expect((await verifyToken(await sign(rsa[1]!, { header: { kid: 'r1' } }), keys, policy, now())).payload.sub).toBe('alice');
-    await expect(verifyToken(await sign(stranger, { header: { kid: 'r1' } }), keys, policy, now())).rejects.toMatchObject({
+    expect((await verifyToken(await sign(rsa[1]!, { header: { kid: 'r1' } }), keys, policy, now())).payload.sub).toBe(
+      'alice',
+    );
+    await expect(
+      verifyToken(await sign(stranger, { header: { kid: 'r1' } }), keys, policy, now()),
+    ).rejects.toMatchObject({
       code: 'JWT_SIGNATURE_INVALID',
       exitCode: 3,
       message: expect.stringContaining('any of the 2 keys'),
@@ -52,11 +61,18 @@ describe('several keys fit the token', () => {
 
   it('a key none of them matches is a bad signature (exit 3), and a claim failure after a good signature is that failure', async () => {
     const keys = await keySet(rsa.map((key) => key.publicJwk));
-    await expect(verifyToken(await sign(stranger, { header: { kid: undefined } }), keys, policy, now())).rejects.toMatchObject({ code: 'JWT_SIGNATURE_INVALID', exitCode: 3 });
-    const expired = await sign(rsa[2]!, { header: { kid: undefined }, claims: { iat: now() - 7200, exp: now() - 3600 } });
+    await expect(
+      verifyToken(await sign(stranger, { header: { kid: undefined } }), keys, policy, now()),
+    ).rejects.toMatchObject({ code: 'JWT_SIGNATURE_INVALID', exitCode: 3 });
+    const expired = await sign(rsa[2]!, {
+      header: { kid: undefined },
+      claims: { iat: now() - 7200, exp: now() - 3600 },
+    });
     await expect(verifyToken(expired, keys, policy, now())).rejects.toMatchObject({ code: 'JWT_EXPIRED' });
     const wrongAudience = await sign(rsa[1]!, { header: { kid: undefined } });
-    await expect(verifyToken(wrongAudience, keys, { ...policy, audience: ['other'] }, now())).rejects.toMatchObject({ code: 'JWT_AUDIENCE_MISMATCH' });
+    await expect(verifyToken(wrongAudience, keys, { ...policy, audience: ['other'] }, now())).rejects.toMatchObject({
+      code: 'JWT_AUDIENCE_MISMATCH',
+    });
   });
 });
 
@@ -66,7 +82,10 @@ describe('time claims', () => {
   beforeAll(async () => {
     keys = await keySet([rsa[0]!.publicJwk]);
   });
-  const verifyRaw = (times: string) => signRaw(rsa[0]!, { alg: 'RS256', kid: 'r1' }, claims(times)).then((token) => verifyToken(token, keys, policy, now()));
+  const verifyRaw = (times: string) =>
+    signRaw(rsa[0]!, { alg: 'RS256', kid: 'r1' }, claims(times)).then((token) =>
+      verifyToken(token, keys, policy, now()),
+    );
 
   it('a time claim that is not a finite number is malformed (JWT_CLAIM_INVALID), whatever the clock says', async () => {
     const cases: Array<[string, string]> = [
@@ -80,7 +99,11 @@ describe('time claims', () => {
       [`,"exp":{"at":1}`, '"exp" is {"at":1}, not a number'],
     ];
     for (const [times, reason] of cases) {
-      await expect(verifyRaw(times), times).rejects.toMatchObject({ code: 'JWT_CLAIM_INVALID', exitCode: 3, message: expect.stringContaining(reason) });
+      await expect(verifyRaw(times), times).rejects.toMatchObject({
+        code: 'JWT_CLAIM_INVALID',
+        exitCode: 3,
+        message: expect.stringContaining(reason),
+      });
     }
   });
 

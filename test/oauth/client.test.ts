@@ -19,10 +19,16 @@ const file = (name: string, content: string | object) => {
   return path;
 };
 const jwkOf = (type: 'ec' | 'rsa' | 'ed25519' | 'ed448' | 'x25519', options: object = {}) =>
-  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
+  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(
+    type,
+    options,
+  ).privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
 
 const pem = (type: string, options: object) =>
-  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(type, options).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  (generateKeyPairSync as (type: string, options: object) => { privateKey: KeyObject })(
+    type,
+    options,
+  ).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 
 const ec = jwkOf('ec', { namedCurve: 'P-256' });
 const rsa = jwkOf('rsa', { modulusLength: 2048 });
@@ -32,7 +38,11 @@ const { n: _n, ...rsaWithoutN } = rsa;
 
 /** Each file, and the words the error must use about it. */
 const BAD: Array<[string, string | object, RegExp]> = [
-  ['x25519.pem', generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, /X25519 key, which is for key agreement/],
+  [
+    'x25519.pem',
+    generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+    /X25519 key, which is for key agreement/,
+  ],
   ['x25519.json', jwkOf('x25519'), /X25519 key, which is for key agreement/],
   ['ec-without-xy.json', ecWithoutXY, /EC key without "x"/],
   ['ec-alg-rs256.json', { ...ec, alg: 'RS256' }, /declares alg RS256, which does not fit an EC P-256 key/],
@@ -41,10 +51,23 @@ const BAD: Array<[string, string | object, RegExp]> = [
   ['rsa-n-5.json', { ...rsa, n: '5' }, /malformed "n"/],
   ['rsa-1024.json', jwkOf('rsa', { modulusLength: 1024 }), /RSA key of 1024 bits/],
   ['oct-with-d.json', { kty: 'oct', k: 'c2VjcmV0', d: 'c2VjcmV0' }, /symmetric key/],
-  ['okp-x25519-jwk.json', { kty: 'OKP', crv: 'X25519', x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo', d: 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo' }, /X25519/],
+  [
+    'okp-x25519-jwk.json',
+    {
+      kty: 'OKP',
+      crv: 'X25519',
+      x: 'hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo',
+      d: 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo',
+    },
+    /X25519/,
+  ],
   ['ed448.json', jwkOf('ed448'), /Ed448/],
   ['public.json', { kty: ec.kty, crv: ec.crv, x: ec.x, y: ec.y }, /holds a public key/],
-  ['public.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string, /not a usable private key \(PUBLIC KEY/],
+  [
+    'public.pem',
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    /not a usable private key \(PUBLIC KEY/,
+  ],
   ['two-keys.json', { keys: [ec, rsa] }, /key set of 2 keys/],
   ['null-in-set.json', { keys: [null] }, /not a JWK/],
   ['broken.json', '{"kty": "EC",', /not valid JSON/],
@@ -58,27 +81,55 @@ const BAD: Array<[string, string | object, RegExp]> = [
   ['array.json', [ec], /holds a JSON array, not a JWK/],
   ['null.json', 'null', /holds JSON null, not a JWK/],
   ['number.json', '42', /holds a JSON number, not a JWK/],
-  ['encrypted.pem', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' }) as string, /is encrypted \(passphrase-protected\); decrypt it first/],
-  ['two-pems.pem', pem('ec', { namedCurve: 'P-256' }) + pem('ec', { namedCurve: 'P-256' }), /holds 2 PEM blocks \(PRIVATE KEY, PRIVATE KEY\); give a file with the one private key/],
+  [
+    'encrypted.pem',
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'pw',
+    }) as string,
+    /is encrypted \(passphrase-protected\); decrypt it first/,
+  ],
+  [
+    'two-pems.pem',
+    pem('ec', { namedCurve: 'P-256' }) + pem('ec', { namedCurve: 'P-256' }),
+    /holds 2 PEM blocks \(PRIVATE KEY, PRIVATE KEY\); give a file with the one private key/,
+  ],
 ];
 
 describe('loadPrivateKey', () => {
   it('loads RSA, EC and Ed25519 private keys, as JWK and PEM', async () => {
-    for (const jwk of [ec, rsa, ed, { ...ec, kid: 'k1', alg: 'ES256' }]) await expect(loadPrivateKey(file('good.json', jwk))).resolves.toHaveProperty('key');
-    const pem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    for (const jwk of [ec, rsa, ed, { ...ec, kid: 'k1', alg: 'ES256' }])
+      await expect(loadPrivateKey(file('good.json', jwk))).resolves.toHaveProperty('key');
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }) as string;
     expect((await loadPrivateKey(file('good.pem', pem))).key.algorithm.name).toBe('ECDSA');
     expect(await loadPrivateKey(file('kid.json', { ...rsa, kid: 'the-kid' }))).toMatchObject({ kid: 'the-kid' });
     // The key's RFC 7638 thumbprint names the key itself: the same in PEM and JWK, another for another key.
-    expect((await loadPrivateKey(file('same.pem', pem))).thumbprint).toBe((await loadPrivateKey(file('same.json', (createPrivateKey(pem).export({ format: 'jwk' }))))).thumbprint);
-    expect((await loadPrivateKey(file('ec.json', ec))).thumbprint).not.toBe((await loadPrivateKey(file('same.pem', pem))).thumbprint);
+    expect((await loadPrivateKey(file('same.pem', pem))).thumbprint).toBe(
+      (await loadPrivateKey(file('same.json', createPrivateKey(pem).export({ format: 'jwk' })))).thumbprint,
+    );
+    expect((await loadPrivateKey(file('ec.json', ec))).thumbprint).not.toBe(
+      (await loadPrivateKey(file('same.pem', pem))).thumbprint,
+    );
   });
 
   it('refuses every file that cannot sign a client assertion with KEY_INVALID (exit 2), naming the file and the problem', async () => {
     for (const [name, content, words] of BAD) {
       const path = file(name, content);
-      const error = await loadPrivateKey(path).then(() => undefined, (failure: unknown) => failure);
+      const error = await loadPrivateKey(path).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
       expect(error, name).toBeInstanceOf(CliError);
-      expect({ name, code: (error as CliError).code, exit: (error as CliError).exitCode }).toEqual({ name, code: 'KEY_INVALID', exit: 2 });
+      expect({ name, code: (error as CliError).code, exit: (error as CliError).exitCode }).toEqual({
+        name,
+        code: 'KEY_INVALID',
+        exit: 2,
+      });
       expect((error as CliError).message, name).toContain(`--private-key ${path}`);
       expect((error as CliError).message, name).toMatch(words);
     }
@@ -86,19 +137,43 @@ describe('loadPrivateKey', () => {
 
   it('random damage to good private keys: a key or KEY_INVALID, never anything else', async () => {
     const members = ['kty', 'crv', 'x', 'y', 'n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi', 'alg', 'use', 'key_ops'];
-    const values = fc.oneof(fc.jsonValue(), fc.constantFrom('RS256', 'ES256', 'EdDSA', 'P-256', 'X25519', 'Ed25519', 'EC', 'RSA', 'OKP', 'oct', 'enc', '', 'AAAA'));
+    const values = fc.oneof(
+      fc.jsonValue(),
+      fc.constantFrom(
+        'RS256',
+        'ES256',
+        'EdDSA',
+        'P-256',
+        'X25519',
+        'Ed25519',
+        'EC',
+        'RSA',
+        'OKP',
+        'oct',
+        'enc',
+        '',
+        'AAAA',
+      ),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(ec, rsa, ed), fc.array(fc.tuple(fc.constantFrom(...members), fc.option(values, { nil: undefined })), { minLength: 1, maxLength: 4 }), async (good, changes) => {
-        const jwk: Record<string, unknown> = { ...good };
-        for (const [member, value] of changes) {
-          if (value === undefined) delete jwk[member];
-          else jwk[member] = value;
-        }
-        return loadPrivateKey(file('damaged.json', jwk)).then(
-          () => true,
-          (error: unknown) => error instanceof CliError && error.code === 'KEY_INVALID',
-        );
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(ec, rsa, ed),
+        fc.array(fc.tuple(fc.constantFrom(...members), fc.option(values, { nil: undefined })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        async (good, changes) => {
+          const jwk: Record<string, unknown> = { ...good };
+          for (const [member, value] of changes) {
+            if (value === undefined) delete jwk[member];
+            else jwk[member] = value;
+          }
+          return loadPrivateKey(file('damaged.json', jwk)).then(
+            () => true,
+            (error: unknown) => error instanceof CliError && error.code === 'KEY_INVALID',
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -114,7 +189,19 @@ describe('oauth token --client-credentials --private-key', () => {
   it('exits 2 naming the file before any request', async () => {
     for (const [name, content] of BAD.slice(0, 8)) {
       const path = file(name, content);
-      const result = await runCli(['token', '--client-credentials', '--client-id', 'svc', '--token-endpoint', `${server.url}/token`, '--private-key', path], { env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
+      const result = await runCli(
+        [
+          'token',
+          '--client-credentials',
+          '--client-id',
+          'svc',
+          '--token-endpoint',
+          `${server.url}/token`,
+          '--private-key',
+          path,
+        ],
+        { env: sandboxEnv({ OAUTH_STORE: 'memory' }) },
+      );
       expect({ name, code: result.code }).toEqual({ name, code: 2 });
       expect(result.stderr).toContain(`error[KEY_INVALID]: --private-key ${path}`);
       expect(result.stderr).not.toMatch(STACK_TRACE);
@@ -127,25 +214,65 @@ describe('chooseAuthMethod: flags beat what the sign-in saved; an explicit --aut
   const none = { hasSecret: false, secretGiven: false, hasKey: false, keyGiven: false };
   const flag = (value: string) => ({ value, origin: '--auth-method' });
   const cases: Array<[string, CredentialFacts, string]> = [
-    ['signed in with a secret, --private-key now', { ...none, saved: 'client_secret_basic', hasSecret: true, hasKey: true, keyGiven: true }, 'private_key_jwt'],
-    ['signed in with a key, OAUTH_CLIENT_SECRET now', { ...none, saved: 'private_key_jwt', hasKey: true, hasSecret: true, secretGiven: true }, 'client_secret_basic'],
-    ['signed in with client_secret_post, a secret file now', { ...none, saved: 'client_secret_post', hasSecret: true, secretGiven: true }, 'client_secret_post'],
+    [
+      'signed in with a secret, --private-key now',
+      { ...none, saved: 'client_secret_basic', hasSecret: true, hasKey: true, keyGiven: true },
+      'private_key_jwt',
+    ],
+    [
+      'signed in with a key, OAUTH_CLIENT_SECRET now',
+      { ...none, saved: 'private_key_jwt', hasKey: true, hasSecret: true, secretGiven: true },
+      'client_secret_basic',
+    ],
+    [
+      'signed in with client_secret_post, a secret file now',
+      { ...none, saved: 'client_secret_post', hasSecret: true, secretGiven: true },
+      'client_secret_post',
+    ],
     ['nothing given: the saved method', { ...none, saved: 'private_key_jwt', hasKey: true }, 'private_key_jwt'],
     ['nothing saved, a stored secret', { ...none, hasSecret: true }, 'client_secret_basic'],
     ['nothing at all', none, 'none'],
-    ['--auth-method client_secret_post with a secret and a saved key', { ...none, explicit: flag('client_secret_post'), saved: 'private_key_jwt', hasKey: true, hasSecret: true, secretGiven: true }, 'client_secret_post'],
-    ['--auth-method private_key_jwt with a key from the profile and a stored secret', { ...none, explicit: flag('private_key_jwt'), hasKey: true, hasSecret: true }, 'private_key_jwt'],
+    [
+      '--auth-method client_secret_post with a secret and a saved key',
+      {
+        ...none,
+        explicit: flag('client_secret_post'),
+        saved: 'private_key_jwt',
+        hasKey: true,
+        hasSecret: true,
+        secretGiven: true,
+      },
+      'client_secret_post',
+    ],
+    [
+      '--auth-method private_key_jwt with a key from the profile and a stored secret',
+      { ...none, explicit: flag('private_key_jwt'), hasKey: true, hasSecret: true },
+      'private_key_jwt',
+    ],
   ];
-  for (const [name, facts, method] of cases) it(`${name}: ${method}`, () => expect(chooseAuthMethod(facts)).toBe(method));
+  for (const [name, facts, method] of cases)
+    it(`${name}: ${method}`, () => expect(chooseAuthMethod(facts)).toBe(method));
 
   const conflicts: Array<[string, CredentialFacts]> = [
-    ['--auth-method client_secret_basic with only --private-key', { ...none, explicit: flag('client_secret_basic'), hasKey: true, keyGiven: true }],
-    ['--auth-method private_key_jwt with only a secret', { ...none, explicit: flag('private_key_jwt'), hasSecret: true, secretGiven: true }],
+    [
+      '--auth-method client_secret_basic with only --private-key',
+      { ...none, explicit: flag('client_secret_basic'), hasKey: true, keyGiven: true },
+    ],
+    [
+      '--auth-method private_key_jwt with only a secret',
+      { ...none, explicit: flag('private_key_jwt'), hasSecret: true, secretGiven: true },
+    ],
     ['--auth-method none with --private-key', { ...none, explicit: flag('none'), hasKey: true, keyGiven: true }],
   ];
   for (const [name, facts] of conflicts) {
     it(`${name}: exit 2 naming the flag`, () => {
-      expect(() => chooseAuthMethod(facts)).toThrowError(expect.objectContaining({ code: 'USAGE', exitCode: 2, message: expect.stringContaining('--auth-method') }) as Error);
+      expect(() => chooseAuthMethod(facts)).toThrowError(
+        expect.objectContaining({
+          code: 'USAGE',
+          exitCode: 2,
+          message: expect.stringContaining('--auth-method'),
+        }) as Error,
+      );
     });
   }
 });
@@ -153,7 +280,11 @@ describe('chooseAuthMethod: flags beat what the sign-in saved; an explicit --aut
 describe('a missing endpoint', () => {
   it('is named with the right article', () => {
     const as = { issuer: 'https://id.example.test' };
-    expect(() => requireEndpoint(as, 'introspection_endpoint', 'introspection-endpoint')).toThrow('does not advertise an introspection endpoint.');
-    expect(() => requireEndpoint(as, 'revocation_endpoint', 'revocation-endpoint')).toThrow('does not advertise a revocation endpoint.');
+    expect(() => requireEndpoint(as, 'introspection_endpoint', 'introspection-endpoint')).toThrow(
+      'does not advertise an introspection endpoint.',
+    );
+    expect(() => requireEndpoint(as, 'revocation_endpoint', 'revocation-endpoint')).toThrow(
+      'does not advertise a revocation endpoint.',
+    );
   });
 });

@@ -16,7 +16,9 @@ beforeAll(async () => {
     '/token': (_request, response) => {
       const answer = answers.shift() ?? { error: 'authorization_pending' };
       const status = 'error' in answer ? 400 : 200;
-      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(answer));
+      response
+        .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        .end(JSON.stringify(answer));
     },
   });
 });
@@ -44,7 +46,12 @@ const device = (extra: Partial<oauth.DeviceAuthorizationResponse> = {}): oauth.D
 
 describe('device flow polling', () => {
   it('honours interval, adds 5 s on slow_down, keeps polling while pending', async () => {
-    answers = [{ error: 'authorization_pending' }, { error: 'slow_down' }, { error: 'authorization_pending' }, { access_token: 'at-1', token_type: 'Bearer', expires_in: 60 }];
+    answers = [
+      { error: 'authorization_pending' },
+      { error: 'slow_down' },
+      { error: 'authorization_pending' },
+      { access_token: 'at-1', token_type: 'Bearer', expires_in: 60 },
+    ];
     const clock = fakeClock();
     const tokens = await pollDeviceToken(protocol(), device({ interval: 7 }), clock.deps);
     expect(tokens.access_token).toBe('at-1');
@@ -68,7 +75,10 @@ describe('device flow polling', () => {
       answers = [{ error: 'authorization_pending' }, { access_token: 'at-3', token_type: 'Bearer' }];
       const clock = fakeClock();
       const notices: string[] = [];
-      await pollDeviceToken(protocol(), device({ interval: interval as number }), { ...clock.deps, notice: (message) => notices.push(message) });
+      await pollDeviceToken(protocol(), device({ interval: interval as number }), {
+        ...clock.deps,
+        notice: (message) => notices.push(message),
+      });
       expect({ interval, waits: clock.waits }).toEqual({ interval, waits: [wait, wait] });
       if (notice) expect(notices).toEqual([expect.stringMatching(notice)]);
       else expect(notices).toEqual([]);
@@ -76,12 +86,22 @@ describe('device flow polling', () => {
   });
 
   it('slow_down never takes the wait past 60 s', async () => {
-    answers = [{ error: 'slow_down' }, { error: 'slow_down' }, { error: 'slow_down' }, { access_token: 'at-4', token_type: 'Bearer' }];
+    answers = [
+      { error: 'slow_down' },
+      { error: 'slow_down' },
+      { error: 'slow_down' },
+      { access_token: 'at-4', token_type: 'Bearer' },
+    ];
     const clock = fakeClock();
     const notices: string[] = [];
-    await pollDeviceToken(protocol(), device({ interval: 50 }), { ...clock.deps, notice: (message) => notices.push(message) });
+    await pollDeviceToken(protocol(), device({ interval: 50 }), {
+      ...clock.deps,
+      notice: (message) => notices.push(message),
+    });
     expect(clock.waits).toEqual([50_000, 55_000, 60_000, 60_000]);
-    expect(notices).toEqual([expect.stringMatching(/slow_down; the interval would be 65 s; polling every 60 s instead/)]);
+    expect(notices).toEqual([
+      expect.stringMatching(/slow_down; the interval would be 65 s; polling every 60 s instead/),
+    ]);
   });
 
   it('polls every 5 s when the server gives no interval, or a shorter one', async () => {
@@ -91,18 +111,25 @@ describe('device flow polling', () => {
     expect(clock.waits).toEqual([5000]);
   });
 
-  it('never waits past the code\'s lifetime: interval 60 with expires_in 12 polls once, at 12 s, then reports expiry', async () => {
+  it("never waits past the code's lifetime: interval 60 with expires_in 12 polls once, at 12 s, then reports expiry", async () => {
     answers = [];
     const clock = fakeClock();
-    await expect(pollDeviceToken(protocol(), device({ interval: 60, expires_in: 12 }), clock.deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
+    await expect(
+      pollDeviceToken(protocol(), device({ interval: 60, expires_in: 12 }), clock.deps),
+    ).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
     expect(clock.waits).toEqual([12_000]);
   });
 
   it('reports expiry (exit 4) from the server or from the clock', async () => {
     answers = [{ error: 'expired_token' }];
-    await expect(pollDeviceToken(protocol(), device(), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED', exitCode: 4 });
+    await expect(pollDeviceToken(protocol(), device(), fakeClock().deps)).rejects.toMatchObject({
+      code: 'DEVICE_CODE_EXPIRED',
+      exitCode: 4,
+    });
     answers = [];
-    await expect(pollDeviceToken(protocol(), device({ expires_in: 12 }), fakeClock().deps)).rejects.toMatchObject({ code: 'DEVICE_CODE_EXPIRED' });
+    await expect(pollDeviceToken(protocol(), device({ expires_in: 12 }), fakeClock().deps)).rejects.toMatchObject({
+      code: 'DEVICE_CODE_EXPIRED',
+    });
   });
 
   it('reports denial (exit 4) with the server description, which reaches the terminal escaped', async () => {

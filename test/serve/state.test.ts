@@ -19,7 +19,9 @@ const readState = (env: Env) => JSON.parse(readFileSync(statePath(env), 'utf8'))
 
 /** `oauth serve --port 0 --json` in the background, once it listens. */
 async function serve(env: Env, ...args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], { env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {
+    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+  });
   running.push(child);
   let stdout = '';
   let stderr = '';
@@ -50,29 +52,33 @@ describe('a state file whose keys cannot sign', () => {
     ['a key for an algorithm the server does not sign with', 1, (key) => (key.alg = 'HS256')],
   ];
 
-  it.each(damages)('%s: serve and mint both exit 2 STORE_CORRUPT naming the file and the key', async (_name, index, damage) => {
-    const env = sandboxEnv();
-    for (const alg of ['ES256', 'RS256', 'EdDSA']) expect((await runCli(['mint', '--alg', alg], { env })).code).toBe(0);
-    const state = readState(env);
-    damage(state.keys[index]);
-    writeFileSync(statePath(env), JSON.stringify(state));
-    const kid = state.keys[index].kid as string;
+  it.each(damages)(
+    '%s: serve and mint both exit 2 STORE_CORRUPT naming the file and the key',
+    async (_name, index, damage) => {
+      const env = sandboxEnv();
+      for (const alg of ['ES256', 'RS256', 'EdDSA'])
+        expect((await runCli(['mint', '--alg', alg], { env })).code).toBe(0);
+      const state = readState(env);
+      damage(state.keys[index]);
+      writeFileSync(statePath(env), JSON.stringify(state));
+      const kid = state.keys[index].kid as string;
 
-    const runs = [
-      await runCli(['mint'], { env }),
-      await runCli(['mint', '--alg', state.keys[index].alg === 'HS256' ? 'RS256' : state.keys[index].alg], { env }),
-      await spawnCli(['serve', '--port', '0', '--alg', index === 0 ? 'RS256' : 'ES256'], { env, timeoutMs: 15_000 }),
-    ];
-    for (const run of runs) {
-      expect(run.stderr).not.toMatch(STACK_TRACE);
-      expect(run.code, run.stderr).toBe(2);
-      expect(run.stderr).toContain('error[STORE_CORRUPT]');
-      expect(run.stderr).toContain(statePath(env));
-      expect(run.stderr).toContain(`keys[${index}] (kid ${kid})`);
-      expect(run.stderr).toContain(`rm ${statePath(env)}`);
-    }
-    expect(readState(env)).toEqual(state);
-  });
+      const runs = [
+        await runCli(['mint'], { env }),
+        await runCli(['mint', '--alg', state.keys[index].alg === 'HS256' ? 'RS256' : state.keys[index].alg], { env }),
+        await spawnCli(['serve', '--port', '0', '--alg', index === 0 ? 'RS256' : 'ES256'], { env, timeoutMs: 15_000 }),
+      ];
+      for (const run of runs) {
+        expect(run.stderr).not.toMatch(STACK_TRACE);
+        expect(run.code, run.stderr).toBe(2);
+        expect(run.stderr).toContain('error[STORE_CORRUPT]');
+        expect(run.stderr).toContain(statePath(env));
+        expect(run.stderr).toContain(`keys[${index}] (kid ${kid})`);
+        expect(run.stderr).toContain(`rm ${statePath(env)}`);
+      }
+      expect(readState(env)).toEqual(state);
+    },
+  );
 
   it('secrets that are not strings are refused the same way', async () => {
     const env = sandboxEnv();
@@ -92,12 +98,36 @@ describe('oauth mint beside a running oauth serve', () => {
     expect(suite.code, suite.stderr).toBe(0);
     expect(suite.stderr).not.toContain('Created');
     expect(suite.stderr).toContain(`--jwks ${server.issuer}/jwks --issuer ${server.issuer}`);
-    const lines = suite.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = suite.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(header(lines[0].token).alg).toBe('ES256');
     for (const line of lines) {
-      const result = await runCli(['decode', '-', '--verify', '--jwks', server.jwks_uri, '--issuer', server.issuer, '--audience', server.audience, '--typ', 'at+jwt', '--json'], { env, stdin: line.token });
-      const verdict = result.code === 0 ? { name: line.name, code: 0 } : { name: line.name, code: result.code, error: JSON.parse(result.stderr).error.code };
-      expect(verdict).toEqual(line.expect === 'accept' ? { name: line.name, code: 0 } : { name: line.name, code: 3, error: line.error_code });
+      const result = await runCli(
+        [
+          'decode',
+          '-',
+          '--verify',
+          '--jwks',
+          server.jwks_uri,
+          '--issuer',
+          server.issuer,
+          '--audience',
+          server.audience,
+          '--typ',
+          'at+jwt',
+          '--json',
+        ],
+        { env, stdin: line.token },
+      );
+      const verdict =
+        result.code === 0
+          ? { name: line.name, code: 0 }
+          : { name: line.name, code: result.code, error: JSON.parse(result.stderr).error.code };
+      expect(verdict).toEqual(
+        line.expect === 'accept' ? { name: line.name, code: 0 } : { name: line.name, code: 3, error: line.error_code },
+      );
     }
     // An unsigned token needs no key: it does not add one either.
     expect((await runCli(['mint', '--alg', 'none'], { env })).code).toBe(0);
@@ -112,7 +142,10 @@ describe('oauth mint beside a running oauth serve', () => {
     const server = await serve(env, '--alg', 'EdDSA');
     const minted = await runCli(['mint'], { env });
     expect(header(minted.stdout).alg).toBe('EdDSA');
-    const verified = await runCli(['decode', '-', '--verify', '--jwks', server.jwks_uri, '--alg', 'EdDSA'], { env, stdin: minted.stdout });
+    const verified = await runCli(['decode', '-', '--verify', '--jwks', server.jwks_uri, '--alg', 'EdDSA'], {
+      env,
+      stdin: minted.stdout,
+    });
     expect(verified.code, verified.stderr).toBe(0);
     await server.stop();
   });
@@ -122,13 +155,18 @@ describe('oauth mint beside a running oauth serve', () => {
     const server = await serve(env, '--alg', 'ES256');
     const minted = await runCli(['mint', '--alg', 'PS256'], { env });
     expect(minted.code, minted.stderr).toBe(0);
-    expect(minted.stderr).toMatch(/warning: Created a PS256 signing key .*already running does not publish it until it is restarted/);
+    expect(minted.stderr).toMatch(
+      /warning: Created a PS256 signing key .*already running does not publish it until it is restarted/,
+    );
     // What the warning says: the running server does not know the key; a restarted one does.
     const before = await runCli(['decode', '-', '--verify', '--jwks', server.jwks_uri], { env, stdin: minted.stdout });
     expect(before.code).toBe(3);
     await server.stop();
     const restarted = await serve(env, '--alg', 'ES256');
-    const after = await runCli(['decode', '-', '--verify', '--jwks', restarted.jwks_uri, '--alg', 'PS256'], { env, stdin: minted.stdout });
+    const after = await runCli(['decode', '-', '--verify', '--jwks', restarted.jwks_uri, '--alg', 'PS256'], {
+      env,
+      stdin: minted.stdout,
+    });
     expect(after.code, after.stderr).toBe(0);
     await restarted.stop();
   });

@@ -68,7 +68,12 @@ describe('a lock held by a live owner that keeps renewing its heartbeat', () => 
     const owner = foreignLock(path, 4242, 'another-host');
     let heartbeat = 0;
     const time = fakeTime(10_000, () => utimesSync(path, new Date(), new Date(Date.now() + ++heartbeat * 1000)));
-    const attempt = withFileLock(path, async () => 'acquired', { now: time.now, sleep: time.sleep, staleMs: 20_000, timeoutMs: 5 * MINUTE });
+    const attempt = withFileLock(path, async () => 'acquired', {
+      now: time.now,
+      sleep: time.sleep,
+      staleMs: 20_000,
+      timeoutMs: 5 * MINUTE,
+    });
     await expect(attempt).rejects.toMatchObject({ code: 'LOCK_TIMEOUT', exitCode: 2 });
     expect(readFileSync(path, 'utf8')).toBe(owner);
   });
@@ -81,7 +86,15 @@ describe('a lock held by a live owner that keeps renewing its heartbeat', () => 
       if (readFileSync(path, 'utf8') !== owner) throw new Error('the lock was taken from its live owner');
       if (attempt === 10) rmSync(path);
     });
-    expect(await withFileLock(path, async () => 'acquired', { now: time.now, sleep: time.sleep, staleMs: 20_000, timeoutMs: 60 * MINUTE, isAlive: () => true })).toBe('acquired');
+    expect(
+      await withFileLock(path, async () => 'acquired', {
+        now: time.now,
+        sleep: time.sleep,
+        staleMs: 20_000,
+        timeoutMs: 60 * MINUTE,
+        isAlive: () => true,
+      }),
+    ).toBe('acquired');
     expect(time.attempts()).toBe(10);
   });
 });
@@ -99,7 +112,14 @@ describe('a lock whose owner is gone', () => {
     const path = lockPath();
     foreignLock(path, 4242, 'another-host');
     const time = fakeTime(5_000);
-    expect(await withFileLock(path, async () => 'acquired', { now: time.now, sleep: time.sleep, staleMs: 20_000, timeoutMs: 5 * MINUTE })).toBe('acquired');
+    expect(
+      await withFileLock(path, async () => 'acquired', {
+        now: time.now,
+        sleep: time.sleep,
+        staleMs: 20_000,
+        timeoutMs: 5 * MINUTE,
+      }),
+    ).toBe('acquired');
     // 20 s of silence at 5 s per pause: broken on the pause after the fourth, not before.
     expect(time.attempts()).toBe(5);
   });
@@ -111,7 +131,14 @@ describe('a lock whose owner is gone', () => {
     utimesSync(path, old, old);
     const time = fakeTime(1_000);
     // The waiter judges by what it watched, not by the file's age: within staleMs it keeps waiting.
-    await expect(withFileLock(path, async () => 'acquired', { now: time.now, sleep: time.sleep, staleMs: 20_000, timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    await expect(
+      withFileLock(path, async () => 'acquired', {
+        now: time.now,
+        sleep: time.sleep,
+        staleMs: 20_000,
+        timeoutMs: 10_000,
+      }),
+    ).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
   });
 });
 
@@ -123,7 +150,8 @@ describe('the owner', () => {
       async () => {
         const first = statSync(path).mtimeMs;
         // Bounded: the heartbeat runs every 5 ms; give it up to 400 turns of the event loop's timers.
-        for (let turn = 0; turn < 400 && statSync(path).mtimeMs === first; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
+        for (let turn = 0; turn < 400 && statSync(path).mtimeMs === first; turn++)
+          await new Promise((resolve) => setTimeout(resolve, 5));
         expect(statSync(path).mtimeMs).not.toBe(first);
         expect(readFileSync(path, 'utf8')).toMatch(new RegExp(`^${process.pid} \\S+ [0-9a-f]{16}$`));
       },

@@ -6,20 +6,47 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { withFileLock } from '../../src/lock.js';
-import { freshSession, isFresh, sessionKey, sessionLockPath, type FreshSessionDeps, type Session } from '../../src/session.js';
+import {
+  freshSession,
+  isFresh,
+  sessionKey,
+  sessionLockPath,
+  type FreshSessionDeps,
+  type Session,
+} from '../../src/session.js';
 import { memoryStore } from '../../src/store/memory.js';
 
 const NOW = 1_800_000_000;
 
 function session(extra: Partial<Session> = {}): Session {
-  return { version: 1, issuer: 'https://id.example.test', client_id: 'cli', access_token: 'old-access-0123456789', token_type: 'Bearer', obtained_at: NOW - 600, expires_at: NOW - 10, refresh_token: 'old-refresh-0123456789', ...extra };
+  return {
+    version: 1,
+    issuer: 'https://id.example.test',
+    client_id: 'cli',
+    access_token: 'old-access-0123456789',
+    token_type: 'Bearer',
+    obtained_at: NOW - 600,
+    expires_at: NOW - 10,
+    refresh_token: 'old-refresh-0123456789',
+    ...extra,
+  };
 }
 
-function deps(refresh: FreshSessionDeps['refresh'], entries = new Map<string, string>()): FreshSessionDeps & { entries: Map<string, string> } {
-  return { store: memoryStore(entries), entries, stateDir: mkdtempSync(join(tmpdir(), 'oauth-refresh-')), nowSeconds: () => NOW, refresh };
+function deps(
+  refresh: FreshSessionDeps['refresh'],
+  entries = new Map<string, string>(),
+): FreshSessionDeps & { entries: Map<string, string> } {
+  return {
+    store: memoryStore(entries),
+    entries,
+    stateDir: mkdtempSync(join(tmpdir(), 'oauth-refresh-')),
+    nowSeconds: () => NOW,
+    refresh,
+  };
 }
 
-const stored = (entries: Map<string, string>, profile = 'default') => JSON.parse(entries.get(sessionKey(profile))!) as Session;
+const stored = (entries: Map<string, string>, profile = 'default') =>
+  JSON.parse(entries.get(sessionKey(profile))!) as Session;
 
 describe('a refresh the server refuses', () => {
   it('drops the refused refresh token when the store still holds it', async () => {
@@ -27,13 +54,20 @@ describe('a refresh the server refuses', () => {
       throw new CliError('REFRESH_TOKEN_REJECTED', 'The refresh failed: invalid_grant.');
     });
     run.entries.set(sessionKey('default'), JSON.stringify(session()));
-    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REJECTED' });
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'REFRESH_TOKEN_REJECTED',
+    });
     expect(stored(run.entries).refresh_token).toBeUndefined();
     expect(stored(run.entries).access_token).toBe('old-access-0123456789');
   });
 
   it('leaves a session another process saved meanwhile (a rotated refresh token) as it is: compare-and-set, never an old copy', async () => {
-    const rotated = session({ access_token: 'rotated-access-0123456789', refresh_token: 'rotated-refresh-0123456789', expires_at: NOW + 600, obtained_at: NOW });
+    const rotated = session({
+      access_token: 'rotated-access-0123456789',
+      refresh_token: 'rotated-refresh-0123456789',
+      expires_at: NOW + 600,
+      obtained_at: NOW,
+    });
     const entries = new Map<string, string>();
     const run = deps(async () => {
       // While this run's request was out, the other process's refresh was saved; then the server refused ours.
@@ -41,7 +75,9 @@ describe('a refresh the server refuses', () => {
       throw new CliError('REFRESH_TOKEN_REJECTED', 'The refresh failed: invalid_grant.');
     }, entries);
     entries.set(sessionKey('default'), JSON.stringify(session()));
-    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({ code: 'REFRESH_TOKEN_REJECTED' });
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'REFRESH_TOKEN_REJECTED',
+    });
     expect(stored(entries)).toEqual(rotated);
   });
 });
@@ -69,7 +105,12 @@ describe('fresh enough, relative to the token’s lifetime', () => {
     run.onLockWait = () => waiting();
     run.entries.set(sessionKey('default'), JSON.stringify(session()));
     // Ten seconds left of five minutes: under --min-ttl, yet valid — what a parallel run's refresh just saved.
-    const other = session({ access_token: 'other-run-access-0123456789', refresh_token: 'other-run-refresh-0123456789', obtained_at: NOW - 290, expires_at: NOW + 10 });
+    const other = session({
+      access_token: 'other-run-access-0123456789',
+      refresh_token: 'other-run-refresh-0123456789',
+      obtained_at: NOW - 290,
+      expires_at: NOW + 10,
+    });
     let result!: Promise<unknown>;
     await withFileLock(sessionLockPath(run.stateDir, 'default'), async () => {
       result = freshSession('default', run, { minTtlSeconds: 60, force: false });

@@ -8,7 +8,16 @@ import { readBackWrites } from '../../src/store/open.js';
 import type { SecretStore } from '../../src/store/store.js';
 import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 
-const GOOD = { version: 1, issuer: 'https://id.example.test', client_id: 'cli', access_token: 'stored-access-token-0123456789', token_type: 'Bearer', obtained_at: 1, expires_at: 4102444800, refresh_token: 'stored-refresh-token-0123456789' };
+const GOOD = {
+  version: 1,
+  issuer: 'https://id.example.test',
+  client_id: 'cli',
+  access_token: 'stored-access-token-0123456789',
+  token_type: 'Bearer',
+  obtained_at: 1,
+  expires_at: 4102444800,
+  refresh_token: 'stored-refresh-token-0123456789',
+};
 
 /** Every way a field can have the wrong type, one field at a time. */
 const WRONG_FIELDS: Array<[string, unknown]> = [
@@ -42,15 +51,28 @@ describe('a stored session is checked field by field', () => {
 
   for (const [field, value] of WRONG_FIELDS) {
     it(`${field}: ${JSON.stringify(value)} is STORE_CORRUPT naming the field`, () => {
-      expect(() => parseSession(JSON.stringify({ ...GOOD, [field]: value }), 'profile "default" in file /x/tokens.json')).toThrow(
-        expect.objectContaining({ code: 'STORE_CORRUPT', exitCode: 2, message: expect.stringMatching(new RegExp(`in file /x/tokens\\.json are corrupt: "${field}"`)) }),
+      expect(() =>
+        parseSession(JSON.stringify({ ...GOOD, [field]: value }), 'profile "default" in file /x/tokens.json'),
+      ).toThrow(
+        expect.objectContaining({
+          code: 'STORE_CORRUPT',
+          exitCode: 2,
+          message: expect.stringMatching(new RegExp(`in file /x/tokens\\.json are corrupt: "${field}"`)),
+        }),
       );
     });
   }
 
   it('says what a value of the wrong type is, in words ("an object", "an array", "null")', () => {
-    for (const [value, words] of [[{ href: 'x' }, 'an object'], [['a'], 'an array'], [null, 'null'], [7, 'a number']] as const) {
-      expect(() => parseSession(JSON.stringify({ ...GOOD, issuer: value }), 'profile "default"')).toThrow(expect.objectContaining({ message: expect.stringContaining(`"issuer" is ${words};`) }));
+    for (const [value, words] of [
+      [{ href: 'x' }, 'an object'],
+      [['a'], 'an array'],
+      [null, 'null'],
+      [7, 'a number'],
+    ] as const) {
+      expect(() => parseSession(JSON.stringify({ ...GOOD, issuer: value }), 'profile "default"')).toThrow(
+        expect.objectContaining({ message: expect.stringContaining(`"issuer" is ${words};`) }),
+      );
     }
   });
 
@@ -67,14 +89,18 @@ describe('every write is read back', () => {
 
   it('a store that answers "saved" and keeps nothing is STORE_FAILED, without the value in the message', async () => {
     const secret = 'access-token-that-was-never-kept-0123456789';
-    const error = await readBackWrites(forgetful()).set('profile:default', secret).catch((caught: unknown) => caught);
+    const error = await readBackWrites(forgetful())
+      .set('profile:default', secret)
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'STORE_FAILED', exitCode: 2 });
     expect(String((error as Error).message) + (error as { hint?: string }).hint).not.toContain(secret);
   });
 
   it('a store that keeps an older value is STORE_FAILED too; one that keeps the write is fine', async () => {
     const stale = memoryStore(new Map([['k', 'old']]));
-    await expect(readBackWrites({ ...stale, set: async () => undefined }).set('k', 'new')).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    await expect(readBackWrites({ ...stale, set: async () => undefined }).set('k', 'new')).rejects.toMatchObject({
+      code: 'STORE_FAILED',
+    });
     const store = readBackWrites(memoryStore());
     await store.set('k', 'new');
     expect(await store.get('k')).toBe('new');
@@ -92,11 +118,18 @@ describe('the token file on disk', () => {
   }
 
   it('a session with a field of the wrong type: every command that reads it exits 2 naming the file, never 1', async () => {
-    for (const [field, value] of [['refresh_token', 5], ['expires_at', 'x']] as const) {
-      const { env, file } = fileEnv(JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }));
+    for (const [field, value] of [
+      ['refresh_token', 5],
+      ['expires_at', 'x'],
+    ] as const) {
+      const { env, file } = fileEnv(
+        JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }),
+      );
       const before = readFileSync(file, 'utf8');
       for (const args of [['token'], ['token', '--refresh'], ['status'], ['revoke'], ['introspect'], ['userinfo']]) {
-        const result = await spawnCli(args, { env: { ...env, OAUTH_ISSUER: GOOD.issuer, OAUTH_CLIENT_ID: GOOD.client_id } });
+        const result = await spawnCli(args, {
+          env: { ...env, OAUTH_ISSUER: GOOD.issuer, OAUTH_CLIENT_ID: GOOD.client_id },
+        });
         const what = `oauth ${args.join(' ')} with ${field}: ${JSON.stringify(value)}\n${result.stderr}`;
         expect(result.code, what).toBe(2);
         expect(result.stderr, what).toContain('error[STORE_CORRUPT]');
@@ -136,7 +169,12 @@ describe('the token file on disk', () => {
   });
 
   it('a file of the right outline but the wrong inside (entries an array, a number, an entry not a string) is STORE_CORRUPT', async () => {
-    for (const contents of ['{"version":1,"entries":[]}', '{"version":1,"entries":5}', '{"version":1,"entries":{"profile:default":{"version":1}}}', '{"version":2,"entries":{}}']) {
+    for (const contents of [
+      '{"version":1,"entries":[]}',
+      '{"version":1,"entries":5}',
+      '{"version":1,"entries":{"profile:default":{"version":1}}}',
+      '{"version":2,"entries":{}}',
+    ]) {
       const { env, file } = fileEnv(contents);
       for (const args of [['token'], ['status'], ['logout']]) {
         const result = await spawnCli(args, { env });
