@@ -407,16 +407,14 @@ describe('a slow token endpoint', () => {
     home.token(async (request, response) => {
       presented.push((await form(request)).get('refresh_token') ?? '');
       if (presented.length === 1) await answered;
-      response
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            access_token: `${prefix}-access-${presented.length}-0123456789`,
-            refresh_token: `${prefix}-refresh-${presented.length}-0123456789`,
-            token_type: 'Bearer',
-            expires_in: 600,
-          }),
-        );
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          access_token: `${prefix}-access-${presented.length}-0123456789`,
+          refresh_token: `${prefix}-refresh-${presented.length}-0123456789`,
+          token_type: 'Bearer',
+          expires_in: 600,
+        }),
+      );
     });
     return { presented, answer };
   }
