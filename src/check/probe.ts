@@ -160,65 +160,12 @@ async function probeAuthorization(target: ProbeTarget, endpoint: string, http: H
     }
     for (const variant of redirectVariants(registered)) {
       const { outcome, evidence } = await authorize(http, endpoint, target, registered, variant.uri, 'S256');
-      const what = `${variant.kind}: ${variant.uri}`;
-      if (outcome === 'redirected-to-variant') {
-        findings.push(
-          finding(
-            'probe-redirect-uri-matching',
-            variant.uri,
-            `The server redirected to an unregistered redirect URI (${what}); registered is ${registered}. An attacker can receive codes this way.`,
-            evidence,
-          ),
-        );
-      } else if (outcome === 'accepted') {
-        findings.push(
-          finding(
-            'probe-redirect-uri-accepted',
-            variant.uri,
-            `The server accepted an unregistered redirect URI (${what}) and went on to sign-in.`,
-            evidence,
-          ),
-        );
-      } else if (outcome === 'refused') {
-        findings.push(finding('probe-redirect-uri-refused', variant.uri, `Refused (${what}).`, evidence));
-      } else {
-        findings.push(
-          finding(
-            'probe-inconclusive',
-            variant.uri,
-            `Inconclusive (${what}): HTTP ${evidence.status}${'location' in evidence ? ` to ${String(evidence.location)}` : ''}.`,
-            evidence,
-          ),
-        );
-      }
+      findings.push(redirectProbeFinding(outcome, variant, registered, evidence));
     }
     if (target.isPublic) {
-      for (const [method, failId] of [
-        ['none', 'probe-pkce-required'],
-        ['plain', 'probe-pkce-plain-accepted'],
-      ] as const) {
+      for (const method of ['none', 'plain'] as const) {
         const { outcome, evidence } = await authorize(http, endpoint, target, registered, registered, method);
-        const label = method === 'none' ? 'without code_challenge' : 'with code_challenge_method=plain';
-        if (outcome === 'accepted')
-          findings.push(
-            finding(
-              failId,
-              target.clientId,
-              `The server accepted a public client's authorization request ${label}.`,
-              evidence,
-            ),
-          );
-        else if (outcome === 'refused')
-          findings.push(finding('probe-pkce-enforced', target.clientId, `Refused a request ${label}.`, evidence));
-        else
-          findings.push(
-            finding(
-              'probe-inconclusive',
-              target.clientId,
-              `Inconclusive: request ${label} got HTTP ${evidence.status}.`,
-              evidence,
-            ),
-          );
+        findings.push(pkceProbeFinding(outcome, method, target.clientId, evidence));
       }
     }
   }
@@ -253,6 +200,73 @@ async function probeTokenEndpoint(
     headers,
     body: body.toString(),
   });
+  return tokenEndpointFinding(response, target, endpoint);
+}
+
+/** What one redirect-URI variant's answer means: the probe's finding for it. */
+export function redirectProbeFinding(
+  outcome: Outcome,
+  variant: Variant,
+  registered: string,
+  evidence: Record<string, unknown>,
+): Finding {
+  const what = `${variant.kind}: ${variant.uri}`;
+  if (outcome === 'redirected-to-variant') {
+    return finding(
+      'probe-redirect-uri-matching',
+      variant.uri,
+      `The server redirected to an unregistered redirect URI (${what}); registered is ${registered}. An attacker can receive codes this way.`,
+      evidence,
+    );
+  }
+  if (outcome === 'accepted') {
+    return finding(
+      'probe-redirect-uri-accepted',
+      variant.uri,
+      `The server accepted an unregistered redirect URI (${what}) and went on to sign-in.`,
+      evidence,
+    );
+  }
+  if (outcome === 'refused') return finding('probe-redirect-uri-refused', variant.uri, `Refused (${what}).`, evidence);
+  return finding(
+    'probe-inconclusive',
+    variant.uri,
+    `Inconclusive (${what}): HTTP ${String(evidence.status)}${'location' in evidence ? ` to ${String(evidence.location)}` : ''}.`,
+    evidence,
+  );
+}
+
+/** What a public client's authorization request without PKCE (none) or with plain PKCE getting `outcome` means. */
+export function pkceProbeFinding(
+  outcome: Outcome,
+  method: 'none' | 'plain',
+  clientId: string,
+  evidence: Record<string, unknown>,
+): Finding {
+  const label = method === 'none' ? 'without code_challenge' : 'with code_challenge_method=plain';
+  if (outcome === 'accepted') {
+    return finding(
+      method === 'none' ? 'probe-pkce-required' : 'probe-pkce-plain-accepted',
+      clientId,
+      `The server accepted a public client's authorization request ${label}.`,
+      evidence,
+    );
+  }
+  if (outcome === 'refused') return finding('probe-pkce-enforced', clientId, `Refused a request ${label}.`, evidence);
+  return finding(
+    'probe-inconclusive',
+    clientId,
+    `Inconclusive: request ${label} got HTTP ${String(evidence.status)}.`,
+    evidence,
+  );
+}
+
+/** What the token endpoint's answer to a made-up code means (RFC 6749 §5.2: 400 invalid_grant, never cached). */
+export function tokenEndpointFinding(
+  response: Pick<HttpResponse, 'status' | 'headers' | 'body'>,
+  target: Pick<ProbeTarget, 'clientSecret' | 'isPublic'>,
+  endpoint: string,
+): Finding {
   let error: unknown;
   try {
     error = (JSON.parse(response.body.toString('utf8')) as { error?: unknown }).error;

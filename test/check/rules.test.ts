@@ -4,7 +4,13 @@ import { RULES, type Finding, type RuleId } from '../../src/check/catalog.js';
 import { checkClient, type ClientUnderTest } from '../../src/check/client.js';
 import { checkJwks, rsaModulusBits } from '../../src/check/jwks.js';
 import { checkMetadata } from '../../src/check/metadata.js';
-import { classify, redirectVariants } from '../../src/check/probe.js';
+import {
+  classify,
+  pkceProbeFinding,
+  redirectProbeFinding,
+  redirectVariants,
+  tokenEndpointFinding,
+} from '../../src/check/probe.js';
 import { checkRedirectUri } from '../../src/check/redirect-uris.js';
 import { checkScopes } from '../../src/check/scopes.js';
 import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
@@ -238,45 +244,87 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
     triggers: () => checkAccessToken(goodToken(), { requestedScopes: ['openid'], maxLifetimeSeconds: 3600 }),
     clean: () => checkAccessToken(goodToken(), { requestedScopes: ['read'], maxLifetimeSeconds: 3600 }),
   },
-  // Probe rules come from classify(); the probes themselves run against real servers in test/commands/check.test.ts.
-  'probe-redirect-uri-matching': probeCase(
-    'redirected-to-variant',
+  // Probe rules: classify() reads an answer, the deciders turn its outcome into the finding; the probes themselves run
+  // against real servers in test/commands/check.test.ts.
+  'probe-redirect-uri-matching': redirectCase(
     response(302, { location: `${registered}/evil?code=abc` }),
-    `${registered}/evil`,
-  ),
-  'probe-redirect-uri-accepted': probeCase(
-    'accepted',
-    response(303, { location: '/interaction/abc' }),
-    `${registered}/evil`,
-  ),
-  'probe-redirect-uri-refused': probeCase(
-    'refused',
     response(400, {}, 'redirect_uri did not match'),
-    `${registered}/evil`,
   ),
-  'probe-inconclusive': probeCase('inconclusive', response(500), `${registered}/evil`),
-  'probe-pkce-required': probeCase(
-    'accepted',
+  'probe-redirect-uri-accepted': redirectCase(
+    response(303, { location: '/interaction/abc' }),
+    response(400, {}, 'redirect_uri did not match'),
+  ),
+  'probe-redirect-uri-refused': redirectCase(
+    response(400, {}, 'redirect_uri did not match'),
+    response(303, { location: '/interaction/abc' }),
+  ),
+  'probe-inconclusive': redirectCase(response(500), response(400, {}, 'redirect_uri did not match')),
+  'probe-pkce-required': pkceCase(
+    'none',
     response(200, {}, '<form><input type="password" name="password"></form>'),
-    registered,
-  ),
-  'probe-pkce-plain-accepted': probeCase('accepted', response(303, { location: `${ISSUER}/login` }), registered),
-  'probe-pkce-enforced': probeCase(
-    'refused',
     response(303, { location: `${registered}?error=invalid_request` }),
-    registered,
   ),
-  'probe-token-endpoint': { triggers: () => [], clean: () => [] },
-  'probe-token-endpoint-ok': { triggers: () => [], clean: () => [] },
+  'probe-pkce-plain-accepted': pkceCase(
+    'plain',
+    response(303, { location: `${ISSUER}/login` }),
+    response(303, { location: `${registered}?error=invalid_request` }),
+  ),
+  'probe-pkce-enforced': pkceCase(
+    'none',
+    response(303, { location: `${registered}?error=invalid_request` }),
+    response(303, { location: `${ISSUER}/login` }),
+  ),
+  'probe-token-endpoint': {
+    triggers: () => [
+      tokenEndpointFinding(
+        response(200, { 'content-type': 'application/json' }, '{"access_token":"x"}'),
+        { isPublic: true },
+        `${ISSUER}/token`,
+      ),
+    ],
+    clean: () => [
+      tokenEndpointFinding(
+        response(400, { 'cache-control': 'no-store' }, '{"error":"invalid_grant"}'),
+        { isPublic: true },
+        `${ISSUER}/token`,
+      ),
+    ],
+  },
+  'probe-token-endpoint-ok': {
+    triggers: () => [
+      tokenEndpointFinding(
+        response(400, { 'cache-control': 'no-store' }, '{"error":"invalid_grant"}'),
+        { isPublic: true },
+        `${ISSUER}/token`,
+      ),
+    ],
+    clean: () => [
+      tokenEndpointFinding(response(400, {}, '{"error":"invalid_grant"}'), { isPublic: true }, `${ISSUER}/token`),
+    ],
+  },
 };
 
-/** Probe rules are decided by classify(): the case asserts the outcome that leads to the rule. */
-function probeCase(outcome: ReturnType<typeof classify>, answer: ReturnType<typeof response>, requested: string) {
-  return {
-    triggers: () =>
-      classify(answer, endpoint, requested, registered) === outcome ? ([{ id: 'probe' }] as unknown as Finding[]) : [],
-    clean: () => [],
-  };
+/** A redirect-URI variant's answer, classified and decided; the sound case is another answer. */
+function redirectCase(answer: ReturnType<typeof response>, soundAnswer: ReturnType<typeof response>) {
+  const variant = { kind: 'path appended', uri: `${registered}/evil` };
+  const decide = (reply: ReturnType<typeof response>) => [
+    redirectProbeFinding(classify(reply, endpoint, variant.uri, registered), variant, registered, {
+      status: reply.status,
+    }),
+  ];
+  return { triggers: () => decide(answer), clean: () => decide(soundAnswer) };
+}
+
+/** A public client's request without PKCE (none) or with plain PKCE, classified and decided. */
+function pkceCase(
+  method: 'none' | 'plain',
+  answer: ReturnType<typeof response>,
+  soundAnswer: ReturnType<typeof response>,
+) {
+  const decide = (reply: ReturnType<typeof response>) => [
+    pkceProbeFinding(classify(reply, endpoint, registered, registered), method, 'cli', { status: reply.status }),
+  ];
+  return { triggers: () => decide(answer), clean: () => decide(soundAnswer) };
 }
 
 describe('every rule', () => {
@@ -284,11 +332,6 @@ describe('every rule', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(RULES).sort());
   });
   for (const [id, { triggers, clean }] of Object.entries(cases) as Array<[RuleId, (typeof cases)[RuleId]]>) {
-    if (id.startsWith('probe-')) {
-      if (id.startsWith('probe-token-endpoint')) continue;
-      it(`${id}: classify() reaches its outcome`, () => expect(triggers()).toHaveLength(1));
-      continue;
-    }
     it(`${id} triggers`, () => {
       const found = triggers().filter((item) => item.id === id);
       expect(found.length).toBeGreaterThan(0);
