@@ -43,6 +43,15 @@ const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
+/**
+ * RFC 6749 Appendix A (A.12, A.13, A.17): access and refresh tokens and the token type are printable ASCII (VSCHAR).
+ * Anything else is no token, wherever it comes from (a server's answer, the store), and would reach a header or a
+ * terminal as something else.
+ */
+export function isTokenText(value: unknown): value is string {
+  return typeof value === 'string' && /^[\x20-\x7e]+$/.test(value);
+}
+
 /** Nothing of the value but its length: for values whose ends are themselves secret (Basic credentials). */
 export function hidden(value: string): string {
   return `[redacted, ${value.length} chars]`;
@@ -234,13 +243,12 @@ export class SecretRegistry extends Set<string> {
     // Which characters of the text a hit or a value shown raw already holds: a new hit must not overlap them. A mask
     // keeps that linear however many hits a large echoing body has.
     const taken = new Uint8Array(text.length);
-    const free = (start: number, end: number) => {
-      for (let at = start; at < end; at++) if (taken[at]) return false;
-      return true;
-    };
-    const take = (start: number, end: number, secret: string) => {
-      found.push({ start, end, secret });
-      taken.fill(1, start, end);
+    /** Claims the characters start..end of a view (mapped to the text) for a secret, unless something holds one. */
+    const claim = (view: View, start: number, end: number, secret: string) => {
+      const [from, to] = originalSpan(view, start, end);
+      for (let at = from; at < to; at++) if (taken[at]) return;
+      found.push({ start: from, end: to, secret });
+      taken.fill(1, from, to);
     };
     for (const spelling of this.ordered) {
       const secret = this.canonical.get(spelling) ?? spelling;
@@ -249,9 +257,7 @@ export class SecretRegistry extends Set<string> {
         for (let at = view.text.indexOf(spelling); at >= 0; at = view.text.indexOf(spelling, at + 1)) {
           // A short secret is a word of its own or nothing: "s3cr3" must not stub every word that contains it.
           if (spelling.length < MIN_KNOWN_LENGTH && !standsAlone(view.text, at, spelling.length)) continue;
-          const start = view.from ? view.from[at]! : at;
-          const end = view.to ? view.to[at + spelling.length - 1]! : at + spelling.length;
-          if (free(start, end)) take(start, end, secret);
+          claim(view, at, at + spelling.length, secret);
         }
       }
     }
@@ -268,9 +274,7 @@ export class SecretRegistry extends Set<string> {
           let length = anchor.length;
           while (length < secret.length && view.text[at + length] === secret[length]) length++;
           if (length * 2 < secret.length || !looksRandom(view.text.slice(at, at + length))) continue;
-          const start = view.from ? view.from[at]! : at;
-          const end = view.to ? view.to[at + length - 1]! : at + length;
-          if (free(start, end)) take(start, end, secret);
+          claim(view, at, at + length, secret);
         }
       }
     }
@@ -283,11 +287,7 @@ export class SecretRegistry extends Set<string> {
         const covered = new Set<number>();
         for (const run of runs) for (let at = run.from; at < run.to; at++) covered.add(at);
         if (covered.size * 2 <= secret.length) continue;
-        for (const run of runs) {
-          const start = view.from ? view.from[run.start]! : run.start;
-          const end = view.to ? view.to[run.end - 1]! : run.end;
-          if (free(start, end)) take(start, end, secret);
-        }
+        for (const run of runs) claim(view, run.start, run.end, secret);
       }
     }
     if (found.length === 0) return text;
@@ -392,14 +392,18 @@ function viewsOf(text: string): View[] {
   return views;
 }
 
+/** Where the characters start..end of a view came from in the original text. */
+function originalSpan(view: View, start: number, end: number): [number, number] {
+  return [view.from ? view.from[start]! : start, view.to ? view.to[end - 1]! : end];
+}
+
 /** A new view of `view`, from what `build` emits: characters with their span in `view.text`, mapped to the original. */
 function mapView(view: View, build: (emit: (chars: string, start: number, end: number) => void) => void): View {
   let out = '';
   const from: number[] = [];
   const to: number[] = [];
   build((chars, start, end) => {
-    const originalStart = view.from ? view.from[start]! : start;
-    const originalEnd = view.to ? view.to[end - 1]! : end;
+    const [originalStart, originalEnd] = originalSpan(view, start, end);
     for (let index = 0; index < chars.length; index++) {
       from.push(originalStart);
       to.push(originalEnd);

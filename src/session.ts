@@ -3,6 +3,7 @@
 // access token leaves this module, and no two processes ever present the same refresh token.
 import { join } from 'node:path';
 import { rotatedRefreshToken } from './oauth/rotation.js';
+import { isTokenText } from './redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from './errors.js';
 import type { SecretStore } from './store/store.js';
@@ -295,7 +296,7 @@ function sessionShapeProblem(value: unknown): string | undefined {
       return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
     // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
     // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
-    if (rule.token && !/^[\x20-\x7e]+$/.test(field as string))
+    if (rule.token && !isTokenText(field))
       return `"${name}" has characters outside printable ASCII, which no token has (RFC 6749 Appendix A)`;
   }
   const endpoints = record.endpoints;
@@ -468,6 +469,11 @@ export async function freshSession(
     // Once the refresh token is sent, the server may rotate it: its answer is saved even if the run is cancelled
     // meanwhile, or the next run would present the old one again (and a rotating server revokes the grant).
     const shield = deps.shield ?? (<T>(work: () => Promise<T>) => work());
+    // Best effort: what the server said is the news, even if the store cannot take the change.
+    const replaceRefreshToken = (next: string | undefined) =>
+      replaceStoredRefreshToken(deps.store, key, current.refresh_token!, next, profileWhere(profile, deps.store)).catch(
+        () => undefined,
+      );
     return shield(async () => {
       let refreshed: Refreshed;
       try {
@@ -475,27 +481,14 @@ export async function freshSession(
       } catch (error) {
         // Refused after the server rotated the refresh token: the new one is kept all the same (nothing else is).
         const rotated = rotatedRefreshToken(error);
-        if (rotated && rotated !== current.refresh_token)
-          await keepRotatedRefreshToken(
-            deps.store,
-            key,
-            current.refresh_token!,
-            rotated,
-            profileWhere(profile, deps.store),
-          ).catch(() => undefined);
+        if (rotated && rotated !== current.refresh_token) await replaceRefreshToken(rotated);
         if (
           isCliError(error) &&
           (error.code === 'REFRESH_TOKEN_REJECTED' ||
             (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))
         ) {
           // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
-          // Best effort: the refusal is the news, even if the store cannot take the change.
-          await dropRejectedRefreshToken(
-            deps.store,
-            key,
-            current.refresh_token!,
-            profileWhere(profile, deps.store),
-          ).catch(() => undefined);
+          await replaceRefreshToken(undefined);
           throw new CliError(
             'REFRESH_TOKEN_REJECTED',
             `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`,
@@ -512,14 +505,7 @@ export async function freshSession(
         subject = refreshed.idTokenClaims ? checkRefreshedIdToken(refreshed.idTokenClaims, current) : undefined;
       } catch (error) {
         const rotated = refreshed.response.refresh_token;
-        if (typeof rotated === 'string' && rotated !== current.refresh_token)
-          await keepRotatedRefreshToken(
-            deps.store,
-            key,
-            current.refresh_token!,
-            rotated,
-            profileWhere(profile, deps.store),
-          ).catch(() => undefined);
+        if (typeof rotated === 'string' && rotated !== current.refresh_token) await replaceRefreshToken(rotated);
         throw error;
       }
       const next = sessionFromResponse(refreshed.response, {
@@ -535,33 +521,26 @@ export async function freshSession(
   });
 }
 
-/** Compare-and-set, like the drop below: the rotated refresh token replaces the one sent, if the store still holds it. */
-async function keepRotatedRefreshToken(
+/**
+ * Compare-and-set: the stored refresh token is replaced (by the one a server rotated to) or dropped (the server refused
+ * it, with its expiry) only if the store still holds the one that was sent. Another process may have saved a rotated
+ * session meanwhile (its lock broken, or a sign-in); that session is not replaced with an old copy.
+ */
+async function replaceStoredRefreshToken(
   store: SecretStore,
   key: string,
   sent: string,
-  rotated: string,
+  next: string | undefined,
   where: string,
 ): Promise<void> {
   const stored = parseSession(await store.get(key), where);
   if (!stored || stored.refresh_token !== sent) return;
-  await store.set(key, JSON.stringify({ ...stored, refresh_token: rotated }));
-}
-
-/**
- * Compare-and-set: the refresh token goes only if the store still holds the one that was refused. Another process may
- * have saved a rotated session meanwhile (its lock broken, or a sign-in); that session is not replaced with an old copy.
- */
-async function dropRejectedRefreshToken(
-  store: SecretStore,
-  key: string,
-  rejected: string,
-  where: string,
-): Promise<void> {
-  const stored = parseSession(await store.get(key), where);
-  if (!stored || stored.refresh_token !== rejected) return;
-  const { refresh_token: _dropped, refresh_expires_at: _expiry, ...rest } = stored;
-  await store.set(key, JSON.stringify(rest));
+  const { refresh_token: _sent, refresh_expires_at: expiry, ...rest } = stored;
+  const kept =
+    next === undefined
+      ? rest
+      : { ...rest, refresh_token: next, ...(expiry !== undefined ? { refresh_expires_at: expiry } : {}) };
+  await store.set(key, JSON.stringify(kept));
 }
 
 /**

@@ -2,6 +2,7 @@
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { describeOAuthError, explainProtocolError, printable, type ExplainOptions } from './errors.js';
+import { isTokenText } from '../redact.js';
 import { withRotatedRefreshToken } from './rotation.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
@@ -29,7 +30,7 @@ async function step<T>(doing: string, run: () => Promise<T>, options: ExplainOpt
 function printableTokens<T extends oauth.TokenEndpointResponse>(response: T, doing: string): T {
   for (const member of ['access_token', 'refresh_token', 'token_type', 'id_token'] as const) {
     const value = response[member];
-    if (typeof value === 'string' && !/^[\x20-\x7e]+$/.test(value)) {
+    if (typeof value === 'string' && !isTokenText(value)) {
       throw new CliError(
         'PROTOCOL_ERROR',
         `${doing} failed: the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A).`,
