@@ -9,6 +9,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 /** A fetch for oauth4webapi's customFetch option; `purpose` names the endpoint in messages and traces. */
 export function fetchThrough(http: HttpClient, purpose: (url: string) => string) {
   return async (url: string, init: RequestInit): Promise<Response> => {
+    const what = purpose(url);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
     const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
@@ -17,12 +18,11 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       method,
       headers,
       ...(body !== undefined ? { body } : {}),
-      purpose: purpose(url),
+      purpose: what,
     });
     // Redirects are never followed on OAuth endpoints, and a 5xx is no OAuth answer: say so in our words, with the
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
-    if ((response.status >= 300 && response.status < 400) || response.status >= 500)
-      parseJsonResponse(response, purpose(url));
+    if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, what);
     const answerHeaders = { ...response.headers };
     // A challenge beside a success is no refusal: only an error status carries one (RFC 6750 §3).
     if (response.status < 400) delete answerHeaders['www-authenticate'];
@@ -34,9 +34,9 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       response.status < 300 &&
       response.body.length > 0 &&
       !/json|jwt/i.test(type) &&
-      purpose(url) !== 'revocation endpoint'
+      what !== 'revocation endpoint'
     ) {
-      if (!isJsonObject(response.body)) throw notJsonError(response, purpose(url));
+      if (!isJsonObject(response.body)) throw notJsonError(response, what);
       answerHeaders['content-type'] = 'application/json';
     }
     if (response.status >= 400) {
@@ -45,9 +45,10 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       // content-type. An error object served as text/plain is still read as the error it is.
       // A resource endpoint (userinfo) has no OAuth error body to parse: whatever it says, its status is the answer.
       const challenged = response.status === 401 && answerHeaders['www-authenticate'] !== undefined;
-      const resource = RESOURCE_ENDPOINTS.has(purpose(url));
-      if (!challenged && (resource || !isOAuthError(response.body))) throw rejection(response, purpose(url), resource);
-      if (isOAuthError(response.body)) {
+      const resource = RESOURCE_ENDPOINTS.has(what);
+      const oauthError = isOAuthError(response.body);
+      if (!challenged && (resource || !oauthError)) throw rejection(response, what, resource);
+      if (oauthError) {
         answerHeaders['content-type'] = 'application/json';
         // At the authorization server's own endpoints the body's error is the answer (invalid_grant is not
         // invalid_client); a challenge beside it (servers add Bearer or Basic ones) would hide it from the protocol library.
