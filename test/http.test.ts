@@ -1,14 +1,9 @@
 // The one HTTP module: traces, proxies, private CAs, cancellation — against real sockets on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, type HttpOptions } from '../src/http.js';
 import { runCli } from './helpers/cli.js';
-import { hang, json, startServer, type TestServer } from './helpers/server.js';
+import { hang, json, startServer, startTlsServer, type TestServer, type TlsTestServer } from './helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -105,46 +100,15 @@ describe('proxies', () => {
 });
 
 describe('TLS with a private CA', () => {
-  let https: Server;
+  let tls: TlsTestServer;
   let origin: string;
   let caFile: string;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
-    caFile = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        caFile,
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    https = createHttpsServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) },
-      (_request, response) => {
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-      },
-    );
-    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-    origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+    tls = await startTlsServer('{"ok":true}');
+    ({ origin, caFile } = tls);
   });
-  afterAll(() => new Promise<void>((resolve) => https.close(() => resolve())));
+  afterAll(() => tls.close());
 
   it('refuses an untrusted certificate and points at --ca-file', async () => {
     const http = client();

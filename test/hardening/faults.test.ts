@@ -1,16 +1,14 @@
 // Faults: names that do not resolve, certificates nobody trusts, stores that are corrupt or cannot be written,
 // Ctrl-C in the middle of a refresh, and parallel sign-ins into different profiles.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpsServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { hang } from '../helpers/server.js';
+import { hang, startTlsServer, type TlsTestServer } from '../helpers/server.js';
 import { makeKey, sign } from '../helpers/tokens.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
@@ -46,49 +44,16 @@ describe('network faults', () => {
   });
 
   describe('a TLS certificate this machine does not trust', () => {
-    let https: Server;
+    let tls: TlsTestServer;
     let origin: string;
     let caFile: string;
     beforeAll(async () => {
       const key = await makeKey('RS256', 'k1');
-      const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
-      caFile = join(dir, 'cert.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:P-256',
-          '-nodes',
-          '-days',
-          '1',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          caFile,
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-      https = createHttpsServer(
-        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(caFile) },
-        (_request, response) => {
-          response
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ keys: [key.publicJwk] }));
-        },
-      );
-      await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
-      origin = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+      tls = await startTlsServer(JSON.stringify({ keys: [key.publicJwk] }));
+      ({ origin, caFile } = tls);
       (globalThis as { tlsKey?: typeof key }).tlsKey = key;
     });
-    afterAll(() => new Promise<void>((resolve) => https.close(() => resolve())));
+    afterAll(() => tls.close());
 
     it('exits 5 with a hint about --ca-file, and works with it', async () => {
       const token = await sign((globalThis as { tlsKey?: Awaited<ReturnType<typeof makeKey>> }).tlsKey!);

@@ -1,6 +1,11 @@
 // A small HTTP server on 127.0.0.1 whose routes the test defines, good or misbehaving, and which counts requests.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export type Route = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
@@ -67,4 +72,32 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+export interface TlsTestServer {
+  origin: string;
+  /** The server's self-signed certificate, which is its own CA: what --ca-file takes. */
+  caFile: string;
+  close(): Promise<void>;
+}
+
+/** An https server on 127.0.0.1 with a self-signed certificate (openssl) that no machine trusts, answering `body`. */
+export async function startTlsServer(body: string): Promise<TlsTestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'oauth-tls-'));
+  const caFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'];
+  execFileSync('openssl', ['req', '-x509', ...newKey, '-keyout', keyFile, '-out', caFile, ...subject], {
+    stdio: 'ignore',
+  });
+  const https = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `https://127.0.0.1:${(https.address() as AddressInfo).port}`,
+    caFile,
+    close: () => new Promise<void>((resolve) => https.close(() => resolve())),
+  };
 }
