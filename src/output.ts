@@ -116,14 +116,16 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   // What an error quotes from a server is bounded here, after redaction: a cut before it could leave the head of a
   // secret, which matches nothing the registry knows.
   const quoted = (text: string) => bounded(redact(text), ERROR_TEXT_LIMIT);
+  /** One line as it reaches stderr: redacted (or redacted and bounded), printable, one line, coloured if ours. */
+  const errLine = (text: string, clean: (text: string) => string = redact) => errMarks(singleLine(clean(text)));
   const stderr = (text: Lines) =>
     io.stderr.write(
       lines(text)
-        .map((line) => `${errMarks(singleLine(redact(line)))}\n`)
+        .map((one) => `${errLine(one)}\n`)
         .join(''),
     );
-  // Errors, hints and warnings are one line each, whatever a server put in the text they quote.
-  const line = (text: string) => io.stderr.write(`${errMarks(singleLine(quoted(text)))}\n`);
+  // Errors, hints and warnings quote servers: what they quote is bounded too.
+  const line = (text: string) => io.stderr.write(`${errLine(text, quoted)}\n`);
   const warn = (text: string) => line(`${errStyle.yellow('warning:')} ${text}`);
 
   return {
@@ -167,7 +169,7 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
       }
       if (options.debug && error.stack) stderr(stackOf(error).split('\n'));
     },
-    clean: (text) => errMarks(singleLine(redact(text))),
+    clean: (text) => errLine(text),
   };
 }
 
