@@ -186,8 +186,10 @@ async function report(
     });
   }
   // A failure that a Ctrl-C caused (a pipe whose writer it ended, a wait it cut short) is the cancellation it was. A
-  // signal that arrived during synchronous work is delivered at the next turn of the event loop: give it that turn.
+  // signal that arrived during synchronous work is handed to JavaScript in the loop's poll phase: a timer alone may fire
+  // before that phase, so wait for a timer and then an immediate, which runs only after a poll phase has passed.
   await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => setImmediate(resolve));
   const failure =
     io.signal.aborted && !(error instanceof CommanderError)
       ? new CliError('CANCELLED', 'Cancelled.')
