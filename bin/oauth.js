@@ -182,7 +182,7 @@ function cacheKey(argv) {
   return 'program';
 }
 
-/** cacheDir's rule in src/paths.ts (which lives in the bundle this directory serves), then `code`. */
+/** cacheDir's rule in src/settings/paths.ts (which lives in the bundle this directory serves), then `code`. */
 function cacheDirectory(path) {
   try {
     const xdg = process.env.XDG_CACHE_HOME;

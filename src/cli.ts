@@ -4,12 +4,12 @@
 // `oauth decode` never load the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
-import { createContext, type Context, type GlobalOptions } from './context.js';
+import { createContext, type Context, type GlobalOptions } from './commands/context.js';
 import { asCliError, CliError } from './errors.js';
-import type { IO } from './io.js';
-import { createOutput } from './output.js';
+import type { IO } from './term/io.js';
+import { createOutput } from './term/output.js';
 
-export { processIO } from './io.js';
+export { processIO } from './term/io.js';
 
 import { VERSION } from './version.js';
 

@@ -1,5 +1,5 @@
 // The audit: which rules apply to what was given, and the probes when asked. I/O comes in through deps.
-import type { HttpClient } from '../http.js';
+import type { HttpClient } from '../net/http.js';
 import { decodeToken } from '../jwt/decode.js';
 import { CliError } from '../errors.js';
 import { finding, type Finding } from './catalog.js';

@@ -1,7 +1,7 @@
 // Live probes (opt-in with --probe). They send authorization requests and one token request, never follow a
 // redirect and never sign in as anyone: each answer is classified, and each probe is one finding with its evidence.
 import { createHash, randomBytes } from 'node:crypto';
-import type { HttpClient, HttpResponse } from '../http.js';
+import type { HttpClient, HttpResponse } from '../net/http.js';
 import { redactUrl } from '../redact.js';
 import { finding, type Finding } from './catalog.js';
 import { isLoopbackLiteral } from './redirect-uris.js';

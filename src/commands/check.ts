@@ -2,12 +2,12 @@
 // server's live behaviour. Exit 3 on any error finding (or warning, with --fail-on warn), so CI can gate on it.
 import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
-import type { Context } from '../context.js';
-import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
+import type { Context } from './context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
 import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
 import { tokenArgument } from './stored-token.js';
-import { readUserFile } from '../user-file.js';
+import { readUserFile } from '../settings/user-file.js';
 
 export interface CheckFlags {
   issuer?: string;
@@ -73,7 +73,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
       fetchMetadata: async (value) => {
         const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([
           import('../oauth/discovery.js'),
-          import('../url.js'),
+          import('../net/url.js'),
         ]);
         const url = parseUrl(value, 'issuer');
         // An http issuer is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
@@ -82,7 +82,7 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
           .metadata;
       },
       fetchJwks: async (url) => {
-        const { parseJsonResponse } = await import('../http-response.js');
+        const { parseJsonResponse } = await import('../net/http-response.js');
         return parseJsonResponse(await (await ctx.documents()).get(url, 'JWKS'), 'JWKS');
       },
       http: () => ctx.http(),

@@ -1,13 +1,13 @@
 // Flags and settings shared by the commands that talk to an authorization server: which server, which client, how it
 // authenticates, what it asks for. Resolution is flag > OAUTH_* > profile > default, and secrets never need argv.
-import type { Context } from '../context.js';
-import { envSetting } from '../config.js';
+import type { Context } from './context.js';
+import { envSetting } from '../settings/config.js';
 import { CliError } from '../errors.js';
-import { readLines } from '../input.js';
-import { stateDir } from '../paths.js';
+import { readLines } from '../term/input.js';
+import { stateDir } from '../settings/paths.js';
 import { openStore } from '../store/open.js';
 import type { SecretStore } from '../store/store.js';
-import { readUserFile } from '../user-file.js';
+import { readUserFile } from '../settings/user-file.js';
 
 export interface ServerFlags {
   issuer?: string;
@@ -172,7 +172,7 @@ export async function store(ctx: Context): Promise<SecretStore> {
  * secrets are registered all the same, since the server that issued them can echo them anywhere.
  */
 export async function rememberProfileSecrets(ctx: Context): Promise<void> {
-  const { sessionKey } = await import('../session.js');
+  const { sessionKey } = await import('../oauth/session.js');
   await (await store(ctx)).get(sessionKey(ctx.profileName)).catch(() => undefined);
 }
 

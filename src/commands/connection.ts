@@ -1,6 +1,6 @@
 // From settings to a ready protocol client: server metadata, client authentication, our transport.
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import {
   chooseAuthMethod,
   clientAuthentication,
@@ -10,10 +10,10 @@ import {
 } from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
 import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth/server.js';
-import { envSetting } from '../config.js';
+import { envSetting } from '../settings/config.js';
 import { CliError } from '../errors.js';
 import { protocolOptions } from '../oauth/transport.js';
-import { sameIssuer, type Session } from '../session.js';
+import { sameIssuer, type Session } from '../oauth/session.js';
 import { clientSecret, requireSetting, serverSettings, type ClientFlags } from './common.js';
 
 export interface Connection {

@@ -1,6 +1,6 @@
 // Human output for `oauth decode`. Every value from the token is printed JSON-encoded, so a hostile claim cannot
 // carry terminal escape sequences to the screen.
-import type { Style } from '../output.js';
+import type { Style } from '../term/output.js';
 import type { TokenReport } from '../jwt/report.js';
 import { describeJwe } from '../jwt/notes.js';
 import { formatDuration } from '../jwt/time.js';

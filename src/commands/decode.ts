@@ -1,9 +1,9 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
-import type { Context } from '../context.js';
-import { DEFAULT_CLOCK_SKEW_SECONDS } from '../defaults.js';
-import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
+import type { Context } from './context.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../settings/duration.js';
+import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit, asCliError } from '../errors.js';
-import { readTokens } from '../input.js';
+import { readTokens } from '../term/input.js';
 import {
   cleanTokenInput,
   decodeToken,
@@ -15,7 +15,7 @@ import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './decode-format.js';
-import { readUserFile } from '../user-file.js';
+import { readUserFile } from '../settings/user-file.js';
 
 export interface DecodeOptions {
   verify?: boolean;
@@ -258,7 +258,7 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
     return keys.secretKeySet(new TextEncoder().encode(secret), `the secret in ${options.secretFile}`);
   }
   if (options.key !== undefined) return keys.fileKeySet(options.key, '--key');
-  const { parseUrl } = await import('../url.js');
+  const { parseUrl } = await import('../net/url.js');
   if (options.jwks !== undefined) {
     if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks, '--jwks');
     return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));

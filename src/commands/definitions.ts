@@ -3,8 +3,8 @@
 // two commands scripts run in loops, decode and token, are part of the main bundle (loading a module costs more than
 // compiling one); every other command's module is imported only when it runs.
 import type { Command } from 'commander';
-import type { Context } from '../context.js';
-import { DEFAULT_TIMEOUT_SECONDS } from '../defaults.js';
+import type { Context } from './context.js';
+import { DEFAULT_TIMEOUT_SECONDS } from '../settings/duration.js';
 import * as decodeCommand from './decode.js';
 import { addClientOptions, loginOptions, tokenCommandOptions, tokenOptions } from './options.js';
 import * as tokenCommand from './token.js';

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createContext, type Context } from '../context.js';
+import { createContext, type Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
-import type { IO, Writer } from '../io.js';
+import type { IO, Writer } from '../term/io.js';
 import { stub } from '../redact.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
-import { parseSession, sessionKey } from '../session.js';
+import { parseSession, sessionKey } from '../oauth/session.js';
 import { fileStore } from '../store/file.js';
 import { serveSettings, startServer } from './serve.js';
 

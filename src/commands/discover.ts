@@ -1,5 +1,5 @@
 // `oauth discover [issuer]`: the authorization server's metadata (OpenID Connect discovery, then RFC 8414).
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
 import { rememberProfileSecrets, requireSetting } from './common.js';

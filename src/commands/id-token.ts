@@ -1,6 +1,6 @@
 // The ID token from a sign-in, fully validated: oauth4webapi checked its claims (iss, aud, exp, iat, nonce, azp);
 // here its signature is checked too, against the server's JWKS (or the client secret for HS*), with our verifier.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError, isCliError } from '../errors.js';
 import { decodeToken } from '../jwt/decode.js';
 import type { KeySet } from '../jwt/keys.js';
@@ -15,7 +15,7 @@ export async function verifyIdToken(
   const [{ verifyDecoded }, keys, { parseUrl }] = await Promise.all([
     import('../jwt/verify.js'),
     import('../jwt/keys.js'),
-    import('../url.js'),
+    import('../net/url.js'),
   ]);
   try {
     const decoded = decodeToken(idToken);

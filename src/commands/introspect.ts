@@ -1,5 +1,5 @@
 // `oauth introspect [token]`: RFC 7662. Exit 3 when the server says the token is not active.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { datedRelative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';

@@ -1,20 +1,19 @@
 // `oauth login`: authorization code + PKCE through a loopback callback (RFC 8252), or the device flow (RFC 8628);
 // the ID token fully validated; tokens into the store; the non-secret settings saved as the profile.
 import type { TokenEndpointResponse } from 'oauth4webapi';
-import { systemBrowser, type OpenBrowser } from '../browser.js';
-import type { Profile } from '../config.js';
-import { updateConfig } from '../config-write.js';
-import type { Context } from '../context.js';
+import { systemBrowser, type OpenBrowser } from '../term/browser.js';
+import { type Profile, updateConfig } from '../settings/config.js';
+import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { buildAuthorizationRequest, validateCallback } from '../oauth/authorize.js';
 import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from '../oauth/grants.js';
-import { MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../duration.js';
+import { MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../settings/duration.js';
 import { formatDuration } from '../jwt/time.js';
 import { redactText } from '../redact.js';
-import { configFile } from '../paths.js';
-import { waitIndicator } from '../progress.js';
-import { sessionFromResponse, sessionKey, type Session } from '../session.js';
-import { parseUrl, isLoopbackHost, serverUrl } from '../url.js';
+import { configFile } from '../settings/paths.js';
+import { waitIndicator } from '../term/progress.js';
+import { sessionFromResponse, sessionKey, type Session } from '../oauth/session.js';
+import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
@@ -157,7 +156,7 @@ async function browserLogin<T>(
       hint: 'Pass --authorization-endpoint, or use --device.',
     });
   }
-  const { startCallbackServer } = await import('../loopback.js');
+  const { startCallbackServer } = await import('../net/loopback.js');
   const { loopback } = flags;
   // The state is made before the server starts, so the server can check it; the URL needs the server's port.
   const { generateRandomState } = await import('oauth4webapi');

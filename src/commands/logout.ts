@@ -1,9 +1,16 @@
 // `oauth logout`: revoke at the server (when it can), then forget the tokens locally. The profile's settings stay.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { Exit, asCliError, isCliError } from '../errors.js';
 import { atTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
-import { forgetRevokedToken, ownerMismatch, parseSession, profileWhere, sessionKey, type Session } from '../session.js';
+import {
+  forgetRevokedToken,
+  ownerMismatch,
+  parseSession,
+  profileWhere,
+  sessionKey,
+  type Session,
+} from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
 import { assertSessionEndpoints, connectForSession } from './connection.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';

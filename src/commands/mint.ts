@@ -1,10 +1,10 @@
 // `oauth mint`: test tokens signed with the `oauth serve` keys — valid, or broken in exactly one way — and `--suite`,
 // the whole set as JSON lines for an API's test suite.
-import type { Context } from '../context.js';
-import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
+import type { Context } from './context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
-import { stateDir } from '../paths.js';
-import { isLoopbackHost } from '../url.js';
+import { stateDir } from '../settings/paths.js';
+import { isLoopbackHost } from '../net/url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../serve/state.js';

@@ -1,10 +1,10 @@
 // `oauth revoke [token]`: RFC 7009. Without a token, the profile's refresh token (or access token) is revoked and the
 // local tokens are forgotten, since they no longer work. A revoked token is dropped from every local cache.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
-import { forgetRevokedToken, sessionKey } from '../session.js';
+import { forgetRevokedToken, sessionKey } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
 import { connect, connectForSession } from './connection.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';

@@ -1,8 +1,8 @@
 // `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
-import type { Context } from '../context.js';
-import { MAX_LIFETIME_SECONDS, parseSeconds } from '../duration.js';
+import type { Context } from './context.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
-import { stateDir } from '../paths.js';
+import { stateDir } from '../settings/paths.js';
 import {
   DEFAULT_AUDIENCE,
   defaultClients,

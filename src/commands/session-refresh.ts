@@ -1,10 +1,10 @@
 // The profile's session, fresh: the one way every command gets it (token, userinfo). Only the session of the issuer and
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock; an ID token the
 // refresh returns is validated as at login before anything is saved.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError, isCliError } from '../errors.js';
 import { rotatedRefreshToken, withRotatedRefreshToken } from '../oauth/rotation.js';
-import { stateDir } from '../paths.js';
+import { stateDir } from '../settings/paths.js';
 import {
   freshSession,
   withSessionLock,
@@ -12,7 +12,7 @@ import {
   type Refreshed,
   type Session,
   type SessionLockDeps,
-} from '../session.js';
+} from '../oauth/session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ClientFlags } from './common.js';
 import type { Connection } from './connection.js';

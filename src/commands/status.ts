@@ -1,10 +1,10 @@
 // `oauth status`: each profile, its sign-in state and where its tokens live — all redacted.
-import type { Context } from '../context.js';
-import { envSetting } from '../config.js';
+import type { Context } from './context.js';
+import { envSetting } from '../settings/config.js';
 import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
-import { configFile } from '../paths.js';
-import { parseSession, profileWhere, sessionKey } from '../session.js';
+import { configFile } from '../settings/paths.js';
+import { parseSession, profileWhere, sessionKey } from '../oauth/session.js';
 import { store } from './common.js';
 import { sessionSummary } from './session-format.js';
 

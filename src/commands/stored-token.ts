@@ -1,7 +1,7 @@
 // The token a command works on: the argument, stdin with "-", or the signed-in profile's — and whose that session is.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError } from '../errors.js';
-import { readTokens } from '../input.js';
+import { readTokens } from '../term/input.js';
 import { cleanTokenInput } from '../jwt/decode.js';
 import {
   ownedSession,
@@ -11,7 +11,7 @@ import {
   sessionKey,
   type Session,
   type SessionOwner,
-} from '../session.js';
+} from '../oauth/session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ServerFlags } from './common.js';
 

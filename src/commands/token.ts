@@ -1,8 +1,8 @@
 // `oauth token`: a usable access token. The profile's, refreshed (and rotated) when near expiry; or a service token
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { CliError, Exit, isCliError } from '../errors.js';
-import { MAX_WAIT_SECONDS, parseSeconds } from '../duration.js';
+import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import {
   cacheServiceToken,
   indexServiceToken,
@@ -11,7 +11,7 @@ import {
   serviceTokenKey,
   sessionFromResponse,
   type Session,
-} from '../session.js';
+} from '../oauth/session.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
 import { rememberSecrets } from './stored-token.js';

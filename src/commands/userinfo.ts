@@ -1,8 +1,8 @@
 // `oauth userinfo`: the OpenID Connect UserInfo claims for the signed-in profile (refreshing its token if needed).
-import type { Context } from '../context.js';
+import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { userinfo } from '../oauth/grants.js';
-import type { Session } from '../session.js';
+import type { Session } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
 import { connectForSession, type Connection } from './connection.js';
 import { freshProfileSession } from './session-refresh.js';

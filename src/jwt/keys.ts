@@ -2,10 +2,10 @@
 // Keys come only from the source the user configured; nothing in the token (jku, x5u, jwk, x5c) is ever used.
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 import { CliError, Exit, type ErrorCode } from '../errors.js';
-import { assertSecureUrl } from '../url.js';
-import type { DocumentCache } from '../http-cache.js';
-import { parseJsonResponse } from '../http-response.js';
-import { readUserFile } from '../user-file.js';
+import { assertSecureUrl } from '../net/url.js';
+import type { DocumentCache } from '../net/http-cache.js';
+import { parseJsonResponse } from '../net/http-response.js';
+import { readUserFile } from '../settings/user-file.js';
 import { importable, isKeyProblem, keyName, PRIVATE_MEMBERS, signatureAlgorithm } from './jwk.js';
 import { pemToJwk } from './pem.js';
 

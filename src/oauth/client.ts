@@ -4,7 +4,7 @@ import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 import { pemToJwk } from '../jwt/pem.js';
-import { readUserFile } from '../user-file.js';
+import { readUserFile } from '../settings/user-file.js';
 
 export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];

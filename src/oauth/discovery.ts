@@ -2,10 +2,10 @@
 // well-known URLs and insists the document's issuer is the one we asked for, RFC 8414 §3.3).
 import * as oauth from 'oauth4webapi';
 import { CliError, Exit, isCliError } from '../errors.js';
-import { parseJsonResponse } from '../http-response.js';
-import { assertSecureUrl, isLoopbackHost } from '../url.js';
+import { parseJsonResponse } from '../net/http-response.js';
+import { assertSecureUrl, isLoopbackHost } from '../net/url.js';
 import { checkMetadata } from './metadata.js';
-import type { CachedResponse, DocumentCache } from '../http-cache.js';
+import type { CachedResponse, DocumentCache } from '../net/http-cache.js';
 
 export interface Discovery {
   metadata: oauth.AuthorizationServer;

@@ -3,7 +3,7 @@
 // policy. A bad member is the server's failure (exit 5) naming the member, never a crash later on.
 import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { describeType, serverUrl } from '../url.js';
+import { describeType, serverUrl } from '../net/url.js';
 
 /** Members that hold a URL this tool may call or hand to a browser. */
 const URL_MEMBER = /_endpoint$|^jwks_uri$|^check_session_iframe$/;

@@ -1,8 +1,8 @@
 // The authorization server's metadata: discovered, or assembled from explicit endpoints for servers without discovery.
 import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import type { DocumentCache } from '../http-cache.js';
-import { assertSecureUrl, parseUrl } from '../url.js';
+import type { DocumentCache } from '../net/http-cache.js';
+import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { discover } from './discovery.js';
 
 export const ENDPOINT_SETTINGS = [

@@ -1,8 +1,8 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
-import type { HttpClient, HttpResponse } from '../http.js';
-import { notJsonError, parseJsonResponse, statusError } from '../http-response.js';
-import { isLoopbackHost } from '../url.js';
+import type { HttpClient, HttpResponse } from '../net/http.js';
+import { notJsonError, parseJsonResponse, statusError } from '../net/http-response.js';
+import { isLoopbackHost } from '../net/url.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 

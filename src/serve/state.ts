@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compactVerify, CompactSign, importJWK, type JWK } from 'jose';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../fsutil.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];

@@ -52,7 +52,10 @@ export function fileStore(path: string): SecretStore {
   }
 
   async function update(change: (entries: Record<string, string>) => boolean): Promise<boolean> {
-    const [{ withFileLock }, { writeFileAtomic }] = await Promise.all([import('../lock.js'), import('../fsutil.js')]);
+    const [{ withFileLock }, { writeFileAtomic }] = await Promise.all([
+      import('./lock.js'),
+      import('./atomic-file.js'),
+    ]);
     return withFileLock(`${path}.lock`, async () => {
       const data = await load();
       const changed = change(data.entries);

@@ -97,7 +97,7 @@ function warnOnceOnWrite(store: SecretStore, marker: string, warn: () => void): 
       await store.set(key, value);
       if (!existsSync(marker)) {
         warn();
-        const { writeFileAtomic } = await import('../fsutil.js');
+        const { writeFileAtomic } = await import('./atomic-file.js');
         await writeFileAtomic(marker, `${new Date().toISOString()}\n`).catch(() => undefined);
       }
     },

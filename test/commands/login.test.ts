@@ -3,8 +3,8 @@
 // server's /authorize redirect to the loopback callback and keeps the page it gets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, type LoginFlags } from '../../src/commands/login.js';
-import { createContext } from '../../src/context.js';
-import { bufferIO } from '../../src/io-buffer.js';
+import { createContext } from '../../src/commands/context.js';
+import { bufferIO } from '../../src/term/io-buffer.js';
 import { sandboxEnv } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
 

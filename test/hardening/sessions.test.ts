@@ -505,8 +505,8 @@ describe('every write of a session goes under the profile’s session lock', () 
     refreshed: object,
   ) {
     const [{ withFileLock }, { sessionLockPath }] = await Promise.all([
-      import('../../src/lock.js'),
-      import('../../src/session.js'),
+      import('../../src/store/lock.js'),
+      import('../../src/oauth/session.js'),
     ]);
     await withFileLock(sessionLockPath(join(box.env.XDG_STATE_HOME!, 'oauth'), 'default'), async () => {
       await until('the command waiting for the profile’s lock', () =>
@@ -872,7 +872,7 @@ describe('a revoked token never comes back from a cache', () => {
   });
 
   it('a service token cached by an earlier version (no index entry) is found by revoke too', async () => {
-    const { serviceTokenKey } = await import('../../src/session.js');
+    const { serviceTokenKey } = await import('../../src/oauth/session.js');
     const secret = 'secret-of-legacy-svc-0123456789';
     const key = serviceTokenKey({
       issuer: home.issuer,

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
-import { bufferIO } from '../../src/io-buffer.js';
+import { bufferIO } from '../../src/term/io-buffer.js';
 import { recordRun } from './leak-scan.js';
 
 export interface CliResult {

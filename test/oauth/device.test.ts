@@ -1,9 +1,9 @@
 // RFC 8628 polling against a small local server that answers what oidc-provider never does (interval, slow_down).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
-import { createHttpClient } from '../../src/http.js';
-import { bufferIO } from '../../src/io-buffer.js';
-import { createOutput } from '../../src/output.js';
+import { createHttpClient } from '../../src/net/http.js';
+import { bufferIO } from '../../src/term/io-buffer.js';
+import { createOutput } from '../../src/term/output.js';
 import { pollDeviceToken, type Protocol } from '../../src/oauth/grants.js';
 import { protocolOptions } from '../../src/oauth/transport.js';
 import { startServer, type TestServer } from '../helpers/server.js';

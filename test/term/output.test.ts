@@ -1,9 +1,9 @@
 // The one printer: whatever a command hands it, nothing unprintable and no registered secret leaves the process.
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../src/errors.js';
-import { bufferIO } from '../src/io-buffer.js';
-import { createOutput, type Output } from '../src/output.js';
-import { waitIndicator } from '../src/progress.js';
+import { CliError } from '../../src/errors.js';
+import { bufferIO } from '../../src/term/io-buffer.js';
+import { createOutput, type Output } from '../../src/term/output.js';
+import { waitIndicator } from '../../src/term/progress.js';
 
 /** Every kind of control a hostile server puts in a string: CSI, OSC 52 (clipboard), BEL, C1 CSI, DEL, CR, bidi. */
 const HOSTILE =

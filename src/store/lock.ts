@@ -11,7 +11,7 @@ import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
 
 export interface LockOptions {
   /** How long to wait for a live owner before LOCK_TIMEOUT. */

@@ -1,9 +1,9 @@
 // All printing goes through here: results to stdout, everything else to stderr, color only where it belongs. chalk is
 // loaded only when a stream will actually be colored: a pipe or NO_COLOR costs nothing at start-up.
 import type { IO } from './io.js';
-import type { CliError } from './errors.js';
+import type { CliError } from '../errors.js';
 import { printableJson, printableJsonText, singleLine } from './printable.js';
-import { redactJson, redactKnownJson, redactText, SecretRegistry } from './redact.js';
+import { redactJson, redactKnownJson, redactText, SecretRegistry } from '../redact.js';
 
 /** The styles we use; a chalk instance has them, and so does the plain one. */
 export interface Style {

@@ -1,10 +1,16 @@
 // Durations from users: one reader for every flag, variable and profile setting, with bounds no timer can overflow.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_LIFETIME_SECONDS, MAX_TIMER_MS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../src/duration.js';
-import { CliError } from '../src/errors.js';
-import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
-import { forge } from './helpers/tokens.js';
+import {
+  MAX_LIFETIME_SECONDS,
+  MAX_TIMER_MS,
+  MAX_WAIT_SECONDS,
+  parseSeconds,
+  timerMs,
+} from '../../src/settings/duration.js';
+import { CliError } from '../../src/errors.js';
+import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { forge } from '../helpers/tokens.js';
 
 describe('parseSeconds', () => {
   it('reads plain, fractional and exponent numbers of seconds', () => {

@@ -3,10 +3,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findSetting, resolveSetting } from '../src/config.js';
-import { CliError } from '../src/errors.js';
-import { runCli, sandboxEnv } from './helpers/cli.js';
-import { forge } from './helpers/tokens.js';
+import { findSetting, resolveSetting } from '../../src/settings/config.js';
+import { CliError } from '../../src/errors.js';
+import { runCli, sandboxEnv } from '../helpers/cli.js';
+import { forge } from '../helpers/tokens.js';
 
 describe('findSetting', () => {
   it('uses a profile number or boolean as its string form, naming the profile', () => {

@@ -4,8 +4,8 @@
 // - A URL a server gives (metadata endpoints, a device verification URI): the same rules, but a bad value is the
 //   server's failure (exit 5) and names the member it came from.
 // - The browser only ever gets an http(s) URL (see browser.ts).
-import { CliError } from './errors.js';
-import { redactText, redactUrl } from './redact.js';
+import { CliError } from '../errors.js';
+import { redactText, redactUrl } from '../redact.js';
 
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { CliError } from '../src/errors.js';
-import { MAX_USER_FILE_BYTES, readUserFile } from '../src/user-file.js';
-import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
-import { b64 } from './helpers/tokens.js';
+import type { CliError } from '../../src/errors.js';
+import { MAX_USER_FILE_BYTES, readUserFile } from '../../src/settings/user-file.js';
+import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { b64 } from '../helpers/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-user-files-'));
 const fifo = join(dir, 'fifo');
@@ -58,7 +58,7 @@ describe('a pipe', () => {
     const token = await new jose.SignJWT({ sub: 'a' })
       .setProtectedHeader({ alg: 'HS256' })
       .sign(new TextEncoder().encode(secret));
-    const bin = join(import.meta.dirname, '..', 'bin', 'oauth.js');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
     const script = `"${process.execPath}" "${bin}" decode "$TOKEN" --verify --secret-file <(printf '%s' "$SECRET")`;
     const stdout = execFileSync('bash', ['-c', script], {
       env: { ...sandboxEnv(), PATH: process.env.PATH, TOKEN: token, SECRET: secret },
@@ -68,7 +68,7 @@ describe('a pipe', () => {
   });
 
   it('Ctrl-C while a program that writes to it still runs is a cancellation (exit 130), not an empty pipe', async () => {
-    const bin = join(import.meta.dirname, '..', 'bin', 'oauth.js');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
     const script = `exec "${process.execPath}" "${bin}" token --client-credentials --issuer https://id.example.invalid --client-id c --client-secret-file <(sleep 30)`;
     // Its own process group, as a terminal makes one: Ctrl-C reaches the CLI and the writer alike.
     const child = spawn('bash', ['-c', script], { env: { ...sandboxEnv(), PATH: process.env.PATH }, detached: true });

@@ -1,9 +1,9 @@
 // The one HTTP module: traces, proxies, private CAs, cancellation — against real sockets on 127.0.0.1.
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpClient, type HttpOptions } from '../src/http.js';
-import { runCli } from './helpers/cli.js';
-import { hang, json, startServer, startTlsServer, type TestServer, type TlsTestServer } from './helpers/server.js';
+import { createHttpClient, type HttpOptions } from '../../src/net/http.js';
+import { runCli } from '../helpers/cli.js';
+import { hang, json, startServer, startTlsServer, type TestServer, type TlsTestServer } from '../helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -2,11 +2,11 @@
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
 import { join } from 'node:path';
-import { rotatedRefreshToken } from './oauth/rotation.js';
-import { isTokenText } from './redact.js';
+import { rotatedRefreshToken } from './rotation.js';
+import { isTokenText } from '../redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
-import { CliError, isCliError } from './errors.js';
-import type { SecretStore } from './store/store.js';
+import { CliError, isCliError } from '../errors.js';
+import type { SecretStore } from '../store/store.js';
 
 export interface Session {
   version: 1;
@@ -167,7 +167,7 @@ export function sessionLockPath(stateDir: string, profile: string): string {
 }
 
 export async function withSessionLock<T>(profile: string, deps: SessionLockDeps, work: () => Promise<T>): Promise<T> {
-  const { withFileLock } = await import('./lock.js');
+  const { withFileLock } = await import('../store/lock.js');
   return withFileLock(sessionLockPath(deps.stateDir, profile), work, {
     signal: deps.signal,
     ...(deps.lockWaitMs ? { timeoutMs: deps.lockWaitMs() } : {}),

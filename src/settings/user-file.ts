@@ -4,7 +4,7 @@
 // blocking, for a bounded time, since a blocked read is where Ctrl-C cannot reach. A device (/dev/zero) is refused.
 // Config and store files have their own readers.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
 
 /** Far above any key, secret, JWKS or CA bundle a user keeps in a file. */
 export const MAX_USER_FILE_BYTES = 1024 * 1024;

@@ -1,14 +1,13 @@
 // What a command gets to work with (gh's "factory"): output, settings, clock, and HTTP/caches created on first use so
 // that commands which never touch the network never load undici.
-import { configFile, cacheDir } from './paths.js';
-import { findSetting, loadConfig, profileName, type ConfigFile, type Profile } from './config.js';
-import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from './duration.js';
-import type { IO } from './io.js';
-import { createOutput, type Output } from './output.js';
-import { urlCredentials, type SecretRegistry } from './redact.js';
-import type { HttpClient } from './http.js';
-import type { DocumentCache } from './http-cache.js';
-import { DEFAULT_TIMEOUT_SECONDS } from './defaults.js';
+import { configFile, cacheDir } from '../settings/paths.js';
+import { findSetting, loadConfig, profileName, type ConfigFile, type Profile } from '../settings/config.js';
+import { DEFAULT_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../settings/duration.js';
+import type { IO } from '../term/io.js';
+import { createOutput, type Output } from '../term/output.js';
+import { urlCredentials, type SecretRegistry } from '../redact.js';
+import type { HttpClient } from '../net/http.js';
+import type { DocumentCache } from '../net/http-cache.js';
 
 export interface GlobalOptions {
   json?: boolean;
@@ -126,7 +125,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     async http() {
       if (http) return http;
-      const { createHttpClient } = await import('./http.js');
+      const { createHttpClient } = await import('../net/http.js');
       http = createHttpClient({
         timeoutMs: context.timeoutMs(),
         caFile: context.setting('ca_file', options.caFile),
@@ -142,7 +141,7 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
     async documents() {
       if (documents) return documents;
-      const { createDocumentCache } = await import('./http-cache.js');
+      const { createDocumentCache } = await import('../net/http-cache.js');
       documents = createDocumentCache({
         http: await context.http(),
         directory: io.env.OAUTH_NO_CACHE === '1' ? undefined : `${cacheDir(io.env)}/http`,

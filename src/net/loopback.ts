@@ -5,9 +5,9 @@
 // callback after it is 410 Gone, so a replayed or second callback never looks like a sign-in.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { MAX_TIMER_MS } from './duration.js';
-import { CliError } from './errors.js';
-import { printable } from './printable.js';
+import { MAX_TIMER_MS } from '../settings/duration.js';
+import { CliError } from '../errors.js';
+import { printable } from '../term/printable.js';
 
 export interface CallbackServerOptions {
   /** The redirect URI's host as written: 127.0.0.1, [::1] or localhost. */

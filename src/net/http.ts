@@ -3,9 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { CliError } from './errors.js';
-import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from './redact.js';
-import { MAX_USER_FILE_BYTES, readUserFile } from './user-file.js';
+import { CliError } from '../errors.js';
+import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from '../redact.js';
+import { MAX_USER_FILE_BYTES, readUserFile } from '../settings/user-file.js';
 
 export interface HttpRequest {
   url: string | URL;

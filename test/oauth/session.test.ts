@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import { withFileLock } from '../../src/lock.js';
+import { withFileLock } from '../../src/store/lock.js';
 import {
   freshSession,
   isFresh,
@@ -13,7 +13,7 @@ import {
   sessionLockPath,
   type FreshSessionDeps,
   type Session,
-} from '../../src/session.js';
+} from '../../src/oauth/session.js';
 import { memoryStore } from '../../src/store/memory.js';
 
 const NOW = 1_800_000_000;

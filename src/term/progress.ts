@@ -1,5 +1,5 @@
 // A long wait: a spinner on a terminal, one plain line otherwise. Always on stderr.
-import type { Context } from './context.js';
+import type { Context } from '../commands/context.js';
 
 export interface Progress {
   stop(finalLine?: string): void;

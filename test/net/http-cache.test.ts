@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TTL_SECONDS, freshnessSeconds, MAX_TTL_SECONDS } from '../src/http-cache.js';
+import { DEFAULT_TTL_SECONDS, freshnessSeconds, MAX_TTL_SECONDS } from '../../src/net/http-cache.js';
 
 const now = Date.parse('2026-11-24T00:00:00Z');
 

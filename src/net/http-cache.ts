@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './fsutil.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import type { HttpClient, HttpResponse } from './http.js';
 
 /** Used when the server says nothing about caching. */

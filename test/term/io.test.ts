@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { descriptorWriter } from '../src/io.js';
+import { descriptorWriter } from '../../src/term/io.js';
 
 /** A descriptor that takes `capacity` bytes, at most `chunk` per call, then answers EAGAIN (a full non-blocking pipe). */
 function fullAfter(capacity: number, chunk = Infinity) {

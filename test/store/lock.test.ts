@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, uti
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withFileLock } from '../../src/lock.js';
+import { withFileLock } from '../../src/store/lock.js';
 
 const lockPath = () => join(mkdtempSync(join(tmpdir(), 'oauth-lock-')), 'locks', 'profile.lock');
 const MINUTE = 60_000;

@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseSession } from '../../src/session.js';
+import { parseSession } from '../../src/oauth/session.js';
 import { memoryStore } from '../../src/store/memory.js';
 import { readBackWrites } from '../../src/store/open.js';
 import type { SecretStore } from '../../src/store/store.js';

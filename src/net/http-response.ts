@@ -1,7 +1,7 @@
 // Reading an HTTP answer as JSON, with the reason when it is not: kept apart from http.ts so that code which only
 // reads cached or local documents does not load undici.
-import { CliError, type ErrorCode } from './errors.js';
-import { redactText, redactUrl } from './redact.js';
+import { CliError, type ErrorCode } from '../errors.js';
+import { redactText, redactUrl } from '../redact.js';
 
 /** The shape of a response this module reads (http.ts's HttpResponse, or a cached one). */
 export interface JsonResponse {

@@ -1,7 +1,7 @@
 // Reading tokens from stdin: one per line, streamed (10 000 tokens must not mean 10 000 tokens in memory), with a cap
 // on a single line so a hostile or mistaken input cannot exhaust memory.
 import type { Readable } from 'node:stream';
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
 
 export async function* readLines(
   stream: Readable,

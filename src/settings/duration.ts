@@ -1,7 +1,12 @@
 // Every duration a user gives (flag, OAUTH_* variable, profile) is read here, and every wait the tool sets is bounded
 // here: Node's timers hold at most 2^31-1 ms and turn anything longer into 1 ms with a warning, so an unbounded value
 // from a flag or a server becomes a busy loop or a failure at once.
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
+
+/** How long to wait for a server, unless --timeout or OAUTH_TIMEOUT says otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+/** The tolerance for exp, nbf and iat, unless --clock-skew or OAUTH_CLOCK_SKEW says otherwise. */
+export const DEFAULT_CLOCK_SKEW_SECONDS = 30;
 
 /** The longest wait a Node timer can hold, in milliseconds. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,7 +1,7 @@
 // The loopback callback server refuses everything but one good callback, over real sockets.
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { startCallbackServer, type CallbackServer } from '../src/loopback.js';
+import { startCallbackServer, type CallbackServer } from '../../src/net/loopback.js';
 
 interface Reply {
   status: number;

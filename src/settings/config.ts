@@ -1,7 +1,7 @@
 // Profiles and settings. A setting resolves flag > environment (OAUTH_*) > profile in the config file > default.
 // The config file holds only non-secret settings; secrets live in the token store.
 import { readFileSync } from 'node:fs';
-import { CliError } from './errors.js';
+import { CliError } from '../errors.js';
 
 export interface Profile {
   issuer?: string;
@@ -107,5 +107,19 @@ function profileValue(value: unknown, origin: string): string | undefined {
           : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
   throw new CliError('CONFIG_INVALID', `${origin} must be a string, a number or a boolean, not ${kind}.`, {
     hint: 'Fix that setting in the config file (OAUTH_CONFIG, or oauth/config.json in the config directory).',
+  });
+}
+
+/** Read, change and write the config under a lock, so parallel sign-ins into different profiles keep each other's. */
+export async function updateConfig(path: string, change: (config: ConfigFile) => void): Promise<void> {
+  // Only `oauth login` writes the config: every other run reads it, and need not load the lock and its crypto.
+  const [{ withFileLock }, { writeFileAtomic }] = await Promise.all([
+    import('../store/lock.js'),
+    import('../store/atomic-file.js'),
+  ]);
+  await withFileLock(`${path}.lock`, async () => {
+    const config = loadConfig(path);
+    change(config);
+    await writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`, 0o600);
   });
 }
