@@ -1,6 +1,6 @@
 // Bundles the CLI with esbuild into CommonJS code that bin/oauth.js runs:
-// - dist/cli.js: what every run needs (src/cli.ts and what it imports statically: commander, the command table,
-//   context, output, errors, `decode` and `token`), one file.
+// - dist/cli.js: what every run needs (src/cli.ts and what it imports statically: commander, the command registry,
+//   context, output, errors) and the `decode` and `token` commands, one file.
 // - dist/lazy.js: every other module of ours, one file, loaded the first time a run needs any of it. Each module in
 //   it is initialized only when imported, so `oauth check` runs none of `oauth serve`'s code.
 // - dist/vendor/*.js: each heavy dependency bundled on its own, required by the code that needs it when that runs.
@@ -212,7 +212,10 @@ const runByBin = {
 };
 const plugins = [lazyBuiltinsForCommander, asciiOptionPattern, dependenciesRequired];
 const entry = resolve('src/cli.ts');
-const hotPath = await staticClosure(entry);
+// The commands scripts run in loops are loaded by `import()` like every other, but from the hot file, not lazy.js.
+const HOT_COMMANDS = ['src/commands/decode.ts', 'src/commands/token.ts'];
+const closures = await Promise.all([entry, ...HOT_COMMANDS.map((path) => resolve(path))].map(staticClosure));
+const hotPath = new Set(closures.flatMap((closure) => [...closure]));
 const hotBuild = (hotModules, lazyIds, write) => {
   // The hot file exports cli.ts's exports and, by id, the exports of each hot module the lazy file imports.
   const contents = [

@@ -1,10 +1,17 @@
-// Builds the commander program from the command table. Start-up is the tool's speed, so only the command being run
-// gets its options and help. What every run needs (this file, the context, output, errors, decode and token) is
-// the hot bundle (dist/cli.js); the other commands and every heavy dependency load when used: `oauth --help` and
-// `oauth decode` never load the HTTP stack or the protocol library.
-import { Command, CommanderError } from 'commander';
-import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
-import { createContext, type Context, type GlobalOptions } from './commands/context.js';
+// Builds the commander program from the registry and the command being run. Start-up is the tool's speed: `oauth --help`
+// loads no command module, and a run loads the one it runs (its definition holds its flags, help and code).
+import { Command, CommanderError, Option } from 'commander';
+import type {
+  ArgumentDefinitions,
+  ArgumentValues,
+  CommandDefinition,
+  FlagDefinitions,
+  FlagValues,
+} from './commands/define.js';
+import { examplesText, flagParts, hasFlagTypes } from './commands/define.js';
+import { createContext, type Context } from './commands/context.js';
+import { GLOBAL_FLAGS, GLOBAL_OPTIONS_WITH_VALUES, type GlobalFlags } from './commands/globals.js';
+import { COMMANDS, findCommand, PROGRAM } from './commands/index.js';
 import { asCliError, CliError } from './errors.js';
 import type { IO } from './term/io.js';
 import { createOutput } from './term/output.js';
@@ -14,10 +21,6 @@ export { processIO } from './term/io.js';
 import { VERSION } from './version.js';
 
 export { VERSION };
-
-const increase = (_value: string, previous = 0) => previous + 1;
-/** Global options that take a value: their value is not a command name. */
-const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--timeout', '--ca-file', '--profile']);
 
 /** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
 export function invokedCommand(argv: string[]): string | undefined {
@@ -34,8 +37,6 @@ export function invokedCommand(argv: string[]): string | undefined {
   return undefined;
 }
 
-const isCommand = (name: string | undefined) => COMMANDS.some((spec) => spec.name === name);
-
 /** Where `help` stands as the command word (`oauth help decode`), or -1. */
 function helpIndex(argv: string[]): number {
   for (let index = 0; index < argv.length; index++) {
@@ -50,28 +51,35 @@ function helpIndex(argv: string[]): number {
   return -1;
 }
 
+/** A flag definition as commander's option: repeatable flags collect a list, counted ones count. */
+function commanderOption(definition: FlagDefinitions[string]): Option {
+  const option = new Option(definition.flags, definition.description);
+  if (definition.kind === 'list') option.argParser((value: string, previous: string[] = []) => [...previous, value]);
+  if (definition.kind === 'count') option.argParser((_: string, previous: number) => previous + 1).default(0);
+  return option;
+}
+
+/** Each flag's value under its definition's key, as commander parsed it, of the type its definition says. */
+function flagValues<F extends FlagDefinitions>(definitions: F, parsed: Record<string, unknown>): FlagValues<F> {
+  const values: Record<string, unknown> = {};
+  for (const [key, definition] of Object.entries(definitions)) {
+    const value = parsed[new Option(definition.flags).attributeName()];
+    if (value !== undefined) values[key] = value;
+  }
+  if (!hasFlagTypes(definitions, values))
+    throw new CliError('INTERNAL', 'commander parsed a flag of an unexpected type.');
+  return values;
+}
+
 export async function main(argv: string[], io: IO): Promise<number> {
   let exitCode = 0;
   let context: Context | undefined;
   let usageMessage: string | undefined;
 
-  const program = new Command('oauth')
-    .description(
-      'Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.',
-    )
+  const program = new Command(PROGRAM.name)
+    .description(PROGRAM.description)
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
-    .option('--no-color', 'never color the output (also: NO_COLOR=1)')
-    .option('-v, --verbose', 'trace HTTP exchanges on stderr, redacted (-vv adds bodies)', increase, 0)
-    .option(
-      '--timeout <seconds>',
-      `give up on a server after this long (default ${DEFAULT_TIMEOUT_SECONDS}; env OAUTH_TIMEOUT)`,
-    )
-    .option('--ca-file <pem>', 'trust these extra certificate authorities (env OAUTH_CA_FILE)')
-    .option('--insecure', 'allow plain http to hosts that are not loopback')
-    .option('--profile <name>', 'profile from the config file (default "default"; env OAUTH_PROFILE)')
-    .option('--debug', 'print stack traces for errors (also: OAUTH_DEBUG=1)')
     .showSuggestionAfterError(true)
     .exitOverride()
     // Every answer comes from io: commander's defaults ask process.stdout, and creating that stream for a pipe costs
@@ -92,37 +100,38 @@ export async function main(argv: string[], io: IO): Promise<number> {
           .replace(/\s*\n\s*/g, ' ');
       },
     })
-    .addHelpText('after', PROGRAM_HELP);
+    .addHelpText('after', PROGRAM.help);
+  for (const definition of Object.values(GLOBAL_FLAGS)) program.addOption(commanderOption(definition));
 
   const invoked = invokedCommand(argv);
-  // A known command is the only one registered: building the other sixteen is most of commander's share of a run.
-  // Without one (`oauth --help`, a typo that needs suggestions) every command is there.
-  const known = isCommand(invoked);
-  for (const spec of COMMANDS) {
-    if (known && spec.name !== invoked) continue;
-    const command = program.command(spec.name).summary(spec.summary);
-    for (const [argument, description] of spec.args ?? []) command.argument(argument, description);
-    if (spec.name === invoked) spec.details?.(command);
-    command.action(async (...params: unknown[]) => {
-      const self = params.at(-1) as Command;
-      const options = params.at(-2) as Record<string, unknown>;
-      refuseBlankFlags(self.optsWithGlobals());
-      context = await createContext(io, self.optsWithGlobals<GlobalOptions>());
-      const { args, flags } = withoutUrlCredentials(
-        context,
-        params.slice(0, -2) as Array<string | undefined>,
-        options,
-        spec.auditedUrlFlags,
-      );
-      exitCode = await spec.run(args, flags, context);
-    });
-  }
-
+  const entry = findCommand(invoked);
   try {
+    if (entry) {
+      // A known command is the only one registered: building the others is most of commander's share of a run.
+      const definition = await entry.load();
+      addCommand(program, entry.summary, definition).action(async (...params: unknown[]) => {
+        const self = params.at(-1);
+        if (!(self instanceof Command))
+          throw new CliError('INTERNAL', 'commander called the action without its command.');
+        const parsed = self.optsWithGlobals();
+        refuseBlankFlags(parsed, { ...definition.flags, ...GLOBAL_FLAGS });
+        const globals: GlobalFlags = flagValues(GLOBAL_FLAGS, parsed);
+        const flags = flagValues(definition.flags ?? {}, self.opts());
+        context = await createContext(io, globals, { flags, runCommand: main });
+        const args = argumentValues(definition, self.processedArgs, context);
+        exitCode = await definition.run(args, withoutUrlCredentials(context, definition, flags), context);
+      });
+    } else {
+      // Without one (`oauth --help`, a typo that needs suggestions) every command is there, by name and summary only.
+      for (const { name, args, summary } of COMMANDS) {
+        const command = program.command(name).summary(summary);
+        for (const term of args ?? []) command.argument(term);
+      }
+    }
     // commander answers `help <unknown>` with the program's help and exit 0; without the `help` word the unknown
     // command is the usage error (exit 2, with suggestions) that `oauth <unknown>` is.
     const help = helpIndex(argv);
-    const parsed = help >= 0 && invoked !== undefined && !known ? argv.filter((_, index) => index !== help) : argv;
+    const parsed = help >= 0 && invoked !== undefined && !entry ? argv.filter((_, index) => index !== help) : argv;
     await program.parseAsync(parsed, { from: 'user' });
   } catch (error) {
     exitCode = await report(error, context, io, argv, usageMessage);
@@ -132,15 +141,40 @@ export async function main(argv: string[], io: IO): Promise<number> {
   return exitCode;
 }
 
+/** The command as commander's: its arguments, flags and help, the global options listed in its help too. */
+function addCommand(program: Command, summary: string, definition: CommandDefinition): Command {
+  const command = program.command(definition.name).summary(summary).configureHelp({ showGlobalOptions: true });
+  if (definition.description) command.description(definition.description);
+  for (const { term, description } of Object.values(definition.args ?? {})) command.argument(term, description);
+  for (const flag of Object.values(definition.flags ?? {})) command.addOption(commanderOption(flag));
+  if (definition.examples) command.addHelpText('after', examplesText(definition.examples, definition.exits));
+  return command;
+}
+
+/** The arguments under their definitions' names, each without the user:password@ of a URL in it. */
+function argumentValues(
+  definition: CommandDefinition,
+  processed: unknown[],
+  context: Context,
+): ArgumentValues<ArgumentDefinitions> {
+  const values: Record<string, string> = {};
+  Object.keys(definition.args ?? {}).forEach((name, index) => {
+    const value = processed[index];
+    if (typeof value === 'string') values[name] = context.withoutUrlCredentials(value, 'the command line');
+  });
+  return values;
+}
+
 /**
  * A flag given with an empty or blank value (--timeout '', --audience " ") is a mistake to say, not a flag to drop:
  * dropped, the environment's, the profile's or the default value would apply in its place unannounced. (An empty
  * environment variable, by contrast, is unset: that is how a variable is cleared for one command.)
  */
-function refuseBlankFlags(options: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(options)) {
+function refuseBlankFlags(parsed: Record<string, unknown>, definitions: FlagDefinitions): void {
+  for (const definition of Object.values(definitions)) {
+    const value = parsed[new Option(definition.flags).attributeName()];
     if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
-    const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+    const flag = `--${flagParts(definition).long}`;
     throw new CliError('USAGE', `${flag} was given an empty value.`, {
       hint: `Give ${flag} a value, or leave it out.`,
     });
@@ -150,22 +184,27 @@ function refuseBlankFlags(options: Record<string, unknown>): void {
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */
 function withoutUrlCredentials(
   context: Context,
-  args: Array<string | undefined>,
-  options: Record<string, unknown>,
-  audited: string[] = [],
-) {
-  const clean = (value: unknown, origin: string): unknown => {
-    if (typeof value === 'string') return context.withoutUrlCredentials(value, origin);
-    return Array.isArray(value) ? value.map((item) => clean(item, origin)) : value;
-  };
-  for (const key of audited) for (const value of [options[key]].flat()) context.registerUrlCredentials(value);
-  const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-  return {
-    args: args.map((arg) => clean(arg, 'the command line') as string | undefined),
-    flags: Object.fromEntries(
-      Object.entries(options).map(([key, value]) => [key, audited.includes(key) ? value : clean(value, flagName(key))]),
-    ),
-  };
+  definition: CommandDefinition,
+  flags: FlagValues<FlagDefinitions>,
+): FlagValues<FlagDefinitions> {
+  const audited: ReadonlyArray<string> = definition.auditedUrlFlags ?? [];
+  const clean: Record<string, FlagValues<FlagDefinitions>[string]> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (audited.includes(key)) {
+      for (const item of [value].flat()) context.registerUrlCredentials(item);
+      clean[key] = value;
+      continue;
+    }
+    const flagDefinition = definition.flags?.[key];
+    const origin = flagDefinition ? `--${flagParts(flagDefinition).long}` : key;
+    clean[key] =
+      typeof value === 'string'
+        ? context.withoutUrlCredentials(value, origin)
+        : Array.isArray(value)
+          ? value.map((item) => context.withoutUrlCredentials(item, origin))
+          : value;
+  }
+  return clean;
 }
 
 async function report(
@@ -179,8 +218,7 @@ async function report(
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
   if (error instanceof CommanderError) {
     // An unknown command's help does not exist: point at the program's.
-    const invoked = invokedCommand(argv);
-    const command = isCommand(invoked) ? invoked : undefined;
+    const command = findCommand(invokedCommand(argv))?.name;
     error = new CliError('USAGE', usageMessage ?? error.message.replace(/^error:\s*/, ''), {
       hint: `Run "oauth${command ? ` ${command}` : ''} --help" for usage.`,
     });

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { COMMANDS } from '../src/commands/definitions.js';
+import { COMMANDS } from '../src/commands/index.js';
 import { sandboxEnv, spawnCli, STACK_TRACE } from './helpers/cli.js';
 import { jwks, makeKey, sign, type TestKey } from './helpers/tokens.js';
 
@@ -116,9 +116,10 @@ describe('code caches', () => {
     const env = sandboxEnv();
     for (const { name } of COMMANDS) expect((await spawnCli([name, '--help'], { env })).code).toBe(0);
     const named = codeCaches(env).map((file) => file.replace(/.*[/\\]/, ''));
+    // A command's help is in its own module: help for one in dist/lazy.js caches that file under its key too.
     for (const { name } of COMMANDS)
       expect(
-        named.filter((file) => file.includes(`-${name}-`)),
+        named.filter((file) => file.startsWith('cli-') && file.includes(`-${name}-`)),
         name,
       ).toHaveLength(1);
   });

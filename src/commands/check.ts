@@ -5,29 +5,57 @@ import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from './context.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
-import { clientSecret, rememberProfileSecrets, type ClientFlags } from './common.js';
+import { clientSecret, rememberProfileSecrets } from './common.js';
 import { tokenArgument } from './stored-token.js';
 import { readUserFile } from '../settings/user-file.js';
+import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 
-export interface CheckFlags {
-  issuer?: string;
-  clientId?: string;
-  redirectUri?: string[];
-  scope?: string;
-  grantType?: string[];
-  responseType?: string[];
-  authMethod?: string;
-  public?: boolean;
-  confidential?: boolean;
-  clientFile?: string;
-  clientSecretFile?: string;
-  privateKey?: string;
-  token?: string;
-  clientCredentials?: boolean;
-  probe?: boolean;
-  failOn?: string;
-  maxTokenLifetime?: string;
-}
+const FLAGS = {
+  issuer: option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)'),
+  clientId: option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID)'),
+  redirectUri: repeatable('--redirect-uri <uri>', 'a registered redirect URI (repeatable)'),
+  scope: option('--scope <scopes>', 'the scopes the client asks for (env OAUTH_SCOPE)'),
+  grantType: repeatable('--grant-type <type>', 'a grant type the client uses (repeatable)'),
+  responseType: repeatable('--response-type <type>', 'a response type the client uses (repeatable)'),
+  authMethod: option('--auth-method <method>', 'token_endpoint_auth_method'),
+  public: flag('--public', 'the client is public (no secret)'),
+  confidential: flag('--confidential', 'the client is confidential'),
+  clientFile: option('--client-file <file>', 'a client registration as JSON (RFC 7591 shape)'),
+  clientSecretFile: option(
+    '--client-secret-file <file>',
+    'the client secret, for the secret-length rule and the token-endpoint probe (or OAUTH_CLIENT_SECRET)',
+  ),
+  token: option('--token <jwt|->', 'an access token to audit ("-" reads stdin)'),
+  clientCredentials: flag('--client-credentials', 'get a fresh access token with client credentials and audit it'),
+  privateKey: option('--private-key <file>', 'with --client-credentials: a JWK or PEM private key for private_key_jwt'),
+  maxTokenLifetime: option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)'),
+  probe: flag('--probe', 'also test the server live (sends requests; never signs in)'),
+  failOn: option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check', {
+    choices: ['error', 'warn'],
+  }),
+};
+
+type CheckFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'check',
+  description:
+    "Audit redirect URIs, scopes and the client registration, the authorization server's metadata and JWKS, and access " +
+    'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725. ' +
+    'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code ' +
+    'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
+  flags: FLAGS,
+  auditedUrlFlags: ['redirectUri'],
+  examples: [
+    'oauth check --issuer https://id.example.com',
+    'oauth check --issuer https://id.example.com --client-id my-cli --redirect-uri http://127.0.0.1/callback --public --probe',
+    'oauth check --client-file registration.json --scope "openid orders:read"',
+    'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
+  ],
+  exits:
+    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn) · 2 bad flags · 5 metadata unreachable',
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 const AREA_TITLES: Record<Area, string> = {
   server: 'Authorization server metadata',
@@ -39,7 +67,7 @@ const AREA_TITLES: Record<Area, string> = {
   probe: 'Live probes',
 };
 
-export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
+async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   const failOn = flags.failOn ?? 'error';
   if (failOn !== 'error' && failOn !== 'warn')
     throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
@@ -51,10 +79,10 @@ export async function run(flags: CheckFlags, ctx: Context): Promise<number> {
     { max: MAX_LIFETIME_SECONDS },
   );
 
-  const issuer = ctx.setting('issuer', flags.issuer);
+  const issuer = ctx.settings.issuer?.value;
   if (issuer) await rememberProfileSecrets(ctx);
   const client = await clientUnderTest(flags, ctx);
-  const scope = ctx.setting('scope', flags.scope) ?? (client?.scope as string | undefined);
+  const scope = ctx.settings.scope?.value ?? (client?.scope as string | undefined);
   const tokens: string[] = [];
   const given = await tokenArgument(ctx, flags.token);
   if (given) tokens.push(given);
@@ -119,8 +147,7 @@ async function clientUnderTest(
   }
   const strings = (value: unknown): string[] =>
     Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [];
-  const clientId =
-    flags.clientId ?? (registration.client_id as string | undefined) ?? ctx.setting('client_id', undefined);
+  const clientId = flags.clientId ?? (registration.client_id as string | undefined) ?? ctx.settings.clientId?.value;
   const redirectUris = [...strings(registration.redirect_uris), ...(flags.redirectUri ?? [])];
   const grantTypes = flags.grantType ?? strings(registration.grant_types);
   const responseTypes = flags.responseType ?? strings(registration.response_types);
@@ -131,7 +158,7 @@ async function clientUnderTest(
     flags.authMethod ??
     (registration.token_endpoint_auth_method as string | undefined) ??
     (flags.privateKey ? 'private_key_jwt' : undefined) ??
-    ctx.setting('auth_method', undefined) ??
+    ctx.settings.authMethod?.value ??
     (fromProfile && !flags.confidential ? 'none' : undefined);
   const given =
     flags.clientFile ||
@@ -144,7 +171,7 @@ async function clientUnderTest(
     flags.confidential;
   if (!given && !clientId) return undefined;
   const secret =
-    (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile } as ClientFlags)) ??
+    (await clientSecret(ctx, { clientSecretFile: flags.clientSecretFile })) ??
     (registration.client_secret as string | undefined);
   if (secret) ctx.knownSecrets.add(secret);
   const client: ClientUnderTest & { scope?: unknown } = {
@@ -182,7 +209,7 @@ async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
     },
     { confidentialGrant: 'client credentials' },
   );
-  const scope = ctx.setting('scope', flags.scope);
+  const scope = ctx.settings.scope?.value;
   const response = await clientCredentials(connection.protocol, scope ? { scope: [scope] } : {});
   return response.access_token;
 }

@@ -1,37 +1,42 @@
 // What a command gets to work with (gh's "factory"): output, settings, clock, and HTTP/caches created on first use so
 // that commands which never touch the network never load undici.
 import { configFile, cacheDir } from '../settings/paths.js';
-import { findSetting, loadConfig, profileName, type ConfigFile, type Profile } from '../settings/config.js';
-import { DEFAULT_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../settings/duration.js';
+import { loadConfig, profileName, type ConfigFile, type Profile } from '../settings/config.js';
+import { timerMs } from '../settings/duration.js';
+import {
+  resolveSettings,
+  SETTING_NAMES,
+  type SettingFlags,
+  type SettingName,
+  type Settings,
+} from '../settings/settings.js';
 import type { IO } from '../term/io.js';
 import { createOutput, type Output } from '../term/output.js';
 import { urlCredentials, type SecretRegistry } from '../redact.js';
 import type { HttpClient } from '../net/http.js';
 import type { DocumentCache } from '../net/http-cache.js';
+import { CliError } from '../errors.js';
+import type { GlobalFlags } from './globals.js';
 
-export interface GlobalOptions {
-  json?: boolean;
-  color?: boolean;
-  debug?: boolean;
-  verbose?: number;
-  timeout?: string;
-  caFile?: string;
-  insecure?: boolean;
-  profile?: string;
-}
+/** Runs a command line of this CLI with other streams (the demo runs the real commands). */
+export type CommandRunner = (argv: string[], io: IO) => Promise<number>;
 
 export interface Context {
   readonly io: IO;
   readonly out: Output;
-  readonly options: GlobalOptions;
+  readonly options: GlobalFlags;
+  /** flag > OAUTH_* > profile > default, each resolved once (when first read) with where it came from. */
+  readonly settings: Settings;
+  /** Runs another command line of this CLI (for the demo). */
+  readonly runCommand: CommandRunner;
   /** Milliseconds since the epoch. */
   now(): number;
   readonly profileName: string;
   profile(): Profile | undefined;
   /** The config file, read once; URL passwords in it are registered as secrets. */
   config(): ConfigFile;
-  /** flag > OAUTH_<NAME> > profile > fallback. */
-  setting(name: string, flag: string | undefined, fallback?: string): string | undefined;
+  /** flag > OAUTH_<NAME> > profile: for a flag given under another name than the setting's (prefer `settings`). */
+  setting(name: string, flag: string | undefined): string | undefined;
   /** The run's secret registry (the output's): add a secret the moment the run knows it; nothing printed shows it. */
   readonly knownSecrets: SecretRegistry;
   /**
@@ -51,7 +56,13 @@ export interface Context {
   close(): Promise<void>;
 }
 
-export async function createContext(io: IO, options: GlobalOptions): Promise<Context> {
+export interface ContextSources {
+  /** The command's flags, for the settings they give (--issuer, --client-id, …). */
+  flags?: SettingFlags;
+  runCommand?: CommandRunner;
+}
+
+export async function createContext(io: IO, options: GlobalFlags, sources: ContextSources = {}): Promise<Context> {
   const debug = options.debug === true || io.env.OAUTH_DEBUG === '1';
   const out = await createOutput(io, {
     json: options.json === true,
@@ -89,10 +100,22 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
   for (const [name, value] of Object.entries(io.env))
     if (/^OAUTH_|^(?:https?|all)_proxy$/i.test(name)) registerUrlCredentials(value);
 
+  const settings = resolveSettings({
+    flags: { ...sources.flags, timeout: options.timeout, caFile: options.caFile },
+    env: io.env,
+    profileName: name,
+    profile: () => context.profile(),
+    withoutUrlCredentials: (value, origin) => withoutUrlCredentials(value, () => origin),
+  });
+
   const context: Context = {
     io,
     out,
     options: { ...options, debug },
+    settings,
+    runCommand:
+      sources.runCommand ??
+      (() => Promise.reject(new CliError('INTERNAL', 'This context was created without a command runner.'))),
     now: () => Date.now(),
     profileName: name,
     config() {
@@ -104,11 +127,8 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
       return config;
     },
     profile: () => context.config().profiles[name],
-    setting(setting, flag, fallback) {
-      const value =
-        flag !== undefined && flag !== ''
-          ? flag
-          : (findSetting(setting, io.env, context.profile(), name)?.value ?? fallback);
+    setting(setting, flag) {
+      const value = flag !== undefined && flag !== '' ? flag : settings.get(settingName(setting))?.value;
       return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
     },
     knownSecrets,
@@ -116,20 +136,17 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     registerUrlCredentials,
     settingOrigin(setting, flag) {
       if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
-      return findSetting(setting, io.env, context.profile(), name)?.origin ?? 'the default';
+      return settings.get(settingName(setting))?.origin ?? 'the default';
     },
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
-    timeoutMs() {
-      const raw = context.setting('timeout', options.timeout, String(DEFAULT_TIMEOUT_SECONDS))!;
-      return timerMs(parseSeconds(raw, context.settingOrigin('timeout', options.timeout), { max: MAX_WAIT_SECONDS }));
-    },
+    timeoutMs: () => timerMs(settings.timeout.value),
     async http() {
       if (http) return http;
       const { createHttpClient } = await import('../net/http.js');
       http = createHttpClient({
         timeoutMs: context.timeoutMs(),
-        caFile: context.setting('ca_file', options.caFile),
-        caFileOrigin: context.settingOrigin('ca_file', options.caFile),
+        caFile: settings.caFile?.value,
+        caFileOrigin: settings.caFile?.origin ?? 'the default',
         insecure: context.insecure,
         verbosity: options.verbose ?? 0,
         trace: (lines) => out.trace(lines),
@@ -155,8 +172,14 @@ export async function createContext(io: IO, options: GlobalOptions): Promise<Con
     },
   };
   // A bad --timeout or OAUTH_TIMEOUT is a usage error whether or not this run gets as far as a request.
-  if (options.timeout !== undefined || io.env.OAUTH_TIMEOUT?.trim()) context.timeoutMs();
+  if (options.timeout !== undefined || io.env.OAUTH_TIMEOUT?.trim()) void settings.timeout;
   return context;
+}
+
+function settingName(name: string): SettingName {
+  const known = SETTING_NAMES.find((setting) => setting === name);
+  if (known === undefined) throw new CliError('INTERNAL', `No setting is called ${name}.`);
+  return known;
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -1,7 +1,6 @@
 // `oauth decode [token|-] [--verify …]`: flags -> options -> decode/verify each token -> print.
 import type { Context } from './context.js';
-import { DEFAULT_CLOCK_SKEW_SECONDS } from '../settings/duration.js';
-import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
+import type { Setting } from '../settings/settings.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../term/input.js';
 import {
@@ -16,20 +15,54 @@ import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './decode-format.js';
 import { readUserFile } from '../settings/user-file.js';
+import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 
-export interface DecodeOptions {
-  verify?: boolean;
-  jwks?: string;
-  key?: string;
-  issuer?: string;
-  audience?: string[];
-  secretEnv?: string;
-  secretFile?: string;
-  clockSkew?: string;
-  alg?: string[];
-  typ?: string;
-  requireScope?: string[];
-}
+const FLAGS = {
+  verify: flag('--verify', 'verify the signature and claims'),
+  issuer: option(
+    '--issuer <url>',
+    'expected "iss", exactly; alone it also finds the keys by discovery (env OAUTH_ISSUER, else the profile\'s; the output says which)',
+  ),
+  audience: repeatable(
+    '--audience <aud>',
+    'expected "aud" (repeatable: any one must match; env OAUTH_AUDIENCE, else the profile\'s)',
+  ),
+  jwks: option('--jwks <url|file>', 'verify with this JSON Web Key Set'),
+  key: option('--key <file>', 'verify with this PEM public key, certificate or JWK'),
+  secretEnv: option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)'),
+  secretFile: option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)'),
+  alg: repeatable(
+    '--alg <alg>',
+    'allowed algorithms (repeatable or comma-separated; default: what the keys support, never none)',
+  ),
+  typ: option(
+    '--typ <typ>',
+    'required "typ" header, e.g. at+jwt for RFC 9068 access tokens (then its required claims too)',
+  ),
+  requireScope: repeatable('--require-scope <scope>', 'scope the token must carry (repeatable)'),
+  clockSkew: option('--clock-skew <seconds>', 'tolerance for exp/nbf/iat (default 30; env OAUTH_CLOCK_SKEW)'),
+};
+
+export type DecodeOptions = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'decode',
+  description:
+    'Decode a JWT (argument, or stdin with "-": one token per line) and show its header, claims, times and anything unusual.\n' +
+    'With --verify, check the signature against keys from the configured source only (never from the token) and the claims.',
+  args: { token: argument('[token]', 'the token, or "-" to read tokens from stdin') },
+  flags: FLAGS,
+  examples: [
+    'oauth decode "$TOKEN"',
+    'oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience https://api.example.com',
+    'oauth decode "$TOKEN" --verify --jwks ./jwks.json --typ at+jwt --require-scope orders:read',
+    'oauth decode "$TOKEN" --verify --secret-env HMAC_SECRET --alg HS256',
+    'cat tokens.txt | oauth decode - --verify --issuer https://id.example.com --json',
+  ],
+  exits:
+    'Exit codes: 0 valid (or decoded) · 2 malformed input or bad flags · 3 invalid token (reason printed) ·\n            5 keys or discovery could not be fetched or used',
+  run: ({ token }, flags, ctx) => run(token, flags, ctx),
+});
 
 type Verifier = (token: string, decoded: DecodedToken) => Promise<TokenReport['verification']>;
 
@@ -196,31 +229,18 @@ function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
 
 async function prepare(options: DecodeOptions, ctx: Context) {
   // Settings are checked before any key set or discovery document is fetched.
-  const clockSkewSeconds = parseSeconds(
-    ctx.setting('clock_skew', options.clockSkew, String(DEFAULT_CLOCK_SKEW_SECONDS))!,
-    ctx.settingOrigin('clock_skew', options.clockSkew),
-    { max: MAX_WAIT_SECONDS, zero: true },
-  );
+  const clockSkewSeconds = ctx.settings.clockSkew.value;
   const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([
     import('../jwt/verify.js'),
     keySetFor(options, ctx),
   ]);
-  const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
-  // A list setting with nothing in it (OAUTH_AUDIENCE=",") is unset, like an empty one: never an empty list to enforce.
-  const audienceList = ctx
-    .setting('audience', undefined)
-    ?.split(/[\s,]+/)
-    .filter(Boolean);
-  const audience = options.audience?.length ? options.audience : audienceList?.length ? audienceList : undefined;
-  const issuer = ctx.setting('issuer', options.issuer);
+  // The profile's or the environment's issuer and audience apply too: the output says which one was enforced.
+  const audience = ctx.settings.audience;
+  const issuer = ctx.settings.issuer;
   const policy: VerifyPolicy = {
-    issuer,
-    audience,
-    // The profile's or the environment's issuer and audience apply too: the output says which one was enforced.
-    origins: {
-      issuer: issuer === undefined ? undefined : originOf(ctx, 'issuer', options.issuer),
-      audience: audience === undefined ? undefined : originOf(ctx, 'audience', audienceFlag),
-    },
+    issuer: issuer?.value,
+    audience: audience?.value,
+    origins: { issuer: issuer && originOf(ctx, issuer), audience: audience && originOf(ctx, audience) },
     clockSkewSeconds,
     algorithms: options.alg
       ?.flatMap((alg) => alg.split(','))
@@ -263,7 +283,7 @@ async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> 
     if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks, '--jwks');
     return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));
   }
-  const issuer = ctx.setting('issuer', options.issuer);
+  const issuer = ctx.settings.issuer?.value;
   if (issuer === undefined) {
     throw new CliError('USAGE', '--verify needs a key source.', {
       hint: 'Pass --issuer <url> (keys found through discovery), --jwks <url|file>, --key <pem|jwk file>, or --secret-env VAR / --secret-file FILE for HMAC.',
@@ -286,9 +306,8 @@ async function remoteDeps(ctx: Context) {
 }
 
 /** Where a setting came from, as the output names it: "--issuer", "OAUTH_ISSUER", "profile dev". */
-function originOf(ctx: Context, name: string, flag: string | undefined): string {
-  const origin = ctx.settingOrigin(name, flag);
-  return origin.startsWith('"') ? `profile ${ctx.profileName}` : origin;
+function originOf(ctx: Context, setting: Setting<unknown>): string {
+  return setting.source === 'profile' ? `profile ${ctx.profileName}` : setting.origin;
 }
 
 function flagName(option: string): string {

@@ -4,18 +4,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createContext, type Context } from './context.js';
+import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
+import type { OpenBrowser } from '../term/browser.js';
 import type { IO, Writer } from '../term/io.js';
 import { stub } from '../redact.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { parseSession, sessionKey } from '../oauth/session.js';
 import { fileStore } from '../store/file.js';
-import { serveSettings, startServer } from './serve.js';
+import { serveSettings, startServer } from '../serve/local.js';
+import { stateDir } from '../settings/paths.js';
+import { defineCommand, flag } from './define.js';
 
-export interface DemoFlags {
-  headless?: boolean;
-}
+export const command = defineCommand({
+  name: 'demo',
+  flags: {
+    headless: flag(
+      '--headless',
+      'a simulated user signs in over HTTP instead of a real browser (automatic without a TTY)',
+    ),
+  },
+  examples: ['oauth demo', 'oauth demo --headless'],
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 interface Step {
   title: string;
@@ -39,7 +50,7 @@ function indented(target: Writer, prefix: string): Writer {
   };
 }
 
-export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
+async function run(flags: { headless?: boolean }, ctx: Context): Promise<number> {
   const { io, out } = ctx;
   const style = out.style;
   const narrate = (text: string | string[]) => (out.json ? out.info(text) : out.result(text));
@@ -58,12 +69,16 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
   const steps: Step[] = [];
   const { server } = await startServer(
     serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }),
-    ctx,
+    {
+      stateDirectory: stateDir(io.env),
+      ...(out.verbosity > 0 ? { trace: (line: string) => out.trace(line) } : {}),
+    },
   );
   const issuer = server.issuer;
 
-  const subIO = (stdin?: string): IO => ({
+  const subIO = (stdin?: string, openBrowser?: OpenBrowser): IO => ({
     ...io,
+    ...(openBrowser ? { openBrowser } : {}),
     env,
     stdin: Readable.from(stdin === undefined ? [] : [stdin]),
     stdinIsTTY: false,
@@ -71,7 +86,6 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
     stderr: indented(io.stderr, style.dim('   │ ')),
     terminal: undefined,
   });
-  const { main } = await import('../cli.js');
   /** A step's sentence, then the command as one would type it. */
   const introduce = (title: string, args: string[]) =>
     narrate([
@@ -79,9 +93,16 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
       style.bold(title),
       style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`),
     ]);
-  const step = async (title: string, args: string[], options: { stdin?: string; expect?: number } = {}) => {
+  const step = async (
+    title: string,
+    args: string[],
+    options: { stdin?: string; expect?: number; openBrowser?: OpenBrowser } = {},
+  ) => {
     introduce(title, args);
-    const exitCode = await main([...args, ...(out.verbosity > 0 ? ['-v'] : [])], subIO(options.stdin));
+    const exitCode = await ctx.runCommand(
+      [...args, ...(out.verbosity > 0 ? ['-v'] : [])],
+      subIO(options.stdin, options.openBrowser),
+    );
     steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
     if (exitCode !== (options.expect ?? 0)) {
       throw new CliError(
@@ -117,17 +138,8 @@ export async function run(flags: DemoFlags, ctx: Context): Promise<number> {
       '--scope',
       'openid offline_access api:read',
     ];
-    introduce(loginTitle, loginArgs);
-    const { run: login } = await import('./login.js');
-    const loginIO = subIO();
-    const loginContext = await createContext(loginIO, { verbose: out.verbosity, json: false });
     const openBrowser = realBrowser ? undefined : await simulatedBrowser();
-    const loginCode = await login(
-      { issuer, clientId: 'oauth-cli', scope: 'openid offline_access api:read' },
-      loginContext,
-      openBrowser ? { openBrowser } : {},
-    ).finally(() => loginContext.close());
-    steps.push({ title: loginTitle, command: `oauth ${loginArgs.join(' ')}`, exitCode: loginCode });
+    await step(loginTitle, loginArgs, openBrowser ? { openBrowser } : {});
 
     await step('2. Get the access token. On a terminal it is shown redacted; piped, `oauth token` prints it raw.', [
       'token',

@@ -3,6 +3,7 @@ import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
 import { rememberProfileSecrets, requireSetting } from './common.js';
+import { argument, defineCommand, option } from './define.js';
 
 const SHOWN = [
   'issuer',
@@ -22,11 +23,19 @@ const SHOWN = [
   'authorization_response_iss_parameter_supported',
 ];
 
-export async function run(
-  issuerArgument: string | undefined,
-  flags: { issuer?: string },
-  ctx: Context,
-): Promise<number> {
+export const command = defineCommand({
+  name: 'discover',
+  args: { issuer: argument('[issuer]', "the issuer URL (default: the profile's)") },
+  flags: { issuer: option('--issuer <url>', 'the issuer URL, as for every other command (env OAUTH_ISSUER)') },
+  examples: [
+    'oauth discover https://id.example.com',
+    'oauth discover --issuer https://id.example.com',
+    'oauth discover --json | jq .grant_types_supported',
+  ],
+  run: ({ issuer }, flags, ctx) => run(issuer, flags, ctx),
+});
+
+async function run(issuerArgument: string | undefined, flags: { issuer?: string }, ctx: Context): Promise<number> {
   if (issuerArgument !== undefined && flags.issuer !== undefined && issuerArgument !== flags.issuer) {
     throw new CliError('USAGE', 'Give the issuer once: as the argument or with --issuer, not two different ones.');
   }

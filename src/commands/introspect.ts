@@ -6,10 +6,24 @@ import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { store } from './common.js';
 import { connect, connectForSession } from './connection.js';
-import { typeHint, type RevokeFlags } from './revoke.js';
 import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
+import { argument, defineCommand } from './define.js';
+import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags, typeHint } from './flag-groups.js';
 
-export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+export const command = defineCommand({
+  name: 'introspect',
+  args: {
+    token: argument(
+      '[token]',
+      'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" for stdin; default: the profile\'s access token',
+    ),
+  },
+  flags: TOKEN_COMMAND_FLAGS,
+  examples: ['oauth introspect', 'OAUTH_CLIENT_SECRET=… oauth introspect "$TOKEN" --client-id resource-server --json'],
+  run: ({ token }, flags, ctx) => run(token, flags, ctx),
+});
+
+export async function run(argument: string | undefined, flags: TokenCommandFlags, ctx: Context): Promise<number> {
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
   // A resource server introspects the profile's token as itself (--client-id rs): the client may differ, the issuer not.

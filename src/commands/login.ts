@@ -14,21 +14,50 @@ import { configFile } from '../settings/paths.js';
 import { waitIndicator } from '../term/progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../oauth/session.js';
 import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
-import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
-import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
+import { requestParameters, store } from './common.js';
+import { defineCommand, flag, type FlagValues, option } from './define.js';
+import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
 import { connect, type Connection } from './connection.js';
 import { printSessionSummary } from './session-format.js';
 import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from './id-token.js';
 
-export interface LoginFlags extends ClientFlags, RequestFlags {
-  device?: boolean;
-  port?: string;
-  redirectUri?: string;
-  browser?: boolean;
-  loginTimeout?: string;
-}
+const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
+
+const FLAGS = {
+  ...CLIENT_FLAGS,
+  ...REQUEST_FLAGS,
+  device: flag('--device', 'use the device flow (for SSH sessions and machines without a browser)'),
+  port: option('--port <port>', 'port for the loopback callback (default: a random free port)'),
+  redirectUri: option('--redirect-uri <uri>', 'exact loopback redirect URI, e.g. http://127.0.0.1:8400/callback'),
+  browser: flag('--no-browser', 'only print the URL to open'),
+  loginTimeout: option(
+    '--login-timeout <seconds>',
+    `how long to wait for the sign-in (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS})`,
+  ),
+};
+
+export type LoginFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'login',
+  description:
+    'Sign in with the authorization code flow and PKCE through a loopback callback on 127.0.0.1 (RFC 8252), or with the ' +
+    'device flow (--device). The ID token is fully validated. Tokens are stored in the OS keychain (or a 0600 file when ' +
+    'there is none); the non-secret settings are saved as the profile, so later commands need no flags.',
+  flags: FLAGS,
+  examples: [
+    'oauth login --issuer https://id.example.com --client-id my-cli',
+    'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
+    'oauth login --device                     # SSH sessions, machines without a browser',
+    'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
+    'BROWSER=firefox oauth login',
+  ],
+  exits:
+    'Exit codes: 0 signed in · 2 bad flags · 3 invalid ID token or callback · 4 denied or timed out · 5 server error · 130 cancelled',
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
   const timeoutMs = timerMs(
@@ -77,7 +106,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
         scope,
         request.parameters,
         { ...flags, timeoutMs, loopback: loopback! },
-        deps.openBrowser ?? systemBrowser(ctx.io.env),
+        deps.openBrowser ?? ctx.io.openBrowser ?? systemBrowser(ctx.io.env),
         complete,
       );
 

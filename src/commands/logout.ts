@@ -12,6 +12,8 @@ import {
   type Session,
 } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
+import { defineCommand } from './define.js';
+import { CLIENT_FLAGS } from './flag-groups.js';
 import { assertSessionEndpoints, connectForSession } from './connection.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { rememberSecrets, sessionOwner } from './stored-token.js';
@@ -20,6 +22,13 @@ type Outcome =
   | { kind: 'none'; mismatch: string | undefined }
   | { kind: 'corrupt'; problem: string }
   | { kind: 'done'; session: Session; revoked: string[]; failure: string | undefined; note: string | undefined };
+
+export const command = defineCommand({
+  name: 'logout',
+  flags: CLIENT_FLAGS,
+  examples: ['oauth logout', 'oauth logout --profile staging'],
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);

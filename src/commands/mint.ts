@@ -7,31 +7,50 @@ import { stateDir } from '../settings/paths.js';
 import { isLoopbackHost } from '../net/url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
-import { loadState, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../serve/state.js';
-import { DEFAULT_SERVE_PORT } from './serve.js';
+import { loadState, SIGNING_ALGORITHMS } from '../serve/state.js';
+import { DEFAULT_SERVE_PORT } from '../serve/local.js';
+import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 
-export interface MintFlags {
-  issuer?: string;
-  sub?: string;
-  aud?: string;
-  scope?: string;
-  clientId?: string;
-  ttl?: string;
-  claim?: string[];
-  typ?: string;
-  alg?: string;
-  expired?: boolean;
-  notYetValid?: boolean;
-  issuedInFuture?: boolean;
-  wrongIssuer?: boolean;
-  wrongAudience?: boolean;
-  wrongTyp?: boolean;
-  badSignature?: boolean;
-  unknownKid?: boolean;
-  missingClaim?: string;
-  hs256WithPublicKey?: boolean;
-  suite?: boolean;
-}
+const FLAGS = {
+  issuer: option('--issuer <url>', "iss (default http://127.0.0.1:9400, the local server's)"),
+  sub: option('--sub <subject>', 'sub (default test-user)'),
+  aud: option('--aud <audience>', 'aud (default http://127.0.0.1/api)'),
+  scope: option('--scope <scopes>', 'scope (default api:read)'),
+  clientId: option('--client-id <id>', 'client_id claim (default oauth-cli)'),
+  ttl: option('--ttl <seconds>', 'lifetime (default 900)'),
+  claim: repeatable('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)'),
+  typ: option('--typ <typ>', 'typ header (default at+jwt)'),
+  alg: option(
+    '--alg <alg>',
+    'RS256, PS256, ES256, EdDSA (default: the one oauth serve last started with) — or none for an unsigned token',
+    { choices: [...SIGNING_ALGORITHMS, 'none'] },
+  ),
+  expired: flag('--expired', 'exp in the past'),
+  notYetValid: flag('--not-yet-valid', 'nbf in the future'),
+  issuedInFuture: flag('--issued-in-future', 'iat in the future'),
+  wrongIssuer: flag('--wrong-issuer', 'iss of another issuer'),
+  wrongAudience: flag('--wrong-audience', 'aud of another API'),
+  wrongTyp: flag('--wrong-typ', 'typ JWT instead of at+jwt'),
+  badSignature: flag('--bad-signature', 'a signature that does not match'),
+  unknownKid: flag('--unknown-kid', 'signed by an unpublished key under an unknown kid'),
+  missingClaim: option('--missing-claim <name>', 'leave out one claim'),
+  hs256WithPublicKey: flag('--hs256-with-public-key', 'HS256 with the public key as the secret (algorithm confusion)'),
+  suite: flag('--suite', 'every variant, as JSON lines {name, token, expect, reason, error_code?}'),
+};
+
+type MintFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'mint',
+  flags: FLAGS,
+  examples: [
+    'oauth mint                                  # a valid access token for the local server',
+    'curl -H "Authorization: Bearer $(oauth mint --expired)" http://localhost:8080/orders   # must be 401',
+    "oauth mint --suite > tokens.jsonl            # for your API's test suite",
+    'oauth mint --alg none',
+  ],
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 const DEFECT_FLAGS: Array<[keyof MintFlags, Defect]> = [
   ['expired', 'expired'],
@@ -45,7 +64,7 @@ const DEFECT_FLAGS: Array<[keyof MintFlags, Defect]> = [
   ['hs256WithPublicKey', 'hs256-with-public-key'],
 ];
 
-export async function run(flags: MintFlags, ctx: Context): Promise<number> {
+async function run(flags: MintFlags, ctx: Context): Promise<number> {
   const unsigned = flags.alg?.toLowerCase() === 'none';
   const defects = DEFECT_FLAGS.filter(([flag]) => flags[flag]).map(([, defect]) => defect);
   if (unsigned) defects.push('alg-none');
@@ -58,8 +77,8 @@ export async function run(flags: MintFlags, ctx: Context): Promise<number> {
   if (flags.suite && defects.length > 0)
     throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
   // Without --alg (or with none, which signs nothing), the key the local server signs with, so its JWKS verifies.
-  const alg = flags.alg === undefined || unsigned ? undefined : (flags.alg as SigningAlgorithm);
-  if (alg && !SIGNING_ALGORITHMS.includes(alg))
+  const alg = flags.alg === undefined || unsigned ? undefined : SIGNING_ALGORITHMS.find((name) => name === flags.alg);
+  if (flags.alg !== undefined && !unsigned && alg === undefined)
     throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')} or none, not "${flags.alg}".`);
   const ttl = parseSeconds(flags.ttl ?? '900', '--ttl', { max: MAX_LIFETIME_SECONDS, whole: true });
 

@@ -1,20 +1,35 @@
 // `oauth revoke [token]`: RFC 7009. Without a token, the profile's refresh token (or access token) is revoked and the
 // local tokens are forgotten, since they no longer work. A revoked token is dropped from every local cache.
 import type { Context } from './context.js';
-import { CliError, Exit } from '../errors.js';
+import { Exit } from '../errors.js';
 import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { forgetRevokedToken, sessionKey } from '../oauth/session.js';
-import { store, type ClientFlags } from './common.js';
+import { store } from './common.js';
 import { connect, connectForSession } from './connection.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
+import { argument, defineCommand } from './define.js';
+import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags, typeHint } from './flag-groups.js';
 
-export interface RevokeFlags extends ClientFlags {
-  tokenTypeHint?: string;
-}
+export const command = defineCommand({
+  name: 'revoke',
+  description:
+    "Revoke a token at the server (RFC 7009). Without one, the profile's refresh token (or access token), and its local " +
+    'tokens are deleted. A revoked token is dropped from the service-token cache and from the profile, so no later ' +
+    "command hands it out. A token given for the profile's client is revoked with the secret its sign-in stored.",
+  args: {
+    token: argument(
+      '[token]',
+      'the token ("Bearer <token>" and an "Authorization:" line work too), or "-" to read it from stdin',
+    ),
+  },
+  flags: TOKEN_COMMAND_FLAGS,
+  examples: ['oauth revoke', 'oauth revoke "$TOKEN"', 'oauth revoke - --token-type-hint refresh_token < token.txt'],
+  run: ({ token }, flags, ctx) => run(token, flags, ctx),
+});
 
-export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+export async function run(argument: string | undefined, flags: TokenCommandFlags, ctx: Context): Promise<number> {
   const hint = typeHint(flags.tokenTypeHint);
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
@@ -58,10 +73,4 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
     );
   }
   return Exit.ok;
-}
-
-export function typeHint(value: string | undefined): 'access_token' | 'refresh_token' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'access_token' || value === 'refresh_token') return value;
-  throw new CliError('USAGE', `--token-type-hint must be access_token or refresh_token, not "${value}".`);
 }

@@ -1,125 +1,49 @@
 // `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
 import type { Context } from './context.js';
-import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
-import { CliError, Exit } from '../errors.js';
+import { Exit } from '../errors.js';
 import { stateDir } from '../settings/paths.js';
-import {
-  DEFAULT_AUDIENCE,
-  defaultClients,
-  startLocalServer,
-  type LocalClient,
-  type LocalServer,
-} from '../serve/provider.js';
-import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from '../serve/state.js';
+import { describeClients, serveSettings, startServer, type ServeFlags, type ServeSettings } from '../serve/local.js';
+import { defineCommand, flag, option } from './define.js';
 
-export const DEFAULT_SERVE_PORT = 9400;
-const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
-
-export interface ServeFlags {
-  port?: string;
-  audience?: string;
-  accessTokenTtl?: string;
-  refreshTokenTtl?: string;
-  alg?: string;
-  ephemeral?: boolean;
-  opaqueTokens?: boolean;
-}
-
-export interface ServeSettings {
-  port: number;
-  audience: string;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  alg: SigningAlgorithm;
-  ephemeral: boolean;
-  opaqueTokens: boolean;
-}
-
-export function serveSettings(flags: ServeFlags): ServeSettings {
-  const number = (value: string | undefined, fallback: number, flag: string, min: number) => {
-    const parsed = Number(value ?? fallback);
-    if (!Number.isInteger(parsed) || parsed < min)
-      throw new CliError(
-        'USAGE',
-        `${flag} must be a whole number ${min === 0 ? '0 or more' : `of at least ${min}`}, not "${value}".`,
-      );
-    return parsed;
-  };
-  const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
-  if (!SIGNING_ALGORITHMS.includes(alg))
-    throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
-  const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
-  if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
-  const audience = flags.audience ?? DEFAULT_AUDIENCE;
-  try {
-    if (new URL(audience).hash) throw new Error('fragment');
-  } catch {
-    throw new CliError('USAGE', `--audience must be an absolute URI without a fragment (RFC 8707), not "${audience}".`);
-  }
-  return {
-    port,
-    audience,
-    accessTokenTtlSeconds: parseSeconds(flags.accessTokenTtl ?? '900', '--access-token-ttl', LIFETIME),
-    refreshTokenTtlSeconds: parseSeconds(flags.refreshTokenTtl ?? String(14 * 86400), '--refresh-token-ttl', LIFETIME),
-    alg,
-    ephemeral: flags.ephemeral === true,
-    opaqueTokens: flags.opaqueTokens === true,
-  };
-}
-
-/** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
-export async function startServer(
-  settings: ServeSettings,
-  ctx: Context,
-): Promise<{ server: LocalServer; state: ServerState }> {
-  const state = settings.ephemeral
-    ? freshState(settings.alg)
-    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
-  const current = state.keys.find((key) => key.alg === settings.alg)!;
-  // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
-  const keys = [current, ...state.keys.filter((key) => key !== current)];
-  try {
-    const server = await startLocalServer({
-      port: settings.port,
-      audience: settings.audience,
-      accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
-      refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
-      opaqueTokens: settings.opaqueTokens,
-      signingKeys: keys,
-      clients: defaultClients(state.secrets),
-      log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
-      ...(ctx.out.verbosity > 0
-        ? {
-            onExchange: (exchange: { method: string; path: string; status: number }) =>
-              ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`),
-          }
-        : {}),
-    });
-    return { server, state };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
-        hint: 'Pick another --port, or --port 0 for a random free one.',
-      });
-    }
-    throw error;
-  }
-}
-
-export function describeClients(clients: LocalClient[]) {
-  return clients.map((client) => ({
-    client_id: client.client_id,
-    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
-    token_endpoint_auth_method: client.token_endpoint_auth_method,
-    grant_types: client.grant_types,
-    redirect_uris: client.redirect_uris,
-    description: client.description,
-  }));
-}
+export const command = defineCommand({
+  name: 'serve',
+  description:
+    'A local authorization server for trying everything offline and for testing an API: development login and consent ' +
+    'pages (any username), a public CLI client, a confidential client and a client-credentials service client, ' +
+    'JWT access tokens (RFC 9068) for the audience, refresh-token rotation, the device flow, introspection, revocation and ' +
+    'userinfo (which take only opaque access tokens: --opaque-tokens).\n' +
+    'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.',
+  flags: {
+    port: option('--port <port>', 'port on 127.0.0.1 (default 9400; 0 for a random free port)'),
+    audience: option('--audience <uri>', 'the API audience of access tokens (default http://127.0.0.1/api)'),
+    accessTokenTtl: option('--access-token-ttl <seconds>', 'access token lifetime (default 900)'),
+    refreshTokenTtl: option('--refresh-token-ttl <seconds>', 'refresh token lifetime (default 1209600)'),
+    alg: option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA', {
+      choices: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    }),
+    ephemeral: flag('--ephemeral', 'throwaway keys and secrets, nothing saved'),
+    opaqueTokens: flag(
+      '--opaque-tokens',
+      'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource',
+    ),
+  },
+  examples: [
+    'oauth serve',
+    'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
+    'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
+  ],
+  exits:
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'It runs until stopped: read that line, do not wait for the output to end.',
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
-  const { server } = await startServer(settings, ctx);
+  const { server } = await startServer(settings, {
+    stateDirectory: stateDir(ctx.io.env),
+    ...(ctx.out.verbosity > 0 ? { trace: (line: string) => ctx.out.trace(line) } : {}),
+  });
   const clients = describeClients(server.clients);
   if (ctx.out.json) {
     ctx.out.jsonResult({

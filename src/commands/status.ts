@@ -7,6 +7,13 @@ import { configFile } from '../settings/paths.js';
 import { parseSession, profileWhere, sessionKey } from '../oauth/session.js';
 import { store } from './common.js';
 import { sessionSummary } from './session-format.js';
+import { defineCommand } from './define.js';
+
+export const command = defineCommand({
+  name: 'status',
+  examples: ['oauth status', 'oauth status --profile staging --json'],
+  run: (_args, _flags, ctx) => run(ctx),
+});
 
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();

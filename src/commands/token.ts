@@ -12,19 +12,54 @@ import {
   sessionFromResponse,
   type Session,
 } from '../oauth/session.js';
-import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
-import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
+import { requestParameters, store } from './common.js';
+import { defineCommand, flag, type FlagValues, option } from './define.js';
+import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
 import { rememberSecrets } from './stored-token.js';
 import { printSessionSummary } from './session-format.js';
 import { freshProfileSession } from './session-refresh.js';
 
-export interface TokenFlags extends ClientFlags, RequestFlags {
-  clientCredentials?: boolean;
-  refresh?: boolean;
-  minTtl?: string;
-  output?: string;
-  cache?: boolean;
-}
+const DEFAULT_MIN_TTL_SECONDS = 60;
+const OUTPUTS = ['raw', 'json', 'header', 'human'] as const;
+type TokenOutput = (typeof OUTPUTS)[number];
+
+const FLAGS = {
+  ...CLIENT_FLAGS,
+  ...REQUEST_FLAGS,
+  clientCredentials: flag('--client-credentials', 'get a service token with the client credentials grant'),
+  refresh: flag('--refresh', 'refresh now, even if the stored access token is still fresh'),
+  minTtl: option(
+    '--min-ttl <seconds>',
+    `refresh when the token expires within this (default ${DEFAULT_MIN_TTL_SECONDS})`,
+  ),
+  output: option('-o, --output <format>', 'raw | json | header | human (default: human on a terminal, raw otherwise)', {
+    choices: OUTPUTS,
+  }),
+  cache: flag('--no-cache', 'with --client-credentials: always ask the server, store nothing'),
+};
+
+export type TokenFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'token',
+  description:
+    'Print an access token for the profile: from the store, refreshed first when it expires within --min-ttl (the rotated ' +
+    'refresh token is saved before the new token is printed; parallel runs never refresh twice; a refreshed ID token is ' +
+    'checked as at sign-in). The stored session is used only for its own issuer and client: --issuer or --client-id ' +
+    'naming another is "not signed in", and its tokens go only to the endpoints it was signed in with. A token that lives ' +
+    'less than twice --min-ttl is fresh for half its lifetime. With --client-credentials, a service token, cached until near expiry (until ' +
+    'revoked with oauth revoke). Output is raw on a pipe and a redacted summary on a terminal.',
+  flags: FLAGS,
+  examples: [
+    'TOKEN=$(oauth token)',
+    'curl -H "$(oauth token -o header)" https://api.example.com/orders',
+    'TOKEN=$(OAUTH_CLIENT_SECRET=… oauth token --client-credentials --issuer https://id.example.com --client-id svc --scope api:read)',
+    'oauth token --refresh --output json | jq .expires_in',
+  ],
+  exits:
+    'Exit codes: 0 ok · 2 bad flags, missing settings or a corrupt store · 3 refreshed ID token invalid · 4 not signed in\n            (for this issuer and client) or refresh rejected · 5 server error',
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   const output = chooseOutput(ctx, flags.output);
@@ -117,9 +152,10 @@ async function cachedServiceToken(
 
 function chooseOutput(ctx: Context, flag: string | undefined): TokenOutput {
   if (flag !== undefined) {
-    if (!(OUTPUTS as readonly string[]).includes(flag))
+    const output = OUTPUTS.find((name) => name === flag);
+    if (output === undefined)
       throw new CliError('USAGE', `--output must be one of ${OUTPUTS.join(', ')}, not "${flag}".`);
-    return flag as TokenOutput;
+    return output;
   }
   if (ctx.out.json) return 'json';
   return ctx.io.stdoutIsTTY ? 'human' : 'raw';

@@ -4,9 +4,18 @@ import { Exit } from '../errors.js';
 import { userinfo } from '../oauth/grants.js';
 import type { Session } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
+import { defineCommand } from './define.js';
+import { CLIENT_FLAGS } from './flag-groups.js';
 import { connectForSession, type Connection } from './connection.js';
 import { freshProfileSession } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
+
+export const command = defineCommand({
+  name: 'userinfo',
+  flags: CLIENT_FLAGS,
+  examples: ['oauth userinfo', 'oauth userinfo --json | jq .email'],
+  run: (_args, flags, ctx) => run(flags, ctx),
+});
 
 export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);

@@ -4,18 +4,9 @@ import { CliError } from '../errors.js';
 import type { DocumentCache } from '../net/http-cache.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { discover } from './discovery.js';
+import type { EndpointSetting } from './endpoints.js';
 
-export const ENDPOINT_SETTINGS = [
-  'authorization_endpoint',
-  'token_endpoint',
-  'device_authorization_endpoint',
-  'revocation_endpoint',
-  'introspection_endpoint',
-  'userinfo_endpoint',
-  'jwks_uri',
-] as const;
-
-export type EndpointSetting = (typeof ENDPOINT_SETTINGS)[number];
+export { ENDPOINT_SETTINGS, type EndpointSetting } from './endpoints.js';
 
 export interface ServerSettings {
   issuer: string | undefined;

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { notJsonError, parseJsonResponse, statusError } from '../net/http-response.js';
 import { isLoopbackHost } from '../net/url.js';
+import { ENDPOINT_SETTINGS, endpointLabel } from './endpoints.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -106,14 +107,10 @@ export function protocolOptions(
   insecure: boolean,
   signal?: AbortSignal,
 ): ProtocolOptions {
-  const names: Array<[string, string]> = [
-    ['token_endpoint', 'token endpoint'],
-    ['device_authorization_endpoint', 'device authorization endpoint'],
-    ['revocation_endpoint', 'revocation endpoint'],
-    ['introspection_endpoint', 'introspection endpoint'],
-    ['userinfo_endpoint', 'userinfo endpoint'],
-    ['jwks_uri', 'JWKS'],
-  ];
+  // The authorization endpoint is the browser's: no request of ours goes there.
+  const names = ENDPOINT_SETTINGS.filter((name) => name !== 'authorization_endpoint').map(
+    (name) => [name, endpointLabel(name)] as const,
+  );
   const purpose = (url: string) => names.find(([member]) => as[member] === url)?.[1] ?? 'authorization server';
   const endpoints = names.map(([member]) => as[member]).filter((value): value is string => typeof value === 'string');
   const allLoopback = [as.issuer, ...endpoints].every((value) => {

@@ -50,6 +50,8 @@ export interface IO {
    * must be saved). Ctrl-C meanwhile is held until it ends (a second Ctrl-C still ends the run at once).
    */
   shield?<T>(work: () => Promise<T>): Promise<T>;
+  /** Opens a URL for the user to sign in (the demo's simulated user); absent: the system's browser (or BROWSER). */
+  openBrowser?: (url: string) => Promise<void>;
   /** The terminal streams prompts draw on (stdin and stderr); absent where no one can answer. */
   terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }

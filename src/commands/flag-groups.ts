@@ -1,0 +1,70 @@
+// Flags several commands share, defined once and spread into each command's flags: which server, which client and how
+// it authenticates, what a request asks for. Definitions only: building the help loads no protocol code.
+import type { EndpointSetting } from '../oauth/endpoints.js';
+import { CliError } from '../errors.js';
+import { flag, type FlagValues, option, repeatable, type ValueFlag } from './define.js';
+
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
+
+const endpointFlag = (name: EndpointSetting) =>
+  option(
+    `--${name.replace(/_/g, '-')} <url>`,
+    name === 'token_endpoint' ? 'for servers without discovery (skips discovery)' : 'for servers without discovery',
+  );
+
+/** One flag per endpoint a server without discovery is given; the compiler holds the keys to ENDPOINT_SETTINGS. */
+const ENDPOINT_FLAGS = {
+  authorizationEndpoint: endpointFlag('authorization_endpoint'),
+  tokenEndpoint: endpointFlag('token_endpoint'),
+  deviceAuthorizationEndpoint: endpointFlag('device_authorization_endpoint'),
+  revocationEndpoint: endpointFlag('revocation_endpoint'),
+  introspectionEndpoint: endpointFlag('introspection_endpoint'),
+  userinfoEndpoint: endpointFlag('userinfo_endpoint'),
+  jwksUri: endpointFlag('jwks_uri'),
+} satisfies { readonly [Name in EndpointSetting as CamelCase<Name>]: ValueFlag };
+
+export const SERVER_FLAGS = {
+  issuer: option('--issuer <url>', 'authorization server (discovery); env OAUTH_ISSUER'),
+  ...ENDPOINT_FLAGS,
+};
+
+export const CLIENT_FLAGS = {
+  ...SERVER_FLAGS,
+  clientId: option('--client-id <id>', 'OAuth client id; env OAUTH_CLIENT_ID'),
+  clientSecretFile: option('--client-secret-file <file>', 'read the client secret from a file'),
+  clientSecretStdin: flag('--client-secret-stdin', 'read the client secret from stdin'),
+  clientSecret: option(
+    '--client-secret <secret>',
+    'the client secret (visible to other processes: prefer OAUTH_CLIENT_SECRET)',
+  ),
+  authMethod: option('--auth-method <method>', 'none | client_secret_basic | client_secret_post | private_key_jwt', {
+    choices: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+  }),
+  privateKey: option('--private-key <file>', 'JWK or PEM private key for private_key_jwt'),
+};
+
+export const REQUEST_FLAGS = {
+  scope: option('--scope <scopes>', 'space-separated scopes; env OAUTH_SCOPE'),
+  resource: repeatable('--resource <uri>', 'RFC 8707 resource indicator (repeatable)'),
+  audience: repeatable('--audience <aud>', 'audience parameter, for servers that use one (repeatable)'),
+  param: repeatable('--param <k=v>', 'extra request parameter (repeatable)'),
+};
+
+/** For commands that take a token: revoke, introspect. */
+export const TOKEN_COMMAND_FLAGS = {
+  ...CLIENT_FLAGS,
+  tokenTypeHint: option('--token-type-hint <hint>', 'access_token or refresh_token', {
+    choices: ['access_token', 'refresh_token'],
+  }),
+};
+
+export type TokenCommandFlags = FlagValues<typeof TOKEN_COMMAND_FLAGS>;
+
+/** --token-type-hint's value, checked. */
+export function typeHint(value: string | undefined): 'access_token' | 'refresh_token' | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'access_token' || value === 'refresh_token') return value;
+  throw new CliError('USAGE', `--token-type-hint must be access_token or refresh_token, not "${value}".`);
+}

@@ -1,0 +1,162 @@
+// The run's settings, each resolved once: flag > environment (OAUTH_*) > profile in the config file > default, and each
+// remembering where its value came from, for messages ("from OAUTH_TIMEOUT") and for output that shows origins.
+// A setting is resolved the first time it is read: a command that never reads one never reads the config file, and a
+// malformed value is an error only for the run that uses it.
+import { ENDPOINT_SETTINGS, type EndpointSetting } from '../oauth/endpoints.js';
+import { findSetting, type Profile } from './config.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, parseSeconds } from './duration.js';
+
+/** Where a value came from; `origin` says it in words: "--timeout", "OAUTH_TIMEOUT", `"timeout" in profile dev`. */
+export interface Setting<T = string> {
+  readonly value: T;
+  readonly source: 'flag' | 'env' | 'profile' | 'default';
+  readonly origin: string;
+}
+
+/** The settings a run reads by name (the flag is the name in kebab case, the variable OAUTH_ and the name). */
+export const SETTING_NAMES = [
+  'issuer',
+  'client_id',
+  'scope',
+  'audience',
+  'resource',
+  'auth_method',
+  'private_key',
+  'redirect_uri',
+  'ca_file',
+  'timeout',
+  'clock_skew',
+  ...ENDPOINT_SETTINGS,
+] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** The flags a setting can come from, as the command parsed them (a repeatable flag gives a list). */
+export type SettingFlags = Readonly<Record<string, unknown>>;
+
+export interface Settings {
+  readonly issuer: Setting | undefined;
+  readonly clientId: Setting | undefined;
+  readonly scope: Setting | undefined;
+  /** A list: repeated flags, or a value split at spaces and commas; a list with nothing in it is unset. */
+  readonly audience: Setting<string[]> | undefined;
+  readonly resource: Setting<string[]> | undefined;
+  readonly authMethod: Setting | undefined;
+  readonly privateKey: Setting | undefined;
+  readonly redirectUri: Setting | undefined;
+  readonly caFile: Setting | undefined;
+  /** Seconds; a malformed value is a usage error naming its origin. */
+  readonly timeout: Setting<number>;
+  readonly clockSkew: Setting<number>;
+  /** Endpoints given for servers without discovery. */
+  readonly endpoints: Partial<Record<EndpointSetting, Setting>>;
+  /** Any setting by name, as given (flag > OAUTH_* > profile), without its default. */
+  get(name: SettingName): Setting | undefined;
+}
+
+export interface SettingSources {
+  flags: SettingFlags;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The profile's name, and the profile itself (read when a setting first needs it). */
+  profileName: string;
+  profile: () => Profile | undefined;
+  /** A value without the user:password@ of a URL in it (said once per origin: the command line says it too). */
+  withoutUrlCredentials: (value: string, origin: string) => string;
+}
+
+const camelCase = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
+
+export function resolveSettings(sources: SettingSources): Settings {
+  const { flags, env, profileName, profile, withoutUrlCredentials } = sources;
+  const resolved = new Map<SettingName, Setting | undefined>();
+
+  const given = (name: SettingName): Setting | undefined => {
+    // A blank flag never gets here: the command line refuses it. An empty variable or profile value counts as unset.
+    const flag = flags[camelCase(name)];
+    const fromFlag = Array.isArray(flag) ? flag.join(' ') : flag;
+    if (typeof fromFlag === 'string' && fromFlag !== '') {
+      const origin = `--${name.replace(/_/g, '-')}`;
+      return { value: withoutUrlCredentials(fromFlag, origin), source: 'flag', origin };
+    }
+    const found = findSetting(name, env, profile(), profileName);
+    if (found === undefined) return undefined;
+    const source = found.origin.startsWith('OAUTH_') ? 'env' : 'profile';
+    return { value: withoutUrlCredentials(found.value, found.origin), source, origin: found.origin };
+  };
+  const get = (name: SettingName): Setting | undefined => {
+    if (!resolved.has(name)) resolved.set(name, given(name));
+    return resolved.get(name);
+  };
+  const list = (name: 'audience' | 'resource'): Setting<string[]> | undefined => {
+    const flag = flags[name];
+    if (Array.isArray(flag) && flag.length > 0) {
+      const value = flag
+        .filter((item) => typeof item === 'string')
+        .map((item) => withoutUrlCredentials(item, `--${name}`));
+      return { value, source: 'flag', origin: `--${name}` };
+    }
+    const setting = get(name);
+    const value = setting?.value.split(/[\s,]+/).filter(Boolean);
+    return setting && value?.length ? { ...setting, value } : undefined;
+  };
+  const seconds = (name: 'timeout' | 'clock_skew', fallback: number, rule: { zero?: boolean }): Setting<number> => {
+    const setting = get(name);
+    if (setting === undefined) return { value: fallback, source: 'default', origin: 'the default' };
+    return { ...setting, value: parseSeconds(setting.value, setting.origin, { max: MAX_WAIT_SECONDS, ...rule }) };
+  };
+  const once = <T>(read: () => T): (() => T) => {
+    let value: { read: T } | undefined;
+    return () => (value ??= { read: read() }).read;
+  };
+  const timeout = once(() => seconds('timeout', DEFAULT_TIMEOUT_SECONDS, {}));
+  const clockSkew = once(() => seconds('clock_skew', DEFAULT_CLOCK_SKEW_SECONDS, { zero: true }));
+  const audience = once(() => list('audience'));
+  const resource = once(() => list('resource'));
+  const endpoints = once(() => {
+    const found: Partial<Record<EndpointSetting, Setting>> = {};
+    for (const name of ENDPOINT_SETTINGS) {
+      const setting = get(name);
+      if (setting) found[name] = setting;
+    }
+    return found;
+  });
+
+  return {
+    get issuer() {
+      return get('issuer');
+    },
+    get clientId() {
+      return get('client_id');
+    },
+    get scope() {
+      return get('scope');
+    },
+    get audience() {
+      return audience();
+    },
+    get resource() {
+      return resource();
+    },
+    get authMethod() {
+      return get('auth_method');
+    },
+    get privateKey() {
+      return get('private_key');
+    },
+    get redirectUri() {
+      return get('redirect_uri');
+    },
+    get caFile() {
+      return get('ca_file');
+    },
+    get timeout() {
+      return timeout();
+    },
+    get clockSkew() {
+      return clockSkew();
+    },
+    get endpoints() {
+      return endpoints();
+    },
+    get,
+  };
+}

@@ -1,0 +1,97 @@
+// The command registry and the definitions it loads: what `--help`, docs and completion are generated from.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { type FlagDefinition, flagParts } from '../../src/commands/define.js';
+import { GLOBAL_FLAGS } from '../../src/commands/globals.js';
+import { COMMANDS } from '../../src/commands/index.js';
+import { runCli } from '../helpers/cli.js';
+
+const COMMANDS_DIR = join(import.meta.dirname, '..', '..', 'src', 'commands');
+
+describe('the registry', () => {
+  it('loads, for each name, the definition of that command with the arguments the program help shows', async () => {
+    for (const entry of COMMANDS) {
+      const definition = await entry.load();
+      expect(definition.name).toBe(entry.name);
+      expect(Object.values(definition.args ?? {}).map((argument) => argument.term)).toEqual(entry.args ?? []);
+    }
+  });
+
+  it('gives every flag a readable name, value name and, where it has them, its choices', async () => {
+    for (const entry of COMMANDS) {
+      const definition = await entry.load();
+      const flags: FlagDefinition[] = [...Object.values(definition.flags ?? {}), ...Object.values(GLOBAL_FLAGS)];
+      for (const flag of flags) {
+        const parts = flagParts(flag);
+        expect(parts.long, flag.flags).toMatch(/^[a-z0-9-]+$/);
+        if (flag.kind === 'value' || flag.kind === 'list') expect(parts.valueName, flag.flags).toBeDefined();
+        else expect(parts.valueName, flag.flags).toBeUndefined();
+      }
+    }
+    const token = await COMMANDS.find((entry) => entry.name === 'token')!.load();
+    expect(token.flags?.output).toMatchObject({ kind: 'value', choices: ['raw', 'json', 'header', 'human'] });
+    expect(flagParts(token.flags!.output!)).toEqual({ short: 'o', long: 'output', valueName: 'format' });
+  });
+
+  it('no command module imports another, nor the CLI that runs them', () => {
+    const modules = new Set(COMMANDS.map((entry) => `${entry.name}.js`));
+    for (const entry of COMMANDS) {
+      const source = readFileSync(join(COMMANDS_DIR, `${entry.name}.ts`), 'utf8');
+      const imports = [...source.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map((match) => match[1]!);
+      for (const path of imports) {
+        expect(modules.has(path.replace(/^\.\//, '')), `${entry.name} imports ${path}`).toBe(false);
+        expect(path, `${entry.name} imports ${path}`).not.toMatch(/(^|\/)cli\.js$/);
+      }
+    }
+    expect(readdirSync(COMMANDS_DIR)).not.toContain('definitions.ts');
+  });
+});
+
+describe('help', () => {
+  it('lists the global options in every command help, once, each described as in the program help', async () => {
+    const program = (await runCli(['--help'])).stdout;
+    for (const { name } of COMMANDS) {
+      const help = (await runCli([name, '--help'])).stdout;
+      expect(help, name).toContain('\nGlobal Options:\n');
+      for (const flag of Object.values(GLOBAL_FLAGS)) {
+        expect(help.split(`  ${flag.flags} `).length - 1, `${name}: ${flag.flags}`).toBe(1);
+        expect(program, flag.flags).toContain(`  ${flag.flags} `);
+      }
+    }
+  });
+
+  it('wraps a description to the terminal once: its lines are broken only at the width, or where a line ends', async () => {
+    for (const columns of [60, 100, 200]) {
+      const { bufferIO } = await import('../../src/term/io-buffer.js');
+      const { main } = await import('../../src/cli.js');
+      const io = Object.assign(bufferIO(), { stdoutColumns: columns });
+      expect(await main(['token', '--help'], io)).toBe(0);
+      const description = io.out().split('\n\n')[1]!;
+      const lines = description.split('\n');
+      // Every line but the last is filled: the next word would not have fit.
+      for (const [index, line] of lines.slice(0, -1).entries()) {
+        const nextWord = lines[index + 1]!.split(' ')[0]!;
+        expect(`${line} ${nextWord}`.length, `${columns}: ${line}`).toBeGreaterThan(columns);
+      }
+    }
+  });
+
+  it('oauth --help loads no command module', async () => {
+    vi.resetModules();
+    for (const { name } of COMMANDS)
+      vi.doMock(`../../src/commands/${name}.js`, () => {
+        throw new Error(`oauth --help loaded the ${name} command`);
+      });
+    try {
+      const result = await runCli(['--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('decode [token]');
+      // The mocks are in force: a command's own help does load its module.
+      expect((await runCli(['decode', '--help'])).code).toBe(1);
+    } finally {
+      for (const { name } of COMMANDS) vi.doUnmock(`../../src/commands/${name}.js`);
+      vi.resetModules();
+    }
+  });
+});

@@ -1,0 +1,86 @@
+// The run's settings: flag > OAUTH_* > profile > default, each once, with where it came from.
+import { describe, expect, it } from 'vitest';
+import { resolveSettings, type SettingSources } from '../../src/settings/settings.js';
+
+function settings(sources: Partial<SettingSources> & { profileValues?: Record<string, unknown> } = {}) {
+  const stripped: string[] = [];
+  let profileReads = 0;
+  const resolved = resolveSettings({
+    flags: {},
+    env: {},
+    profileName: 'dev',
+    profile: () => {
+      profileReads++;
+      return sources.profileValues;
+    },
+    withoutUrlCredentials: (value, origin) => {
+      const clean = value.replace(/\/\/[^/@]*@/, '//');
+      if (clean !== value) stripped.push(origin);
+      return clean;
+    },
+    ...sources,
+  });
+  return { resolved, stripped, profileReads: () => profileReads };
+}
+
+describe('resolveSettings', () => {
+  it('takes the flag, then OAUTH_*, then the profile, then the default, and says which', () => {
+    const profileValues = { issuer: 'https://profile', scope: 'p', client_id: 'pc', timeout: 7 };
+    const env = { OAUTH_ISSUER: 'https://env', OAUTH_SCOPE: 'e' };
+    const { resolved } = settings({ flags: { issuer: 'https://flag' }, env, profileValues });
+    expect(resolved.issuer).toEqual({ value: 'https://flag', source: 'flag', origin: '--issuer' });
+    expect(resolved.scope).toEqual({ value: 'e', source: 'env', origin: 'OAUTH_SCOPE' });
+    expect(resolved.clientId).toEqual({ value: 'pc', source: 'profile', origin: '"client_id" in profile dev' });
+    expect(resolved.timeout).toEqual({ value: 7, source: 'profile', origin: '"timeout" in profile dev' });
+    expect(resolved.clockSkew).toEqual({ value: 30, source: 'default', origin: 'the default' });
+    expect(resolved.authMethod).toBeUndefined();
+  });
+
+  it('counts an empty or blank variable or profile value as unset', () => {
+    const { resolved } = settings({
+      env: { OAUTH_ISSUER: ' ', OAUTH_SCOPE: '' },
+      profileValues: { issuer: 'https://profile', scope: '  ' },
+    });
+    expect(resolved.issuer?.origin).toBe('"issuer" in profile dev');
+    expect(resolved.scope).toBeUndefined();
+  });
+
+  it('reads lists from repeated flags, or splits a value at spaces and commas; an empty list is unset', () => {
+    expect(settings({ flags: { audience: ['a', 'b'] } }).resolved.audience).toEqual({
+      value: ['a', 'b'],
+      source: 'flag',
+      origin: '--audience',
+    });
+    expect(settings({ env: { OAUTH_AUDIENCE: 'a, b c' } }).resolved.audience?.value).toEqual(['a', 'b', 'c']);
+    expect(settings({ env: { OAUTH_RESOURCE: ',' } }).resolved.resource).toBeUndefined();
+    expect(settings({ env: { OAUTH_AUDIENCE: ' , ' } }).resolved.audience).toBeUndefined();
+  });
+
+  it('names the origin of a malformed duration', () => {
+    expect(() => settings({ env: { OAUTH_TIMEOUT: 'soon' } }).resolved.timeout).toThrow(/^OAUTH_TIMEOUT must be/);
+    expect(() => settings({ flags: { timeout: '0x10' } }).resolved.timeout).toThrow(/^--timeout must be/);
+  });
+
+  it('reads the profile only when a setting needs it, and each setting once', () => {
+    const run = settings({ flags: { issuer: 'https://flag' }, profileValues: { scope: 's' } });
+    expect(run.resolved.issuer?.value).toBe('https://flag');
+    expect(run.profileReads()).toBe(0);
+    expect(run.resolved.scope?.value).toBe('s');
+    expect(run.resolved.scope?.value).toBe('s');
+    expect(run.profileReads()).toBe(1);
+  });
+
+  it('drops the user:password@ of a URL from every source, naming it', () => {
+    const run = settings({
+      flags: { tokenEndpoint: 'https://u:p@flag/token' },
+      env: { OAUTH_ISSUER: 'https://u:p@env' },
+      profileValues: { jwks_uri: 'https://u:p@profile/jwks' },
+    });
+    expect(run.resolved.endpoints).toEqual({
+      token_endpoint: { value: 'https://flag/token', source: 'flag', origin: '--token-endpoint' },
+      jwks_uri: { value: 'https://profile/jwks', source: 'profile', origin: '"jwks_uri" in profile dev' },
+    });
+    expect(run.resolved.issuer?.value).toBe('https://env');
+    expect(run.stripped).toEqual(['--token-endpoint', '"jwks_uri" in profile dev', 'OAUTH_ISSUER']);
+  });
+});
