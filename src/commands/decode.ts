@@ -14,7 +14,7 @@ import {
 import type { KeySet } from '../jwt/keys.js';
 import { reportToken, type TokenReport } from '../jwt/report.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
-import { formatBatchLine, formatReport } from './decode-format.js';
+import { formatBatchLine, formatReport } from './format/token-report.js';
 import { readUserFile } from '../settings/user-file.js';
 
 export interface DecodeOptions {

@@ -17,7 +17,7 @@ import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect, type Connection } from './connection.js';
-import { printSessionSummary } from './session-format.js';
+import { printSessionSummary } from './format/session.js';
 import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from './id-token.js';
