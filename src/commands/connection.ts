@@ -9,6 +9,7 @@ import {
   type AuthMethod,
 } from '../oauth/client.js';
 import type { Protocol } from '../oauth/grants.js';
+import type { IdTokenIssuer } from '../oauth/id-token.js';
 import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth/server.js';
 import { envSetting } from '../settings/config.js';
 import { CliError } from '../errors.js';
@@ -25,6 +26,16 @@ export interface Connection {
   privateKeyFile: string | undefined;
   /** RFC 7638 thumbprint of the private_key_jwt key: the key itself, not where its file is. */
   keyThumbprint: string | undefined;
+}
+
+/** What the ID token of a sign-in or a refresh through this connection is checked against. */
+export function idTokenIssuer(connection: Connection): IdTokenIssuer {
+  return {
+    issuer: connection.as.issuer,
+    jwksUri: connection.as.jwks_uri,
+    clientId: connection.clientId,
+    clientSecret: connection.clientSecret,
+  };
 }
 
 export interface ConnectOptions {
