@@ -16,7 +16,8 @@ import { sessionFromResponse, sessionKey, type Session } from '../oauth/session.
 import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
-import { connect, idTokenIssuer, type Connection } from './connection.js';
+import { idTokenIssuer } from '../oauth/connect.js';
+import { connect, type Connection } from './shared/connect.js';
 import { printSessionSummary } from './format/session.js';
 import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';

@@ -15,7 +15,7 @@ import {
 } from '../oauth/session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ClientFlags } from './common.js';
-import type { Connection } from './connection.js';
+import type { Connection } from './shared/connect.js';
 import { flowDeps } from './shared/flow-deps.js';
 import { sessionOwner } from './stored-token.js';
 
@@ -69,8 +69,9 @@ export function freshProfileSession(
       nowSeconds: () => Math.floor(ctx.now() / 1000),
       refresh: async (current) => {
         // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
-        const [{ connectForSession, idTokenIssuer }, { refresh }, { verifyIdToken }] = await Promise.all([
-          import('./connection.js'),
+        const [{ connectForSession }, { idTokenIssuer }, { refresh }, { verifyIdToken }] = await Promise.all([
+          import('./shared/connect.js'),
+          import('../oauth/connect.js'),
           import('../oauth/grants.js'),
           import('../oauth/id-token.js'),
         ]);

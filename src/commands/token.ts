@@ -64,7 +64,7 @@ async function serviceToken(
   tokens: Awaited<ReturnType<typeof store>>,
 ): Promise<{ session: Session; storedIn: string | undefined }> {
   const [{ connect }, { clientCredentials }] = await Promise.all([
-    import('./connection.js'),
+    import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
