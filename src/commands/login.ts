@@ -17,11 +17,13 @@ import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
 import { requestParameters, store } from './common.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
 import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
-import { connect, type Connection } from './connection.js';
-import { printSessionSummary } from './session-format.js';
+import { idTokenIssuer } from '../oauth/connect.js';
+import { connect, type Connection } from './shared/connect.js';
+import { printSessionSummary } from './format/session.js';
 import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
-import { verifyIdToken } from './id-token.js';
+import { verifyIdToken } from '../oauth/id-token.js';
+import { flowDeps } from './shared/flow-deps.js';
 
 const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
@@ -80,7 +82,10 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
 
   /** Everything that must hold before the sign-in counts (and the browser is told so): the ID token, the store. */
   const complete = async (response: TokenEndpointResponse) => {
-    const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
+    if (response.id_token) ctx.knownSecrets.add(response.id_token);
+    const subject = response.id_token
+      ? (await verifyIdToken(response.id_token, idTokenIssuer(connection), flowDeps(ctx))).sub
+      : undefined;
     const nowSeconds = Math.floor(ctx.now() / 1000);
     const session: Session = sessionFromResponse(response, {
       issuer: as.issuer,

@@ -14,7 +14,7 @@ import {
 import { store, type ClientFlags } from './common.js';
 import { defineCommand } from './define.js';
 import { CLIENT_FLAGS } from './flag-groups.js';
-import { assertSessionEndpoints, connectForSession } from './connection.js';
+import { assertSessionEndpoints, connectForSession } from './shared/connect.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { rememberSecrets, sessionOwner } from './stored-token.js';
 

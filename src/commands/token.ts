@@ -16,7 +16,7 @@ import { requestParameters, store } from './common.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
 import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
 import { rememberSecrets } from './stored-token.js';
-import { printSessionSummary } from './session-format.js';
+import { printSessionSummary } from './format/session.js';
 import { freshProfileSession } from './session-refresh.js';
 
 const DEFAULT_MIN_TTL_SECONDS = 60;
@@ -99,7 +99,7 @@ async function serviceToken(
   tokens: Awaited<ReturnType<typeof store>>,
 ): Promise<{ session: Session; storedIn: string | undefined }> {
   const [{ connect }, { clientCredentials }] = await Promise.all([
-    import('./connection.js'),
+    import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });

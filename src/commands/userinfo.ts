@@ -6,7 +6,7 @@ import type { Session } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
 import { defineCommand } from './define.js';
 import { CLIENT_FLAGS } from './flag-groups.js';
-import { connectForSession, type Connection } from './connection.js';
+import { connectForSession, type Connection } from './shared/connect.js';
 import { freshProfileSession } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 
