@@ -1,6 +1,7 @@
 // Builds the commander program from the registry and the command being run. Start-up is the tool's speed: `oauth --help`
 // loads no command module, and a run loads the one it runs (its definition holds its flags, help and code).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { addCommand, argumentValues, commanderOption, flagValues, refuseBlankFlags } from './commands/commander.js';
 import type {
   ArgumentDefinitions,
   ArgumentValues,
@@ -8,7 +9,7 @@ import type {
   FlagDefinitions,
   FlagValues,
 } from './commands/define.js';
-import { examplesText, flagParts, hasFlagTypes } from './commands/define.js';
+import { flagParts } from './commands/define.js';
 import { createContext, type Context } from './commands/context.js';
 import { GLOBAL_FLAGS, GLOBAL_OPTIONS_WITH_VALUES, type GlobalFlags } from './commands/globals.js';
 import { COMMANDS, findCommand, PROGRAM } from './commands/index.js';
@@ -49,26 +50,6 @@ function helpIndex(argv: string[]): number {
     if (!arg.startsWith('-')) return arg === 'help' ? index : -1;
   }
   return -1;
-}
-
-/** A flag definition as commander's option: repeatable flags collect a list, counted ones count. */
-function commanderOption(definition: FlagDefinitions[string]): Option {
-  const option = new Option(definition.flags, definition.description);
-  if (definition.kind === 'list') option.argParser((value: string, previous: string[] = []) => [...previous, value]);
-  if (definition.kind === 'count') option.argParser((_: string, previous: number) => previous + 1).default(0);
-  return option;
-}
-
-/** Each flag's value under its definition's key, as commander parsed it, of the type its definition says. */
-function flagValues<F extends FlagDefinitions>(definitions: F, parsed: Record<string, unknown>): FlagValues<F> {
-  const values: Record<string, unknown> = {};
-  for (const [key, definition] of Object.entries(definitions)) {
-    const value = parsed[new Option(definition.flags).attributeName()];
-    if (value !== undefined) values[key] = value;
-  }
-  if (!hasFlagTypes(definitions, values))
-    throw new CliError('INTERNAL', 'commander parsed a flag of an unexpected type.');
-  return values;
 }
 
 export async function main(argv: string[], io: IO): Promise<number> {
@@ -118,7 +99,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
         const globals: GlobalFlags = flagValues(GLOBAL_FLAGS, parsed);
         const flags = flagValues(definition.flags ?? {}, self.opts());
         context = await createContext(io, globals, { flags, runCommand: main });
-        const args = argumentValues(definition, self.processedArgs, context);
+        const args = argumentsWithoutUrlCredentials(context, argumentValues(definition, self.processedArgs));
         exitCode = await definition.run(args, withoutUrlCredentials(context, definition, flags), context);
       });
     } else {
@@ -141,47 +122,18 @@ export async function main(argv: string[], io: IO): Promise<number> {
   return exitCode;
 }
 
-/** The command as commander's: its arguments, flags and help, the global options listed in its help too. */
-function addCommand(program: Command, summary: string, definition: CommandDefinition): Command {
-  const command = program.command(definition.name).summary(summary).configureHelp({ showGlobalOptions: true });
-  if (definition.description) command.description(definition.description);
-  for (const { term, description } of Object.values(definition.args ?? {})) command.argument(term, description);
-  for (const flag of Object.values(definition.flags ?? {})) command.addOption(commanderOption(flag));
-  if (definition.examples) command.addHelpText('after', examplesText(definition.examples, definition.exits));
-  return command;
-}
-
-/** The arguments under their definitions' names, each without the user:password@ of a URL in it. */
-function argumentValues(
-  definition: CommandDefinition,
-  processed: unknown[],
-  context: Context,
-): ArgumentValues<ArgumentDefinitions> {
-  const values: Record<string, string> = {};
-  Object.keys(definition.args ?? {}).forEach((name, index) => {
-    const value = processed[index];
-    if (typeof value === 'string') values[name] = context.withoutUrlCredentials(value, 'the command line');
-  });
-  return values;
-}
-
-/**
- * A flag given with an empty or blank value (--timeout '', --audience " ") is a mistake to say, not a flag to drop:
- * dropped, the environment's, the profile's or the default value would apply in its place unannounced. (An empty
- * environment variable, by contrast, is unset: that is how a variable is cleared for one command.)
- */
-function refuseBlankFlags(parsed: Record<string, unknown>, definitions: FlagDefinitions): void {
-  for (const definition of Object.values(definitions)) {
-    const value = parsed[new Option(definition.flags).attributeName()];
-    if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
-    const flag = `--${flagParts(definition).long}`;
-    throw new CliError('USAGE', `${flag} was given an empty value.`, {
-      hint: `Give ${flag} a value, or leave it out.`,
-    });
-  }
-}
-
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */
+function argumentsWithoutUrlCredentials(
+  context: Context,
+  args: ArgumentValues<ArgumentDefinitions>,
+): ArgumentValues<ArgumentDefinitions> {
+  const clean: Record<string, string> = {};
+  for (const [name, value] of Object.entries(args))
+    if (value !== undefined) clean[name] = context.withoutUrlCredentials(value, 'the command line');
+  return clean;
+}
+
+/** Every URL in a flag loses its user:password@ too, but where the command audits it (check's redirect URIs). */
 function withoutUrlCredentials(
   context: Context,
   definition: CommandDefinition,
