@@ -13,7 +13,7 @@ import { ENDPOINT_SETTINGS, resolveServer, type EndpointSetting } from '../oauth
 import { envSetting } from '../settings/config.js';
 import { CliError } from '../errors.js';
 import { protocolOptions } from '../oauth/transport.js';
-import { sameIssuer, type Session } from '../oauth/session.js';
+import { loginCommand, sameIssuer, type Session } from '../oauth/session.js';
 import { clientSecret, requireSetting, serverSettings, type ClientFlags } from './common.js';
 
 export interface Connection {
@@ -164,7 +164,11 @@ export async function assertSessionEndpoints(ctx: Context, flags: ClientFlags, s
   const words = refused.name.replace(/_/g, ' ').replace(/^jwks uri$/, 'JWKS URI');
   const flagName = `--${refused.name.replace(/_/g, '-')}`;
   const known = (discovered[refused.name] as string | undefined) ?? session.endpoints?.[refused.name];
-  const login = `oauth login --issuer ${session.issuer} --client-id ${session.client_id} ${flagName} ${refused.value}${ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`}`;
+  const login = loginCommand(ctx.profileName, {
+    issuer: session.issuer,
+    clientId: session.client_id,
+    flags: [`${flagName} ${refused.value}`],
+  });
   throw new CliError(
     'USAGE',
     `${refused.origin} ${refused.value} is not the ${words} the stored session${ctx.profileName === 'default' ? '' : ` of profile "${ctx.profileName}"`} was signed in with${known ? ` (${known})` : ''}; its tokens go only to ${session.issuer}'s own endpoints, so nothing was sent.`,

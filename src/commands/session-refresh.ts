@@ -2,7 +2,7 @@
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock; an ID token the
 // refresh returns is validated as at login before anything is saved.
 import type { Context } from './context.js';
-import { CliError, isCliError } from '../errors.js';
+import { CliError, isCliError, saidAfter } from '../errors.js';
 import { rotatedRefreshToken, withRotatedRefreshToken } from '../oauth/rotation.js';
 import { stateDir } from '../settings/paths.js';
 import {
@@ -92,8 +92,9 @@ export function freshProfileSession(
           throw withRotatedRefreshToken(
             new CliError(
               error.code,
-              `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
+              `${saidAfter('The ID token from the refresh was refused', error)} The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
               {
+                ...error.facts,
                 hint: 'If the server or the account really changed, sign in again with "oauth login".',
                 ...(error.details ? { details: error.details } : {}),
               },
