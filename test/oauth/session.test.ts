@@ -381,6 +381,8 @@ describe('a session that cannot be refreshed', () => {
   it('an invalid_grant from the server is REFRESH_TOKEN_REJECTED (exit 4) with the sign-in hint, and the refresh token is dropped', async () => {
     const run = deps(async () => {
       throw new CliError('OAUTH_ERROR', 'The refresh failed: invalid_grant (grant request is invalid).', {
+        reason: 'invalid_grant (grant request is invalid)',
+        oauthError: 'invalid_grant',
         details: { error: 'invalid_grant' },
       });
     });
