@@ -14,6 +14,10 @@ const HINTS: Record<string, string> = {
   access_denied: 'The request was declined at the authorization server.',
 };
 
+/** What to do when a resource refuses the access token. */
+export const TOKEN_REJECTED_HINT =
+  'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".';
+
 /**
  * A server's text as a string, whatever type it sent (RFC 6749 says a string; servers send objects and numbers). It is
  * not cut here: the output redacts it and then bounds it, since a cut first could leave a secret's head unrecognised.
@@ -67,7 +71,7 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
         reason,
         status: error.status,
         ...(parameters.error ? { oauthError: parameters.error } : {}),
-        hint: 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
+        hint: TOKEN_REJECTED_HINT,
       });
     }
     // A Basic (or other) challenge from the token endpoint: the client's own credentials were refused.

@@ -392,6 +392,11 @@ export function loginCommand(profile: string, loginFor: LoginFor = {}): string {
   return parts.join(' ');
 }
 
+/** The hint for a session that is over (expired, or its refresh token refused): the command that starts a new one. */
+export function signInAgain(profile: string): string {
+  return `Sign in again: ${loginCommand(profile)}`;
+}
+
 export interface NotSignedInOptions {
   /** The settings' issuer and client: the hint's command signs in for them. */
   owner?: SessionOwner;
@@ -412,7 +417,7 @@ export function notSignedIn(profile: string, options: NotSignedInOptions = {}): 
     return new CliError(
       'NOT_LOGGED_IN',
       `The access token for profile "${profile}" has expired and there is no refresh token.`,
-      { hint: `Sign in again: ${loginCommand(profile)}` },
+      { hint: signInAgain(profile) },
     );
   }
   if (options.mismatch !== undefined) {
@@ -518,7 +523,7 @@ export async function freshSession(
             saidAfter(`The refresh token for profile "${profile}" was rejected`, error),
             {
               ...error.facts,
-              hint: `Sign in again: ${loginCommand(profile)}`,
+              hint: signInAgain(profile),
               details: error.details,
             },
           );
