@@ -9,7 +9,7 @@ import { CliError } from '../../src/errors.js';
 import { createHttpClient, type HttpClient } from '../../src/net/http.js';
 import { createDocumentCache } from '../../src/net/http-cache.js';
 import { fileKeySet, type KeySet, REFETCH_COOLDOWN_SECONDS, remoteKeySet } from '../../src/jwt/keys.js';
-import { verifyToken } from '../../src/jwt/verify.js';
+import { verifyToken } from '../../src/jwt/verifier.js';
 import { json, startServer, type TestServer } from '../helpers/server.js';
 import { jwks, makeKey, sign, unusableKeys, type TestKey } from '../helpers/tokens.js';
 import { damagedJwk } from '../helpers/jwk-damage.js';

@@ -79,9 +79,9 @@ const BAD: Array<[string, string | object, RegExp]> = [
   ['kty-foo.json', { kty: 'foo', d: 'AAAA' }, /key type "foo"/],
   ['empty.pem', '', /is empty/],
   ['blank.pem', ' \n', /is empty/],
-  ['array.json', [ec], /holds a JSON array, not a JWK/],
-  ['null.json', 'null', /holds JSON null, not a JWK/],
-  ['number.json', '42', /holds a JSON number, not a JWK/],
+  ['array.json', [ec], /holds an array, not a JWK/],
+  ['null.json', 'null', /holds null, not a JWK/],
+  ['number.json', '42', /holds a number, not a JWK/],
   [
     'encrypted.pem',
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
