@@ -11,7 +11,7 @@ import { stub } from '../redact.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { parseSession, sessionKey } from '../oauth/session.js';
 import { fileStore } from '../store/file.js';
-import { serveSettings, startServer } from './serve.js';
+import { serveSettings, startServer } from './shared/local-server.js';
 
 export interface DemoFlags {
   headless?: boolean;

@@ -2,7 +2,8 @@
 import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
-import { rememberProfileSecrets, requireSetting } from './common.js';
+import { requireSetting } from './shared/prompt.js';
+import { rememberProfileSecrets } from './shared/store.js';
 
 const SHOWN = [
   'issuer',

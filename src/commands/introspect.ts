@@ -4,12 +4,13 @@ import { Exit } from '../errors.js';
 import { datedRelative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
-import { store } from './common.js';
 import { connect, connectForSession } from './shared/connect.js';
-import { typeHint, type RevokeFlags } from './revoke.js';
-import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
+import type { TokenCommandFlags } from './shared/client-flags.js';
+import { store } from './shared/store.js';
+import { sessionIfOwned, storedSession } from './shared/stored-session.js';
+import { typeHint, tokenArgument } from './shared/token-argument.js';
 
-export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+export async function run(argument: string | undefined, flags: TokenCommandFlags, ctx: Context): Promise<number> {
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
   // A resource server introspects the profile's token as itself (--client-id rs): the client may differ, the issuer not.

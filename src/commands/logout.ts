@@ -11,10 +11,11 @@ import {
   sessionKey,
   type Session,
 } from '../oauth/session.js';
-import { store, type ClientFlags } from './common.js';
 import { assertSessionEndpoints, connectForSession } from './shared/connect.js';
-import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
-import { rememberSecrets, sessionOwner } from './stored-token.js';
+import type { ClientFlags } from './shared/client-flags.js';
+import { knownProfiles, sessionLock, withProfileLock } from './shared/fresh-session.js';
+import { store } from './shared/store.js';
+import { rememberSecrets, sessionOwner } from './shared/stored-session.js';
 
 type Outcome =
   | { kind: 'none'; mismatch: string | undefined }

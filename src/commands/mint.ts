@@ -8,7 +8,7 @@ import { isLoopbackHost } from '../net/url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../serve/state.js';
-import { DEFAULT_SERVE_PORT } from './serve.js';
+import { DEFAULT_SERVE_PORT } from './shared/local-server.js';
 
 export interface MintFlags {
   issuer?: string;

@@ -1,20 +1,18 @@
 // `oauth revoke [token]`: RFC 7009. Without a token, the profile's refresh token (or access token) is revoked and the
 // local tokens are forgotten, since they no longer work. A revoked token is dropped from every local cache.
 import type { Context } from './context.js';
-import { CliError, Exit } from '../errors.js';
+import { Exit } from '../errors.js';
 import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { forgetRevokedToken, sessionKey } from '../oauth/session.js';
-import { store, type ClientFlags } from './common.js';
 import { connect, connectForSession } from './shared/connect.js';
-import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
-import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
+import type { TokenCommandFlags } from './shared/client-flags.js';
+import { knownProfiles, sessionLock, withProfileLock } from './shared/fresh-session.js';
+import { store } from './shared/store.js';
+import { sessionIfOwned, storedSession } from './shared/stored-session.js';
+import { tokenArgument, typeHint } from './shared/token-argument.js';
 
-export interface RevokeFlags extends ClientFlags {
-  tokenTypeHint?: string;
-}
-
-export async function run(argument: string | undefined, flags: RevokeFlags, ctx: Context): Promise<number> {
+export async function run(argument: string | undefined, flags: TokenCommandFlags, ctx: Context): Promise<number> {
   const hint = typeHint(flags.tokenTypeHint);
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
@@ -58,10 +56,4 @@ export async function run(argument: string | undefined, flags: RevokeFlags, ctx:
     );
   }
   return Exit.ok;
-}
-
-export function typeHint(value: string | undefined): 'access_token' | 'refresh_token' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'access_token' || value === 'refresh_token') return value;
-  throw new CliError('USAGE', `--token-type-hint must be access_token or refresh_token, not "${value}".`);
 }

@@ -5,8 +5,8 @@ import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../settings/paths.js';
 import { loginCommand, parseSession, profileWhere, sessionKey } from '../oauth/session.js';
-import { store } from './common.js';
 import { sessionSummary } from './format/session.js';
+import { store } from './shared/store.js';
 
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();

@@ -12,11 +12,13 @@ import {
   sessionFromResponse,
   type Session,
 } from '../oauth/session.js';
-import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
-import { rememberSecrets } from './stored-token.js';
 import { printSessionSummary } from './format/session.js';
-import { freshProfileSession } from './session-refresh.js';
+import type { ClientFlags, RequestFlags } from './shared/client-flags.js';
+import { freshProfileSession } from './shared/fresh-session.js';
+import { requestParameters } from './shared/request.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
 
 export interface TokenFlags extends ClientFlags, RequestFlags {
   clientCredentials?: boolean;

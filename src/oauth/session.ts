@@ -7,6 +7,7 @@ import { isTokenText } from '../redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError, saidAfter } from '../errors.js';
 import { describeJsonType } from '../json-type.js';
+import { sha256Hex } from '../store/digest.js';
 import type { SecretStore } from '../store/store.js';
 
 export interface Session {
@@ -38,12 +39,6 @@ export interface Session {
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
 
-/** node:crypto loads a great deal; answering a fresh token from the store needs none of it. */
-function sha256(text: string): string {
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /**
  * Where a service token is cached: everything the token request said is part of the key (issuer, client, auth method,
  * scope, and every parameter: resource, audience, --param), and so is the client's credential — its secret, or its
@@ -61,7 +56,7 @@ export function serviceTokenKey(parts: {
   const parameters = Object.keys(parts.parameters)
     .sort()
     .map((name) => [name, [...parts.parameters[name]!].sort()]);
-  const id = sha256(
+  const id = sha256Hex(
     JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]),
   );
   return `service:${id.slice(0, 32)}`;
@@ -69,7 +64,7 @@ export function serviceTokenKey(parts: {
 
 /** Where a cached service token is found from the token alone, so that revoking it also drops it from the cache. */
 function serviceTokenIndexKey(token: string): string {
-  return `service-token:${sha256(token).slice(0, 32)}`;
+  return `service-token:${sha256Hex(token).slice(0, 32)}`;
 }
 
 /** Caches a service token; the index entry is written first, so no cached token is ever out of revoke's reach. */
@@ -164,7 +159,7 @@ export interface SessionLockDeps {
 
 /** The one lock every write of a profile's session goes under: refresh, sign-in, logout, revoke. */
 export function sessionLockPath(stateDir: string, profile: string): string {
-  return join(stateDir, 'locks', `${sha256(sessionKey(profile)).slice(0, 24)}.lock`);
+  return join(stateDir, 'locks', `${sha256Hex(sessionKey(profile)).slice(0, 24)}.lock`);
 }
 
 export async function withSessionLock<T>(profile: string, deps: SessionLockDeps, work: () => Promise<T>): Promise<T> {

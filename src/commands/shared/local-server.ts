@@ -1,0 +1,108 @@
+// The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
+// persisted (or throwaway) keys and secrets.
+import { CliError } from '../../errors.js';
+import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
+import {
+  freshState,
+  loadState,
+  SIGNING_ALGORITHMS,
+  type ServerState,
+  type SigningAlgorithm,
+} from '../../serve/state.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../../settings/duration.js';
+import { stateDir } from '../../settings/paths.js';
+import type { Context } from '../context.js';
+
+export const DEFAULT_SERVE_PORT = 9400;
+const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
+
+export interface ServeFlags {
+  port?: string;
+  audience?: string;
+  accessTokenTtl?: string;
+  refreshTokenTtl?: string;
+  alg?: string;
+  ephemeral?: boolean;
+  opaqueTokens?: boolean;
+}
+
+export interface ServeSettings {
+  port: number;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  alg: SigningAlgorithm;
+  ephemeral: boolean;
+  opaqueTokens: boolean;
+}
+
+export function serveSettings(flags: ServeFlags): ServeSettings {
+  const number = (value: string | undefined, fallback: number, flag: string, min: number) => {
+    const parsed = Number(value ?? fallback);
+    if (!Number.isInteger(parsed) || parsed < min)
+      throw new CliError(
+        'USAGE',
+        `${flag} must be a whole number ${min === 0 ? '0 or more' : `of at least ${min}`}, not "${value}".`,
+      );
+    return parsed;
+  };
+  const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
+  if (!SIGNING_ALGORITHMS.includes(alg))
+    throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
+  const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
+  if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
+  const audience = flags.audience ?? DEFAULT_AUDIENCE;
+  try {
+    if (new URL(audience).hash) throw new Error('fragment');
+  } catch {
+    throw new CliError('USAGE', `--audience must be an absolute URI without a fragment (RFC 8707), not "${audience}".`);
+  }
+  return {
+    port,
+    audience,
+    accessTokenTtlSeconds: parseSeconds(flags.accessTokenTtl ?? '900', '--access-token-ttl', LIFETIME),
+    refreshTokenTtlSeconds: parseSeconds(flags.refreshTokenTtl ?? String(14 * 86400), '--refresh-token-ttl', LIFETIME),
+    alg,
+    ephemeral: flags.ephemeral === true,
+    opaqueTokens: flags.opaqueTokens === true,
+  };
+}
+
+/** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
+export async function startServer(
+  settings: ServeSettings,
+  ctx: Context,
+): Promise<{ server: LocalServer; state: ServerState }> {
+  const state = settings.ephemeral
+    ? freshState(settings.alg)
+    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
+  const current = state.keys.find((key) => key.alg === settings.alg)!;
+  // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
+  const keys = [current, ...state.keys.filter((key) => key !== current)];
+  try {
+    const server = await startLocalServer({
+      port: settings.port,
+      audience: settings.audience,
+      accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+      refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
+      opaqueTokens: settings.opaqueTokens,
+      signingKeys: keys,
+      clients: defaultClients(state.secrets),
+      log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
+      ...(ctx.out.verbosity > 0
+        ? {
+            onExchange: (exchange: { method: string; path: string; status: number }) =>
+              ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`),
+          }
+        : {}),
+    });
+    return { server, state };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
+        hint: 'Pick another --port, or --port 0 for a random free one.',
+      });
+    }
+    throw error;
+  }
+}
