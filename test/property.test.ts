@@ -8,7 +8,7 @@ import { checkScopes } from '../src/check/scopes.js';
 import { CliError } from '../src/errors.js';
 import { decodeToken } from '../src/jwt/decode.js';
 import { fileKeySet, type KeySet } from '../src/jwt/keys.js';
-import { verifyToken } from '../src/jwt/verify.js';
+import { verifyToken } from '../src/jwt/verifier.js';
 import { redactJson, redactText } from '../src/redact.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -167,7 +167,7 @@ async function clientUnderTest(
 
 async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
   const [{ connect }, { clientCredentials }] = await Promise.all([
-    import('./connection.js'),
+    import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
   // The client authenticates as the flags say (--auth-method, --private-key, the secret), as `oauth token` would.

@@ -66,22 +66,6 @@ export async function requireSetting(
   });
 }
 
-export function serverSettings(ctx: Context, flags: ServerFlags) {
-  const endpoint = (name: string, flag: string | undefined) => ctx.setting(name, flag);
-  const endpoints = Object.fromEntries(
-    Object.entries({
-      authorization_endpoint: endpoint('authorization_endpoint', flags.authorizationEndpoint),
-      token_endpoint: endpoint('token_endpoint', flags.tokenEndpoint),
-      device_authorization_endpoint: endpoint('device_authorization_endpoint', flags.deviceAuthorizationEndpoint),
-      revocation_endpoint: endpoint('revocation_endpoint', flags.revocationEndpoint),
-      introspection_endpoint: endpoint('introspection_endpoint', flags.introspectionEndpoint),
-      userinfo_endpoint: endpoint('userinfo_endpoint', flags.userinfoEndpoint),
-      jwks_uri: endpoint('jwks_uri', flags.jwksUri),
-    }).filter(([, value]) => value !== undefined),
-  ) as Record<string, string>;
-  return { issuer: ctx.setting('issuer', flags.issuer), endpoints };
-}
-
 /** The client secret from stdin, a file, the flag (with a warning) or OAUTH_CLIENT_SECRET; registered for redaction. */
 export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: string): Promise<string | undefined> {
   let secret: string | undefined;

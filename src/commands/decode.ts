@@ -4,18 +4,11 @@ import { DEFAULT_CLOCK_SKEW_SECONDS } from '../settings/duration.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../term/input.js';
-import {
-  cleanTokenInput,
-  decodeToken,
-  encryptedTokenError,
-  MAX_TOKEN_BYTES,
-  type DecodedToken,
-} from '../jwt/decode.js';
-import type { KeySet } from '../jwt/keys.js';
-import { reportToken, type TokenReport } from '../jwt/report.js';
+import { cleanTokenInput, decodeToken, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
+import { reportToken, verificationReport } from '../jwt/report.js';
+import { createVerifier, type Verifier, type VerifierSetup } from '../jwt/verifier.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
-import { formatBatchLine, formatReport } from './decode-format.js';
-import { readUserFile } from '../settings/user-file.js';
+import { formatBatchLine, formatReport } from './format/token-report.js';
 
 export interface DecodeOptions {
   verify?: boolean;
@@ -31,10 +24,8 @@ export interface DecodeOptions {
   requireScope?: string[];
 }
 
-type Verifier = (token: string, decoded: DecodedToken) => Promise<TokenReport['verification']>;
-
 export async function run(tokenArgument: string | undefined, options: DecodeOptions, ctx: Context): Promise<number> {
-  const verifier = options.verify ? lazyVerifier(options, ctx) : undefined;
+  const verifier = options.verify ? tokenVerifier(options, ctx) : undefined;
   if (!options.verify) warnIfVerifyFlagsIgnored(options, ctx);
 
   if (tokenArgument !== undefined && tokenArgument !== '-') {
@@ -57,15 +48,19 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
 async function single(input: string, verifier: Verifier | undefined, ctx: Context): Promise<number> {
   const decoded = decodeToken(input);
   const report = reportToken(decoded, ctx.now() / 1000);
-  if (verifier) report.verification = await verifier(cleanTokenInput(input), decoded);
+  const result = verifier ? await verified(verifier, input, decoded, ctx) : undefined;
+  if (result) report.verification = verificationReport(result);
   if (ctx.out.json) ctx.out.jsonResult(report);
   else ctx.out.result(formatReport(report, ctx.out.style));
-  const verification = report.verification;
-  if (verification && !verification.valid) {
-    const { code, message, hint } = verification.error;
-    throw new CliError(code, message, hint ? { hint } : {});
-  }
+  if (result?.status === 'invalid') throw result.reason;
   return Exit.ok;
+}
+
+/** A token that could not be verified stops the run: the keys or the settings are at fault, not the token. */
+async function verified(verifier: Verifier, input: string, decoded: DecodedToken, ctx: Context) {
+  const result = await verifier.verify(cleanTokenInput(input), decoded, ctx.now() / 1000);
+  if (result.status === 'could-not-verify') throw result.error;
+  return result;
 }
 
 /** Verifications in flight at once: WebCrypto verifies on the thread pool, so the next tokens need not wait. */
@@ -93,7 +88,7 @@ async function batch(
     try {
       const decoded = decodeToken(token);
       const report = reportToken(decoded, ctx.now() / 1000);
-      if (verifier) report.verification = await verifier(cleanTokenInput(token), decoded);
+      if (verifier) report.verification = verificationReport(await verified(verifier, token, decoded, ctx));
       return {
         line: { line: number, ...report },
         exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok,
@@ -155,56 +150,41 @@ function warnIfVerifyFlagsIgnored(options: DecodeOptions, ctx: Context): void {
     ctx.out.warn('Key and claim options only take effect with --verify; the token was decoded, not verified.');
 }
 
-/** Builds the key set on first use, so a malformed first token fails before any network request. */
-function lazyVerifier(options: DecodeOptions, ctx: Context): Verifier {
-  let prepared:
-    | Promise<{ keys: KeySet; policy: VerifyPolicy; verify: typeof import('../jwt/verify.js').verifyDecoded }>
-    | undefined;
-  let warned = false;
-  return async (token, decoded) => {
-    if (decoded.kind === 'jwe') {
-      const { code, message, hint } = encryptedTokenError();
-      return { valid: false, error: { code, message, ...(hint ? { hint } : {}) } };
-    }
-    prepared ??= prepare(options, ctx);
-    const { keys, policy, verify } = await prepared;
-    if (!warned) {
-      warned = true;
+/** The key set and policy are prepared on the first signed token, so a malformed first token fails before any request. */
+function tokenVerifier(options: DecodeOptions, ctx: Context): Verifier {
+  return createVerifier(
+    () => prepare(options, ctx),
+    (keys) => {
       for (const warning of keys.warnings) ctx.out.warn(warning);
-    }
-    try {
-      const result = await verify(token, decoded, keys, policy, ctx.now() / 1000);
-      return {
-        valid: true,
-        keySource: keys.source,
-        checked: result.checked,
-        unchecked: result.unchecked,
-        warnings: keys.warnings,
-      };
-    } catch (error) {
-      const failure = asCliError(error);
-      if (failure.exitCode !== Exit.invalid && failure.exitCode !== Exit.usage) throw failure;
-      if (failure.code === 'USAGE') throw failure;
-      return {
-        valid: false,
-        keySource: keys.source,
-        error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) },
-      };
-    }
-  };
+    },
+  );
 }
 
-async function prepare(options: DecodeOptions, ctx: Context) {
+async function prepare(options: DecodeOptions, ctx: Context): Promise<VerifierSetup> {
   // Settings are checked before any key set or discovery document is fetched.
   const clockSkewSeconds = parseSeconds(
     ctx.setting('clock_skew', options.clockSkew, String(DEFAULT_CLOCK_SKEW_SECONDS))!,
     ctx.settingOrigin('clock_skew', options.clockSkew),
     { max: MAX_WAIT_SECONDS, zero: true },
   );
-  const [{ verifyDecoded, validatePolicy }, keys] = await Promise.all([
-    import('../jwt/verify.js'),
-    keySetFor(options, ctx),
-  ]);
+  const { chooseKeySource, keySetFrom } = await import('../jwt/key-source.js');
+  const source = chooseKeySource(
+    {
+      jwks: options.jwks,
+      key: options.key,
+      secretEnv:
+        options.secretEnv === undefined ? undefined : { name: options.secretEnv, value: ctx.io.env[options.secretEnv] },
+      secretFile: options.secretFile,
+      issuer: ctx.setting('issuer', options.issuer),
+    },
+    (secret) => ctx.knownSecrets.add(secret),
+  );
+  const keys = await keySetFrom(source, {
+    documents: () => ctx.documents(),
+    insecure: ctx.insecure,
+    now: ctx.now,
+    signal: ctx.io.signal,
+  });
   const audienceFlag = options.audience?.length ? options.audience.join(' ') : undefined;
   // A list setting with nothing in it (OAUTH_AUDIENCE=",") is unset, like an empty one: never an empty list to enforce.
   const audienceList = ctx
@@ -229,68 +209,11 @@ async function prepare(options: DecodeOptions, ctx: Context) {
     typ: options.typ,
     requiredScopes: options.requireScope?.flatMap((scope) => scope.split(/[\s,]+/)).filter(Boolean),
   };
-  validatePolicy(policy, keys);
-  return { keys, policy, verify: verifyDecoded };
-}
-
-async function keySetFor(options: DecodeOptions, ctx: Context): Promise<KeySet> {
-  const sources = (['jwks', 'key', 'secretEnv', 'secretFile'] as const).filter((name) => options[name] !== undefined);
-  if (sources.length > 1) {
-    throw new CliError('USAGE', `Give one key source, not ${sources.map(flagName).join(' and ')}.`);
-  }
-  const keys = await import('../jwt/keys.js');
-  if (options.secretEnv !== undefined) {
-    const value = ctx.io.env[options.secretEnv];
-    if (value === undefined || value === '') {
-      throw new CliError(
-        'USAGE',
-        `The environment variable ${options.secretEnv} (from --secret-env) is not set or empty.`,
-      );
-    }
-    ctx.knownSecrets.add(value);
-    return keys.secretKeySet(new TextEncoder().encode(value), `the secret in $${options.secretEnv}`);
-  }
-  if (options.secretFile !== undefined) {
-    const bytes = readUserFile(options.secretFile, '--secret-file');
-    // Editors add a final newline; it is never part of the secret.
-    const secret = bytes.toString('utf8').replace(/\r?\n$/, '');
-    ctx.knownSecrets.add(secret);
-    return keys.secretKeySet(new TextEncoder().encode(secret), `the secret in ${options.secretFile}`);
-  }
-  if (options.key !== undefined) return keys.fileKeySet(options.key, '--key');
-  const { parseUrl } = await import('../net/url.js');
-  if (options.jwks !== undefined) {
-    if (!/^https?:\/\//i.test(options.jwks)) return keys.fileKeySet(options.jwks, '--jwks');
-    return keys.remoteKeySet(parseUrl(options.jwks, 'JWKS URL'), await remoteDeps(ctx));
-  }
-  const issuer = ctx.setting('issuer', options.issuer);
-  if (issuer === undefined) {
-    throw new CliError('USAGE', '--verify needs a key source.', {
-      hint: 'Pass --issuer <url> (keys found through discovery), --jwks <url|file>, --key <pem|jwk file>, or --secret-env VAR / --secret-file FILE for HMAC.',
-    });
-  }
-  const { discover } = await import('../oauth/discovery.js');
-  const issuerUrl = parseUrl(issuer, 'issuer');
-  const deps = await remoteDeps(ctx);
-  const { metadata } = await discover(issuerUrl, { cache: deps.cache, insecure: deps.insecure, signal: ctx.io.signal });
-  if (typeof metadata.jwks_uri !== 'string') {
-    throw new CliError('DISCOVERY_FAILED', `The metadata of ${issuer} has no jwks_uri, so its keys cannot be found.`, {
-      hint: 'Give the keys with --jwks <url|file> or --key <file>.',
-    });
-  }
-  return keys.remoteKeySet(parseUrl(metadata.jwks_uri, 'jwks_uri'), deps, `discovery of ${issuer}`);
-}
-
-async function remoteDeps(ctx: Context) {
-  return { cache: await ctx.documents(), insecure: ctx.insecure, now: ctx.now };
+  return { keys, policy };
 }
 
 /** Where a setting came from, as the output names it: "--issuer", "OAUTH_ISSUER", "profile dev". */
 function originOf(ctx: Context, name: string, flag: string | undefined): string {
   const origin = ctx.settingOrigin(name, flag);
   return origin.startsWith('"') ? `profile ${ctx.profileName}` : origin;
-}
-
-function flagName(option: string): string {
-  return `--${option.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

@@ -5,7 +5,7 @@ import { datedRelative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { store } from './common.js';
-import { connect, connectForSession } from './connection.js';
+import { connect, connectForSession } from './shared/connect.js';
 import { typeHint, type RevokeFlags } from './revoke.js';
 import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 

@@ -16,11 +16,13 @@ import { sessionFromResponse, sessionKey, type Session } from '../oauth/session.
 import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
-import { connect, type Connection } from './connection.js';
-import { printSessionSummary } from './session-format.js';
+import { idTokenIssuer } from '../oauth/connect.js';
+import { connect, type Connection } from './shared/connect.js';
+import { printSessionSummary } from './format/session.js';
 import { withProfileLock } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
-import { verifyIdToken } from './id-token.js';
+import { verifyIdToken } from '../oauth/id-token.js';
+import { flowDeps } from './shared/flow-deps.js';
 
 export interface LoginFlags extends ClientFlags, RequestFlags {
   device?: boolean;
@@ -51,7 +53,10 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
 
   /** Everything that must hold before the sign-in counts (and the browser is told so): the ID token, the store. */
   const complete = async (response: TokenEndpointResponse) => {
-    const subject = response.id_token ? (await verifyIdToken(ctx, connection, response.id_token)).sub : undefined;
+    if (response.id_token) ctx.knownSecrets.add(response.id_token);
+    const subject = response.id_token
+      ? (await verifyIdToken(response.id_token, idTokenIssuer(connection), flowDeps(ctx))).sub
+      : undefined;
     const nowSeconds = Math.floor(ctx.now() / 1000);
     const session: Session = sessionFromResponse(response, {
       issuer: as.issuer,

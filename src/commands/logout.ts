@@ -12,7 +12,7 @@ import {
   type Session,
 } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
-import { assertSessionEndpoints, connectForSession } from './connection.js';
+import { assertSessionEndpoints, connectForSession } from './shared/connect.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { rememberSecrets, sessionOwner } from './stored-token.js';
 

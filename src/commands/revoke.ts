@@ -6,7 +6,7 @@ import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { forgetRevokedToken, sessionKey } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
-import { connect, connectForSession } from './connection.js';
+import { connect, connectForSession } from './shared/connect.js';
 import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
 import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 

@@ -15,7 +15,8 @@ import {
 } from '../oauth/session.js';
 import type { SecretStore } from '../store/store.js';
 import type { ClientFlags } from './common.js';
-import type { Connection } from './connection.js';
+import type { Connection } from './shared/connect.js';
+import { flowDeps } from './shared/flow-deps.js';
 import { sessionOwner } from './stored-token.js';
 
 export interface FreshProfileOptions {
@@ -68,10 +69,11 @@ export function freshProfileSession(
       nowSeconds: () => Math.floor(ctx.now() / 1000),
       refresh: async (current) => {
         // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
-        const [{ connectForSession }, { refresh }, { verifyIdToken }] = await Promise.all([
-          import('./connection.js'),
+        const [{ connectForSession }, { idTokenIssuer }, { refresh }, { verifyIdToken }] = await Promise.all([
+          import('./shared/connect.js'),
+          import('../oauth/connect.js'),
           import('../oauth/grants.js'),
-          import('./id-token.js'),
+          import('../oauth/id-token.js'),
         ]);
         const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(
           current,
@@ -84,7 +86,10 @@ export function freshProfileSession(
           for (const secret of [response.access_token, response.refresh_token, response.id_token])
             if (typeof secret === 'string' && secret) ctx.knownSecrets.add(secret);
           const refreshed: Refreshed = { response };
-          if (response.id_token) refreshed.idTokenClaims = await verifyIdToken(ctx, connection, response.id_token);
+          if (response.id_token) {
+            ctx.knownSecrets.add(response.id_token);
+            refreshed.idTokenClaims = await verifyIdToken(response.id_token, idTokenIssuer(connection), flowDeps(ctx));
+          }
           return refreshed;
         } catch (error) {
           // An ID token refused on the way in (iss, aud, exp, nbf, signature): nothing was saved; say so, and what to do.

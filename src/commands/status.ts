@@ -6,7 +6,7 @@ import { relative } from '../jwt/time.js';
 import { configFile } from '../settings/paths.js';
 import { parseSession, profileWhere, sessionKey } from '../oauth/session.js';
 import { store } from './common.js';
-import { sessionSummary } from './session-format.js';
+import { sessionSummary } from './format/session.js';
 
 export async function run(ctx: Context): Promise<number> {
   const config = ctx.config();

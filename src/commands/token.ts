@@ -15,7 +15,7 @@ import {
 import { requestParameters, store, type ClientFlags, type RequestFlags } from './common.js';
 import { DEFAULT_MIN_TTL_SECONDS, OUTPUTS, type TokenOutput } from './options.js';
 import { rememberSecrets } from './stored-token.js';
-import { printSessionSummary } from './session-format.js';
+import { printSessionSummary } from './format/session.js';
 import { freshProfileSession } from './session-refresh.js';
 
 export interface TokenFlags extends ClientFlags, RequestFlags {
@@ -64,7 +64,7 @@ async function serviceToken(
   tokens: Awaited<ReturnType<typeof store>>,
 ): Promise<{ session: Session; storedIn: string | undefined }> {
   const [{ connect }, { clientCredentials }] = await Promise.all([
-    import('./connection.js'),
+    import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });

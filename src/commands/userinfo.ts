@@ -4,7 +4,7 @@ import { Exit } from '../errors.js';
 import { userinfo } from '../oauth/grants.js';
 import type { Session } from '../oauth/session.js';
 import { store, type ClientFlags } from './common.js';
-import { connectForSession, type Connection } from './connection.js';
+import { connectForSession, type Connection } from './shared/connect.js';
 import { freshProfileSession } from './session-refresh.js';
 import { rememberSecrets } from './stored-token.js';
 

@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors.js';
 import type { DecodedToken } from './decode.js';
 import { finite, lifetimeSeconds, tokenNotes, type Note } from './notes.js';
 import { isoTime, relative } from './time.js';
+import type { TokenVerification } from './verifier.js';
 
 export interface TimeClaim {
   value: unknown;
@@ -55,4 +56,18 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
   const lifetime = lifetimeSeconds(decoded.payload);
   if (lifetime !== undefined) report.lifetimeSeconds = lifetime;
   return report;
+}
+
+/** A verifier's answer as the report shows it (a token that could not be verified has no report). */
+export function verificationReport(result: Exclude<TokenVerification, { status: 'could-not-verify' }>): Verification {
+  if (result.status === 'valid') {
+    const { checked, unchecked } = result.verified;
+    return { valid: true, keySource: result.keySource, checked, unchecked, warnings: result.warnings };
+  }
+  const { code, message, hint } = result.reason;
+  return {
+    valid: false,
+    ...(result.keySource !== undefined ? { keySource: result.keySource } : {}),
+    error: { code, message, ...(hint ? { hint } : {}) },
+  };
 }

@@ -3,7 +3,7 @@
 // every failure into a CliError that names the reason.
 import * as jose from 'jose';
 import { CliError } from '../errors.js';
-import { cleanTokenInput, decodeToken, encryptedTokenError, type DecodedJws, type DecodedToken } from './decode.js';
+import type { DecodedJws } from './decode.js';
 import { ASYMMETRIC_ALGORITHMS } from './jwk.js';
 import type { KeySet } from './keys.js';
 import { grantedScopes } from './scopes.js';
@@ -55,27 +55,19 @@ export function validatePolicy(policy: VerifyPolicy, keys: KeySet): string[] {
   return allowed;
 }
 
-export async function verifyToken(
-  input: string,
-  keys: KeySet,
-  policy: VerifyPolicy,
-  nowSeconds: number,
-): Promise<Verified> {
-  return verifyDecoded(cleanTokenInput(input), decodeToken(input), keys, policy, nowSeconds);
-}
-
-/** For callers that decoded the token already (`token` is the cleaned compact form). */
-export async function verifyDecoded(
+/**
+ * One signed token (`token` is the cleaned compact form of `decoded`) against keys and a policy that
+ * validatePolicy(policy, keys) accepted, returning the algorithms it allows: the verified token, or a CliError naming
+ * the reason.
+ */
+export async function verifyJws(
   token: string,
-  decoded: DecodedToken,
+  decoded: DecodedJws,
   keys: KeySet,
   policy: VerifyPolicy,
+  allowed: string[],
   nowSeconds: number,
 ): Promise<Verified> {
-  if (decoded.kind === 'jwe') {
-    throw encryptedTokenError();
-  }
-  const allowed = validatePolicy(policy, keys);
   const alg = decoded.header.alg;
   rejectDisallowedAlgorithm(alg, allowed, keys);
 

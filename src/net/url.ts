@@ -5,6 +5,7 @@
 //   server's failure (exit 5) and names the member it came from.
 // - The browser only ever gets an http(s) URL (see browser.ts).
 import { CliError } from '../errors.js';
+import { describeJsonType } from '../json-type.js';
 import { redactText, redactUrl } from '../redact.js';
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -65,7 +66,7 @@ export function serverUrl(value: unknown, member: string, insecure: boolean, fro
       details: { member },
       ...(hint ? { hint } : {}),
     });
-  if (typeof value !== 'string') throw fail(`is not a string (${describeType(value)})`);
+  if (typeof value !== 'string') throw fail(`is not a string (${describeJsonType(value, { showValue: true })})`);
   let url: URL;
   try {
     url = new URL(value);
@@ -81,12 +82,6 @@ export function serverUrl(value: unknown, member: string, insecure: boolean, fro
     );
   }
   return withoutCredentials(url);
-}
-
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)?.slice(0, 60)}`;
 }
 
 function printableScheme(url: URL): string {

@@ -2,6 +2,7 @@
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
+import { describeJsonType } from '../json-type.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 import { pemToJwk } from '../jwt/pem.js';
 import { readUserFile } from '../settings/user-file.js';
@@ -142,7 +143,7 @@ export async function loadPrivateKey(path: string, origin = '--private-key'): Pr
   } else {
     throw invalid('is neither a JWK nor a PEM private key');
   }
-  if (!isRecord(jwk)) throw invalid(`holds ${jsonKind(jwk)}, not a JWK (a JSON object)`);
+  if (!isRecord(jwk)) throw invalid(`holds ${describeJsonType(jwk)}, not a JWK (a JSON object)`);
   if (jwk.kty !== 'oct' && jwk.d === undefined)
     throw invalid('holds a public key; a private key is needed to sign client assertions');
   const fit = signatureAlgorithm(jwk, 'sign');
@@ -156,12 +157,6 @@ export async function loadPrivateKey(path: string, origin = '--private-key'): Pr
   return typeof jwk.kid === 'string'
     ? { key: imported.key, kid: jwk.kid, thumbprint }
     : { key: imported.key, thumbprint };
-}
-
-function jsonKind(value: unknown): string {
-  if (value === null) return 'JSON null';
-  if (Array.isArray(value)) return 'a JSON array';
-  return `a JSON ${typeof value}`;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

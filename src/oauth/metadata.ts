@@ -3,7 +3,8 @@
 // policy. A bad member is the server's failure (exit 5) naming the member, never a crash later on.
 import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { describeType, serverUrl } from '../net/url.js';
+import { describeJsonType } from '../json-type.js';
+import { serverUrl } from '../net/url.js';
 
 /** Members that hold a URL this tool may call or hand to a browser. */
 const URL_MEMBER = /_endpoint$|^jwks_uri$|^check_session_iframe$/;
@@ -57,7 +58,9 @@ export function describeProblem(problem: MetadataTypeProblem): string {
   // A list with an item of another type is described by that item: "not an array" would say nothing.
   const odd = Array.isArray(value) ? value.findIndex((item) => typeof item !== 'string') : -1;
   const actual =
-    odd >= 0 ? `an array whose item ${odd} is ${describeType((value as unknown[])[odd])}` : describeType(value);
+    odd >= 0
+      ? `an array whose item ${odd} is ${describeJsonType((value as unknown[])[odd], { showValue: true })}`
+      : describeJsonType(value, { showValue: true });
   return `${problem.member} must be ${problem.wanted}, not ${actual}`;
 }
 

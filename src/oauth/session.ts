@@ -6,6 +6,7 @@ import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError } from '../errors.js';
+import { describeJsonType } from '../json-type.js';
 import type { SecretStore } from '../store/store.js';
 
 export interface Session {
@@ -293,7 +294,7 @@ function sessionShapeProblem(value: unknown): string | undefined {
         ? typeof field === 'number' && Number.isFinite(field)
         : typeof field === 'string' && (field !== '' || rule.mayBeEmpty === true);
     if (!ok)
-      return `"${name}" is ${describeValue(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
+      return `"${name}" is ${describeJsonType(field)}; it must be ${rule.type === 'number' ? 'a finite number' : rule.mayBeEmpty ? 'a string' : 'a non-empty string'}`;
     // RFC 6749 Appendix A: a token is printable ASCII (VSCHAR), as the token endpoint's answer is checked on arrival;
     // anything else in the store was put there by hand or by something else, and would reach a header or a terminal.
     if (rule.token && !isTokenText(field))
@@ -307,16 +308,9 @@ function sessionShapeProblem(value: unknown): string | undefined {
       Array.isArray(endpoints) ||
       !Object.values(endpoints).every((value) => typeof value === 'string'))
   ) {
-    return `"endpoints" is ${describeValue(endpoints)}; it must be an object of URLs`;
+    return `"endpoints" is ${describeJsonType(endpoints)}; it must be an object of URLs`;
   }
   return undefined;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /**

@@ -2,6 +2,7 @@
 // The config file holds only non-secret settings; secrets live in the token store.
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
+import { describeJsonType } from '../json-type.js';
 
 export interface Profile {
   issuer?: string;
@@ -97,17 +98,11 @@ export function resolveSetting(
 function profileValue(value: unknown, origin: string): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
-  const kind =
-    value === null
-      ? 'null'
-      : Array.isArray(value)
-        ? 'an array'
-        : typeof value === 'number'
-          ? `the number ${value}`
-          : `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
-  throw new CliError('CONFIG_INVALID', `${origin} must be a string, a number or a boolean, not ${kind}.`, {
-    hint: 'Fix that setting in the config file (OAUTH_CONFIG, or oauth/config.json in the config directory).',
-  });
+  throw new CliError(
+    'CONFIG_INVALID',
+    `${origin} must be a string, a number or a boolean, not ${describeJsonType(value, { showValue: true })}.`,
+    { hint: 'Fix that setting in the config file (OAUTH_CONFIG, or oauth/config.json in the config directory).' },
+  );
 }
 
 /** Read, change and write the config under a lock, so parallel sign-ins into different profiles keep each other's. */

@@ -1,11 +1,9 @@
 // A real browser: `oauth login --no-browser` prints the URL; Debian's Chromium (driven by playwright-core) signs in
 // on oidc-provider's pages and lands on the loopback callback.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sandboxEnv } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { startLogin, userHome } from '../helpers/sign-in.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs chromium (.ci/run); a developer machine without it skips rather than fails.
@@ -20,37 +18,8 @@ afterAll(() => as.close());
 describe.runIf(runBrowser)('oauth login in Chromium', () => {
   it('signs in through the real login and consent pages', async () => {
     const { chromium } = await import('playwright-core');
-    const env = sandboxEnv({ OAUTH_STORE: 'file' });
-    const cli = spawn(
-      process.execPath,
-      [
-        join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'),
-        'login',
-        '--no-browser',
-        '--issuer',
-        as.issuer,
-        '--client-id',
-        'oauth-cli',
-      ],
-      {
-        env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    cli.stdout.on('data', (chunk) => (stdout += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${stderr}`)), 10_000);
-      cli.stderr.on('data', (chunk) => {
-        stderr += chunk;
-        const found = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(stderr);
-        if (found) {
-          clearTimeout(timer);
-          resolve(found[1]!);
-        }
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => cli.on('close', resolve));
+    const run = startLogin(as, userHome().env, '--no-browser');
+    const [, url] = await run.stderrMatch(/(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/);
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -74,7 +43,7 @@ describe.runIf(runBrowser)('oauth login in Chromium', () => {
           : route.abort(),
       );
       const page = await context.newPage();
-      await page.goto(url);
+      await page.goto(url!);
       await page.fill('input[name="login"]', 'erin');
       await page.fill('input[name="password"]', 'any');
       await page.click('button[type="submit"]');
@@ -85,7 +54,8 @@ describe.runIf(runBrowser)('oauth login in Chromium', () => {
     } finally {
       await browser.close();
     }
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('Signed in as "erin"');
+    const result = await run.finished;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Signed in as "erin"');
   }, 60_000);
 });

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { keychainEntries, keyringAvailable, startKeyring, type TestKeyring } from '../helpers/keyring.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 // CI installs gnome-keyring (.ci/run); a developer machine without it skips rather than fails.
 const runKeychain = keyringAvailable() || process.env.CI !== undefined;
 let as: TestAuthorizationServer;
@@ -24,7 +24,7 @@ describe.runIf(runKeychain)('under a Secret Service (gnome-keyring)', () => {
   afterAll(() => keyring.close());
 
   it('stores the tokens in the keychain and in no file', async () => {
-    const env = sandboxEnv({ BROWSER, ...keyring.env });
+    const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, ...keyring.env });
     const login = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env });
     expect(login.code, login.stderr).toBe(0);
     expect(login.stdout).toContain('stored in      the OS keychain');
@@ -48,7 +48,7 @@ describe.runIf(runKeychain)('when the keychain cannot be used', () => {
   it('a keychain that refuses to save (no default collection) falls back to the file, with a warning, losing nothing', async () => {
     const unusable = await startKeyring({ unlocked: false });
     try {
-      const env = sandboxEnv({ BROWSER, ...unusable.env });
+      const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, ...unusable.env });
       const result = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain('The keychain could not save the tokens');
@@ -74,7 +74,7 @@ describe('when the session bus is gone', () => {
   });
 
   it('otherwise the tokens go to the file, with a warning', async () => {
-    const env = sandboxEnv({ BROWSER, ...deadBus });
+    const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, ...deadBus });
     const result = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain('No keychain is available (the keychain did not answer');
@@ -83,7 +83,7 @@ describe('when the session bus is gone', () => {
 
 describe('with no D-Bus at all', () => {
   it('keeps the tokens in a 0600 file and says so once', async () => {
-    const env = sandboxEnv({ BROWSER });
+    const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER });
     const first = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('warning: No keychain is available (there is no D-Bus session bus');

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import * as jose from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const running: ChildProcessWithoutNullStreams[] = [];
 afterAll(() => {
   for (const child of running) child.kill('SIGKILL');
@@ -48,7 +48,7 @@ async function serve(env: Record<string, string | undefined>, ...args: string[])
 }
 
 describe('oauth serve', () => {
-  const env = sandboxEnv({ OAUTH_STORE: 'file', BROWSER });
+  const env = sandboxEnv({ OAUTH_STORE: 'file', BROWSER: SIMULATED_BROWSER });
 
   it('prints its issuer and clients as the first JSON line; login, tokens and Ctrl-C work', async () => {
     const server = await serve(env);
@@ -154,7 +154,7 @@ describe('oauth serve', () => {
     expect(JSON.parse(verified.stdout).payload).toMatchObject({ iss: issuer, aud: audience, client_id: 'service' });
 
     // A sign-in with the default scopes (openid offline_access): its access token and its refreshed one are JWTs too.
-    const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER });
+    const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER: SIMULATED_BROWSER });
     expect((await spawnCli(['login', '--issuer', issuer, '--client-id', 'oauth-cli'], { env: home })).code).toBe(0);
     expect((await verify((await spawnCli(['token'], { env: home })).stdout)).code).toBe(0);
     expect((await verify((await spawnCli(['token', '--refresh', '-o', 'raw'], { env: home })).stdout)).code).toBe(0);
@@ -236,7 +236,7 @@ describe('oauth serve', () => {
       expect(verified.code, verified.stderr).toBe(0);
       expect(JSON.parse(verified.stdout).header.alg).toBe(alg);
 
-      const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER });
+      const home = sandboxEnv({ OAUTH_STORE: 'file', BROWSER: SIMULATED_BROWSER });
       const login = await spawnCli(['login', '--issuer', issuer, '--client-id', 'oauth-cli'], { env: home });
       expect(login.code, login.stderr).toBe(0);
       // The login verified the ID token's signature; this is the alg it was verified under.

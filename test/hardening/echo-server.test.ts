@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE, type CliResult } from '../helpers/cli.js';
 import { startEchoServer, type EchoServer, type Failure } from '../helpers/echo-as.js';
 import { raw } from '../helpers/server.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const CLIENT_SECRET = 'client-secret with spaces+plus/slash=&amp;';
 const MODES: Array<{ name: string; args: string[] }> = [
   { name: 'human', args: [] },
@@ -25,7 +25,7 @@ let keyFile: string;
 
 beforeAll(async () => {
   echo = await startEchoServer();
-  env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file', PATH: process.env.PATH });
+  env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, OAUTH_STORE: 'file', PATH: process.env.PATH });
   const { privateKey } = await jose.generateKeyPair('ES256', { extractable: true });
   keyFile = join(env.HOME!, 'client-key.json');
   writeFileSync(keyFile, JSON.stringify({ ...(await jose.exportJWK(privateKey)), kid: 'client-key-1' }));

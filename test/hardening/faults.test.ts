@@ -10,9 +10,9 @@ import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { hang, startTlsServer, type TlsTestServer } from '../helpers/server.js';
 import { makeKey, sign } from '../helpers/tokens.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 let as: TestAuthorizationServer;
 let hostile: HostileServer;
 
@@ -85,7 +85,11 @@ describe('stores', () => {
   it('a state directory that cannot be written: a clear error naming it, exit 2', async () => {
     const home = mkdtempSync(join(tmpdir(), 'oauth-blocked-'));
     writeFileSync(join(home, 'not-a-directory'), 'x');
-    const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file', XDG_STATE_HOME: join(home, 'not-a-directory', 'state') });
+    const env = sandboxEnv({
+      BROWSER: SIMULATED_BROWSER,
+      OAUTH_STORE: 'file',
+      XDG_STATE_HOME: join(home, 'not-a-directory', 'state'),
+    });
     const result = await spawnCli(['login', '--issuer', as.issuer, '--client-id', 'oauth-cli'], { env });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/error\[STORE_FAILED\].*not-a-directory/);
@@ -136,7 +140,7 @@ describe('Ctrl-C in the middle of a refresh', () => {
 
 describe('concurrency', () => {
   it('parallel sign-ins into different profiles do not disturb each other', async () => {
-    const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file' });
+    const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, OAUTH_STORE: 'file' });
     const users = ['ann', 'ben', 'cat', 'dan'];
     const results = await Promise.all(
       users.map((user) =>

@@ -1,15 +1,14 @@
 // The ID-token and callback paths of `oauth login` against a server that lies: every forgery is refused with a
 // clear message and exit 3 (or 4 for a denial), never 0 or a stack trace.
 import { createHmac, createPublicKey } from 'node:crypto';
-import { join } from 'node:path';
 import * as jose from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
 import { json } from '../helpers/server.js';
 import { b64, unusableKeys } from '../helpers/tokens.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 let hostile: HostileServer;
 let otherKey: CryptoKey;
 
@@ -40,7 +39,7 @@ function answerWith(idToken: () => Promise<string | undefined>) {
 
 const login = () =>
   spawnCli(['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--scope', 'openid', '--login-timeout', '10'], {
-    env: sandboxEnv({ BROWSER, OAUTH_STORE: 'memory' }),
+    env: sandboxEnv({ BROWSER: SIMULATED_BROWSER, OAUTH_STORE: 'memory' }),
   });
 
 async function expectRefused(code: string, exit = 3) {

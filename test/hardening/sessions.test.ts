@@ -12,9 +12,9 @@ import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { raw, type Route } from '../helpers/server.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const now = () => Math.floor(Date.now() / 1000);
 
 let home: HostileServer; // the server the stored session is from
@@ -557,7 +557,7 @@ describe('every write of a session goes under the profile’s session lock', () 
     );
     const login = start(
       ['login', '--issuer', home.issuer, '--client-id', 'new-client', '--scope', 'api', '--login-timeout', '10'],
-      { ...box.env, BROWSER },
+      { ...box.env, BROWSER: SIMULATED_BROWSER },
     );
     await refreshInFlight(box, login, { ...previous, access_token: 'old-client-refreshed-0123456789' });
     expect(await login.code, login.stderr).toBe(0);
@@ -1046,7 +1046,7 @@ describe('a revoked token never comes back from a cache', () => {
 
 describe('a write that does not stick', () => {
   it('a token file that keeps nothing (entries: []) makes login fail clearly, never "Signed in", tokens printed nowhere', async () => {
-    const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'file' });
+    const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, OAUTH_STORE: 'file' });
     const dir = join(env.XDG_STATE_HOME!, 'oauth');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'tokens.json'), '{"version":1,"entries":[]}');

@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
 import { json } from '../helpers/server.js';
+import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
-const BROWSER = join(import.meta.dirname, '..', 'helpers', 'browser.mjs');
 const BAD_URLS: unknown[] = [
   'smb://attacker.example/share',
   'file:///etc/passwd',
@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 function userEnv() {
-  const env = sandboxEnv({ BROWSER, OAUTH_STORE: 'memory', PATH: process.env.PATH });
+  const env = sandboxEnv({ BROWSER: SIMULATED_BROWSER, OAUTH_STORE: 'memory', PATH: process.env.PATH });
   const browserLog = join(env.HOME!, 'browser.log');
   return { env: { ...env, SIMULATED_BROWSER_LOG: browserLog }, browserLog };
 }

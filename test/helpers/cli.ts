@@ -1,5 +1,5 @@
 // Runs the CLI in-process with in-memory streams (like gh's iostreams.Test()), or as a real process from bin/.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,54 @@ export function spawnCli(
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves with the first match of `pattern` in what the run printed on stderr so far (rejects after `timeoutMs`). */
+  stderrMatch(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** The run's end: its exit code (-1 for a signal) and everything it printed. */
+  finished: Promise<CliResult>;
+}
+
+/**
+ * The built CLI as a real process the test talks to while it runs: it waits for a line on stderr (a sign-in URL, a
+ * device code) and acts on it — a browser, a Ctrl-C. The run is recorded for the leak scan like any other.
+ */
+export function startCli(args: string[], options: { env?: Record<string, string | undefined> } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH, ...(options.env ?? sandboxEnv()) } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const finished = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      recordRun(args, stdout, stderr);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+  function stderrMatch(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return new Promise((resolve, reject) => {
+      const look = () => {
+        const found = pattern.exec(stderr);
+        if (!found) return false;
+        clearTimeout(timer);
+        child.stderr!.off('data', look);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        child.stderr!.off('data', look);
+        reject(new Error(`oauth ${args.join(' ')} printed no ${pattern} in ${timeoutMs} ms: ${stderr}`));
+      }, timeoutMs);
+      if (!look()) child.stderr!.on('data', look);
+    });
+  }
+  return { child, stderrMatch, finished };
 }
 
 /** What a user must never see: a JavaScript stack trace. */

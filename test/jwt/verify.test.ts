@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fileKeySet, type KeySet } from '../../src/jwt/keys.js';
-import { verifyToken } from '../../src/jwt/verify.js';
+import { verifyToken } from '../../src/jwt/verifier.js';
 import { makeKey, now, sign, signRaw, type TestKey } from '../helpers/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oauth-verify-'));

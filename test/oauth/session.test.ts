@@ -1,6 +1,6 @@
 // freshSession, the read -> fresh? -> lock -> re-read -> refresh -> save path, with the store, clock and refresh call
 // injected: what it saves and hands out when another process changed the store while it worked.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -119,5 +119,179 @@ describe('fresh enough, relative to the token’s lifetime', () => {
     });
     expect(await result).toEqual({ session: other, refreshed: false });
     expect(refreshes).toBe(0);
+  });
+});
+
+/** A refresh call that counts its calls and answers `response` (a token endpoint's JSON). */
+function answering(response: { access_token: string; refresh_token?: string; expires_in?: number }) {
+  const calls: Session[] = [];
+  const refresh: FreshSessionDeps['refresh'] = async (sent) => {
+    calls.push(sent);
+    return { response: { token_type: 'bearer', ...response } };
+  };
+  return { refresh, calls };
+}
+
+describe('a fresh session', () => {
+  it('is answered from the store: no refresh, nothing written, no lock taken', async () => {
+    const { refresh, calls } = answering({ access_token: 'never-0123456789' });
+    const run = deps(refresh);
+    const fresh = session({ expires_at: NOW + 3600 });
+    run.entries.set(sessionKey('default'), JSON.stringify(fresh));
+    const writes: string[] = [];
+    run.store = { ...run.store, set: async (key) => void writes.push(key) };
+    expect(await freshSession('default', run, { minTtlSeconds: 60, force: false })).toEqual({
+      session: fresh,
+      refreshed: false,
+    });
+    expect(calls).toEqual([]);
+    expect(writes).toEqual([]);
+    expect(existsSync(sessionLockPath(run.stateDir, 'default'))).toBe(false);
+  });
+
+  it('is refreshed when its remaining lifetime is within --min-ttl, and the new one saved', async () => {
+    const { refresh, calls } = answering({ access_token: 'new-access-0123456789', expires_in: 3600 });
+    const run = deps(refresh);
+    // An hour-long token with 30 s left: valid, but not for the 60 s asked for.
+    run.entries.set(sessionKey('default'), JSON.stringify(session({ obtained_at: NOW - 3570, expires_at: NOW + 30 })));
+    const result = await freshSession('default', run, { minTtlSeconds: 60, force: false });
+    expect(calls.map((sent) => sent.refresh_token)).toEqual(['old-refresh-0123456789']);
+    expect(result.refreshed).toBe(true);
+    expect(result.session).toMatchObject({ access_token: 'new-access-0123456789', expires_at: NOW + 3600 });
+    expect(stored(run.entries)).toEqual(result.session);
+  });
+
+  it('--refresh (force) refreshes even a fresh one', async () => {
+    const { refresh, calls } = answering({ access_token: 'forced-access-0123456789', expires_in: 3600 });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session({ expires_at: NOW + 3600 })));
+    const result = await freshSession('default', run, { minTtlSeconds: 60, force: true });
+    expect(calls).toHaveLength(1);
+    expect(result.session.access_token).toBe('forced-access-0123456789');
+  });
+});
+
+describe('what a refresh saves', () => {
+  it('a rotated refresh token is saved with the new access token before the run hands the token out', async () => {
+    const { refresh } = answering({
+      access_token: 'new-access-0123456789',
+      refresh_token: 'rotated-refresh-0123456789',
+      expires_in: 600,
+    });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    const result = await freshSession('default', run, { minTtlSeconds: 60, force: false });
+    expect(result.session).toMatchObject({
+      access_token: 'new-access-0123456789',
+      refresh_token: 'rotated-refresh-0123456789',
+    });
+    expect(stored(run.entries)).toMatchObject({
+      access_token: 'new-access-0123456789',
+      refresh_token: 'rotated-refresh-0123456789',
+    });
+  });
+
+  it('a store that cannot take the rotated session fails the run: the new access token is not handed out', async () => {
+    const { refresh } = answering({ access_token: 'unsaved-access-0123456789', refresh_token: 'r-0123456789ab' });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    run.store = {
+      ...run.store,
+      set: async () => {
+        throw new CliError('STORE_FAILED', 'Cannot write the token file.');
+      },
+    };
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'STORE_FAILED',
+    });
+  });
+
+  it('an answer without a refresh token keeps the old one', async () => {
+    const { refresh } = answering({ access_token: 'new-access-0123456789', expires_in: 600 });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    const result = await freshSession('default', run, { minTtlSeconds: 60, force: false });
+    expect(result.session.refresh_token).toBe('old-refresh-0123456789');
+    expect(stored(run.entries)).toMatchObject({
+      access_token: 'new-access-0123456789',
+      refresh_token: 'old-refresh-0123456789',
+    });
+  });
+
+  it('an ID token for another subject is refused (ID_TOKEN_INVALID); the old tokens stay, only a rotated refresh token is kept', async () => {
+    const run = deps(async () => ({
+      response: {
+        token_type: 'bearer',
+        access_token: 'mallory-access-0123456789',
+        refresh_token: 'rotated-refresh-0123456789',
+      },
+      idTokenClaims: { iss: 'https://id.example.test', sub: 'mallory', aud: 'cli' },
+    }));
+    run.entries.set(sessionKey('default'), JSON.stringify(session({ subject: 'alice' })));
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'ID_TOKEN_INVALID',
+    });
+    expect(stored(run.entries)).toMatchObject({
+      access_token: 'old-access-0123456789',
+      refresh_token: 'rotated-refresh-0123456789',
+    });
+  });
+});
+
+describe('a session that cannot be refreshed', () => {
+  it('none stored: NOT_LOGGED_IN (exit 4) with the command that signs in', async () => {
+    const run = deps(answering({ access_token: 'x-0123456789' }).refresh);
+    const error = await freshSession('work', run, { minTtlSeconds: 60, force: false }).catch((caught) => caught);
+    expect(error).toMatchObject({ code: 'NOT_LOGGED_IN', exitCode: 4 });
+    expect(error.hint).toContain('oauth login --profile work');
+  });
+
+  it('expired without a refresh token: NOT_LOGGED_IN (exit 4), no refresh tried', async () => {
+    const { refresh, calls } = answering({ access_token: 'x-0123456789' });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session({ refresh_token: undefined })));
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'NOT_LOGGED_IN',
+      exitCode: 4,
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('another server’s session is not this run’s: NOT_LOGGED_IN naming where the setting came from', async () => {
+    const { refresh, calls } = answering({ access_token: 'x-0123456789' });
+    const run = deps(refresh);
+    run.entries.set(sessionKey('default'), JSON.stringify(session({ expires_at: NOW + 3600 })));
+    const owner = { issuer: { value: 'https://other.example.test', origin: 'OAUTH_ISSUER' } };
+    const error = await freshSession('default', run, { minTtlSeconds: 60, force: false, owner }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'NOT_LOGGED_IN', exitCode: 4 });
+    expect(error.message).toContain('(from OAUTH_ISSUER)');
+    expect(calls).toEqual([]);
+  });
+
+  it('an invalid_grant from the server is REFRESH_TOKEN_REJECTED (exit 4) with the sign-in hint, and the refresh token is dropped', async () => {
+    const run = deps(async () => {
+      throw new CliError('OAUTH_ERROR', 'The refresh failed: invalid_grant (grant request is invalid).', {
+        details: { error: 'invalid_grant' },
+      });
+    });
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    const error = await freshSession('default', run, { minTtlSeconds: 60, force: false }).catch((caught) => caught);
+    expect(error).toMatchObject({ code: 'REFRESH_TOKEN_REJECTED', exitCode: 4 });
+    expect(error.message).toBe(
+      'The refresh token for profile "default" was rejected: invalid_grant (grant request is invalid).',
+    );
+    expect(error.hint).toBe('Sign in again: oauth login');
+    expect(stored(run.entries).refresh_token).toBeUndefined();
+  });
+
+  it('a failure that is not a refusal (the server down) keeps the refresh token for the next run', async () => {
+    const run = deps(async () => {
+      throw new CliError('HTTP_NETWORK', 'connection refused');
+    });
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'HTTP_NETWORK',
+    });
+    expect(stored(run.entries)).toEqual(session());
   });
 });

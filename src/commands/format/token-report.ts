@@ -1,9 +1,9 @@
 // Human output for `oauth decode`. Every value from the token is printed JSON-encoded, so a hostile claim cannot
 // carry terminal escape sequences to the screen.
-import type { Style } from '../term/output.js';
-import type { TokenReport } from '../jwt/report.js';
-import { describeJwe } from '../jwt/notes.js';
-import { formatDuration } from '../jwt/time.js';
+import type { Style } from '../../term/output.js';
+import type { TokenReport } from '../../jwt/report.js';
+import { describeJwe } from '../../jwt/notes.js';
+import { formatDuration } from '../../jwt/time.js';
 
 const PRINTABLE_NAME = /^[\w:./@+-]{1,64}$/;
 

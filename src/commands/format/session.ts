@@ -1,8 +1,8 @@
 // How a session is shown: redacted, with what was asked for and what was granted.
-import type { Context } from './context.js';
-import { dated, datedRelative } from '../jwt/time.js';
-import { stub } from '../redact.js';
-import type { Session } from '../oauth/session.js';
+import type { Context } from '../context.js';
+import { dated, datedRelative } from '../../jwt/time.js';
+import { stub } from '../../redact.js';
+import type { Session } from '../../oauth/session.js';
 
 export function sessionSummary(session: Session, nowSeconds: number, extra: Record<string, unknown> = {}) {
   const requested = session.requested_scope?.split(' ').filter(Boolean) ?? [];
