@@ -1,5 +1,7 @@
 // Builds the commander program from the registry and the command being run. Start-up is the tool's speed: `oauth --help`
-// loads no command module, and a run loads the one it runs (its definition holds its flags, help and code).
+// loads no command module, and a run loads the one it runs (its definition holds its flags, help and code). What only
+// some runs need is imported with `import()` where it is used: in the one bundle (dist/cli.cjs) such a module is
+// initialised when first imported, so `oauth --help` and `oauth decode` never run the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
 import { addCommand, argumentValues, commanderOption, flagValues, refuseBlankFlags } from './commands/commander.js';
 import type {
@@ -17,11 +19,9 @@ import { asCliError, CliError } from './errors.js';
 import type { IO } from './term/io.js';
 import { createOutput } from './term/output.js';
 
+import packageJson from '../package.json' with { type: 'json' };
+
 export { processIO } from './term/io.js';
-
-import { VERSION } from './version.js';
-
-export { VERSION };
 
 /** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
 export function invokedCommand(argv: string[]): string | undefined {
@@ -59,7 +59,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
 
   const program = new Command(PROGRAM.name)
     .description(PROGRAM.description)
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -5,10 +5,11 @@ import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from './context.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
-import { clientSecret, rememberProfileSecrets } from './common.js';
-import { tokenArgument } from './stored-token.js';
 import { readUserFile } from '../settings/user-file.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import { clientSecret } from './shared/client-secret.js';
+import { rememberProfileSecrets } from './shared/store.js';
+import { tokenArgument } from './shared/token-argument.js';
 
 const FLAGS = {
   issuer: option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)'),

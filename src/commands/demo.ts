@@ -12,8 +12,7 @@ import { stub } from '../redact.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { parseSession, sessionKey } from '../oauth/session.js';
 import { fileStore } from '../store/file.js';
-import { serveSettings, startServer } from '../serve/local.js';
-import { stateDir } from '../settings/paths.js';
+import { serveSettings, startServer } from './shared/local-server.js';
 import { defineCommand, flag } from './define.js';
 
 export const command = defineCommand({
@@ -69,10 +68,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
   const steps: Step[] = [];
   const { server } = await startServer(
     serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }),
-    {
-      stateDirectory: stateDir(io.env),
-      ...(out.verbosity > 0 ? { trace: (line: string) => out.trace(line) } : {}),
-    },
+    ctx,
   );
   const issuer = server.issuer;
 

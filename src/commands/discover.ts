@@ -2,8 +2,9 @@
 import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import { resolveServer } from '../oauth/server.js';
-import { rememberProfileSecrets, requireSetting } from './common.js';
 import { argument, defineCommand, option } from './define.js';
+import { requireSetting } from './shared/prompt.js';
+import { rememberProfileSecrets } from './shared/store.js';
 
 const SHOWN = [
   'issuer',

@@ -4,11 +4,12 @@ import { Exit } from '../errors.js';
 import { datedRelative } from '../jwt/time.js';
 import { introspect } from '../oauth/grants.js';
 import { stub } from '../redact.js';
-import { store } from './common.js';
 import { connect, connectForSession } from './shared/connect.js';
-import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 import { argument, defineCommand } from './define.js';
-import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags, typeHint } from './flag-groups.js';
+import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags } from './shared/client-flags.js';
+import { store } from './shared/store.js';
+import { sessionIfOwned, storedSession } from './shared/stored-session.js';
+import { typeHint, tokenArgument } from './shared/token-argument.js';
 
 export const command = defineCommand({
   name: 'introspect',

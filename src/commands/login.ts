@@ -14,16 +14,17 @@ import { configFile } from '../settings/paths.js';
 import { waitIndicator } from '../term/progress.js';
 import { sessionFromResponse, sessionKey, type Session } from '../oauth/session.js';
 import { parseUrl, isLoopbackHost, serverUrl } from '../net/url.js';
-import { requestParameters, store } from './common.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
+import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
 import { idTokenIssuer } from '../oauth/connect.js';
 import { connect, type Connection } from './shared/connect.js';
 import { printSessionSummary } from './format/session.js';
-import { withProfileLock } from './session-refresh.js';
-import { rememberSecrets } from './stored-token.js';
 import { verifyIdToken } from '../oauth/id-token.js';
 import { flowDeps } from './shared/flow-deps.js';
+import { withProfileLock } from './shared/fresh-session.js';
+import { requestParameters } from './shared/request.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
 
 const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 

@@ -8,8 +8,8 @@ import { isLoopbackHost } from '../net/url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS } from '../serve/state.js';
-import { DEFAULT_SERVE_PORT } from '../serve/local.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import { DEFAULT_SERVE_PORT } from './shared/local-server.js';
 
 const FLAGS = {
   issuer: option('--issuer <url>', "iss (default http://127.0.0.1:9400, the local server's)"),

@@ -5,12 +5,13 @@ import { Exit } from '../errors.js';
 import { revoke } from '../oauth/grants.js';
 import { stub } from '../redact.js';
 import { forgetRevokedToken, sessionKey } from '../oauth/session.js';
-import { store } from './common.js';
-import { connect, connectForSession } from './shared/connect.js';
-import { knownProfiles, sessionLock, withProfileLock } from './session-refresh.js';
-import { sessionIfOwned, storedSession, tokenArgument } from './stored-token.js';
 import { argument, defineCommand } from './define.js';
-import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags, typeHint } from './flag-groups.js';
+import { connect, connectForSession } from './shared/connect.js';
+import { TOKEN_COMMAND_FLAGS, type TokenCommandFlags } from './shared/client-flags.js';
+import { knownProfiles, sessionLock, withProfileLock } from './shared/fresh-session.js';
+import { store } from './shared/store.js';
+import { sessionIfOwned, storedSession } from './shared/stored-session.js';
+import { tokenArgument, typeHint } from './shared/token-argument.js';
 
 export const command = defineCommand({
   name: 'revoke',

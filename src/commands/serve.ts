@@ -1,8 +1,8 @@
 // `oauth serve`: a local OAuth 2.0 / OpenID Connect server on 127.0.0.1 (oidc-provider), until Ctrl-C.
 import type { Context } from './context.js';
+import { type ServeFlags, type ServeSettings, serveSettings, startServer } from './shared/local-server.js';
 import { Exit } from '../errors.js';
-import { stateDir } from '../settings/paths.js';
-import { describeClients, serveSettings, startServer, type ServeFlags, type ServeSettings } from '../serve/local.js';
+import type { LocalClient } from '../serve/provider.js';
 import { defineCommand, flag, option } from './define.js';
 
 export const command = defineCommand({
@@ -38,12 +38,20 @@ export const command = defineCommand({
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
+export function describeClients(clients: LocalClient[]) {
+  return clients.map((client) => ({
+    client_id: client.client_id,
+    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
+    token_endpoint_auth_method: client.token_endpoint_auth_method,
+    grant_types: client.grant_types,
+    redirect_uris: client.redirect_uris,
+    description: client.description,
+  }));
+}
+
 export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
-  const { server } = await startServer(settings, {
-    stateDirectory: stateDir(ctx.io.env),
-    ...(ctx.out.verbosity > 0 ? { trace: (line: string) => ctx.out.trace(line) } : {}),
-  });
+  const { server } = await startServer(settings, ctx);
   const clients = describeClients(server.clients);
   if (ctx.out.json) {
     ctx.out.jsonResult({

@@ -1,7 +1,7 @@
 // `oauth token`: a usable access token. The profile's, refreshed (and rotated) when near expiry; or a service token
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from './context.js';
-import { CliError, Exit, isCliError } from '../errors.js';
+import { CliError, Exit, isCliError, saidAfter } from '../errors.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import {
   cacheServiceToken,
@@ -12,12 +12,13 @@ import {
   sessionFromResponse,
   type Session,
 } from '../oauth/session.js';
-import { requestParameters, store } from './common.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS } from './flag-groups.js';
-import { rememberSecrets } from './stored-token.js';
+import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
 import { printSessionSummary } from './format/session.js';
-import { freshProfileSession } from './session-refresh.js';
+import { freshProfileSession } from './shared/fresh-session.js';
+import { requestParameters } from './shared/request.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
 
 const DEFAULT_MIN_TTL_SECONDS = 60;
 const OUTPUTS = ['raw', 'json', 'header', 'human'] as const;
@@ -145,7 +146,9 @@ async function cachedServiceToken(
     return parseSession(await tokens.get(key), `the cached service token in ${tokens.describe()}`);
   } catch (error) {
     if (!isCliError(error) || error.code !== 'STORE_CORRUPT') throw error;
-    ctx.out.warn(`${error.message.replace(/\.$/, '')}; fetching a new one.`);
+    ctx.out.warn(
+      `${saidAfter(`The cached service token in ${tokens.describe()} is corrupt`, error)} Fetching a new one.`,
+    );
     return undefined;
   }
 }

@@ -3,12 +3,13 @@ import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { userinfo } from '../oauth/grants.js';
 import type { Session } from '../oauth/session.js';
-import { store, type ClientFlags } from './common.js';
 import { defineCommand } from './define.js';
-import { CLIENT_FLAGS } from './flag-groups.js';
+import { CLIENT_FLAGS } from './shared/client-flags.js';
 import { connectForSession, type Connection } from './shared/connect.js';
-import { freshProfileSession } from './session-refresh.js';
-import { rememberSecrets } from './stored-token.js';
+import type { ClientFlags } from './shared/client-flags.js';
+import { freshProfileSession } from './shared/fresh-session.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
 
 export const command = defineCommand({
   name: 'userinfo',

@@ -1,13 +1,9 @@
 // The command registry and the definitions it loads: what `--help`, docs and completion are generated from.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { type FlagDefinition, flagParts } from '../../src/commands/define.js';
 import { GLOBAL_FLAGS } from '../../src/commands/globals.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { runCli } from '../helpers/cli.js';
-
-const COMMANDS_DIR = join(import.meta.dirname, '..', '..', 'src', 'commands');
 
 describe('the registry', () => {
   it('loads, for each name, the definition of that command with the arguments the program help shows', async () => {
@@ -32,19 +28,6 @@ describe('the registry', () => {
     const token = await COMMANDS.find((entry) => entry.name === 'token')!.load();
     expect(token.flags?.output).toMatchObject({ kind: 'value', choices: ['raw', 'json', 'header', 'human'] });
     expect(flagParts(token.flags!.output!)).toEqual({ short: 'o', long: 'output', valueName: 'format' });
-  });
-
-  it('no command module imports another, nor the CLI that runs them', () => {
-    const modules = new Set(COMMANDS.map((entry) => `${entry.name}.js`));
-    for (const entry of COMMANDS) {
-      const source = readFileSync(join(COMMANDS_DIR, `${entry.name}.ts`), 'utf8');
-      const imports = [...source.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map((match) => match[1]!);
-      for (const path of imports) {
-        expect(modules.has(path.replace(/^\.\//, '')), `${entry.name} imports ${path}`).toBe(false);
-        expect(path, `${entry.name} imports ${path}`).not.toMatch(/(^|\/)cli\.js$/);
-      }
-    }
-    expect(readdirSync(COMMANDS_DIR)).not.toContain('definitions.ts');
   });
 });
 

@@ -13,8 +13,10 @@ import {
 } from '../../oauth/connect.js';
 import type { Session } from '../../oauth/session.js';
 import { envSetting } from '../../settings/config.js';
-import { clientSecret, requireSetting, type ClientFlags } from '../common.js';
 import type { Context } from '../context.js';
+import type { ClientFlags } from './client-flags.js';
+import { clientSecret } from './client-secret.js';
+import { requireSetting } from './prompt.js';
 
 export type { Connection };
 

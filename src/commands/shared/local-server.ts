@@ -1,22 +1,29 @@
-// The local authorization server as `serve` and `demo` start it: settings read from flags, keys and secrets from the
-// state directory (or thrown away), and oidc-provider listening on 127.0.0.1.
-import { CliError } from '../errors.js';
-import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
-import { DEFAULT_AUDIENCE, defaultClients, startLocalServer, type LocalClient, type LocalServer } from './provider.js';
-import { freshState, loadState, SIGNING_ALGORITHMS, type ServerState, type SigningAlgorithm } from './state.js';
+// The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
+// persisted (or throwaway) keys and secrets.
+import { CliError } from '../../errors.js';
+import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
+import {
+  freshState,
+  loadState,
+  SIGNING_ALGORITHMS,
+  type ServerState,
+  type SigningAlgorithm,
+} from '../../serve/state.js';
+import { MAX_LIFETIME_SECONDS, parseSeconds } from '../../settings/duration.js';
+import { stateDir } from '../../settings/paths.js';
+import type { Context } from '../context.js';
 
 export const DEFAULT_SERVE_PORT = 9400;
 const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
 
-/** The flags that set up the server, as the user gave them. */
 export interface ServeFlags {
-  readonly port?: string;
-  readonly audience?: string;
-  readonly accessTokenTtl?: string;
-  readonly refreshTokenTtl?: string;
-  readonly alg?: string;
-  readonly ephemeral?: boolean;
-  readonly opaqueTokens?: boolean;
+  port?: string;
+  audience?: string;
+  accessTokenTtl?: string;
+  refreshTokenTtl?: string;
+  alg?: string;
+  ephemeral?: boolean;
+  opaqueTokens?: boolean;
 }
 
 export interface ServeSettings {
@@ -39,8 +46,8 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       );
     return parsed;
   };
-  const alg = SIGNING_ALGORITHMS.find((name) => name === (flags.alg ?? 'RS256'));
-  if (alg === undefined)
+  const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
+  if (!SIGNING_ALGORITHMS.includes(alg))
     throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
   const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
   if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
@@ -64,12 +71,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
 /** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
 export async function startServer(
   settings: ServeSettings,
-  deps: { stateDirectory: string; trace?: (line: string) => void },
+  ctx: Context,
 ): Promise<{ server: LocalServer; state: ServerState }> {
-  const { trace } = deps;
   const state = settings.ephemeral
     ? freshState(settings.alg)
-    : (await loadState(deps.stateDirectory, settings.alg, { serving: true })).state;
+    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
@@ -82,11 +88,11 @@ export async function startServer(
       opaqueTokens: settings.opaqueTokens,
       signingKeys: keys,
       clients: defaultClients(state.secrets),
-      log: (line) => trace?.(`server: ${line}`),
-      ...(trace
+      log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
+      ...(ctx.out.verbosity > 0
         ? {
             onExchange: (exchange: { method: string; path: string; status: number }) =>
-              trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`),
+              ctx.out.trace(`server: ${exchange.method} ${exchange.path} ${exchange.status}`),
           }
         : {}),
     });
@@ -99,15 +105,4 @@ export async function startServer(
     }
     throw error;
   }
-}
-
-export function describeClients(clients: LocalClient[]) {
-  return clients.map((client) => ({
-    client_id: client.client_id,
-    ...(client.client_secret ? { client_secret: client.client_secret } : {}),
-    token_endpoint_auth_method: client.token_endpoint_auth_method,
-    grant_types: client.grant_types,
-    redirect_uris: client.redirect_uris,
-    description: client.description,
-  }));
 }

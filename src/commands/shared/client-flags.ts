@@ -1,8 +1,8 @@
-// Flags several commands share, defined once and spread into each command's flags: which server, which client and how
-// it authenticates, what a request asks for. Definitions only: building the help loads no protocol code.
-import type { EndpointSetting } from '../oauth/endpoints.js';
-import { CliError } from '../errors.js';
-import { flag, type FlagValues, option, repeatable, type ValueFlag } from './define.js';
+// The flags of the commands that talk to an authorization server, defined once and spread into each command's flags:
+// which server, which client and how it authenticates, what a request asks for. The types the shared helpers take are
+// derived from them. Definitions only: building the help loads no protocol code.
+import type { EndpointSetting } from '../../oauth/endpoints.js';
+import { flag, type FlagValues, option, repeatable, type ValueFlag } from '../define.js';
 
 type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
   ? `${Head}${Capitalize<CamelCase<Tail>>}`
@@ -61,10 +61,6 @@ export const TOKEN_COMMAND_FLAGS = {
 };
 
 export type TokenCommandFlags = FlagValues<typeof TOKEN_COMMAND_FLAGS>;
-
-/** --token-type-hint's value, checked. */
-export function typeHint(value: string | undefined): 'access_token' | 'refresh_token' | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'access_token' || value === 'refresh_token') return value;
-  throw new CliError('USAGE', `--token-type-hint must be access_token or refresh_token, not "${value}".`);
-}
+export type ServerFlags = FlagValues<typeof SERVER_FLAGS>;
+export type ClientFlags = FlagValues<typeof CLIENT_FLAGS>;
+export type RequestFlags = FlagValues<typeof REQUEST_FLAGS>;

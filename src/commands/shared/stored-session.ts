@@ -1,8 +1,5 @@
-// The token a command works on: the argument, stdin with "-", or the signed-in profile's — and whose that session is.
-import type { Context } from './context.js';
-import { CliError } from '../errors.js';
-import { readTokens } from '../term/input.js';
-import { cleanTokenInput } from '../jwt/decode.js';
+// The profile's stored session for a command, and whose it is: only the session of the issuer and client the run's
+// settings name (flag > OAUTH_* > profile).
 import {
   ownedSession,
   ownerMismatch,
@@ -11,34 +8,10 @@ import {
   sessionKey,
   type Session,
   type SessionOwner,
-} from '../oauth/session.js';
-import type { SecretStore } from '../store/store.js';
-import type { ServerFlags } from './common.js';
-
-/**
- * A token as a user pastes it, for every command that takes one: the token itself, "Bearer <token>", an
- * "Authorization: Bearer <token>" header line, or "-" for the first token on stdin (the same forms decode reads).
- */
-export async function tokenArgument(ctx: Context, argument: string | undefined): Promise<string | undefined> {
-  if (argument === undefined) return undefined;
-  let text: string | undefined = argument;
-  if (argument === '-') {
-    text = undefined;
-    for await (const { token } of readTokens(ctx.io.stdin, 1024 * 1024)) {
-      text = token;
-      break;
-    }
-    if (text === undefined) throw new CliError('USAGE', 'No token on stdin.');
-  }
-  const token = cleanTokenInput(text);
-  // "Bearer" alone, with its token missing, is no token either.
-  if (!token || /^(?:authorization:\s*)?(?:bearer|dpop)$/i.test(token))
-    throw new CliError('USAGE', 'The token given is empty.', {
-      hint: 'Pass the token itself, "Bearer <token>", or "-" to read it from stdin.',
-    });
-  ctx.knownSecrets.add(token);
-  return token;
-}
+} from '../../oauth/session.js';
+import type { SecretStore } from '../../store/store.js';
+import type { Context } from '../context.js';
+import type { ServerFlags } from './client-flags.js';
 
 /** Whom the run's settings (flag > OAUTH_* > profile) say a stored session must belong to. */
 export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: string }): SessionOwner {

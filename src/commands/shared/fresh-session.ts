@@ -1,0 +1,84 @@
+// The profile's session, fresh: the one way every command gets it (token, userinfo). Only the session of the issuer and
+// client the settings name; refreshed at its own server, as its own client, under the profile's lock (see
+// src/oauth/refresh.ts for the refresh itself).
+import type { Connection } from '../../oauth/connect.js';
+import {
+  freshSession,
+  withSessionLock,
+  type FreshSession,
+  type Session,
+  type SessionLockDeps,
+} from '../../oauth/session.js';
+import { stateDir } from '../../settings/paths.js';
+import type { SecretStore } from '../../store/store.js';
+import type { Context } from '../context.js';
+import type { ClientFlags } from './client-flags.js';
+import { flowDeps } from './flow-deps.js';
+import { sessionOwner } from './stored-session.js';
+
+export interface FreshProfileOptions {
+  minTtlSeconds: number;
+  force: boolean;
+  /** Extra token-request parameters (resource, audience, --param). */
+  parameters?: Record<string, string[]>;
+  /** The connection to refresh through, when the command needs it afterwards too. */
+  connect?: (session: Session) => Promise<Connection>;
+}
+
+/** How this run waits for a profile's session lock (refresh, sign-in, logout and revoke all take it). */
+export function sessionLock(ctx: Context): SessionLockDeps {
+  return {
+    stateDir: stateDir(ctx.io.env),
+    signal: ctx.io.signal,
+    // The owner may need discovery, the token request and the key set, each up to --timeout: wait that long for it.
+    lockWaitMs: () => 30_000 + 4 * ctx.timeoutMs(),
+    onLockWait: (pid) => {
+      if (ctx.out.verbosity > 0)
+        ctx.out.trace(
+          `waiting for another oauth process${pid ? ` (pid ${pid})` : ''} that is changing this profile's tokens`,
+        );
+    },
+  };
+}
+
+/** Runs work under the profile's session lock. */
+export function withProfileLock<T>(ctx: Context, profile: string, work: () => Promise<T>): Promise<T> {
+  return withSessionLock(profile, sessionLock(ctx), work);
+}
+
+/** The profiles whose sessions may hold a token: every configured one, the default, and this run's. */
+export function knownProfiles(ctx: Context): string[] {
+  return [...new Set([ctx.profileName, 'default', ...Object.keys(ctx.config().profiles)])];
+}
+
+export function freshProfileSession(
+  ctx: Context,
+  flags: ClientFlags,
+  tokens: SecretStore,
+  options: FreshProfileOptions,
+): Promise<FreshSession> {
+  return freshSession(
+    ctx.profileName,
+    {
+      store: tokens,
+      ...sessionLock(ctx),
+      ...(ctx.io.shield ? { shield: ctx.io.shield } : {}),
+      nowSeconds: () => Math.floor(ctx.now() / 1000),
+      refresh: async (current) => {
+        // The protocol stack loads only when a refresh is due: a fresh token from the store needs none of it.
+        const [{ connectForSession }, { refreshSession }] = await Promise.all([
+          import('./connect.js'),
+          import('../../oauth/refresh.js'),
+        ]);
+        const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(
+          current,
+        );
+        return refreshSession(connection, current.refresh_token!, options.parameters ?? {}, {
+          secrets: ctx.knownSecrets,
+          idToken: flowDeps(ctx),
+        });
+      },
+    },
+    { minTtlSeconds: options.minTtlSeconds, force: options.force, owner: sessionOwner(ctx, flags) },
+  );
+}
