@@ -3,13 +3,7 @@
 import { configFile, cacheDir } from '../settings/paths.js';
 import { loadConfig, profileName, type ConfigFile, type Profile } from '../settings/config.js';
 import { timerMs } from '../settings/duration.js';
-import {
-  resolveSettings,
-  SETTING_NAMES,
-  type SettingFlags,
-  type SettingName,
-  type Settings,
-} from '../settings/settings.js';
+import { resolveSettings, type SettingFlags, type Settings } from '../settings/settings.js';
 import type { IO } from '../term/io.js';
 import { createOutput, type Output } from '../term/output.js';
 import { urlCredentials, type SecretRegistry } from '../redact.js';
@@ -35,8 +29,6 @@ export interface Context {
   profile(): Profile | undefined;
   /** The config file, read once; URL passwords in it are registered as secrets. */
   config(): ConfigFile;
-  /** flag > OAUTH_<NAME> > profile: for a flag given under another name than the setting's (prefer `settings`). */
-  setting(name: string, flag: string | undefined): string | undefined;
   /** The run's secret registry (the output's): add a secret the moment the run knows it; nothing printed shows it. */
   readonly knownSecrets: SecretRegistry;
   /**
@@ -46,8 +38,6 @@ export interface Context {
   withoutUrlCredentials(value: string, origin: string): string;
   /** Registers the user:password@ of a URL as secrets, without removing it (a URL under audit); returns it. */
   registerUrlCredentials(value: unknown): string | undefined;
-  /** Where a setting's value comes from, in words for messages: "--timeout", "OAUTH_TIMEOUT", "profile dev". */
-  settingOrigin(name: string, flag: string | undefined): string;
   /** --insecure or OAUTH_INSECURE=1: plain http to hosts that are not loopback. */
   readonly insecure: boolean;
   timeoutMs(): number;
@@ -127,17 +117,9 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
       return config;
     },
     profile: () => context.config().profiles[name],
-    setting(setting, flag) {
-      const value = flag !== undefined && flag !== '' ? flag : settings.get(settingName(setting))?.value;
-      return value === undefined ? undefined : withoutUrlCredentials(value, () => context.settingOrigin(setting, flag));
-    },
     knownSecrets,
     withoutUrlCredentials: (value, origin) => withoutUrlCredentials(value, () => origin),
     registerUrlCredentials,
-    settingOrigin(setting, flag) {
-      if (flag !== undefined && flag !== '') return `--${setting.replace(/_/g, '-')}`;
-      return settings.get(settingName(setting))?.origin ?? 'the default';
-    },
     insecure: options.insecure === true || io.env.OAUTH_INSECURE === '1',
     timeoutMs: () => timerMs(settings.timeout.value),
     async http() {
@@ -174,12 +156,6 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
   // A bad --timeout or OAUTH_TIMEOUT is a usage error whether or not this run gets as far as a request.
   if (options.timeout !== undefined || io.env.OAUTH_TIMEOUT?.trim()) void settings.timeout;
   return context;
-}
-
-function settingName(name: string): SettingName {
-  const known = SETTING_NAMES.find((setting) => setting === name);
-  if (known === undefined) throw new CliError('INTERNAL', `No setting is called ${name}.`);
-  return known;
 }
 
 function decodeURIComponentSafe(text: string): string {

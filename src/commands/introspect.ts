@@ -28,11 +28,11 @@ export async function run(argument: string | undefined, flags: TokenCommandFlags
   const given = await tokenArgument(ctx, argument);
   const tokens = await store(ctx);
   // A resource server introspects the profile's token as itself (--client-id rs): the client may differ, the issuer not.
-  const session = given ? undefined : await storedSession(ctx, tokens, flags, { clientMayDiffer: true });
+  const session = given ? undefined : await storedSession(ctx, tokens, { clientMayDiffer: true });
   const token = given ?? session!.access_token;
   const connection = await (session
     ? connectForSession(ctx, flags, session)
-    : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) }));
+    : connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens) }));
   const result = await introspect(connection.protocol, token, given ? typeHint(flags.tokenTypeHint) : 'access_token');
   if (ctx.out.json) {
     ctx.out.jsonResult(result);

@@ -62,7 +62,7 @@ export const command = defineCommand({
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
-export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?: OpenBrowser } = {}): Promise<number> {
+async function run(flags: LoginFlags, ctx: Context): Promise<number> {
   const timeoutMs = timerMs(
     parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
       max: MAX_WAIT_SECONDS,
@@ -71,11 +71,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
   const loopback = flags.device
     ? undefined
-    : loopbackFrom(
-        ctx.setting('redirect_uri', flags.redirectUri),
-        flags.port,
-        ctx.settingOrigin('redirect_uri', flags.redirectUri),
-      );
+    : loopbackFrom(ctx.settings.redirectUri?.value, flags.port, ctx.settings.redirectUri?.origin ?? 'the default');
   const connection = await connect(ctx, flags);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
@@ -95,7 +91,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
       nowSeconds,
       subject: typeof subject === 'string' ? subject : undefined,
       clientSecret: connection.clientSecret,
-      endpoints: explicitEndpoints(ctx, flags) as Record<string, string>,
+      endpoints: explicitEndpoints(ctx),
     });
     rememberSecrets(ctx, session);
     const tokens = await store(ctx);
@@ -112,7 +108,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
         scope,
         request.parameters,
         { ...flags, timeoutMs, loopback: loopback! },
-        deps.openBrowser ?? ctx.io.openBrowser ?? systemBrowser(ctx.io.env),
+        ctx.io.openBrowser ?? systemBrowser(ctx.io.env),
         complete,
       );
 
@@ -125,7 +121,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
     ...(request.resource.length ? { resource: request.resource.join(' ') } : {}),
     ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
     ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
-    ...explicitEndpoints(ctx, flags),
+    ...explicitEndpoints(ctx),
   });
   printSessionSummary(ctx, session, { profile: ctx.profileName, store: tokens.describe(), heading: 'Signed in' });
   return Exit.ok;
@@ -317,17 +313,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Endpoints given for this sign-in (flag, OAUTH_* or profile) are the session's: its tokens are later sent only there. */
-function explicitEndpoints(ctx: Context, flags: LoginFlags): Profile {
-  const pairs: Array<[string, string | undefined]> = [
-    ['authorization_endpoint', flags.authorizationEndpoint],
-    ['token_endpoint', flags.tokenEndpoint],
-    ['device_authorization_endpoint', flags.deviceAuthorizationEndpoint],
-    ['revocation_endpoint', flags.revocationEndpoint],
-    ['introspection_endpoint', flags.introspectionEndpoint],
-    ['userinfo_endpoint', flags.userinfoEndpoint],
-    ['jwks_uri', flags.jwksUri],
-  ];
-  return Object.fromEntries(pairs.map(([name, flag]) => [name, ctx.setting(name, flag)]).filter(([, value]) => value));
+function explicitEndpoints(ctx: Context): Record<string, string> {
+  return Object.fromEntries(Object.entries(ctx.settings.endpoints).map(([name, setting]) => [name, setting.value]));
 }
 
 async function saveProfile(ctx: Context, profile: Profile): Promise<void> {

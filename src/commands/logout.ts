@@ -48,11 +48,11 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
       return { kind: 'corrupt', problem: error.reason ?? 'they cannot be read' };
     }
     // Tokens of another issuer or client than the one named are not this logout's to revoke or delete.
-    const mismatch = session ? ownerMismatch(session, sessionOwner(ctx, flags)) : undefined;
+    const mismatch = session ? ownerMismatch(session, sessionOwner(ctx)) : undefined;
     if (!session || mismatch) return { kind: 'none', mismatch };
     rememberSecrets(ctx, session);
     // An endpoint the session was not signed in with is refused before anything is revoked or deleted.
-    await assertSessionEndpoints(ctx, flags, session);
+    await assertSessionEndpoints(ctx, session);
     const revoked: string[] = [];
     let failure: string | undefined;
     let note: string | undefined;

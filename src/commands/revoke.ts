@@ -37,7 +37,7 @@ export async function run(argument: string | undefined, flags: TokenCommandFlags
   let revoked: { token: string; kind: 'access_token' | 'refresh_token' | undefined; issuer: string; dropped: string[] };
   if (given) {
     // A token given to a profile's client is revoked with what the sign-in stored for it (a confidential client's secret).
-    const connection = await connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens, flags) });
+    const connection = await connect(ctx, flags, { session: await sessionIfOwned(ctx, tokens) });
     await revoke(connection.protocol, given, hint);
     // Wherever it is kept, it goes: every profile's session and the service-token cache.
     revoked = {
@@ -49,7 +49,7 @@ export async function run(argument: string | undefined, flags: TokenCommandFlags
   } else {
     // The profile's own tokens, under its session lock: a refresh in flight cannot save them back after this.
     revoked = await withProfileLock(ctx, ctx.profileName, async () => {
-      const session = await storedSession(ctx, tokens, flags);
+      const session = await storedSession(ctx, tokens);
       const token = session.refresh_token ?? session.access_token;
       const kind = session.refresh_token ? 'refresh_token' : 'access_token';
       const connection = await connectForSession(ctx, flags, session);

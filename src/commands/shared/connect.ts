@@ -1,6 +1,5 @@
 // The run's settings for connecting as a client (flag > OAUTH_* > profile, prompting for what is missing on a
 // terminal), handed to the connect flow with the run's network, secrets and secret reader.
-import { ENDPOINT_SETTINGS, type EndpointSetting } from '../../oauth/server.js';
 import {
   assertSessionEndpoints as assertEndpoints,
   connect as connectFlow,
@@ -9,10 +8,10 @@ import {
   type ConnectSettings,
   type Connection,
   type RunSetting,
-  type Setting,
 } from '../../oauth/connect.js';
 import type { Session } from '../../oauth/session.js';
 import { envSetting } from '../../settings/config.js';
+import type { Setting } from '../../settings/settings.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
 import { clientSecret } from './client-secret.js';
@@ -20,19 +19,30 @@ import { requireSetting } from './prompt.js';
 
 export type { Connection };
 
-export async function connect(ctx: Context, flags: ClientFlags, options: ConnectOptions = {}): Promise<Connection> {
-  const endpoints = endpointSettings(ctx, flags);
-  let issuer = ctx.setting('issuer', flags.issuer);
+/** Whom to connect as when the run's settings do not say it: a stored session's issuer and client. */
+interface Identity {
+  issuer: string;
+  clientId: string;
+}
+
+export async function connect(
+  ctx: Context,
+  flags: ClientFlags,
+  options: ConnectOptions = {},
+  as?: Identity,
+): Promise<Connection> {
+  const { endpoints } = ctx.settings;
+  let issuer = as?.issuer ?? ctx.settings.issuer?.value;
   if (!issuer && !endpoints.token_endpoint) issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
-  const clientId = await requireSetting(ctx, 'client_id', flags.clientId, 'Client id');
+  const clientId = await requireSetting(ctx, 'client_id', as?.clientId, 'Client id');
   const settings: ConnectSettings = {
     profile: ctx.profileName,
     issuer,
     endpoints,
     clientId,
     secretGiven: explicitSecretGiven(ctx, flags),
-    privateKey: runSetting(ctx, 'private_key', flags.privateKey),
-    authMethod: runSetting(ctx, 'auth_method', flags.authMethod),
+    privateKey: runSetting(ctx.settings.privateKey),
+    authMethod: runSetting(ctx.settings.authMethod),
     savedAuthMethod: ctx.profile()?.auth_method as string | undefined,
   };
   return connectFlow(settings, connectDeps(ctx, flags), options);
@@ -45,14 +55,15 @@ export async function connect(ctx: Context, flags: ClientFlags, options: Connect
 export function connectForSession(ctx: Context, flags: ClientFlags, session: Session): Promise<Connection> {
   return connect(
     ctx,
-    { ...flags, issuer: session.issuer, clientId: ctx.setting('client_id', flags.clientId) ?? session.client_id },
+    flags,
     { session, sendsSessionTokens: true },
+    { issuer: session.issuer, clientId: ctx.settings.clientId?.value ?? session.client_id },
   );
 }
 
 /** A session's tokens go only to the endpoints it was signed in with (see the flow's assertSessionEndpoints). */
-export function assertSessionEndpoints(ctx: Context, flags: ClientFlags, session: Session): Promise<void> {
-  return assertEndpoints({ profile: ctx.profileName, endpoints: endpointSettings(ctx, flags) }, session, {
+export function assertSessionEndpoints(ctx: Context, session: Session): Promise<void> {
+  return assertEndpoints({ profile: ctx.profileName, endpoints: ctx.settings.endpoints }, session, {
     documents: () => ctx.documents(),
     insecure: ctx.insecure,
     signal: ctx.io.signal,
@@ -70,31 +81,9 @@ function connectDeps(ctx: Context, flags: ClientFlags): ConnectDeps {
   };
 }
 
-const ENDPOINT_FLAGS: Record<EndpointSetting, keyof ClientFlags> = {
-  authorization_endpoint: 'authorizationEndpoint',
-  token_endpoint: 'tokenEndpoint',
-  device_authorization_endpoint: 'deviceAuthorizationEndpoint',
-  revocation_endpoint: 'revocationEndpoint',
-  introspection_endpoint: 'introspectionEndpoint',
-  userinfo_endpoint: 'userinfoEndpoint',
-  jwks_uri: 'jwksUri',
-};
-
-function endpointSettings(ctx: Context, flags: ClientFlags): Partial<Record<EndpointSetting, Setting>> {
-  const endpoints: Partial<Record<EndpointSetting, Setting>> = {};
-  for (const name of ENDPOINT_SETTINGS) {
-    const flag = flags[ENDPOINT_FLAGS[name]] as string | undefined;
-    const value = ctx.setting(name, flag);
-    if (value !== undefined) endpoints[name] = { value, origin: ctx.settingOrigin(name, flag) };
-  }
-  return endpoints;
-}
-
-function runSetting(ctx: Context, name: string, flag: string | undefined): RunSetting | undefined {
-  const value = ctx.setting(name, flag);
-  if (value === undefined) return undefined;
-  const origin = ctx.settingOrigin(name, flag);
-  return { value, origin, fromRun: !origin.includes(' in profile ') };
+/** A setting the connect flow weighs by where it came from: given to this run, or the profile's. */
+function runSetting(setting: Setting | undefined): RunSetting | undefined {
+  return setting && { value: setting.value, origin: setting.origin, fromRun: setting.source !== 'profile' };
 }
 
 function explicitSecretGiven(ctx: Context, flags: ClientFlags): boolean {

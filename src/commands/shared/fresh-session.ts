@@ -79,6 +79,6 @@ export function freshProfileSession(
         });
       },
     },
-    { minTtlSeconds: options.minTtlSeconds, force: options.force, owner: sessionOwner(ctx, flags) },
+    { minTtlSeconds: options.minTtlSeconds, force: options.force, owner: sessionOwner(ctx) },
   );
 }

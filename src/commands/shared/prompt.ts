@@ -11,14 +11,17 @@ export function promptContext(ctx: Context) {
   return { input: ctx.io.terminal!.input, output: ctx.io.terminal!.output, signal: ctx.io.signal };
 }
 
-/** A required setting: from flag/env/profile, else asked for on a terminal, else a usage error naming both ways. */
+/**
+ * A required setting: the value given (an argument), else the run's setting (flag > OAUTH_* > profile), else asked for
+ * on a terminal, else a usage error naming both ways.
+ */
 export async function requireSetting(
   ctx: Context,
-  name: string,
-  flag: string | undefined,
+  name: 'issuer' | 'client_id',
+  given: string | undefined,
   label: string,
 ): Promise<string> {
-  const value = ctx.setting(name, flag);
+  const value = given || ctx.settings.get(name)?.value;
   if (value) return value;
   const flagName = `--${name.replace(/_/g, '-')}`;
   const envName = `OAUTH_${name.toUpperCase()}`;
@@ -28,6 +31,6 @@ export async function requireSetting(
     if (answer) return answer;
   }
   throw new CliError('MISSING_SETTING', `No ${label.charAt(0).toLowerCase()}${label.slice(1)} given.`, {
-    hint: `Pass ${flagName} or set ${envName}${name === 'issuer' || name === 'client_id' ? ' (or sign in once with "oauth login" to save a profile)' : ''}.`,
+    hint: `Pass ${flagName} or set ${envName} (or sign in once with "oauth login" to save a profile).`,
   });
 }

@@ -7,8 +7,8 @@ export function requestParameters(
   ctx: Context,
   flags: RequestFlags,
 ): { scope: string | undefined; parameters: Record<string, string[]>; resource: string[]; audience: string[] } {
-  const resource = flags.resource ?? splitList(ctx.setting('resource', undefined));
-  const audience = flags.audience ?? splitList(ctx.setting('audience', undefined));
+  const resource = ctx.settings.resource?.value ?? [];
+  const audience = ctx.settings.audience?.value ?? [];
   const parameters: Record<string, string[]> = {};
   for (const pair of flags.param ?? []) {
     const at = pair.indexOf('=');
@@ -17,9 +17,5 @@ export function requestParameters(
   }
   if (resource.length) parameters.resource = resource;
   if (audience.length) parameters.audience = audience;
-  return { scope: ctx.setting('scope', flags.scope), parameters, resource, audience };
-}
-
-function splitList(value: string | undefined): string[] {
-  return value ? value.split(/[\s,]+/).filter(Boolean) : [];
+  return { scope: ctx.settings.scope?.value, parameters, resource, audience };
 }

@@ -11,15 +11,10 @@ import {
 } from '../../oauth/session.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
-import type { ServerFlags } from './client-flags.js';
 
 /** Whom the run's settings (flag > OAUTH_* > profile) say a stored session must belong to. */
-export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: string }): SessionOwner {
-  const setting = (name: string, flag: string | undefined) => {
-    const value = ctx.setting(name, flag);
-    return value ? { value, origin: ctx.settingOrigin(name, flag) } : undefined;
-  };
-  return { issuer: setting('issuer', flags.issuer), clientId: setting('client_id', flags.clientId) };
+export function sessionOwner(ctx: Context): SessionOwner {
+  return { issuer: ctx.settings.issuer, clientId: ctx.settings.clientId };
 }
 
 /**
@@ -29,10 +24,9 @@ export function sessionOwner(ctx: Context, flags: ServerFlags & { clientId?: str
 export async function storedSession(
   ctx: Context,
   tokens: SecretStore,
-  flags: ServerFlags & { clientId?: string },
   options: { clientMayDiffer?: boolean } = {},
 ): Promise<Session> {
-  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx, flags), {
+  const session = await ownedSession(tokens, ctx.profileName, sessionOwner(ctx), {
     ...options,
     tokenMayBeGiven: true,
   });
@@ -44,13 +38,9 @@ export async function storedSession(
  * The profile's session when it belongs to the same issuer and client as this run, else undefined: where a command
  * given a token may still use what the sign-in stored (the client secret).
  */
-export async function sessionIfOwned(
-  ctx: Context,
-  tokens: SecretStore,
-  flags: ServerFlags & { clientId?: string },
-): Promise<Session | undefined> {
+export async function sessionIfOwned(ctx: Context, tokens: SecretStore): Promise<Session | undefined> {
   const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
-  if (!session || ownerMismatch(session, sessionOwner(ctx, flags))) return undefined;
+  if (!session || ownerMismatch(session, sessionOwner(ctx))) return undefined;
   rememberSecrets(ctx, session);
   return session;
 }
