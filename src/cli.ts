@@ -24,7 +24,7 @@ import packageJson from '../package.json' with { type: 'json' };
 export { processIO } from './term/io.js';
 
 /** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
-export function invokedCommand(argv: string[]): string | undefined {
+function invokedCommand(argv: string[]): string | undefined {
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     if (arg === '--') return undefined;
