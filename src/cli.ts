@@ -1,7 +1,7 @@
 // Builds the commander program from the command table. Start-up is the tool's speed, so only the command being run
-// gets its options and help. What every run needs (this file, the context, output, errors, decode and token) is
-// the hot bundle (dist/cli.js); the other commands and every heavy dependency load when used: `oauth --help` and
-// `oauth decode` never load the HTTP stack or the protocol library.
+// gets its options and help, and what only some runs need is imported with `import()` where it is used: in the one
+// bundle (dist/cli.cjs) such a module is initialised when first imported, so `oauth --help` and `oauth decode` never
+// run the HTTP stack or the protocol library.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS, DEFAULT_TIMEOUT_SECONDS, PROGRAM_HELP } from './commands/definitions.js';
 import { createContext, type Context, type GlobalOptions } from './commands/context.js';
@@ -9,11 +9,9 @@ import { asCliError, CliError } from './errors.js';
 import type { IO } from './term/io.js';
 import { createOutput } from './term/output.js';
 
+import packageJson from '../package.json' with { type: 'json' };
+
 export { processIO } from './term/io.js';
-
-import { VERSION } from './version.js';
-
-export { VERSION };
 
 const increase = (_value: string, previous = 0) => previous + 1;
 /** Global options that take a value: their value is not a command name. */
@@ -59,7 +57,7 @@ export async function main(argv: string[], io: IO): Promise<number> {
     .description(
       'Debug OAuth 2.0 and OpenID Connect from the terminal: decode and verify tokens, sign in, audit configurations.',
     )
-    .version(VERSION, '-V, --version', 'print the version')
+    .version(packageJson.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--json', 'print one JSON document on stdout (errors as JSON on stderr)')
     .option('--no-color', 'never color the output (also: NO_COLOR=1)')

@@ -89,7 +89,25 @@ const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
   OAUTH_ERROR: 'Run again with -v to see the exchange; check the client id, its credentials and what it may ask for.',
 };
 
-export interface CliErrorOptions {
+/**
+ * What a failure was, as fields: a caller that says it in words of its own (the refresh token "was rejected: <reason>")
+ * builds its message from these, never by editing another error's message.
+ */
+export interface ErrorFacts {
+  /**
+   * What went wrong, as a clause (lower-case start, no final period) that fits after a colon; the message may say more
+   * around it (what was being done, what follows). Absent where no caller needs it apart from the message.
+   */
+  reason?: string | undefined;
+  /** The endpoint or document that answered ("token endpoint", "discovery document"), when a server was involved. */
+  endpoint?: string | undefined;
+  /** The HTTP status it answered with. */
+  status?: number | undefined;
+  /** The OAuth error code it answered with (RFC 6749 §5.2: invalid_grant, unsupported_token_type, …). */
+  oauthError?: string | undefined;
+}
+
+export interface CliErrorOptions extends ErrorFacts {
   hint?: string;
   cause?: unknown;
   /** Extra machine-readable facts for `--json` (never secrets). */
@@ -101,6 +119,10 @@ export class CliError extends Error {
   readonly exitCode: number;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly reason: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly status: number | undefined;
+  readonly oauthError: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: CliErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -109,12 +131,29 @@ export class CliError extends Error {
     this.exitCode = exitByCode[code];
     this.hint = options.hint ?? DEFAULT_HINTS[code];
     this.details = options.details;
+    this.reason = options.reason;
+    this.endpoint = options.endpoint;
+    this.status = options.status;
+    this.oauthError = options.oauthError;
   }
 
-  /** The same failure, explained for a different context (e.g. an HTTP timeout while fetching a key set). */
-  rephrase(code: ErrorCode, message: string, hint = this.hint): CliError {
-    return new CliError(code, message, { hint, cause: this, details: this.details });
+  /** The fields of this failure, for an error that reports the same failure in other words or under another code. */
+  get facts(): ErrorFacts {
+    return { reason: this.reason, endpoint: this.endpoint, status: this.status, oauthError: this.oauthError };
   }
+}
+
+/**
+ * The error said after `lead`, as a sentence: "<lead>: <reason>." when the error carries its reason, else
+ * "<lead>. <its message>" — the message is quoted whole, never cut or edited.
+ */
+export function saidAfter(lead: string, error: CliError): string {
+  return error.reason === undefined ? `${lead}. ${error.message}` : `${lead}: ${error.reason}.`;
+}
+
+/** A clause said as a sentence of its own: capital first letter, final period. */
+export function sentence(clause: string): string {
+  return `${clause.charAt(0).toUpperCase()}${clause.slice(1)}.`;
 }
 
 export function isCliError(error: unknown): error is CliError {

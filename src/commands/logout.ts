@@ -1,6 +1,6 @@
 // `oauth logout`: revoke at the server (when it can), then forget the tokens locally. The profile's settings stay.
 import type { Context } from './context.js';
-import { Exit, asCliError, isCliError } from '../errors.js';
+import { Exit, asCliError, isCliError, saidAfter, sentence } from '../errors.js';
 import { atTime } from '../jwt/time.js';
 import { revoke } from '../oauth/grants.js';
 import {
@@ -36,7 +36,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
       // Nothing in a corrupt entry can be revoked, and nothing can use it: signing out means dropping it.
       if (!isCliError(error) || error.code !== 'STORE_CORRUPT') throw error;
       await tokens.delete(key);
-      return { kind: 'corrupt', problem: error.message.replace(/\.$/, '') };
+      return { kind: 'corrupt', problem: error.reason ?? 'they cannot be read' };
     }
     // Tokens of another issuer or client than the one named are not this logout's to revoke or delete.
     const mismatch = session ? ownerMismatch(session, sessionOwner(ctx, flags)) : undefined;
@@ -60,14 +60,14 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
           revoked.push('access_token');
         } catch (error) {
           // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
-          if (!(isCliError(error) && error.details?.error === 'unsupported_token_type')) throw error;
+          if (!(isCliError(error) && error.oauthError === 'unsupported_token_type')) throw error;
           note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` ${atTime(session.expires_at, ctx.now() / 1000)}` : ''}`;
         }
       } else {
-        failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire`;
+        failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire.`;
       }
     } catch (error) {
-      failure = `could not revoke at the server: ${asCliError(error).message.replace(/\.$/, '')}`;
+      failure = saidAfter('could not revoke at the server', asCliError(error));
     }
     await tokens.delete(key);
     return { kind: 'done', session, revoked, failure, note };
@@ -75,10 +75,16 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
 
   const profile = ctx.profileName === 'default' ? '' : ` with profile "${ctx.profileName}"`;
   if (outcome.kind === 'corrupt') {
-    const message = `${outcome.problem}; deleted them (nothing could be revoked at the server).`;
+    const what = `the stored tokens of ${where} are corrupt: ${outcome.problem}; deleted them (nothing could be revoked at the server)`;
     if (ctx.out.json)
-      ctx.out.jsonResult({ profile: ctx.profileName, signed_in: false, revoked: [], deleted: true, warning: message });
-    else ctx.out.result(`Signed out${profile}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
+      ctx.out.jsonResult({
+        profile: ctx.profileName,
+        signed_in: false,
+        revoked: [],
+        deleted: true,
+        warning: sentence(what),
+      });
+    else ctx.out.result(`Signed out${profile}: ${what}.`);
     return Exit.ok;
   }
   if (outcome.kind === 'none') {
@@ -93,7 +99,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
       });
     else
       ctx.out.result(
-        `Not signed in${profile}${note ? ' for that server and client' : ''}; nothing to do.${note ? ` (${note.charAt(0).toUpperCase()}${note.slice(1)}.)` : ''}`,
+        `Not signed in${profile}${note ? ' for that server and client' : ''}; nothing to do.${note ? ` (${sentence(note)})` : ''}`,
       );
     return Exit.ok;
   }
@@ -106,7 +112,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
       name === 'refresh_token' ? session.refresh_token! : session.access_token,
       sessionLock(ctx),
     );
-  if (failure) ctx.out.warn(`${failure}.`);
+  if (failure) ctx.out.warn(failure);
   if (note) ctx.out.info(`note: ${note}.`);
   if (ctx.out.json)
     ctx.out.jsonResult({

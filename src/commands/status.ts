@@ -4,7 +4,7 @@ import { envSetting } from '../settings/config.js';
 import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../settings/paths.js';
-import { parseSession, profileWhere, sessionKey } from '../oauth/session.js';
+import { loginCommand, parseSession, profileWhere, sessionKey } from '../oauth/session.js';
 import { sessionSummary } from './format/session.js';
 import { store } from './shared/store.js';
 
@@ -49,9 +49,7 @@ export async function run(ctx: Context): Promise<number> {
     const session = entry.session;
     lines.push(`${style.bold(entry.profile)}  ${entry.issuer ?? '(no issuer)'}  client ${entry.client_id ?? '(none)'}`);
     if (!session) {
-      lines.push(
-        `  ${style.yellow('not signed in')} — oauth login${entry.profile === 'default' ? '' : ` --profile ${entry.profile}`}`,
-      );
+      lines.push(`  ${style.yellow('not signed in')} — ${loginCommand(entry.profile)}`);
       continue;
     }
     const expired = session.expires_in !== null && session.expires_in <= 0;

@@ -1,7 +1,7 @@
 // `oauth token`: a usable access token. The profile's, refreshed (and rotated) when near expiry; or a service token
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from './context.js';
-import { CliError, Exit, isCliError } from '../errors.js';
+import { CliError, Exit, isCliError, saidAfter } from '../errors.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import {
   cacheServiceToken,
@@ -112,7 +112,9 @@ async function cachedServiceToken(
     return parseSession(await tokens.get(key), `the cached service token in ${tokens.describe()}`);
   } catch (error) {
     if (!isCliError(error) || error.code !== 'STORE_CORRUPT') throw error;
-    ctx.out.warn(`${error.message.replace(/\.$/, '')}; fetching a new one.`);
+    ctx.out.warn(
+      `${saidAfter(`The cached service token in ${tokens.describe()} is corrupt`, error)} Fetching a new one.`,
+    );
     return undefined;
   }
 }

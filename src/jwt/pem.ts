@@ -2,7 +2,6 @@
 // private keys we sign with (--private-key). OpenSSL parses more than a JWK can hold (RSA-PSS, brainpool, DSA, …) and
 // says little about what it refuses; here each refusal is a clause that names the kind of key.
 import type { KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { JWK } from 'jose';
 
 /** A JWK, or why the PEM gives none, as a clause that follows the file's name ("--key k.pem …"). */
@@ -39,7 +38,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
     };
   }
   // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
-  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const crypto = process.getBuiltinModule('node:crypto');
   let key: KeyObject;
   try {
     key = want === 'private' ? crypto.createPrivateKey(text) : crypto.createPublicKey(text);
@@ -57,7 +56,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
 }
 
 function chainLeaf(text: string): string | undefined {
-  const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const crypto = process.getBuiltinModule('node:crypto');
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   let certificates: Array<{ pem: string; certificate: import('node:crypto').X509Certificate }>;
   try {

@@ -1,6 +1,6 @@
 // Reading an HTTP answer as JSON, with the reason when it is not: kept apart from http.ts so that code which only
 // reads cached or local documents does not load undici.
-import { CliError, type ErrorCode } from '../errors.js';
+import { CliError, sentence, type ErrorCode } from '../errors.js';
 import { redactText, redactUrl } from '../redact.js';
 
 /** The shape of a response this module reads (http.ts's HttpResponse, or a cached one). */
@@ -15,10 +15,14 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
   const where = `the ${purpose} at ${redactUrl(response.url)}`;
   if (response.status >= 300 && response.status < 400) {
     const location = response.headers.location;
+    const reason = `${where} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''})`;
     throw new CliError(
       'HTTP_REDIRECT',
-      `${capitalize(where)} answered with a redirect (${response.status}${location ? ` to ${redactUrl(location)}` : ''}); redirects are not followed for OAuth endpoints and key sets.`,
+      `${capitalize(reason)}; redirects are not followed for OAuth endpoints and key sets.`,
       {
+        reason,
+        endpoint: purpose,
+        status: response.status,
         hint: 'Use the final URL directly if you trust it.',
       },
     );
@@ -29,13 +33,13 @@ export function parseJsonResponse(response: JsonResponse, purpose: string): unkn
     return JSON.parse(text);
   } catch {
     const looksHtml = /^\s*</.test(text);
-    throw new CliError(
-      'HTTP_STATUS',
-      `${capitalize(where)} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}.`,
-      {
-        hint: 'Check the URL: it should point at the JSON document itself.',
-      },
-    );
+    const reason = `${where} is not JSON${looksHtml ? ' (it looks like an HTML page)' : ''}`;
+    throw new CliError('HTTP_STATUS', sentence(reason), {
+      reason,
+      endpoint: purpose,
+      status: response.status,
+      hint: 'Check the URL: it should point at the JSON document itself.',
+    });
   }
 }
 
@@ -49,25 +53,25 @@ export function statusError(
   code: ErrorCode = 'HTTP_STATUS',
   hint?: string,
 ): CliError {
-  return new CliError(
-    code,
-    `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}.`,
-    {
-      details: { status: response.status },
-      ...(hint ? { hint } : {}),
-    },
-  );
+  const reason = `the ${purpose} at ${redactUrl(response.url)} answered HTTP ${response.status}${describeBody(response)}`;
+  return new CliError(code, sentence(reason), {
+    reason,
+    endpoint: purpose,
+    status: response.status,
+    details: { status: response.status },
+    ...(hint ? { hint } : {}),
+  });
 }
 
 /** A success whose body is not the JSON the protocol expects, said with its status and what the body was. */
 export function notJsonError(response: JsonResponse, purpose: string): CliError {
-  return new CliError(
-    'PROTOCOL_ERROR',
-    `${capitalize(`the ${purpose} at ${redactUrl(response.url)}`)} answered HTTP ${response.status}${describeBody(response)}, which is not a JSON object (content-type ${response.headers['content-type'] ?? 'none'}).`,
-    {
-      details: { status: response.status },
-    },
-  );
+  const reason = `the ${purpose} at ${redactUrl(response.url)} answered HTTP ${response.status}${describeBody(response)}, which is not a JSON object (content-type ${response.headers['content-type'] ?? 'none'})`;
+  return new CliError('PROTOCOL_ERROR', sentence(reason), {
+    reason,
+    endpoint: purpose,
+    status: response.status,
+    details: { status: response.status },
+  });
 }
 
 /** " with an empty body", " with an HTML page", or ": <the start of the body>". */

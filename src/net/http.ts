@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { getCACertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { CliError } from '../errors.js';
+import { CliError, sentence } from '../errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from '../redact.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from '../settings/user-file.js';
 
@@ -335,19 +335,28 @@ function translateError(
   const code = errorCode(error);
   const waited = options.timeoutMs < 1000 ? `${options.timeoutMs} ms` : `${Math.round(options.timeoutMs / 100) / 10}s`;
   if (deadline.aborted || (code?.startsWith('UND_ERR_') && code.endsWith('TIMEOUT'))) {
-    return new CliError('HTTP_TIMEOUT', `Timed out after ${waited} waiting for ${where}.`, {
+    const reason = `timed out after ${waited} waiting for ${where}`;
+    return new CliError('HTTP_TIMEOUT', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
       hint: 'Check that the server is up and reachable; raise --timeout (seconds; also OAUTH_TIMEOUT or the profile’s timeout) if it is just slow.',
       details: { url: redactUrl(url.href) },
     });
   }
   if (code && TLS_CODES.has(code)) {
-    return new CliError('HTTP_TLS', `TLS certificate of ${where} is not trusted (${code}).`, {
+    const reason = `TLS certificate of ${where} is not trusted (${code})`;
+    return new CliError('HTTP_TLS', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
       hint: 'If it is signed by a private CA, pass --ca-file <pem> (or set NODE_EXTRA_CA_CERTS).',
     });
   }
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(messages(error))?.[1];
   if (proxyStatus) {
-    return new CliError('HTTP_NETWORK', `Cannot reach ${where}: the proxy answered HTTP ${proxyStatus}.`, {
+    const reason = `cannot reach ${where}: the proxy answered HTTP ${proxyStatus}`;
+    return new CliError('HTTP_NETWORK', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
       hint:
         proxyStatus === '407'
           ? 'The proxy wants credentials: put them in HTTPS_PROXY / HTTP_PROXY (http://user:password@host:port).'
@@ -355,7 +364,7 @@ function translateError(
       details: { url: redactUrl(url.href), reason: 'PROXY_STATUS', status: Number(proxyStatus) },
     });
   }
-  const reason =
+  const why =
     code === 'ECONNREFUSED'
       ? 'connection refused'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
@@ -364,7 +373,10 @@ function translateError(
           ? 'connection closed by the server'
           : // A code alone (UND_ERR_INVALID_ARG) says nothing to a user: the innermost message says what happened.
             `${messages(error) || code || String(error)}${code && !messages(error).includes(code) ? ` (${code})` : ''}`;
-  return new CliError('HTTP_NETWORK', `Cannot reach ${where}: ${reason}.`, {
+  const reason = `cannot reach ${where}: ${why}`;
+  return new CliError('HTTP_NETWORK', sentence(reason), {
+    reason,
+    endpoint: req.purpose,
     hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
     details: { url: redactUrl(url.href), reason: code ?? 'unknown' },
   });

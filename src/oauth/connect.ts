@@ -14,7 +14,7 @@ import {
 import type { Protocol } from './grants.js';
 import type { IdTokenIssuer } from './id-token.js';
 import { ENDPOINT_SETTINGS, type EndpointSetting, resolveServer } from './server.js';
-import { type Session, sameIssuer } from './session.js';
+import { loginCommand, type Session, sameIssuer } from './session.js';
 import { protocolOptions } from './transport.js';
 
 export interface Connection {
@@ -188,7 +188,11 @@ export async function assertSessionEndpoints(
   const words = refused.name.replace(/_/g, ' ').replace(/^jwks uri$/, 'JWKS URI');
   const flagName = `--${refused.name.replace(/_/g, '-')}`;
   const known = (discovered[refused.name] as string | undefined) ?? session.endpoints?.[refused.name];
-  const login = `oauth login --issuer ${session.issuer} --client-id ${session.client_id} ${flagName} ${refused.value}${profile === 'default' ? '' : ` --profile ${profile}`}`;
+  const login = loginCommand(profile, {
+    issuer: session.issuer,
+    clientId: session.client_id,
+    flags: [`${flagName} ${refused.value}`],
+  });
   throw new CliError(
     'USAGE',
     `${refused.origin} ${refused.value} is not the ${words} the stored session${profile === 'default' ? '' : ` of profile "${profile}"`} was signed in with${known ? ` (${known})` : ''}; its tokens go only to ${session.issuer}'s own endpoints, so nothing was sent.`,

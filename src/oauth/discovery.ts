@@ -97,6 +97,7 @@ function explain(error: unknown, issuer: URL): CliError {
     // Only the server's failures are the discovery's; the user's own settings (a proxy variable, a CA file) say so.
     if (error.exitCode !== Exit.remote || ['DISCOVERY_FAILED', 'METADATA_INVALID'].includes(error.code)) return error;
     return new CliError('DISCOVERY_FAILED', error.message, {
+      ...error.facts,
       hint: error.hint,
       cause: error,
       details: { reason: error.code },

@@ -14,6 +14,10 @@ const HINTS: Record<string, string> = {
   access_denied: 'The request was declined at the authorization server.',
 };
 
+/** What to do when a resource refuses the access token. */
+export const TOKEN_REJECTED_HINT =
+  'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".';
+
 /**
  * A server's text as a string, whatever type it sent (RFC 6749 says a string; servers send objects and numbers). It is
  * not cut here: the output redacts it and then bounds it, since a cut first could leave a secret's head unrecognised.
@@ -42,18 +46,18 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
   if (isCliError(error)) return error;
   if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
     const code: ErrorCode = error.error === 'access_denied' ? 'ACCESS_DENIED' : 'OAUTH_ERROR';
-    const status = error instanceof oauth.ResponseBodyError ? ` (HTTP ${error.status})` : '';
-    return new CliError(
-      code,
-      `${doing} failed: the server answered ${describeOAuthError(error.error, error.error_description)}${status}.`,
-      {
-        ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
-        details: {
-          error: printable(error.error),
-          ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
-        },
+    const status = error instanceof oauth.ResponseBodyError ? error.status : undefined;
+    const reason = `the server answered ${describeOAuthError(error.error, error.error_description)}${status === undefined ? '' : ` (HTTP ${status})`}`;
+    return new CliError(code, `${doing} failed: ${reason}.`, {
+      reason,
+      status,
+      oauthError: printable(error.error),
+      ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
+      details: {
+        error: printable(error.error),
+        ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
       },
-    );
+    });
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = error.cause[0];
@@ -62,19 +66,23 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
       ? describeOAuthError(parameters.error, parameters.error_description)
       : `HTTP ${error.status}`;
     if (options.resource && (challenge?.scheme === 'bearer' || challenge?.scheme === 'dpop')) {
-      return new CliError('TOKEN_REJECTED', `${doing} failed: the access token was rejected (${detail}).`, {
-        hint: 'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
+      const reason = `the access token was rejected (${detail})`;
+      return new CliError('TOKEN_REJECTED', `${doing} failed: ${reason}.`, {
+        reason,
+        status: error.status,
+        ...(parameters.error ? { oauthError: parameters.error } : {}),
+        hint: TOKEN_REJECTED_HINT,
       });
     }
     // A Basic (or other) challenge from the token endpoint: the client's own credentials were refused.
-    return new CliError(
-      'OAUTH_ERROR',
-      `${doing} failed: the server refused the client's credentials (invalid_client, ${detail}).`,
-      {
-        hint: HINTS.invalid_client,
-        details: { error: printable(parameters.error ?? 'invalid_client') },
-      },
-    );
+    const reason = `the server refused the client's credentials (invalid_client, ${detail})`;
+    return new CliError('OAUTH_ERROR', `${doing} failed: ${reason}.`, {
+      reason,
+      status: error.status,
+      oauthError: printable(parameters.error ?? 'invalid_client'),
+      hint: HINTS.invalid_client,
+      details: { error: printable(parameters.error ?? 'invalid_client') },
+    });
   }
   if (error instanceof oauth.OperationProcessingError) {
     const transport = error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.RESPONSE_IS_NOT_CONFORM;
@@ -82,26 +90,31 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
       JWT_CHECKS.has(error.code ?? '') ||
       /JWT|id_token|"nonce"|"azp"|"auth_time"|response parameter/.test(error.message);
     const code = options.jwtFailure && jwt && !transport ? options.jwtFailure : 'PROTOCOL_ERROR';
-    return new CliError(
-      code,
-      `${doing} failed: ${redactText(error.message.replace(/^"response" /, 'the response '))}.`,
-      {
-        details: { reason: error.code },
-      },
-    );
+    const reason = redactText(libraryMessage(error));
+    return new CliError(code, `${doing} failed: ${reason}.`, { reason, details: { reason: error.code } });
   }
   if (error instanceof oauth.UnsupportedOperationError) {
     // Raised for what the server sent back (a token_type other than Bearer/DPoP, an unsupported JWE…), not for flags.
     const tokenType = (error.cause as { body?: { token_type?: unknown } } | undefined)?.body?.token_type;
     const what = /token_type/.test(error.message)
       ? `token_type ${printable(JSON.stringify(tokenType) ?? 'missing')}, which oauth cannot use (only Bearer and DPoP are supported)`
-      : error.message.replace(/`/g, '"');
-    return new CliError('PROTOCOL_ERROR', `${doing} failed: the server's response uses ${what}.`);
+      : libraryMessage(error);
+    const reason = `the server's response uses ${what}`;
+    return new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}.`, { reason });
   }
   if (error instanceof TypeError && (error as { code?: string }).code === oauth.HTTP_REQUEST_FORBIDDEN) {
     return new CliError('INSECURE_URL', `${doing} needs an endpoint over plain http on a host that is not loopback.`, {
+      reason: 'the endpoint uses plain http on a host that is not loopback',
       hint: 'Use https, or pass --insecure if you really mean an unencrypted connection.',
     });
   }
   return error;
+}
+
+/**
+ * oauth4webapi says what failed only in its message, written for a developer: its "response" (the parameter's name)
+ * becomes the response, and its code quotes become plain ones, so the text reads in a sentence of ours.
+ */
+function libraryMessage(error: Error): string {
+  return error.message.replace(/^"response" /, 'the response ').replace(/`/g, '"');
 }

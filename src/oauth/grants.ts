@@ -31,13 +31,8 @@ function printableTokens<T extends oauth.TokenEndpointResponse>(response: T, doi
   for (const member of ['access_token', 'refresh_token', 'token_type', 'id_token'] as const) {
     const value = response[member];
     if (typeof value === 'string' && !isTokenText(value)) {
-      throw new CliError(
-        'PROTOCOL_ERROR',
-        `${doing} failed: the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A).`,
-        {
-          details: { member },
-        },
-      );
+      const reason = `the server's ${member} holds characters a token cannot have (only printable ASCII is allowed, RFC 6749 Appendix A)`;
+      throw new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}.`, { reason, details: { member } });
     }
   }
   return response;
@@ -131,29 +126,27 @@ function refusedRefresh(error: unknown): CliError | undefined {
     (error.status === 400 || error.status === 401) &&
     error.error !== 'invalid_client'
   ) {
-    return new CliError(
-      'REFRESH_TOKEN_REJECTED',
-      `The refresh failed: the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status}).`,
-      {
-        details: {
-          status: error.status,
-          error: printable(error.error),
-          ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
-        },
+    const reason = `the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status})`;
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${reason}.`, {
+      reason,
+      endpoint: 'token endpoint',
+      status: error.status,
+      oauthError: printable(error.error),
+      details: {
+        status: error.status,
+        error: printable(error.error),
+        ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
       },
-    );
+    });
   }
   // The transport reports a refusal without an OAuth error body by its status and what the body was.
-  if (
-    error instanceof CliError &&
-    error.code === 'HTTP_STATUS' &&
-    (error.details?.status === 400 || error.details?.status === 401)
-  ) {
-    return new CliError(
-      'REFRESH_TOKEN_REJECTED',
-      `The refresh failed: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}`,
-      { details: error.details },
-    );
+  if (error instanceof CliError && error.code === 'HTTP_STATUS' && (error.status === 400 || error.status === 401)) {
+    const reason = error.reason ?? `the token endpoint answered HTTP ${error.status}`;
+    return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${reason}.`, {
+      ...error.facts,
+      reason,
+      ...(error.details ? { details: error.details } : {}),
+    });
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 // Refreshing a stored session through a connection: the refresh grant, and the ID token it returns validated as at
 // sign-in before anything is saved. freshSession (session.ts) decides when to call this, under the profile's lock.
-import { CliError, isCliError } from '../errors.js';
+import { CliError, isCliError, saidAfter } from '../errors.js';
 import type { Connection } from './connect.js';
 import { idTokenIssuer } from './connect.js';
 import { refresh } from './grants.js';
@@ -41,8 +41,9 @@ export async function refreshSession(
     throw withRotatedRefreshToken(
       new CliError(
         error.code,
-        `The ID token from the refresh was refused: ${error.message.replace(/^The refresh failed: /, '').replace(/\.$/, '')}. The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
+        `${saidAfter('The ID token from the refresh was refused', error)} The stored tokens were left as they were (only a new refresh token, if the server sent one, was kept).`,
         {
+          ...error.facts,
           hint: 'If the server or the account really changed, sign in again with "oauth login".',
           ...(error.details ? { details: error.details } : {}),
         },

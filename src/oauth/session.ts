@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
-import { CliError, isCliError } from '../errors.js';
+import { CliError, isCliError, saidAfter } from '../errors.js';
 import { describeJsonType } from '../json-type.js';
 import { sha256Hex } from '../store/digest.js';
 import type { SecretStore } from '../store/store.js';
@@ -323,6 +323,7 @@ export function parseSession(text: string | undefined, where: string): Session |
     problem = 'it is not JSON';
   }
   throw new CliError('STORE_CORRUPT', `The stored tokens of ${where} are corrupt: ${problem}.`, {
+    reason: problem,
     hint: 'Sign in again with "oauth login" to replace them, or drop them with "oauth logout".',
   });
 }
@@ -369,12 +370,64 @@ export function ownerMismatch(
   return `its tokens were issued by ${session.issuer} to client ${session.client_id}, not for ${wanted}`;
 }
 
-export function loginCommand(profile: string, owner: SessionOwner = {}): string {
+/** Whom a sign-in is for, as `oauth login` flags: the issuer and client when known, and any further flags. */
+export interface LoginFor {
+  issuer?: string | undefined;
+  clientId?: string | undefined;
+  flags?: readonly string[];
+}
+
+/** The exact `oauth login …` command that signs the profile in (for that issuer and client, when given). */
+export function loginCommand(profile: string, loginFor: LoginFor = {}): string {
   const parts = ['oauth login'];
-  if (owner.issuer) parts.push(`--issuer ${owner.issuer.value}`);
-  if (owner.clientId) parts.push(`--client-id ${owner.clientId.value}`);
+  if (loginFor.issuer) parts.push(`--issuer ${loginFor.issuer}`);
+  if (loginFor.clientId) parts.push(`--client-id ${loginFor.clientId}`);
+  parts.push(...(loginFor.flags ?? []));
   if (profile !== 'default') parts.push(`--profile ${profile}`);
   return parts.join(' ');
+}
+
+/** The hint for a session that is over (expired, or its refresh token refused): the command that starts a new one. */
+export function signInAgain(profile: string): string {
+  return `Sign in again: ${loginCommand(profile)}`;
+}
+
+export interface NotSignedInOptions {
+  /** The settings' issuer and client: the hint's command signs in for them. */
+  owner?: SessionOwner;
+  /** Why the stored session is not the owner's (ownerMismatch's words), when there is one. */
+  mismatch?: string;
+  /** The stored access token has expired and there is no refresh token to renew it. */
+  expired?: boolean;
+  /** The command also takes a token as its argument, and the hint says so. */
+  tokenMayBeGiven?: boolean;
+}
+
+/** NOT_LOGGED_IN (exit 4) for the profile, with the exact `oauth login` command that fixes it as the hint. */
+export function notSignedIn(profile: string, options: NotSignedInOptions = {}): CliError {
+  const owner = options.owner ?? {};
+  const login = loginCommand(profile, { issuer: owner.issuer?.value, clientId: owner.clientId?.value });
+  const withProfile = profile === 'default' ? '' : ` with profile "${profile}"`;
+  if (options.expired) {
+    return new CliError(
+      'NOT_LOGGED_IN',
+      `The access token for profile "${profile}" has expired and there is no refresh token.`,
+      { hint: signInAgain(profile) },
+    );
+  }
+  if (options.mismatch !== undefined) {
+    const keepBoth = profile === 'default' ? ' (add --profile <name> to keep both sessions)' : '';
+    return new CliError(
+      'NOT_LOGGED_IN',
+      `Not signed in${withProfile} for that server and client: ${options.mismatch}.`,
+      {
+        hint: `${options.tokenMayBeGiven ? 'Pass a token, or sign' : 'Sign'} in there with: ${login}${keepBoth}`,
+      },
+    );
+  }
+  return new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, {
+    hint: `${options.tokenMayBeGiven ? 'Pass a token, or run' : 'Run'}: ${login}`,
+  });
 }
 
 /** The profile's session, when it is the owner's; NOT_LOGGED_IN (exit 4) when there is none or it is another's. */
@@ -385,22 +438,10 @@ export async function ownedSession(
   options: { clientMayDiffer?: boolean; tokenMayBeGiven?: boolean } = {},
 ): Promise<Session> {
   const session = parseSession(await store.get(sessionKey(profile)), profileWhere(profile, store));
-  const withProfile = profile === 'default' ? '' : ` with profile "${profile}"`;
-  const hint = (advice: string) =>
-    options.tokenMayBeGiven ? `Pass a token, or ${advice.charAt(0).toLowerCase()}${advice.slice(1)}` : advice;
-  if (!session) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile}.`, {
-      hint: hint(`Run: ${loginCommand(profile, owner)}`),
-    });
-  }
+  const tokenMayBeGiven = options.tokenMayBeGiven === true;
+  if (!session) throw notSignedIn(profile, { owner, tokenMayBeGiven });
   const mismatch = ownerMismatch(session, owner, options);
-  if (mismatch) {
-    throw new CliError('NOT_LOGGED_IN', `Not signed in${withProfile} for that server and client: ${mismatch}.`, {
-      hint: hint(
-        `Sign in there with: ${loginCommand(profile, owner)}${profile === 'default' ? ' (add --profile <name> to keep both sessions)' : ''}`,
-      ),
-    });
-  }
+  if (mismatch) throw notSignedIn(profile, { owner, mismatch, tokenMayBeGiven });
   return session;
 }
 
@@ -447,13 +488,7 @@ export async function freshSession(
       if (!isExpired(current, deps.nowSeconds())) return { session: current, refreshed: false };
     }
     if (!current.refresh_token) {
-      throw new CliError(
-        'NOT_LOGGED_IN',
-        `The access token for profile "${profile}" has expired and there is no refresh token.`,
-        {
-          hint: `Sign in again: ${loginCommand(profile)}`,
-        },
-      );
+      throw notSignedIn(profile, { expired: true });
     }
     // Once the refresh token is sent, the server may rotate it: its answer is saved even if the run is cancelled
     // meanwhile, or the next run would present the old one again (and a rotating server revokes the grant).
@@ -474,15 +509,16 @@ export async function freshSession(
         if (
           isCliError(error) &&
           (error.code === 'REFRESH_TOKEN_REJECTED' ||
-            (error.code === 'OAUTH_ERROR' && error.details?.error === 'invalid_grant'))
+            (error.code === 'OAUTH_ERROR' && error.oauthError === 'invalid_grant'))
         ) {
           // The server will not take it again: forget it, so status stops offering a refresh that cannot happen.
           await replaceRefreshToken(undefined);
           throw new CliError(
             'REFRESH_TOKEN_REJECTED',
-            `The refresh token for profile "${profile}" was rejected: ${error.message.replace(/^The refresh failed: /, '')}`,
+            saidAfter(`The refresh token for profile "${profile}" was rejected`, error),
             {
-              hint: `Sign in again: ${loginCommand(profile)}`,
+              ...error.facts,
+              hint: signInAgain(profile),
               details: error.details,
             },
           );

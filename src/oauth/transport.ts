@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { notJsonError, parseJsonResponse, statusError } from '../net/http-response.js';
 import { isLoopbackHost } from '../net/url.js';
+import { TOKEN_REJECTED_HINT } from './errors.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
@@ -85,12 +86,7 @@ const RESOURCE_ENDPOINTS = new Set(['userinfo endpoint']);
 /** 401/403 from a resource endpoint means the access token was refused, with or without a body: exit 4. */
 function rejection(response: HttpResponse, purpose: string, resource: boolean) {
   if (!resource || (response.status !== 401 && response.status !== 403)) return statusError(response, purpose);
-  return statusError(
-    response,
-    purpose,
-    'TOKEN_REJECTED',
-    'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".',
-  );
+  return statusError(response, purpose, 'TOKEN_REJECTED', TOKEN_REJECTED_HINT);
 }
 
 export interface ProtocolOptions {

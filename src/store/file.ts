@@ -47,6 +47,7 @@ export function fileStore(path: string): SecretStore {
       problem = 'it is not JSON';
     }
     throw new CliError('STORE_CORRUPT', `The token file ${path} is corrupt (${problem}); it was left untouched.`, {
+      reason: problem,
       hint: `Move it aside (mv ${path} ${path}.bad) and sign in again with "oauth login".`,
     });
   }

@@ -51,7 +51,9 @@ function keychainStore(AsyncEntry: AsyncEntryClass): SecretStore {
     try {
       return await run();
     } catch (error) {
-      throw new CliError('STORE_FAILED', `The keychain failed to ${what}: ${firstLine(error)}.`, {
+      const reason = firstLine(error);
+      throw new CliError('STORE_FAILED', `The keychain failed to ${what}: ${reason}.`, {
+        reason,
         hint: 'Unlock the keychain, or use OAUTH_STORE=file to keep tokens in a 0600 file instead.',
       });
     }

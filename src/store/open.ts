@@ -1,7 +1,7 @@
 // Picks the store: OAUTH_STORE when set; else the keychain; else a 0600 file, saying so once.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError } from '../errors.js';
+import { CliError, isCliError } from '../errors.js';
 import { fileStore } from './file.js';
 import { probeKeychain } from './keychain.js';
 import { memoryStore } from './memory.js';
@@ -76,11 +76,9 @@ function keychainOrFile(keychain: SecretStore, file: SecretStore, warn: (reason:
         await file.set(key, value);
         // Reads look in the keychain first: an older value left there would shadow this one.
         await keychain.delete(key).catch(() => false);
-        warn(
-          error instanceof Error
-            ? error.message.replace(/^The keychain failed to save: /, '').replace(/\.$/, '')
-            : String(error),
-        );
+        // The keychain's own words, without the sentence a failed save is otherwise reported in.
+        if (isCliError(error) && error.reason !== undefined) warn(error.reason);
+        else warn(error instanceof Error ? error.message : String(error));
       }
     },
     async delete(key) {

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
-import { VERSION } from '../../src/version.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { b64, forge, makeKey, now, sign, type TestKey } from '../helpers/tokens.js';
 
 let key: TestKey;
@@ -202,7 +202,7 @@ describe('conventions', () => {
     for (const flag of ['--version', '-V']) {
       const result = await spawnCli([flag]);
       expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.stdout).toBe(`${VERSION}\n`);
+      expect(result.stdout).toBe(`${packageJson.version}\n`);
     }
   });
 

@@ -1,12 +1,13 @@
 // What the browser is told at the end of `oauth login`: "signed in" only once the tokens are exchanged, checked and
 // stored; the failure otherwise; and 410 Gone for any callback after the first. The browser here follows the hostile
 // server's /authorize redirect to the loopback callback and keeps the page it gets.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, type LoginFlags } from '../../src/commands/login.js';
-import { createContext } from '../../src/commands/context.js';
-import { bufferIO } from '../../src/term/io-buffer.js';
-import { sandboxEnv } from '../helpers/cli.js';
+import { runCli, sandboxEnv } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
+
+const PAGE_BROWSER = join(import.meta.dirname, '..', 'helpers', 'page-browser.mjs');
 
 let hostile: HostileServer;
 beforeAll(async () => {
@@ -19,25 +20,21 @@ interface Page {
   body: string;
 }
 
+/** The page the browser wrote; it may finish writing a moment after the run ended. */
+async function pageIn(file: string): Promise<Page> {
+  for (let wait = 0; wait < 100 && !existsSync(file); wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 /** Runs `oauth login` in-process with a browser that loads the sign-in URL and records the page it ends on. */
-async function login(flags: Partial<LoginFlags> = {}) {
-  const io = bufferIO({ env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
-  const ctx = await createContext(io, {});
-  let page: Promise<Page> | undefined;
-  const openBrowser = async (url: string) => {
-    page = fetch(url).then(async (response) => ({ status: response.status, body: await response.text() }));
-    page.catch(() => undefined);
-  };
-  const code = await run(
-    { issuer: hostile.issuer, clientId: 'cli', scope: 'openid', loginTimeout: '10', ...flags },
-    ctx,
-    { openBrowser },
-  ).then(
-    () => 0,
-    (error: { exitCode?: number }) => error.exitCode ?? 1,
-  );
-  await ctx.close();
-  return { code, stderr: io.err(), stdout: io.out(), page: await page! };
+async function login(...extra: string[]) {
+  const env = sandboxEnv({ OAUTH_STORE: 'memory', BROWSER: PAGE_BROWSER, PATH: process.env.PATH });
+  const pageFile = join(env.HOME!, 'page.json');
+  const args = ['login', '--issuer', hostile.issuer, '--client-id', 'cli', '--scope', 'openid'];
+  const result = await runCli([...args, '--login-timeout', '10', ...extra], {
+    env: { ...env, BROWSER_PAGE_FILE: pageFile },
+  });
+  return { ...result, page: await pageIn(pageFile) };
 }
 
 const callbackUrl = () => {
@@ -134,7 +131,7 @@ describe('while it waits', () => {
         .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
         .end(await body(await hostile.idToken()));
     });
-    const result = await login({ port: '0' });
+    const result = await login('--port', '0');
     expect(result.code, result.stderr).toBe(0);
     const redirectUri = hostile.last.redirectUri!;
     expect(redirectUri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
@@ -146,19 +143,17 @@ describe('while it waits', () => {
 describe('flags are checked before any request', () => {
   it('refuses a port or redirect URI it cannot listen on, exit 2, without asking the server anything', async () => {
     for (const flags of [
-      { port: '99999' },
-      { port: 'eighty' },
-      { redirectUri: 'https://127.0.0.1/cb' },
-      { redirectUri: 'http://example.com/cb' },
+      ['--port', '99999'],
+      ['--port', 'eighty'],
+      ['--redirect-uri', 'https://127.0.0.1/cb'],
+      ['--redirect-uri', 'http://example.com/cb'],
     ]) {
-      const io = bufferIO({ env: sandboxEnv({ OAUTH_STORE: 'memory' }) });
-      const ctx = await createContext(io, {});
       // An issuer nothing answers for: reaching it would be exit 5, not the usage error expected here.
-      const outcome = await run({ issuer: 'https://id.example.invalid', clientId: 'cli', ...flags }, ctx).catch(
-        (error: { code?: string; exitCode?: number }) => error,
-      );
-      await ctx.close();
-      expect(outcome, JSON.stringify(flags)).toMatchObject({ code: 'USAGE', exitCode: 2 });
+      const result = await runCli(['login', '--issuer', 'https://id.example.invalid', '--client-id', 'cli', ...flags], {
+        env: sandboxEnv({ OAUTH_STORE: 'memory' }),
+      });
+      expect(result.code, `${flags.join(' ')}\n${result.stderr}`).toBe(2);
+      expect(result.stderr, flags.join(' ')).toContain(`error[USAGE]: ${flags[0]} must be`);
     }
   });
 });

@@ -1,51 +1,15 @@
-// `oauth serve`, `oauth mint` and `oauth demo` as a new user runs them.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// `oauth serve` as a new user runs it: the first JSON line, sign-in and tokens against it, its state across restarts,
+// the tokens it issues, the README's script example, and bad flags.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as jose from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { sandboxEnv, spawnCli } from '../helpers/cli.js';
+import { BIN, killAfterFile, serve, stopEveryServe } from '../helpers/serve.js';
 import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'oauth.js');
-const running: ChildProcessWithoutNullStreams[] = [];
-afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-interface Served {
-  child: ChildProcessWithoutNullStreams;
-  info: {
-    issuer: string;
-    audience: string;
-    access_tokens: string;
-    jwks_uri: string;
-    keys: string;
-    clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }>;
-  };
-  stop(): Promise<number | null>;
-}
-
-async function serve(env: Record<string, string | undefined>, ...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {
-    env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
-  });
-  running.push(child);
-  let stdout = '';
-  const info = await new Promise<Served['info']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('serve printed nothing')), 15_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (stdout.includes('\n')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(stdout.split('\n')[0]!));
-      }
-    });
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { child, info, stop: () => (child.kill('SIGINT'), exited) };
-}
+afterAll(stopEveryServe);
 
 describe('oauth serve', () => {
   const env = sandboxEnv({ OAUTH_STORE: 'file', BROWSER: SIMULATED_BROWSER });
@@ -207,7 +171,7 @@ describe('oauth serve', () => {
     const child = spawn('bash', ['-c', script], {
       env: { ...sandboxEnv(), PATH: `${bin}:${process.env.PATH}` } as NodeJS.ProcessEnv,
     });
-    running.push(child as ChildProcessWithoutNullStreams);
+    killAfterFile(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -252,106 +216,4 @@ describe('oauth serve', () => {
     expect((await spawnCli(['serve', '--alg', 'HS256'], { env })).code).toBe(2);
     expect((await spawnCli(['serve', '--port', 'eighty'], { env })).code).toBe(2);
   });
-});
-
-describe('oauth mint', () => {
-  it('each variant of the suite gets the stated verdict from oauth decode --verify, and jose accepts the valid one', async () => {
-    const env = sandboxEnv();
-    const server = await serve(env);
-    const { issuer, audience, jwks_uri } = server.info;
-    const suite = await spawnCli(['mint', '--suite', '--issuer', issuer], { env });
-    expect(suite.code, suite.stderr).toBe(0);
-    const lines = suite.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    expect(lines.map((line) => line.name)).toEqual(
-      expect.arrayContaining([
-        'valid',
-        'expired',
-        'not-yet-valid',
-        'wrong-issuer',
-        'wrong-audience',
-        'bad-signature',
-        'alg-none',
-        'unknown-kid',
-        'hs256-with-public-key',
-        'missing-exp',
-      ]),
-    );
-    for (const line of lines) {
-      const result = await spawnCli(
-        [
-          'decode',
-          '-',
-          '--verify',
-          '--jwks',
-          jwks_uri,
-          '--issuer',
-          issuer,
-          '--audience',
-          audience,
-          '--typ',
-          'at+jwt',
-          '--json',
-        ],
-        { env, stdin: line.token },
-      );
-      expect(result.stderr).not.toMatch(STACK_TRACE);
-      if (line.expect === 'accept') {
-        expect({ name: line.name, code: result.code }).toEqual({ name: line.name, code: 0 });
-      } else {
-        expect({ name: line.name, code: result.code, error: JSON.parse(result.stderr).error.code }).toEqual({
-          name: line.name,
-          code: 3,
-          error: line.error_code,
-        });
-      }
-    }
-    const valid = lines.find((line) => line.name === 'valid')!;
-    const { payload, protectedHeader } = await jose.jwtVerify(valid.token, jose.createRemoteJWKSet(new URL(jwks_uri)), {
-      issuer,
-      audience,
-      typ: 'at+jwt',
-    });
-    expect(protectedHeader.alg).toBe('RS256');
-    expect(payload).toMatchObject({ sub: 'test-user', scope: 'api:read', client_id: 'oauth-cli' });
-    await server.stop();
-  });
-
-  it('mints one token per flag, raw on stdout, with the verdict on stderr', async () => {
-    const env = sandboxEnv();
-    const expired = await spawnCli(
-      ['mint', '--expired', '--sub', 'bob', '--claim', 'tenant=acme', '--claim', 'level=3'],
-      { env },
-    );
-    expect(expired.code).toBe(0);
-    expect(expired.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
-    expect(expired.stderr).toContain('expired: a correct API rejects it');
-    const payload = JSON.parse(Buffer.from(expired.stdout.split('.')[1]!, 'base64url').toString());
-    expect(payload).toMatchObject({ sub: 'bob', tenant: 'acme', level: 3 });
-    expect(payload.exp).toBeLessThan(Date.now() / 1000);
-    const none = await spawnCli(['mint', '--alg', 'none'], { env });
-    expect(none.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.\n$/);
-    const two = await spawnCli(['mint', '--expired', '--wrong-issuer'], { env });
-    expect(two.code).toBe(2);
-  });
-});
-
-describe('oauth demo', () => {
-  it('completes with exit 0 without a TTY and removes its temporary store', async () => {
-    const result = await spawnCli(['demo'], {
-      env: sandboxEnv({ OAUTH_ISSUER: 'https://should-not-leak-in.example' }),
-      timeoutMs: 60_000,
-    });
-    expect(result.stderr).not.toMatch(STACK_TRACE);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('a simulated user fills the login and consent forms');
-    expect(result.stdout).toContain('(rotated)');
-    expect(result.stdout).toContain('✓ valid');
-    expect(result.stdout).toContain('Done.');
-    const store = /stored in\s+file (\S+tokens\.json)/.exec(result.stdout)?.[1];
-    expect(store).toBeDefined();
-    expect(existsSync(store!)).toBe(false);
-  }, 90_000);
 });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A test "browser" for BROWSER=…: signs in at the local oidc-provider over HTTP as the user in SIMULATED_LOGIN.
-// It records each URL it was given (one per line) in SIMULATED_BROWSER_LOG when set.
+// It records each URL it was given (one per line) in SIMULATED_BROWSER_LOG when set. It runs the TypeScript source
+// as Node runs it (types stripped), so that module imports only packages.
 import { appendFileSync } from 'node:fs';
-import { simulateUser } from '../../dist/simulated-user.js';
+import { simulateUser } from '../../src/serve/simulated-user.ts';
 
 const url = process.argv[2];
 if (process.env.SIMULATED_BROWSER_LOG) appendFileSync(process.env.SIMULATED_BROWSER_LOG, `${url}\n`);

@@ -9,6 +9,9 @@ import { withFileLock } from '../../src/store/lock.js';
 import {
   freshSession,
   isFresh,
+  loginCommand,
+  notSignedIn,
+  ownedSession,
   sessionKey,
   sessionLockPath,
   type FreshSessionDeps,
@@ -79,6 +82,113 @@ describe('a refresh the server refuses', () => {
       code: 'REFRESH_TOKEN_REJECTED',
     });
     expect(stored(entries)).toEqual(rotated);
+  });
+
+  it('says the server’s reason in its own sentence, and keeps the refusal’s fields', async () => {
+    const run = deps(async () => {
+      throw new CliError(
+        'REFRESH_TOKEN_REJECTED',
+        'The refresh failed: the server answered invalid_grant (HTTP 400).',
+        {
+          reason: 'the server answered invalid_grant (HTTP 400)',
+          status: 400,
+          oauthError: 'invalid_grant',
+        },
+      );
+    });
+    run.entries.set(sessionKey('work'), JSON.stringify(session()));
+    await expect(freshSession('work', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'REFRESH_TOKEN_REJECTED',
+      message: 'The refresh token for profile "work" was rejected: the server answered invalid_grant (HTTP 400).',
+      hint: 'Sign in again: oauth login --profile work',
+      status: 400,
+      oauthError: 'invalid_grant',
+    });
+  });
+
+  it('an OAuth invalid_grant under another code is a rejection too, known by its error code', async () => {
+    const run = deps(async () => {
+      throw new CliError('OAUTH_ERROR', 'The refresh failed: the server answered invalid_grant (HTTP 403).', {
+        oauthError: 'invalid_grant',
+      });
+    });
+    run.entries.set(sessionKey('default'), JSON.stringify(session()));
+    await expect(freshSession('default', run, { minTtlSeconds: 60, force: false })).rejects.toMatchObject({
+      code: 'REFRESH_TOKEN_REJECTED',
+      // No reason to quote: the refusal's message is quoted whole.
+      message:
+        'The refresh token for profile "default" was rejected. The refresh failed: the server answered invalid_grant (HTTP 403).',
+    });
+    expect(stored(run.entries).refresh_token).toBeUndefined();
+  });
+});
+
+describe('not signed in', () => {
+  const owner = {
+    issuer: { value: 'https://id.example.test', origin: '--issuer' },
+    clientId: { value: 'cli', origin: 'OAUTH_CLIENT_ID' },
+  };
+
+  it('is NOT_LOGGED_IN (exit 4) with the exact command that signs the profile in', () => {
+    expect(notSignedIn('default')).toMatchObject({
+      code: 'NOT_LOGGED_IN',
+      exitCode: 4,
+      message: 'Not signed in.',
+      hint: 'Run: oauth login',
+    });
+    expect(notSignedIn('work', { owner })).toMatchObject({
+      message: 'Not signed in with profile "work".',
+      hint: 'Run: oauth login --issuer https://id.example.test --client-id cli --profile work',
+    });
+    expect(notSignedIn('default', { owner, tokenMayBeGiven: true }).hint).toBe(
+      'Pass a token, or run: oauth login --issuer https://id.example.test --client-id cli',
+    );
+  });
+
+  it('says whose the stored session is when it belongs to another server or client', () => {
+    const mismatch =
+      'its tokens were issued by https://other.test to client x, not for issuer https://id.example.test (from --issuer)';
+    expect(notSignedIn('default', { owner, mismatch })).toMatchObject({
+      code: 'NOT_LOGGED_IN',
+      message: `Not signed in for that server and client: ${mismatch}.`,
+      hint: 'Sign in there with: oauth login --issuer https://id.example.test --client-id cli (add --profile <name> to keep both sessions)',
+    });
+    expect(notSignedIn('work', { owner, mismatch, tokenMayBeGiven: true }).hint).toBe(
+      'Pass a token, or sign in there with: oauth login --issuer https://id.example.test --client-id cli --profile work',
+    );
+  });
+
+  it('an expired access token without a refresh token is not signed in either', () => {
+    expect(notSignedIn('work', { expired: true })).toMatchObject({
+      code: 'NOT_LOGGED_IN',
+      message: 'The access token for profile "work" has expired and there is no refresh token.',
+      hint: 'Sign in again: oauth login --profile work',
+    });
+  });
+
+  it('is what reading a profile without a session, or with another’s, throws', async () => {
+    const entries = new Map<string, string>();
+    const store = memoryStore(entries);
+    await expect(ownedSession(store, 'work', owner)).rejects.toEqual(notSignedIn('work', { owner }));
+    entries.set(sessionKey('work'), JSON.stringify(session({ issuer: 'https://other.test' })));
+    await expect(ownedSession(store, 'work', owner)).rejects.toMatchObject({
+      code: 'NOT_LOGGED_IN',
+      message: expect.stringContaining(
+        'Not signed in with profile "work" for that server and client: its tokens were issued by https://other.test',
+      ),
+    });
+  });
+
+  it('the login command takes further flags before the profile', () => {
+    expect(
+      loginCommand('work', {
+        issuer: 'https://id.example.test',
+        clientId: 'cli',
+        flags: ['--token-endpoint https://t.test'],
+      }),
+    ).toBe(
+      'oauth login --issuer https://id.example.test --client-id cli --token-endpoint https://t.test --profile work',
+    );
   });
 });
 
@@ -271,6 +381,8 @@ describe('a session that cannot be refreshed', () => {
   it('an invalid_grant from the server is REFRESH_TOKEN_REJECTED (exit 4) with the sign-in hint, and the refresh token is dropped', async () => {
     const run = deps(async () => {
       throw new CliError('OAUTH_ERROR', 'The refresh failed: invalid_grant (grant request is invalid).', {
+        reason: 'invalid_grant (grant request is invalid)',
+        oauthError: 'invalid_grant',
         details: { error: 'invalid_grant' },
       });
     });

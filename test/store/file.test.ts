@@ -1,11 +1,12 @@
 // The file store: one JSON file, mode 0600 in a 0700 directory, replaced atomically under a lock (parallel writers
 // keep each other's entries, no temporary file is left behind), and a damaged file is a clear error that leaves it as
-// it was.
+// it was — from the store itself and from every command that reads it.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileStore } from '../../src/store/file.js';
+import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 
 const tokenFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-file-store-')), 'state', 'oauth', 'tokens.json');
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -70,8 +71,8 @@ describe('the file store', () => {
           code: 'STORE_CORRUPT',
           exitCode: 2,
           message: `The token file ${path} is corrupt (${problem}); it was left untouched.`,
+          hint: expect.stringContaining(`mv ${path} ${path}.bad`),
         });
-        expect((error as { hint: string }).hint).toContain(`mv ${path} ${path}.bad`);
       }
       expect(readFileSync(path, 'utf8')).toBe(contents);
     }
@@ -83,7 +84,57 @@ describe('the file store', () => {
     const error = await fileStore(path)
       .get('k')
       .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'STORE_FAILED', exitCode: 2 });
-    expect((error as { hint: string }).hint).toContain(`${path} is a directory, not the token file`);
+    expect(error).toMatchObject({
+      code: 'STORE_FAILED',
+      exitCode: 2,
+      hint: expect.stringContaining(`${path} is a directory, not the token file`),
+    });
+  });
+});
+
+describe('the token file, through the CLI', () => {
+  function fileEnv(contents: string) {
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const dir = join(env.XDG_STATE_HOME!, 'oauth');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'tokens.json');
+    writeFileSync(file, contents);
+    return { env, file };
+  }
+
+  it('a token file that is a directory is STORE_FAILED (exit 2) with a hint that says what to do', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'file' });
+    const file = join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json');
+    mkdirSync(file, { recursive: true });
+    for (const args of [['token'], ['status']]) {
+      const result = await spawnCli(args, { env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain('error[STORE_FAILED]');
+      expect(result.stderr).toContain(`hint: ${file} is a directory, not the token file: move it aside`);
+    }
+  });
+
+  it('status with no profile says where tokens are kept, service tokens included, not that there are none', async () => {
+    const result = await spawnCli(['status'], { env: sandboxEnv({ OAUTH_STORE: 'file' }) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('would be stored');
+    expect(result.stdout).toContain('service tokens from oauth token --client-credentials are cached there too');
+  });
+
+  it('a file of the right outline but the wrong inside (entries an array, a number, an entry not a string) is STORE_CORRUPT', async () => {
+    for (const contents of [
+      '{"version":1,"entries":[]}',
+      '{"version":1,"entries":5}',
+      '{"version":1,"entries":{"profile:default":{"version":1}}}',
+      '{"version":2,"entries":{}}',
+    ]) {
+      const { env, file } = fileEnv(contents);
+      for (const args of [['token'], ['status'], ['logout']]) {
+        const result = await spawnCli(args, { env });
+        expect(result.code, `${contents} ${args.join(' ')}\n${result.stderr}`).toBe(2);
+        expect(result.stderr).toContain(`error[STORE_CORRUPT]: The token file ${file} is corrupt`);
+      }
+      expect(readFileSync(file, 'utf8')).toBe(contents);
+    }
   });
 });

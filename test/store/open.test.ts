@@ -1,10 +1,13 @@
 // Which store a run gets: OAUTH_STORE when set (memory, file, keychain — anything else is a usage error), else the
-// keychain, else the 0600 file with a warning said once, on the first write.
+// keychain, else the 0600 file with a warning said once, on the first write; and whichever it is, a write is read back
+// before it counts.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/open.js';
+import { memoryStore } from '../../src/store/memory.js';
+import { openStore, readBackWrites } from '../../src/store/open.js';
+import type { SecretStore } from '../../src/store/store.js';
 
 /** No D-Bus session bus: no keychain on Linux, decided without asking one. */
 const NO_BUS = { HOME: '/nonexistent' };
@@ -45,8 +48,10 @@ describe.runIf(process.platform === 'linux')('openStore', () => {
   it('OAUTH_STORE=keychain without a keychain is STORE_UNAVAILABLE saying why, never a silent file', async () => {
     const { stateDir, store } = open({ ...NO_BUS, OAUTH_STORE: 'keychain' });
     const error = await store.catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    expect((error as Error).message).toContain('there is no D-Bus session bus');
+    expect(error).toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+      message: expect.stringContaining('there is no D-Bus session bus'),
+    });
     expect(existsSync(join(stateDir, 'tokens.json'))).toBe(false);
   });
 
@@ -66,5 +71,28 @@ describe.runIf(process.platform === 'linux')('openStore', () => {
     await again.set('k', 'x');
     expect(nextRun).toEqual([]);
     expect(await again.get('k')).toBe('x');
+  });
+});
+
+describe('every write is read back', () => {
+  const forgetful = (): SecretStore => ({ ...memoryStore(), set: async () => undefined });
+
+  it('a store that answers "saved" and keeps nothing is STORE_FAILED, without the value in the message', async () => {
+    const secret = 'access-token-that-was-never-kept-0123456789';
+    const error = await readBackWrites(forgetful())
+      .set('profile:default', secret)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'STORE_FAILED', exitCode: 2 });
+    expect(String((error as Error).message) + (error as { hint?: string }).hint).not.toContain(secret);
+  });
+
+  it('a store that keeps an older value is STORE_FAILED too; one that keeps the write is fine', async () => {
+    const stale = memoryStore(new Map([['k', 'old']]));
+    await expect(readBackWrites({ ...stale, set: async () => undefined }).set('k', 'new')).rejects.toMatchObject({
+      code: 'STORE_FAILED',
+    });
+    const store = readBackWrites(memoryStore());
+    await store.set('k', 'new');
+    expect(await store.get('k')).toBe('new');
   });
 });

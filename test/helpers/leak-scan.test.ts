@@ -1,6 +1,6 @@
 // The leak scan itself: it must catch a leak, or it proves nothing.
 import { describe, expect, it } from 'vitest';
-import { createLeakScanner } from './helpers/leak-scan.js';
+import { createLeakScanner } from './leak-scan.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU';
 

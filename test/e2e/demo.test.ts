@@ -1,0 +1,22 @@
+// `oauth demo` as a new user runs it: the whole tour without a TTY, leaving nothing behind.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+
+describe('oauth demo', () => {
+  it('completes with exit 0 without a TTY and removes its temporary store', async () => {
+    const result = await spawnCli(['demo'], {
+      env: sandboxEnv({ OAUTH_ISSUER: 'https://should-not-leak-in.example' }),
+      timeoutMs: 60_000,
+    });
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('a simulated user fills the login and consent forms');
+    expect(result.stdout).toContain('(rotated)');
+    expect(result.stdout).toContain('✓ valid');
+    expect(result.stdout).toContain('Done.');
+    const store = /stored in\s+file (\S+tokens\.json)/.exec(result.stdout)?.[1];
+    expect(store).toBeDefined();
+    expect(existsSync(store!)).toBe(false);
+  }, 90_000);
+});
