@@ -14,9 +14,20 @@ import {
   hasFlagTypes,
 } from './define.js';
 
+/** Where commander keeps a flag's value ("--no-browser": browser), worked out once per flag. */
+const attributeNames = new WeakMap<FlagDefinition, string>();
+function attributeName(definition: FlagDefinition): string {
+  const known = attributeNames.get(definition);
+  if (known !== undefined) return known;
+  const name = new Option(definition.flags).attributeName();
+  attributeNames.set(definition, name);
+  return name;
+}
+
 /** A flag definition as commander's option: repeatable flags collect a list, counted ones count. */
 export function commanderOption(definition: FlagDefinition): Option {
   const option = new Option(definition.flags, definition.description);
+  attributeNames.set(definition, option.attributeName());
   if (definition.kind === 'list') option.argParser((value: string, previous: string[] = []) => [...previous, value]);
   if (definition.kind === 'count') option.argParser((_: string, previous: number) => previous + 1).default(0);
   return option;
@@ -26,7 +37,7 @@ export function commanderOption(definition: FlagDefinition): Option {
 export function flagValues<F extends FlagDefinitions>(definitions: F, parsed: Record<string, unknown>): FlagValues<F> {
   const values: Record<string, unknown> = {};
   for (const [key, definition] of Object.entries(definitions)) {
-    const value = parsed[new Option(definition.flags).attributeName()];
+    const value = parsed[attributeName(definition)];
     if (value !== undefined) values[key] = value;
   }
   if (!hasFlagTypes(definitions, values))
@@ -51,7 +62,7 @@ export function addCommand(program: Command, summary: string, definition: Comman
  */
 export function refuseBlankFlags(parsed: Record<string, unknown>, definitions: FlagDefinitions): void {
   for (const definition of Object.values(definitions)) {
-    const value = parsed[new Option(definition.flags).attributeName()];
+    const value = parsed[attributeName(definition)];
     if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
     const flag = `--${flagParts(definition).long}`;
     throw new CliError('USAGE', `${flag} was given an empty value.`, {
