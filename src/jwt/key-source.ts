@@ -57,7 +57,7 @@ async function remoteDeps(deps: KeySourceDeps) {
   return { cache: await deps.documents(), insecure: deps.insecure, now: deps.now };
 }
 
-/** What `decode --verify` was given to find its keys with; `secretFromEnv` is the value of the --secret-env variable. */
+/** What `decode --verify` was given to find its keys with; `secretEnv` is the --secret-env variable's name and value. */
 export interface KeySourceChoice {
   jwks?: string | undefined;
   key?: string | undefined;
