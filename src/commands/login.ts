@@ -14,7 +14,7 @@ import { parseUrl, isLoopbackHost } from '../net/url.js';
 import { DEFAULT_LOGIN_TIMEOUT_SECONDS } from './options.js';
 import { connect } from './shared/connect.js';
 import { printSessionSummary } from './format/session.js';
-import { flowDeps } from './shared/flow-deps.js';
+import { idTokenDeps } from './shared/id-token-deps.js';
 import type { ClientFlags, RequestFlags } from './shared/client-flags.js';
 import { withProfileLock } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
@@ -66,7 +66,7 @@ export async function run(flags: LoginFlags, ctx: Context, deps: { openBrowser?:
       openBrowser: deps.openBrowser ?? systemBrowser(ctx.io.env),
       secrets: ctx.knownSecrets,
       redact: (text) => redactText(text, ctx.knownSecrets),
-      idToken: flowDeps(ctx),
+      idToken: idTokenDeps(ctx),
       // Under the profile's session lock: a refresh in flight for the previous session cannot overwrite this one.
       save: async (signedIn) => {
         const opened = await store(ctx);
