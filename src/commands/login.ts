@@ -15,7 +15,7 @@ import { defineCommand, flag, type FlagValues, option } from './define.js';
 import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
 import { connect } from './shared/connect.js';
 import { printSessionSummary } from './format/session.js';
-import { flowDeps } from './shared/flow-deps.js';
+import { idTokenDeps } from './shared/id-token-deps.js';
 import { withProfileLock } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
 import { store } from './shared/store.js';
@@ -90,7 +90,7 @@ async function run(flags: LoginFlags, ctx: Context): Promise<number> {
       openBrowser: ctx.io.openBrowser ?? systemBrowser(ctx.io.env),
       secrets: ctx.knownSecrets,
       redact: (text) => redactText(text, ctx.knownSecrets),
-      idToken: flowDeps(ctx),
+      idToken: idTokenDeps(ctx),
       // Under the profile's session lock: a refresh in flight for the previous session cannot overwrite this one.
       save: async (signedIn) => {
         const opened = await store(ctx);

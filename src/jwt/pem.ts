@@ -3,6 +3,7 @@
 // says little about what it refuses; here each refusal is a clause that names the kind of key.
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { nodeCrypto } from '../node-crypto.js';
 
 /** A JWK, or why the PEM gives none, as a clause that follows the file's name ("--key k.pem …"). */
 export type PemKey = { jwk: JWK } | { problem: string };
@@ -37,8 +38,8 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
         'is encrypted (passphrase-protected); decrypt it first, e.g. openssl pkey -in encrypted.pem -out key.pem',
     };
   }
-  // node:crypto loads its ciphers, hashes and streams besides what jose's WebCrypto needs: only PEM files pay for it.
-  const crypto = process.getBuiltinModule('node:crypto');
+  // Only PEM files pay for node:crypto.
+  const crypto = nodeCrypto();
   let key: KeyObject;
   try {
     key = want === 'private' ? crypto.createPrivateKey(text) : crypto.createPublicKey(text);
@@ -56,7 +57,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
 }
 
 function chainLeaf(text: string): string | undefined {
-  const crypto = process.getBuiltinModule('node:crypto');
+  const crypto = nodeCrypto();
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   let certificates: Array<{ pem: string; certificate: import('node:crypto').X509Certificate }>;
   try {

@@ -1,6 +1,6 @@
-// SHA-256 in hex, for store keys and lock file names. node:crypto loads a great deal, and answering a fresh token from
-// the store needs none of it: it is loaded on the first digest.
+// SHA-256 in hex, for store keys and lock file names.
+import { nodeCrypto } from '../node-crypto.js';
+
 export function sha256Hex(text: string): string {
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  return createHash('sha256').update(text).digest('hex');
+  return nodeCrypto().createHash('sha256').update(text).digest('hex');
 }

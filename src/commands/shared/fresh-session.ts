@@ -13,7 +13,7 @@ import { stateDir } from '../../settings/paths.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
-import { flowDeps } from './flow-deps.js';
+import { idTokenDeps } from './id-token-deps.js';
 import { sessionOwner } from './stored-session.js';
 
 export interface FreshProfileOptions {
@@ -75,7 +75,7 @@ export function freshProfileSession(
         );
         return refreshSession(connection, current.refresh_token!, options.parameters ?? {}, {
           secrets: ctx.knownSecrets,
-          idToken: flowDeps(ctx),
+          idToken: idTokenDeps(ctx),
         });
       },
     },

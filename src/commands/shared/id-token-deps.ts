@@ -1,9 +1,9 @@
-// What the flows under src/oauth and src/jwt are given of a run: its clock, its caches and HTTP client, its URL policy,
-// its cancellation signal and where its warnings go.
+// What ID-token validation is given of a run (for a sign-in and a refresh alike): its clock, its document cache, its
+// URL policy, its cancellation signal and where its warnings go.
 import type { IdTokenDeps } from '../../oauth/id-token.js';
 import type { Context } from '../context.js';
 
-export function flowDeps(ctx: Context): IdTokenDeps {
+export function idTokenDeps(ctx: Context): IdTokenDeps {
   return {
     documents: () => ctx.documents(),
     insecure: ctx.insecure,
