@@ -74,7 +74,7 @@ export interface CommandDefinition<
   readonly args?: A;
   readonly flags?: F;
   readonly examples?: readonly string[];
-  /** The command's exit codes, as its help says them. */
+  /** The help's last paragraph: the command's exit codes (serve's says what its --json line holds). */
   readonly exits?: string;
   /**
    * Flags whose URLs are audited rather than called (check's redirect URIs): they keep their user:password@, which is
@@ -91,7 +91,7 @@ export function defineCommand<A extends ArgumentDefinitions = NoArguments, F ext
   return definition;
 }
 
-/** Whether each value is of the type its flag's definition says (what commander parsed, checked before a command gets it). */
+/** Whether each value commander parsed is of the type its flag's definition says, before a command gets it. */
 export function hasFlagTypes<F extends FlagDefinitions>(
   definitions: F,
   values: Readonly<Record<string, unknown>>,
