@@ -96,6 +96,17 @@ describe('the source tree', () => {
     expect(offences).toEqual([]);
   });
 
+  it('no module reaches back up into the commands: only the CLI imports them', () => {
+    const offences = files
+      .filter((file) => !file.path.startsWith('src/commands/') && file.path !== 'src/cli.ts')
+      .flatMap((file) =>
+        file.imports
+          .filter((target) => target.startsWith('src/commands/'))
+          .map((target) => `${file.path} imports ${target}`),
+      );
+    expect(offences).toEqual([]);
+  });
+
   it('every command stands alone: no command module imports another', () => {
     const offences = files
       .filter((file) => isCommand(file.path))

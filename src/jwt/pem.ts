@@ -3,7 +3,6 @@
 // says little about what it refuses; here each refusal is a clause that names the kind of key.
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import { nodeCrypto } from '../node-crypto.js';
 
 /** A JWK, or why the PEM gives none, as a clause that follows the file's name ("--key k.pem …"). */
 export type PemKey = { jwk: JWK } | { problem: string };
@@ -39,7 +38,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
     };
   }
   // Only PEM files pay for node:crypto.
-  const crypto = nodeCrypto();
+  const crypto = process.getBuiltinModule('node:crypto');
   let key: KeyObject;
   try {
     key = want === 'private' ? crypto.createPrivateKey(text) : crypto.createPublicKey(text);
@@ -57,7 +56,7 @@ export function pemToJwk(text: string, want: 'public' | 'private'): PemKey {
 }
 
 function chainLeaf(text: string): string | undefined {
-  const crypto = nodeCrypto();
+  const crypto = process.getBuiltinModule('node:crypto');
   const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   let certificates: Array<{ pem: string; certificate: import('node:crypto').X509Certificate }>;
   try {

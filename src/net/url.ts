@@ -5,7 +5,7 @@
 //   server's failure (exit 5) and names the member it came from.
 // - The browser only ever gets an http(s) URL (see browser.ts).
 import { CliError } from '../errors.js';
-import { describeJsonType } from '../json-type.js';
+import { describeJsonType } from '../errors.js';
 import { redactText, redactUrl } from '../redact.js';
 
 export function isLoopbackHost(hostname: string): boolean {

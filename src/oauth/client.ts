@@ -2,7 +2,7 @@
 import type { JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { describeJsonType } from '../json-type.js';
+import { describeJsonType } from '../errors.js';
 import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 import { pemToJwk } from '../jwt/pem.js';
 import { readUserFile } from '../settings/user-file.js';

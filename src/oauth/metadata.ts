@@ -3,7 +3,7 @@
 // policy. A bad member is the server's failure (exit 5) naming the member, never a crash later on.
 import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../errors.js';
-import { describeJsonType } from '../json-type.js';
+import { describeJsonType } from '../errors.js';
 import { serverUrl } from '../net/url.js';
 
 /** Members that hold a URL this tool may call or hand to a browser. */

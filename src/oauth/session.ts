@@ -6,7 +6,7 @@ import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
 import type { TokenEndpointResponse } from 'oauth4webapi';
 import { CliError, isCliError, saidAfter } from '../errors.js';
-import { describeJsonType } from '../json-type.js';
+import { describeJsonType } from '../errors.js';
 import { sha256Hex } from '../store/digest.js';
 import type { SecretStore } from '../store/store.js';
 

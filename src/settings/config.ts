@@ -2,7 +2,7 @@
 // The config file holds only non-secret settings; secrets live in the token store.
 import { readFileSync } from 'node:fs';
 import { CliError } from '../errors.js';
-import { describeJsonType } from '../json-type.js';
+import { describeJsonType } from '../errors.js';
 
 export interface Profile {
   issuer?: string;

@@ -1,5 +1,6 @@
 // A long wait: a spinner on a terminal, one plain line otherwise. Always on stderr.
-import type { Context } from '../commands/context.js';
+import type { IO } from './io.js';
+import type { Output } from './output.js';
 
 export interface Progress {
   stop(finalLine?: string): void;
@@ -7,7 +8,7 @@ export interface Progress {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function waitIndicator(ctx: Pick<Context, 'io' | 'out'>, text: string): Progress {
+export function waitIndicator(ctx: { io: IO; out: Output }, text: string): Progress {
   const { io } = ctx;
   if (!io.stderrIsTTY || ctx.out.json) {
     io.stderr.write(`${ctx.out.clean(text)}\n`);
