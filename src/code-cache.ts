@@ -58,8 +58,7 @@ export interface LoadedModule {
  * there is one. Any failure of a cache only means compiling from source, as with no cache.
  */
 export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, require: NodeJS.Require): LoadedModule {
-  const cacheFile =
-    cache && trusted(cache.directory) ? join(cache.directory, cacheFileName(file, cache.name)) : undefined;
+  const cacheFile = cache && cacheFileFor(file, cache);
   const cachedData = cacheFile === undefined ? undefined : readOwnFile(cacheFile);
   const source = readFileSync(file, 'latin1');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
@@ -71,26 +70,36 @@ export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, 
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
   const fromCache = cachedData !== undefined && script.cachedDataRejected === false;
   const save = () => {
-    if (cacheFile !== undefined && !fromCache) write(cacheFile, script.createCachedData());
+    if (cacheFile === undefined || fromCache) return;
+    try {
+      write(cacheFile, script.createCachedData());
+    } catch {
+      // No cache this time: the next run compiles from source again.
+    }
   };
   return { exports: module.exports, fromCache, save };
 }
 
 /**
- * `<install>-<build>-<name>-<Node>-<arch>.cache`. V8 checks only the source's length, so the build is named by the file's
- * identity (size, inode, change time), which every new build or install changes: hashing the source would cost about
- * what the cache saves.
+ * `<install>-<build>-<name>-<Node>-<arch>.cache` in the cache's directory, unless that directory is not this user's
+ * alone. V8 checks only the source's length, so the build is named by the file's identity (size, inode, change time),
+ * which every new build or install changes: hashing the source would cost about what the cache saves.
  */
-function cacheFileName(file: string, name: string): string {
-  const { size, ino, ctimeMs } = statSync(file);
-  return `${fnv1a(file)}-${size}.${ino}.${Math.round(ctimeMs * 1000)}-${name}-${process.version}-${process.arch}.cache`;
+function cacheFileFor(file: string, { directory, name }: CacheChoice): string | undefined {
+  try {
+    const directoryStats = statSync(directory, { throwIfNoEntry: false });
+    if (directoryStats && !trusted(directoryStats)) return undefined;
+    const { size, ino, ctimeMs } = statSync(file);
+    const build = `${size}.${ino}.${Math.round(ctimeMs * 1000)}`;
+    return join(directory, `${fnv1a(file)}-${build}-${name}-${process.version}-${process.arch}.cache`);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A cache is code: used only if this user owns it (and its directory) and no one else may write to it. */
-function trusted(at: string | Stats): boolean {
-  const stats = typeof at === 'string' ? statSync(at, { throwIfNoEntry: false }) : at;
-  if (stats === undefined || process.getuid === undefined) return true;
-  return stats.uid === process.getuid() && (stats.mode & 0o022) === 0;
+function trusted(stats: Stats): boolean {
+  return process.getuid === undefined || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
 }
 
 function readOwnFile(file: string): Buffer | undefined {

@@ -95,6 +95,11 @@ describe('loadWithCodeCache', () => {
     expect(caches()).toEqual([]);
   });
 
+  it('a cache directory that cannot be made is only a compile from source', () => {
+    const { file } = fixture();
+    expect(run(file, { directory: join(file, 'code'), name: 'decode' }).fromCache).toBe(false);
+  });
+
   it('keeps the directory bounded', () => {
     const { file, cache, caches } = fixture();
     mkdirSync(cache.directory, { mode: 0o700 });
