@@ -47,9 +47,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 } else {
   // The compiled CLI is kept between runs (src/code-cache.ts; NODE_DISABLE_COMPILE_CACHE=1 turns that off). The
   // bundle's packages resolve from bin/ as from dist/, its sibling: it gets this file's require.
-  const codeCache = require('../dist/code-cache.cjs');
-  const cache = codeCache.cacheFor(argv, process.env);
-  const loaded = codeCache.loadWithCodeCache(require.resolve('../dist/cli.cjs'), cache, require);
+  const dist = require('node:path').join(__dirname, '..', 'dist');
+  const codeCache = require(`${dist}/code-cache.cjs`);
+  const loaded = codeCache.loadWithCodeCache(`${dist}/cli.cjs`, codeCache.cacheFor(argv, process.env), require);
   const cli = loaded.exports;
   let cancel;
   const cancellation = () => {
