@@ -67,7 +67,7 @@ export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, 
     ...(cachedData && { cachedData }),
   });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  script.runInThisContext()(module.exports, withNodeCompileCache(require), module, file, dirname(file));
   const fromCache = cachedData !== undefined && script.cachedDataRejected === false;
   const save = () => {
     if (cacheFile === undefined || fromCache) return;
@@ -78,6 +78,21 @@ export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, 
     }
   };
   return { exports: module.exports, fromCache, save };
+}
+
+/**
+ * Packages from node_modules (undici, prompts, the local server) are Node's to load, with its compile cache: switched
+ * on at the first one, as loading node:module for it would cost every run that needs none.
+ */
+function withNodeCompileCache(require: NodeJS.Require): (id: string) => unknown {
+  let switchedOn = false;
+  return (id) => {
+    if (!switchedOn && !id.startsWith('node:')) {
+      switchedOn = true;
+      process.getBuiltinModule('node:module').enableCompileCache();
+    }
+    return require(id);
+  };
 }
 
 /**
