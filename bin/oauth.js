@@ -6,15 +6,23 @@
 // First, and in syntax any Node parses: on a Node that our dependencies do not support, say so instead of failing
 // somewhere inside them with a stack trace. The range is the intersection of every dependency's `engines` (the
 // @inquirer packages need 22.22.2 on 22 and 24.15 on 24, and no 23 or 25); package.json says the same, and a test keeps
-// the two equal.
+// the two equal. Each alternative is `^a.b.c` (a.b.c or a later a.x) or `>=a.b.c`.
 var NODE_ENGINES = '^22.22.2 || ^24.15.0 || >=26.0.0';
-if (!nodeSupported(process.versions.node, NODE_ENGINES)) {
+var ranges = NODE_ENGINES.split(' || ');
+var have = process.versions.node.split('.').map(Number);
+var supported = ranges.some(function (range) {
+  var want = range.replace(/^\D+/, '').split('.').map(Number);
+  if (range[0] === '^' && have[0] !== want[0]) return false;
+  return (have[0] - want[0] || have[1] - want[1] || have[2] - want[2]) >= 0;
+});
+if (!supported) {
+  var words = ranges.map(function (range) {
+    var version = range.replace(/^\D+/, '');
+    return range[0] === '^' ? version + ' or a later ' + version.split('.')[0] + '.x' : version + ' or newer';
+  });
+  var needs = words.slice(0, -1).join(', ') + ', or ' + words[words.length - 1];
   process.stderr.write(
-    'error[NODE_UNSUPPORTED]: oauth needs Node.js ' +
-      describeEngines(NODE_ENGINES) +
-      '; this is Node.js ' +
-      process.versions.node +
-      '.\n' +
+    `error[NODE_UNSUPPORTED]: oauth needs Node.js ${needs}; this is Node.js ${process.versions.node}.\n` +
       'hint: Install Node.js 24 (LTS), e.g. from https://nodejs.org/ (the README shows how without touching the system).\n',
   );
   process.exit(2);
@@ -37,9 +45,12 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     else onStreamError(error);
   }
 } else {
-  // Node keeps the compiled CLI between runs (NODE_DISABLE_COMPILE_CACHE=1 turns that off).
-  require('node:module').enableCompileCache();
-  const cli = require('../dist/cli.cjs');
+  // The compiled CLI is kept between runs (src/code-cache.ts; NODE_DISABLE_COMPILE_CACHE=1 turns that off). The
+  // bundle's packages resolve from bin/ as from dist/, its sibling: it gets this file's require.
+  const dist = require('node:path').join(__dirname, '..', 'dist');
+  const codeCache = require(`${dist}/code-cache.cjs`);
+  const loaded = codeCache.loadWithCodeCache(`${dist}/cli.cjs`, codeCache.cacheFor(argv, process.env), require);
+  const cli = loaded.exports;
   let cancel;
   const cancellation = () => {
     if (!cancel) cancel = new AbortController();
@@ -84,30 +95,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     .then((code) => {
       // A Ctrl-C held until shielded work ended is still a cancellation (for `serve`, Ctrl-C is the normal stop: its own).
       process.exitCode = held ? 130 : code;
+      // A usage error (a typo, an unknown option) ran no command's usual path: not worth a cache.
+      if (code !== 2) loaded.save();
     });
-}
-
-/** `version` satisfies `range`, written as npm writes engines: `^a.b.c` and `>=a.b.c` alternatives joined by `||`. */
-function nodeSupported(version, range) {
-  var have = version.split('.').map(Number);
-  return range.split('||').some((alternative) => {
-    var match = /^\s*(\^|>=)(\d+)\.(\d+)\.(\d+)\s*$/.exec(alternative);
-    if (!match) return false;
-    var want = [Number(match[2]), Number(match[3]), Number(match[4])];
-    if (match[1] === '^' && have[0] !== want[0]) return false;
-    for (var part = 0; part < 3; part++) if (have[part] !== want[part]) return have[part] > want[part];
-    return true;
-  });
-}
-
-/** `^22.22.2 || >=26.0.0` in words: "22.22.2 or a later 22.x, or 26.0.0 or newer". */
-function describeEngines(range) {
-  var words = range.split('||').map((alternative) => {
-    var match = /^\s*(\^|>=)(\d+)\.(\d+\.\d+)\s*$/.exec(alternative);
-    if (!match) return alternative.trim();
-    return match[1] === '^'
-      ? match[2] + '.' + match[3] + ' or a later ' + match[2] + '.x'
-      : match[2] + '.' + match[3] + ' or newer';
-  });
-  return words.length > 1 ? words.slice(0, -1).join(', ') + ', or ' + words[words.length - 1] : words[0];
 }

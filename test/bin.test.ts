@@ -1,5 +1,4 @@
-// The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.cjs with Node's compile
-// cache on.
+// The built CLI as installed: bin/oauth.js checks the Node version first, then runs dist/cli.cjs from its code cache.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,19 +17,39 @@ beforeAll(async () => {
   token = await sign(key, { claims: { iss: 'https://issuer.test', aud: 'api' } });
 });
 
-const compileCaches = (env: Record<string, string | undefined>) => {
-  const directory = join(env.TMPDIR!, 'node-compile-cache');
-  return existsSync(directory) ? readdirSync(directory, { recursive: true }) : [];
+const codeCaches = (env: Record<string, string | undefined>) => {
+  const directory = join(env.XDG_CACHE_HOME!, 'oauth', 'code');
+  return existsSync(directory) ? readdirSync(directory) : [];
 };
 
+describe('the code cache', () => {
+  it('keeps the compiled CLI between runs, per command; NODE_DISABLE_COMPILE_CACHE=1 turns it off', async () => {
+    const env = sandboxEnv();
+    // The same answer, but for the lines that tell time ("expires in 1h", a second later "in 59m 59s").
+    const decode = async (extra = {}) => {
+      const { code, stdout, stderr } = await spawnCli(['decode', token], { env: { ...env, ...extra } });
+      return { code, stdout: stdout.split('\n').filter((line) => !/\d/.test(line)), stderr };
+    };
+    const uncached = await decode({ NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(uncached).toMatchObject({ code: 0, stderr: '' });
+    expect(codeCaches(env)).toEqual([]);
+    expect(await decode()).toEqual(uncached);
+    expect(codeCaches(env)).toEqual([expect.stringContaining('-decode-')]);
+    expect(await decode()).toEqual(uncached);
+    expect((await spawnCli(['--help'], { env })).code).toBe(0);
+    expect(codeCaches(env)).toHaveLength(2);
+  });
+});
+
 describe("Node's compile cache", () => {
-  it('keeps the compiled CLI between runs; NODE_DISABLE_COMPILE_CACHE=1 turns it off', async () => {
+  const nodeCaches = (env: Record<string, string | undefined>) => existsSync(join(env.TMPDIR!, 'node-compile-cache'));
+  it('is switched on only when a run loads a package from node_modules (here undici)', async () => {
     const env = sandboxEnv();
     env.TMPDIR = env.HOME;
-    expect((await spawnCli(['decode', token], { env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } })).code).toBe(0);
-    expect(compileCaches(env)).toEqual([]);
     expect((await spawnCli(['decode', token], { env })).code).toBe(0);
-    expect(compileCaches(env).length).toBeGreaterThan(0);
+    expect(nodeCaches(env)).toBe(false);
+    expect((await spawnCli(['discover', 'http://127.0.0.1:9', '--timeout', '2'], { env })).code).not.toBe(0);
+    expect(nodeCaches(env)).toBe(true);
   });
 });
 

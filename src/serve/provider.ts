@@ -111,7 +111,7 @@ export function defaultClients(
 }
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const { default: Provider, errors } = await import('oidc-provider');
+  const { Provider, errors } = await import('oidc-provider');
   const restoreConsole = options.log ? divertNotices(options.log) : () => undefined;
   const server: Server = createServer();
   const sockets = new Set<Socket>();
