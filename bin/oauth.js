@@ -45,7 +45,7 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     else onStreamError(error);
   }
 } else {
-  // The compiled CLI is kept between runs (src/code-cache.ts; NODE_DISABLE_COMPILE_CACHE=1 turns that off). The
+  // The compiled CLI is kept between runs (src/startup/code-cache.ts; NODE_DISABLE_COMPILE_CACHE=1 turns that off). The
   // bundle's packages resolve from bin/ as from dist/, its sibling: it gets this file's require.
   const dist = require('node:path').join(__dirname, '..', 'dist');
   const codeCache = require(`${dist}/code-cache.cjs`);

@@ -25,7 +25,7 @@ const commanderBuiltins = {
 
 await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli.ts', 'src/code-cache.ts'],
+  entryPoints: { cli: 'src/cli.ts', 'code-cache': 'src/startup/code-cache.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   bundle: true,
@@ -34,7 +34,7 @@ await build({
   target: 'node22',
   // Whitespace only: traces keep the source's names (no keepNames: nothing reads a function's `name`).
   minifyWhitespace: true,
-  // src/code-cache.ts reads the file as Latin-1, which is faster than UTF-8 and the same for ASCII.
+  // src/startup/code-cache.ts reads the file as Latin-1, which is faster than UTF-8 and the same for ASCII.
   charset: 'ascii',
   // Loaded from node_modules when a run needs them: native code (the keyring), the local server, and the two largest
   // packages (CommonJS undici, prompts that wait for a person anyway), which would make the file every run reads

@@ -25,7 +25,7 @@ Examples:
 
 Run "oauth <command> --help" for a command's options.
 
-Exit codes: 0 ok · 1 internal bug · 2 usage or malformed input · 3 verification failed ·
+Exit codes: 0 ok · 1 internal bug · 2 usage or malformed input · 3 verification or check failed ·
             4 authentication required · 5 remote failure · 130 cancelled`,
 };
 

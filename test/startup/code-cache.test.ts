@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type CacheChoice, cacheFor, loadWithCodeCache, MAX_CACHE_FILES } from '../src/code-cache.js';
+import { type CacheChoice, cacheFor, loadWithCodeCache, MAX_CACHE_FILES } from '../../src/startup/code-cache.js';
 
 /** A CommonJS module that requires a built-in, and a directory for its caches. */
 function fixture(source = "const path = require('node:path');\nexports.answer = () => path.join('a', 'b');\n") {
@@ -18,7 +18,7 @@ function fixture(source = "const path = require('node:path');\nexports.answer = 
   return { file, cache, caches };
 }
 
-const BUILT = join(import.meta.dirname, '..', 'dist', 'code-cache.cjs');
+const BUILT = join(import.meta.dirname, '..', '..', 'dist', 'code-cache.cjs');
 
 /**
  * One run of the CLI, in a process of its own (V8 keeps what it compiled for the life of a process): load as bin/ does
