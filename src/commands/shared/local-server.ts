@@ -46,8 +46,8 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
       );
     return parsed;
   };
-  const alg = (flags.alg ?? 'RS256') as SigningAlgorithm;
-  if (!SIGNING_ALGORITHMS.includes(alg))
+  const alg = flags.alg ?? 'RS256';
+  if (!isSigningAlgorithm(alg))
     throw new CliError('USAGE', `--alg must be one of ${SIGNING_ALGORITHMS.join(', ')}, not "${flags.alg}".`);
   const port = number(flags.port, DEFAULT_SERVE_PORT, '--port', 0);
   if (port > 65535) throw new CliError('USAGE', `--port must be at most 65535, not ${port}.`);
@@ -105,4 +105,8 @@ export async function startServer(
     }
     throw error;
   }
+}
+
+function isSigningAlgorithm(value: string): value is SigningAlgorithm {
+  return SIGNING_ALGORITHMS.some((alg) => alg === value);
 }
