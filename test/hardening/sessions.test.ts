@@ -438,7 +438,7 @@ describe('a slow token endpoint', () => {
       return run;
     };
     const until = async (what: string, done: () => boolean) => {
-      for (let turn = 0; turn < 400 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (let turn = 0; turn < 800 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
       if (!done()) throw new Error(`never saw: ${what}`);
     };
     const first = start('first');
@@ -492,7 +492,7 @@ describe('every write of a session goes under the profile’s session lock', () 
     return run;
   }
   async function until(what: string, done: () => boolean) {
-    for (let turn = 0; turn < 400 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let turn = 0; turn < 800 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
     if (!done()) throw new Error(`never saw: ${what}`);
   }
   /**
