@@ -54,13 +54,13 @@ export interface LoadedModule {
 }
 
 /**
- * require(file) for an ASCII CommonJS file (read as Latin-1: the same bytes, and faster than UTF-8), from its cache if
- * there is one. Any failure of a cache only means compiling from source, as with no cache.
+ * require(file) for a CommonJS file (read as UTF-8: the bundle keeps characters no escape can stand for, in raw
+ * template strings), from its cache if there is one. Any failure of a cache only means compiling from source, as with no cache.
  */
 export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, require: NodeJS.Require): LoadedModule {
   const cacheFile = cache && cacheFileFor(file, cache);
   const cachedData = cacheFile === undefined ? undefined : readOwnFile(cacheFile);
-  const source = readFileSync(file, 'latin1');
+  const source = readFileSync(file, 'utf8');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
     filename: file,
     lineOffset: -1,

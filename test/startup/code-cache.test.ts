@@ -118,3 +118,17 @@ describe('loadWithCodeCache', () => {
     );
   });
 });
+
+describe('the source as written', () => {
+  it('keeps characters the build cannot escape (a raw template holds them as they are), from source and from cache', () => {
+    const { file, cache } = fixture(
+      "exports.answer = () => require('node:path').join('a', 'b');\nexports.raw = String.raw`…é‘`;\n",
+    );
+    for (let round = 0; round < 2; round++) {
+      const script = `const loaded = require(${JSON.stringify(BUILT)}).loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cache)}, require);
+loaded.save();
+process.stdout.write(loaded.exports.raw);`;
+      expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).toBe('…é‘');
+    }
+  });
+});
