@@ -491,9 +491,9 @@ describe('every write of a session goes under the profile’s session lock', () 
     child.stderr.on('data', (chunk) => (run.stderr += chunk));
     return run;
   }
-  async function until(what: string, done: () => boolean) {
+  async function until(what: string | (() => string), done: () => boolean) {
     for (let turn = 0; turn < 800 && !done(); turn++) await new Promise((resolve) => setTimeout(resolve, 25));
-    if (!done()) throw new Error(`never saw: ${what}`);
+    if (!done()) throw new Error(`never saw: ${typeof what === 'function' ? what() : what}`);
   }
   /**
    * Plays a refresh in flight: holds the profile's lock (as a live process on this host), lets the command start and
@@ -509,8 +509,9 @@ describe('every write of a session goes under the profile’s session lock', () 
       import('../../src/oauth/session.js'),
     ]);
     await withFileLock(sessionLockPath(join(box.env.XDG_STATE_HOME!, 'oauth'), 'default'), async () => {
-      await until('the command waiting for the profile’s lock', () =>
-        command.stderr.includes('waiting for another oauth process'),
+      await until(
+        () => `the command waiting for the profile’s lock (it printed: ${JSON.stringify(command.stderr)})`,
+        () => command.stderr.includes('waiting for another oauth process'),
       );
       const file = JSON.parse(box.raw());
       file.entries['profile:default'] = JSON.stringify(refreshed);
