@@ -34,8 +34,6 @@ await build({
   target: 'node22',
   // Whitespace only: traces keep the source's names (no keepNames: nothing reads a function's `name`).
   minifyWhitespace: true,
-  // src/startup/code-cache.ts reads the file as Latin-1, which is faster than UTF-8 and the same for ASCII.
-  charset: 'ascii',
   // Loaded from node_modules when a run needs them: native code (the keyring), the local server, and the two largest
   // packages (CommonJS undici, prompts that wait for a person anyway), which would make the file every run reads
   // several times larger. The ES-module-only packages every run may need (commander, jose, oauth4webapi…) are

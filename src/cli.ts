@@ -24,33 +24,34 @@ import packageJson from '../package.json' with { type: 'json' };
 
 export { processIO } from './term/io.js';
 
-/** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
-function invokedCommand(argv: string[]): string | undefined {
+/**
+ * Where the words that are not options stand, as commander reads them: a global option that takes a value takes the
+ * next word with it, and after `--` every word is one (`oauth -- decode x` runs decode).
+ */
+function operandIndexes(argv: string[]): number[] {
+  const indexes: number[] = [];
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
-    if (arg === '--') return undefined;
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
-      index++;
-      continue;
+    if (arg === '--') {
+      for (let rest = index + 1; rest < argv.length; rest++) indexes.push(rest);
+      break;
     }
-    if (arg.startsWith('-')) continue;
-    return arg === 'help' ? argv.slice(index + 1).find((next) => !next.startsWith('-')) : arg;
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) index++;
+    else if (!arg.startsWith('-')) indexes.push(index);
   }
-  return undefined;
+  return indexes;
+}
+
+/** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
+function invokedCommand(argv: string[]): string | undefined {
+  const [first, second] = operandIndexes(argv).map((index) => argv[index]);
+  return first === 'help' ? second : first;
 }
 
 /** Where `help` stands as the command word (`oauth help decode`), or -1. */
 function helpIndex(argv: string[]): number {
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (arg === '--') return -1;
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
-      index++;
-      continue;
-    }
-    if (!arg.startsWith('-')) return arg === 'help' ? index : -1;
-  }
-  return -1;
+  const first = operandIndexes(argv)[0];
+  return first !== undefined && argv[first] === 'help' ? first : -1;
 }
 
 export async function main(argv: string[], io: IO): Promise<number> {
@@ -108,6 +109,10 @@ export async function main(argv: string[], io: IO): Promise<number> {
       for (const { name, args, summary } of COMMANDS) {
         const command = program.command(name).summary(summary);
         for (const term of args ?? []) command.argument(term);
+        // Reached only if commander found a command where invokedCommand found none: a bug to say, never a silent 0.
+        command.action(() => {
+          throw new CliError('INTERNAL', `The command "${name}" was not recognised in its arguments before it ran.`);
+        });
       }
     }
     // commander answers `help <unknown>` with the program's help and exit 0; without the `help` word the unknown

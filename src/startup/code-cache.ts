@@ -43,26 +43,24 @@ export function cacheFor(argv: string[], env: Readonly<Record<string, string | u
 }
 
 /**
- * The command the CLI will run, told as src/cli.ts tells it (a global option's value is no command; `help <command>` is
- * that command), or `program`: any other word (a typo, a profile's name) must not take a cache file of its own.
+ * The command the CLI will run, found as src/cli.ts finds it (the words that are not options, where a global option
+ * that takes a value takes the next word, and every word after `--` is one; `help <command>` is that command), or
+ * `program`: any other word (a typo, a profile's name) must not take a cache file of its own.
  */
 function commandName(argv: string[]): string {
-  let help = false;
-  for (let index = 0; index < argv.length; index++) {
+  const operands: string[] = [];
+  for (let index = 0; index < argv.length && operands.length < 2; index++) {
     const arg = argv[index]!;
-    if (arg === '--') break;
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) {
-      index++;
-      continue;
+    if (arg === '--') {
+      operands.push(...argv.slice(index + 1));
+      break;
     }
-    if (arg.startsWith('-')) continue;
-    if (arg === 'help' && !help) {
-      help = true;
-      continue;
-    }
-    return COMMAND_NAMES.find((name) => name === arg) ?? 'program';
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) index++;
+    else if (!arg.startsWith('-')) operands.push(arg);
   }
-  return 'program';
+  const [first, second] = operands;
+  const command = first === 'help' ? second : first;
+  return COMMAND_NAMES.find((name) => name === command) ?? 'program';
 }
 
 export interface LoadedModule {
@@ -74,13 +72,13 @@ export interface LoadedModule {
 }
 
 /**
- * require(file) for an ASCII CommonJS file (read as Latin-1: the same bytes, and faster than UTF-8), from its cache if
- * there is one. Any failure of a cache only means compiling from source, as with no cache.
+ * require(file) for a CommonJS file (read as UTF-8: the bundle keeps characters no escape can stand for, in raw
+ * template strings), from its cache if there is one. Any failure of a cache only means compiling from source, as with no cache.
  */
 export function loadWithCodeCache(file: string, cache: CacheChoice | undefined, require: NodeJS.Require): LoadedModule {
   const cacheFile = cache && cacheFileFor(file, cache);
   const cachedData = cacheFile === undefined ? undefined : verifiedPayload(readOwnFile(cacheFile));
-  const source = readFileSync(file, 'latin1');
+  const source = readFileSync(file, 'utf8');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {\n${source}\n})`, {
     filename: file,
     lineOffset: -1,

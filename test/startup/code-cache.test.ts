@@ -49,7 +49,10 @@ describe('cacheFor', () => {
     expect(name([])).toBe('program');
     expect(name(['work'])).toBe('program');
     expect(name(['decod'])).toBe('program');
-    expect(name(['--', 'decode'])).toBe('program');
+    expect(name(['--', 'decode', 'x'])).toBe('decode');
+    expect(name(['help', '--', 'decode'])).toBe('decode');
+    expect(name(['--', '--profile'])).toBe('program');
+    expect(name(['help', 'help'])).toBe('program');
     expect(name(['../../etc'])).toBe('program');
   });
   it('in XDG_CACHE_HOME when absolute; none with NODE_DISABLE_COMPILE_CACHE or no home', () => {
@@ -138,5 +141,19 @@ describe('loadWithCodeCache', () => {
     expect(() => (loaded.exports.fail as () => void)()).toThrow(
       expect.objectContaining({ stack: expect.stringContaining(`${file}:3:`) }),
     );
+  });
+});
+
+describe('the source as written', () => {
+  it('keeps characters the build cannot escape (a raw template holds them as they are), from source and from cache', () => {
+    const { file, cache } = fixture(
+      "exports.answer = () => require('node:path').join('a', 'b');\nexports.raw = String.raw`…é‘`;\n",
+    );
+    for (let round = 0; round < 2; round++) {
+      const script = `const loaded = require(${JSON.stringify(BUILT)}).loadWithCodeCache(${JSON.stringify(file)}, ${JSON.stringify(cache)}, require);
+loaded.save();
+process.stdout.write(loaded.exports.raw);`;
+      expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })).toBe('…é‘');
+    }
   });
 });
