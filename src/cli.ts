@@ -13,8 +13,9 @@ import type {
 } from './commands/define.js';
 import { flagParts } from './commands/define.js';
 import { createContext, type Context } from './commands/context.js';
-import { GLOBAL_FLAGS, GLOBAL_OPTIONS_WITH_VALUES, type GlobalFlags } from './commands/globals.js';
+import { GLOBAL_FLAGS, type GlobalFlags } from './commands/globals.js';
 import { COMMANDS, findCommand, PROGRAM } from './commands/index.js';
+import { GLOBAL_OPTIONS_WITH_VALUES } from './commands/names.js';
 import { asCliError, CliError } from './errors.js';
 import type { IO } from './term/io.js';
 import { createOutput } from './term/output.js';

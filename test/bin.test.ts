@@ -39,6 +39,35 @@ describe('the code cache', () => {
     expect((await spawnCli(['--help'], { env })).code).toBe(0);
     expect(codeCaches(env)).toHaveLength(2);
   });
+
+  it('a damaged cache (V8 would abort on it) is compiled from source and written again', async () => {
+    const env = sandboxEnv();
+    const first = await spawnCli(['decode', token], { env });
+    expect(first.code).toBe(0);
+    const [name] = codeCaches(env);
+    const file = join(env.XDG_CACHE_HOME!, 'oauth', 'code', name!);
+    const written = readFileSync(file);
+    const damaged = Buffer.from(written);
+    for (let at = 64; at < damaged.length; at += 1000) damaged[at]! ^= 0xff;
+    writeFileSync(file, damaged);
+    const run = await spawnCli(['decode', token], { env });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.split('\n')[0]).toBe(first.stdout.split('\n')[0]);
+    expect(codeCaches(env)).toEqual([name]);
+    expect(readFileSync(file).equals(damaged)).toBe(false);
+    expect((await spawnCli(['decode', token], { env })).code).toBe(0);
+  });
+
+  it('is named after the command run, so options and their values take no cache of their own', async () => {
+    const env = sandboxEnv();
+    for (const argv of [
+      ['--timeout', '5', 'decode', token],
+      ['--profile', 'work', 'decode', token],
+      ['help', 'decode'],
+    ])
+      expect((await spawnCli(argv, { env })).code).toBe(0);
+    expect(codeCaches(env)).toEqual([expect.stringContaining('-decode-')]);
+  });
 });
 
 describe("Node's compile cache", () => {

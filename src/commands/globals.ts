@@ -1,7 +1,7 @@
 // The options every command takes, defined once: the program's help lists them, each command's help lists them as
 // global options, and the context reads them.
 import { DEFAULT_TIMEOUT_SECONDS } from '../settings/duration.js';
-import { counted, flag, type FlagValues, flagParts, option } from './define.js';
+import { counted, flag, type FlagValues, option } from './define.js';
 
 export const GLOBAL_FLAGS = {
   json: flag('--json', 'print one JSON document on stdout (errors as JSON on stderr)'),
@@ -18,11 +18,3 @@ export const GLOBAL_FLAGS = {
 };
 
 export type GlobalFlags = FlagValues<typeof GLOBAL_FLAGS>;
-
-/** Global options that take a value: the word after one is its value, never a command's name. */
-export const GLOBAL_OPTIONS_WITH_VALUES: ReadonlySet<string> = new Set(
-  Object.values(GLOBAL_FLAGS).flatMap((definition) => {
-    const parts = flagParts(definition);
-    return parts.valueName === undefined ? [] : [`--${parts.long}`, ...(parts.short ? [`-${parts.short}`] : [])];
-  }),
-);

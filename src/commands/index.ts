@@ -1,9 +1,10 @@
 // The registry: every command's name, the arguments and summary `oauth --help` shows, and how to load the rest of its
 // definition. Only the command being run is loaded: `oauth --help` loads none.
 import type { CommandDefinition } from './define.js';
+import type { CommandName } from './names.js';
 
 export interface CommandEntry {
-  readonly name: string;
+  readonly name: CommandName;
   /** The arguments as `oauth --help` shows them after the name: "[token]". */
   readonly args?: readonly string[];
   readonly summary: string;

@@ -3,9 +3,19 @@ import { describe, expect, it, vi } from 'vitest';
 import { type FlagDefinition, flagParts } from '../../src/commands/define.js';
 import { GLOBAL_FLAGS } from '../../src/commands/globals.js';
 import { COMMANDS } from '../../src/commands/index.js';
+import { COMMAND_NAMES, GLOBAL_OPTIONS_WITH_VALUES } from '../../src/commands/names.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('the registry', () => {
+  it('has the names the code cache tells commands by, and the global options that take values are those it skips', () => {
+    expect(COMMANDS.map((entry) => entry.name)).toEqual([...COMMAND_NAMES]);
+    const withValues = Object.values(GLOBAL_FLAGS).flatMap((definition) => {
+      const parts = flagParts(definition);
+      return parts.valueName === undefined ? [] : [`--${parts.long}`, ...(parts.short ? [`-${parts.short}`] : [])];
+    });
+    expect(new Set(withValues)).toEqual(GLOBAL_OPTIONS_WITH_VALUES);
+  });
+
   it('loads, for each name, the definition of that command with the arguments the program help shows', async () => {
     for (const entry of COMMANDS) {
       const definition = await entry.load();

@@ -1,7 +1,7 @@
 // The V8 code cache bin/ runs the bundle from: used when it is this user's and this build's, bounded, and never able to
 // make a run fail. Runs load the built module (npm test builds first), as bin/ does.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,13 +34,26 @@ process.stdout.write(JSON.stringify({ fromCache: loaded.fromCache }));`;
 
 describe('cacheFor', () => {
   const env = { HOME: '/home/u' };
-  it('one cache per command word, `program` for none or for anything unlike a command', () => {
+  it('one cache per command the CLI runs, `program` for none or for anything that is not a command', () => {
+    const name = (argv: string[]) => cacheFor(argv, env)?.name;
     expect(cacheFor(['decode', 'eyJ…'], env)).toEqual({ directory: '/home/u/.cache/oauth/code', name: 'decode' });
-    expect(cacheFor(['--json', 'token'], env)?.name).toBe('token');
-    expect(cacheFor(['--help'], env)?.name).toBe('program');
-    expect(cacheFor([], env)?.name).toBe('program');
-    expect(cacheFor(['../../etc'], env)?.name).toBe('program');
-    expect(cacheFor(['a'.repeat(40)], env)?.name).toBe('program');
+    expect(name(['--json', 'token'])).toBe('token');
+    expect(name(['--profile', 'work', 'status'])).toBe('status');
+    expect(name(['--profile=work', 'status'])).toBe('status');
+    expect(name(['--timeout', '5', 'decode'])).toBe('decode');
+    expect(name(['--ca-file', 'ca.pem', '-v', 'discover', 'https://id.example.com'])).toBe('discover');
+    expect(name(['help', 'decode'])).toBe('decode');
+    expect(name(['help', '--profile', 'x', 'decode'])).toBe('decode');
+    expect(name(['help'])).toBe('program');
+    expect(name(['--help'])).toBe('program');
+    expect(name([])).toBe('program');
+    expect(name(['work'])).toBe('program');
+    expect(name(['decod'])).toBe('program');
+    expect(name(['--', 'decode', 'x'])).toBe('decode');
+    expect(name(['help', '--', 'decode'])).toBe('decode');
+    expect(name(['--', '--profile'])).toBe('program');
+    expect(name(['help', 'help'])).toBe('program');
+    expect(name(['../../etc'])).toBe('program');
   });
   it('in XDG_CACHE_HOME when absolute; none with NODE_DISABLE_COMPILE_CACHE or no home', () => {
     expect(cacheFor(['token'], { ...env, XDG_CACHE_HOME: '/c' })?.directory).toBe('/c/oauth/code');
@@ -72,6 +85,18 @@ describe('loadWithCodeCache', () => {
     expect(run(file, cache).fromCache).toBe(false);
     expect(caches()).toHaveLength(1);
     expect(caches()).not.toEqual(first);
+  });
+
+  it('a cache whose payload does not match its checksum never reaches V8: compiled from source, then replaced', () => {
+    const { file, cache, caches } = fixture();
+    run(file, cache);
+    const written = join(cache.directory, caches()[0]!);
+    const damaged = readFileSync(written);
+    for (let at = 64; at < damaged.length; at += 7) damaged[at]! ^= 0xff;
+    writeFileSync(written, damaged);
+    expect(run(file, cache).fromCache).toBe(false);
+    expect(readFileSync(written).equals(damaged)).toBe(false);
+    expect(run(file, cache).fromCache).toBe(true);
   });
 
   it('a cache V8 refuses (corrupt, or from another V8) is only a compile from source, then replaced', () => {
