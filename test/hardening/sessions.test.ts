@@ -501,22 +501,28 @@ describe('every write of a session goes under the profile’s session lock', () 
    */
   async function refreshInFlight(
     box: ReturnType<typeof sandbox>,
-    command: ReturnType<typeof start>,
+    startCommand: () => ReturnType<typeof start>,
     refreshed: object,
-  ) {
+  ): Promise<ReturnType<typeof start>> {
+    let command: ReturnType<typeof start> | undefined;
     const [{ withFileLock }, { sessionLockPath }] = await Promise.all([
       import('../../src/store/lock.js'),
       import('../../src/oauth/session.js'),
     ]);
+    // The lock is held before the command starts: a command faster than this test's own start would otherwise take it
+    // first and never wait.
     await withFileLock(sessionLockPath(join(box.env.XDG_STATE_HOME!, 'oauth'), 'default'), async () => {
+      const running = startCommand();
+      command = running;
       await until(
-        () => `the command waiting for the profile’s lock (it printed: ${JSON.stringify(command.stderr)})`,
-        () => command.stderr.includes('waiting for another oauth process'),
+        () => `the command waiting for the profile’s lock (it printed: ${JSON.stringify(running.stderr)})`,
+        () => running.stderr.includes('waiting for another oauth process'),
       );
       const file = JSON.parse(box.raw());
       file.entries['profile:default'] = JSON.stringify(refreshed);
       writeFileSync(box.file, JSON.stringify(file));
     });
+    return command!;
   }
 
   it('logout waits for a refresh in flight, then revokes and deletes what it saved: status says signed out', async () => {
@@ -532,8 +538,7 @@ describe('every write of a session goes under the profile’s session lock', () 
       access_token: 'refreshed-in-flight-access-0123456789',
       refresh_token: 'refreshed-in-flight-refresh-0123456789',
     };
-    const logout = start(['logout'], box.env);
-    await refreshInFlight(box, logout, refreshed);
+    const logout = await refreshInFlight(box, () => start(['logout'], box.env), refreshed);
     expect(await logout.code, logout.stderr).toBe(0);
     expect(revocation.seen.map((seen) => seen.form.get('token'))).toEqual([
       refreshed.refresh_token,
@@ -556,11 +561,15 @@ describe('every write of a session goes under the profile’s session lock', () 
         scope: 'api',
       })).route,
     );
-    const login = start(
-      ['login', '--issuer', home.issuer, '--client-id', 'new-client', '--scope', 'api', '--login-timeout', '10'],
-      { ...box.env, BROWSER: SIMULATED_BROWSER },
+    const login = await refreshInFlight(
+      box,
+      () =>
+        start(
+          ['login', '--issuer', home.issuer, '--client-id', 'new-client', '--scope', 'api', '--login-timeout', '10'],
+          { ...box.env, BROWSER: SIMULATED_BROWSER },
+        ),
+      { ...previous, access_token: 'old-client-refreshed-0123456789' },
     );
-    await refreshInFlight(box, login, { ...previous, access_token: 'old-client-refreshed-0123456789' });
     expect(await login.code, login.stderr).toBe(0);
     expect(box.session()).toMatchObject({ client_id: 'new-client', access_token: 'new-login-access-0123456789' });
     const status = await spawnCli(['status', '--json'], { env: box.env });
