@@ -2,37 +2,30 @@
 // each output form prints, on a pipe and on a terminal, how an expired token is refreshed and saved, and what a run
 // without a session says.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, STACK_TRACE } from '../helpers/cli.js';
-import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { signedInHome, type UserHome } from '../helpers/sign-in.js';
+import { signedInUserForThisFile } from '../helpers/sign-in.js';
 
 const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/;
-let as: TestAuthorizationServer;
-let home: UserHome;
-beforeAll(async () => {
-  as = await startAuthorizationServer();
-  home = await signedInHome(as);
-});
-afterAll(() => as.close());
+const user = signedInUserForThisFile();
 
 describe('oauth token, signed in', () => {
   it('on a pipe prints the stored access token and a newline, nothing else, exit 0', async () => {
-    const result = await runCli(['token'], { env: home.env });
-    expect(result).toEqual({ code: 0, stdout: `${home.storedSession().access_token}\n`, stderr: '' });
+    const result = await runCli(['token'], { env: user.home.env });
+    expect(result).toEqual({ code: 0, stdout: `${user.home.storedSession().access_token}\n`, stderr: '' });
     expect(result.stdout.trim()).toMatch(JWT);
   });
 
   it('-o header prints an Authorization header with the same token', async () => {
-    const result = await runCli(['token', '-o', 'header'], { env: home.env });
+    const result = await runCli(['token', '-o', 'header'], { env: user.home.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`Authorization: Bearer ${home.storedSession().access_token}\n`);
+    expect(result.stdout).toBe(`Authorization: Bearer ${user.home.storedSession().access_token}\n`);
   });
 
   it('-o json prints the token response a client needs, never the refresh token', async () => {
-    const result = await runCli(['token', '-o', 'json'], { env: home.env });
+    const result = await runCli(['token', '-o', 'json'], { env: user.home.env });
     expect(result.code).toBe(0);
-    const stored = home.storedSession();
+    const stored = user.home.storedSession();
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({
       access_token: stored.access_token,
@@ -46,22 +39,22 @@ describe('oauth token, signed in', () => {
   });
 
   it('on a terminal shows a summary with the token redacted, and says how to get it', async () => {
-    const result = await runCli(['token'], { env: home.env, tty: true });
+    const result = await runCli(['token'], { env: user.home.env, tty: true });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Access token for');
     expect(result.stdout).toContain('alice');
-    expect(result.stdout).not.toContain(home.storedSession().access_token);
+    expect(result.stdout).not.toContain(user.home.storedSession().access_token);
     expect(result.stderr).toContain('use --output raw (or pipe it) to get it');
   });
 
   it('an expired access token is refreshed, saved, and the new one printed', async () => {
-    const data = JSON.parse(readFileSync(home.tokenFile, 'utf8'));
-    const expired = { ...home.storedSession(), expires_at: Math.floor(Date.now() / 1000) - 10 };
+    const data = JSON.parse(readFileSync(user.home.tokenFile, 'utf8'));
+    const expired = { ...user.home.storedSession(), expires_at: Math.floor(Date.now() / 1000) - 10 };
     data.entries['profile:default'] = JSON.stringify(expired);
-    writeFileSync(home.tokenFile, JSON.stringify(data));
-    const result = await runCli(['token'], { env: home.env });
+    writeFileSync(user.home.tokenFile, JSON.stringify(data));
+    const result = await runCli(['token'], { env: user.home.env });
     expect(result.code, result.stderr).toBe(0);
-    const saved = home.storedSession();
+    const saved = user.home.storedSession();
     expect(result.stdout).toBe(`${saved.access_token}\n`);
     expect(saved.access_token).not.toBe(expired.access_token);
     expect(saved.refresh_token).not.toBe(expired.refresh_token);
@@ -71,7 +64,7 @@ describe('oauth token, signed in', () => {
 
 describe('oauth token, not signed in', () => {
   it('exits 4 with NOT_LOGGED_IN and the command that signs in, printing nothing on stdout', async () => {
-    const result = await runCli(['token', '--profile', 'work'], { env: home.env });
+    const result = await runCli(['token', '--profile', 'work'], { env: user.home.env });
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
@@ -80,7 +73,7 @@ describe('oauth token, not signed in', () => {
   });
 
   it('for another server than the session’s: exits 4 naming the setting, and the sign-in that fixes it', async () => {
-    const result = await runCli(['token', '--issuer', 'https://other.test'], { env: home.env });
+    const result = await runCli(['token', '--issuer', 'https://other.test'], { env: user.home.env });
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('not for issuer https://other.test (from --issuer)');

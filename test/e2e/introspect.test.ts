@@ -1,32 +1,25 @@
 // `oauth introspect` end to end against a real oidc-provider: an active token is reported with its claims, a revoked
 // one as not active (exit 3).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
-import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { revokeAtServer, signedInHome, type UserHome } from '../helpers/sign-in.js';
+import { revokeAtServer, signedInHome, signedInUserForThisFile } from '../helpers/sign-in.js';
 
-let as: TestAuthorizationServer;
-let home: UserHome;
-beforeAll(async () => {
-  as = await startAuthorizationServer();
-  home = await signedInHome(as);
-});
-afterAll(() => as.close());
+const user = signedInUserForThisFile();
 
 describe('oauth introspect', () => {
   it('reports an active refresh token given on stdin', async () => {
     const active = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token', '--json'], {
-      env: home.env,
-      stdin: home.storedSession().refresh_token!,
+      env: user.home.env,
+      stdin: user.home.storedSession().refresh_token!,
     });
     expect(active.code).toBe(0);
     expect(JSON.parse(active.stdout)).toMatchObject({ active: true, sub: 'alice' });
   });
 
   it('exits 3 for a revoked one, saying it is not active', async () => {
-    const { env, storedSession } = await signedInHome(as);
+    const { env, storedSession } = await signedInHome(user.as);
     const refreshToken = storedSession().refresh_token!;
-    await revokeAtServer(as, refreshToken);
+    await revokeAtServer(user.as, refreshToken);
     const inactive = await spawnCli(['introspect', '-', '--token-type-hint', 'refresh_token'], {
       env,
       stdin: refreshToken,

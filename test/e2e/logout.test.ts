@@ -1,21 +1,14 @@
 // `oauth logout` end to end: it revokes the refresh token at the server and deletes the local tokens; afterwards
 // `oauth token` says how to sign in again and the server calls the old refresh token inactive.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
-import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { signedInHome, type UserHome } from '../helpers/sign-in.js';
+import { signedInUserForThisFile } from '../helpers/sign-in.js';
 
-let as: TestAuthorizationServer;
-let home: UserHome;
-beforeAll(async () => {
-  as = await startAuthorizationServer();
-  home = await signedInHome(as);
-});
-afterAll(() => as.close());
+const user = signedInUserForThisFile();
 
 describe('oauth logout', () => {
   it('revokes and deletes; then token exits 4 with the login hint, and the refresh token is not active', async () => {
-    const { env, storedSession, storedEntries } = home;
+    const { env, storedSession, storedEntries } = user.home;
     const refreshToken = storedSession().refresh_token!;
     const logout = await spawnCli(['logout'], { env });
     expect(logout.code).toBe(0);

@@ -1,21 +1,14 @@
 // `oauth revoke` end to end: without a token it revokes the profile's refresh token at a real oidc-provider and forgets
 // the local tokens; a token given on stdin is revoked as given.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
-import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { signedInHome, type UserHome } from '../helpers/sign-in.js';
+import { signedInUserForThisFile, type UserHome } from '../helpers/sign-in.js';
 
-let as: TestAuthorizationServer;
-let home: UserHome;
-beforeAll(async () => {
-  as = await startAuthorizationServer();
-  home = await signedInHome(as);
-});
-afterAll(() => as.close());
+const user = signedInUserForThisFile();
 
 const introspectRefreshToken = (env: UserHome['env'], token: string) =>
   spawnCli(
-    ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', as.issuer, '--client-id', 'oauth-cli'],
+    ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', user.as.issuer, '--client-id', 'oauth-cli'],
     {
       env,
       stdin: token,
@@ -24,7 +17,7 @@ const introspectRefreshToken = (env: UserHome['env'], token: string) =>
 
 describe('oauth revoke', () => {
   it('without a token revokes the profile’s refresh token and forgets the local tokens', async () => {
-    const { env, storedSession, storedEntries } = home;
+    const { env, storedSession, storedEntries } = user.home;
     const refreshToken = storedSession().refresh_token!;
     expect((await introspectRefreshToken(env, refreshToken)).code).toBe(0);
     const revoked = await spawnCli(['revoke'], { env });

@@ -1,35 +1,29 @@
 // `oauth token` for a signed-in user, end to end: the built CLI against a real oidc-provider — what it prints, how it
 // refreshes (rotation, parallel runs) and what it says when the server refuses the refresh token.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
 import { scanned } from '../helpers/leak-scan.js';
-import { API_AUDIENCE, startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { revokeAtServer, signedInHome, type UserHome } from '../helpers/sign-in.js';
+import { API_AUDIENCE } from '../helpers/oidc.js';
+import { revokeAtServer, signedInHome, signedInUserForThisFile } from '../helpers/sign-in.js';
 
-let as: TestAuthorizationServer;
-let home: UserHome;
-beforeAll(async () => {
-  as = await startAuthorizationServer();
-  home = await signedInHome(as);
-});
-afterAll(() => as.close());
+const user = signedInUserForThisFile();
 
 describe('oauth token for a signed-in user', () => {
   it('prints only a JWT that verifies against the server keys', async () => {
-    const token = await spawnCli(['token'], { env: home.env });
+    const token = await spawnCli(['token'], { env: user.home.env });
     expect(token.code).toBe(0);
     expect(token.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const verified = await spawnCli(
-      ['decode', '-', '--verify', '--issuer', as.issuer, '--audience', API_AUDIENCE, '--typ', 'at+jwt'],
-      { env: home.env, stdin: token.stdout },
+      ['decode', '-', '--verify', '--issuer', user.as.issuer, '--audience', API_AUDIENCE, '--typ', 'at+jwt'],
+      { env: user.home.env, stdin: token.stdout },
     );
     expect(verified.stderr).toBe('');
     expect(verified.code).toBe(0);
   });
 
   it('output formats: header, json, human', async () => {
-    const { env } = home;
+    const { env } = user.home;
     expect((await spawnCli(['token', '-o', 'header'], { env })).stdout).toMatch(/^Authorization: Bearer eyJ/);
     const json = JSON.parse((await spawnCli(['token', '--output', 'json'], { env })).stdout);
     expect(json).toMatchObject({ token_type: 'Bearer', access_token: expect.stringMatching(/^eyJ/) });
@@ -40,7 +34,7 @@ describe('oauth token for a signed-in user', () => {
   });
 
   it('--refresh twice in a row succeeds: the rotated refresh token is saved', async () => {
-    const { env, storedSession } = home;
+    const { env, storedSession } = user.home;
     const before = storedSession().refresh_token;
     expect((await spawnCli(['token', '--refresh'], { env })).code).toBe(0);
     const middle = storedSession().refresh_token;
@@ -50,7 +44,7 @@ describe('oauth token for a signed-in user', () => {
   });
 
   it('16 parallel runs after the access token expired: all succeed, one refresh, the grant stays alive', async () => {
-    const { env, tokenFile } = home;
+    const { env, tokenFile } = user.home;
     const data = JSON.parse(readFileSync(tokenFile, 'utf8'));
     const session = JSON.parse(data.entries['profile:default']);
     session.expires_at = Math.floor(Date.now() / 1000) - 10;
@@ -69,10 +63,10 @@ describe('oauth token for a signed-in user', () => {
 
 describe('oauth token when the server refuses the refresh token', () => {
   it('exits 4 and says to sign in again, and forgets the refresh token', async () => {
-    const { env, storedSession } = await signedInHome(as);
+    const { env, storedSession } = await signedInHome(user.as);
     const session = storedSession();
     // Revoked at the server behind the CLI's back: the CLI learns it only when it tries to refresh.
-    await revokeAtServer(as, session.refresh_token!);
+    await revokeAtServer(user.as, session.refresh_token!);
     const result = await spawnCli(['token', '--refresh'], { env });
     expect(result.code).toBe(4);
     expect(result.stderr).toContain('error[REFRESH_TOKEN_REJECTED]');

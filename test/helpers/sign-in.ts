@@ -2,9 +2,10 @@
 // against the test authorization server, signed in by the simulated user set as BROWSER (no browser window).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Session } from '../../src/oauth/session.js';
 import { type CliResult, type RunningCli, sandboxEnv, spawnCli, startCli } from './cli.js';
-import type { TestAuthorizationServer } from './oidc.js';
+import { startAuthorizationServer, type TestAuthorizationServer } from './oidc.js';
 
 /** The test "browser" for BROWSER=…; SIMULATED_LOGIN names the user, SIMULATED_BROWSER_MODE=ignore opens nothing. */
 export const SIMULATED_BROWSER = join(import.meta.dirname, 'browser.mjs');
@@ -61,6 +62,32 @@ export async function signedInHome(
   const result = await login(as, home.env);
   if (result.code !== 0) throw new Error(`oauth login exited ${result.code}: ${result.stderr}`);
   return { ...home, login: result };
+}
+
+/**
+ * For a whole test file: a real authorization server and a user signed in to it, started before the file's tests and
+ * stopped after them. Read `as` and `home` inside tests (they exist once the file's set-up has run).
+ */
+export function signedInUserForThisFile(): { readonly as: TestAuthorizationServer; readonly home: UserHome } {
+  let as: TestAuthorizationServer | undefined;
+  let home: UserHome | undefined;
+  beforeAll(async () => {
+    as = await startAuthorizationServer();
+    home = await signedInHome(as);
+  });
+  afterAll(() => as?.close());
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the signed-in user is set up before the tests run, not at load time');
+    return value;
+  };
+  return {
+    get as() {
+      return ready(as);
+    },
+    get home() {
+      return ready(home);
+    },
+  };
 }
 
 /** Revokes a refresh token at the server directly, behind the CLI's back (the CLI learns it when it next uses it). */
