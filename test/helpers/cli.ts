@@ -1,6 +1,6 @@
 // Runs the CLI in-process with in-memory streams (like gh's iostreams.Test()), or as a real process from bin/.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.js';
@@ -23,6 +23,16 @@ export function sandboxEnv(extra: Record<string, string | undefined> = {}): Reco
     XDG_STATE_HOME: join(home, 'state'),
     ...extra,
   };
+}
+
+/** A private home whose file store (OAUTH_STORE=file) holds exactly `contents` as its token file. */
+export function sandboxWithTokenFile(contents: string): { env: Record<string, string | undefined>; file: string } {
+  const env = sandboxEnv({ OAUTH_STORE: 'file' });
+  const dir = join(env.XDG_STATE_HOME!, 'oauth');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'tokens.json');
+  writeFileSync(file, contents);
+  return { env, file };
 }
 
 export async function runCli(

@@ -1,10 +1,9 @@
 // A stored session is checked field by field before it is used: a wrong type, a missing field or a token with
 // characters no token has is STORE_CORRUPT (exit 2) naming the field and where — for every command that reads it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSession } from '../../src/oauth/session.js';
-import { sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { sandboxWithTokenFile, spawnCli, STACK_TRACE } from '../helpers/cli.js';
 
 const GOOD = {
   version: 1,
@@ -83,21 +82,12 @@ describe('a stored session is checked field by field', () => {
 });
 
 describe('a session with a field of the wrong type in the token file', () => {
-  function fileEnv(contents: string) {
-    const env = sandboxEnv({ OAUTH_STORE: 'file' });
-    const dir = join(env.XDG_STATE_HOME!, 'oauth');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'tokens.json');
-    writeFileSync(file, contents);
-    return { env, file };
-  }
-
   it('a session with a field of the wrong type: every command that reads it exits 2 naming the file, never 1', async () => {
     for (const [field, value] of [
       ['refresh_token', 5],
       ['expires_at', 'x'],
     ] as const) {
-      const { env, file } = fileEnv(
+      const { env, file } = sandboxWithTokenFile(
         JSON.stringify({ version: 1, entries: { 'profile:default': JSON.stringify({ ...GOOD, [field]: value }) } }),
       );
       const before = readFileSync(file, 'utf8');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileStore } from '../../src/store/file.js';
-import { sandboxEnv, spawnCli } from '../helpers/cli.js';
+import { sandboxEnv, sandboxWithTokenFile, spawnCli } from '../helpers/cli.js';
 
 const tokenFile = () => join(mkdtempSync(join(tmpdir(), 'oauth-file-store-')), 'state', 'oauth', 'tokens.json');
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -93,15 +93,6 @@ describe('the file store', () => {
 });
 
 describe('the token file, through the CLI', () => {
-  function fileEnv(contents: string) {
-    const env = sandboxEnv({ OAUTH_STORE: 'file' });
-    const dir = join(env.XDG_STATE_HOME!, 'oauth');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'tokens.json');
-    writeFileSync(file, contents);
-    return { env, file };
-  }
-
   it('a token file that is a directory is STORE_FAILED (exit 2) with a hint that says what to do', async () => {
     const env = sandboxEnv({ OAUTH_STORE: 'file' });
     const file = join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json');
@@ -128,7 +119,7 @@ describe('the token file, through the CLI', () => {
       '{"version":1,"entries":{"profile:default":{"version":1}}}',
       '{"version":2,"entries":{}}',
     ]) {
-      const { env, file } = fileEnv(contents);
+      const { env, file } = sandboxWithTokenFile(contents);
       for (const args of [['token'], ['status'], ['logout']]) {
         const result = await spawnCli(args, { env });
         expect(result.code, `${contents} ${args.join(' ')}\n${result.stderr}`).toBe(2);
