@@ -15,7 +15,7 @@ import { flagParts } from './commands/define.js';
 import { createContext, type Context } from './commands/context.js';
 import { GLOBAL_FLAGS, type GlobalFlags } from './commands/globals.js';
 import { COMMANDS, findCommand, PROGRAM } from './commands/index.js';
-import { GLOBAL_OPTIONS_WITH_VALUES } from './commands/names.js';
+import { helpIndex, invokedCommand } from './commands/names.js';
 import { asCliError, CliError } from './errors.js';
 import type { IO } from './term/io.js';
 import { createOutput } from './term/output.js';
@@ -23,36 +23,6 @@ import { createOutput } from './term/output.js';
 import packageJson from '../package.json' with { type: 'json' };
 
 export { processIO } from './term/io.js';
-
-/**
- * Where the words that are not options stand, as commander reads them: a global option that takes a value takes the
- * next word with it, and after `--` every word is one (`oauth -- decode x` runs decode).
- */
-function operandIndexes(argv: string[]): number[] {
-  const indexes: number[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index]!;
-    if (arg === '--') {
-      for (let rest = index + 1; rest < argv.length; rest++) indexes.push(rest);
-      break;
-    }
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) index++;
-    else if (!arg.startsWith('-')) indexes.push(index);
-  }
-  return indexes;
-}
-
-/** The command the arguments name (for `help <command>`, that command), or undefined for the program itself. */
-function invokedCommand(argv: string[]): string | undefined {
-  const [first, second] = operandIndexes(argv).map((index) => argv[index]);
-  return first === 'help' ? second : first;
-}
-
-/** Where `help` stands as the command word (`oauth help decode`), or -1. */
-function helpIndex(argv: string[]): number {
-  const first = operandIndexes(argv)[0];
-  return first !== undefined && argv[first] === 'help' ? first : -1;
-}
 
 export async function main(argv: string[], io: IO): Promise<number> {
   let exitCode = 0;

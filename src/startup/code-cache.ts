@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-import { COMMAND_NAMES, GLOBAL_OPTIONS_WITH_VALUES } from '../commands/names.js';
+import { COMMAND_NAMES, invokedCommand } from '../commands/names.js';
 
 /** At most this many caches in the directory (a few commands × installs × Node versions); the oldest go first. */
 export const MAX_CACHE_FILES = 24;
@@ -43,23 +43,11 @@ export function cacheFor(argv: string[], env: Readonly<Record<string, string | u
 }
 
 /**
- * The command the CLI will run, found as src/cli.ts finds it (the words that are not options, where a global option
- * that takes a value takes the next word, and every word after `--` is one; `help <command>` is that command), or
- * `program`: any other word (a typo, a profile's name) must not take a cache file of its own.
+ * The command the CLI will run (as src/cli.ts finds it), or `program`: any other word (a typo, a profile's name) must
+ * not take a cache file of its own.
  */
 function commandName(argv: string[]): string {
-  const operands: string[] = [];
-  for (let index = 0; index < argv.length && operands.length < 2; index++) {
-    const arg = argv[index]!;
-    if (arg === '--') {
-      operands.push(...argv.slice(index + 1));
-      break;
-    }
-    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) index++;
-    else if (!arg.startsWith('-')) operands.push(arg);
-  }
-  const [first, second] = operands;
-  const command = first === 'help' ? second : first;
+  const command = invokedCommand(argv);
   return COMMAND_NAMES.find((name) => name === command) ?? 'program';
 }
 
