@@ -159,14 +159,17 @@ function verifiedPayload(file: Buffer | undefined): Buffer | undefined {
 }
 
 /**
- * The checksum, computed by this WebAssembly module (hash = hash * 31 + word, over the payload's 32-bit little-endian
- * words, zero-padded: any change to one word changes it):
+ * The checksum, computed by this WebAssembly module (hash = (rotl(hash, 5) ^ word) * 0x9e3779b1, over the payload's
+ * 32-bit little-endian words, zero-padded: any change to one word changes it, and the rotation and the multiplication
+ * mix every bit into the next words, so changes to several words do not cancel out as they did in a plain sum):
  *
  *   (module (memory (export "m") 1)
  *     (func (export "f") (param $length i32) (result i32) (local $at i32) (local $hash i32)
  *       (block (loop
  *         (br_if 1 (i32.ge_u (local.get $at) (local.get $length)))
- *         (local.set $hash (i32.add (i32.mul (local.get $hash) (i32.const 31)) (i32.load (local.get $at))))
+ *         (local.set $hash (i32.mul
+ *           (i32.xor (i32.rotl (local.get $hash) (i32.const 5)) (i32.load (local.get $at)))
+ *           (i32.const 0x9e3779b1)))
  *         (local.set $at (i32.add (local.get $at) (i32.const 4)))
  *         (br 0)))
  *       (local.get $hash)))
@@ -181,10 +184,11 @@ const CHECKSUM_MODULE = [
   ...[0x03, 0x02, 0x01, 0x00], // functions: one, of that type
   ...[0x05, 0x03, 0x01, 0x00, 0x01], // memories: one, of one page at first
   ...[0x07, 0x09, 0x02, 0x01, 0x6d, 0x02, 0x00, 0x01, 0x66, 0x00, 0x00], // exports: "m" the memory, "f" the function
-  ...[0x0a, 0x2b, 0x01, 0x29, 0x01, 0x02, 0x7f], // code: one body of 41 bytes, two i32 locals
+  ...[0x0a, 0x32, 0x01, 0x30, 0x01, 0x02, 0x7f], // code: one body of 48 bytes, two i32 locals
   ...[0x02, 0x40, 0x03, 0x40], // block, loop
   ...[0x20, 0x01, 0x20, 0x00, 0x4f, 0x0d, 0x01], // br_if 1 (at >= length)
-  ...[0x20, 0x02, 0x41, 0x1f, 0x6c, 0x20, 0x01, 0x28, 0x02, 0x00, 0x6a, 0x21, 0x02], // hash = hash * 31 + load(at)
+  ...[0x20, 0x02, 0x41, 0x05, 0x77, 0x20, 0x01, 0x28, 0x02, 0x00, 0x73], // rotl(hash, 5) ^ load(at)
+  ...[0x41, 0xb1, 0xf3, 0xdd, 0xf1, 0x79, 0x6c, 0x21, 0x02], // hash = that * 0x9e3779b1
   ...[0x20, 0x01, 0x41, 0x04, 0x6a, 0x21, 0x01], // at += 4
   ...[0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x02, 0x0b], // br 0, end, end, hash
 ];

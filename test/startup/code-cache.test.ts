@@ -99,6 +99,20 @@ describe('loadWithCodeCache', () => {
     expect(run(file, cache).fromCache).toBe(true);
   });
 
+  it('changes to several words do not cancel out: the top bit of two payload words flipped is caught too', () => {
+    const { file, cache, caches } = fixture();
+    run(file, cache);
+    const written = join(cache.directory, caches()[0]!);
+    const damaged = readFileSync(written);
+    // The file is a 4-byte checksum, then the payload's words: bit 7 of the last byte of two words past V8's own header
+    // (which V8 checks itself), where a plain sum of the words did not change.
+    const middle = Math.floor((damaged.length - 4) / 8);
+    for (const word of [middle, middle + 2]) damaged[4 + 4 * word + 3]! ^= 0x80;
+    writeFileSync(written, damaged);
+    expect(run(file, cache).fromCache).toBe(false);
+    expect(readFileSync(written).equals(damaged)).toBe(false);
+  });
+
   it('a cache V8 refuses (corrupt, or from another V8) is only a compile from source, then replaced', () => {
     const { file, cache, caches } = fixture();
     run(file, cache);
