@@ -93,7 +93,7 @@ export function redactText(text: string, known: Iterable<string> = []): string {
   return redactKnown(text, known)
     .replace(URL_CREDENTIALS, '$1[credentials removed]@')
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
-    .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(safeDecode(value))}`)
+    .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(value, safeDecode)}`)
     .replace(
       AUTH_SCHEME,
       (_m, scheme: string, space: string, value: string) =>
@@ -115,8 +115,14 @@ export function redactKnown(text: string, known: Iterable<string>): string {
   return result;
 }
 
-function stubUnlessStub(value: string): string {
-  return WHOLE_STUB.test(value) ? value : stub(value);
+/**
+ * A stub stays as it is, as written or once decoded; anything else is stubbed as it reads decoded. A stub is tested
+ * before decoding too: a "+" in it is the secret's own, not an encoded space.
+ */
+function stubUnlessStub(value: string, decode: (text: string) => string = (text) => text): string {
+  if (WHOLE_STUB.test(value)) return value;
+  const decoded = decode(value);
+  return WHOLE_STUB.test(decoded) ? decoded : stub(decoded);
 }
 
 function safeDecode(value: string): string {

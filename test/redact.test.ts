@@ -94,6 +94,18 @@ describe('redacting what is already redacted', () => {
       expect(once).not.toMatch(/\[redacted, \d+ chars\][^\s&"]*\(\d+ chars\)|\[redacted, \d+ chars\]…/);
     }
   });
+  it('a stub whose visible ends hold "+" or "%" (base64 secrets do) is left whole too, not decoded and stubbed again', () => {
+    for (const secret of ['Ab+cdEFGHIJKLMNOPQRSTUVWXYZ0123456789ab+c', 'Ab%2BcdEFGHIJKLMNOPQRSTUVWXYZ0123456789%41'])
+      for (const sample of [
+        `client_secret=${encodeURIComponent(secret)}&client_id=c`,
+        `client_secret=${secret}`,
+        `token=${secret}`,
+      ]) {
+        const once = redactText(sample, [secret]);
+        expect(once).toContain(`${secret.slice(0, 6)}…${secret.slice(-4)} (${secret.length} chars)`);
+        expect(redactText(once, [secret])).toBe(once);
+      }
+  });
   it('keeps auth-params of a challenge: realm, error and scope are not credentials', () => {
     const challenge = 'WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="expired"';
     expect(redactText(challenge)).toBe(challenge);
