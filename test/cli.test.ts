@@ -31,11 +31,20 @@ describe('the command a run names', () => {
     },
   );
 
-  it('an unknown command is a usage error (exit 2), with or without "help"', async () => {
-    for (const argv of [['nope'], ['help', 'nope'], ['--profile', 'x', 'nope']]) {
+  it('an unknown command is a usage error (exit 2), with or without "help", pointing at the program\'s help', async () => {
+    const cases: Array<[string[], string]> = [
+      [['nope'], 'nope'],
+      [['help', 'nope'], 'nope'],
+      [['--profile', 'x', 'nope'], 'nope'],
+      // A lone "-" is a word (stdin, by convention): the command it stands in place of.
+      [['-', 'decode'], '-'],
+      [['help', '-', 'decode'], '-'],
+    ];
+    for (const [argv, unknown] of cases) {
       const result = await runCli(argv);
       expect(result.code, argv.join(' ')).toBe(2);
-      expect(result.stderr).toContain("unknown command 'nope'");
+      expect(result.stderr).toContain(`unknown command '${unknown}'`);
+      expect(result.stderr).toContain('Run "oauth --help" for usage.');
     }
   });
 });

@@ -38,7 +38,8 @@ function operandIndexes(argv: string[]): number[] {
       break;
     }
     if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) index++;
-    else if (!arg.startsWith('-')) indexes.push(index);
+    // A lone "-" is a word to commander (stdin, by convention), not an option.
+    else if (arg === '-' || !arg.startsWith('-')) indexes.push(index);
   }
   return indexes;
 }
