@@ -90,6 +90,7 @@ const AREAS = {
   redirect_uri: 'Redirect URIs',
   scope: 'Scopes',
   client: 'Client registration',
+  client_document: 'Client ID metadata documents',
   server: 'Server metadata',
   jwks: 'Key set (JWKS)',
   token: 'Access token',

@@ -2,7 +2,7 @@
 // Rules create findings from here, so the README, the JSON and the human output can never disagree.
 
 export type Severity = 'error' | 'warn' | 'info';
-export type Area = 'redirect_uri' | 'scope' | 'client' | 'server' | 'jwks' | 'token' | 'probe';
+export type Area = 'redirect_uri' | 'scope' | 'client' | 'client_document' | 'server' | 'jwks' | 'token' | 'probe';
 
 export interface Rule {
   area: Area;
@@ -163,6 +163,50 @@ export const RULES = {
     spec: 'RFC 7518 §3.2, RFC 8725 §3.5',
     title: 'client secret is short',
     fix: 'Use a random secret of at least 32 bytes (256 bits); for client_secret_jwt it is the HMAC key.',
+  },
+
+  // Client ID metadata documents
+  'client-document-url': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §3',
+    title: 'client id URL is not one a server may fetch',
+    fix: 'Use an https URL with a path, without a fragment, user name, password or "."/".." segments.',
+  },
+  'client-document-unavailable': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4',
+    title: 'the document at the client id URL cannot be fetched or read',
+    fix: 'Serve the client metadata as a JSON object at exactly that URL, with 200 and no redirect.',
+  },
+  'client-document-client-id': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1',
+    title: 'the document\u2019s client_id is not its own URL',
+    fix: 'Set "client_id" to the document\u2019s URL, character for character; servers refuse any other value.',
+  },
+  'client-document-redirect-uris': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1, RFC 7591 §2',
+    title: 'the document lists no redirect URIs',
+    fix: 'List every exact redirect URI in "redirect_uris"; the server accepts no other.',
+  },
+  'client-document-secret': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1',
+    title: 'the document uses a shared secret',
+    fix: 'A published document cannot hold a secret: remove client_secret, and use token_endpoint_auth_method none (PKCE) or private_key_jwt.',
+  },
+  'client-document-jwks-uri': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1, RFC 7591 §2',
+    title: 'the document\u2019s jwks_uri is not https',
+    fix: 'Serve the client\u2019s public keys over https.',
   },
 
   // Authorization server metadata

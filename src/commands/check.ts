@@ -62,6 +62,7 @@ const AREA_TITLES: Record<Area, string> = {
   server: 'Authorization server metadata',
   jwks: 'Signing keys (JWKS)',
   client: 'Client',
+  client_document: 'Client ID metadata document',
   redirect_uri: 'Redirect URIs',
   scope: 'Scopes',
   token: 'Access token',
@@ -82,7 +83,8 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 
   const issuer = ctx.settings.issuer?.value;
   if (issuer) await rememberProfileSecrets(ctx);
-  const client = await clientUnderTest(flags, ctx);
+  const clientDocument = await fetchClientDocument(flags, ctx);
+  const client = await clientUnderTest(flags, ctx, clientDocument);
   const scope = ctx.settings.scope?.value ?? (client?.scope as string | undefined);
   const tokens: string[] = [];
   const given = await tokenArgument(ctx, flags.token);
@@ -97,7 +99,15 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 
   const { audit, summarize } = await import('../check/audit.js');
   const findings = await audit(
-    { issuer, client, scope, tokens, maxTokenLifetimeSeconds: maxLifetime, probe: flags.probe === true },
+    {
+      issuer,
+      client,
+      clientDocument,
+      scope,
+      tokens,
+      maxTokenLifetimeSeconds: maxLifetime,
+      probe: flags.probe === true,
+    },
     {
       fetchMetadata: async (value) => {
         const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([
@@ -124,11 +134,64 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   return failed ? Exit.invalid : Exit.ok;
 }
 
+interface ClientDocument {
+  url: string;
+  document: unknown;
+  error?: string;
+}
+
+/**
+ * A client id that is a URL names its client ID metadata document: fetched (a read-only GET through the document
+ * cache) and audited as the client's registration. An http URL is itself a finding; it is fetched only where the URL
+ * policy allows plain http.
+ */
+async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<ClientDocument | undefined> {
+  const clientId = flags.clientId ?? ctx.settings.clientId?.value;
+  const { isClientIdUrl } = await import('../check/client-document.js');
+  if (flags.clientFile || !clientId || !isClientIdUrl(clientId)) return undefined;
+  const [{ parseJsonResponse }, { isSecureUrl }, { isCliError }] = await Promise.all([
+    import('../net/http-response.js'),
+    import('../net/url.js'),
+    import('../errors.js'),
+  ]);
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return {
+      url: clientId,
+      document: undefined,
+      error: `The client id ${clientId} is not a URL, so nothing was fetched.`,
+    };
+  }
+  if (!isSecureUrl(url, ctx.insecure))
+    return {
+      url: clientId,
+      document: undefined,
+      error: `The document at ${clientId} was not fetched: plain http is used only for loopback hosts (or with --insecure).`,
+    };
+  const purpose = 'client ID metadata document';
+  try {
+    return {
+      url: clientId,
+      document: parseJsonResponse(await (await ctx.documents()).get(url.href, purpose), purpose),
+    };
+  } catch (error) {
+    if (!isCliError(error)) throw error;
+    return { url: clientId, document: undefined, error: error.message };
+  }
+}
+
 async function clientUnderTest(
   flags: CheckFlags,
   ctx: Context,
+  clientDocument: ClientDocument | undefined,
 ): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
-  let registration: Record<string, unknown> = {};
+  const { document } = clientDocument ?? {};
+  let registration: Record<string, unknown> =
+    document !== null && typeof document === 'object' && !Array.isArray(document)
+      ? { ...document, client_id: clientDocument?.url }
+      : {};
   if (flags.clientFile) {
     const text = readUserFile(flags.clientFile, '--client-file').toString('utf8');
     try {
@@ -160,7 +223,8 @@ async function clientUnderTest(
     (registration.token_endpoint_auth_method as string | undefined) ??
     (flags.privateKey ? 'private_key_jwt' : undefined) ??
     ctx.settings.authMethod?.value ??
-    (fromProfile && !flags.confidential ? 'none' : undefined);
+    // A published document holds no secret: a client without a method there is public.
+    ((fromProfile || clientDocument) && !flags.confidential ? 'none' : undefined);
   const given =
     flags.clientFile ||
     flags.clientId ||

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { RULES, type Finding, type RuleId } from '../../src/check/catalog.js';
 import { checkClient, type ClientUnderTest } from '../../src/check/client.js';
+import { checkClientDocument, checkClientIdUrl } from '../../src/check/client-document.js';
 import { checkJwks, rsaModulusBits } from '../../src/check/jwks.js';
 import { checkMetadata } from '../../src/check/metadata.js';
 import {
@@ -66,6 +67,13 @@ const response = (status: number, headers: Record<string, string> = {}, body = '
 });
 const endpoint = `${ISSUER}/authorize`;
 const registered = 'https://app.example.com/cb';
+const DOCUMENT_URL = 'https://app.example.com/oauth/client.json';
+const soundDocument = {
+  client_id: DOCUMENT_URL,
+  client_name: 'App',
+  redirect_uris: ['https://app.example.com/cb'],
+  token_endpoint_auth_method: 'none',
+};
 
 /** Each rule id: a run that must produce it, and a run that must not. */
 const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] }> = {
@@ -138,6 +146,40 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
   'client-secret-short': {
     triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }),
     clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }),
+  },
+  'client-document-url': {
+    triggers: () => [
+      ...checkClientIdUrl('http://app.example.com/client.json'),
+      ...checkClientIdUrl('https://app.example.com'),
+      ...checkClientIdUrl('https://app.example.com/a/../client.json'),
+    ],
+    clean: () => checkClientIdUrl(DOCUMENT_URL),
+  },
+  'client-document-unavailable': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, undefined, 'The document answered HTTP 404.'),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-client-id': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, client_id: `${DOCUMENT_URL}/` }),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-redirect-uris': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, redirect_uris: [] }),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-secret': {
+    triggers: () =>
+      checkClientDocument(DOCUMENT_URL, { ...soundDocument, token_endpoint_auth_method: 'client_secret_basic' }),
+    clean: () =>
+      checkClientDocument(DOCUMENT_URL, {
+        ...soundDocument,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://app.example.com/jwks.json',
+      }),
+  },
+  'client-document-jwks-uri': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, jwks_uri: 'http://app.example.com/jwks' }),
+    clean: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, jwks_uri: 'https://app.example.com/jwks.json' }),
   },
   'server-metadata-type': {
     triggers: () =>

@@ -129,7 +129,7 @@ describe('a hostile registration endpoint', () => {
   for (const [what, uri] of [
     ['plain http to a host that is not loopback', 'http://registration.example.com/reg/abc'],
     ['a file: URL', 'file:///etc/passwd'],
-  ]) {
+  ] as const) {
     it(`a registration_client_uri that is ${what}: the client is kept, its management is not (no token goes there)`, async () => {
       hostile.server.route(
         '/register',
