@@ -46,7 +46,13 @@ describe('parseChallenges (RFC 9110 §11.6.1)', () => {
   });
 
   it('says a header that does not follow the grammar is unreadable instead of guessing', () => {
-    for (const header of ['Bearer error="unterminated', '"Bearer"', 'Bearer error="a" junk', 'Bearer a=b c', 'Bearer,=x'])
+    for (const header of [
+      'Bearer error="unterminated',
+      '"Bearer"',
+      'Bearer error="a" junk',
+      'Bearer a=b c',
+      'Bearer,=x',
+    ])
       expect(parseChallenges(header), header).toBeUndefined();
   });
 
