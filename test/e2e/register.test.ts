@@ -3,7 +3,8 @@
 // run registered itself — the way MCP clients start.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { simulateUser } from '../../src/serve/simulated-user.js';
+import { spawnCli, STACK_TRACE, startCli } from '../helpers/cli.js';
 import { findLeaks, recordSecret } from '../helpers/leak-scan.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { USER_SCOPE, userHome } from '../helpers/sign-in.js';
@@ -191,6 +192,19 @@ describe('oauth login --register', () => {
     const home = userHome();
     const result = await spawnCli(['login', '--issuer', as.issuer, '--register', '--port', '0'], { env: home.env });
     expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('with --device registers a device-flow client and signs in with it', async () => {
+    const home = userHome();
+    const run = startCli(['login', '--issuer', as.issuer, '--register', '--device'], { env: home.env });
+    const complete = await run.stderrMatch(/\(or open (\S+)\)/);
+    const signedIn = simulateUser(complete[1]!, { login: 'erin' });
+    const result = await run.finished;
+    await signedIn;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Signed in as "erin"');
+    const clientId = /Registered client (\S+) at/.exec(result.stderr)?.[1];
+    expect(home.storedSession().client_id).toBe(clientId);
   });
 
   it('without --register and without a client id, asks for one as before (exit 2)', async () => {

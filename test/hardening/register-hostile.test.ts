@@ -160,6 +160,35 @@ describe('a hostile registration endpoint', () => {
   }
 });
 
+describe('login --register against a hostile server', () => {
+  it('a refused registration ends the login before any sign-in: exit 5, nothing saved', async () => {
+    hostile.server.route(
+      '/register',
+      status(400, (request) => ({ error: 'invalid_redirect_uri', error_description: `${bearer(request)}${INJECTED}` })),
+    );
+    const home = userHome({ OAUTH_INITIAL_ACCESS_TOKEN: INITIAL_ACCESS_TOKEN });
+    const result = await spawnCli(['login', '--issuer', hostile.issuer, '--register'], { env: home.env });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('invalid_redirect_uri');
+    expect(hostile.last.clientId).toBeUndefined();
+    clean(result, 'login --register');
+    expect(() => home.storedEntries()).toThrow();
+  });
+
+  it('a server without a registration endpoint: exit 2, saying to pass --client-id', async () => {
+    const plain = await startHostileServer();
+    try {
+      const result = await spawnCli(['login', '--issuer', plain.issuer, '--register'], { env: userHome().env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('no registration endpoint');
+      expect(result.stderr).toContain('--client-id');
+      clean(result, 'no registration endpoint');
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('a hostile client configuration endpoint', () => {
   async function registeredHome() {
     hostile.server.route(
