@@ -3,7 +3,7 @@
 import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import type { ClientMetadata, StoredRegistration } from '../oauth/registration.js';
-import { parseUrl } from '../net/url.js';
+import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { SERVER_FLAGS } from './shared/client-flags.js';
 import { requireSetting } from './shared/prompt.js';
@@ -43,6 +43,10 @@ const FLAGS = {
   show: flag('--show', "read the profile's registered client back from the server (RFC 7592)"),
   delete: flag('--delete', "delete the profile's registered client at the server and forget it"),
   showSecret: flag('--show-secret', 'with --json: print the client secret and registration access token whole'),
+  replace: flag(
+    '--replace',
+    'register even though the profile has a registered client (which stays registered at the server: --delete it first)',
+  ),
 };
 
 type RegisterFlags = FlagValues<typeof FLAGS>;
@@ -73,10 +77,24 @@ async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
   if (flags.show || flags.delete) return manage(flags.delete ? 'delete' : 'show', flags, ctx);
   const metadata = clientMetadata(flags);
   const registrationEndpoint = flags.registrationEndpoint
-    ? parseUrl(flags.registrationEndpoint, '--registration-endpoint').href
+    ? secureUrl(flags.registrationEndpoint, '--registration-endpoint', ctx.insecure)
     : undefined;
   const token = initialAccessToken(ctx, flags.initialAccessToken);
   const issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
+  const tokens = await store(ctx);
+  const previous = await storedRegistration(ctx, tokens);
+  // Registering again would lose the registration access token of the client registered before, and with it the only
+  // way to delete that client through the server.
+  if (previous && !flags.replace) {
+    const profile = ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`;
+    throw new CliError(
+      'USAGE',
+      `Profile ${ctx.profileName} already has a registered client, ${previous.client_id} at ${previous.issuer}.`,
+      {
+        hint: `Delete it first with "oauth register --delete${profile}", register into another profile (--profile <name>), or pass --replace to forget it here (it stays registered at the server).`,
+      },
+    );
+  }
   const [{ resolveServer }, { registerClient }] = await Promise.all([
     import('../oauth/server.js'),
     import('../oauth/registration.js'),
@@ -95,18 +113,23 @@ async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
   for (const warning of registered.warnings) ctx.out.warn(warning);
   const { stored } = registered;
   const redirectUris = flags.redirectUri ?? [];
-  const tokens = await saveRegistration(ctx, stored, {
-    issuer: as.issuer,
-    client_id: stored.client_id,
-    ...(metadata.token_endpoint_auth_method !== 'none' ? { auth_method: metadata.token_endpoint_auth_method } : {}),
-    ...(redirectUris.length === 1 ? { redirect_uri: redirectUris[0] } : {}),
-    ...(flags.scope ? { scope: flags.scope } : {}),
-  });
+  await saveRegistration(
+    ctx,
+    stored,
+    {
+      issuer: as.issuer,
+      client_id: stored.client_id,
+      ...(metadata.token_endpoint_auth_method !== 'none' ? { auth_method: metadata.token_endpoint_auth_method } : {}),
+      ...(redirectUris.length === 1 ? { redirect_uri: redirectUris[0] } : {}),
+      ...(flags.scope ? { scope: flags.scope } : {}),
+    },
+    tokens,
+  );
   if (ctx.out.json) {
     ctx.out.jsonResult(registered.response, reveal(flags, stored));
     return Exit.ok;
   }
-  summary(ctx, 'Registered', stored, tokens.describe());
+  summary(ctx, stored, tokens.describe());
   ctx.out.result(stored.client_id);
   return Exit.ok;
 }
@@ -170,6 +193,13 @@ function clientMetadata(flags: RegisterFlags): ClientMetadata {
   };
 }
 
+/** A URL the user gave for a request: absolute, and https (or http on loopback, or with --insecure). */
+function secureUrl(value: string, origin: string, insecure: boolean): string {
+  const url = parseUrl(value, origin);
+  assertSecureUrl(url, insecure, origin);
+  return url.href;
+}
+
 /** A loopback http URI or a private-use scheme (RFC 8252 §7): what a native app receives a redirect on. */
 function isNativeRedirect(uri: string): boolean {
   const url = new URL(uri);
@@ -187,9 +217,9 @@ function reveal(flags: RegisterFlags, stored: StoredRegistration) {
   };
 }
 
-function summary(ctx: Context, heading: string, stored: StoredRegistration, where: string): void {
+function summary(ctx: Context, stored: StoredRegistration, where: string): void {
   const lines = [
-    `${heading} client ${stored.client_id} at ${stored.issuer} as profile ${ctx.profileName}.`,
+    `Registered client ${stored.client_id} at ${stored.issuer} as profile ${ctx.profileName}.`,
     stored.client_secret
       ? `  Its client secret is stored in ${where}${stored.client_secret_expires_at ? ` (expires ${new Date(stored.client_secret_expires_at * 1000).toISOString()})` : ''}.`
       : '  A public client: no secret, PKCE protects its sign-ins.',

@@ -165,6 +165,26 @@ describe('oauth register', () => {
     expect(method.code).toBe(2);
     const both = await spawnCli(['register', '--show', '--delete'], { env });
     expect(both.code).toBe(2);
+    const plainHttp = await spawnCli(
+      ['register', '--issuer', as.issuer, '--registration-endpoint', 'http://registration.example.com/reg'],
+      { env },
+    );
+    expect(plainHttp.code).toBe(2);
+    expect(plainHttp.stderr).toContain('INSECURE_URL');
+  });
+
+  it('does not register over a registered client (its management token would be lost) unless --replace', async () => {
+    const home = userHome();
+    const first = await spawnCli(['register', '--issuer', as.issuer], { env: home.env });
+    expect(first.code, first.stderr).toBe(0);
+    const second = await spawnCli(['register', '--issuer', as.issuer], { env: home.env });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`already has a registered client, ${first.stdout.trim()}`);
+    expect(second.stderr).toContain('oauth register --delete');
+    const replaced = await spawnCli(['register', '--issuer', as.issuer, '--replace'], { env: home.env });
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(replaced.stdout.trim()).not.toBe(first.stdout.trim());
+    expect(JSON.parse(home.storedEntries()['registration:default']!).client_id).toBe(replaced.stdout.trim());
   });
 });
 
