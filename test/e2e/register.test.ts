@@ -117,6 +117,21 @@ describe('oauth register', () => {
     expect(again.stderr).toContain('oauth register --issuer <url>');
   });
 
+  it('-vv shows the registration exchange with its secrets redacted', async () => {
+    const home = userHome();
+    const result = await spawnCli(['register', '--issuer', as.issuer, '--auth-method', 'client_secret_basic', '-vv'], {
+      env: home.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/> POST .*\/reg/);
+    expect(result.stderr).toMatch(/< 201/);
+    expect(result.stderr).toContain('"client_secret"');
+    const stored = JSON.parse(home.storedEntries()['registration:default']!);
+    recordSecret(stored.client_secret);
+    for (const secret of [stored.client_secret, stored.registration_access_token])
+      expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
   it('--show-secret with --json prints the secrets whole, on request only', async () => {
     const home = userHome();
     const result = await spawnCli(
