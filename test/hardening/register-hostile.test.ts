@@ -175,6 +175,21 @@ describe('login --register against a hostile server', () => {
     expect(() => home.storedEntries()).toThrow();
   });
 
+  it('a client id that is an https URL (a client ID metadata document) is used as it is: nothing is registered', async () => {
+    const documentUrl = 'https://app.example.com/oauth/client.json';
+    const registrations = hostile.server.hits.get('/register') ?? 0;
+    const home = userHome({ SIMULATED_BROWSER_MODE: 'ignore' });
+    const result = await spawnCli(
+      ['login', '--issuer', hostile.issuer, '--register', '--client-id', documentUrl, '--login-timeout', '1'],
+      { env: home.env },
+    );
+    expect(result.stderr).not.toContain('Registered client');
+    expect(result.stderr).toContain(`client_id=${encodeURIComponent(documentUrl)}`);
+    expect(hostile.server.hits.get('/register') ?? 0).toBe(registrations);
+    expect(result.code).toBe(4);
+    clean(result, 'client ID metadata document');
+  });
+
   it('a server without a registration endpoint: exit 2, saying to pass --client-id', async () => {
     const plain = await startHostileServer();
     try {
