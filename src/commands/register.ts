@@ -6,11 +6,11 @@ import type { ClientMetadata, StoredRegistration } from '../oauth/registration.j
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { SERVER_FLAGS } from './shared/client-flags.js';
-import { requireSetting } from './shared/prompt.js';
 import {
   forgetRegistration,
   initialAccessToken,
   registrationDeps,
+  registrationServer,
   saveRegistration,
   storedRegistration,
 } from './shared/registration.js';
@@ -68,7 +68,7 @@ export const command = defineCommand({
     'oauth register --delete --profile staging',
   ],
   exits:
-    'Exit codes: 0 registered (shown, deleted) · 2 bad flags, or nothing registered for the profile · 4 initial or registration access token refused · 5 server error or refusal',
+    'Exit codes: 0 registered (shown, deleted) · 2 bad flags, no registration endpoint, a client already registered in the profile (without --replace) or none to show or delete · 4 initial or registration access token refused · 5 server error or refusal',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
@@ -80,7 +80,6 @@ async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
     ? secureUrl(flags.registrationEndpoint, '--registration-endpoint', ctx.insecure)
     : undefined;
   const token = initialAccessToken(ctx, flags.initialAccessToken);
-  const issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
   const tokens = await store(ctx);
   const previous = await storedRegistration(ctx, tokens);
   // Registering again would lose the registration access token of the client registered before, and with it the only
@@ -95,15 +94,8 @@ async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
       },
     );
   }
-  const [{ resolveServer }, { registerClient }] = await Promise.all([
-    import('../oauth/server.js'),
-    import('../oauth/registration.js'),
-  ]);
-  const endpoints = Object.fromEntries(Object.entries(ctx.settings.endpoints).map(([name, s]) => [name, s.value]));
-  const as = await resolveServer(
-    { issuer, endpoints },
-    { documents: () => ctx.documents(), insecure: ctx.insecure, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) },
-  );
+  const as = await registrationServer(ctx);
+  const { registerClient } = await import('../oauth/registration.js');
   const registered = await registerClient(
     registrationEndpoint ? { ...as, registration_endpoint: registrationEndpoint } : as,
     metadata,

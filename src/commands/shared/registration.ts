@@ -1,5 +1,6 @@
 // The command side of client registration: the run's network and secrets for the flow, the registered client saved
 // (its secrets in the token store, the rest as the profile), and the registration `oauth login --register` makes.
+import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../../errors.js';
 import {
   type ClientMetadata,
@@ -23,6 +24,18 @@ import { store } from './store.js';
 
 export function registrationDeps(ctx: Context): RegistrationDeps {
   return { http: () => ctx.http(), insecure: ctx.insecure, signal: ctx.io.signal, secrets: ctx.knownSecrets };
+}
+
+/** The server to register at: the run's issuer (flag > OAUTH_* > profile, asked for on a terminal), discovered. */
+export async function registrationServer(ctx: Context): Promise<AuthorizationServer> {
+  const issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
+  const endpoints = Object.fromEntries(
+    Object.entries(ctx.settings.endpoints).map(([name, setting]) => [name, setting.value]),
+  );
+  return resolveServer(
+    { issuer, endpoints },
+    { documents: () => ctx.documents(), insecure: ctx.insecure, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) },
+  );
 }
 
 /** The initial access token (RFC 7591 §3): OAUTH_INITIAL_ACCESS_TOKEN, or the flag, which is said to be visible. */
@@ -99,14 +112,7 @@ export async function registerForSignIn(
   method: { loopback: LoopbackChoice | undefined; redirectUri: string | undefined },
 ): Promise<{ issuer: string; clientId: string } | undefined> {
   if (ctx.settings.clientId?.value) return undefined;
-  const issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
-  const endpoints = Object.fromEntries(
-    Object.entries(ctx.settings.endpoints).map(([name, setting]) => [name, setting.value]),
-  );
-  const as = await resolveServer(
-    { issuer, endpoints },
-    { documents: () => ctx.documents(), insecure: ctx.insecure, ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) },
-  );
+  const as = await registrationServer(ctx);
   if (typeof as.registration_endpoint !== 'string') {
     throw new CliError(
       'USAGE',
