@@ -12,10 +12,28 @@ import { rememberProfileSecrets } from './shared/store.js';
 import { tokenArgument } from './shared/token-argument.js';
 
 const FLAGS = {
-  issuer: option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)'),
-  clientId: option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID)'),
+  api: option(
+    '--api <url>',
+    "send this API a valid token and one token per mistake it must refuse (tokens signed with oauth serve's keys)",
+  ),
+  issuer: option(
+    '--issuer <url>',
+    'the authorization server to audit (env OAUTH_ISSUER); with --api, the iss of the tokens (default http://127.0.0.1:9400)',
+  ),
+  audience: option('--audience <aud>', 'with --api: the aud the API expects (default http://127.0.0.1/api)'),
+  claim: repeatable(
+    '--claim <k=v>',
+    'with --api: a claim the API requires (repeatable; a tenant claim such as tid=… adds the other-tenant case)',
+  ),
+  method: option('--method <method>', 'with --api: the request method (default GET)', {
+    choices: ['GET', 'HEAD', 'POST'],
+  }),
+  clientId: option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID); with --api, the aud of the ID-token case'),
   redirectUri: repeatable('--redirect-uri <uri>', 'a registered redirect URI (repeatable)'),
-  scope: option('--scope <scopes>', 'the scopes the client asks for (env OAUTH_SCOPE)'),
+  scope: option(
+    '--scope <scopes>',
+    'the scopes the client asks for (env OAUTH_SCOPE); with --api, the scope the route requires',
+  ),
   grantType: repeatable('--grant-type <type>', 'a grant type the client uses (repeatable)'),
   responseType: repeatable('--response-type <type>', 'a response type the client uses (repeatable)'),
   authMethod: option('--auth-method <method>', 'token_endpoint_auth_method'),
@@ -48,13 +66,15 @@ export const command = defineCommand({
   flags: FLAGS,
   auditedUrlFlags: ['redirectUri'],
   examples: [
+    'oauth check --api http://127.0.0.1:8080/orders                       # an API that trusts oauth serve',
+    'oauth check --api http://127.0.0.1:8080/orders --scope orders:read --claim tid=acme --json',
     'oauth check --issuer https://id.example.com',
     'oauth check --issuer https://id.example.com --client-id my-cli --redirect-uri http://127.0.0.1/callback --public --probe',
     'oauth check --client-file registration.json --scope "openid orders:read"',
     'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
   ],
   exits:
-    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn) · 2 bad flags · 5 metadata unreachable',
+    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn); with --api, a token the API must refuse was accepted · 2 bad flags · 5 metadata unreachable; with --api, the API refused the valid token (inconclusive)',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
@@ -66,6 +86,8 @@ const AREA_TITLES: Record<Area, string> = {
   scope: 'Scopes',
   token: 'Access token',
   probe: 'Live probes',
+  api: 'API token validation',
+  resource: 'Protected resource',
 };
 
 async function run(flags: CheckFlags, ctx: Context): Promise<number> {
@@ -73,6 +95,13 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (failOn !== 'error' && failOn !== 'warn')
     throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
+  if (flags.api !== undefined) return runApi(flags, flags.api, failOn, ctx);
+  for (const [name, given] of [
+    ['--audience', flags.audience],
+    ['--claim', flags.claim],
+    ['--method', flags.method],
+  ] as const)
+    if (given !== undefined) throw new CliError('USAGE', `${name} goes with --api.`);
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
   const maxLifetime = parseSeconds(
     flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
@@ -121,6 +150,36 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
   if (ctx.out.json) ctx.out.jsonResult({ findings, summary: { ...summary, failed } });
   else ctx.out.result(formatFindings(findings, summary, failed, ctx));
+  return failed ? Exit.invalid : Exit.ok;
+}
+
+async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
+  const unrelated = (
+    [
+      ['--token', flags.token],
+      ['--client-credentials', flags.clientCredentials],
+      ['--probe', flags.probe],
+      ['--client-file', flags.clientFile],
+      ['--redirect-uri', flags.redirectUri],
+    ] as const
+  ).filter(([, given]) => given !== undefined && given !== false);
+  if (unrelated.length > 0)
+    throw new CliError(
+      'USAGE',
+      `--api checks an API on its own; leave out ${unrelated.map(([name]) => name).join(', ')}.`,
+      {
+        hint: 'Audit the authorization server or the client in a separate oauth check run.',
+      },
+    );
+  const [{ runApiCheck, formatApiCases }, { summarize }] = await Promise.all([
+    import('./shared/api-check.js'),
+    import('../check/audit.js'),
+  ]);
+  const report = await runApiCheck({ ...flags, api }, ctx);
+  const summary = summarize(report.findings);
+  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
+  else ctx.out.result([...formatApiCases(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
   return failed ? Exit.invalid : Exit.ok;
 }
 

@@ -15,6 +15,11 @@ import { checkRedirectUri } from '../../src/check/redirect-uris.js';
 import { checkScopes } from '../../src/check/scopes.js';
 import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
 import { decodeToken, type DecodedJws } from '../../src/jwt/decode.js';
+import { checkApi } from '../../src/check/api.js';
+import type { HttpClient } from '../../src/net/http.js';
+import { defaultAttacker, publicPart } from '../../src/serve/mint.js';
+import { generateSigningKey } from '../../src/serve/state.js';
+import { type ApiAnswer, type Mistake, tokenApi } from '../helpers/token-api.js';
 import { b64 } from '../helpers/tokens.js';
 
 const ISSUER = 'https://id.example.com';
@@ -68,7 +73,8 @@ const endpoint = `${ISSUER}/authorize`;
 const registered = 'https://app.example.com/cb';
 
 /** Each rule id: a run that must produce it, and a run that must not. */
-const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] }> = {
+type Run = () => Finding[] | Promise<Finding[]>;
+const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   'redirect-uri-not-absolute': {
     triggers: () => checkRedirectUri('/callback'),
     clean: () => checkRedirectUri('https://app.example.com/cb'),
@@ -302,7 +308,88 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
       tokenEndpointFinding(response(400, {}, '{"error":"invalid_grant"}'), { isPublic: true }, `${ISSUER}/token`),
     ],
   },
+  'api-unprotected': apiCase({ wrap: (answer, token) => (token ? answer : { ...answer, status: 200 }) }),
+  'api-accepts-expired': apiCase({ mistake: 'expired' }),
+  'api-accepts-no-expiry': apiCase({ mistake: 'no-expiry' }),
+  'api-accepts-not-yet-valid': apiCase({ mistake: 'nbf' }),
+  'api-accepts-wrong-issuer': apiCase({ mistake: 'issuer' }),
+  'api-accepts-issuer-prefix': apiCase({ mistake: 'issuer-prefix' }),
+  'api-accepts-wrong-audience': apiCase({ mistake: 'audience' }),
+  'api-accepts-no-audience': apiCase({ mistake: 'no-audience' }),
+  'api-accepts-alg-none': apiCase({ mistake: 'alg-none' }),
+  'api-accepts-hs256-public-key': apiCase({ mistake: 'hs256' }),
+  'api-accepts-forged-signature': apiCase({ mistake: 'forged-signature' }),
+  'api-trusts-jwk-header': apiCase({ mistake: 'jwk-header' }),
+  'api-trusts-jku-header': apiCase({ wrap: acceptHeader('jku') }),
+  'api-trusts-x5u-header': apiCase({ wrap: acceptHeader('x5u') }),
+  'api-fetches-header-url': apiCase({ fetched: ['/jwks.json'] }),
+  'api-accepts-wrong-typ': apiCase({ mistake: 'typ' }),
+  'api-accepts-id-token': apiCase({ mistake: 'id-token' }),
+  'api-accepts-missing-scope': apiCase({ mistake: 'scope' }),
+  'api-accepts-other-tenant': apiCase({ mistake: 'tenant' }),
+  'api-accepts-query-token': apiCase({ mistake: 'query' }),
+  'api-accepts-dpop-without-proof': apiCase({ mistake: 'dpop' }),
+  'api-refuses-with-server-error': apiCase({
+    wrap: (answer, token) => (token && answer.status === 401 ? { ...answer, status: 500 } : answer),
+  }),
+  'api-401-without-challenge': apiCase({ wrap: (answer) => ({ ...answer, headers: {} }) }),
 };
+
+const apiKey = generateSigningKey('ES256');
+const API = 'https://api.example.com/orders';
+type Wrap = (answer: ApiAnswer, token: string | undefined) => ApiAnswer;
+
+/** An API (test/helpers/token-api.ts) making one mistake, or answering otherwise; the sound case is the correct API. */
+function apiCase(options: { mistake?: Mistake; wrap?: Wrap; fetched?: string[] }) {
+  const run = async (mistaken: boolean) => {
+    const api = tokenApi({
+      publicJwk: publicPart(apiKey),
+      issuer: ISSUER,
+      audience: API,
+      clientId: 'cli',
+      scope: 'orders:read',
+      tenant: { claim: 'tid', value: 'acme' },
+      ...(mistaken && options.mistake ? { mistake: options.mistake } : {}),
+    });
+    const http: HttpClient = {
+      async request(request) {
+        const url = String(request.url);
+        const authorization = request.headers?.authorization;
+        let answer = await api({ url, authorization });
+        if (mistaken && options.wrap) answer = options.wrap(answer, authorization?.slice(7));
+        return { url, status: answer.status, headers: answer.headers, body: Buffer.from(answer.body), elapsedMs: 0 };
+      },
+      close: async () => undefined,
+    };
+    const input = {
+      url: API,
+      method: 'GET' as const,
+      issuer: ISSUER,
+      audience: API,
+      scope: 'orders:read',
+      clientId: 'cli',
+      claims: { tid: 'acme' },
+    };
+    const deps = {
+      http,
+      now: () => Date.now(),
+      key: apiKey,
+      attacker: await defaultAttacker('ES256'),
+      remember: () => undefined,
+      fetchedFromKeyHost: () => (mistaken ? (options.fetched ?? []) : []),
+    };
+    return (await checkApi(input, deps)).findings;
+  };
+  return { triggers: () => run(true), clean: () => run(false) };
+}
+
+/** Accepts a token that carries this header (as an API fetching keys from it would), else answers as the API does. */
+function acceptHeader(member: string): Wrap {
+  return (answer, token) => {
+    const header = token ? JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) : {};
+    return member in header ? { ...answer, status: 200 } : answer;
+  };
+}
 
 /** A redirect-URI variant's answer, classified and decided; the sound case is another answer. */
 function redirectCase(answer: ReturnType<typeof response>, soundAnswer: ReturnType<typeof response>) {
@@ -332,14 +419,14 @@ describe('every rule', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(RULES).sort());
   });
   for (const [id, { triggers, clean }] of Object.entries(cases) as Array<[RuleId, (typeof cases)[RuleId]]>) {
-    it(`${id} triggers`, () => {
-      const found = triggers().filter((item) => item.id === id);
+    it(`${id} triggers`, async () => {
+      const found = (await triggers()).filter((item) => item.id === id);
       expect(found.length).toBeGreaterThan(0);
       expect(found[0]).toMatchObject({ severity: RULES[id].severity, area: RULES[id].area, spec: RULES[id].spec });
       expect(found[0]!.subject).not.toBe('');
     });
-    it(`${id} stays quiet on the sound case`, () => {
-      expect(clean().filter((item) => item.id === id)).toEqual([]);
+    it(`${id} stays quiet on the sound case`, async () => {
+      expect((await clean()).filter((item) => item.id === id)).toEqual([]);
     });
   }
 });
