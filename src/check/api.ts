@@ -4,6 +4,7 @@
 import type { JWK } from 'jose';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { CliError } from '../errors.js';
+import { bearerChallenge } from '../oauth/resource.js';
 import { type Attacker, type Defect, mint, type MintClaims, type Minted, TENANT_CLAIMS } from '../serve/mint.js';
 import { finding, type Finding, type RuleId } from './catalog.js';
 
@@ -125,7 +126,7 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
   const cases: CaseResult[] = [];
   const serverErrors: string[] = [];
   const noChallenge: string[] = [];
-  if (bare.status === 401 && !isBearerChallenge(unauthenticated.challenge)) noChallenge.push('no token');
+  if (bare.status === 401 && !hasBearerChallenge(bare)) noChallenge.push('no token');
   else if (bare.status >= 500) serverErrors.push('no token');
 
   for (const item of CASES) {
@@ -152,7 +153,7 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
       );
     } else if (response.status >= 500) {
       serverErrors.push(item.name);
-    } else if (response.status === 401 && !isBearerChallenge(response.headers['www-authenticate'])) {
+    } else if (response.status === 401 && !hasBearerChallenge(response)) {
       noChallenge.push(item.name);
     }
   }
@@ -226,9 +227,7 @@ async function request(
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
 
-function isBearerChallenge(header: string | null | undefined): boolean {
-  return typeof header === 'string' && /(?:^|,)\s*bearer(?:\s|,|$)/i.test(header);
-}
+const hasBearerChallenge = (response: HttpResponse) => bearerChallenge(response.headers) !== undefined;
 
 /** A token described by its header and the names (and a few telling values) of its claims: never the token. */
 export function tokenShape(token: string): Record<string, unknown> {

@@ -16,6 +16,10 @@ const FLAGS = {
     '--api <url>',
     "send this API a valid token and one token per mistake it must refuse (tokens signed with oauth serve's keys)",
   ),
+  resource: option(
+    '--resource <url>',
+    'audit this protected resource: its 401 challenge, its RFC 9728 metadata and the authorization servers it names',
+  ),
   issuer: option(
     '--issuer <url>',
     'the authorization server to audit (env OAUTH_ISSUER); with --api, the iss of the tokens (default http://127.0.0.1:9400)',
@@ -95,13 +99,17 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (failOn !== 'error' && failOn !== 'warn')
     throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
+  if (flags.api !== undefined && flags.resource !== undefined)
+    throw new CliError('USAGE', 'Give --api or --resource, not both: each is a run of its own.');
   if (flags.api !== undefined) return runApi(flags, flags.api, failOn, ctx);
+  if (flags.resource !== undefined) return runResource(flags, flags.resource, failOn, ctx);
   for (const [name, given] of [
     ['--audience', flags.audience],
     ['--claim', flags.claim],
     ['--method', flags.method],
   ] as const)
     if (given !== undefined) throw new CliError('USAGE', `${name} goes with --api.`);
+
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
   const maxLifetime = parseSeconds(
     flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
@@ -153,7 +161,8 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   return failed ? Exit.invalid : Exit.ok;
 }
 
-async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
+/** The audits of an authorization server or a client, which --api and --resource do not mix with. */
+function refuseUnrelated(flags: CheckFlags, mode: string): void {
   const unrelated = (
     [
       ['--token', flags.token],
@@ -166,11 +175,69 @@ async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Conte
   if (unrelated.length > 0)
     throw new CliError(
       'USAGE',
-      `--api checks an API on its own; leave out ${unrelated.map(([name]) => name).join(', ')}.`,
-      {
-        hint: 'Audit the authorization server or the client in a separate oauth check run.',
-      },
+      `${mode} checks an API on its own; leave out ${unrelated.map(([name]) => name).join(', ')}.`,
+      { hint: 'Audit the authorization server or the client in a separate oauth check run.' },
     );
+}
+
+async function runResource(flags: CheckFlags, resource: string, failOn: string, ctx: Context): Promise<number> {
+  refuseUnrelated(flags, '--resource');
+  for (const [name, given] of [
+    ['--audience', flags.audience],
+    ['--claim', flags.claim],
+    ['--method', flags.method],
+    ['--issuer', flags.issuer],
+    ['--scope', flags.scope],
+  ] as const)
+    if (given !== undefined) throw new CliError('USAGE', `${name} does not go with --resource.`);
+  const [{ parseUrl, assertSecureUrl }, { checkResource }, { discoverResource }, { fetchMetadata }, { summarize }] =
+    await Promise.all([
+      import('../net/url.js'),
+      import('../check/resource.js'),
+      import('../oauth/resource.js'),
+      import('../oauth/discovery.js'),
+      import('../check/audit.js'),
+    ]);
+  const target = parseUrl(resource, 'resource');
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new CliError('USAGE', `--resource must be an http(s) URL, not ${JSON.stringify(target.protocol)}.`);
+  assertSecureUrl(target, ctx.insecure, 'resource');
+  const report = await checkResource(target, {
+    http: await ctx.http(),
+    discover: (url, metadataUrl) =>
+      discoverResource(
+        url,
+        { documents: () => ctx.documents(), insecure: ctx.insecure },
+        metadataUrl !== undefined ? { metadataUrl } : {},
+      ),
+    fetchServerMetadata: async (issuer) => {
+      const url = parseUrl(issuer, 'authorization server');
+      // An http authorization server is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
+      assertSecureUrl(url, true, 'authorization server');
+      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal }))
+        .metadata;
+    },
+  });
+  const summary = summarize(report.findings);
+  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
+  else {
+    const lines = [
+      ctx.out.style.bold(`Protected resource ${report.url}`),
+      `  no token: HTTP ${report.status}${report.challenge ? ` · ${report.challenge.scheme} challenge` : ''}`,
+      report.metadataUrl
+        ? `  metadata: ${report.metadataUrl} (resource ${report.metadata?.resource})`
+        : '  metadata: none',
+      ...(report.metadata?.authorization_servers ?? []).map((issuer) => `  authorization server: ${issuer}`),
+      '',
+    ];
+    ctx.out.result([...lines, ...formatFindings(report.findings, summary, failed, ctx)]);
+  }
+  return failed ? Exit.invalid : Exit.ok;
+}
+
+async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
+  refuseUnrelated(flags, '--api');
   const [{ runApiCheck, formatApiCases }, { summarize }] = await Promise.all([
     import('./shared/api-check.js'),
     import('../check/audit.js'),
@@ -289,6 +356,8 @@ function formatFindings(
     lines.push(style.bold(AREA_TITLES[area]));
     for (const item of inArea) {
       lines.push(`  ${badge[item.severity]}  ${style.cyan(item.id)}  ${item.message}`);
+      const shape = tokenShapeText(item.evidence?.token);
+      if (shape) lines.push(`           ${style.dim(`evidence: ${shape}`)}`);
       if (item.severity !== 'info') lines.push(`           ${style.dim(`${item.spec} · fix: ${item.fix}`)}`);
     }
     lines.push('');
@@ -301,4 +370,13 @@ function formatFindings(
       : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`,
   );
   return lines;
+}
+
+/** The shape of a token a finding is about (check --api): its header members and its claims' names, never the token. */
+function tokenShapeText(token: unknown): string | undefined {
+  if (token === null || typeof token !== 'object') return undefined;
+  const { header, claims } = token as { header?: Record<string, unknown>; claims?: unknown };
+  const members = Object.entries(header ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
+  const names = Array.isArray(claims) ? claims.map(String).join(', ') : '';
+  return `header {${members.join(', ')}} · claims ${names || '(none)'}`;
 }

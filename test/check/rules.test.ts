@@ -16,6 +16,9 @@ import { checkScopes } from '../../src/check/scopes.js';
 import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
 import { decodeToken, type DecodedJws } from '../../src/jwt/decode.js';
 import { checkApi } from '../../src/check/api.js';
+import { checkResource } from '../../src/check/resource.js';
+import { CliError } from '../../src/errors.js';
+import type { ProtectedResourceMetadata } from '../../src/oauth/resource.js';
 import type { HttpClient } from '../../src/net/http.js';
 import { defaultAttacker, publicPart } from '../../src/serve/mint.js';
 import { generateSigningKey } from '../../src/serve/state.js';
@@ -73,6 +76,8 @@ const endpoint = `${ISSUER}/authorize`;
 const registered = 'https://app.example.com/cb';
 
 /** Each rule id: a run that must produce it, and a run that must not. */
+const RESOURCE = 'https://api.example.com/';
+const PRM = 'https://api.example.com/.well-known/oauth-protected-resource';
 type Run = () => Finding[] | Promise<Finding[]>;
 const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   'redirect-uri-not-absolute': {
@@ -333,7 +338,73 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
     wrap: (answer, token) => (token && answer.status === 401 ? { ...answer, status: 500 } : answer),
   }),
   'api-401-without-challenge': apiCase({ wrap: (answer) => ({ ...answer, headers: {} }) }),
+  'resource-unprotected': resourceCase({ status: 200, headers: {} }),
+  'resource-not-401': resourceCase({ status: 302, headers: { location: '/login' } }),
+  'resource-challenge-missing': resourceCase({ headers: {} }),
+  'resource-challenge-malformed': resourceCase({ headers: { 'www-authenticate': 'Bearer realm="unterminated' } }),
+  'resource-challenge-error-without-token': resourceCase({
+    headers: { 'www-authenticate': `Bearer error="invalid_token", resource_metadata="${PRM}"` },
+  }),
+  'resource-challenge-no-metadata': resourceCase({ headers: { 'www-authenticate': 'Bearer realm="api"' } }),
+  'resource-metadata-missing': resourceCase({
+    discover: new CliError('DISCOVERY_FAILED', 'No protected resource metadata.', { details: { tried: [] } }),
+  }),
+  'resource-metadata-invalid': resourceCase({ discover: new CliError('METADATA_INVALID', 'not a JSON object') }),
+  'resource-metadata-mismatch': resourceCase({
+    discover: new CliError('METADATA_INVALID', 'names another resource', {
+      details: { reason: 'RESOURCE_MISMATCH', resource: 'https://bank.example/' },
+    }),
+  }),
+  'resource-not-https': resourceCase({ metadata: { authorization_servers: ['http://id.example.com'] } }),
+  'resource-bearer-methods-query': resourceCase({ metadata: { bearer_methods_supported: ['header', 'query'] } }),
+  'resource-no-authorization-servers': resourceCase({ metadata: { authorization_servers: [] } }),
+  'resource-authorization-server-unreachable': resourceCase({
+    server: new CliError('DISCOVERY_FAILED', 'no discovery document'),
+  }),
+  'resource-not-listed-by-authorization-server': resourceCase({
+    server: { issuer: ISSUER, protected_resources: ['https://other.example.com/'] },
+  }),
+  'resource-scope-not-offered': resourceCase({ metadata: { scopes_supported: ['orders:read', 'orders:delete'] } }),
 };
+
+/** check --resource with one thing wrong; the sound case is a 401 with a challenge and metadata that check out. */
+function resourceCase(wrong: {
+  status?: number;
+  headers?: Record<string, string>;
+  discover?: CliError;
+  metadata?: Partial<ProtectedResourceMetadata>;
+  server?: Record<string, unknown> | CliError;
+}) {
+  const run = async (mistaken: boolean) => {
+    const use = mistaken ? wrong : {};
+    const headers = use.headers ?? { 'www-authenticate': `Bearer resource_metadata="${PRM}"` };
+    const http: HttpClient = {
+      request: async () => ({ url: RESOURCE, status: use.status ?? 401, headers, body: Buffer.from(''), elapsedMs: 0 }),
+      close: async () => undefined,
+    };
+    const metadata: ProtectedResourceMetadata = {
+      resource: RESOURCE,
+      authorization_servers: [ISSUER],
+      bearer_methods_supported: ['header'],
+      scopes_supported: ['orders:read'],
+      ...use.metadata,
+    };
+    const server = use.server ?? { issuer: ISSUER, protected_resources: [RESOURCE], scopes_supported: ['orders:read'] };
+    const report = await checkResource(new URL(RESOURCE), {
+      http,
+      discover: async () => {
+        if (use.discover) throw use.discover;
+        return { metadata, url: PRM, source: 'challenge' };
+      },
+      fetchServerMetadata: async () => {
+        if (server instanceof CliError) throw server;
+        return server;
+      },
+    });
+    return report.findings;
+  };
+  return { triggers: () => run(true), clean: () => run(false) };
+}
 
 const apiKey = generateSigningKey('ES256');
 const API = 'https://api.example.com/orders';
