@@ -64,8 +64,6 @@ const CASES: Case[] = [
   { name: 'dpop-bound', defect: 'dpop-bound', rule: 'api-accepts-dpop-without-proof' },
 ];
 
-export const CASE_NAMES = CASES.map((item) => item.name);
-
 export interface CaseResult {
   name: string;
   status: number;

@@ -66,7 +66,10 @@ export const command = defineCommand({
     "Audit redirect URIs, scopes and the client registration, the authorization server's metadata and JWKS, and access " +
     'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725. ' +
     'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code ' +
-    'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
+    'to the token endpoint (it never signs in as anyone). With --api it sends an API a valid token and one token per ' +
+    'validation mistake (RFC 9068 §4, RFC 8725, RFC 6750, RFC 9449), signed with the oauth serve keys, and names each ' +
+    'one the API accepted; with --resource it audits an API\u2019s 401 challenge and RFC 9728 metadata. Exit 3 when ' +
+    'there is an error finding.',
   flags: FLAGS,
   auditedUrlFlags: ['redirectUri'],
   examples: [
