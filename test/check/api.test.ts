@@ -217,9 +217,9 @@ describe('oauth check --api', () => {
       ['/hostile-refuses', 5],
       ['/hostile-accepts', 3],
     ] as const) {
-      for (const json of [[], ['--json']]) {
+      for (const extra of [[], ['--json'], ['-vv']]) {
         received.length = 0;
-        const result = await check(path, ...json);
+        const result = await check(path, ...extra);
         expect(result.code, result.stderr).toBe(code);
         expect(received.length).toBeGreaterThan(0);
         for (const token of received) {
