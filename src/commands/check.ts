@@ -193,49 +193,15 @@ async function runResource(flags: CheckFlags, resource: string, failOn: string, 
     ['--scope', flags.scope],
   ] as const)
     if (given !== undefined) throw new CliError('USAGE', `${name} does not go with --resource.`);
-  const [{ parseUrl, assertSecureUrl }, { checkResource }, { discoverResource }, { fetchMetadata }, { summarize }] =
-    await Promise.all([
-      import('../net/url.js'),
-      import('../check/resource.js'),
-      import('../oauth/resource.js'),
-      import('../oauth/discovery.js'),
-      import('../check/audit.js'),
-    ]);
-  const target = parseUrl(resource, 'resource');
-  if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    throw new CliError('USAGE', `--resource must be an http(s) URL, not ${JSON.stringify(target.protocol)}.`);
-  assertSecureUrl(target, ctx.insecure, 'resource');
-  const report = await checkResource(target, {
-    http: await ctx.http(),
-    discover: (url, metadataUrl) =>
-      discoverResource(
-        url,
-        { documents: () => ctx.documents(), insecure: ctx.insecure },
-        metadataUrl !== undefined ? { metadataUrl } : {},
-      ),
-    fetchServerMetadata: async (issuer) => {
-      const url = parseUrl(issuer, 'authorization server');
-      // An http authorization server is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
-      assertSecureUrl(url, true, 'authorization server');
-      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal }))
-        .metadata;
-    },
-  });
+  const [{ runResourceCheck, formatResource }, { summarize }] = await Promise.all([
+    import('./shared/resource-check.js'),
+    import('../check/audit.js'),
+  ]);
+  const report = await runResourceCheck(resource, ctx);
   const summary = summarize(report.findings);
   const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
   if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
-  else {
-    const lines = [
-      ctx.out.style.bold(`Protected resource ${report.url}`),
-      `  no token: HTTP ${report.status}${report.challenge ? ` · ${report.challenge.scheme} challenge` : ''}`,
-      report.metadataUrl
-        ? `  metadata: ${report.metadataUrl} (resource ${report.metadata?.resource})`
-        : '  metadata: none',
-      ...(report.metadata?.authorization_servers ?? []).map((issuer) => `  authorization server: ${issuer}`),
-      '',
-    ];
-    ctx.out.result([...lines, ...formatFindings(report.findings, summary, failed, ctx)]);
-  }
+  else ctx.out.result([...formatResource(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
   return failed ? Exit.invalid : Exit.ok;
 }
 
