@@ -3,7 +3,7 @@
 // one request per case, in sequence; the HTTP client bounds each one and never follows a redirect.
 import type { JWK } from 'jose';
 import type { HttpClient, HttpResponse } from '../net/http.js';
-import { CliError } from '../errors.js';
+import { CliError, isCliError } from '../errors.js';
 import { bearerChallenge } from '../oauth/resource.js';
 import { type Attacker, type Defect, mint, type MintClaims, type Minted, TENANT_CLAIMS } from '../serve/mint.js';
 import { finding, type Finding, type RuleId } from './catalog.js';
@@ -66,7 +66,8 @@ const CASES: Case[] = [
 
 export interface CaseResult {
   name: string;
-  status: number;
+  /** null: no answer within the timeout, or the connection dropped. */
+  status: number | null;
   accepted: boolean;
   /** What the token was, in words (never the token). */
   reason: string;
@@ -138,7 +139,13 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
       item.transport === 'query'
         ? 'the valid token, sent as ?access_token= in the query string with no Authorization header'
         : minted.reason;
-    const response = await send(minted.token, item.transport);
+    const response = await answerOrSilence(() => send(minted.token, item.transport));
+    if (response === undefined) {
+      // No answer in time, or the connection dropped: refused, but the API should have said so.
+      cases.push({ name: item.name, status: null, accepted: false, reason: described });
+      serverErrors.push(`${item.name} (no answer)`);
+      continue;
+    }
     const accepted = isSuccess(response.status);
     cases.push({ name: item.name, status: response.status, accepted, reason: described });
     if (accepted) {
@@ -178,7 +185,7 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
       finding(
         'api-refuses-with-server-error',
         input.url,
-        `Refused, but with a server error (5xx), for: ${serverErrors.join(', ')}. It should be 401 with an RFC 6750 challenge.`,
+        `Refused, but with a server error (5xx) or no answer at all, for: ${serverErrors.join(', ')}. It should be 401 with an RFC 6750 challenge.`,
         { cases: serverErrors },
       ),
     );
@@ -194,6 +201,16 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
     );
   }
   return { url: input.url, unauthenticated, valid: { status: validResponse.status }, cases, skipped, findings };
+}
+
+/** A bad token that makes the API time out or drop the connection is no acceptance; the valid token's is (exit 5). */
+async function answerOrSilence(send: () => Promise<HttpResponse>): Promise<HttpResponse | undefined> {
+  try {
+    return await send();
+  } catch (error) {
+    if (isCliError(error) && (error.code === 'HTTP_TIMEOUT' || error.code === 'HTTP_NETWORK')) return undefined;
+    throw error;
+  }
 }
 
 function skipReason(item: Case, input: ApiCheckInput): string | undefined {

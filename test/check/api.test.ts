@@ -74,6 +74,13 @@ beforeAll(async () => {
     if (reply.status === 200) response.writeHead(200).end(reply.body);
     else response.writeHead(request.headers.authorization ? 500 : 401).end();
   });
+  // Slow: never answers an unsigned token (the socket is destroyed when the server closes).
+  server.route('/hangs-on-none', async (request, response) => {
+    const token = request.headers.authorization?.slice(7) ?? '';
+    if (JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString() || '{}').alg === 'none') return;
+    const reply = await correct({ url: request.url ?? '/', authorization: request.headers.authorization });
+    response.writeHead(reply.status, reply.headers).end(reply.body);
+  });
   // Hostile: echoes the header it got, and puts escape sequences in every string it sends.
   const hostile = (status: (authorization: string | undefined) => number) =>
     ((request, response) => {
@@ -210,6 +217,18 @@ describe('oauth check --api', () => {
     expect(ids(result.stdout)).toEqual(['api-401-without-challenge', 'api-refuses-with-server-error']);
     const failing = await check('/broken', '--fail-on', 'warn', ...strict);
     expect(failing.code).toBe(3);
+  });
+
+  it('a bad token the API never answers is no acceptance: the case says so, the run goes on', async () => {
+    const result = await check('/hangs-on-none', '--timeout', '1', ...strict);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.cases.find((item: { name: string }) => item.name === 'alg-none')).toMatchObject({
+      status: null,
+      accepted: false,
+    });
+    expect(ids(result.stdout)).toEqual(['api-refuses-with-server-error']);
+    expect(report.findings[0].message).toContain('alg-none (no answer)');
   });
 
   it('a hostile API that echoes the token and sends escape sequences: no token printed, no control character', async () => {

@@ -83,7 +83,9 @@ export function formatApiCases(report: ApiCheckReport, ctx: Context): string[] {
   );
   for (const item of report.cases) {
     const verdict = item.accepted ? style.red('✗ accepted') : style.green('✓ refused ');
-    lines.push(`  ${verdict}  ${String(item.status).padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(item.reason)}`);
+    lines.push(
+      `  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(item.reason)}`,
+    );
   }
   for (const item of report.skipped)
     lines.push(`  ${style.dim('- skipped ')}       ${style.cyan(item.name)}  ${style.dim(item.reason)}`);
