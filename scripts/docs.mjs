@@ -95,6 +95,8 @@ const AREAS = {
   jwks: 'Key set (JWKS)',
   token: 'Access token',
   probe: 'Live probes (--probe)',
+  api: 'API token validation (--api)',
+  resource: 'Protected resource (--resource)',
 };
 
 const cell = (text) => text.replaceAll('|', '\\|');
