@@ -58,6 +58,8 @@ beforeAll(async () => {
   server = await startServer({});
   server.route('/correct', apiRoute(policy()));
   for (const mistake of Object.keys(EXPECTED) as Mistake[]) server.route(`/${mistake}`, apiRoute(policy(mistake)));
+  // Auth0-style issuer with a trailing slash, checked with startsWith.
+  server.route('/slash-prefix', apiRoute({ ...policy('issuer-prefix'), issuer: `${ISSUER}/` }));
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -149,6 +151,13 @@ describe('oauth check --api', () => {
       expect(found.fix).not.toBe('');
     });
   }
+
+  it('an issuer with a trailing slash: the prefix token starts with it exactly and a startsWith API is caught', async () => {
+    const result = await check('/slash-prefix', '--issuer', `${ISSUER}/`, ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    expect(ids(result.stdout)).toEqual(['api-accepts-issuer-prefix']);
+    expect(JSON.parse(result.stdout).findings[0].message).toContain(`iss is ${ISSUER}/attacker.example/`);
+  });
 
   it('names the case, the RFC, the status and the token shape in words, never the token', async () => {
     const result = await check('/expired', '--scope', 'orders:read', '--claim', 'tid=acme');
