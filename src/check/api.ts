@@ -236,6 +236,8 @@ async function request(
     method: input.method,
     purpose: 'API',
     headers,
+    // Only the status and headers decide a case: a big list endpoint (or a flawed API answering big bodies) is checked.
+    oversize: 'truncate',
     ...(input.method === 'POST' ? { body: '' } : {}),
   });
 }

@@ -60,6 +60,11 @@ beforeAll(async () => {
   for (const mistake of Object.keys(EXPECTED) as Mistake[]) server.route(`/${mistake}`, apiRoute(policy(mistake)));
   // Auth0-style issuer with a trailing slash, checked with startsWith.
   server.route('/slash-prefix', apiRoute({ ...policy('issuer-prefix'), issuer: `${ISSUER}/` }));
+  // Accepts any token and answers with a body over the HTTP client's default cap (a big list endpoint).
+  server.route('/big-any-token', (request, response) => {
+    if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    else response.writeHead(200, { 'content-type': 'application/json' }).end(`[${'"order",'.repeat(200_000)}"x"]`);
+  });
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -217,6 +222,12 @@ describe('oauth check --api', () => {
     expect(found.length).toBe(18);
     expect(found).toEqual(expect.arrayContaining(['api-accepts-alg-none', 'api-accepts-expired']));
     expect(found).not.toContain('api-accepts-query-token');
+  });
+
+  it('a success body over 1 MiB does not end the run: only the status decides, and the flaw is found', async () => {
+    const result = await check('/big-any-token', ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    expect(ids(result.stdout)).toContain('api-accepts-alg-none');
   });
 
   it('a refusal by a 5xx and a 401 without a challenge are warnings, not failures', async () => {
