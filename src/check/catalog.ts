@@ -596,7 +596,7 @@ export const RULES = {
     area: 'api',
     severity: 'warn',
     spec: 'RFC 6750 §3.1',
-    title: 'API refused bad tokens with a server error, or did not answer',
+    title: 'API refused bad tokens with a server error',
     fix: 'Answer an invalid token with 401 and WWW-Authenticate: Bearer error="invalid_token", not a 5xx.',
   },
   'api-401-without-challenge': {

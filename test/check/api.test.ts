@@ -65,6 +65,17 @@ beforeAll(async () => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
     else response.writeHead(200, { 'content-type': 'application/json' }).end(`[${'"order",'.repeat(200_000)}"x"]`);
   });
+  // Accepts any token, but rate-limits every request after the first `after` of a run (?after=N&run=id).
+  const counts = new Map<string, number>();
+  server.route('/limited', (request, response) => {
+    const query = new URL(request.url ?? '/', 'http://x').searchParams;
+    const run = query.get('run') ?? '';
+    const count = (counts.get(run) ?? 0) + 1;
+    counts.set(run, count);
+    if (count > Number(query.get('after'))) response.writeHead(Number(query.get('status') ?? 429)).end();
+    else if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    else response.writeHead(200).end('{}');
+  });
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -239,16 +250,50 @@ describe('oauth check --api', () => {
     expect(failing.code).toBe(3);
   });
 
-  it('a bad token the API never answers is no acceptance: the case says so, the run goes on', async () => {
+  it('a bad token the API never answers decides nothing: the run goes on, then is inconclusive (exit 5)', async () => {
     const result = await check('/hangs-on-none', '--timeout', '1', ...strict);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(5);
     const report = JSON.parse(result.stdout);
     expect(report.cases.find((item: { name: string }) => item.name === 'alg-none')).toMatchObject({
       status: null,
       accepted: false,
+      undecided: expect.stringContaining('no answer'),
     });
-    expect(ids(result.stdout)).toEqual(['api-refuses-with-server-error']);
-    expect(report.findings[0].message).toContain('alg-none (no answer)');
+    expect(report.cases.filter((item: { undecided?: string }) => item.undecided).length).toBe(1);
+    expect(report.summary).toMatchObject({ failed: false, inconclusive: true });
+    expect(JSON.parse(result.stderr).error).toMatchObject({
+      code: 'CHECK_INCONCLUSIVE',
+      details: { undecided: [{ name: 'alg-none' }] },
+    });
+  });
+
+  it('an API that rate-limits after the valid token: no case decided, inconclusive (exit 5) naming each and why', async () => {
+    const result = await check('/limited?after=2&run=a', '--scope', 'orders:read', '--claim', 'tid=acme');
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stdout).not.toContain('Nothing to report');
+    expect(result.stdout).toMatch(/\? undecided\s+429\s+expired/);
+    expect(result.stderr).toContain('CHECK_INCONCLUSIVE');
+    expect(result.stderr).toMatch(/19 of 19 cases could not be decided.*expired \(HTTP 429, rate-limited\)/);
+    for (const status of ['503', '502', '504', '408']) {
+      const json = await check(`/limited?after=2&run=s${status}&status=${status}`, ...strict);
+      expect(json.code, json.stderr).toBe(5);
+    }
+  });
+
+  it('a finding beats inconclusive: a bad token accepted before the rate limit still fails the run (exit 3)', async () => {
+    const result = await check('/limited?after=3&run=b', ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(ids(result.stdout)).toEqual(['api-accepts-expired']);
+    expect(report.undecided.length).toBe(18);
+  });
+
+  it('a rate-limited valid token: inconclusive, and the hint says rate-limiting, not the issuer', async () => {
+    const result = await check('/limited?after=1&run=c');
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('HTTP 429');
+    expect(result.stderr).toMatch(/hint:.*rate-limiting or unavailable/);
+    expect(result.stderr).not.toContain('configured to trust the issuer');
   });
 
   it('a hostile API that echoes the token and sends escape sequences: no token printed, no control character', async () => {

@@ -82,10 +82,13 @@ export function formatApiCases(report: ApiCheckReport, ctx: Context): string[] {
     `  no token: HTTP ${report.unauthenticated.status}${report.valid ? ` · valid token: HTTP ${report.valid.status}` : ''}`,
   );
   for (const item of report.cases) {
-    const verdict = item.accepted ? style.red('✗ accepted') : style.green('✓ refused ');
-    lines.push(
-      `  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(item.reason)}`,
-    );
+    const verdict = item.undecided
+      ? style.yellow('? undecided')
+      : item.accepted
+        ? style.red('✗ accepted')
+        : style.green('✓ refused ');
+    const reason = item.undecided ? `${item.undecided}: ${item.reason}` : item.reason;
+    lines.push(`  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(reason)}`);
   }
   for (const item of report.skipped)
     lines.push(`  ${style.dim('- skipped ')}       ${style.cyan(item.name)}  ${style.dim(item.reason)}`);
