@@ -4,7 +4,7 @@
 // oauth/resource.ts, the one reader of both.
 import { isCliError } from '../errors.js';
 import type { HttpClient } from '../net/http.js';
-import { isLoopbackHost } from '../net/url.js';
+import { isLoopbackHost, isSecureUrl } from '../net/url.js';
 import {
   bearerChallenge,
   type BearerChallenge,
@@ -21,6 +21,8 @@ export interface ResourceCheckDeps {
   discover(target: URL, metadataUrl: string | undefined): Promise<DiscoveredResource>;
   /** An authorization server's RFC 8414 / OpenID metadata. */
   fetchServerMetadata(issuer: string): Promise<Record<string, unknown>>;
+  /** The user said --insecure: plain http to any host may be fetched. */
+  insecure: boolean;
 }
 
 export interface ResourceCheckReport {
@@ -146,6 +148,14 @@ const isHttpsOrLoopback = (value: string): boolean => {
   }
 };
 
+const mayFetch = (value: string, insecure: boolean): boolean => {
+  try {
+    return isSecureUrl(new URL(value), insecure);
+  } catch {
+    return false;
+  }
+};
+
 const sameUrl = (a: string, b: string): boolean => {
   try {
     return new URL(a).href === new URL(b).href;
@@ -182,12 +192,18 @@ async function checkMetadata(
   const offered = new Set<string>();
   let anyScopeList = false;
   for (const issuer of servers.slice(0, MAX_AUTHORIZATION_SERVERS)) {
+    // A URL the resource handed over follows the URL policy: one it does not allow is a finding and is not fetched.
+    const fetchable = mayFetch(issuer, deps.insecure);
     if (!isHttpsOrLoopback(issuer))
       findings.push(
-        finding('resource-not-https', issuer, `The authorization server ${issuer} is not https.`, {
-          member: 'authorization_servers',
-        }),
+        finding(
+          'resource-not-https',
+          issuer,
+          `The authorization server ${issuer} is not https${fetchable ? '' : ', so it was not fetched (--insecure fetches plain http anyway)'}.`,
+          { member: 'authorization_servers' },
+        ),
       );
+    if (!fetchable) continue;
     let server: Record<string, unknown>;
     try {
       server = await deps.fetchServerMetadata(issuer);

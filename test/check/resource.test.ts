@@ -146,6 +146,20 @@ describe('oauth check --resource', () => {
     ]);
   });
 
+  it('an http authorization server on another host is a finding and is not fetched, unless --insecure', async () => {
+    const plain = 'http://as.invalid';
+    const { url } = await setUp({
+      metadata: (resource, issuer) => ({ resource, authorization_servers: [issuer, plain] }),
+    });
+    const result = await check(url);
+    expect(result.code, result.stderr).toBe(3);
+    // Not asked: a fetch of a host that cannot resolve would have been an unreachable server.
+    expect(result.ids).toEqual(['resource-not-https']);
+    expect(result.report.findings[0].message).toContain('not fetched');
+    const insecure = await check(url, '--insecure');
+    expect(insecure.ids).toEqual(['resource-authorization-server-unreachable', 'resource-not-https']);
+  });
+
   it('warns when there is no metadata at all (exit 0, or 3 with --fail-on warn)', async () => {
     const api = await startServer({
       '/orders': (_request, response) => void response.writeHead(401, { 'www-authenticate': 'Bearer' }).end(),

@@ -442,6 +442,7 @@ function resourceCase(wrong: {
         if (server instanceof CliError) throw server;
         return server;
       },
+      insecure: false,
     });
     return report.findings;
   };

@@ -2,7 +2,7 @@
 // metadata through oauth/resource.ts, authorization servers through discovery), and the report's header in words.
 import type { ResourceCheckReport } from '../../check/resource.js';
 import { CliError } from '../../errors.js';
-import { assertSecureUrl, parseUrl } from '../../net/url.js';
+import { assertSecureUrl, parseUrl, serverUrl } from '../../net/url.js';
 import type { Context } from '../context.js';
 
 export async function runResourceCheck(resource: string, ctx: Context): Promise<ResourceCheckReport> {
@@ -24,12 +24,12 @@ export async function runResourceCheck(resource: string, ctx: Context): Promise<
         metadataUrl !== undefined ? { metadataUrl } : {},
       ),
     fetchServerMetadata: async (issuer) => {
-      const url = parseUrl(issuer, 'authorization server');
-      // An http authorization server is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
-      assertSecureUrl(url, true, 'authorization server');
-      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal }))
+      // The resource named it: the URL policy for server-supplied URLs applies, as for any server's URL.
+      const url = serverUrl(issuer, 'authorization_servers', ctx.insecure, 'the resource metadata');
+      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal }))
         .metadata;
     },
+    insecure: ctx.insecure,
   });
 }
 
