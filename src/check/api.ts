@@ -333,7 +333,7 @@ function inconclusive(input: ApiCheckInput, response: HttpResponse): CliError {
     {
       hint,
       status: response.status,
-      details: { status: response.status, 'www-authenticate': challenge ?? null, body: snippet },
+      details: { status: response.status, 'www-authenticate': challenge?.slice(0, 300) ?? null, body: snippet },
     },
   );
 }

@@ -216,8 +216,9 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     options.trace(
       `< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes${response.truncated ? ', truncated' : ''})`,
     );
+    // Redacted whole, then cut: a server can echo a secret in pieces the redactor cannot see, never all of it.
     for (const [name, value] of Object.entries(redactHeaders(response.headers)))
-      options.trace(`< ${name}: ${redactText(value, known())}`);
+      options.trace(`< ${name}: ${boundedHeader(redactText(value, known()))}`);
     if (options.verbosity >= 2 && response.body.length > 0) {
       // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
       const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
@@ -265,6 +266,15 @@ function refuseDeepJson(response: HttpResponse, purpose: string): void {
       }
     } else if (byte === 0x7d || byte === 0x5d) depth--;
   }
+}
+
+/** As long as a header value in a trace may be; a longer one is cut, saying how much was left out. */
+const TRACE_HEADER_LIMIT = 300;
+
+function boundedHeader(value: string): string {
+  return value.length <= TRACE_HEADER_LIMIT
+    ? value
+    : `${value.slice(0, TRACE_HEADER_LIMIT)}… (${value.length - TRACE_HEADER_LIMIT} more characters)`;
 }
 
 function bodyLines(direction: '<' | '>', body: string): string[] {

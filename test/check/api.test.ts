@@ -76,6 +76,15 @@ beforeAll(async () => {
     else if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
     else response.writeHead(200).end('{}');
   });
+  // Echoes the token cut into 7-character pieces joined by commas: too short for the redactor to find.
+  server.route('/echo-split', (request, response) => {
+    const token = request.headers.authorization?.slice(7) ?? '';
+    received.push(token);
+    const pieces = token.match(/.{1,7}/g)?.join(',') ?? '';
+    response
+      .writeHead(401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${pieces}"` })
+      .end();
+  });
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -312,6 +321,17 @@ describe('oauth check --api', () => {
         }
         expect(result.stdout + result.stderr).not.toMatch(CONTROL);
       }
+    }
+  });
+
+  it('an API that echoes the token in short pieces: never printed whole, in the error details or the trace', async () => {
+    for (const extra of [['--json'], ['-vv'], ['--json', '-vv']]) {
+      received.length = 0;
+      const result = await check('/echo-split', ...extra);
+      expect(result.code, result.stderr).toBe(5);
+      const printed = (result.stdout + result.stderr).replaceAll(',', '');
+      expect(received.length).toBeGreaterThan(0);
+      for (const token of received) expect(printed).not.toContain(token.split('.')[2]);
     }
   });
 
