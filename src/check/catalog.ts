@@ -664,6 +664,13 @@ export const RULES = {
     title: 'protected resource metadata is malformed',
     fix: 'Serve a JSON object with a resource string and lists of strings for the list members.',
   },
+  'resource-metadata-url-invalid': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §3, §5.1',
+    title: 'the metadata URL is not one a client may fetch, or redirects',
+    fix: 'Serve the metadata at the URL itself (resource_metadata in the challenge, or the well-known URL): an absolute https URL (http only on loopback) that answers 200, not a redirect.',
+  },
   'resource-metadata-mismatch': {
     area: 'resource',
     severity: 'error',

@@ -134,6 +134,13 @@ function metadataFailure(error: unknown, url: string, fromChallenge: string | un
       `No protected resource metadata: ${fromChallenge ? 'the challenge names none that answers, and ' : ''}every well-known URL answered 404.`,
       { tried: error.details?.tried ?? null },
     );
+  // The URL itself is wrong (a scheme, host or form the URL policy refuses) or sends elsewhere: no document was read,
+  // so the fix is the URL, not the document.
+  if (
+    error.code === 'HTTP_REDIRECT' ||
+    (error.code === 'METADATA_INVALID' && error.details?.member === 'resource_metadata')
+  )
+    return finding('resource-metadata-url-invalid', fromChallenge ?? url, error.message, { code: error.code });
   if (error.code === 'METADATA_INVALID' || error.code === 'HTTP_STATUS' || error.code === 'PROTOCOL_ERROR')
     return finding('resource-metadata-invalid', fromChallenge ?? url, error.message);
   return undefined;

@@ -160,6 +160,29 @@ describe('oauth check --resource', () => {
     expect(insecure.ids).toEqual(['resource-authorization-server-unreachable', 'resource-not-https']);
   });
 
+  it('a resource_metadata URL a client may not fetch, or one that redirects: a finding about the URL, the audit goes on', async () => {
+    for (const target of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'http://api.invalid/meta',
+      '/relative',
+      'redirect',
+    ]) {
+      const { url } = await setUp({
+        challenge: (origin) => (_request, response) => {
+          const metadata = target === 'redirect' ? `${origin}/moved` : target;
+          response.writeHead(401, { 'www-authenticate': `Bearer realm="api", resource_metadata="${metadata}"` }).end();
+        },
+      });
+      const api = servers.at(-1);
+      api?.route('/moved', (_request, response) => void response.writeHead(302, { location: '/elsewhere' }).end());
+      const result = await check(url);
+      expect(result.code, `${target}: ${result.stderr}`).toBe(3);
+      expect(result.ids, target).toEqual(['resource-metadata-url-invalid']);
+      expect(result.report.findings[0].fix).not.toContain('Serve a JSON object');
+    }
+  });
+
   it('warns when there is no metadata at all (exit 0, or 3 with --fail-on warn)', async () => {
     const api = await startServer({
       '/orders': (_request, response) => void response.writeHead(401, { 'www-authenticate': 'Bearer' }).end(),
