@@ -35,7 +35,7 @@ export interface ResourceCheckReport {
 }
 
 /** Each listed authorization server costs a discovery: a metadata listing hundreds is not asked about each. */
-const MAX_AUTHORIZATION_SERVERS = 5;
+export const MAX_AUTHORIZATION_SERVERS = 5;
 
 export async function checkResource(target: URL, deps: ResourceCheckDeps): Promise<ResourceCheckReport> {
   const findings: Finding[] = [];

@@ -183,6 +183,19 @@ describe('oauth check --resource', () => {
     }
   });
 
+  it('a metadata listing thousands of authorization servers: five are asked and printed, the rest counted', async () => {
+    const many = Array.from({ length: 5000 }, (_, index) => `https://as${index}.invalid`);
+    const { url } = await setUp({
+      metadata: (resource, issuer) => ({ resource, authorization_servers: [issuer, ...many] }),
+    });
+    const result = await runCli(['check', '--resource', url], {
+      env: sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_NO_CACHE: '1' }),
+    });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout.match(/authorization server: /g)?.length).toBe(5);
+    expect(result.stdout).toContain('and 4996 more, not checked');
+  });
+
   it('warns when there is no metadata at all (exit 0, or 3 with --fail-on warn)', async () => {
     const api = await startServer({
       '/orders': (_request, response) => void response.writeHead(401, { 'www-authenticate': 'Bearer' }).end(),

@@ -1,6 +1,6 @@
 // The command side of `oauth check --resource`: the URL as the user gave it, the readers the check uses (the resource
 // metadata through oauth/resource.ts, authorization servers through discovery), and the report's header in words.
-import type { ResourceCheckReport } from '../../check/resource.js';
+import { MAX_AUTHORIZATION_SERVERS, type ResourceCheckReport } from '../../check/resource.js';
 import { CliError } from '../../errors.js';
 import { assertSecureUrl, parseUrl, serverUrl } from '../../net/url.js';
 import type { Context } from '../context.js';
@@ -41,7 +41,15 @@ export function formatResource(report: ResourceCheckReport, ctx: Context): strin
     report.metadataUrl
       ? `  metadata: ${report.metadataUrl} (resource ${report.metadata?.resource})`
       : '  metadata: none',
-    ...(report.metadata?.authorization_servers ?? []).map((issuer) => `  authorization server: ${issuer}`),
+    ...authorizationServerLines(report.metadata?.authorization_servers ?? []),
     '',
   ];
+}
+
+/** The servers that were asked, then how many more the metadata lists: a list of thousands is not printed. */
+function authorizationServerLines(servers: string[]): string[] {
+  const lines = servers.slice(0, MAX_AUTHORIZATION_SERVERS).map((issuer) => `  authorization server: ${issuer}`);
+  const more = servers.length - MAX_AUTHORIZATION_SERVERS;
+  if (more > 0) lines.push(`  authorization servers: and ${more} more, not checked`);
+  return lines;
 }
