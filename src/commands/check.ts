@@ -231,6 +231,7 @@ function refuseUnrelated(flags: CheckFlags, mode: string): void {
       ['--probe', flags.probe],
       ['--client-file', flags.clientFile],
       ['--redirect-uri', flags.redirectUri],
+      ['--max-token-lifetime', flags.maxTokenLifetime],
     ] as const
   ).filter(([, given]) => given !== undefined && given !== false);
   if (unrelated.length > 0)

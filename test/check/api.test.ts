@@ -342,5 +342,13 @@ describe('oauth check --api', () => {
     expect((await runCli(['check', '--api', `${server.url}/correct`, '--probe'], { env })).code).toBe(2);
     expect((await runCli(['check', '--audience', 'x', '--issuer', ISSUER], { env })).code).toBe(2);
     expect((await runCli(['check', '--api', `${server.url}/correct`, '--claim', 'novalue'], { env })).code).toBe(2);
+    const lifetime = await runCli(['check', '--api', `${server.url}/correct`, '--max-token-lifetime', '60'], { env });
+    expect(lifetime.code).toBe(2);
+    expect(lifetime.stderr).toContain('--max-token-lifetime');
+    for (const claim of ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id']) {
+      const result = await runCli(['check', '--api', `${server.url}/correct`, '--claim', `${claim}=1`], { env });
+      expect(result.code, claim).toBe(2);
+      expect(result.stderr).toContain(`--claim ${claim} `);
+    }
   });
 });

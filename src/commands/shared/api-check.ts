@@ -24,6 +24,19 @@ export interface ApiCheckFlags {
 
 const METHODS = ['GET', 'HEAD', 'POST'] as const;
 
+/** Claims the cases set, with what to give instead: a --claim overriding one would break every case at once. */
+const RESERVED_CLAIMS: Record<string, string> = {
+  iss: 'Give --issuer.',
+  sub: 'The subject is fixed (oauth-check); give the claims the route needs with --claim.',
+  aud: 'Give --audience.',
+  exp: 'Lifetimes are set per case (the valid token lives 5 minutes).',
+  nbf: 'Lifetimes are set per case.',
+  iat: 'Lifetimes are set per case.',
+  jti: 'Each token gets a jti of its own.',
+  scope: 'Give --scope.',
+  client_id: 'Give --client-id.',
+};
+
 export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<ApiCheckReport> {
   const url = parseUrl(flags.api, 'API');
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -33,6 +46,13 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
   if (!method) throw new CliError('USAGE', `--method must be one of ${METHODS.join(', ')}, not "${flags.method}".`);
   const issuer = flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
   const claims = parseClaims(flags.claim ?? []);
+  const reserved = Object.keys(claims).find((name) => name in RESERVED_CLAIMS);
+  if (reserved !== undefined)
+    throw new CliError(
+      'USAGE',
+      `--claim ${reserved} is not allowed: each case sets ${reserved} itself (the valid token right, one bad token wrong).`,
+      { hint: RESERVED_CLAIMS[reserved] },
+    );
 
   const { key, created, path } = await loadState(stateDir(ctx.io.env), undefined);
   if (created)
