@@ -29,6 +29,10 @@ export interface ApiCheckDeps {
   attacker: Attacker;
   /** Registers a token as a secret the moment it exists, so nothing printed shows it. */
   remember(token: string): void;
+  /** Waits this long (a 429 or 503 with Retry-After); absent: never waits. */
+  wait?(ms: number): Promise<void>;
+  /** The longest Retry-After honoured, once per request (the run's timeout): a longer one leaves the case undecided. */
+  maxRetryWaitMs?: number;
   /** The paths of the attacker's key host that were requested so far (absent: no key host runs). */
   fetchedFromKeyHost?: () => string[];
 }
@@ -108,7 +112,13 @@ export function noVerdict(status: number | undefined): string | undefined {
 
 export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promise<ApiCheckReport> {
   const findings: Finding[] = [];
-  const send = (token: string | undefined, transport: Transport = 'header') => request(input, deps, token, transport);
+  const send = async (token: string | undefined, transport: Transport = 'header') => {
+    const response = await request(input, deps, token, transport);
+    const waitMs = response.status === 429 || response.status === 503 ? retryAfterMs(response, deps.now()) : undefined;
+    if (waitMs === undefined || !deps.wait || waitMs > (deps.maxRetryWaitMs ?? 0)) return response;
+    await deps.wait(waitMs);
+    return request(input, deps, token, transport);
+  };
 
   const bare = await send(undefined);
   const unauthenticated = { status: bare.status, challenge: bare.headers['www-authenticate'] ?? null };
@@ -279,6 +289,15 @@ async function request(
     oversize: 'truncate',
     ...(input.method === 'POST' ? { body: '' } : {}),
   });
+}
+
+/** Retry-After in milliseconds from now (RFC 9110 §10.2.3: seconds or an HTTP date); undefined when absent or bad. */
+function retryAfterMs(response: HttpResponse, now: number): number | undefined {
+  const value = response.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const isSuccess = (status: number) => status >= 200 && status < 300;

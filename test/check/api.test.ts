@@ -85,6 +85,18 @@ beforeAll(async () => {
       .writeHead(401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${pieces}"` })
       .end();
   });
+  // The correct API behind a limiter that answers each request's first attempt 429 with Retry-After: 0.
+  const seen = new Set<string>();
+  server.route('/retry-after', async (request, response) => {
+    const key = `${request.url} ${request.headers.authorization ?? ''}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      response.writeHead(429, { 'retry-after': '0' }).end();
+      return;
+    }
+    const reply = await correct({ url: request.url ?? '/', authorization: request.headers.authorization });
+    response.writeHead(reply.status, reply.headers).end(reply.body);
+  });
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -287,6 +299,12 @@ describe('oauth check --api', () => {
       const json = await check(`/limited?after=2&run=s${status}&status=${status}`, ...strict);
       expect(json.code, json.stderr).toBe(5);
     }
+  });
+
+  it('honours Retry-After once, within the timeout: a limiter that asks to wait decides every case', async () => {
+    const result = await check('/retry-after', ...strict);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ findings: [], undecided: [] });
   });
 
   it('a finding beats inconclusive: a bad token accepted before the rate limit still fails the run (exit 3)', async () => {

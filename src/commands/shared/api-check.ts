@@ -1,5 +1,6 @@
 // The command side of `oauth check --api`: the settings, the local server's keys, the attacker's key host (only for
 // an API on this machine), and the report in words.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiCheckReport } from '../../check/api.js';
 import { CliError } from '../../errors.js';
 import type { KeyHost } from '../../net/key-host.js';
@@ -86,6 +87,8 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
         key,
         attacker,
         remember: (token) => ctx.knownSecrets.add(token),
+        wait: (ms) => delay(ms, undefined, { signal: ctx.io.signal }),
+        maxRetryWaitMs: ctx.timeoutMs(),
         ...(host ? { fetchedFromKeyHost: host.requested } : {}),
       },
     );
