@@ -18,6 +18,12 @@ export interface HttpRequest {
   /** What is being fetched, in words ("JWKS", "discovery document"), for messages and traces. */
   purpose: string;
   maxBytes?: number;
+  /**
+   * What a body over maxBytes does: 'fail' (the default) ends the request with HTTP_TOO_LARGE; 'truncate' stops
+   * reading at the cap and answers with what came so far, marked truncated — for a caller that needs the status and
+   * headers, not the document.
+   */
+  oversize?: 'fail' | 'truncate';
 }
 
 export interface HttpResponse {
@@ -26,6 +32,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: Buffer;
   elapsedMs: number;
+  /** The body was longer than the request's cap and was cut there (only with oversize: 'truncate'). */
+  truncated?: boolean;
 }
 
 export interface HttpClient {
@@ -153,20 +161,28 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         signal,
       });
       const responseHeaders = flattenHeaders(response.headers);
+      const truncate = req.oversize === 'truncate';
       const declared = Number(responseHeaders['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        response.body.destroy();
-        throw tooLarge(req, url, maxBytes);
-      }
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          response.body.destroy();
-          throw tooLarge(req, url, maxBytes);
+      let truncated = false;
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        response.body.destroy();
+        if (!truncate) throw tooLarge(req, url, maxBytes);
+        truncated = true;
+      } else {
+        for await (const chunk of response.body) {
+          const piece = chunk as Buffer;
+          if (size + piece.length > maxBytes) {
+            response.body.destroy();
+            if (!truncate) throw tooLarge(req, url, maxBytes);
+            chunks.push(piece.subarray(0, maxBytes - size));
+            truncated = true;
+            break;
+          }
+          size += piece.length;
+          chunks.push(piece);
         }
-        chunks.push(chunk as Buffer);
       }
       const result: HttpResponse = {
         url: url.href,
@@ -174,6 +190,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         headers: responseHeaders,
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
+        ...(truncated ? { truncated } : {}),
       };
       refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
@@ -196,9 +213,12 @@ export function createHttpClient(options: HttpOptions): HttpClient {
 
   function traceResponse(response: HttpResponse): void {
     if (options.verbosity < 1) return;
-    options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes)`);
+    options.trace(
+      `< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes${response.truncated ? ', truncated' : ''})`,
+    );
+    // Redacted whole, then cut: a server can echo a secret in pieces the redactor cannot see, never all of it.
     for (const [name, value] of Object.entries(redactHeaders(response.headers)))
-      options.trace(`< ${name}: ${redactText(value, known())}`);
+      options.trace(`< ${name}: ${boundedHeader(redactText(value, known()))}`);
     if (options.verbosity >= 2 && response.body.length > 0) {
       // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
       const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
@@ -246,6 +266,15 @@ function refuseDeepJson(response: HttpResponse, purpose: string): void {
       }
     } else if (byte === 0x7d || byte === 0x5d) depth--;
   }
+}
+
+/** As long as a header value in a trace may be; a longer one is cut, saying how much was left out. */
+const TRACE_HEADER_LIMIT = 300;
+
+function boundedHeader(value: string): string {
+  return value.length <= TRACE_HEADER_LIMIT
+    ? value
+    : `${value.slice(0, TRACE_HEADER_LIMIT)}… (${value.length - TRACE_HEADER_LIMIT} more characters)`;
 }
 
 function bodyLines(direction: '<' | '>', body: string): string[] {
