@@ -1,6 +1,7 @@
 // The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
 // persisted (or throwaway) keys and secrets.
 import { CliError } from '../../errors.js';
+import { ALL_MISTAKES } from '../../serve/resource-token.js';
 import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
 import {
   freshState,
@@ -24,6 +25,7 @@ export interface ServeFlags {
   alg?: string;
   ephemeral?: boolean;
   opaqueTokens?: boolean;
+  laxApi?: boolean;
 }
 
 export interface ServeSettings {
@@ -34,6 +36,8 @@ export interface ServeSettings {
   alg: SigningAlgorithm;
   ephemeral: boolean;
   opaqueTokens: boolean;
+  /** Also the deliberately insecure example API. */
+  laxApi: boolean;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -65,6 +69,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     alg,
     ephemeral: flags.ephemeral === true,
     opaqueTokens: flags.opaqueTokens === true,
+    laxApi: flags.laxApi === true,
   };
 }
 
@@ -86,6 +91,7 @@ export async function startServer(
       accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
       opaqueTokens: settings.opaqueTokens,
+      ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
