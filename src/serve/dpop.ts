@@ -37,7 +37,7 @@ export function dpopChecker(): (request: ProofRequest) => Promise<string | undef
       payload = verified.payload;
       jwk = verified.protectedHeader.jwk;
     } catch {
-      return 'The DPoP proof is not valid (RFC 9449 §4.3: typ dpop+jwt, an asymmetric alg, its jwk, jti, htm, htu, iat, ath).';
+      return 'The DPoP proof is not valid (RFC 9449 section 4.3: typ dpop+jwt, an asymmetric alg, its jwk, jti, htm, htu, iat, ath).';
     }
     if ((await calculateJwkThumbprint(jwk as never)) !== request.jkt)
       return 'The DPoP proof is signed by another key than the one the access token is bound to (cnf.jkt).';

@@ -230,13 +230,13 @@ async function authorize(
     return {
       status: 400,
       error: 'invalid_request',
-      description: 'The request carries more than one access token; RFC 6750 §2 allows exactly one method.',
+      description: 'The request carries more than one access token; RFC 6750 section 2 allows exactly one method.',
     };
   if ((query.length > 0 || form.length > 0) && !mistakes.acceptQueryToken)
     return {
       status: 400,
       error: 'invalid_request',
-      description: 'Send the access token in the Authorization header (RFC 6750 §2.1), not in the query or the body.',
+      description: 'Send the access token in the Authorization header (RFC 6750 section 2.1), not in the query or the body.',
     };
   const token = tokenScheme ? credentials?.trim() : (query[0] ?? form[0]);
   if (token === undefined)

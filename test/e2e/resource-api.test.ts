@@ -52,6 +52,13 @@ describe('oauth serve: the example APIs', () => {
     expect(server.info.lax_api).toBeUndefined();
     expect((await fetch(`${issuer}/lax-api/orders`)).status).toBe(404);
     const { resource } = await (await fetch(api_metadata)).json();
+    // The client side of RFC 9728 in this tool finds the same metadata from the API's URL alone.
+    const discovered = await spawnCli(['discover', '--resource', api, '--json'], { env });
+    expect(discovered.code, discovered.stderr).toBe(0);
+    expect(JSON.parse(discovered.stdout)).toMatchObject({
+      resource_metadata_url: api_metadata,
+      resource_metadata: { resource },
+    });
     const service = server.info.clients.find((client) => client.client_id === 'service')!;
     const issued = await spawnCli(
       ['token', '--client-credentials', '--issuer', issuer, '--client-id', 'service', '--scope', 'api:read api:write'],
@@ -63,6 +70,21 @@ describe('oauth serve: the example APIs', () => {
     const placed = await fetch(api, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     expect(placed.status).toBe(201);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('traces API requests with -v by path only: a token sent in the query string is not printed', async () => {
+    const env = sandboxEnv();
+    const server = await serve(env, '-v', '--ephemeral');
+    let stderr = '';
+    server.child.stderr.on('data', (chunk) => (stderr += chunk));
+    const token = (await spawnCli(['mint', '--issuer', server.info.issuer], { env })).stdout.trim();
+    expect((await fetch(`${server.info.api}?access_token=${token}`)).status).toBe(400);
+    expect((await fetch(`${server.info.issuer}/api/%1b%5b2J`)).status).toBe(404);
+    expect(await server.stop()).toBe(0);
+    expect(stderr).toContain('server: GET /api/orders 400');
+    expect(stderr).toContain('server: GET /api/%1b%5b2J 404');
+    expect(stderr).not.toContain(token.split('.')[2]!);
+    expect(stderr).not.toMatch(/\x1b/);
   });
 
   it('says in its banner where the APIs are and that the lax one is deliberately insecure', async () => {
