@@ -252,6 +252,37 @@ describe('DPoP-bound tokens at the correct API', () => {
   });
 });
 
+describe('a DPoP-bound token the authorization server issues', () => {
+  it('works at the API with a proof, and not as a bearer token', async () => {
+    const holder = await generateKeyPair('ES256');
+    const jwk = await exportJWK(holder.publicKey);
+    const proof = (htm: string, htu: string, extra: Record<string, unknown> = {}) =>
+      new SignJWT({ jti: randomUUID(), htm, htu, ...extra })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .setIssuedAt()
+        .sign(holder.privateKey);
+    const issued = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`service:${SECRETS.service}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        dpop: await proof('POST', `${server.issuer}/token`),
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read', resource: api }),
+    });
+    const body = await issued.json();
+    expect(body.token_type).toBe('DPoP');
+    const bound: string = body.access_token;
+    expect((await get(api, bound)).status).toBe(401);
+    const ath = createHash('sha256').update(bound).digest('base64url');
+    const response = await get(api, undefined, {
+      authorization: `DPoP ${bound}`,
+      dpop: await proof('GET', api, { ath }),
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
 describe('the lax example API (--lax-api)', () => {
   const accepted: Defect[] = [
     'expired',
