@@ -236,7 +236,8 @@ async function authorize(
     return {
       status: 400,
       error: 'invalid_request',
-      description: 'Send the access token in the Authorization header (RFC 6750 section 2.1), not in the query or the body.',
+      description:
+        'Send the access token in the Authorization header (RFC 6750 section 2.1), not in the query or the body.',
     };
   const token = tokenScheme ? credentials?.trim() : (query[0] ?? form[0]);
   if (token === undefined)
