@@ -41,6 +41,8 @@ export interface ResourceServer {
 }
 
 interface Api {
+  /** What the API answers under (its 404s included): /api, /lax-api. */
+  root: string;
   path: string;
   resource: string;
   metadataUrl: string;
@@ -72,6 +74,7 @@ interface Failure {
 export function resourceServer(options: ResourceServerOptions): ResourceServer {
   const now = options.now ?? Date.now;
   const make = (path: string, name: string, mistakes: LaxMistakes): Api => ({
+    root: path.slice(0, path.lastIndexOf('/')),
     path,
     name,
     mistakes,
@@ -115,9 +118,7 @@ export function resourceServer(options: ResourceServerOptions): ResourceServer {
         report();
         return true;
       }
-      const api = apis.find((candidate) =>
-        path.startsWith(`${candidate.path.slice(0, candidate.path.indexOf('/', 1))}/`),
-      );
+      const api = apis.find((candidate) => path.startsWith(`${candidate.root}/`));
       if (!api) return false;
       response.on('finish', report);
       serveApi(api, request, response, path, options.issuer, now).catch(() => {
@@ -240,9 +241,9 @@ async function authorize(
         'Send the access token in the Authorization header (RFC 6750 section 2.1), not in the query or the body.',
     };
   const token = tokenScheme ? credentials?.trim() : (query[0] ?? form[0]);
-  if (token === undefined)
+  if (!tokenScheme && token === undefined)
     return { status: 401, description: 'This API takes an access token: Authorization: Bearer <token>.' };
-  if (!/^[\w\-.~+/]+=*$/.test(token))
+  if (token === undefined || !/^[\w\-.~+/]+=*$/.test(token))
     return { status: 400, error: 'invalid_request', description: 'The Authorization header is malformed.' };
 
   const checked = await api.verify(token);

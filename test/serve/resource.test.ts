@@ -165,6 +165,8 @@ describe('the correct example API', () => {
     expect((await form.json()).error).toBe('invalid_request');
     const malformed = await get(api, undefined, { authorization: 'Bearer a"b' });
     expect(malformed.status).toBe(400);
+    expect(challenge(malformed).params.error).toBe('invalid_request');
+    expect((await get(api, undefined, { authorization: 'Bearer' })).status).toBe(400);
   });
 
   it('needs api:write to POST: 403 insufficient_scope with the scope, then 201 with it', async () => {
