@@ -2,6 +2,7 @@
 // started and stopped by the test.
 import * as jose from 'jose';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
+import { ALL_MISTAKES, type LaxMistakes } from '../../src/serve/resource-token.js';
 import { recordExchange, recordSecret } from './leak-scan.js';
 
 export const API_AUDIENCE = 'https://api.test';
@@ -23,6 +24,8 @@ export async function startAuthorizationServer(
     accessTokenTtlSeconds?: number;
     opaqueTokens?: boolean;
     clients?: (defaults: LocalClient[]) => LocalClient[];
+    /** Also the lax example API (at /lax-api/orders): every mistake of `serve --lax-api`, or the ones given. */
+    laxApi?: boolean | LaxMistakes;
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -44,6 +47,7 @@ export async function startAuthorizationServer(
     opaqueTokens: options.opaqueTokens === true,
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
+    ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
     onExchange: recordExchange,
   });
   for (const secret of Object.values(SECRETS)) recordSecret(secret);

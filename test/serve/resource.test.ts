@@ -417,3 +417,18 @@ async function tokenWithEmbeddedKey(issuer: string, options: { kid?: string; emb
     .setExpirationTime('5m')
     .sign(attacker.privateKey);
 }
+
+describe('the test helper for other suites', () => {
+  it('serves the lax API with only the mistakes it is given', async () => {
+    const { startAuthorizationServer } = await import('../helpers/oidc.js');
+    const helper = await startAuthorizationServer({ laxApi: { ...NO_MISTAKES, acceptQueryToken: true } });
+    try {
+      const valid = await helper.clientCredentialsToken();
+      expect((await fetch(`${helper.issuer}${LAX_API_PATH}?access_token=${valid}`)).status).toBe(200);
+      expect((await fetch(`${helper.issuer}${API_PATH}?access_token=${valid}`)).status).toBe(400);
+      expect((await get(`${helper.issuer}${LAX_API_PATH}`, await token('alg-none'))).status).toBe(401);
+    } finally {
+      await helper.close();
+    }
+  });
+});
