@@ -68,7 +68,6 @@ interface Failure {
   description: string;
   scope?: string;
   dpop?: boolean;
-  headers?: Record<string, string>;
 }
 
 export function resourceServer(options: ResourceServerOptions): ResourceServer {
