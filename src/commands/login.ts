@@ -18,6 +18,7 @@ import { printSessionSummary } from './format/session.js';
 import { idTokenDeps } from './shared/id-token-deps.js';
 import { withProfileLock } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
+import { registerForSignIn } from './shared/registration.js';
 import { store } from './shared/store.js';
 import type { SecretStore } from '../store/store.js';
 
@@ -30,6 +31,10 @@ const FLAGS = {
   port: option('--port <port>', 'port for the loopback callback (default: a random free port)'),
   redirectUri: option('--redirect-uri <uri>', 'exact loopback redirect URI, e.g. http://127.0.0.1:8400/callback'),
   browser: flag('--no-browser', 'only print the URL to open'),
+  register: flag(
+    '--register',
+    'without a client id: register a public client first (RFC 7591), when the server has a registration endpoint',
+  ),
   loginTimeout: option(
     '--login-timeout <seconds>',
     `how long to wait for the sign-in (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS})`,
@@ -49,6 +54,7 @@ export const command = defineCommand({
     'oauth login --issuer https://id.example.com --client-id my-cli',
     'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
     'oauth login --device                     # SSH sessions, machines without a browser',
+    'oauth login --issuer https://mcp.example.com --register   # no client yet: register one, then sign in',
     'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
     'BROWSER=firefox oauth login',
   ],
@@ -67,7 +73,10 @@ async function run(flags: LoginFlags, ctx: Context): Promise<number> {
   const loopback = flags.device
     ? undefined
     : loopbackFrom(ctx.settings.redirectUri?.value, flags.port, ctx.settings.redirectUri?.origin ?? 'the default');
-  const connection = await connect(ctx, flags);
+  const registered = flags.register
+    ? await registerForSignIn(ctx, { loopback, redirectUri: ctx.settings.redirectUri?.value })
+    : undefined;
+  const connection = await connect(ctx, flags, {}, registered);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const scope = request.scope ?? defaultScope(as);

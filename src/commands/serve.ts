@@ -40,9 +40,14 @@ export const command = defineCommand({
       'also serve a DELIBERATELY INSECURE example API at /lax-api/orders: accepts expired, unsigned, HS256-with-the-public-key, ' +
         'wrong-audience, prefix-issuer, ID and query-string tokens, trusts jwk headers, skips scope and DPoP checks',
     ),
+    registration: flag(
+      '--registration',
+      'open dynamic client registration (RFC 7591/7592), for "oauth register" and "oauth login --register"',
+    ),
   },
   examples: [
     'oauth serve',
+    'oauth serve --registration    # then: oauth login --issuer http://127.0.0.1:9400 --register',
     'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
     'curl -i -H "Authorization: Bearer $(oauth mint)" http://127.0.0.1:9400/api/orders',
     'oauth serve --lax-api',
@@ -124,6 +129,7 @@ function banner(
           `  ${style.red('lax API')}    ${issuer}${LAX_API_PATH} ${style.red('DELIBERATELY INSECURE')}: accepts expired, unsigned, forged and misdirected tokens`,
         ]
       : []),
+    ...(settings.registration ? [`  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`] : []),
     '',
     style.bold('Clients'),
     ...clients.flatMap((client) => [
@@ -138,6 +144,7 @@ function banner(
     `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
+    ...(settings.registration ? [`  oauth login --issuer ${issuer} --register --profile registered`] : []),
   ];
   return lines;
 }

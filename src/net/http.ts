@@ -7,9 +7,12 @@ import { CliError, sentence } from '../errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from '../redact.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from '../settings/user-file.js';
 
+/** DELETE: RFC 7592 client management; nothing else here deletes. */
+export type HttpMethod = 'GET' | 'POST' | 'HEAD' | 'DELETE';
+
 export interface HttpRequest {
   url: string | URL;
-  method?: 'GET' | 'POST' | 'HEAD';
+  method?: HttpMethod;
   headers?: Record<string, string>;
   body?: string;
   /** What is being fetched, in words ("JWKS", "discovery document"), for messages and traces. */

@@ -26,6 +26,8 @@ export async function startAuthorizationServer(
     clients?: (defaults: LocalClient[]) => LocalClient[];
     /** Also the lax example API (at /lax-api/orders): every mistake of `serve --lax-api`, or the ones given. */
     laxApi?: boolean | LaxMistakes;
+    /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
+    registration?: { initialAccessToken?: string };
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -48,8 +50,10 @@ export async function startAuthorizationServer(
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
     ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
+    ...(options.registration ? { registration: options.registration } : {}),
     onExchange: recordExchange,
   });
+  if (options.registration?.initialAccessToken) recordSecret(options.registration.initialAccessToken);
   for (const secret of Object.values(SECRETS)) recordSecret(secret);
   recordSecret(jwtClientKey.d);
   return {

@@ -26,6 +26,7 @@ export interface ServeFlags {
   ephemeral?: boolean;
   opaqueTokens?: boolean;
   laxApi?: boolean;
+  registration?: boolean;
 }
 
 export interface ServeSettings {
@@ -38,6 +39,8 @@ export interface ServeSettings {
   opaqueTokens: boolean;
   /** Also the deliberately insecure example API. */
   laxApi: boolean;
+  /** Dynamic client registration (RFC 7591/7592) open to anyone: for trying `oauth register` and `login --register`. */
+  registration: boolean;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -70,6 +73,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     ephemeral: flags.ephemeral === true,
     opaqueTokens: flags.opaqueTokens === true,
     laxApi: flags.laxApi === true,
+    registration: flags.registration === true,
   };
 }
 
@@ -92,6 +96,7 @@ export async function startServer(
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
       opaqueTokens: settings.opaqueTokens,
       ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
+      ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
