@@ -36,7 +36,7 @@ export interface LaxMistakes {
   acceptHmacWithPublicKey: boolean;
   /** A `jwk` header is trusted: a token signed by any key that carries that key works. */
   trustEmbeddedJwk: boolean;
-  /** typ is not checked: an ID token (or any JWT) works as an access token. */
+  /** typ is not checked, nor client_id and jti required: an ID token (or any JWT) works as an access token. */
   acceptAnyTyp: boolean;
   /** The scope a request needs is not checked. */
   skipScope: boolean;
@@ -200,9 +200,13 @@ function checkClaims(header: ProtectedHeaderParameters, payload: unknown, policy
   const now = Math.floor(policy.now() / 1000);
   if (!mistakes.acceptNotYetValid && typeof claims.iat === 'number' && claims.iat > now + CLOCK_TOLERANCE_SECONDS)
     return { ok: false, description: 'The access token was issued in the future (iat).' };
-  const required = ACCESS_TOKEN_CLAIMS.filter(
-    (claim) => !(claim === 'exp' && mistakes.acceptExpired) && !(claim === 'aud' && mistakes.skipAudience),
-  );
+  // An API that takes any JWT does not ask for the claims only access tokens carry, which lets ID tokens in.
+  const skipped = [
+    ...(mistakes.acceptExpired ? ['exp'] : []),
+    ...(mistakes.skipAudience ? ['aud'] : []),
+    ...(mistakes.acceptAnyTyp ? ['client_id', 'jti'] : []),
+  ];
+  const required = ACCESS_TOKEN_CLAIMS.filter((claim) => !skipped.includes(claim));
   const options: JWTClaimVerificationOptions = {
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
     currentDate: new Date(policy.now()),

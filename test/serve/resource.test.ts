@@ -294,15 +294,22 @@ describe('the lax example API (--lax-api)', () => {
     'wrong-typ',
     'alg-none',
   ];
-  it.each([...accepted, 'hs256-with-public-key', 'missing-aud'] as Defect[])(
+  it.each([...accepted, 'hs256-with-public-key', 'missing-aud', 'id-token', 'issuer-prefix', 'jwk-header'] as Defect[])(
     'accepts a token with the defect %s',
     async (defect) => {
       expect((await get(lax, await token(defect))).status).toBe(200);
     },
   );
 
-  it('still refuses a bad signature, an unknown key and another issuer', async () => {
-    for (const defect of ['bad-signature', 'unknown-kid', 'wrong-issuer'] as Defect[])
+  it('still refuses a bad signature, an unknown key, another issuer and keys a token points to', async () => {
+    for (const defect of [
+      'bad-signature',
+      'unknown-kid',
+      'wrong-issuer',
+      'known-kid-other-key',
+      'jku-header',
+      'x5u-header',
+    ] as Defect[])
       expect((await get(lax, await token(defect))).status, defect).toBe(401);
   });
 
