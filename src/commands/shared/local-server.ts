@@ -77,14 +77,18 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
   };
 }
 
-/** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
+/**
+ * Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`, which keeps them in
+ * its own temporary home (`env`) so that the commands it runs sign with the keys its server publishes.
+ */
 export async function startServer(
   settings: ServeSettings,
   ctx: Context,
+  env: Readonly<Record<string, string | undefined>> = ctx.io.env,
 ): Promise<{ server: LocalServer; state: ServerState }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
-    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
+    : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
