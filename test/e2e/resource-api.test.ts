@@ -59,6 +59,9 @@ describe('oauth serve: the example APIs', () => {
       resource_metadata_url: api_metadata,
       resource_metadata: { resource },
     });
+    const audited = await spawnCli(['check', '--resource', api], { env });
+    expect(audited.code, audited.stdout).toBe(0);
+    expect(audited.stdout).toContain('Nothing to report.');
     const service = server.info.clients.find((client) => client.client_id === 'service')!;
     const issued = await spawnCli(
       ['token', '--client-credentials', '--issuer', issuer, '--client-id', 'service', '--scope', 'api:read api:write'],
