@@ -4,6 +4,7 @@ import type { Context } from './context.js';
 import { CliError, Exit } from '../errors.js';
 import type { ClientMetadata, StoredRegistration } from '../oauth/registration.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
+import { shownTime } from '../jwt/time.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { SERVER_FLAGS } from './shared/client-flags.js';
 import {
@@ -213,7 +214,7 @@ function summary(ctx: Context, stored: StoredRegistration, where: string): void 
   const lines = [
     `Registered client ${stored.client_id} at ${stored.issuer} as profile ${ctx.profileName}.`,
     stored.client_secret
-      ? `  Its client secret is stored in ${where}${stored.client_secret_expires_at ? ` (expires ${new Date(stored.client_secret_expires_at * 1000).toISOString()})` : ''}.`
+      ? `  Its client secret is stored in ${where}${stored.client_secret_expires_at ? ` (expires ${shownTime(stored.client_secret_expires_at)})` : ''}.`
       : '  A public client: no secret, PKCE protects its sign-ins.',
     stored.registration_client_uri
       ? '  Read it back with "oauth register --show", delete it with "oauth register --delete".'

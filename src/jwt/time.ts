@@ -58,6 +58,14 @@ export function dated(seconds: number): string {
   return isoTime(seconds) ?? BEYOND_CALENDAR;
 }
 
+/**
+ * A time a server gave (client_secret_expires_at, expires_at) as shown: its ISO time, or the number as it came when no
+ * Date can hold it ("1e300 (not a time)"): a server's number is never trusted to be a time.
+ */
+export function shownTime(seconds: number): string {
+  return isoTime(seconds) ?? `${seconds} (not a time)`;
+}
+
 /** "2026-01-02T03:04:05Z (in 14m)", or that it is beyond any calendar date. */
 export function datedRelative(seconds: number, nowSeconds: number): string {
   const iso = isoTime(seconds);

@@ -126,6 +126,20 @@ describe('a hostile registration endpoint', () => {
     expect(() => home.storedEntries()).toThrow();
   });
 
+  it('a client_secret_expires_at no Date can hold is shown as it came: exit 0, the client saved', async () => {
+    hostile.server.route(
+      '/register',
+      created({ client_id: 'far-future-client', client_secret: CLIENT_SECRET, client_secret_expires_at: 1e300 }),
+    );
+    const home = userHome();
+    const result = await register(home.env, '--auth-method', 'client_secret_basic');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('far-future-client');
+    expect(result.stderr).toContain('expires 1e+300 (not a time)');
+    clean(result, 'secret expiry 1e300');
+    expect(JSON.parse(home.storedEntries()['registration:default']!).client_id).toBe('far-future-client');
+  });
+
   for (const [what, uri] of [
     ['plain http to a host that is not loopback', 'http://registration.example.com/reg/abc'],
     ['a file: URL', 'file:///etc/passwd'],

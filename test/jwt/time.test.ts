@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { atTime, BEYOND_CALENDAR, datedRelative, formatDuration, isoTime, relative } from '../../src/jwt/time.js';
+import {
+  atTime,
+  BEYOND_CALENDAR,
+  datedRelative,
+  formatDuration,
+  isoTime,
+  relative,
+  shownTime,
+} from '../../src/jwt/time.js';
 import { runCli, sandboxEnv } from '../helpers/cli.js';
 import { forge, hmac } from '../helpers/tokens.js';
 
@@ -14,6 +22,11 @@ describe('time wording', () => {
   it('says "in" for the future and "ago" for the past', () => {
     expect(relative(1000 + 840, 1000)).toBe('in 14m');
     expect(relative(1000 - 7200, 1000)).toBe('2h ago');
+  });
+  it("shows a server's time as ISO, or as the number it came as when no Date holds it", () => {
+    expect(shownTime(0)).toBe('1970-01-01T00:00:00Z');
+    expect(shownTime(1e300)).toBe('1e+300 (not a time)');
+    expect(shownTime(8.64e12 + 1)).toBe('8640000000001 (not a time)');
   });
   it('gives ISO time only for representable dates', () => {
     expect(isoTime(0)).toBe('1970-01-01T00:00:00Z');
