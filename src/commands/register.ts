@@ -145,6 +145,7 @@ async function manage(action: 'show' | 'delete', flags: RegisterFlags, ctx: Cont
     return Exit.ok;
   }
   const read = await readRegistration(stored, registrationDeps(ctx));
+  for (const warning of read.warnings) ctx.out.warn(warning);
   // RFC 7592 §2.1: the server may rotate the registration access token on every read; the new one is kept at once.
   await tokens.set(registrationKey(ctx.profileName), JSON.stringify(read.stored));
   if (ctx.out.json) {

@@ -31,6 +31,8 @@ export interface StoredRegistration {
   client_secret_expires_at?: number;
   registration_access_token?: string;
   registration_client_uri?: string;
+  /** Why the server's registration_client_uri was refused: the client then has no management through oauth. */
+  management_refused?: string;
 }
 
 export const registrationKey = (profile: string) => `registration:${profile}`;
@@ -106,7 +108,7 @@ export async function registerClient(
   const record = response as Record<string, unknown>;
   registerSecrets(record, deps);
   const warnings: string[] = [];
-  const stored = storedFrom(as.issuer, record, deps.insecure, warnings);
+  const stored = storedFrom(as.issuer, record, endpointUrl.origin, deps.insecure, warnings);
   return { stored, response: record, warnings };
 }
 
@@ -114,7 +116,7 @@ export async function registerClient(
 export async function readRegistration(
   stored: StoredRegistration,
   deps: RegistrationDeps,
-): Promise<{ stored: StoredRegistration; response: Record<string, unknown> }> {
+): Promise<{ stored: StoredRegistration; response: Record<string, unknown>; warnings: string[] }> {
   const answer = await manage(stored, 'GET', deps);
   if (answer.status !== 200) throw refusal(answer, 'Reading the registration');
   let value: unknown;
@@ -133,7 +135,10 @@ export async function readRegistration(
       `the ${MANAGEMENT} answered for another client_id than the one registered (${stored.client_id})`,
     );
   }
-  const updated = storedFrom(stored.issuer, record, deps.insecure, []);
+  const warnings: string[] = [];
+  // The token goes on to where it went so far: a read answer cannot move it to another origin (or a refused URL).
+  const current = stored.registration_client_uri ? new URL(stored.registration_client_uri).origin : undefined;
+  const updated = storedFrom(stored.issuer, record, current, deps.insecure, warnings, 'keep');
   // A server that leaves out what did not change (the secret, the URI) keeps what was stored.
   return {
     stored: {
@@ -141,6 +146,7 @@ export async function readRegistration(
       ...Object.fromEntries(Object.entries(updated).filter(([, member]) => member !== undefined)),
     },
     response: record,
+    warnings,
   };
 }
 
@@ -233,8 +239,10 @@ function registerSecrets(record: Record<string, unknown>, deps: RegistrationDeps
 function storedFrom(
   issuer: string,
   record: Record<string, unknown>,
+  managementOrigin: string | undefined,
   insecure: boolean,
   warnings: string[],
+  refused: 'drop' | 'keep' = 'drop',
 ): StoredRegistration {
   for (const member of ['client_id', 'client_secret', 'registration_access_token']) {
     const value = record[member];
@@ -253,21 +261,35 @@ function storedFrom(
     stored.registration_access_token = record.registration_access_token;
   if (record.registration_client_uri !== undefined) {
     try {
-      stored.registration_client_uri = serverUrl(
-        record.registration_client_uri,
-        'registration_client_uri',
-        insecure,
-        'the registration response',
-      ).href;
+      stored.registration_client_uri = managementUri(record.registration_client_uri, managementOrigin, insecure);
     } catch (error) {
       if (!isCliError(error)) throw error;
-      delete stored.registration_access_token;
-      warnings.push(
-        `${error.message} The client was registered, but it cannot be read or deleted with "oauth register --show/--delete".`,
-      );
+      if (refused === 'keep') {
+        warnings.push(`${error.message} The client configuration endpoint stored before is kept.`);
+      } else {
+        delete stored.registration_access_token;
+        stored.management_refused = error.message;
+        warnings.push(
+          `${error.message} The client was registered, but it cannot be read or deleted with "oauth register --show/--delete".`,
+        );
+      }
     }
   }
   return stored;
+}
+
+/**
+ * A registration_client_uri the registration access token may be sent to: it passes the URL policy, and it is on the
+ * origin the token was given by (RFC 7592 §1 puts it on the same server; a token sent elsewhere is a token given away).
+ */
+function managementUri(value: unknown, origin: string | undefined, insecure: boolean): string {
+  const url = serverUrl(value, 'registration_client_uri', insecure, 'the registration response');
+  if (origin !== undefined && url.origin !== origin)
+    throw new CliError(
+      'PROTOCOL_ERROR',
+      `The registration response's registration_client_uri is on ${url.origin}, another origin than ${origin}: the registration access token is not sent there.`,
+    );
+  return url.href;
 }
 
 /** A stored registration as the store holds it, or undefined when there is none or it is not one. */
@@ -286,6 +308,7 @@ export function parseStoredRegistration(text: string | undefined): StoredRegistr
   if (typeof entry.registration_access_token === 'string')
     stored.registration_access_token = entry.registration_access_token;
   if (typeof entry.registration_client_uri === 'string') stored.registration_client_uri = entry.registration_client_uri;
+  if (typeof entry.management_refused === 'string') stored.management_refused = entry.management_refused;
   if (typeof entry.client_secret_expires_at === 'number')
     stored.client_secret_expires_at = entry.client_secret_expires_at;
   return stored;

@@ -143,6 +143,7 @@ describe('a hostile registration endpoint', () => {
   for (const [what, uri] of [
     ['plain http to a host that is not loopback', 'http://registration.example.com/reg/abc'],
     ['a file: URL', 'file:///etc/passwd'],
+    ['on another origin than the registration endpoint', 'http://localhost:9/register/hostile-client'],
   ] as const) {
     it(`a registration_client_uri that is ${what}: the client is kept, its management is not (no token goes there)`, async () => {
       hostile.server.route(
@@ -293,5 +294,23 @@ describe('a hostile client configuration endpoint', () => {
     const stored = JSON.parse(home.storedEntries()['registration:default']!);
     expect(stored.registration_access_token).toBe(rotated);
     expect(stored.client_secret).toBe(CLIENT_SECRET);
+  });
+
+  it('a read answer cannot move the registration access token to another origin: the stored URI is kept, with a warning', async () => {
+    const home = await registeredHome();
+    const rotated = 'rotated-registration-token-moved-0123456789';
+    recordSecret(rotated);
+    const elsewhere = `${hostile.issuer.replace('127.0.0.1', 'localhost')}/register/managed-client`;
+    hostile.server.route(
+      '/register/managed-client',
+      json({ client_id: 'managed-client', registration_access_token: rotated, registration_client_uri: elsewhere }),
+    );
+    const result = await spawnCli(['register', '--show'], { env: home.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/another origin/);
+    clean(result, 'moved management URI');
+    const stored = JSON.parse(home.storedEntries()['registration:default']!);
+    expect(stored.registration_client_uri).toBe(`${hostile.issuer}/register/managed-client`);
+    expect(stored.registration_access_token).toBe(rotated);
   });
 });
