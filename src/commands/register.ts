@@ -14,6 +14,7 @@ import {
   registrationServer,
   saveRegistration,
   storedRegistration,
+  withRegistrationLock,
 } from './shared/registration.js';
 import { store } from './shared/store.js';
 
@@ -75,12 +76,23 @@ export const command = defineCommand({
 
 async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
   if (flags.show && flags.delete) throw new CliError('USAGE', 'Give --show or --delete, not both.');
-  if (flags.show || flags.delete) return manage(flags.delete ? 'delete' : 'show', flags, ctx);
+  if (flags.show || flags.delete)
+    return withRegistrationLock(ctx, () => manage(flags.delete ? 'delete' : 'show', flags, ctx));
   const metadata = clientMetadata(flags);
   const registrationEndpoint = flags.registrationEndpoint
     ? secureUrl(flags.registrationEndpoint, '--registration-endpoint', ctx.insecure)
     : undefined;
   const token = initialAccessToken(ctx, flags.initialAccessToken);
+  return withRegistrationLock(ctx, () => register(flags, ctx, metadata, registrationEndpoint, token));
+}
+
+async function register(
+  flags: RegisterFlags,
+  ctx: Context,
+  metadata: ClientMetadata,
+  registrationEndpoint: string | undefined,
+  token: string | undefined,
+): Promise<number> {
   const tokens = await store(ctx);
   const previous = await storedRegistration(ctx, tokens);
   // Registering again would lose the registration access token of the client registered before, and with it the only

@@ -314,3 +314,61 @@ describe('a hostile client configuration endpoint', () => {
     expect(stored.registration_access_token).toBe(rotated);
   });
 });
+
+describe('concurrent runs on one profile', () => {
+  it('six concurrent registrations: exactly one registers, the others are told the profile has one (exit 2)', async () => {
+    let registrations = 0;
+    hostile.server.route('/register', (_request, response) => {
+      registrations += 1;
+      const id = `concurrent-client-${registrations}`;
+      // Slow enough that every run has checked the profile before the first one saves, unless they take turns.
+      setTimeout(() => {
+        response.writeHead(201, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            client_id: id,
+            registration_access_token: `${REGISTRATION_TOKEN}-${id}`,
+            registration_client_uri: `${hostile.issuer}/register/${id}`,
+          }),
+        );
+      }, 300);
+    });
+    const home = userHome();
+    const results = await Promise.all(Array.from({ length: 6 }, () => register(home.env)));
+    const codes = results.map((result) => result.code).sort();
+    expect(codes, results.map((result) => result.stderr).join('\n')).toEqual([0, 2, 2, 2, 2, 2]);
+    expect(registrations).toBe(1);
+    const winner = results.find((result) => result.code === 0)!;
+    expect(JSON.parse(home.storedEntries()['registration:default']!).client_id).toBe(winner.stdout.trim());
+  });
+
+  it('two concurrent --show runs against a server that rotates its token on every read keep the current token', async () => {
+    let current = `${REGISTRATION_TOKEN}-r0`;
+    let reads = 0;
+    hostile.server.route(
+      '/register',
+      created({
+        client_id: 'rotating-client',
+        registration_access_token: current,
+        registration_client_uri: `${hostile.issuer}/register/rotating-client`,
+      }),
+    );
+    const home = userHome();
+    expect((await register(home.env)).code).toBe(0);
+    hostile.server.route('/register/rotating-client', (request, response) => {
+      if (bearer(request) !== current) {
+        response.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
+        return;
+      }
+      reads += 1;
+      current = `${REGISTRATION_TOKEN}-r${reads}`;
+      const body = JSON.stringify({ client_id: 'rotating-client', registration_access_token: current });
+      setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end(body), 300);
+    });
+    const results = await Promise.all([1, 2].map(() => spawnCli(['register', '--show'], { env: home.env })));
+    expect(
+      results.map((result) => result.code),
+      results.map((result) => result.stderr).join('\n'),
+    ).toEqual([0, 0]);
+    expect(JSON.parse(home.storedEntries()['registration:default']!).registration_access_token).toBe(current);
+  });
+});

@@ -2,14 +2,8 @@
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock (see
 // src/oauth/refresh.ts for the refresh itself).
 import type { Connection } from '../../oauth/connect.js';
-import {
-  freshSession,
-  withSessionLock,
-  type FreshSession,
-  type Session,
-  type SessionLockDeps,
-} from '../../oauth/session.js';
-import { stateDir } from '../../settings/paths.js';
+import { freshSession, withSessionLock, type FreshSession, type Session } from '../../oauth/session.js';
+import { sessionLock } from './lock-wait.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
@@ -25,21 +19,7 @@ export interface FreshProfileOptions {
   connect?: (session: Session) => Promise<Connection>;
 }
 
-/** How this run waits for a profile's session lock (refresh, sign-in, logout and revoke all take it). */
-export function sessionLock(ctx: Context): SessionLockDeps {
-  return {
-    stateDir: stateDir(ctx.io.env),
-    signal: ctx.io.signal,
-    // The owner may need discovery, the token request and the key set, each up to --timeout: wait that long for it.
-    lockWaitMs: () => 30_000 + 4 * ctx.timeoutMs(),
-    onLockWait: (pid) => {
-      if (ctx.out.verbosity > 0)
-        ctx.out.trace(
-          `waiting for another oauth process${pid ? ` (pid ${pid})` : ''} that is changing this profile's tokens`,
-        );
-    },
-  };
-}
+export { sessionLock };
 
 /** Runs work under the profile's session lock. */
 export function withProfileLock<T>(ctx: Context, profile: string, work: () => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
 // The command side of client registration: the run's network and secrets for the flow, the registered client saved
 // (its secrets in the token store, the rest as the profile), and the registration `oauth login --register` makes.
+import { join } from 'node:path';
 import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError } from '../../errors.js';
 import {
@@ -15,12 +16,29 @@ import {
 import { resolveServer } from '../../oauth/server.js';
 import { sameIssuer } from '../../oauth/session.js';
 import type { LoopbackChoice } from '../../oauth/sign-in.js';
-import { envSetting, type Profile, updateConfig } from '../../settings/config.js';
+import { envSetting, loadConfig, type Profile, updateConfig } from '../../settings/config.js';
 import { configFile } from '../../settings/paths.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
+import { sessionLock } from './lock-wait.js';
 import { requireSetting } from './prompt.js';
 import { store } from './store.js';
+
+/**
+ * Runs work under the profile's registration lock: check, register and save (or read, rotate and save) are one step for
+ * every oauth process, so concurrent runs neither register twice (orphaning a client whose registration token is lost)
+ * nor lose a rotated registration access token. A lock of its own, not the session's: `login --register` registers
+ * before the sign-in, whose save takes the session lock.
+ */
+export async function withRegistrationLock<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+  const [{ withFileLock }, { sha256Hex }] = await Promise.all([
+    import('../../store/lock.js'),
+    import('../../store/digest.js'),
+  ]);
+  const { stateDir: dir, signal, lockWaitMs, onLockWait } = sessionLock(ctx);
+  const path = join(dir, 'locks', `${sha256Hex(registrationKey(ctx.profileName)).slice(0, 24)}.lock`);
+  return withFileLock(path, work, { signal, ...(lockWaitMs ? { timeoutMs: lockWaitMs() } : {}), onWait: onLockWait });
+}
 
 export function registrationDeps(ctx: Context): RegistrationDeps {
   return { http: () => ctx.http(), insecure: ctx.insecure, signal: ctx.io.signal, secrets: ctx.knownSecrets };
@@ -129,16 +147,29 @@ export async function registerForSignIn(
         response_types: [],
         redirect_uris: [],
       };
-  const registered: Registered = await registerClient(
-    as,
-    metadata,
-    initialAccessToken(ctx, undefined),
-    registrationDeps(ctx),
-  );
-  for (const warning of registered.warnings) ctx.out.warn(warning);
-  await saveRegistration(ctx, registered.stored, { issuer: as.issuer, client_id: registered.stored.client_id });
-  ctx.out.info(`Registered client ${registered.stored.client_id} at ${as.issuer} (profile ${ctx.profileName}).`);
-  return { issuer: as.issuer, clientId: registered.stored.client_id };
+  const token = initialAccessToken(ctx, undefined);
+  return withRegistrationLock(ctx, async () => {
+    const tokens = await store(ctx);
+    // Another `login --register` of this profile may have registered while this one waited: its client is used.
+    const meanwhile = await storedRegistration(ctx, tokens);
+    if (meanwhile && sameIssuer(meanwhile.issuer, as.issuer) && savedClientId(ctx) === meanwhile.client_id)
+      return { issuer: as.issuer, clientId: meanwhile.client_id };
+    const registered: Registered = await registerClient(as, metadata, token, registrationDeps(ctx));
+    for (const warning of registered.warnings) ctx.out.warn(warning);
+    await saveRegistration(
+      ctx,
+      registered.stored,
+      { issuer: as.issuer, client_id: registered.stored.client_id },
+      tokens,
+    );
+    ctx.out.info(`Registered client ${registered.stored.client_id} at ${as.issuer} (profile ${ctx.profileName}).`);
+    return { issuer: as.issuer, clientId: registered.stored.client_id };
+  });
+}
+
+/** The profile's client id as the config file says now (another process may have saved one since this run read it). */
+function savedClientId(ctx: Context): string | undefined {
+  return loadConfig(configFile(ctx.io.env)).profiles[ctx.profileName]?.client_id;
 }
 
 /** RFC 8252 §7.3: a native client registers its loopback URI without a port, unless the run fixes one. */
