@@ -44,6 +44,10 @@ const FLAGS = {
   ),
   show: flag('--show', "read the profile's registered client back from the server (RFC 7592)"),
   delete: flag('--delete', "delete the profile's registered client at the server and forget it"),
+  forget: flag(
+    '--forget',
+    "forget the profile's registered client here without asking the server (for a client it cannot delete)",
+  ),
   showSecret: flag('--show-secret', 'with --json: print the client secret and registration access token whole'),
   replace: flag(
     '--replace',
@@ -60,7 +64,8 @@ export const command = defineCommand({
     'later commands and "oauth login" use it without flags. The client secret and the registration access token go to ' +
     'the token store, never the config file. Without flags it registers a public native client (no secret, PKCE, ' +
     `loopback redirect ${NATIVE_REDIRECT_URI} on any port). --show and --delete read and delete the registered client ` +
-    'through the server (RFC 7592). The client id is printed on stdout.',
+    'through the server (RFC 7592); --forget drops it here only, for a client the server cannot delete. The client id ' +
+    'is printed on stdout.',
   flags: FLAGS,
   examples: [
     'oauth register --issuer https://id.example.com',
@@ -70,14 +75,19 @@ export const command = defineCommand({
     'oauth register --delete --profile staging',
   ],
   exits:
-    'Exit codes: 0 registered (shown, deleted) · 2 bad flags, no registration endpoint, a client already registered in the profile (without --replace) or none to show or delete · 4 initial or registration access token refused · 5 server error or refusal',
+    'Exit codes: 0 registered (shown, deleted — or already gone at the server —, forgotten) · 2 bad flags, no registration endpoint, a client already registered in the profile (without --replace) or none to show or delete · 4 initial or registration access token refused · 5 server error or refusal',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
 async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
-  if (flags.show && flags.delete) throw new CliError('USAGE', 'Give --show or --delete, not both.');
-  if (flags.show || flags.delete)
-    return withRegistrationLock(ctx, () => manage(flags.delete ? 'delete' : 'show', flags, ctx));
+  const actions = (['show', 'delete', 'forget'] as const).filter((action) => flags[action]);
+  if (actions.length > 1)
+    throw new CliError(
+      'USAGE',
+      `Give one of --show, --delete and --forget, not ${actions.map((a) => `--${a}`).join(' and ')}.`,
+    );
+  const action = actions[0];
+  if (action) return withRegistrationLock(ctx, () => manage(action, flags, ctx));
   const metadata = clientMetadata(flags);
   const registrationEndpoint = flags.registrationEndpoint
     ? secureUrl(flags.registrationEndpoint, '--registration-endpoint', ctx.insecure)
@@ -139,7 +149,7 @@ async function register(
   return Exit.ok;
 }
 
-async function manage(action: 'show' | 'delete', flags: RegisterFlags, ctx: Context): Promise<number> {
+async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags, ctx: Context): Promise<number> {
   const tokens = await store(ctx);
   const stored = await storedRegistration(ctx, tokens);
   if (!stored) {
@@ -149,10 +159,28 @@ async function manage(action: 'show' | 'delete', flags: RegisterFlags, ctx: Cont
     });
   }
   const { deleteRegistration, readRegistration, registrationKey } = await import('../oauth/registration.js');
-  if (action === 'delete') {
-    await deleteRegistration(stored, registrationDeps(ctx));
+  if (action === 'forget') {
     await forgetRegistration(ctx, stored, tokens);
-    if (ctx.out.json) ctx.out.jsonResult({ deleted: true, client_id: stored.client_id, issuer: stored.issuer });
+    if (ctx.out.json) ctx.out.jsonResult({ forgotten: true, client_id: stored.client_id, issuer: stored.issuer });
+    else
+      ctx.out.result(
+        `Forgot client ${stored.client_id} of ${stored.issuer} here; the server was not asked (it may still know it).`,
+      );
+    return Exit.ok;
+  }
+  if (action === 'delete') {
+    // A 404: the server no longer knows the client — what --delete wants; it is forgotten here too, with a note.
+    const outcome = await deleteRegistration(stored, registrationDeps(ctx));
+    await forgetRegistration(ctx, stored, tokens);
+    if (ctx.out.json)
+      ctx.out.jsonResult({
+        deleted: true,
+        client_id: stored.client_id,
+        issuer: stored.issuer,
+        ...(outcome === 'gone' ? { already_gone: true } : {}),
+      });
+    else if (outcome === 'gone')
+      ctx.out.result(`Client ${stored.client_id} was already gone at ${stored.issuer} (HTTP 404); forgot it here.`);
     else ctx.out.result(`Deleted client ${stored.client_id} at ${stored.issuer}.`);
     return Exit.ok;
   }

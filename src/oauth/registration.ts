@@ -150,20 +150,34 @@ export async function readRegistration(
   };
 }
 
-/** Deletes the client at the server (RFC 7592 §2.3): 204, or a 404/401 for a client the server no longer knows. */
-export async function deleteRegistration(stored: StoredRegistration, deps: RegistrationDeps): Promise<void> {
+/**
+ * Deletes the client at the server (RFC 7592 §2.3): 'deleted' on 204 (or 200), 'gone' on a 404 — the server no longer
+ * knows the client, so there is nothing left to delete and the caller may forget it.
+ */
+export async function deleteRegistration(
+  stored: StoredRegistration,
+  deps: RegistrationDeps,
+): Promise<'deleted' | 'gone'> {
   const answer = await manage(stored, 'DELETE', deps);
-  if (answer.status === 204 || answer.status === 200) return;
+  if (answer.status === 204 || answer.status === 200) return 'deleted';
+  if (answer.status === 404) return 'gone';
   throw refusal(answer, 'Deleting the registration');
 }
+
+/** What to do about a client oauth cannot manage (any more): RFC 7592 offers no other way than its token. */
+export const UNMANAGED_HINT =
+  'Delete it in the server’s console if it should go; then "oauth register --forget" drops it here, or "oauth register --replace" registers a new client over it.';
 
 async function manage(stored: StoredRegistration, method: 'GET' | 'DELETE', deps: RegistrationDeps) {
   const { registration_client_uri: uri, registration_access_token: token } = stored;
   if (!uri || !token) {
+    const why = stored.management_refused
+      ? `Its registration_client_uri was refused at registration (${stored.management_refused.replace(/\.$/, '')})`
+      : `The server gave no ${uri ? 'registration access token' : 'registration_client_uri'} for it`;
     throw new CliError(
       'USAGE',
-      `The server gave no ${uri ? 'registration access token' : 'registration_client_uri'} for client ${stored.client_id}: it cannot be read or deleted through client management (RFC 7592).`,
-      { hint: 'Manage this client in the server’s own console.' },
+      `Client ${stored.client_id} cannot be read or deleted through client management (RFC 7592): ${why}.`,
+      { hint: UNMANAGED_HINT },
     );
   }
   deps.secrets.add(token);
@@ -184,7 +198,7 @@ function refusal(answer: Awaited<ReturnType<HttpClient['request']>>, doing: stri
   if (answer.status !== 401 && answer.status !== 403) return error;
   return new CliError('TOKEN_REJECTED', `${doing} failed: ${error.reason}.`, {
     ...error.facts,
-    hint: 'The registration access token is no longer accepted (revoked, or the client was deleted at the server); register again with "oauth register".',
+    hint: `The registration access token is no longer accepted (revoked, or the client was deleted at the server). ${UNMANAGED_HINT}`,
   });
 }
 

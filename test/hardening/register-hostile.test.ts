@@ -171,6 +171,17 @@ describe('a hostile registration endpoint', () => {
       const show = await spawnCli(['register', '--show'], { env: home.env });
       expect(show.code).toBe(2);
       clean(show, `${what}: --show`);
+      const deleted = await spawnCli(['register', '--delete'], { env: home.env });
+      expect(deleted.code).toBe(2);
+      expect(deleted.stderr).toContain('registration_client_uri was refused at registration');
+      expect(deleted.stderr).not.toContain('The server gave no');
+      expect(deleted.stderr).toContain('--forget');
+      expect(deleted.stderr).toContain('--replace');
+      const forgot = await spawnCli(['register', '--forget'], { env: home.env });
+      expect(forgot.code, forgot.stderr).toBe(0);
+      expect(home.storedEntries()['registration:default']).toBeUndefined();
+      const again = await register(home.env);
+      expect(again.code, again.stderr).toBe(0);
     });
   }
 });
@@ -249,7 +260,8 @@ describe('a hostile client configuration endpoint', () => {
     for (const action of ['--show', '--delete']) {
       const result = await spawnCli(['register', action], { env: home.env });
       expect(result.code, action).toBe(4);
-      expect(result.stderr).toContain('oauth register');
+      expect(result.stderr).toContain('oauth register --replace');
+      expect(result.stderr).toContain('oauth register --forget');
       clean(result, action);
     }
     // A refused delete forgets nothing: the client still exists at the server.
@@ -268,6 +280,16 @@ describe('a hostile client configuration endpoint', () => {
     const injected = await spawnCli(['register', '--show'], { env: home.env });
     expect(injected.code).toBe(5);
     clean(injected, 'injected secret');
+  });
+
+  it('a 404 on delete: the client is gone at the server, so it is forgotten here with a note (exit 0)', async () => {
+    const home = await registeredHome();
+    hostile.server.route('/register/managed-client', raw(404, ''));
+    const result = await spawnCli(['register', '--delete'], { env: home.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('already gone');
+    clean(result, '404 on delete');
+    expect(home.storedEntries()['registration:default']).toBeUndefined();
   });
 
   it('an empty-bodied 500 on delete: exit 5, the registration is kept', async () => {
