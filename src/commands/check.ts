@@ -71,7 +71,8 @@ export const command = defineCommand({
     'one the API accepted; with --resource it audits an API\u2019s 401 challenge and RFC 9728 metadata. Exit 3 when ' +
     'there is an error finding.',
   flags: FLAGS,
-  auditedUrlFlags: ['redirectUri'],
+  // A client id that is a URL is audited too: its user:password@ is the client-document-url finding, not stripped.
+  auditedUrlFlags: ['redirectUri', 'clientId'],
   examples: [
     'oauth check --api http://127.0.0.1:8080/orders                       # an API that trusts oauth serve',
     'oauth check --api http://127.0.0.1:8080/orders --scope orders:read --claim tid=acme --json',
@@ -211,6 +212,9 @@ async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<Cli
       error: `The document at ${clientId} was not fetched: plain http is used only for loopback hosts (or with --insecure).`,
     };
   const purpose = 'client ID metadata document';
+  // Credentials in the client id are reported (client-document-url), never sent.
+  url.username = '';
+  url.password = '';
   try {
     return {
       url: clientId,

@@ -41,6 +41,27 @@ describe('check --client-id <url> (client ID metadata document)', () => {
     expect(url).toContain('127.0.0.1');
   });
 
+  it('a client id URL with a user name and password is the client-document-url finding; the password is never printed or sent', async () => {
+    const password = 'client-id-url-password-0123456789';
+    recordSecret(password);
+    const path = '/clients/credentials.json';
+    const url = `${server.url.replace('http://', `http://user:${password}@`)}${path}`;
+    let authorization: string | undefined;
+    server.route(path, (request, response) => {
+      authorization = request.headers.authorization;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: url }));
+    });
+    const result = await runCli(['check', '--client-id', url, '--json'], { env: sandboxEnv() });
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.stdout + result.stderr).not.toContain(password);
+    expect(result.stderr).not.toContain('Ignored the user name and password');
+    expect(authorization).toBeUndefined();
+    const { findings } = JSON.parse(result.stdout) as { findings: Array<{ id: string; message: string }> };
+    expect(findings.filter((item) => item.id === 'client-document-url').map((item) => item.message)).toContainEqual(
+      expect.stringContaining('contains a user name or password'),
+    );
+  });
+
   it('a document with a secret, another client_id and no redirect URIs: each is a finding, the secret is not printed', async () => {
     const { ids, result } = await check('/clients/bad.json', {
       client_id: 'https://elsewhere.example/clients/bad.json',
