@@ -108,6 +108,11 @@ export function redactText(text: string, known: Iterable<string> = []): string {
 
 const WHOLE_STUB = new RegExp(`^(?:${STUB})$`);
 
+/** A URL's user:password@ removed wherever one appears: a credential in a URL is one whoever handed it over. */
+export function redactUrlCredentials(text: string): string {
+  return text.includes('@') ? text.replace(URL_CREDENTIALS, '$1[credentials removed]@') : text;
+}
+
 /** Only the given secrets, wherever they appear: for a result the user asked for raw, whose own token is no leak. */
 export function redactKnown(text: string, known: Iterable<string>): string {
   if (known instanceof SecretRegistry) return known.redact(text);

@@ -3,7 +3,7 @@
 import type { IO } from './io.js';
 import type { CliError } from '../errors.js';
 import { printableJson, printableJsonText, singleLine } from './printable.js';
-import { redactJson, redactKnownJson, redactText, SecretRegistry } from '../redact.js';
+import { redactJson, redactKnownJson, redactText, redactUrlCredentials, SecretRegistry } from '../redact.js';
 
 /** The styles we use; a chalk instance has them, and so does the plain one. */
 export interface Style {
@@ -135,15 +135,18 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     errStyle,
     secrets,
     // Results, like --json, are redacted by the registry only: every secret a run handles is in it, and the shape-based
-    // rules (a JWT, "code=…") would stub what a result is about, such as a claim holding a nested token.
+    // rules (a JWT, "code=…") would stub what a result is about, such as a claim holding a nested token. A URL's
+    // user:password@ is the exception: a server's string (registration_client_uri) may carry one the run never knew.
     result: (text, { reveal = [] } = {}) =>
       io.stdout.write(
         lines(text)
-          .map((line) => `${outMarks(singleLine(secrets.redact(line, reveal)))}\n`)
+          .map((line) => `${outMarks(singleLine(redactUrlCredentials(secrets.redact(line, reveal))))}\n`)
           .join(''),
       ),
     jsonResult: (value, { reveal = [] } = {}) =>
-      io.stdout.write(`${printableJson(redactKnownJson(value, (text) => secrets.redact(text, reveal)))}\n`),
+      io.stdout.write(
+        `${printableJson(redactKnownJson(value, (text) => redactUrlCredentials(secrets.redact(text, reveal))))}\n`,
+      ),
     jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
     info: stderr,
     warn,

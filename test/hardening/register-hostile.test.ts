@@ -140,6 +140,26 @@ describe('a hostile registration endpoint', () => {
     expect(JSON.parse(home.storedEntries()['registration:default']!).client_id).toBe('far-future-client');
   });
 
+  it('a registration_client_uri with user:password@ is printed without them, in --json and by --show', async () => {
+    const password = 'uri-password-hostile-0123456789';
+    recordSecret(password);
+    const uri = `${hostile.issuer.replace('http://', `http://user:${password}@`)}/register/credentialed`;
+    hostile.server.route(
+      '/register',
+      created({
+        client_id: 'credentialed-client',
+        registration_access_token: REGISTRATION_TOKEN,
+        registration_client_uri: uri,
+      }),
+    );
+    const home = userHome();
+    const result = await register(home.env, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('[credentials removed]@');
+    expect(result.stdout + result.stderr).not.toContain(password);
+    clean(result, 'credentials in registration_client_uri');
+  });
+
   for (const [what, uri] of [
     ['plain http to a host that is not loopback', 'http://registration.example.com/reg/abc'],
     ['a file: URL', 'file:///etc/passwd'],
