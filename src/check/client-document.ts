@@ -31,6 +31,20 @@ function urlFinding(clientId: string, problem: string): Finding {
   return finding('client-document-url', clientId, `The client id ${JSON.stringify(clientId)} ${problem}.`);
 }
 
+/** How much of a document's value a finding quotes: the document is the server's to make as long as it likes. */
+const QUOTED_LIMIT = 120;
+
+function cut(text: string): string {
+  return text.length <= QUOTED_LIMIT
+    ? text
+    : `${text.slice(0, QUOTED_LIMIT)}… (${text.length - QUOTED_LIMIT} more characters)`;
+}
+
+/** A document's value as a finding quotes it: as JSON, cut. */
+function shown(value: unknown): string {
+  return cut(JSON.stringify(value) ?? String(value));
+}
+
 const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 
 /** The document at the client id URL: undefined with `error` when it could not be fetched or read as a JSON object. */
@@ -53,7 +67,7 @@ export function checkClientDocument(clientId: string, document: unknown, error?:
         clientId,
         doc.client_id === undefined
           ? `The document at ${clientId} has no client_id member.`
-          : `The document's client_id ${JSON.stringify(doc.client_id)} is not exactly its URL ${clientId}.`,
+          : `The document's client_id ${shown(doc.client_id)} is not exactly its URL ${clientId}.`,
       ),
     );
   }
@@ -65,7 +79,7 @@ export function checkClientDocument(clientId: string, document: unknown, error?:
         clientId,
         uris === undefined
           ? `The document at ${clientId} lists no redirect_uris.`
-          : `The document's redirect_uris is not a non-empty list of strings (${JSON.stringify(uris).slice(0, 120)}).`,
+          : `The document's redirect_uris is not a non-empty list of strings (${shown(uris)}).`,
       ),
     );
   }
@@ -85,8 +99,8 @@ export function checkClientDocument(clientId: string, document: unknown, error?:
     findings.push(
       finding(
         'client-document-jwks-uri',
-        String(doc.jwks_uri),
-        `The document's jwks_uri ${JSON.stringify(doc.jwks_uri)} is not an https URL.`,
+        cut(String(doc.jwks_uri)),
+        `The document's jwks_uri ${shown(doc.jwks_uri)} is not an https URL.`,
       ),
     );
   return findings;

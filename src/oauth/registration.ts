@@ -55,6 +55,8 @@ export interface Registered {
 }
 
 const PURPOSE = 'registration endpoint';
+/** The longest client id accepted from a server (RFC 7591 has no bound; real ones are UUIDs or URLs well under it). */
+export const MAX_CLIENT_ID_LENGTH = 1024;
 const MANAGEMENT = 'client configuration endpoint';
 
 /** The public native client a CLI registers for itself (RFC 8252): PKCE, loopback redirect on any port. */
@@ -267,6 +269,13 @@ function storedFrom(
         `the server's ${member} is ${typeof value === 'string' ? 'not printable ASCII (RFC 6749 Appendix A)' : 'missing or not a string'}`,
       );
   }
+  // RFC 7591 sets no length; a client id is sent in every request and printed in every summary, so a server's
+  // 200 KB one is its error, not a client to save.
+  if (String(record.client_id).length > MAX_CLIENT_ID_LENGTH)
+    throw protocolError(
+      'The registration',
+      `the server's client_id is ${String(record.client_id).length} characters long, more than the ${MAX_CLIENT_ID_LENGTH} oauth accepts`,
+    );
   const stored: StoredRegistration = { version: 1, issuer, client_id: String(record.client_id) };
   if (typeof record.client_secret === 'string') stored.client_secret = record.client_secret;
   if (typeof record.client_secret_expires_at === 'number' && record.client_secret_expires_at > 0)

@@ -62,6 +62,17 @@ describe('check --client-id <url> (client ID metadata document)', () => {
     );
   });
 
+  it('a document whose client_id is 100 KB long: the finding quotes its head only', async () => {
+    const { ids, result, findings } = await check('/clients/long.json', {
+      client_id: 'y'.repeat(100_000),
+      redirect_uris: ['http://127.0.0.1/callback'],
+    });
+    expect(ids).toContain('client-document-client-id');
+    const message = findings.find((item) => item.id === 'client-document-client-id')!.message;
+    expect(message).toContain('more characters');
+    expect(result.stdout.length).toBeLessThan(10_000);
+  });
+
   it('a document with a secret, another client_id and no redirect URIs: each is a finding, the secret is not printed', async () => {
     const { ids, result } = await check('/clients/bad.json', {
       client_id: 'https://elsewhere.example/clients/bad.json',

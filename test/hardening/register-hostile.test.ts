@@ -116,6 +116,18 @@ describe('a hostile registration endpoint', () => {
     clean(unauthorized, 'empty 401');
   });
 
+  it("a client_id longer than 1024 characters is the server's error (exit 5), nothing saved or printed whole", async () => {
+    const long = 'x'.repeat(200_000);
+    hostile.server.route('/register', created({ client_id: long }));
+    const home = userHome();
+    const result = await register(home.env);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('more than the 1024');
+    expect((result.stdout + result.stderr).length).toBeLessThan(5000);
+    clean(result, 'long client_id');
+    expect(() => home.storedEntries()).toThrow();
+  });
+
   it('a response without client_id is refused (exit 5), nothing saved', async () => {
     hostile.server.route('/register', created({ client_secret: CLIENT_SECRET, client_secret_expires_at: 0 }));
     const home = userHome();
