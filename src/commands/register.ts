@@ -29,7 +29,10 @@ const FLAGS = {
     '--redirect-uri <uri>',
     `redirect URI (repeatable; default ${NATIVE_REDIRECT_URI}, any port)`,
   ),
-  grantType: repeatable('--grant-type <type>', 'grant type (repeatable; default authorization_code and refresh_token)'),
+  grantType: repeatable(
+    '--grant-type <type>',
+    'grant type (repeatable; default authorization_code and refresh_token; client_credentials implies --auth-method client_secret_basic)',
+  ),
   authMethod: option(
     '--auth-method <method>',
     'none (default: a public client) | client_secret_basic | client_secret_post',
@@ -48,10 +51,10 @@ const FLAGS = {
     '--forget',
     "forget the profile's registered client here without asking the server (for a client it cannot delete)",
   ),
-  showSecret: flag('--show-secret', 'with --json: print the client secret and registration access token whole'),
+  showSecret: flag('--show-secret', 'with --json (only): print the client secret and registration access token whole'),
   replace: flag(
     '--replace',
-    'register even though the profile has a registered client (which stays registered at the server: --delete it first)',
+    'register even though the profile has a registered client (which stays registered at the server: --delete it first) or another client id',
   ),
 };
 
@@ -75,11 +78,15 @@ export const command = defineCommand({
     'oauth register --delete --profile staging',
   ],
   exits:
-    'Exit codes: 0 registered (shown, deleted — or already gone at the server —, forgotten) · 2 bad flags, no registration endpoint, a client already registered in the profile (without --replace) or none to show or delete · 4 initial or registration access token refused · 5 server error or refusal',
+    'Exit codes: 0 registered (shown, deleted — or already gone at the server —, forgotten) · 2 bad flags, no registration endpoint, a client already registered or configured in the profile (without --replace) or none to show or delete · 4 initial or registration access token refused · 5 server error or refusal',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
 async function run(flags: RegisterFlags, ctx: Context): Promise<number> {
+  if (flags.showSecret && !ctx.out.json)
+    throw new CliError('USAGE', '--show-secret works with --json only.', {
+      hint: 'The summary never shows secrets: add --json to print the client secret and registration access token whole.',
+    });
   const actions = (['show', 'delete', 'forget'] as const).filter((action) => flags[action]);
   if (actions.length > 1)
     throw new CliError(
@@ -114,6 +121,17 @@ async function register(
       `Profile ${ctx.profileName} already has a registered client, ${previous.client_id} at ${previous.issuer}.`,
       {
         hint: `Delete it first with "oauth register --delete${profile}", register into another profile (--profile <name>), or pass --replace to forget it here (it stays registered at the server).`,
+      },
+    );
+  }
+  // Registering replaces the profile's client id: a profile set up (or signed in) with another client keeps it.
+  const configured = ctx.profile()?.client_id;
+  if (configured !== undefined && configured !== previous?.client_id && !flags.replace) {
+    throw new CliError(
+      'USAGE',
+      `Profile ${ctx.profileName} is set up with client ${configured}; registering would replace it with the new client.`,
+      {
+        hint: `Register into another profile (--profile <name>), or pass --replace to use the new client in this one.`,
       },
     );
   }
@@ -202,16 +220,26 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
 
 /** The registration request from the flags, with the defaults of a CLI: a public native client. */
 function clientMetadata(flags: RegisterFlags): ClientMetadata {
-  const authMethod = flags.authMethod ?? 'none';
+  const grantTypes = flags.grantType ?? ['authorization_code', 'refresh_token'];
+  // A client that uses client credentials authenticates (RFC 6749 §4.4): without --auth-method it gets a secret.
+  const authMethod = flags.authMethod ?? (grantTypes.includes('client_credentials') ? 'client_secret_basic' : 'none');
+  if (authMethod === 'none' && grantTypes.includes('client_credentials'))
+    throw new CliError('USAGE', 'A public client (--auth-method none) cannot use the client_credentials grant.', {
+      hint: 'The client credentials grant is for clients that authenticate (RFC 6749 §4.4): use --auth-method client_secret_basic or client_secret_post.',
+    });
+  // RFC 6749 §3.3: scope tokens are printable ASCII; a control character would be sent and saved as it is.
+  if (flags.scope !== undefined && /[^\x20-\x7e]/.test(flags.scope))
+    throw new CliError('USAGE', '--scope has a control or non-ASCII character.', {
+      hint: 'Give space-separated scopes of printable ASCII (RFC 6749 §3.3), e.g. --scope "openid profile".',
+    });
   if (!AUTH_METHODS.some((method) => method === authMethod)) {
     throw new CliError('USAGE', `--auth-method must be one of ${AUTH_METHODS.join(', ')}, not "${authMethod}".`, {
       hint: 'private_key_jwt needs a key set registered with the client: register it in the server’s console.',
     });
   }
-  const grantTypes = flags.grantType ?? ['authorization_code', 'refresh_token'];
   const usesRedirect = grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
   const redirectUris = flags.redirectUri ?? (usesRedirect ? [NATIVE_REDIRECT_URI] : []);
-  for (const uri of redirectUris) parseUrl(uri, '--redirect-uri');
+  for (const uri of redirectUris) parseUrl(uri, '--redirect-uri', NATIVE_REDIRECT_URI);
   if (redirectUris.length > 0 && !usesRedirect)
     throw new CliError('USAGE', '--redirect-uri is for clients that use the authorization_code grant.', {
       hint: 'Add --grant-type authorization_code, or leave out --redirect-uri.',

@@ -35,13 +35,13 @@ export function assertSecureUrl(url: URL, insecure: boolean, purpose: string): v
 }
 
 /** A URL the user gave. Credentials in it are dropped: they are never sent, and never printed. */
-export function parseUrl(value: string, purpose: string): URL {
+export function parseUrl(value: string, purpose: string, example = 'https://issuer.example.com'): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new CliError('USAGE', `The ${purpose} "${redactText(value)}" is not an absolute URL.`, {
-      hint: 'Give a full URL such as https://issuer.example.com.',
+      hint: `Give a full URL such as ${example}.`,
     });
   }
   return withoutCredentials(url);

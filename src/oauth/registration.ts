@@ -44,7 +44,15 @@ export interface RegistrationDeps {
   signal?: AbortSignal | undefined;
   /** The run's secret registry. */
   secrets: { add(secret: string): unknown };
+  /** How this command takes what a refusal's hint names (login has no --initial-access-token or --grant-type). */
+  wording?: { initialAccessToken: string; metadata: string };
 }
+
+/** What `oauth register` says; `login --register` says less. */
+const REGISTER_WORDING = {
+  initialAccessToken: 'OAUTH_INITIAL_ACCESS_TOKEN (or --initial-access-token)',
+  metadata: 'Check --grant-type, --auth-method and --scope against what the server supports ("oauth discover").',
+};
 
 export interface Registered {
   stored: StoredRegistration;
@@ -86,6 +94,7 @@ export async function registerClient(
     });
   }
   const endpointUrl = serverUrl(endpoint, 'registration_endpoint', deps.insecure, 'the server metadata');
+  const wording = deps.wording ?? REGISTER_WORDING;
   if (initialAccessToken) deps.secrets.add(initialAccessToken);
   const http = await deps.http();
   const response = await step(
@@ -104,8 +113,9 @@ export async function registerClient(
       return oauth.processDynamicClientRegistrationResponse(answer);
     },
     initialAccessToken === undefined
-      ? 'The server wants an initial access token for registrations: set OAUTH_INITIAL_ACCESS_TOKEN (or --initial-access-token).'
-      : 'The server refused the initial access token: check OAUTH_INITIAL_ACCESS_TOKEN (or --initial-access-token).',
+      ? `The server wants an initial access token for registrations: set ${wording.initialAccessToken}.`
+      : `The server refused the initial access token: check ${wording.initialAccessToken}.`,
+    registrationHints(metadata, wording.metadata),
   );
   const record = response as Record<string, unknown>;
   registerSecrets(record, deps);
@@ -140,7 +150,15 @@ export async function readRegistration(
   const warnings: string[] = [];
   // The token goes on to where it went so far: a read answer cannot move it to another origin (or a refused URL).
   const current = stored.registration_client_uri ? new URL(stored.registration_client_uri).origin : undefined;
-  const updated = storedFrom(stored.issuer, record, current, deps.insecure, warnings, 'keep');
+  const updated = storedFrom(
+    stored.issuer,
+    record,
+    current,
+    deps.insecure,
+    warnings,
+    'keep',
+    'Reading the registration',
+  );
   // A server that leaves out what did not change (the secret, the URI) keeps what was stored.
   return {
     stored: {
@@ -208,7 +226,12 @@ function protocolError(doing: string, reason: string): CliError {
   return new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}.`, { reason });
 }
 
-async function step<T>(doing: string, run: () => Promise<T>, unauthorizedHint: string): Promise<T> {
+async function step<T>(
+  doing: string,
+  run: () => Promise<T>,
+  unauthorizedHint: string,
+  hints: Record<string, string>,
+): Promise<T> {
   try {
     return await run();
   } catch (caught) {
@@ -219,7 +242,7 @@ async function step<T>(doing: string, run: () => Promise<T>, unauthorizedHint: s
         ...error.facts,
         hint: unauthorizedHint,
       });
-    const hint = error.oauthError ? REGISTRATION_HINTS[error.oauthError] : undefined;
+    const hint = error.oauthError ? hints[error.oauthError] : undefined;
     if (!hint) throw error;
     throw new CliError(error.code, error.message, {
       ...error.facts,
@@ -229,15 +252,16 @@ async function step<T>(doing: string, run: () => Promise<T>, unauthorizedHint: s
   }
 }
 
-/** RFC 7591 §3.2.2's error codes, with what to change. */
-const REGISTRATION_HINTS: Record<string, string> = {
-  invalid_redirect_uri:
-    'Check --redirect-uri: a native client uses http://127.0.0.1/<path> (any port), a web client an https URI.',
-  invalid_client_metadata:
-    'Check --grant-type, --auth-method and --scope against what the server supports ("oauth discover").',
-  invalid_software_statement: 'This server wants a software statement, which oauth does not send.',
-  unapproved_software_statement: 'This server wants a software statement, which oauth does not send.',
-};
+/** RFC 7591 §3.2.2's error codes, with what to change: the redirect URIs as sent (the run may have chosen them). */
+function registrationHints(metadata: ClientMetadata, metadataHint: string): Record<string, string> {
+  const sent = metadata.redirect_uris?.length ? ` (oauth sent ${metadata.redirect_uris.join(', ')})` : '';
+  return {
+    invalid_redirect_uri: `The server refused the redirect URI${sent}: give another with --redirect-uri; a native client uses http://127.0.0.1/<path> (any port), a web client an https URI.`,
+    invalid_client_metadata: metadataHint,
+    invalid_software_statement: 'This server wants a software statement, which oauth does not send.',
+    unapproved_software_statement: 'This server wants a software statement, which oauth does not send.',
+  };
+}
 
 function insecureAllowed(url: URL, insecure: boolean): boolean {
   return insecure || isLoopbackHost(url.hostname);
@@ -259,13 +283,14 @@ function storedFrom(
   insecure: boolean,
   warnings: string[],
   refused: 'drop' | 'keep' = 'drop',
+  doing = 'The registration',
 ): StoredRegistration {
   for (const member of ['client_id', 'client_secret', 'registration_access_token']) {
     const value = record[member];
     if (value === undefined && member !== 'client_id') continue;
     if (!isTokenText(value))
       throw protocolError(
-        'The registration',
+        doing,
         `the server's ${member} is ${typeof value === 'string' ? 'not printable ASCII (RFC 6749 Appendix A)' : 'missing or not a string'}`,
       );
   }
@@ -273,7 +298,7 @@ function storedFrom(
   // 200 KB one is its error, not a client to save.
   if (String(record.client_id).length > MAX_CLIENT_ID_LENGTH)
     throw protocolError(
-      'The registration',
+      doing,
       `the server's client_id is ${String(record.client_id).length} characters long, more than the ${MAX_CLIENT_ID_LENGTH} oauth accepts`,
     );
   const stored: StoredRegistration = { version: 1, issuer, client_id: String(record.client_id) };

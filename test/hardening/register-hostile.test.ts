@@ -2,7 +2,9 @@
 // secrets they received, put control characters in what we print, answer errors with a bare status, hand out a
 // management URI we must not send a token to, or leave out the client id. Each run ends with the right exit code,
 // prints no secret whole and no raw control character.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli, STACK_TRACE, type CliResult } from '../helpers/cli.js';
 import { INJECTED } from '../helpers/echo-as.js';
@@ -228,9 +230,20 @@ describe('login --register against a hostile server', () => {
     const result = await spawnCli(['login', '--issuer', hostile.issuer, '--register'], { env: home.env });
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('invalid_redirect_uri');
+    // The run chose the redirect URI: the hint says which it sent.
+    expect(result.stderr).toContain('oauth sent http://127.0.0.1');
     expect(hostile.last.clientId).toBeUndefined();
     clean(result, 'login --register');
     expect(() => home.storedEntries()).toThrow();
+  });
+
+  it('a 401 names what login reads (OAUTH_INITIAL_ACCESS_TOKEN), not a flag login lacks', async () => {
+    hostile.server.route('/register', raw(401, ''));
+    const result = await spawnCli(['login', '--issuer', hostile.issuer, '--register'], { env: userHome().env });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('OAUTH_INITIAL_ACCESS_TOKEN');
+    expect(result.stderr).not.toContain('--initial-access-token');
+    clean(result, 'login --register 401');
   });
 
   it('a client id that is an https URL (a client ID metadata document) is used as it is: nothing is registered', async () => {
@@ -322,6 +335,19 @@ describe('a hostile client configuration endpoint', () => {
     expect(result.stdout).toContain('already gone');
     clean(result, '404 on delete');
     expect(home.storedEntries()['registration:default']).toBeUndefined();
+  });
+
+  it('a rotated registration access token that is not printable: reading the registration failed (exit 5)', async () => {
+    const home = await registeredHome();
+    hostile.server.route(
+      '/register/managed-client',
+      json({ client_id: 'managed-client', registration_access_token: `rotated${INJECTED}` }),
+    );
+    const result = await spawnCli(['register', '--show'], { env: home.env });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('Reading the registration failed');
+    expect(result.stderr).not.toContain('The registration failed');
+    clean(result, 'unprintable rotated token');
   });
 
   it('an empty-bodied 500 on delete: exit 5, the registration is kept', async () => {
@@ -424,5 +450,65 @@ describe('concurrent runs on one profile', () => {
       results.map((result) => result.stderr).join('\n'),
     ).toEqual([0, 0]);
     expect(JSON.parse(home.storedEntries()['registration:default']!).registration_access_token).toBe(current);
+  });
+});
+
+describe('register flags that cannot work', () => {
+  it('are usage errors before any request (exit 2)', async () => {
+    const hits = hostile.server.hits.get('/register') ?? 0;
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--grant-type', 'client_credentials', '--auth-method', 'none'],
+        /public client .* cannot use the client_credentials/,
+      ],
+      [['--scope', 'openid\nprofile'], /--scope has a control/],
+      [['--show-secret'], /--show-secret works with --json only/],
+      [['--redirect-uri', 'notaurl'], /such as http:\/\/127\.0\.0\.1\/callback/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await register(userHome().env, ...flags);
+      expect(result.code, flags.join(' ')).toBe(2);
+      expect(result.stderr, flags.join(' ')).toMatch(message);
+      clean(result, flags.join(' '));
+    }
+    expect(hostile.server.hits.get('/register') ?? 0).toBe(hits);
+  });
+
+  it('--grant-type client_credentials alone registers a client that authenticates (client_secret_basic)', async () => {
+    let asked: unknown;
+    hostile.server.route('/register', (request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        asked = JSON.parse(body).token_endpoint_auth_method;
+        response
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({ client_id: 'service-client', client_secret: CLIENT_SECRET, client_secret_expires_at: 0 }),
+          );
+      });
+    });
+    const result = await register(userHome().env, '--grant-type', 'client_credentials');
+    expect(result.code, result.stderr).toBe(0);
+    expect(asked).toBe('client_secret_basic');
+    clean(result, 'client_credentials');
+  });
+
+  it('a profile set up with another client id is not silently switched: exit 2 unless --replace', async () => {
+    hostile.server.route('/register', created({ client_id: 'new-client' }));
+    const home = userHome();
+    mkdirSync(dirname(home.configFile), { recursive: true });
+    writeFileSync(
+      home.configFile,
+      JSON.stringify({ profiles: { default: { issuer: hostile.issuer, client_id: 'my-cli' } } }),
+    );
+    const refused = await register(home.env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('my-cli');
+    expect(refused.stderr).toContain('--replace');
+    expect(JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default.client_id).toBe('my-cli');
+    const replaced = await register(home.env, '--replace');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default.client_id).toBe('new-client');
   });
 });

@@ -154,7 +154,13 @@ export async function registerForSignIn(
     const meanwhile = await storedRegistration(ctx, tokens);
     if (meanwhile && sameIssuer(meanwhile.issuer, as.issuer) && savedClientId(ctx) === meanwhile.client_id)
       return { issuer: as.issuer, clientId: meanwhile.client_id };
-    const registered: Registered = await registerClient(as, metadata, token, registrationDeps(ctx));
+    const registered: Registered = await registerClient(as, metadata, token, {
+      ...registrationDeps(ctx),
+      wording: {
+        initialAccessToken: 'OAUTH_INITIAL_ACCESS_TOKEN',
+        metadata: `Check --scope against what the server supports ("oauth discover"), or register a client with "oauth register" and its flags.`,
+      },
+    });
     for (const warning of registered.warnings) ctx.out.warn(warning);
     await saveRegistration(
       ctx,
