@@ -9,12 +9,18 @@ import { MAX_USER_FILE_BYTES, readUserFile } from '../settings/user-file.js';
 
 export interface HttpRequest {
   url: string | URL;
-  method?: 'GET' | 'POST' | 'HEAD';
+  /** An HTTP method token (RFC 9110 §9); GET when absent. */
+  method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** What is being fetched, in words ("JWKS", "discovery document"), for messages and traces. */
   purpose: string;
   maxBytes?: number;
+  /**
+   * The body is the user's data (an API's answer for `oauth curl`), not a document a protocol step reads: it is passed
+   * on unparsed, so JSON nested deeper than any OAuth document is not refused.
+   */
+  userData?: boolean;
 }
 
 export interface HttpResponse {
@@ -128,12 +134,17 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
     const method = req.method ?? 'GET';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method))
+      throw new CliError(
+        'USAGE',
+        `${JSON.stringify(method)} is not an HTTP method (RFC 9110 §9: a token, such as PUT).`,
+      );
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const headers = { 'user-agent': 'oauth-cli', ...req.headers };
     dispatcher ??= createDispatcher(options);
     secrets.addFromRequest(
       headers,
-      req.body,
+      typeof req.body === 'string' ? req.body : undefined,
       Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1],
     );
     traceRequest(method, url, headers, req.body);
@@ -172,7 +183,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
       };
-      refuseDeepJson(result, req.purpose);
+      if (!req.userData) refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
       traceResponse(result);
       return result;
@@ -182,13 +193,13 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     }
   }
 
-  function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string): void {
+  function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string | Buffer): void {
     if (options.verbosity < 1) return;
     options.trace(`> ${method} ${redactText(redactUrl(url.href), known())}`);
     for (const [name, value] of Object.entries(redactHeaders(headers)))
       options.trace(`> ${name}: ${redactText(value, known())}`);
     if (options.verbosity >= 2 && body)
-      options.trace(bodyLines('>', redactBody(body, headers['content-type'], known())));
+      options.trace(bodyLines('>', redactBody(body.toString(), headers['content-type'], known())));
   }
 
   function traceResponse(response: HttpResponse): void {
