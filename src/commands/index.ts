@@ -80,6 +80,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./userinfo.js')).command,
   },
   {
+    name: 'curl',
+    args: ['<url>'],
+    summary: "call an API with the profile's token; signs in for it when it asks (RFC 9728), exit 3 on 401/403",
+    load: async () => (await import('./curl.js')).command,
+  },
+  {
     name: 'discover',
     args: ['[issuer]'],
     summary: "show an authorization server's metadata (OpenID Connect discovery, then RFC 8414)",

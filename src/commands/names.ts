@@ -14,6 +14,7 @@ export const COMMAND_NAMES = [
   'revoke',
   'introspect',
   'userinfo',
+  'curl',
   'discover',
   'check',
   'serve',

@@ -23,6 +23,8 @@ export async function startAuthorizationServer(
     accessTokenTtlSeconds?: number;
     opaqueTokens?: boolean;
     clients?: (defaults: LocalClient[]) => LocalClient[];
+    /** The one resource it issues tokens for (default API_AUDIENCE): a test API's own identifier. */
+    audience?: string;
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -38,7 +40,7 @@ export async function startAuthorizationServer(
   const clients = defaultClients(SECRETS, { keys: [publicClientKey] });
   const server = await startLocalServer({
     port: 0,
-    audience: API_AUDIENCE,
+    audience: options.audience ?? API_AUDIENCE,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     refreshTokenTtlSeconds: 86400,
     opaqueTokens: options.opaqueTokens === true,

@@ -37,7 +37,8 @@ export type SignInFlags = ClientFlags &
 /** What the caller decided in place of the run's settings (curl: the server and resource an API's metadata names). */
 export interface SignInOverrides {
   issuer?: string;
-  scope?: string;
+  /** Scopes asked for on top of the run's (or the server's default ones): what an API said it needs. */
+  addScope?: string;
   /** RFC 8707 resource indicators; replace the run's --resource. */
   resource?: string[];
 }
@@ -73,7 +74,9 @@ export async function signInProfile(
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
   const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
-  const scope = overrides.scope ?? request.scope ?? defaultScope(as);
+  const scope = [
+    ...new Set(`${request.scope ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
+  ].join(' ');
   // The store is opened once the sign-in completed, as the last thing before the session counts.
   let tokens: SecretStore | undefined;
   const session = await signIn(

@@ -1,0 +1,341 @@
+// `oauth curl`: call an API with the profile's access token, curl's way of spelling it. The flow (discovery through
+// RFC 9728, signing in for the resource, step-up) is src/oauth/resource-call.ts; here, the flags become its request and
+// the answer becomes stdout and the exit code.
+import { STATUS_CODES } from 'node:http';
+import { writeFileSync } from 'node:fs';
+import type { Context } from './context.js';
+import { CliError, Exit, isCliError } from '../errors.js';
+import type { HttpResponse } from '../net/http.js';
+import { assertSecureUrl, parseUrl } from '../net/url.js';
+import type { AccessToken, CallResult, SignInPlan } from '../oauth/resource-call.js';
+import { resourceMatches } from '../oauth/resource.js';
+import type { Session } from '../oauth/session.js';
+import { readUserFile } from '../settings/user-file.js';
+import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import { CLIENT_FLAGS } from './shared/client-flags.js';
+import { freshProfileSession } from './shared/fresh-session.js';
+import { canPrompt, promptContext } from './shared/prompt.js';
+import { signInProfile } from './shared/sign-in.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
+
+/** The largest answer read: the body is held whole (a 401 may still need a sign-in and a second call). */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** The largest request body read from a file. */
+const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
+
+const FLAGS = {
+  request: option('-X, --request <method>', 'HTTP method (default GET, or POST with a body)'),
+  header: repeatable('-H, --header <header>', 'request header "Name: value" (repeatable)'),
+  data: repeatable('-d, --data <data>', 'form body (POST, application/x-www-form-urlencoded); @file reads a file'),
+  dataBinary: option('--data-binary <data>', 'body sent exactly as given; @file sends the file byte for byte'),
+  json: option('--json <json>', 'JSON body (POST, content-type and accept application/json); @file reads a file'),
+  include: flag('-i, --include', 'print the status line and the response headers before the body'),
+  output: option('-o, --output <file>', 'write the body to this file instead of stdout'),
+  fail: flag('--no-fail', 'print the answer whatever its status and exit 0'),
+  discover: flag('--discover', "read the API's RFC 9728 metadata before the first call"),
+  login: flag('--login', 'sign in when the API asks for it (also without a terminal), and again for missing scopes'),
+  scope: option('--scope <scopes>', 'scopes to ask for when signing in; env OAUTH_SCOPE'),
+  ...CLIENT_FLAGS,
+};
+
+export type CurlFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'curl',
+  description:
+    "Call an API with the profile's access token (refreshed first when needed), in the Authorization header only: never " +
+    'in the URL, and never to where a redirect points (redirects are not followed; -i shows the Location). On a 401 the ' +
+    "API's protected resource metadata (RFC 9728: the challenge's resource_metadata, else /.well-known/oauth-protected-" +
+    'resource) names the authorization server; on a terminal, or with --login, the profile signs in there for that ' +
+    'resource (RFC 8707) and the call is made again, once. An insufficient_scope challenge names the missing scopes; ' +
+    'with --login the profile signs in again for them. The body goes to stdout byte for byte on a pipe or with -o; on a ' +
+    'terminal text is shown with control characters escaped and binary is not shown. Answers are read up to 100 MiB.',
+  args: { url: argument('<url>', 'the API URL') },
+  flags: FLAGS,
+  examples: [
+    'oauth curl https://api.example.com/orders',
+    'oauth curl -i https://api.example.com/orders/42',
+    'oauth curl --json \'{"item":"book"}\' https://api.example.com/orders',
+    'oauth curl -X DELETE https://api.example.com/orders/42',
+    'oauth curl --login https://api.example.com/orders   # sign in for it first if it asks (RFC 9728)',
+    'oauth curl -o report.pdf https://api.example.com/reports/7',
+  ],
+  exits:
+    'Exit codes: 0 a 2xx answer (any answer with --no-fail) · 2 bad flags · 3 401/403 after sign-in and step-up ·\n' +
+    '            4 sign-in needed (the command to run is printed) · 5 network error, redirect or other status',
+  run: (args, flags, ctx) => run(args.url!, flags, ctx),
+});
+
+async function run(target: string, flags: CurlFlags, ctx: Context): Promise<number> {
+  const url = parseUrl(target, 'API URL');
+  assertSecureUrl(url, ctx.insecure, 'API');
+  const body = requestBody(flags);
+  const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
+  const method = flags.request ?? (body ? 'POST' : 'GET');
+  const { callResource } = await import('../oauth/resource-call.js');
+
+  // After a sign-in in this run, its session is the one to use: the profile's settings were read before it.
+  let signedIn: { session: Session; resource: string[] } | undefined;
+  const result = await callResource(
+    { url, method, headers, ...(body ? { body: body.data } : {}), maxBytes: MAX_BODY_BYTES },
+    {
+      discover: flags.discover === true,
+      // Given to this run (flag or OAUTH_ISSUER), the server is the user's choice; the profile's is only preferred.
+      issuer: ctx.settings.issuer?.source === 'profile' ? undefined : ctx.settings.issuer?.value,
+      profileIssuer: ctx.settings.issuer?.value,
+    },
+    {
+      http: () => ctx.http(),
+      documents: () => ctx.documents(),
+      insecure: ctx.insecure,
+      token: async () =>
+        signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
+      signIn: async (plan) => {
+        if (!maySignIn(ctx, flags, plan)) {
+          if (plan.reason === 'step-up') return false;
+          throw signInNeeded(ctx, plan, url);
+        }
+        ctx.out.info(
+          plan.reason === 'step-up'
+            ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
+            : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
+        );
+        const { session } = await signInProfile(ctx, flags, {
+          issuer: plan.issuer,
+          resource: plan.resource,
+          ...(plan.scope ? { addScope: plan.scope } : {}),
+        });
+        rememberSecrets(ctx, session);
+        signedIn = { session, resource: plan.resource };
+        return true;
+      },
+      chooseServer: (servers) => chooseServer(ctx, servers),
+      note: (text) => {
+        if (ctx.out.verbosity > 0 || canPrompt(ctx)) ctx.out.info(text);
+      },
+    },
+  );
+  return printResult(ctx, flags, result, url);
+}
+
+/** The profile's token for this URL: none when there is no session, or its resource is another API's. */
+async function profileToken(ctx: Context, flags: CurlFlags, url: URL): Promise<AccessToken | undefined> {
+  const tokens = await store(ctx);
+  let session: Session;
+  try {
+    session = (await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 60, force: false })).session;
+  } catch (error) {
+    // No session, or one that is over: the API's answer says where to sign in.
+    if (isCliError(error) && (error.code === 'NOT_LOGGED_IN' || error.code === 'REFRESH_TOKEN_REJECTED')) {
+      if (ctx.out.verbosity > 0) ctx.out.trace(`curl: no usable session (${error.message}); calling without a token`);
+      return undefined;
+    }
+    throw error;
+  }
+  rememberSecrets(ctx, session);
+  const resource = ctx.settings.resource?.value ?? [];
+  // A token meant for one API is not handed to another (it could replay it): a profile signed in for a resource sends
+  // its token only to URLs under it.
+  if (resource.length > 0 && !resource.some((one) => resourceMatches(one, url))) {
+    ctx.out.info(
+      `The profile's token is for ${resource.join(' ')}, not ${url.origin}${url.pathname}: calling without it.`,
+    );
+    return undefined;
+  }
+  return accessToken(session, resource);
+}
+
+function accessToken(session: Session, resource: string[]): AccessToken {
+  return {
+    value: session.access_token,
+    type: session.token_type,
+    issuer: session.issuer,
+    scope: session.scope,
+    resource,
+  };
+}
+
+/** A sign-in for the resource on a terminal or with --login; a step-up (a second sign-in) only with --login. */
+function maySignIn(ctx: Context, flags: CurlFlags, plan: SignInPlan): boolean {
+  return flags.login === true || (plan.reason === 'resource' && canPrompt(ctx));
+}
+
+function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): CliError {
+  return new CliError('NOT_LOGGED_IN', `Not signed in for ${url.origin}${url.pathname}.`, {
+    hint: `Its metadata names ${plan.issuer}: run ${loginCommandFor(ctx, plan)} (or again with --login), then this again.`,
+  });
+}
+
+/** The exact `oauth login` that signs the profile in as planned, each value shell-quoted. */
+function loginCommandFor(ctx: Context, plan: SignInPlan): string {
+  const client = ctx.settings.clientId;
+  const profileIssuer = ctx.settings.issuer?.value;
+  const clientHere =
+    client && !(client.source === 'profile' && profileIssuer !== plan.issuer) ? client.value : undefined;
+  const parts = [
+    'oauth login',
+    '--issuer',
+    shellQuote(plan.issuer),
+    '--client-id',
+    clientHere ? shellQuote(clientHere) : '<client-id>',
+  ];
+  for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
+  if (plan.scope) parts.push('--scope', shellQuote(plan.scope));
+  if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));
+  return parts.join(' ');
+}
+
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
+  if (!canPrompt(ctx)) return undefined;
+  const { select } = await import('@inquirer/prompts');
+  return select(
+    {
+      message: 'The API accepts tokens from these authorization servers; sign in at:',
+      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
+    },
+    promptContext(ctx),
+  );
+}
+
+interface Body {
+  data: string | Buffer;
+  headers: Record<string, string>;
+}
+
+/** -d, --data-binary or --json, with the content type curl gives each. */
+function requestBody(flags: CurlFlags): Body | undefined {
+  const given = [flags.data !== undefined, flags.dataBinary !== undefined, flags.json !== undefined].filter(Boolean);
+  if (given.length > 1) throw new CliError('USAGE', 'Give one of -d, --data-binary and --json.');
+  if (flags.data !== undefined) {
+    // curl reads -d @file as text and drops its line breaks; several -d are joined with &.
+    const parts = flags.data.map((part) =>
+      part.startsWith('@')
+        ? fileBody(part.slice(1), '-d')
+            .toString('utf8')
+            .replace(/[\r\n]/g, '')
+        : part,
+    );
+    return { data: parts.join('&'), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+  }
+  if (flags.dataBinary !== undefined) {
+    const data = flags.dataBinary.startsWith('@')
+      ? fileBody(flags.dataBinary.slice(1), '--data-binary')
+      : flags.dataBinary;
+    return { data, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+  }
+  if (flags.json !== undefined) {
+    const data = flags.json.startsWith('@') ? fileBody(flags.json.slice(1), '--json') : flags.json;
+    return { data, headers: { 'content-type': 'application/json', accept: 'application/json' } };
+  }
+  return undefined;
+}
+
+function fileBody(path: string, origin: string): Buffer {
+  return readUserFile(path, origin, MAX_UPLOAD_BYTES);
+}
+
+/** -H "Name: value" as curl reads it; a line break in a value would start a header of its own, so it is refused. */
+function parseHeaders(lines: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/s.exec(line);
+    if (!match || /[\r\n\0]/.test(match[2]!)) {
+      throw new CliError('USAGE', `-H needs "Name: value" on one line, not ${JSON.stringify(line)}.`);
+    }
+    const name = match[1]!.toLowerCase();
+    headers[name] = headers[name] !== undefined ? `${headers[name]}, ${match[2]}` : match[2]!;
+  }
+  return headers;
+}
+
+async function printResult(ctx: Context, flags: CurlFlags, result: CallResult, url: URL): Promise<number> {
+  const { response } = result;
+  if (flags.include) {
+    ctx.out.result([
+      `HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}`.trimEnd(),
+      ...Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`),
+      '',
+    ]);
+  }
+  writeBody(ctx, flags, response);
+  if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
+  throw failure(result, url);
+}
+
+function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void {
+  if (flags.output !== undefined) {
+    try {
+      writeFileSync(flags.output, response.body);
+    } catch (error) {
+      throw new CliError(
+        'FILE_UNREADABLE',
+        `Cannot write -o ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+        {
+          hint: 'Check that the directory exists and that this user may write there.',
+        },
+      );
+    }
+    return;
+  }
+  if (response.body.length === 0) return;
+  if (!ctx.io.stdoutIsTTY) {
+    ctx.out.bytes(response.body);
+    return;
+  }
+  // A terminal would run the escape sequences a body holds: text is shown printable, binary not at all (as curl does).
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(response.body);
+  if (response.body.includes(0) || text.includes('\ufffd')) {
+    ctx.out.warn(
+      `The body is binary (${response.body.length} bytes) and is not shown on a terminal: use -o <file>, or pipe it.`,
+    );
+    return;
+  }
+  ctx.out.result(text.replace(/\r?\n$/, '').split(/\r?\n/));
+}
+
+function failure(result: CallResult, url: URL): CliError {
+  const { response, challenge } = result;
+  const status = `${response.status}${STATUS_CODES[response.status] ? ` ${STATUS_CODES[response.status]}` : ''}`;
+  if (result.outcome === 'redirect') {
+    const location = response.headers.location;
+    return new CliError(
+      'HTTP_REDIRECT',
+      `The API answered ${status}${location ? `, to ${location}` : ''}; redirects are not followed, so the token goes nowhere else.`,
+      {
+        status: response.status,
+        hint: 'Call the URL it points to yourself if you trust it (--no-fail prints this answer and exits 0).',
+      },
+    );
+  }
+  if (result.outcome === 'refused') {
+    const said = challenge
+      ? [
+          challenge.error,
+          challenge.errorDescription !== undefined ? JSON.stringify(challenge.errorDescription) : undefined,
+        ]
+          .filter(Boolean)
+          .join(' ')
+      : '';
+    const missing = result.missingScopes?.length
+      ? `; the token lacks the scopes ${result.missingScopes.join(' ')}`
+      : '';
+    return new CliError('API_REFUSED', `The API answered ${status}${said ? `: ${said}` : ''}${missing}.`, {
+      status: response.status,
+      ...(challenge?.error ? { oauthError: challenge.error } : {}),
+      hint: result.missingScopes?.length
+        ? `Sign in again for them: oauth curl --login ${shellQuote(url.href)}`
+        : response.status === 401
+          ? 'The token was not accepted: sign in again (oauth login, or oauth curl --login), or check the profile.'
+          : 'The token was accepted but may not do this: check its scopes (oauth status) and the account’s rights.',
+    });
+  }
+  return new CliError('HTTP_STATUS', `The API answered ${status}.`, {
+    status: response.status,
+    hint: 'The body above is what it said; --no-fail exits 0 whatever the status.',
+  });
+}
