@@ -36,7 +36,14 @@ const FLAGS = {
   discover: flag('--discover', "read the API's RFC 9728 metadata before the first call"),
   login: flag('--login', 'sign in when the API asks for it (also without a terminal), and again for missing scopes'),
   scope: option('--scope <scopes>', 'scopes to ask for when signing in; env OAUTH_SCOPE'),
-  ...CLIENT_FLAGS,
+  // What a sign-in on the way needs: the server (one the API lists) and the client; no endpoint flags, since the
+  // server is found through the API's metadata and discovery.
+  issuer: CLIENT_FLAGS.issuer,
+  clientId: CLIENT_FLAGS.clientId,
+  clientSecretFile: CLIENT_FLAGS.clientSecretFile,
+  clientSecretStdin: CLIENT_FLAGS.clientSecretStdin,
+  authMethod: CLIENT_FLAGS.authMethod,
+  privateKey: CLIENT_FLAGS.privateKey,
 };
 
 export type CurlFlags = FlagValues<typeof FLAGS>;
