@@ -3,8 +3,9 @@
 // --resource` read APIs through this module only.
 // The challenge parser is written here because oauth4webapi parses challenges only inside its own requests and does
 // not export its parser; what we need is the header alone (a 401 to a request without a token, a 403 after one).
-import { CliError, describeJsonType } from '../errors.js';
+import { CliError, describeJsonType, isCliError } from '../errors.js';
 import type { DocumentCache } from '../net/http-cache.js';
+import type { HttpClient } from '../net/http.js';
 import { parseJsonResponse } from '../net/http-response.js';
 import { assertSecureUrl, serverUrl } from '../net/url.js';
 import { redactText, redactUrl } from '../redact.js';
@@ -313,4 +314,23 @@ function mismatch(resource: string, target: URL, url: string, expected?: string)
       details: { reason: 'RESOURCE_MISMATCH', resource: redactText(resource.slice(0, 200)) },
     },
   );
+}
+
+/**
+ * The metadata of a resource not called yet: at its well-known URLs, else where the challenge to a request without a
+ * token points (RFC 9728 §5: a resource may publish it either way).
+ */
+export async function locateResource(
+  target: URL,
+  deps: ResourceDeps & { http(): Promise<HttpClient> },
+): Promise<DiscoveredResource> {
+  try {
+    return await discoverResource(target, deps);
+  } catch (error) {
+    if (!isCliError(error) || error.code !== 'DISCOVERY_FAILED') throw error;
+    const response = await (await deps.http()).request({ url: target, purpose: 'resource' });
+    const metadataUrl = bearerChallenge(response.headers)?.resourceMetadata;
+    if (metadataUrl === undefined) throw error;
+    return discoverResource(target, deps, { metadataUrl });
+  }
 }
