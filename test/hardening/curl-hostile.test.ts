@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, hang, raw, startServer, type TestServer } from '../helpers/server.js';
 import { runCli, sandboxWithTokenFile } from '../helpers/cli.js';
+import { main } from '../../src/cli.js';
+import { bufferIO } from '../../src/term/io-buffer.js';
 
 const TOKEN = 'stored-access-token-hostile-0123456789abcdef';
 const SESSION = {
@@ -30,6 +32,9 @@ function notSignedIn(): Record<string, string | undefined> {
   const { env } = sandboxWithTokenFile(JSON.stringify({ version: 1, entries: {} }));
   return { ...env, OAUTH_CLIENT_ID: 'cli', OAUTH_NO_CACHE: '1' };
 }
+
+/** Every byte value, invalid UTF-8 included. */
+const BINARY = Buffer.from(Array.from({ length: 256 }, (_, index) => 255 - index));
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
@@ -69,6 +74,9 @@ beforeAll(async () => {
   elsewhere = await startServer({ '/landing': raw(200, 'you followed the redirect') });
   api = await startServer({
     '/empty-403': raw(403, ''),
+    '/binary': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' }).end(BINARY);
+    },
     '/echo': (request, response) => {
       received.push(`${request.url} ${request.headers.authorization ?? ''}`);
       response
@@ -135,6 +143,22 @@ describe('oauth curl against hostile APIs', () => {
     expect(terminal.code).toBe(3);
     clean(terminal, { stdoutToo: true });
     expect(terminal.stdout).toContain('denied\\u001b]0;owned\\u0007');
+  });
+
+  it('passes a binary body to a pipe byte for byte, and shows none of it on a terminal', async () => {
+    const piped = bufferIO({ env: signedIn() });
+    expect(await main(['curl', `${api.origin}/binary`], piped)).toBe(0);
+    expect(piped.outBytes().equals(BINARY)).toBe(true);
+    const terminal = bufferIO({ env: { ...signedIn(), NO_COLOR: '1' }, tty: true });
+    expect(await main(['curl', `${api.origin}/binary`], terminal)).toBe(0);
+    expect(terminal.out()).toBe('');
+    expect(terminal.err()).toContain('The body is binary (256 bytes)');
+  });
+
+  it('takes --json as curl does (a body), so a usage error is not printed as JSON', async () => {
+    const result = await runCli(['curl', `${api.origin}/binary`, '--json'], { env: signedIn() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error\[USAGE\]: .*--json <json>/);
   });
 
   it('an empty 403 is exit 3 with its status named', async () => {
