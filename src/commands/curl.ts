@@ -2,10 +2,10 @@
 // RFC 9728, signing in for the resource, step-up) is src/oauth/resource-call.ts; here, the flags become its request and
 // the answer becomes stdout and the exit code.
 import { STATUS_CODES } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import type { Context } from './context.js';
 import { CliError, Exit, isCliError } from '../errors.js';
-import type { HttpResponse } from '../net/http.js';
+import type { BodySink, HttpResponse } from '../net/http.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import type { AccessToken, CallResult, SignInPlan } from '../oauth/resource-call.js';
 import { resourceMatches } from '../oauth/resource.js';
@@ -19,8 +19,10 @@ import { signInProfile } from './shared/sign-in.js';
 import { store } from './shared/store.js';
 import { rememberSecrets } from './shared/stored-session.js';
 
-/** The largest answer read: the body is held whole (a 401 may still need a sign-in and a second call). */
+/** The largest answer held in memory: any but a 2xx (a 401 may still need a sign-in), and any on a terminal. */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** The largest 2xx body passed on to a pipe or -o as it arrives. */
+export const MAX_STREAMED_BYTES = 1024 * 1024 * 1024;
 /** The largest request body read from a file. */
 const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
@@ -57,7 +59,9 @@ export const command = defineCommand({
     'resource) names the authorization server; on a terminal, or with --login, the profile signs in there for that ' +
     'resource (RFC 8707) and the call is made again, once. An insufficient_scope challenge names the missing scopes; ' +
     'with --login the profile signs in again for them. The body goes to stdout byte for byte on a pipe or with -o; on a ' +
-    'terminal text is shown with control characters escaped and binary is not shown. Answers are read up to 100 MiB.',
+    'terminal text is shown with control characters escaped and binary is not shown. A 2xx body is passed on as it ' +
+    'arrives, up to 1 GiB; other answers, and any on a terminal, are read whole, up to 100 MiB. --timeout bounds the ' +
+    'whole exchange.',
   args: { url: argument('<url>', 'the API URL') },
   flags: FLAGS,
   examples: [
@@ -84,46 +88,103 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
 
   // After a sign-in in this run, its session is the one to use: the profile's settings were read before it.
   let signedIn: { session: Session; resource: string[] } | undefined;
-  const result = await callResource(
-    { url, method, headers, ...(body ? { body: body.data } : {}), maxBytes: MAX_BODY_BYTES },
-    {
-      discover: flags.discover === true,
-      // Given to this run (flag or OAUTH_ISSUER), the server is the user's choice; the profile's is only preferred.
-      issuer: ctx.settings.issuer?.source === 'profile' ? undefined : ctx.settings.issuer?.value,
-      profileIssuer: ctx.settings.issuer?.value,
+  const passOn = bodySink(ctx, flags);
+  try {
+    const result = await callResource(
+      { url, method, headers, ...(body ? { body: body.data } : {}), maxBytes: MAX_BODY_BYTES, sink: passOn.sink },
+      {
+        discover: flags.discover === true,
+        // Given to this run (flag or OAUTH_ISSUER), the server is the user's choice; the profile's is only preferred.
+        issuer: ctx.settings.issuer?.source === 'profile' ? undefined : ctx.settings.issuer?.value,
+        profileIssuer: ctx.settings.issuer?.value,
+      },
+      {
+        http: () => ctx.http(),
+        documents: () => ctx.documents(),
+        insecure: ctx.insecure,
+        token: async () =>
+          signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
+        signIn: async (plan) => {
+          if (!maySignIn(ctx, flags, plan)) {
+            if (plan.reason === 'step-up') return false;
+            throw signInNeeded(ctx, plan, url);
+          }
+          ctx.out.info(
+            plan.reason === 'step-up'
+              ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
+              : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
+          );
+          const { session } = await signInProfile(ctx, flags, {
+            issuer: plan.issuer,
+            resource: plan.resource,
+            ...(plan.scope ? { addScope: plan.scope } : {}),
+          });
+          rememberSecrets(ctx, session);
+          signedIn = { session, resource: plan.resource };
+          return true;
+        },
+        chooseServer: (servers) => chooseServer(ctx, servers),
+        note: (text) => {
+          if (ctx.out.verbosity > 0 || canPrompt(ctx)) ctx.out.info(text);
+        },
+      },
+    );
+    return printResult(ctx, flags, result, url, passOn.used());
+  } finally {
+    passOn.close();
+  }
+}
+
+/**
+ * A 2xx body (the final answer) goes to a pipe or -o as it arrives, after the head when -i; anything else is held and
+ * printed once the call is over. On a terminal nothing streams: text is made printable whole.
+ */
+function bodySink(ctx: Context, flags: CurlFlags) {
+  let used = false;
+  let fd: number | undefined;
+  const sink = (head: { status: number; headers: Record<string, string> }): BodySink | undefined => {
+    const toFile = flags.output !== undefined;
+    if (head.status < 200 || head.status >= 300 || (!toFile && ctx.io.stdoutIsTTY)) return undefined;
+    used = true;
+    if (flags.include) printHead(ctx, head.status, head.headers);
+    if (!toFile) return { write: (chunk) => ctx.out.bytes(chunk), maxBytes: MAX_STREAMED_BYTES };
+    fd = openOutput(flags.output!);
+    const file = fd;
+    return { write: (chunk) => writeOutput(file, chunk, flags.output!), maxBytes: MAX_STREAMED_BYTES };
+  };
+  return {
+    sink,
+    used: () => used,
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
     },
+  };
+}
+
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+}
+
+function writeOutput(fd: number, chunk: Buffer, path: string): void {
+  try {
+    for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+}
+
+function cannotWrite(path: string, error: unknown): CliError {
+  return new CliError(
+    'FILE_UNREADABLE',
+    `Cannot write -o ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
     {
-      http: () => ctx.http(),
-      documents: () => ctx.documents(),
-      insecure: ctx.insecure,
-      token: async () =>
-        signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
-      signIn: async (plan) => {
-        if (!maySignIn(ctx, flags, plan)) {
-          if (plan.reason === 'step-up') return false;
-          throw signInNeeded(ctx, plan, url);
-        }
-        ctx.out.info(
-          plan.reason === 'step-up'
-            ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
-            : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
-        );
-        const { session } = await signInProfile(ctx, flags, {
-          issuer: plan.issuer,
-          resource: plan.resource,
-          ...(plan.scope ? { addScope: plan.scope } : {}),
-        });
-        rememberSecrets(ctx, session);
-        signedIn = { session, resource: plan.resource };
-        return true;
-      },
-      chooseServer: (servers) => chooseServer(ctx, servers),
-      note: (text) => {
-        if (ctx.out.verbosity > 0 || canPrompt(ctx)) ctx.out.info(text);
-      },
+      hint: 'Check that the directory exists and that this user may write there.',
     },
   );
-  return printResult(ctx, flags, result, url);
 }
 
 /** The profile's token for this URL: none when there is no session, or its resource is another API's. */
@@ -260,18 +321,29 @@ function parseHeaders(lines: readonly string[]): Record<string, string> {
   return headers;
 }
 
-async function printResult(ctx: Context, flags: CurlFlags, result: CallResult, url: URL): Promise<number> {
+async function printResult(
+  ctx: Context,
+  flags: CurlFlags,
+  result: CallResult,
+  url: URL,
+  streamed: boolean,
+): Promise<number> {
   const { response } = result;
-  if (flags.include) {
-    ctx.out.result([
-      `HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}`.trimEnd(),
-      ...Object.entries(response.headers).map(([name, value]) => `${name}: ${value}`),
-      '',
-    ]);
+  if (!streamed) {
+    if (flags.include) printHead(ctx, response.status, response.headers);
+    writeBody(ctx, flags, response);
   }
-  writeBody(ctx, flags, response);
   if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
   throw failure(result, url);
+}
+
+/** -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). */
+function printHead(ctx: Context, status: number, headers: Record<string, string>): void {
+  ctx.out.result([
+    `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    '',
+  ]);
 }
 
 function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void {
@@ -279,13 +351,7 @@ function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void
     try {
       writeFileSync(flags.output, response.body);
     } catch (error) {
-      throw new CliError(
-        'FILE_UNREADABLE',
-        `Cannot write -o ${flags.output}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-        {
-          hint: 'Check that the directory exists and that this user may write there.',
-        },
-      );
+      throw cannotWrite(flags.output, error);
     }
     return;
   }

@@ -21,6 +21,16 @@ export interface HttpRequest {
    * on unparsed, so JSON nested deeper than any OAuth document is not refused.
    */
   userData?: boolean;
+  /**
+   * Where the body goes as it arrives, instead of into `body` (then empty): asked once the status and headers are in;
+   * undefined keeps this answer's body in memory. A sink has its own cap, since the body does not stay in memory.
+   */
+  sink?: (head: { status: number; headers: Record<string, string> }) => BodySink | undefined;
+}
+
+export interface BodySink {
+  write(chunk: Buffer): void;
+  maxBytes: number;
 }
 
 export interface HttpResponse {
@@ -29,6 +39,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: Buffer;
   elapsedMs: number;
+  /** The bytes that went to the request's sink instead of `body`. */
+  streamed?: number;
 }
 
 export interface HttpClient {
@@ -161,20 +173,23 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         signal,
       });
       const responseHeaders = flattenHeaders(response.headers);
+      const sink = req.sink?.({ status: response.statusCode, headers: responseHeaders });
+      const cap = sink?.maxBytes ?? maxBytes;
       const declared = Number(responseHeaders['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
+      if (Number.isFinite(declared) && declared > cap) {
         response.body.destroy();
-        throw tooLarge(req, url, maxBytes);
+        throw tooLarge(req, url, cap);
       }
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of response.body) {
         size += (chunk as Buffer).length;
-        if (size > maxBytes) {
+        if (size > cap) {
           response.body.destroy();
-          throw tooLarge(req, url, maxBytes);
+          throw tooLarge(req, url, cap);
         }
-        chunks.push(chunk as Buffer);
+        if (sink) sink.write(chunk as Buffer);
+        else chunks.push(chunk as Buffer);
       }
       const result: HttpResponse = {
         url: url.href,
@@ -182,6 +197,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         headers: responseHeaders,
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
+        ...(sink ? { streamed: size } : {}),
       };
       if (!req.userData) refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
@@ -204,7 +220,10 @@ export function createHttpClient(options: HttpOptions): HttpClient {
 
   function traceResponse(response: HttpResponse): void {
     if (options.verbosity < 1) return;
-    options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes)`);
+    const size = response.streamed ?? response.body.length;
+    options.trace(
+      `< ${response.status} (${Math.round(response.elapsedMs)} ms, ${size} bytes${response.streamed !== undefined ? ', passed on as it came' : ''})`,
+    );
     for (const [name, value] of Object.entries(redactHeaders(response.headers)))
       options.trace(`< ${name}: ${redactText(value, known())}`);
     if (options.verbosity >= 2 && response.body.length > 0) {

@@ -5,7 +5,7 @@
 // The flow decides; signing in, choosing among servers and the token itself are the caller's (injected).
 import { CliError, isCliError } from '../errors.js';
 import type { DocumentCache } from '../net/http-cache.js';
-import type { HttpClient, HttpResponse } from '../net/http.js';
+import type { HttpClient, HttpRequest, HttpResponse } from '../net/http.js';
 import { serverUrl } from '../net/url.js';
 import { redactUrl } from '../redact.js';
 import { type BearerChallenge, bearerChallenge, type DiscoveredResource, discoverResource } from './resource.js';
@@ -17,6 +17,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   body?: string | Buffer;
   maxBytes: number;
+  /** Where an answer's body may go as it arrives (see HttpRequest.sink). */
+  sink?: HttpRequest['sink'];
 }
 
 /** The profile's access token, as the call needs it. */
@@ -139,6 +141,7 @@ async function send(request: ApiRequest, token: AccessToken | undefined, deps: R
     purpose: 'API',
     maxBytes: request.maxBytes,
     userData: true,
+    ...(request.sink ? { sink: request.sink } : {}),
   });
 }
 

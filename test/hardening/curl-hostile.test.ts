@@ -85,8 +85,13 @@ beforeAll(async () => {
     },
     '/slow': hang,
     '/moved': raw(302, '', { location: 'http://127.0.0.1:1/landing' }),
+    // Declared beyond the cap of a streamed 2xx body (1 GiB), and of an error held in memory (100 MiB).
     '/huge': (_request, response) => {
-      response.writeHead(200, { 'content-length': String(200 * 1024 * 1024) });
+      response.writeHead(200, { 'content-length': String(2 * 1024 * 1024 * 1024) });
+      response.write('x');
+    },
+    '/huge-error': (_request, response) => {
+      response.writeHead(500, { 'content-length': String(200 * 1024 * 1024) });
       response.write('x');
     },
     '/file-metadata': raw(401, '', { 'www-authenticate': 'Bearer resource_metadata="file:///etc/passwd"' }),
@@ -197,10 +202,12 @@ describe('oauth curl against hostile APIs', () => {
   });
 
   it('refuses a body beyond the cap (exit 5)', async () => {
-    const result = await runCli(['curl', `${api.origin}/huge`], { env: signedIn() });
-    expect(result.code).toBe(5);
-    expect(result.stderr).toContain('error[HTTP_TOO_LARGE]');
-    expect(result.stdout).toBe('');
+    for (const path of ['/huge', '/huge-error']) {
+      const result = await runCli(['curl', `${api.origin}${path}`], { env: signedIn() });
+      expect(result.code, path).toBe(5);
+      expect(result.stderr, path).toContain('error[HTTP_TOO_LARGE]');
+      expect(result.stdout, path).toBe('');
+    }
   });
 
   it('refuses resource_metadata that is a file: URL or plain http to another host (exit 5)', async () => {
