@@ -107,7 +107,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
         signIn: async (plan) => {
           if (!maySignIn(ctx, flags, plan)) {
             if (plan.reason === 'step-up') return false;
-            throw signInNeeded(ctx, plan, url);
+            throw await signInNeeded(ctx, plan, url);
           }
           ctx.out.info(
             plan.reason === 'step-up'
@@ -229,14 +229,43 @@ function maySignIn(ctx: Context, flags: CurlFlags, plan: SignInPlan): boolean {
   return flags.login === true || (plan.reason === 'resource' && canPrompt(ctx));
 }
 
-function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): CliError {
+async function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): Promise<CliError> {
+  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan));
   return new CliError('NOT_LOGGED_IN', `Not signed in for ${url.origin}${url.pathname}.`, {
-    hint: `Its metadata names ${plan.issuer}: run ${loginCommandFor(ctx, plan)} (or again with --login), then this again.`,
+    hint: `Its metadata names ${plan.issuer}. Sign in there with: ${login} — then run this again (or run it with --login, which does both).`,
   });
 }
 
+/**
+ * What the sign-in on the way would ask for, said as a --scope for `oauth login` (which replaces its default with it):
+ * the run's scope, else the server's default one, plus what the API asked for. Without the server's metadata, only
+ * what the API asked for.
+ */
+async function scopeToAsk(ctx: Context, plan: SignInPlan): Promise<string | undefined> {
+  if (!plan.scope) return undefined;
+  let base = ctx.settings.scope?.value;
+  if (base === undefined) {
+    try {
+      const [{ discover }, { defaultScope }] = await Promise.all([
+        import('../oauth/discovery.js'),
+        import('../oauth/sign-in.js'),
+      ]);
+      const found = await discover(new URL(plan.issuer), {
+        cache: await ctx.documents(),
+        insecure: ctx.insecure,
+        signal: ctx.io.signal,
+      });
+      base = defaultScope(found.metadata);
+    } catch (error) {
+      if (ctx.out.verbosity > 0)
+        ctx.out.trace(`curl: no default scope from ${plan.issuer}: ${(error as Error).message}`);
+    }
+  }
+  return [...new Set(`${base ?? ''} ${plan.scope}`.split(/\s+/).filter(Boolean))].join(' ');
+}
+
 /** The exact `oauth login` that signs the profile in as planned, each value shell-quoted. */
-function loginCommandFor(ctx: Context, plan: SignInPlan): string {
+function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefined): string {
   const client = ctx.settings.clientId;
   const profileIssuer = ctx.settings.issuer?.value;
   const clientHere =
@@ -249,7 +278,7 @@ function loginCommandFor(ctx: Context, plan: SignInPlan): string {
     clientHere ? shellQuote(clientHere) : '<client-id>',
   ];
   for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
-  if (plan.scope) parts.push('--scope', shellQuote(plan.scope));
+  if (scope) parts.push('--scope', shellQuote(scope));
   if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));
   return parts.join(' ');
 }

@@ -185,7 +185,28 @@ describe('oauth curl, not signed in', () => {
     });
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain(`oauth login --issuer ${as.issuer} --client-id oauth-cli --resource ${resource}`);
+    expect(result.stderr).toContain(
+      `oauth login --issuer ${as.issuer} --client-id oauth-cli --resource ${resource} --scope 'openid offline_access api:read' — then`,
+    );
+    // That command, run as printed, is all it takes.
+    const login = await spawnCli(
+      [
+        'login',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'oauth-cli',
+        '--resource',
+        resource,
+        '--scope',
+        'openid offline_access api:read',
+      ],
+      { env: home.env },
+    );
+    expect(login.code, login.stderr).toBe(0);
+    const again = await spawnCli(['curl', `${api.origin}/api/orders`], { env: home.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
   });
 
   it('with --login discovers the server (RFC 9728), signs in for the resource and returns the body', async () => {
