@@ -10,11 +10,12 @@ import { assertSecureUrl, parseUrl } from '../net/url.js';
 import type { AccessToken, CallResult, SignInPlan } from '../oauth/resource-call.js';
 import { resourceMatches } from '../oauth/resource.js';
 import type { Session } from '../oauth/session.js';
-import { readUserFile } from '../settings/user-file.js';
+import { parseHeaders, requestBody } from './shared/api-request.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { CLIENT_FLAGS } from './shared/client-flags.js';
 import { freshProfileSession } from './shared/fresh-session.js';
 import { canPrompt, promptContext } from './shared/prompt.js';
+import { requestParameters } from './shared/request.js';
 import { signInProfile } from './shared/sign-in.js';
 import { store } from './shared/store.js';
 import { rememberSecrets } from './shared/stored-session.js';
@@ -23,13 +24,11 @@ import { rememberSecrets } from './shared/stored-session.js';
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
 /** The largest 2xx body passed on to a pipe or -o as it arrives. */
 export const MAX_STREAMED_BYTES = 1024 * 1024 * 1024;
-/** The largest request body read from a file. */
-const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 const FLAGS = {
   request: option('-X, --request <method>', 'HTTP method (default GET, or POST with a body)'),
   header: repeatable('-H, --header <header>', 'request header "Name: value" (repeatable)'),
-  data: repeatable('-d, --data <data>', 'form body (POST, application/x-www-form-urlencoded); @file reads a file'),
+  data: repeatable('-d, --data <data>', 'form body (POST, application/x-www-form-urlencoded); @file, @- for stdin'),
   dataBinary: option('--data-binary <data>', 'body sent exactly as given; @file sends the file byte for byte'),
   json: option('--json <json>', 'JSON body (POST, content-type and accept application/json); @file reads a file'),
   include: flag('-i, --include', 'print the status line and the response headers before the body'),
@@ -81,7 +80,7 @@ export const command = defineCommand({
 async function run(target: string, flags: CurlFlags, ctx: Context): Promise<number> {
   const url = parseUrl(target, 'API URL');
   assertSecureUrl(url, ctx.insecure, 'API');
-  const body = requestBody(flags);
+  const body = await requestBody(flags, ctx.io.stdin);
   const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
   const method = flags.request ?? (body ? 'POST' : 'GET');
   const { callResource } = await import('../oauth/resource-call.js');
@@ -192,7 +191,9 @@ async function profileToken(ctx: Context, flags: CurlFlags, url: URL): Promise<A
   const tokens = await store(ctx);
   let session: Session;
   try {
-    session = (await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 60, force: false })).session;
+    // A refresh asks for the profile's resource again, so the new token is for the same API (RFC 8707 §2.2).
+    const { parameters } = requestParameters(ctx, flags);
+    session = (await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 60, force: false, parameters })).session;
   } catch (error) {
     // No session, or one that is over: the API's answer says where to sign in.
     if (isCliError(error) && (error.code === 'NOT_LOGGED_IN' || error.code === 'REFRESH_TOKEN_REJECTED')) {
@@ -297,57 +298,6 @@ async function chooseServer(ctx: Context, servers: readonly string[]): Promise<s
     },
     promptContext(ctx),
   );
-}
-
-interface Body {
-  data: string | Buffer;
-  headers: Record<string, string>;
-}
-
-/** -d, --data-binary or --json, with the content type curl gives each. */
-function requestBody(flags: CurlFlags): Body | undefined {
-  const given = [flags.data !== undefined, flags.dataBinary !== undefined, flags.json !== undefined].filter(Boolean);
-  if (given.length > 1) throw new CliError('USAGE', 'Give one of -d, --data-binary and --json.');
-  if (flags.data !== undefined) {
-    // curl reads -d @file as text and drops its line breaks; several -d are joined with &.
-    const parts = flags.data.map((part) =>
-      part.startsWith('@')
-        ? fileBody(part.slice(1), '-d')
-            .toString('utf8')
-            .replace(/[\r\n]/g, '')
-        : part,
-    );
-    return { data: parts.join('&'), headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-  }
-  if (flags.dataBinary !== undefined) {
-    const data = flags.dataBinary.startsWith('@')
-      ? fileBody(flags.dataBinary.slice(1), '--data-binary')
-      : flags.dataBinary;
-    return { data, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
-  }
-  if (flags.json !== undefined) {
-    const data = flags.json.startsWith('@') ? fileBody(flags.json.slice(1), '--json') : flags.json;
-    return { data, headers: { 'content-type': 'application/json', accept: 'application/json' } };
-  }
-  return undefined;
-}
-
-function fileBody(path: string, origin: string): Buffer {
-  return readUserFile(path, origin, MAX_UPLOAD_BYTES);
-}
-
-/** -H "Name: value" as curl reads it; a line break in a value would start a header of its own, so it is refused. */
-function parseHeaders(lines: readonly string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/s.exec(line);
-    if (!match || /[\r\n\0]/.test(match[2]!)) {
-      throw new CliError('USAGE', `-H needs "Name: value" on one line, not ${JSON.stringify(line)}.`);
-    }
-    const name = match[1]!.toLowerCase();
-    headers[name] = headers[name] !== undefined ? `${headers[name]}, ${match[2]}` : match[2]!;
-  }
-  return headers;
 }
 
 async function printResult(
