@@ -227,5 +227,21 @@ describe('oauth curl, not signed in', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toBe('');
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    // A token for this API is not handed to another one.
+    const other = await startServer();
+    const authorizations: Array<string | undefined> = [];
+    other.route('/echo', (request, response) => {
+      authorizations.push(request.headers.authorization);
+      response.writeHead(200).end('public');
+    });
+    try {
+      const elsewhere = await spawnCli(['curl', `${other.origin}/echo`], { env: home.env });
+      expect(elsewhere.code).toBe(0);
+      expect(elsewhere.stdout).toBe('public');
+      expect(elsewhere.stderr).toContain(`The profile's token is for ${resource}`);
+      expect(authorizations).toEqual([undefined]);
+    } finally {
+      await other.close();
+    }
   });
 });
