@@ -90,10 +90,13 @@ const AREAS = {
   redirect_uri: 'Redirect URIs',
   scope: 'Scopes',
   client: 'Client registration',
+  client_document: 'Client ID metadata documents',
   server: 'Server metadata',
   jwks: 'Key set (JWKS)',
   token: 'Access token',
   probe: 'Live probes (--probe)',
+  api: 'API token validation (--api)',
+  resource: 'Protected resource (--resource)',
 };
 
 const cell = (text) => text.replaceAll('|', '\\|');

@@ -62,6 +62,7 @@ const exitByCode = {
   OAUTH_ERROR: Exit.remote,
   METADATA_INVALID: Exit.remote,
   PROTOCOL_ERROR: Exit.remote,
+  CHECK_INCONCLUSIVE: Exit.remote,
   CANCELLED: Exit.cancelled,
   INTERNAL: Exit.internal,
 } as const;

@@ -4,6 +4,7 @@ import { decodeToken } from '../jwt/decode.js';
 import { CliError } from '../errors.js';
 import { finding, type Finding } from './catalog.js';
 import { checkClient, isPublicClient, type ClientUnderTest } from './client.js';
+import { checkClientDocument, checkClientIdUrl } from './client-document.js';
 import { checkJwks } from './jwks.js';
 import { checkMetadata } from './metadata.js';
 import { runProbes } from './probe.js';
@@ -14,6 +15,8 @@ import { checkAccessToken, checkOpaqueToken } from './token.js';
 export interface AuditInput {
   issuer?: string | undefined;
   client?: ClientUnderTest | undefined;
+  /** The client id is a URL: the client ID metadata document fetched there, or why it could not be. */
+  clientDocument?: { url: string; document: unknown; error?: string } | undefined;
   scope?: string | undefined;
   /** Access tokens to look at (given with --token, or fetched with client credentials). */
   tokens: string[];
@@ -50,6 +53,10 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
         );
       }
     }
+  }
+  if (input.clientDocument) {
+    const { url, document, error } = input.clientDocument;
+    findings.push(...checkClientIdUrl(url), ...checkClientDocument(url, document, error));
   }
   const client = input.client;
   if (client) {

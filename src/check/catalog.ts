@@ -2,7 +2,17 @@
 // Rules create findings from here, so the README, the JSON and the human output can never disagree.
 
 export type Severity = 'error' | 'warn' | 'info';
-export type Area = 'redirect_uri' | 'scope' | 'client' | 'server' | 'jwks' | 'token' | 'probe';
+export type Area =
+  | 'redirect_uri'
+  | 'scope'
+  | 'client'
+  | 'client_document'
+  | 'server'
+  | 'jwks'
+  | 'token'
+  | 'probe'
+  | 'api'
+  | 'resource';
 
 export interface Rule {
   area: Area;
@@ -163,6 +173,50 @@ export const RULES = {
     spec: 'RFC 7518 §3.2, RFC 8725 §3.5',
     title: 'client secret is short',
     fix: 'Use a random secret of at least 32 bytes (256 bits); for client_secret_jwt it is the HMAC key.',
+  },
+
+  // Client ID metadata documents
+  'client-document-url': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §3',
+    title: 'client id URL is not one a server may fetch',
+    fix: 'Use an https URL with a path, without a fragment, user name, password or "."/".." segments.',
+  },
+  'client-document-unavailable': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4',
+    title: 'the document at the client id URL cannot be fetched or read',
+    fix: 'Serve the client metadata as a JSON object at exactly that URL, with 200 and no redirect.',
+  },
+  'client-document-client-id': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1',
+    title: 'the document\u2019s client_id is not its own URL',
+    fix: 'Set "client_id" to the document\u2019s URL, character for character; servers refuse any other value.',
+  },
+  'client-document-redirect-uris': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1, RFC 7591 §2',
+    title: 'the document lists no redirect URIs',
+    fix: 'List every exact redirect URI in "redirect_uris"; the server accepts no other.',
+  },
+  'client-document-secret': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1',
+    title: 'the document uses a shared secret',
+    fix: 'A published document cannot hold a secret: remove client_secret, and use token_endpoint_auth_method none (PKCE) or private_key_jwt.',
+  },
+  'client-document-jwks-uri': {
+    area: 'client_document',
+    severity: 'error',
+    spec: 'draft-ietf-oauth-client-id-metadata-document §4.1, RFC 7591 §2',
+    title: 'the document\u2019s jwks_uri is not https',
+    fix: 'Serve the client\u2019s public keys over https.',
   },
 
   // Authorization server metadata
@@ -388,6 +442,276 @@ export const RULES = {
     spec: 'RFC 6749 §5.2',
     title: 'token endpoint refused a bogus code properly',
     fix: 'Nothing to do.',
+  },
+
+  // An API's token validation (check --api): each rule is a token the API must refuse and accepted.
+  'api-unprotected': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 6750 §3',
+    title: 'API answered a request without any token',
+    fix: 'Require a valid access token on this route and answer 401 with WWW-Authenticate: Bearer when there is none (or, if the route is meant to be public, check a route that is not).',
+  },
+  'api-accepts-expired': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 7519 §4.1.4',
+    title: 'API accepted an expired token',
+    fix: 'Refuse a token whose exp is in the past (allow at most a minute or two of clock skew).',
+  },
+  'api-accepts-no-expiry': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §2.2, §4',
+    title: 'API accepted a token without exp',
+    fix: 'Require exp: a JWT library checks it only when present unless told it is required.',
+  },
+  'api-accepts-not-yet-valid': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 7519 §4.1.5',
+    title: 'API accepted a token that is not valid yet (nbf in the future)',
+    fix: 'Refuse a token whose nbf is in the future (allow at most a minute or two of clock skew).',
+  },
+  'api-accepts-wrong-issuer': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.8',
+    title: 'API accepted a token from another issuer',
+    fix: 'Compare iss with the one issuer you trust, exactly, and use only that issuer\u2019s keys.',
+  },
+  'api-accepts-issuer-prefix': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.8',
+    title: 'API accepted an issuer that only starts with the trusted one',
+    fix: 'Compare iss by exact string equality, not startsWith, a pattern or a substring.',
+  },
+  'api-accepts-wrong-audience': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.9',
+    title: 'API accepted a token minted for another API',
+    fix: 'Require aud to contain this API\u2019s own identifier (its resource indicator, RFC 8707).',
+  },
+  'api-accepts-no-audience': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §2.2, §4',
+    title: 'API accepted a token without aud',
+    fix: 'Require aud: a JWT library checks it only when told which audience to expect.',
+  },
+  'api-accepts-alg-none': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.1',
+    title: 'API accepted an unsigned token (alg none)',
+    fix: 'Verify every token\u2019s signature with an allow-list of the issuer\u2019s algorithms; never accept none.',
+  },
+  'api-accepts-hs256-public-key': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.1, §2.1',
+    title: 'API accepted HS256 signed with the issuer\u2019s public key (algorithm confusion)',
+    fix: 'Pin the algorithms to the issuer\u2019s (RS256, ES256…) and never use a public key as an HMAC secret.',
+  },
+  'api-accepts-forged-signature': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 7515 §5.2',
+    title: 'API accepted a token signed by an unknown key under a known kid',
+    fix: 'Verify the signature with the published key the kid names; a matching kid proves nothing by itself.',
+  },
+  'api-trusts-jwk-header': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.10, RFC 7515 §4.1.3',
+    title: 'API verified a token with the key in its own jwk header',
+    fix: 'Ignore jwk, jku and x5u headers: verify only with the issuer\u2019s keys (its jwks_uri).',
+  },
+  'api-trusts-jku-header': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.10, RFC 7515 §4.1.2',
+    title: 'API accepted a token signed by a key its jku header points to',
+    fix: 'Ignore jku: fetch keys only from the trusted issuer\u2019s jwks_uri.',
+  },
+  'api-trusts-x5u-header': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.10, RFC 7515 §4.1.5',
+    title: 'API accepted a token signed by a key its x5u header points to',
+    fix: 'Ignore x5u: fetch keys only from the trusted issuer\u2019s jwks_uri.',
+  },
+  'api-fetches-header-url': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.10',
+    title: 'API fetched a URL named in a token header',
+    fix: 'Never fetch jku or x5u from a token: an attacker chooses that URL (server-side request forgery, forged keys).',
+  },
+  'api-accepts-wrong-typ': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.11',
+    title: 'API accepted a JWT whose typ is not at+jwt',
+    fix: 'Require typ at+jwt (or application/at+jwt), so that ID tokens and other JWTs cannot pass as access tokens.',
+  },
+  'api-accepts-id-token': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 8725 §3.11',
+    title: 'API accepted an ID token as an access token',
+    fix: 'Accept only access tokens: require typ at+jwt and this API\u2019s audience (an ID token\u2019s aud is the client).',
+  },
+  'api-accepts-missing-scope': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9068 §4, RFC 6750 §3.1',
+    title: 'API accepted a token without the scope the route requires',
+    fix: 'Check scope against what the route needs; answer 403 with error="insufficient_scope".',
+  },
+  'api-accepts-other-tenant': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 8725 §3.8',
+    title: 'API accepted a token of another tenant',
+    fix: 'Check the tenant claim (tid, org…) against the tenants this API serves, not only the signature.',
+  },
+  'api-accepts-query-token': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 6750 §2.3, RFC 9700 §4.3.2',
+    title: 'API accepted a token in the query string',
+    fix: 'Take tokens only from the Authorization header: URLs end up in logs, history and Referer headers.',
+  },
+  'api-accepts-dpop-without-proof': {
+    area: 'api',
+    severity: 'error',
+    spec: 'RFC 9449 §7.1',
+    title: 'API accepted a DPoP-bound token without a DPoP proof',
+    fix: 'Refuse a token with cnf.jkt unless it comes with the DPoP scheme and a valid proof for that key.',
+  },
+  'api-refuses-with-server-error': {
+    area: 'api',
+    severity: 'warn',
+    spec: 'RFC 6750 §3.1',
+    title: 'API refused bad tokens with a server error, or did not answer',
+    fix: 'Answer an invalid token with 401 and WWW-Authenticate: Bearer error="invalid_token", not a 5xx.',
+  },
+  'api-401-without-challenge': {
+    area: 'api',
+    severity: 'warn',
+    spec: 'RFC 6750 §3',
+    title: 'API answered 401 without a Bearer challenge',
+    fix: 'Send WWW-Authenticate: Bearer (with error="invalid_token" when a token was given) on every 401.',
+  },
+
+  // A protected resource's challenge and RFC 9728 metadata (check --resource).
+  'resource-unprotected': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 6750 §3',
+    title: 'resource answered a request without a token',
+    fix: 'Require an access token here and answer 401 with WWW-Authenticate: Bearer when there is none (or audit a route that needs one).',
+  },
+  'resource-not-401': {
+    area: 'resource',
+    severity: 'warn',
+    spec: 'RFC 6750 §3',
+    title: 'resource did not answer 401 to a request without a token',
+    fix: 'Answer a request without a token with 401 and a Bearer challenge, not a redirect, 403 or 404.',
+  },
+  'resource-challenge-missing': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 6750 §3, RFC 9110 §11.6.1',
+    title: '401 without a Bearer challenge',
+    fix: 'Send WWW-Authenticate: Bearer resource_metadata="…" with every 401.',
+  },
+  'resource-challenge-malformed': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9110 §11.6.1, RFC 6750 §3',
+    title: 'WWW-Authenticate does not follow the challenge grammar',
+    fix: 'Write the challenge as Bearer name="value", name="value" (quoted strings, commas between parameters).',
+  },
+  'resource-challenge-error-without-token': {
+    area: 'resource',
+    severity: 'info',
+    spec: 'RFC 6750 §3.1',
+    title: 'challenge names an error although no token was sent',
+    fix: 'Leave out error= when the request had no token at all.',
+  },
+  'resource-challenge-no-metadata': {
+    area: 'resource',
+    severity: 'warn',
+    spec: 'RFC 9728 §5.1',
+    title: 'challenge does not say where the resource metadata is',
+    fix: 'Add resource_metadata="https://…/.well-known/oauth-protected-resource…" to the Bearer challenge.',
+  },
+  'resource-metadata-missing': {
+    area: 'resource',
+    severity: 'warn',
+    spec: 'RFC 9728 §3',
+    title: 'resource publishes no protected resource metadata',
+    fix: 'Serve RFC 9728 metadata at /.well-known/oauth-protected-resource (plus the path), naming the resource and its authorization servers.',
+  },
+  'resource-metadata-invalid': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §2, §3.2',
+    title: 'protected resource metadata is malformed',
+    fix: 'Serve a JSON object with a resource string and lists of strings for the list members.',
+  },
+  'resource-metadata-mismatch': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §3.3, §7.3',
+    title: 'metadata names another resource',
+    fix: 'Make resource exactly this API\u2019s identifier (the URL its metadata URL was made from): clients must not use metadata that names another.',
+  },
+  'resource-not-https': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §2, §7.1',
+    title: 'resource or authorization server is not https',
+    fix: 'Use https URLs for the resource and its authorization servers (plain http only on loopback, for development).',
+  },
+  'resource-bearer-methods-query': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §2, RFC 6750 §2.3, RFC 9700 §4.3.2',
+    title: 'bearer_methods_supported includes query',
+    fix: 'Take tokens only in the Authorization header (list "header"); tokens in URLs leak through logs and Referer.',
+  },
+  'resource-no-authorization-servers': {
+    area: 'resource',
+    severity: 'warn',
+    spec: 'RFC 9728 §2',
+    title: 'metadata lists no authorization_servers',
+    fix: 'List the issuer(s) whose tokens this resource accepts, so clients know where to get one.',
+  },
+  'resource-authorization-server-unreachable': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §2, RFC 8414 §3',
+    title: 'an authorization server the metadata lists has no usable metadata',
+    fix: 'List issuer identifiers exactly (their RFC 8414 / OpenID discovery must answer), and remove ones that are gone.',
+  },
+  'resource-not-listed-by-authorization-server': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §4',
+    title: 'authorization server\u2019s protected_resources does not list this resource',
+    fix: 'Add the resource to the authorization server\u2019s protected_resources, or remove that server from authorization_servers.',
+  },
+  'resource-scope-not-offered': {
+    area: 'resource',
+    severity: 'warn',
+    spec: 'RFC 9728 §2, RFC 8414 §2',
+    title: 'a scope of the resource is not in its authorization servers\u2019 scopes_supported',
+    fix: 'Use the scope names the authorization server issues, or have it offer them.',
   },
 } as const satisfies Record<string, Rule>;
 

@@ -12,10 +12,32 @@ import { rememberProfileSecrets } from './shared/store.js';
 import { tokenArgument } from './shared/token-argument.js';
 
 const FLAGS = {
-  issuer: option('--issuer <url>', 'the authorization server to audit (env OAUTH_ISSUER)'),
-  clientId: option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID)'),
+  api: option(
+    '--api <url>',
+    "send this API a valid token and one token per mistake it must refuse (tokens signed with oauth serve's keys)",
+  ),
+  resource: option(
+    '--resource <url>',
+    'audit this protected resource: its 401 challenge, its RFC 9728 metadata and the authorization servers it names',
+  ),
+  issuer: option(
+    '--issuer <url>',
+    'the authorization server to audit (env OAUTH_ISSUER); with --api, the iss of the tokens (default http://127.0.0.1:9400)',
+  ),
+  audience: option('--audience <aud>', 'with --api: the aud the API expects (default http://127.0.0.1/api)'),
+  claim: repeatable(
+    '--claim <k=v>',
+    'with --api: a claim the API requires (repeatable; a tenant claim such as tid=… adds the other-tenant case)',
+  ),
+  method: option('--method <method>', 'with --api: the request method (default GET)', {
+    choices: ['GET', 'HEAD', 'POST'],
+  }),
+  clientId: option('--client-id <id>', 'the client (env OAUTH_CLIENT_ID); with --api, the aud of the ID-token case'),
   redirectUri: repeatable('--redirect-uri <uri>', 'a registered redirect URI (repeatable)'),
-  scope: option('--scope <scopes>', 'the scopes the client asks for (env OAUTH_SCOPE)'),
+  scope: option(
+    '--scope <scopes>',
+    'the scopes the client asks for (env OAUTH_SCOPE); with --api, the scope the route requires',
+  ),
   grantType: repeatable('--grant-type <type>', 'a grant type the client uses (repeatable)'),
   responseType: repeatable('--response-type <type>', 'a response type the client uses (repeatable)'),
   authMethod: option('--auth-method <method>', 'token_endpoint_auth_method'),
@@ -44,17 +66,22 @@ export const command = defineCommand({
     "Audit redirect URIs, scopes and the client registration, the authorization server's metadata and JWKS, and access " +
     'tokens, against RFC 9700 (OAuth 2.0 Security BCP), RFC 8252, RFC 7636, RFC 9207, RFC 8414, RFC 6749 and RFC 8725. ' +
     'With --probe it also sends authorization requests with near-miss redirect URIs and without PKCE, and a bogus code ' +
-    'to the token endpoint (it never signs in as anyone). Exit 3 when there is an error finding.',
+    'to the token endpoint (it never signs in as anyone). With --api it sends an API a valid token and one token per ' +
+    'validation mistake (RFC 9068 §4, RFC 8725, RFC 6750, RFC 9449), signed with the oauth serve keys, and names each ' +
+    'one the API accepted; with --resource it audits an API\u2019s 401 challenge and RFC 9728 metadata. Exit 3 when ' +
+    'there is an error finding.',
   flags: FLAGS,
   auditedUrlFlags: ['redirectUri'],
   examples: [
+    'oauth check --api http://127.0.0.1:8080/orders                       # an API that trusts oauth serve',
+    'oauth check --api http://127.0.0.1:8080/orders --scope orders:read --claim tid=acme --json',
     'oauth check --issuer https://id.example.com',
     'oauth check --issuer https://id.example.com --client-id my-cli --redirect-uri http://127.0.0.1/callback --public --probe',
     'oauth check --client-file registration.json --scope "openid orders:read"',
     'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
   ],
   exits:
-    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn) · 2 bad flags · 5 metadata unreachable',
+    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn); with --api, a token the API must refuse was accepted · 2 bad flags · 5 metadata unreachable; with --api, the API refused the valid token (inconclusive)',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
@@ -62,10 +89,13 @@ const AREA_TITLES: Record<Area, string> = {
   server: 'Authorization server metadata',
   jwks: 'Signing keys (JWKS)',
   client: 'Client',
+  client_document: 'Client ID metadata document',
   redirect_uri: 'Redirect URIs',
   scope: 'Scopes',
   token: 'Access token',
   probe: 'Live probes',
+  api: 'API token validation',
+  resource: 'Protected resource',
 };
 
 async function run(flags: CheckFlags, ctx: Context): Promise<number> {
@@ -73,6 +103,17 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   if (failOn !== 'error' && failOn !== 'warn')
     throw new CliError('USAGE', `--fail-on must be error or warn, not "${failOn}".`);
   if (flags.public && flags.confidential) throw new CliError('USAGE', 'Give --public or --confidential, not both.');
+  if (flags.api !== undefined && flags.resource !== undefined)
+    throw new CliError('USAGE', 'Give --api or --resource, not both: each is a run of its own.');
+  if (flags.api !== undefined) return runApi(flags, flags.api, failOn, ctx);
+  if (flags.resource !== undefined) return runResource(flags, flags.resource, failOn, ctx);
+  for (const [name, given] of [
+    ['--audience', flags.audience],
+    ['--claim', flags.claim],
+    ['--method', flags.method],
+  ] as const)
+    if (given !== undefined) throw new CliError('USAGE', `${name} goes with --api.`);
+
   const { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } = await import('../check/token.js');
   const maxLifetime = parseSeconds(
     flags.maxTokenLifetime ?? String(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS),
@@ -82,7 +123,8 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 
   const issuer = ctx.settings.issuer?.value;
   if (issuer) await rememberProfileSecrets(ctx);
-  const client = await clientUnderTest(flags, ctx);
+  const clientDocument = await fetchClientDocument(flags, ctx);
+  const client = await clientUnderTest(flags, ctx, clientDocument);
   const scope = ctx.settings.scope?.value ?? (client?.scope as string | undefined);
   const tokens: string[] = [];
   const given = await tokenArgument(ctx, flags.token);
@@ -97,7 +139,15 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
 
   const { audit, summarize } = await import('../check/audit.js');
   const findings = await audit(
-    { issuer, client, scope, tokens, maxTokenLifetimeSeconds: maxLifetime, probe: flags.probe === true },
+    {
+      issuer,
+      client,
+      clientDocument,
+      scope,
+      tokens,
+      maxTokenLifetimeSeconds: maxLifetime,
+      probe: flags.probe === true,
+    },
     {
       fetchMetadata: async (value) => {
         const [{ fetchMetadata }, { parseUrl, assertSecureUrl }] = await Promise.all([
@@ -124,11 +174,119 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   return failed ? Exit.invalid : Exit.ok;
 }
 
+interface ClientDocument {
+  url: string;
+  document: unknown;
+  error?: string;
+}
+
+/**
+ * A client id that is a URL names its client ID metadata document: fetched (a read-only GET through the document
+ * cache) and audited as the client's registration. An http URL is itself a finding; it is fetched only where the URL
+ * policy allows plain http.
+ */
+async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<ClientDocument | undefined> {
+  const clientId = flags.clientId ?? ctx.settings.clientId?.value;
+  const { isClientIdUrl } = await import('../check/client-document.js');
+  if (flags.clientFile || !clientId || !isClientIdUrl(clientId)) return undefined;
+  const [{ parseJsonResponse }, { isSecureUrl }, { isCliError }] = await Promise.all([
+    import('../net/http-response.js'),
+    import('../net/url.js'),
+    import('../errors.js'),
+  ]);
+  let url: URL;
+  try {
+    url = new URL(clientId);
+  } catch {
+    return {
+      url: clientId,
+      document: undefined,
+      error: `The client id ${clientId} is not a URL, so nothing was fetched.`,
+    };
+  }
+  if (!isSecureUrl(url, ctx.insecure))
+    return {
+      url: clientId,
+      document: undefined,
+      error: `The document at ${clientId} was not fetched: plain http is used only for loopback hosts (or with --insecure).`,
+    };
+  const purpose = 'client ID metadata document';
+  try {
+    return {
+      url: clientId,
+      document: parseJsonResponse(await (await ctx.documents()).get(url.href, purpose), purpose),
+    };
+  } catch (error) {
+    if (!isCliError(error)) throw error;
+    return { url: clientId, document: undefined, error: error.message };
+  }
+}
+
+/** The audits of an authorization server or a client, which --api and --resource do not mix with. */
+function refuseUnrelated(flags: CheckFlags, mode: string): void {
+  const unrelated = (
+    [
+      ['--token', flags.token],
+      ['--client-credentials', flags.clientCredentials],
+      ['--probe', flags.probe],
+      ['--client-file', flags.clientFile],
+      ['--redirect-uri', flags.redirectUri],
+    ] as const
+  ).filter(([, given]) => given !== undefined && given !== false);
+  if (unrelated.length > 0)
+    throw new CliError(
+      'USAGE',
+      `${mode} checks an API on its own; leave out ${unrelated.map(([name]) => name).join(', ')}.`,
+      { hint: 'Audit the authorization server or the client in a separate oauth check run.' },
+    );
+}
+
+async function runResource(flags: CheckFlags, resource: string, failOn: string, ctx: Context): Promise<number> {
+  refuseUnrelated(flags, '--resource');
+  for (const [name, given] of [
+    ['--audience', flags.audience],
+    ['--claim', flags.claim],
+    ['--method', flags.method],
+    ['--issuer', flags.issuer],
+    ['--scope', flags.scope],
+  ] as const)
+    if (given !== undefined) throw new CliError('USAGE', `${name} does not go with --resource.`);
+  const [{ runResourceCheck, formatResource }, { summarize }] = await Promise.all([
+    import('./shared/resource-check.js'),
+    import('../check/audit.js'),
+  ]);
+  const report = await runResourceCheck(resource, ctx);
+  const summary = summarize(report.findings);
+  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
+  else ctx.out.result([...formatResource(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
+  return failed ? Exit.invalid : Exit.ok;
+}
+
+async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
+  refuseUnrelated(flags, '--api');
+  const [{ runApiCheck, formatApiCases }, { summarize }] = await Promise.all([
+    import('./shared/api-check.js'),
+    import('../check/audit.js'),
+  ]);
+  const report = await runApiCheck({ ...flags, api }, ctx);
+  const summary = summarize(report.findings);
+  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
+  else ctx.out.result([...formatApiCases(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
+  return failed ? Exit.invalid : Exit.ok;
+}
+
 async function clientUnderTest(
   flags: CheckFlags,
   ctx: Context,
+  clientDocument: ClientDocument | undefined,
 ): Promise<(ClientUnderTest & { scope?: unknown }) | undefined> {
-  let registration: Record<string, unknown> = {};
+  const { document } = clientDocument ?? {};
+  let registration: Record<string, unknown> =
+    document !== null && typeof document === 'object' && !Array.isArray(document)
+      ? { ...document, client_id: clientDocument?.url }
+      : {};
   if (flags.clientFile) {
     const text = readUserFile(flags.clientFile, '--client-file').toString('utf8');
     try {
@@ -160,7 +318,8 @@ async function clientUnderTest(
     (registration.token_endpoint_auth_method as string | undefined) ??
     (flags.privateKey ? 'private_key_jwt' : undefined) ??
     ctx.settings.authMethod?.value ??
-    (fromProfile && !flags.confidential ? 'none' : undefined);
+    // A published document holds no secret: a client without a method there is public.
+    ((fromProfile || clientDocument) && !flags.confidential ? 'none' : undefined);
   const given =
     flags.clientFile ||
     flags.clientId ||
@@ -230,6 +389,8 @@ function formatFindings(
     lines.push(style.bold(AREA_TITLES[area]));
     for (const item of inArea) {
       lines.push(`  ${badge[item.severity]}  ${style.cyan(item.id)}  ${item.message}`);
+      const shape = tokenShapeText(item.evidence?.token);
+      if (shape) lines.push(`           ${style.dim(`evidence: ${shape}`)}`);
       if (item.severity !== 'info') lines.push(`           ${style.dim(`${item.spec} · fix: ${item.fix}`)}`);
     }
     lines.push('');
@@ -242,4 +403,13 @@ function formatFindings(
       : `${failed ? style.red('✗ Failed:') : style.green('✓ Passed:')} ${counts}.`,
   );
   return lines;
+}
+
+/** The shape of a token a finding is about (check --api): its header members and its claims' names, never the token. */
+function tokenShapeText(token: unknown): string | undefined {
+  if (token === null || typeof token !== 'object') return undefined;
+  const { header, claims } = token as { header?: Record<string, unknown>; claims?: unknown };
+  const members = Object.entries(header ?? {}).map(([name, value]) => `${name}: ${String(value)}`);
+  const names = Array.isArray(claims) ? claims.map(String).join(', ') : '';
+  return `header {${members.join(', ')}} · claims ${names || '(none)'}`;
 }

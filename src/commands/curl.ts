@@ -36,6 +36,10 @@ const FLAGS = {
   fail: flag('--no-fail', 'print the answer whatever its status and exit 0'),
   discover: flag('--discover', "read the API's RFC 9728 metadata before the first call"),
   login: flag('--login', 'sign in when the API asks for it (also without a terminal), and again for missing scopes'),
+  register: flag(
+    '--register',
+    'signing in without a client id: register a public client at the server first (RFC 7591), if it can',
+  ),
   scope: option('--scope <scopes>', 'scopes to ask for when signing in; env OAUTH_SCOPE'),
   // What a sign-in on the way needs: the server (one the API lists) and the client; no endpoint flags, since the
   // server is found through the API's metadata and discovery.
@@ -69,6 +73,7 @@ export const command = defineCommand({
     'oauth curl --json \'{"item":"book"}\' https://api.example.com/orders',
     'oauth curl -X DELETE https://api.example.com/orders/42',
     'oauth curl --login https://api.example.com/orders   # sign in for it first if it asks (RFC 9728)',
+    'oauth curl --login --register https://mcp.example.com/mcp   # no client yet: register one at its server',
     'oauth curl -o report.pdf https://api.example.com/reports/7',
   ],
   exits:
@@ -271,13 +276,9 @@ function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefin
   const profileIssuer = ctx.settings.issuer?.value;
   const clientHere =
     client && !(client.source === 'profile' && profileIssuer !== plan.issuer) ? client.value : undefined;
-  const parts = [
-    'oauth login',
-    '--issuer',
-    shellQuote(plan.issuer),
-    '--client-id',
-    clientHere ? shellQuote(clientHere) : '<client-id>',
-  ];
+  // Without a client for that server, the command registers one (it says so if the server cannot).
+  const parts = ['oauth login', '--issuer', shellQuote(plan.issuer)];
+  parts.push(...(clientHere ? ['--client-id', shellQuote(clientHere)] : ['--register']));
   for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
   if (scope) parts.push('--scope', shellQuote(scope));
   if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));

@@ -42,6 +42,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./login.js')).command,
   },
   {
+    name: 'register',
+    summary: 'register a client at the server (RFC 7591) into the profile; --show, --delete manage it (RFC 7592)',
+    load: async () => (await import('./register.js')).command,
+  },
+  {
     name: 'token',
     summary: 'print a fresh access token (refreshed when needed), or a service token with --client-credentials',
     load: async () => (await import('./token.js')).command,

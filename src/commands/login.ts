@@ -14,6 +14,10 @@ const FLAGS = {
   port: option('--port <port>', 'port for the loopback callback (default: a random free port)'),
   redirectUri: option('--redirect-uri <uri>', 'exact loopback redirect URI, e.g. http://127.0.0.1:8400/callback'),
   browser: flag('--no-browser', 'only print the URL to open'),
+  register: flag(
+    '--register',
+    'without a client id: register a public client first (RFC 7591), when the server has a registration endpoint',
+  ),
   loginTimeout: option(
     '--login-timeout <seconds>',
     `how long to wait for the sign-in (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS})`,
@@ -33,6 +37,7 @@ export const command = defineCommand({
     'oauth login --issuer https://id.example.com --client-id my-cli',
     'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
     'oauth login --device                     # SSH sessions, machines without a browser',
+    'oauth login --issuer https://mcp.example.com --register   # no client yet: register one, then sign in',
     'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
     'BROWSER=firefox oauth login',
   ],

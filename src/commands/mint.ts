@@ -9,6 +9,7 @@ import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS } from '../serve/state.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import { parseClaims } from './shared/claims.js';
 import { DEFAULT_SERVE_PORT } from './shared/local-server.js';
 
 const FLAGS = {
@@ -35,6 +36,13 @@ const FLAGS = {
   unknownKid: flag('--unknown-kid', 'signed by an unpublished key under an unknown kid'),
   missingClaim: option('--missing-claim <name>', 'leave out one claim'),
   hs256WithPublicKey: flag('--hs256-with-public-key', 'HS256 with the public key as the secret (algorithm confusion)'),
+  issuerPrefix: flag('--issuer-prefix', 'iss that only starts with the issuer (…attacker.example)'),
+  knownKidOtherKey: flag('--known-kid-other-key', "signed by an unpublished key under the server's own kid"),
+  jwkHeader: flag('--jwk-header', "signed by an attacker's key carried in a jwk header"),
+  jkuHeader: flag('--jku-header', "signed by an attacker's key, with a jku header pointing elsewhere"),
+  x5uHeader: flag('--x5u-header', "signed by an attacker's key, with an x5u header pointing elsewhere"),
+  idToken: flag('--id-token', 'an ID token instead: typ JWT, aud the client id, no scope'),
+  dpopBound: flag('--dpop-bound', 'bound to a DPoP key (cnf.jkt): refused without a DPoP proof'),
   suite: flag('--suite', 'every variant, as JSON lines {name, token, expect, reason, error_code?}'),
 };
 
@@ -62,6 +70,13 @@ const DEFECT_FLAGS: Array<[keyof MintFlags, Defect]> = [
   ['badSignature', 'bad-signature'],
   ['unknownKid', 'unknown-kid'],
   ['hs256WithPublicKey', 'hs256-with-public-key'],
+  ['issuerPrefix', 'issuer-prefix'],
+  ['knownKidOtherKey', 'known-kid-other-key'],
+  ['jwkHeader', 'jwk-header'],
+  ['jkuHeader', 'jku-header'],
+  ['x5uHeader', 'x5u-header'],
+  ['idToken', 'id-token'],
+  ['dpopBound', 'dpop-bound'],
 ];
 
 async function run(flags: MintFlags, ctx: Context): Promise<number> {
@@ -129,20 +144,4 @@ function localJwks(issuer: string): string {
     // an --issuer that is not a URL names no server
   }
   return `http://127.0.0.1:${DEFAULT_SERVE_PORT}/jwks`;
-}
-
-/** --claim k=v: the value is JSON when it parses (numbers, booleans, arrays), a string otherwise. */
-function parseClaims(pairs: string[]): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new CliError('USAGE', `--claim needs name=value, not "${pair}".`);
-    const raw = pair.slice(at + 1);
-    try {
-      claims[pair.slice(0, at)] = JSON.parse(raw);
-    } catch {
-      claims[pair.slice(0, at)] = raw;
-    }
-  }
-  return claims;
 }

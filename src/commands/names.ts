@@ -7,6 +7,7 @@
 export const COMMAND_NAMES = [
   'demo',
   'login',
+  'register',
   'token',
   'status',
   'logout',

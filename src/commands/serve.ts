@@ -26,9 +26,14 @@ export const command = defineCommand({
       '--opaque-tokens',
       'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource',
     ),
+    registration: flag(
+      '--registration',
+      'open dynamic client registration (RFC 7591/7592), for "oauth register" and "oauth login --register"',
+    ),
   },
   examples: [
     'oauth serve',
+    'oauth serve --registration    # then: oauth login --issuer http://127.0.0.1:9400 --register',
     'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
@@ -93,6 +98,7 @@ function banner(
       ? `  tokens     opaque access tokens (userinfo, introspection, revocation); a JWT (RFC 9068) when a client asks for resource=${settings.audience}; ${settings.accessTokenTtlSeconds}s`
       : `  tokens     JWT access tokens (RFC 9068) for ${settings.audience}, ${settings.accessTokenTtlSeconds}s (--opaque-tokens for tokens that work at userinfo and introspection)`,
     `  sign-in    any username, any password`,
+    ...(settings.registration ? [`  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`] : []),
     '',
     style.bold('Clients'),
     ...clients.flatMap((client) => [
@@ -106,6 +112,7 @@ function banner(
     `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
+    ...(settings.registration ? [`  oauth login --issuer ${issuer} --register --profile registered`] : []),
   ];
   return lines;
 }

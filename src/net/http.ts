@@ -7,6 +7,9 @@ import { CliError, sentence } from '../errors.js';
 import { redactHeaders, redactJson, redactText, redactUrl, SecretRegistry } from '../redact.js';
 import { MAX_USER_FILE_BYTES, readUserFile } from '../settings/user-file.js';
 
+/** DELETE: RFC 7592 client management; nothing else here deletes. */
+export type HttpMethod = 'GET' | 'POST' | 'HEAD' | 'DELETE';
+
 export interface HttpRequest {
   url: string | URL;
   /** An HTTP method token (RFC 9110 §9); GET when absent. */

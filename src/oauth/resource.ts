@@ -311,7 +311,7 @@ function mismatch(resource: string, target: URL, url: string, expected?: string)
       reason: 'resource mismatch',
       endpoint: 'protected resource metadata',
       hint: 'The API’s metadata names another resource: fix its "resource", or sign in yourself with --issuer and --resource.',
-      details: { reason: 'RESOURCE_MISMATCH', resource: redactText(resource.slice(0, 200)) },
+      details: { reason: 'RESOURCE_MISMATCH', resource: redactText(resource.slice(0, 200)), url: redactUrl(url) },
     },
   );
 }

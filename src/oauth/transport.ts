@@ -1,6 +1,6 @@
 // oauth4webapi speaks fetch; every byte still goes through src/http.ts (timeouts, caps, no redirects, traces).
 import * as oauth from 'oauth4webapi';
-import type { HttpClient, HttpResponse } from '../net/http.js';
+import type { HttpClient, HttpMethod, HttpResponse } from '../net/http.js';
 import { notJsonError, parseJsonResponse, statusError } from '../net/http-response.js';
 import { isLoopbackHost } from '../net/url.js';
 import { ENDPOINT_SETTINGS, endpointLabel } from './endpoints.js';
@@ -13,7 +13,7 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
   return async (url: string, init: RequestInit): Promise<Response> => {
     const what = purpose(url);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
-    const method = (init.method ?? 'GET').toUpperCase() as 'GET' | 'POST';
+    const method = httpMethod(init.method);
     const body = init.body === undefined || init.body === null ? undefined : String(init.body);
     const response = await http.request({
       url,
@@ -62,6 +62,16 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
       headers: answerHeaders,
     });
   };
+}
+
+const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'HEAD', 'DELETE'];
+
+/** The protocol library only sends GET and POST; anything else would be a request this tool never meant to make. */
+function httpMethod(method: string | undefined): HttpMethod {
+  const upper = (method ?? 'GET').toUpperCase();
+  const known = METHODS.find((name) => name === upper);
+  if (!known) throw new TypeError(`Unexpected HTTP method ${upper}`);
+  return known;
 }
 
 function isJsonObject(body: Buffer): boolean {

@@ -27,7 +27,36 @@ export type Defect =
   | 'alg-none'
   | 'unknown-kid'
   | 'hs256-with-public-key'
+  | 'issuer-prefix'
+  | 'known-kid-other-key'
+  | 'jwk-header'
+  | 'jku-header'
+  | 'x5u-header'
+  | 'id-token'
+  | 'missing-scope'
+  | 'other-tenant'
+  | 'dpop-bound'
   | `missing-${string}`;
+
+/** The attacker's key behind the jwk/jku/x5u header variants, and where those headers point. */
+export interface Attacker {
+  /** A private JWK with a kid of its own (never one the server published). */
+  key: JWK;
+  jku: string;
+  x5u: string;
+}
+
+/** Claim names that hold a tenant or an organisation: the other-tenant variant changes the first one the token has. */
+export const TENANT_CLAIMS = [
+  'tid',
+  'tenant',
+  'tenant_id',
+  'tenantId',
+  'org',
+  'org_id',
+  'organization',
+  'organization_id',
+];
 
 export interface Minted {
   name: string;
@@ -49,6 +78,12 @@ export const SUITE: Defect[] = [
   'alg-none',
   'unknown-kid',
   'hs256-with-public-key',
+  'issuer-prefix',
+  'known-kid-other-key',
+  'jwk-header',
+  'jku-header',
+  'x5u-header',
+  'id-token',
   'missing-exp',
   'missing-aud',
   'missing-iss',
@@ -62,6 +97,7 @@ export async function mint(
   claims: MintClaims,
   defect: Defect | undefined,
   nowSeconds: number,
+  attacker?: Attacker,
 ): Promise<Minted> {
   const alg = String(key.alg);
   const header: Record<string, unknown> = { alg, typ: claims.typ, kid: key.kid };
@@ -81,7 +117,18 @@ export async function mint(
     reason: 'valid: signed by the local server, every RFC 9068 claim present and current',
   };
   const reject = (error_code: ErrorCode, reason: string) => (verdict = { expect: 'reject', reason, error_code });
-  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'hmac-public-key' = 'key';
+  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'attacker-key' | 'hmac-public-key' = 'key';
+  const withAttackerKey = async (member: 'jwk' | 'jku' | 'x5u') => {
+    const chosen = attacker ?? (await defaultAttacker(alg));
+    header.kid = chosen.key.kid;
+    header[member] = member === 'jwk' ? publicPart(chosen.key) : chosen[member];
+    reject(
+      'JWT_NO_MATCHING_KEY',
+      `signed by an attacker's key that the ${member} header ${member === 'jwk' ? 'carries' : 'points to'}; an API must use only its issuer's keys`,
+    );
+    return chosen;
+  };
+  let signer: JWK | undefined;
 
   switch (defect) {
     case undefined:
@@ -131,6 +178,46 @@ export async function mint(
       sign = 'hmac-public-key';
       reject('JWT_ALG_NOT_ALLOWED', 'HS256 with the server\u2019s public key as the HMAC secret (algorithm confusion)');
       break;
+    case 'issuer-prefix':
+      payload.iss = prefixIssuer(claims.issuer);
+      reject('JWT_ISSUER_MISMATCH', `iss is ${String(payload.iss)}: it only starts with ${claims.issuer}`);
+      break;
+    case 'known-kid-other-key':
+      sign = 'other-key';
+      reject('JWT_SIGNATURE_INVALID', 'signed by a key the server never published, under the kid of its real key');
+      break;
+    case 'jwk-header':
+    case 'jku-header':
+    case 'x5u-header':
+      signer = (await withAttackerKey(defect === 'jwk-header' ? 'jwk' : defect === 'jku-header' ? 'jku' : 'x5u')).key;
+      sign = 'attacker-key';
+      break;
+    case 'id-token':
+      header.typ = 'JWT';
+      payload.aud = claims.clientId;
+      payload.azp = claims.clientId;
+      payload.auth_time = nowSeconds;
+      delete payload.scope;
+      delete payload.client_id;
+      reject('JWT_TYPE_MISMATCH', `an ID token (typ JWT, aud ${claims.clientId}), not an access token`);
+      break;
+    case 'missing-scope':
+      payload.scope = OTHER_SCOPE;
+      verdict = { expect: 'reject', reason: `scope is ${OTHER_SCOPE}, without ${claims.scope}` };
+      break;
+    case 'other-tenant': {
+      const name = TENANT_CLAIMS.find((candidate) => candidate in claims.extra) ?? 'tid';
+      payload[name] = otherValue(claims.extra[name]);
+      verdict = { expect: 'reject', reason: `${name} is ${JSON.stringify(payload[name])}, another tenant's` };
+      break;
+    }
+    case 'dpop-bound':
+      payload.cnf = { jkt: randomBytes(32).toString('base64url') };
+      verdict = {
+        expect: 'reject',
+        reason: 'bound to a DPoP key (cnf.jkt) and sent without a DPoP proof (RFC 9449 §7.1)',
+      };
+      break;
     default: {
       const claim = defect.slice('missing-'.length);
       delete payload[claim];
@@ -155,7 +242,7 @@ export async function mint(
     const pem = createPublicKey({ key: key as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
     signature = createHmac('sha256', pem).update(input).digest('base64url');
   } else {
-    const signingKey = sign === 'other-key' ? await otherKey(alg) : key;
+    const signingKey = sign === 'other-key' ? await otherKey(alg) : sign === 'attacker-key' && signer ? signer : key;
     const jws = await new CompactSign(Buffer.from(JSON.stringify(payload)))
       .setProtectedHeader(header as never)
       .sign(await importJWK(signingKey, alg));
@@ -163,6 +250,44 @@ export async function mint(
     if (sign === 'bad-signature') signature = flipBits(signature);
   }
   return { name: defect ?? 'valid', token: `${input}.${signature}`, ...verdict };
+}
+
+/** Something not in any access token's scope, so a token carrying only it lacks every scope the API requires. */
+export const OTHER_SCOPE = 'oauth-check:unrelated';
+
+/** An issuer that starts with the real one: another host under it, or another path next to it. */
+export function prefixIssuer(issuer: string): string {
+  const trimmed = issuer.replace(/\/+$/, '');
+  try {
+    const url = new URL(trimmed);
+    if (url.pathname === '/' && !url.port) return `${trimmed}.attacker.example`;
+  } catch {
+    // not a URL: a suffix still makes a prefix
+  }
+  return `${trimmed}-attacker`;
+}
+
+/** A value of the same type that differs from `value`. */
+function otherValue(value: unknown): unknown {
+  if (typeof value === 'number') return value + 1;
+  if (typeof value === 'string' && value.length > 0) return `${value}-other`;
+  return 'oauth-check-other-tenant';
+}
+
+/** A private JWK's public members, what a jwk header carries. */
+export function publicPart(key: JWK): JWK {
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...rest } = key;
+  return rest;
+}
+
+/** The attacker of a token minted on its own: the headers point at a host nobody should fetch from. */
+export async function defaultAttacker(alg: string): Promise<Attacker> {
+  const key = await otherKey(alg);
+  return {
+    key: { ...key, kid: `attacker-${randomBytes(4).toString('hex')}` },
+    jku: 'https://attacker.example/jwks.json',
+    x5u: 'https://attacker.example/cert.pem',
+  };
 }
 
 async function otherKey(alg: string): Promise<JWK> {

@@ -31,6 +31,11 @@ export interface LocalServerOptions {
   clients: LocalClient[];
   /** Where oidc-provider's notices go (it prints them on stdout otherwise). */
   log?: (line: string) => void;
+  /**
+   * Dynamic client registration (RFC 7591) with client management (RFC 7592); with an initial access token, only
+   * requests that bear it may register.
+   */
+  registration?: { initialAccessToken?: string };
   /** Called after each request with what went in and out (for `serve -v`, and the tests' secret collector). */
   onExchange?: (exchange: Exchange) => void;
 }
@@ -169,7 +174,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       RefreshToken: options.refreshTokenTtlSeconds,
       Session: options.refreshTokenTtlSeconds,
     },
+    // A registered client asks for no algorithm: it gets the one this server signs with.
+    clientDefaults: {
+      id_token_signed_response_alg: alg,
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
     features: {
+      ...registrationFeatures(options.registration),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
@@ -237,6 +250,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           resolve();
         });
       }),
+  };
+}
+
+function registrationFeatures(registration: LocalServerOptions['registration']) {
+  if (!registration) return {};
+  return {
+    registration: {
+      enabled: true,
+      ...(registration.initialAccessToken ? { initialAccessToken: registration.initialAccessToken } : {}),
+    },
+    registrationManagement: { enabled: true },
   };
 }
 

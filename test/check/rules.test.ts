@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { RULES, type Finding, type RuleId } from '../../src/check/catalog.js';
 import { checkClient, type ClientUnderTest } from '../../src/check/client.js';
+import { checkClientDocument, checkClientIdUrl } from '../../src/check/client-document.js';
 import { checkJwks, rsaModulusBits } from '../../src/check/jwks.js';
 import { checkMetadata } from '../../src/check/metadata.js';
 import {
@@ -15,6 +16,14 @@ import { checkRedirectUri } from '../../src/check/redirect-uris.js';
 import { checkScopes } from '../../src/check/scopes.js';
 import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
 import { decodeToken, type DecodedJws } from '../../src/jwt/decode.js';
+import { checkApi } from '../../src/check/api.js';
+import { checkResource } from '../../src/check/resource.js';
+import { CliError } from '../../src/errors.js';
+import type { ProtectedResourceMetadata } from '../../src/oauth/resource.js';
+import type { HttpClient } from '../../src/net/http.js';
+import { defaultAttacker, publicPart } from '../../src/serve/mint.js';
+import { generateSigningKey } from '../../src/serve/state.js';
+import { type ApiAnswer, type Mistake, tokenApi } from '../helpers/token-api.js';
 import { b64 } from '../helpers/tokens.js';
 
 const ISSUER = 'https://id.example.com';
@@ -66,9 +75,19 @@ const response = (status: number, headers: Record<string, string> = {}, body = '
 });
 const endpoint = `${ISSUER}/authorize`;
 const registered = 'https://app.example.com/cb';
+const DOCUMENT_URL = 'https://app.example.com/oauth/client.json';
+const soundDocument = {
+  client_id: DOCUMENT_URL,
+  client_name: 'App',
+  redirect_uris: ['https://app.example.com/cb'],
+  token_endpoint_auth_method: 'none',
+};
 
 /** Each rule id: a run that must produce it, and a run that must not. */
-const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] }> = {
+const RESOURCE = 'https://api.example.com/';
+const PRM = 'https://api.example.com/.well-known/oauth-protected-resource';
+type Run = () => Finding[] | Promise<Finding[]>;
+const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   'redirect-uri-not-absolute': {
     triggers: () => checkRedirectUri('/callback'),
     clean: () => checkRedirectUri('https://app.example.com/cb'),
@@ -138,6 +157,40 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
   'client-secret-short': {
     triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }),
     clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }),
+  },
+  'client-document-url': {
+    triggers: () => [
+      ...checkClientIdUrl('http://app.example.com/client.json'),
+      ...checkClientIdUrl('https://app.example.com'),
+      ...checkClientIdUrl('https://app.example.com/a/../client.json'),
+    ],
+    clean: () => checkClientIdUrl(DOCUMENT_URL),
+  },
+  'client-document-unavailable': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, undefined, 'The document answered HTTP 404.'),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-client-id': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, client_id: `${DOCUMENT_URL}/` }),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-redirect-uris': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, redirect_uris: [] }),
+    clean: () => checkClientDocument(DOCUMENT_URL, soundDocument),
+  },
+  'client-document-secret': {
+    triggers: () =>
+      checkClientDocument(DOCUMENT_URL, { ...soundDocument, token_endpoint_auth_method: 'client_secret_basic' }),
+    clean: () =>
+      checkClientDocument(DOCUMENT_URL, {
+        ...soundDocument,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://app.example.com/jwks.json',
+      }),
+  },
+  'client-document-jwks-uri': {
+    triggers: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, jwks_uri: 'http://app.example.com/jwks' }),
+    clean: () => checkClientDocument(DOCUMENT_URL, { ...soundDocument, jwks_uri: 'https://app.example.com/jwks.json' }),
   },
   'server-metadata-type': {
     triggers: () =>
@@ -302,7 +355,154 @@ const cases: Record<RuleId, { triggers: () => Finding[]; clean: () => Finding[] 
       tokenEndpointFinding(response(400, {}, '{"error":"invalid_grant"}'), { isPublic: true }, `${ISSUER}/token`),
     ],
   },
+  'api-unprotected': apiCase({ wrap: (answer, token) => (token ? answer : { ...answer, status: 200 }) }),
+  'api-accepts-expired': apiCase({ mistake: 'expired' }),
+  'api-accepts-no-expiry': apiCase({ mistake: 'no-expiry' }),
+  'api-accepts-not-yet-valid': apiCase({ mistake: 'nbf' }),
+  'api-accepts-wrong-issuer': apiCase({ mistake: 'issuer' }),
+  'api-accepts-issuer-prefix': apiCase({ mistake: 'issuer-prefix' }),
+  'api-accepts-wrong-audience': apiCase({ mistake: 'audience' }),
+  'api-accepts-no-audience': apiCase({ mistake: 'no-audience' }),
+  'api-accepts-alg-none': apiCase({ mistake: 'alg-none' }),
+  'api-accepts-hs256-public-key': apiCase({ mistake: 'hs256' }),
+  'api-accepts-forged-signature': apiCase({ mistake: 'forged-signature' }),
+  'api-trusts-jwk-header': apiCase({ mistake: 'jwk-header' }),
+  'api-trusts-jku-header': apiCase({ wrap: acceptHeader('jku') }),
+  'api-trusts-x5u-header': apiCase({ wrap: acceptHeader('x5u') }),
+  'api-fetches-header-url': apiCase({ fetched: ['/jwks.json'] }),
+  'api-accepts-wrong-typ': apiCase({ mistake: 'typ' }),
+  'api-accepts-id-token': apiCase({ mistake: 'id-token' }),
+  'api-accepts-missing-scope': apiCase({ mistake: 'scope' }),
+  'api-accepts-other-tenant': apiCase({ mistake: 'tenant' }),
+  'api-accepts-query-token': apiCase({ mistake: 'query' }),
+  'api-accepts-dpop-without-proof': apiCase({ mistake: 'dpop' }),
+  'api-refuses-with-server-error': apiCase({
+    wrap: (answer, token) => (token && answer.status === 401 ? { ...answer, status: 500 } : answer),
+  }),
+  'api-401-without-challenge': apiCase({ wrap: (answer) => ({ ...answer, headers: {} }) }),
+  'resource-unprotected': resourceCase({ status: 200, headers: {} }),
+  'resource-not-401': resourceCase({ status: 302, headers: { location: '/login' } }),
+  'resource-challenge-missing': resourceCase({ headers: {} }),
+  'resource-challenge-malformed': resourceCase({ headers: { 'www-authenticate': 'Bearer realm="unterminated' } }),
+  'resource-challenge-error-without-token': resourceCase({
+    headers: { 'www-authenticate': `Bearer error="invalid_token", resource_metadata="${PRM}"` },
+  }),
+  'resource-challenge-no-metadata': resourceCase({ headers: { 'www-authenticate': 'Bearer realm="api"' } }),
+  'resource-metadata-missing': resourceCase({
+    discover: new CliError('DISCOVERY_FAILED', 'No protected resource metadata.', { details: { tried: [] } }),
+  }),
+  'resource-metadata-invalid': resourceCase({ discover: new CliError('METADATA_INVALID', 'not a JSON object') }),
+  'resource-metadata-mismatch': resourceCase({
+    discover: new CliError('METADATA_INVALID', 'names another resource', {
+      details: { reason: 'RESOURCE_MISMATCH', resource: 'https://bank.example/' },
+    }),
+  }),
+  'resource-not-https': resourceCase({ metadata: { authorization_servers: ['http://id.example.com'] } }),
+  'resource-bearer-methods-query': resourceCase({ metadata: { bearer_methods_supported: ['header', 'query'] } }),
+  'resource-no-authorization-servers': resourceCase({ metadata: { authorization_servers: [] } }),
+  'resource-authorization-server-unreachable': resourceCase({
+    server: new CliError('DISCOVERY_FAILED', 'no discovery document'),
+  }),
+  'resource-not-listed-by-authorization-server': resourceCase({
+    server: { issuer: ISSUER, protected_resources: ['https://other.example.com/'] },
+  }),
+  'resource-scope-not-offered': resourceCase({ metadata: { scopes_supported: ['orders:read', 'orders:delete'] } }),
 };
+
+/** check --resource with one thing wrong; the sound case is a 401 with a challenge and metadata that check out. */
+function resourceCase(wrong: {
+  status?: number;
+  headers?: Record<string, string>;
+  discover?: CliError;
+  metadata?: Partial<ProtectedResourceMetadata>;
+  server?: Record<string, unknown> | CliError;
+}) {
+  const run = async (mistaken: boolean) => {
+    const use = mistaken ? wrong : {};
+    const headers = use.headers ?? { 'www-authenticate': `Bearer resource_metadata="${PRM}"` };
+    const http: HttpClient = {
+      request: async () => ({ url: RESOURCE, status: use.status ?? 401, headers, body: Buffer.from(''), elapsedMs: 0 }),
+      close: async () => undefined,
+    };
+    const metadata: ProtectedResourceMetadata = {
+      resource: RESOURCE,
+      authorization_servers: [ISSUER],
+      bearer_methods_supported: ['header'],
+      scopes_supported: ['orders:read'],
+      ...use.metadata,
+    };
+    const server = use.server ?? { issuer: ISSUER, protected_resources: [RESOURCE], scopes_supported: ['orders:read'] };
+    const report = await checkResource(new URL(RESOURCE), {
+      http,
+      discover: async () => {
+        if (use.discover) throw use.discover;
+        return { metadata, url: PRM, source: 'challenge' };
+      },
+      fetchServerMetadata: async () => {
+        if (server instanceof CliError) throw server;
+        return server;
+      },
+    });
+    return report.findings;
+  };
+  return { triggers: () => run(true), clean: () => run(false) };
+}
+
+const apiKey = generateSigningKey('ES256');
+const API = 'https://api.example.com/orders';
+type Wrap = (answer: ApiAnswer, token: string | undefined) => ApiAnswer;
+
+/** An API (test/helpers/token-api.ts) making one mistake, or answering otherwise; the sound case is the correct API. */
+function apiCase(options: { mistake?: Mistake; wrap?: Wrap; fetched?: string[] }) {
+  const run = async (mistaken: boolean) => {
+    const api = tokenApi({
+      publicJwk: publicPart(apiKey),
+      issuer: ISSUER,
+      audience: API,
+      clientId: 'cli',
+      scope: 'orders:read',
+      tenant: { claim: 'tid', value: 'acme' },
+      ...(mistaken && options.mistake ? { mistake: options.mistake } : {}),
+    });
+    const http: HttpClient = {
+      async request(request) {
+        const url = String(request.url);
+        const authorization = request.headers?.authorization;
+        let answer = await api({ url, authorization });
+        if (mistaken && options.wrap) answer = options.wrap(answer, authorization?.slice(7));
+        return { url, status: answer.status, headers: answer.headers, body: Buffer.from(answer.body), elapsedMs: 0 };
+      },
+      close: async () => undefined,
+    };
+    const input = {
+      url: API,
+      method: 'GET' as const,
+      issuer: ISSUER,
+      audience: API,
+      scope: 'orders:read',
+      clientId: 'cli',
+      claims: { tid: 'acme' },
+    };
+    const deps = {
+      http,
+      now: () => Date.now(),
+      key: apiKey,
+      attacker: await defaultAttacker('ES256'),
+      remember: () => undefined,
+      fetchedFromKeyHost: () => (mistaken ? (options.fetched ?? []) : []),
+    };
+    return (await checkApi(input, deps)).findings;
+  };
+  return { triggers: () => run(true), clean: () => run(false) };
+}
+
+/** Accepts a token that carries this header (as an API fetching keys from it would), else answers as the API does. */
+function acceptHeader(member: string): Wrap {
+  return (answer, token) => {
+    const header = token ? JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) : {};
+    return member in header ? { ...answer, status: 200 } : answer;
+  };
+}
 
 /** A redirect-URI variant's answer, classified and decided; the sound case is another answer. */
 function redirectCase(answer: ReturnType<typeof response>, soundAnswer: ReturnType<typeof response>) {
@@ -332,14 +532,14 @@ describe('every rule', () => {
     expect(Object.keys(cases).sort()).toEqual(Object.keys(RULES).sort());
   });
   for (const [id, { triggers, clean }] of Object.entries(cases) as Array<[RuleId, (typeof cases)[RuleId]]>) {
-    it(`${id} triggers`, () => {
-      const found = triggers().filter((item) => item.id === id);
+    it(`${id} triggers`, async () => {
+      const found = (await triggers()).filter((item) => item.id === id);
       expect(found.length).toBeGreaterThan(0);
       expect(found[0]).toMatchObject({ severity: RULES[id].severity, area: RULES[id].area, spec: RULES[id].spec });
       expect(found[0]!.subject).not.toBe('');
     });
-    it(`${id} stays quiet on the sound case`, () => {
-      expect(clean().filter((item) => item.id === id)).toEqual([]);
+    it(`${id} stays quiet on the sound case`, async () => {
+      expect((await clean()).filter((item) => item.id === id)).toEqual([]);
     });
   }
 });

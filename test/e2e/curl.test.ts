@@ -96,7 +96,7 @@ beforeAll(async () => {
   api.route('/api/teapot', (_request, response) => {
     response.writeHead(418, { 'content-type': 'text/plain' }).end('short and stout');
   });
-  as = await startAuthorizationServer({ audience: resource });
+  as = await startAuthorizationServer({ audience: resource, registration: {} });
   user = await signedInHome(as);
 });
 afterAll(async () => {
@@ -188,6 +188,10 @@ describe('oauth curl, not signed in', () => {
     expect(result.stderr).toContain(
       `oauth login --issuer ${as.issuer} --client-id oauth-cli --resource ${resource} --scope 'openid offline_access api:read' — then`,
     );
+    // Without any client, the command registers one.
+    const bare = await spawnCli(['curl', `${api.origin}/api/orders`], { env: userHome().env });
+    expect(bare.code).toBe(4);
+    expect(bare.stderr).toContain(`oauth login --issuer ${as.issuer} --register --resource ${resource} --scope`);
     // That command, run as printed, is all it takes.
     const login = await spawnCli(
       [
@@ -207,6 +211,17 @@ describe('oauth curl, not signed in', () => {
     const again = await spawnCli(['curl', `${api.origin}/api/orders`], { env: home.env });
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
+  });
+
+  it('with --login --register and no client at all registers one at the server the API names, then signs in', async () => {
+    const home = userHome();
+    const result = await spawnCli(['curl', '--login', '--register', `${api.origin}/api/orders`], { env: home.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ orders: [1, 2] });
+    expect(result.stderr).toMatch(/Registered client \S+ at /);
+    const profile = JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default;
+    expect(profile).toMatchObject({ issuer: as.issuer, resource });
+    expect(profile.client_id).toBe(home.storedSession().client_id);
   });
 
   it('with --login discovers the server (RFC 9728), signs in for the resource and returns the body', async () => {

@@ -29,6 +29,12 @@ describe('oauth mint', () => {
         'alg-none',
         'unknown-kid',
         'hs256-with-public-key',
+        'issuer-prefix',
+        'known-kid-other-key',
+        'jwk-header',
+        'jku-header',
+        'x5u-header',
+        'id-token',
         'missing-exp',
       ]),
     );

@@ -42,7 +42,16 @@ export function createLeakScanner() {
       }
     }
     const body = exchange.response as Record<string, unknown> | undefined;
-    for (const name of ['access_token', 'refresh_token', 'id_token', 'device_code']) recordSecret(body?.[name]);
+    for (const name of [
+      'access_token',
+      'refresh_token',
+      'id_token',
+      'device_code',
+      'client_secret',
+      'registration_access_token',
+    ])
+      recordSecret(body?.[name]);
+    if (exchange.authorization?.startsWith('Bearer ')) recordSecret(exchange.authorization.slice(7));
   }
 
   function recordRun(args: string[], stdout: string, stderr: string): void {
@@ -53,6 +62,7 @@ export function createLeakScanner() {
   function stdoutMayCarryTokens(args: string[]): boolean {
     const command = args.find((arg) => !arg.startsWith('-'));
     if (command === 'serve' || command === 'mint') return true;
+    if (command === 'register') return args.includes('--show-secret');
     if (command !== 'token') return false;
     const output = args[args.findIndex((arg) => arg === '-o' || arg === '--output') + 1];
     return !args.includes('-o') && !args.includes('--output') ? true : output !== 'human';

@@ -25,6 +25,8 @@ export async function startAuthorizationServer(
     clients?: (defaults: LocalClient[]) => LocalClient[];
     /** The one resource it issues tokens for (default API_AUDIENCE): a test API's own identifier. */
     audience?: string;
+    /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
+    registration?: { initialAccessToken?: string };
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -46,8 +48,10 @@ export async function startAuthorizationServer(
     opaqueTokens: options.opaqueTokens === true,
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
+    ...(options.registration ? { registration: options.registration } : {}),
     onExchange: recordExchange,
   });
+  if (options.registration?.initialAccessToken) recordSecret(options.registration.initialAccessToken);
   for (const secret of Object.values(SECRETS)) recordSecret(secret);
   recordSecret(jwtClientKey.d);
   return {

@@ -160,6 +160,12 @@ describe('discoverResource', () => {
     expect(error.code).toBe('METADATA_INVALID');
     expect(error.exitCode).toBe(5);
     expect(error.message).toContain('bank.example');
+    // What check --resource reports as the finding's evidence: the resource named, and where.
+    expect(error.details).toMatchObject({
+      reason: 'RESOURCE_MISMATCH',
+      resource: 'https://bank.example/',
+      url: `${api.origin}/meta`,
+    });
   });
 
   it('finds the metadata of a parent path at its well-known URL, and wants exactly that identifier there', async () => {

@@ -45,7 +45,7 @@ export async function connect(
     authMethod: runSetting(ctx.settings.authMethod),
     savedAuthMethod: ctx.profile()?.auth_method as string | undefined,
   };
-  return connectFlow(settings, connectDeps(ctx, flags), options);
+  return connectFlow(settings, connectDeps(ctx, flags, clientId, issuer), options);
 }
 
 /**
@@ -70,13 +70,22 @@ export function assertSessionEndpoints(ctx: Context, session: Session): Promise<
   });
 }
 
-function connectDeps(ctx: Context, flags: ClientFlags): ConnectDeps {
+function connectDeps(ctx: Context, flags: ClientFlags, clientId: string, issuer: string | undefined): ConnectDeps {
   return {
     documents: () => ctx.documents(),
     http: () => ctx.http(),
     insecure: ctx.insecure,
     signal: ctx.io.signal,
-    clientSecret: (stored) => clientSecret(ctx, flags, stored),
+    // Without a secret given or kept with a session, the one a registration of this client stored.
+    clientSecret: async (stored) =>
+      clientSecret(
+        ctx,
+        flags,
+        stored ??
+          (explicitSecretGiven(ctx, flags)
+            ? undefined
+            : await (await import('./registration.js')).registeredClientSecret(ctx, clientId, issuer)),
+      ),
     secrets: ctx.knownSecrets,
   };
 }

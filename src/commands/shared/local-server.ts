@@ -24,6 +24,7 @@ export interface ServeFlags {
   alg?: string;
   ephemeral?: boolean;
   opaqueTokens?: boolean;
+  registration?: boolean;
 }
 
 export interface ServeSettings {
@@ -34,6 +35,8 @@ export interface ServeSettings {
   alg: SigningAlgorithm;
   ephemeral: boolean;
   opaqueTokens: boolean;
+  /** Dynamic client registration (RFC 7591/7592) open to anyone: for trying `oauth register` and `login --register`. */
+  registration: boolean;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -65,6 +68,7 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     alg,
     ephemeral: flags.ephemeral === true,
     opaqueTokens: flags.opaqueTokens === true,
+    registration: flags.registration === true,
   };
 }
 
@@ -86,6 +90,7 @@ export async function startServer(
       accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
       opaqueTokens: settings.opaqueTokens,
+      ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
       clients: defaultClients(state.secrets),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),

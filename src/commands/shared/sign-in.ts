@@ -19,6 +19,7 @@ import { connect } from './connect.js';
 import { withProfileLock } from './fresh-session.js';
 import { idTokenDeps } from './id-token-deps.js';
 import { requireSetting } from './prompt.js';
+import { registerForSignIn } from './registration.js';
 import { requestParameters } from './request.js';
 import { store } from './store.js';
 
@@ -31,6 +32,7 @@ export type SignInFlags = ClientFlags &
     readonly port?: string | undefined;
     readonly redirectUri?: string | undefined;
     readonly browser?: boolean | undefined;
+    readonly register?: boolean | undefined;
     readonly loginTimeout?: string | undefined;
   };
 
@@ -64,12 +66,16 @@ export async function signInProfile(
   const loopback = flags.device
     ? undefined
     : loopbackFrom(ctx.settings.redirectUri?.value, flags.port, ctx.settings.redirectUri?.origin ?? 'the default');
-  const connection = await connect(
-    ctx,
-    flags,
-    {},
-    overrides.issuer ? await identityAt(ctx, overrides.issuer) : undefined,
-  );
+  // --register: without a client id, a public client is registered at the server first (and saved as the profile's).
+  const registered = flags.register
+    ? await registerForSignIn(ctx, {
+        loopback,
+        redirectUri: ctx.settings.redirectUri?.value,
+        ...(overrides.issuer ? { issuer: overrides.issuer } : {}),
+      })
+    : undefined;
+  const identity = registered ?? (overrides.issuer ? await identityAt(ctx, overrides.issuer) : undefined);
+  const connection = await connect(ctx, flags, {}, identity);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;

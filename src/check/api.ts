@@ -1,0 +1,293 @@
+// `oauth check --api`: does an API really validate tokens? A valid token must pass, then one request per token the
+// API must refuse (each broken in exactly one way); every one it accepts is a finding. Only the given URL is asked,
+// one request per case, in sequence; the HTTP client bounds each one and never follows a redirect.
+import type { JWK } from 'jose';
+import type { HttpClient, HttpResponse } from '../net/http.js';
+import { CliError, isCliError } from '../errors.js';
+import { bearerChallenge } from '../oauth/resource.js';
+import { type Attacker, type Defect, mint, type MintClaims, type Minted, TENANT_CLAIMS } from '../serve/mint.js';
+import { finding, type Finding, type RuleId } from './catalog.js';
+
+export interface ApiCheckInput {
+  url: string;
+  method: 'GET' | 'POST' | 'HEAD';
+  issuer: string;
+  audience: string;
+  /** The scope the route requires: the valid token carries it, the missing-scope case lacks it. */
+  scope?: string | undefined;
+  clientId: string;
+  /** Claims the valid token carries (--claim); a tenant claim among them adds the other-tenant case. */
+  claims: Record<string, unknown>;
+}
+
+export interface ApiCheckDeps {
+  http: HttpClient;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** The issuer's private signing key (the local server's). */
+  key: JWK;
+  attacker: Attacker;
+  /** Registers a token as a secret the moment it exists, so nothing printed shows it. */
+  remember(token: string): void;
+  /** The paths of the attacker's key host that were requested so far (absent: no key host runs). */
+  fetchedFromKeyHost?: () => string[];
+}
+
+type Transport = 'header' | 'query';
+
+interface Case {
+  name: string;
+  defect?: Defect;
+  transport?: Transport;
+  rule: RuleId;
+}
+
+const CASES: Case[] = [
+  { name: 'expired', defect: 'expired', rule: 'api-accepts-expired' },
+  { name: 'not-yet-valid', defect: 'not-yet-valid', rule: 'api-accepts-not-yet-valid' },
+  { name: 'missing-exp', defect: 'missing-exp', rule: 'api-accepts-no-expiry' },
+  { name: 'wrong-issuer', defect: 'wrong-issuer', rule: 'api-accepts-wrong-issuer' },
+  { name: 'issuer-prefix', defect: 'issuer-prefix', rule: 'api-accepts-issuer-prefix' },
+  { name: 'wrong-audience', defect: 'wrong-audience', rule: 'api-accepts-wrong-audience' },
+  { name: 'missing-aud', defect: 'missing-aud', rule: 'api-accepts-no-audience' },
+  { name: 'alg-none', defect: 'alg-none', rule: 'api-accepts-alg-none' },
+  { name: 'hs256-with-public-key', defect: 'hs256-with-public-key', rule: 'api-accepts-hs256-public-key' },
+  { name: 'known-kid-other-key', defect: 'known-kid-other-key', rule: 'api-accepts-forged-signature' },
+  { name: 'jwk-header', defect: 'jwk-header', rule: 'api-trusts-jwk-header' },
+  { name: 'jku-header', defect: 'jku-header', rule: 'api-trusts-jku-header' },
+  { name: 'x5u-header', defect: 'x5u-header', rule: 'api-trusts-x5u-header' },
+  { name: 'wrong-typ', defect: 'wrong-typ', rule: 'api-accepts-wrong-typ' },
+  { name: 'id-token', defect: 'id-token', rule: 'api-accepts-id-token' },
+  { name: 'missing-scope', defect: 'missing-scope', rule: 'api-accepts-missing-scope' },
+  { name: 'other-tenant', defect: 'other-tenant', rule: 'api-accepts-other-tenant' },
+  { name: 'query-string', transport: 'query', rule: 'api-accepts-query-token' },
+  { name: 'dpop-bound', defect: 'dpop-bound', rule: 'api-accepts-dpop-without-proof' },
+];
+
+export interface CaseResult {
+  name: string;
+  /** null: no answer within the timeout, or the connection dropped. */
+  status: number | null;
+  accepted: boolean;
+  /** What the token was, in words (never the token). */
+  reason: string;
+}
+
+export interface ApiCheckReport {
+  url: string;
+  /** The status of the request without a token and of the one with the valid token. */
+  unauthenticated: { status: number; challenge: string | null };
+  valid?: { status: number };
+  cases: CaseResult[];
+  skipped: Array<{ name: string; reason: string }>;
+  findings: Finding[];
+}
+
+export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promise<ApiCheckReport> {
+  const findings: Finding[] = [];
+  const send = (token: string | undefined, transport: Transport = 'header') => request(input, deps, token, transport);
+
+  const bare = await send(undefined);
+  const unauthenticated = { status: bare.status, challenge: bare.headers['www-authenticate'] ?? null };
+  if (isSuccess(bare.status)) {
+    findings.push(
+      finding(
+        'api-unprotected',
+        input.url,
+        `${input.method} ${input.url} answered HTTP ${bare.status} without any token: the API does not require one here, so what it does with tokens tells nothing. No token was sent.`,
+        { request: `${input.method} ${input.url} (no Authorization header)`, status: bare.status },
+      ),
+    );
+    return { url: input.url, unauthenticated, cases: [], skipped: [], findings };
+  }
+
+  const claims: MintClaims = {
+    issuer: input.issuer,
+    subject: 'oauth-check',
+    audience: input.audience,
+    scope: input.scope ?? 'api:read',
+    clientId: input.clientId,
+    ttlSeconds: 300,
+    typ: 'at+jwt',
+    extra: input.claims,
+  };
+  const mintOne = async (defect: Defect | undefined): Promise<Minted> => {
+    const minted = await mint(deps.key, claims, defect, Math.floor(deps.now() / 1000), deps.attacker);
+    deps.remember(minted.token);
+    return minted;
+  };
+
+  const valid = await mintOne(undefined);
+  const validResponse = await send(valid.token);
+  if (!isSuccess(validResponse.status)) throw inconclusive(input, validResponse);
+
+  const skipped: ApiCheckReport['skipped'] = [];
+  const cases: CaseResult[] = [];
+  const serverErrors: string[] = [];
+  const noChallenge: string[] = [];
+  if (bare.status === 401 && !hasBearerChallenge(bare)) noChallenge.push('no token');
+  else if (bare.status >= 500) serverErrors.push('no token');
+
+  for (const item of CASES) {
+    const reason = skipReason(item, input);
+    if (reason) {
+      skipped.push({ name: item.name, reason });
+      continue;
+    }
+    const minted = item.transport === 'query' ? valid : await mintOne(item.defect);
+    const described =
+      item.transport === 'query'
+        ? 'the valid token, sent as ?access_token= in the query string with no Authorization header'
+        : minted.reason;
+    const response = await answerOrSilence(() => send(minted.token, item.transport));
+    if (response === undefined) {
+      // No answer in time, or the connection dropped: refused, but the API should have said so.
+      cases.push({ name: item.name, status: null, accepted: false, reason: described });
+      serverErrors.push(`${item.name} (no answer)`);
+      continue;
+    }
+    const accepted = isSuccess(response.status);
+    cases.push({ name: item.name, status: response.status, accepted, reason: described });
+    if (accepted) {
+      findings.push(
+        finding(item.rule, input.url, `HTTP ${response.status} for a token it must refuse: ${described}.`, {
+          request: `${input.method} ${input.url} (${item.transport === 'query' ? 'token in the query string' : 'Authorization: Bearer <token>'})`,
+          status: response.status,
+          token: tokenShape(minted.token),
+        }),
+      );
+    } else if (response.status >= 500) {
+      serverErrors.push(item.name);
+    } else if (response.status === 401 && !hasBearerChallenge(response)) {
+      noChallenge.push(item.name);
+    }
+  }
+
+  const fetched = deps.fetchedFromKeyHost?.() ?? [];
+  for (const [member, url] of [
+    ['jku', deps.attacker.jku],
+    ['x5u', deps.attacker.x5u],
+  ] as const) {
+    const path = new URL(url).pathname;
+    if (fetched.includes(path)) {
+      findings.push(
+        finding(
+          'api-fetches-header-url',
+          url,
+          `The API fetched ${url}, the ${member} header of a token it was sent: it goes wherever a token tells it to.`,
+          { header: member, url },
+        ),
+      );
+    }
+  }
+  if (serverErrors.length > 0) {
+    findings.push(
+      finding(
+        'api-refuses-with-server-error',
+        input.url,
+        `Refused, but with a server error (5xx) or no answer at all, for: ${serverErrors.join(', ')}. It should be 401 with an RFC 6750 challenge.`,
+        { cases: serverErrors },
+      ),
+    );
+  }
+  if (noChallenge.length > 0) {
+    findings.push(
+      finding(
+        'api-401-without-challenge',
+        input.url,
+        `HTTP 401 without WWW-Authenticate: Bearer for: ${noChallenge.join(', ')}.`,
+        { cases: noChallenge },
+      ),
+    );
+  }
+  return { url: input.url, unauthenticated, valid: { status: validResponse.status }, cases, skipped, findings };
+}
+
+/** A bad token that makes the API time out or drop the connection is no acceptance; the valid token's is (exit 5). */
+async function answerOrSilence(send: () => Promise<HttpResponse>): Promise<HttpResponse | undefined> {
+  try {
+    return await send();
+  } catch (error) {
+    if (isCliError(error) && (error.code === 'HTTP_TIMEOUT' || error.code === 'HTTP_NETWORK')) return undefined;
+    throw error;
+  }
+}
+
+function skipReason(item: Case, input: ApiCheckInput): string | undefined {
+  if (item.defect === 'missing-scope' && !input.scope)
+    return 'no --scope given: the route\u2019s required scope is unknown';
+  if (item.defect === 'other-tenant' && !TENANT_CLAIMS.some((name) => name in input.claims))
+    return `no tenant claim given (--claim ${TENANT_CLAIMS[0]}=…; any of ${TENANT_CLAIMS.join(', ')})`;
+  return undefined;
+}
+
+async function request(
+  input: ApiCheckInput,
+  deps: ApiCheckDeps,
+  token: string | undefined,
+  transport: Transport,
+): Promise<HttpResponse> {
+  const url = new URL(input.url);
+  const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5' };
+  if (token !== undefined && transport === 'query') url.searchParams.set('access_token', token);
+  else if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  return deps.http.request({
+    url,
+    method: input.method,
+    purpose: 'API',
+    headers,
+    ...(input.method === 'POST' ? { body: '' } : {}),
+  });
+}
+
+const isSuccess = (status: number) => status >= 200 && status < 300;
+
+const hasBearerChallenge = (response: HttpResponse) => bearerChallenge(response.headers) !== undefined;
+
+/** A token described by its header and the names (and a few telling values) of its claims: never the token. */
+export function tokenShape(token: string): Record<string, unknown> {
+  const [head = '', body = ''] = token.split('.');
+  const parse = (part: string): Record<string, unknown> => {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const header = parse(head);
+  const payload = parse(body);
+  const shownHeader: Record<string, unknown> = {};
+  for (const name of ['alg', 'typ', 'kid', 'jku', 'x5u']) if (name in header) shownHeader[name] = header[name];
+  if (header.jwk && typeof header.jwk === 'object') shownHeader.jwk = `{kty: ${String((header.jwk as JWK).kty)}, …}`;
+  const shownClaims: Record<string, unknown> = {};
+  for (const name of ['iss', 'aud', 'exp', 'nbf', 'scope', 'cnf', ...TENANT_CLAIMS])
+    if (name in payload) shownClaims[name] = payload[name];
+  return { header: shownHeader, claims: Object.keys(payload), values: shownClaims };
+}
+
+/** The API refused the valid token: nothing else it does means anything. Exit 5, with what it answered. */
+function inconclusive(input: ApiCheckInput, response: HttpResponse): CliError {
+  const challenge = response.headers['www-authenticate'];
+  const snippet = response.body.subarray(0, 2048).toString('utf8').replace(/\s+/g, ' ').trim().slice(0, 300);
+  const answer = [
+    `HTTP ${response.status}`,
+    challenge ? `WWW-Authenticate: ${challenge.slice(0, 300)}` : '',
+    snippet ? `body: ${snippet}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  const hint =
+    response.status === 403
+      ? 'The API knows the token but wants more: give the scope (--scope) or claims (--claim tid=…) the route requires.'
+      : `Is the API configured to trust the issuer ${input.issuer} (its keys: ${input.issuer.replace(/\/+$/, '')}/jwks for oauth serve) and the audience ${input.audience}? Give --issuer, --audience, --scope and --claim to match what it expects.`;
+  return new CliError(
+    'CHECK_INCONCLUSIVE',
+    `Inconclusive: the API refused a valid token (${answer}), so its answers to bad tokens mean nothing.`,
+    {
+      hint,
+      status: response.status,
+      details: { status: response.status, 'www-authenticate': challenge ?? null, body: snippet },
+    },
+  );
+}

@@ -1,0 +1,94 @@
+// The command side of `oauth check --api`: the settings, the local server's keys, the attacker's key host (only for
+// an API on this machine), and the report in words.
+import type { ApiCheckReport } from '../../check/api.js';
+import { CliError } from '../../errors.js';
+import type { KeyHost } from '../../net/key-host.js';
+import { assertSecureUrl, isLoopbackHost, parseUrl } from '../../net/url.js';
+import { defaultAttacker, publicPart } from '../../serve/mint.js';
+import { DEFAULT_AUDIENCE } from '../../serve/provider.js';
+import { loadState } from '../../serve/state.js';
+import { stateDir } from '../../settings/paths.js';
+import type { Context } from '../context.js';
+import { parseClaims } from './claims.js';
+import { DEFAULT_SERVE_PORT } from './local-server.js';
+
+export interface ApiCheckFlags {
+  api: string;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+  scope?: string | undefined;
+  clientId?: string | undefined;
+  claim?: string[] | undefined;
+  method?: string | undefined;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST'] as const;
+
+export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<ApiCheckReport> {
+  const url = parseUrl(flags.api, 'API');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CliError('USAGE', `--api must be an http(s) URL, not ${JSON.stringify(url.protocol)}.`);
+  assertSecureUrl(url, ctx.insecure, 'API');
+  const method = METHODS.find((name) => name === (flags.method ?? 'GET').toUpperCase());
+  if (!method) throw new CliError('USAGE', `--method must be one of ${METHODS.join(', ')}, not "${flags.method}".`);
+  const issuer = flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
+  const claims = parseClaims(flags.claim ?? []);
+
+  const { key, created, path } = await loadState(stateDir(ctx.io.env), undefined);
+  if (created)
+    ctx.out.warn(
+      `Created a ${String(key.alg)} signing key for the local server (kept in ${path}): an API can trust it only once oauth serve (re)started with it publishes it.`,
+    );
+  const attacker = await defaultAttacker(String(key.alg));
+  // The key host listens on this machine: an API elsewhere would reach its own loopback, so it gets the .example URLs.
+  let host: KeyHost | undefined;
+  if (isLoopbackHost(url.hostname)) {
+    const { startKeyHost } = await import('../../net/key-host.js');
+    host = await startKeyHost({ keys: [publicPart(attacker.key)] });
+    attacker.jku = host.jku;
+    attacker.x5u = host.x5u;
+  }
+  const { checkApi } = await import('../../check/api.js');
+  try {
+    return await checkApi(
+      {
+        url: url.href,
+        method,
+        issuer,
+        audience: flags.audience ?? DEFAULT_AUDIENCE,
+        scope: flags.scope,
+        clientId: flags.clientId ?? 'oauth-cli',
+        claims,
+      },
+      {
+        http: await ctx.http(),
+        now: () => ctx.now(),
+        key,
+        attacker,
+        remember: (token) => ctx.knownSecrets.add(token),
+        ...(host ? { fetchedFromKeyHost: host.requested } : {}),
+      },
+    );
+  } finally {
+    await host?.close();
+  }
+}
+
+/** The cases, one line each, before the findings. */
+export function formatApiCases(report: ApiCheckReport, ctx: Context): string[] {
+  const style = ctx.out.style;
+  const lines = [style.bold(`Tokens sent to ${report.url}`)];
+  lines.push(
+    `  no token: HTTP ${report.unauthenticated.status}${report.valid ? ` · valid token: HTTP ${report.valid.status}` : ''}`,
+  );
+  for (const item of report.cases) {
+    const verdict = item.accepted ? style.red('✗ accepted') : style.green('✓ refused ');
+    lines.push(
+      `  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(item.reason)}`,
+    );
+  }
+  for (const item of report.skipped)
+    lines.push(`  ${style.dim('- skipped ')}       ${style.cyan(item.name)}  ${style.dim(item.reason)}`);
+  lines.push('');
+  return lines;
+}
