@@ -113,6 +113,11 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
             if (plan.reason === 'step-up') return false;
             throw await signInNeeded(ctx, plan, url);
           }
+          if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+            throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
+              hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
+            });
+          }
           ctx.out.info(
             plan.reason === 'step-up'
               ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`

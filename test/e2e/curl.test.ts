@@ -213,6 +213,13 @@ describe('oauth curl, not signed in', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
   });
 
+  it('with --login but no client id and no --register says both ways (exit 2)', async () => {
+    const result = await spawnCli(['curl', '--login', `${api.origin}/api/orders`], { env: userHome().env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`error[MISSING_SETTING]: No client id to sign in at ${as.issuer} with.`);
+    expect(result.stderr).toContain('--register');
+  });
+
   it('with --login --register and no client at all registers one at the server the API names, then signs in', async () => {
     const home = userHome();
     const result = await spawnCli(['curl', '--login', '--register', `${api.origin}/api/orders`], { env: home.env });
