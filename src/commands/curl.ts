@@ -319,7 +319,7 @@ async function printResult(
     writeBody(ctx, flags, response);
   }
   if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
-  throw failure(result, url);
+  throw failure(result, url, flags.login === true);
 }
 
 /** -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). */
@@ -356,7 +356,7 @@ function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void
   ctx.out.result(text.replace(/\r?\n$/, '').split(/\r?\n/));
 }
 
-function failure(result: CallResult, url: URL): CliError {
+function failure(result: CallResult, url: URL, signedInAgain: boolean): CliError {
   const { response, challenge } = result;
   const status = `${response.status}${STATUS_CODES[response.status] ? ` ${STATUS_CODES[response.status]}` : ''}`;
   if (result.outcome === 'redirect') {
@@ -386,7 +386,9 @@ function failure(result: CallResult, url: URL): CliError {
       status: response.status,
       ...(challenge?.error ? { oauthError: challenge.error } : {}),
       hint: result.missingScopes?.length
-        ? `Sign in again for them: oauth curl --login ${shellQuote(url.href)}`
+        ? signedInAgain
+          ? 'A sign-in asked for them and the server did not grant them: the client or the account may not be allowed them (see oauth status).'
+          : `Sign in again for them: oauth curl --login ${shellQuote(url.href)}`
         : response.status === 401
           ? 'The token was not accepted: sign in again (oauth login, or oauth curl --login), or check the profile.'
           : 'The token was accepted but may not do this: check its scopes (oauth status) and the account’s rights.',

@@ -115,7 +115,7 @@ export async function callResource(
       missingScopes: missing,
     });
     if (!signedIn) return result(first, discovered, missing);
-    return result(await send(request, await deps.token(), deps), discovered, missing);
+    return retry(request, deps, discovered);
   }
   if (first.status !== 401) return result(first, discovered, missing);
 
@@ -128,7 +128,21 @@ export async function callResource(
     throw error;
   }
   await signInForResource(discovered, options, deps, challenge?.scope);
-  return result(await send(request, await deps.token(), deps), discovered);
+  return retry(request, deps, discovered);
+}
+
+/** The call again, once, with the token of the sign-in just made; its answer is the last word. */
+async function retry(
+  request: ApiRequest,
+  deps: ResourceCallDeps,
+  discovered: DiscoveredResource | undefined,
+): Promise<CallResult> {
+  const token = await deps.token();
+  const response = await send(request, token, deps);
+  const challenge = bearerChallenge(response.headers);
+  const missing =
+    token && challenge?.error === 'insufficient_scope' && response.status >= 400 ? missingScopes(challenge, token) : [];
+  return result(response, discovered, missing);
 }
 
 async function send(request: ApiRequest, token: AccessToken | undefined, deps: ResourceCallDeps) {

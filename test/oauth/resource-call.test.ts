@@ -146,6 +146,19 @@ describe('callResource', () => {
       { reason: 'step-up', issuer: 'https://as.one', resource: [], scope: 'a c d', missingScopes: ['c', 'd'] },
     ]);
 
+    // After the step-up, what is still missing is said of the new token.
+    const still = world({ answers: [answer(403, challenge), answer(403, challenge)], token: TOKEN, after: NEW });
+    expect(await callResource(REQUEST, { discover: false }, still.deps)).toMatchObject({
+      outcome: 'refused',
+      missingScopes: ['c', 'd'],
+    });
+    const partly = world({
+      answers: [answer(403, challenge), answer(403, challenge)],
+      token: TOKEN,
+      after: { ...NEW, scope: 'a c' },
+    });
+    expect((await callResource(REQUEST, { discover: false }, partly.deps)).missingScopes).toEqual(['d']);
+
     const accepted = world({ answers: [answer(403, challenge), answer(200)], token: TOKEN, after: NEW });
     expect((await callResource(REQUEST, { discover: false }, accepted.deps)).outcome).toBe('ok');
     expect(accepted.sent[1]!.headers?.authorization).toBe('Bearer new');
