@@ -71,7 +71,8 @@ export function stub(value: string): string {
  */
 const STUB = String.raw`[^\s&"'<>…]{0,6}…[^\s&"'<>…]{0,4} \(\d+ chars\)|\[redacted, \d+ chars\]`;
 
-const JWT_LIKE = /eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
+// Only where a run of base64url starts: from every "eyJ" inside one long run, the search would be quadratic.
+const JWT_LIKE = /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){1,4}/g;
 /**
  * A credential after an auth scheme (RFC 9110 §11.4 token68), but not an auth-param such as realm="…" or
  * error=invalid_token, which challenges (WWW-Authenticate) carry in the same place.
@@ -82,8 +83,11 @@ const AUTH_SCHEME = new RegExp(
 );
 const NAMED_PARAM = new RegExp(`\\b(${TEXT_SECRET_NAMES.join('|')})=(${STUB}|[^&\\s"'<>]+)`, 'gi');
 const NAMED_JSON = new RegExp(`"(${TEXT_SECRET_NAMES.join('|')})"(\\s*:\\s*)"((?:[^"\\\\]|\\\\.)*)"`, 'gi');
-/** user:password@ in a URL (git and curl never print it either). */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+/**
+ * user:password@ in a URL (git and curl never print it either). A scheme is at most 32 characters here: unbounded,
+ * the search from every letter of one long run ("a.a.a.…", with no "://") would be quadratic.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]+@/gi;
 
 /**
  * Redacts free text. `known` holds secrets this run has seen (client secret, tokens received): they are replaced

@@ -221,3 +221,29 @@ describe('the secret registry, against a server that echoes a secret in a spelli
     expect(printed).not.toContain('the-refresh-token-5678');
   });
 });
+
+describe('redacting a hostile body of a megabyte', () => {
+  // Each of these once made one pattern search from every position of one long run: minutes for a megabyte, which a
+  // server can send to any -vv trace. A linear search ends in milliseconds; the test's own timeout is the bound.
+  const bodies: Record<string, string> = {
+    'JWT-like runs': 'eyJ'.repeat(300_000),
+    'scheme-like runs without ://': 'eyJa.'.repeat(200_000),
+    'dots after JWT-like heads': `${'eyJab.....'.repeat(100_000)}`,
+    'auth schemes': `${'Bearer '.repeat(150_000)}`,
+    'named parameters': 'access_token='.repeat(70_000),
+    'JSON members': '"access_token": "'.repeat(50_000),
+  };
+  for (const [name, body] of Object.entries(bodies))
+    it(`ends for ${name}`, { timeout: 20_000 }, () => {
+      const secrets = new SecretRegistry();
+      secrets.add('s3cr3t-value-abcdefgh');
+      expect(redactText(body, secrets).length).toBeGreaterThan(0);
+    });
+
+  it('still finds user:password@ after a long scheme-like run and in a URL with a short scheme', () => {
+    expect(redactText('see https://alice:pa55word@host.example/x')).toBe(
+      'see https://[credentials removed]@host.example/x',
+    );
+    expect(redactText('x.y.https://alice:pa55word@host.example/')).not.toContain('pa55word');
+  });
+});

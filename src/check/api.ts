@@ -29,6 +29,10 @@ export interface ApiCheckDeps {
   attacker: Attacker;
   /** Registers a token as a secret the moment it exists, so nothing printed shows it. */
   remember(token: string): void;
+  /** Waits this long (a 429 or 503 with Retry-After); absent: never waits. */
+  wait?(ms: number): Promise<void>;
+  /** The longest Retry-After honoured, once per request (the run's timeout): a longer one leaves the case undecided. */
+  maxRetryWaitMs?: number;
   /** The paths of the attacker's key host that were requested so far (absent: no key host runs). */
   fetchedFromKeyHost?: () => string[];
 }
@@ -69,6 +73,8 @@ export interface CaseResult {
   /** null: no answer within the timeout, or the connection dropped. */
   status: number | null;
   accepted: boolean;
+  /** Why the answer says nothing about the token (rate limit, unavailable, no answer): neither accepted nor refused. */
+  undecided?: string;
   /** What the token was, in words (never the token). */
   reason: string;
 }
@@ -80,12 +86,39 @@ export interface ApiCheckReport {
   valid?: { status: number };
   cases: CaseResult[];
   skipped: Array<{ name: string; reason: string }>;
+  /** Cases whose answer says nothing about the token, and why. */
+  undecided: Array<{ name: string; why: string }>;
   findings: Finding[];
+}
+
+/**
+ * Statuses that say nothing about the token — the API (or a gateway before it) is busy or down — so a case answered
+ * with one is neither accepted nor refused.
+ */
+const NO_VERDICT: Readonly<Record<number, string>> = {
+  408: 'request timeout',
+  429: 'rate-limited',
+  502: 'bad gateway',
+  503: 'unavailable',
+  504: 'gateway timeout',
+};
+
+/** Why an answer (undefined: none at all) decides nothing, or undefined when it decides. */
+export function noVerdict(status: number | undefined): string | undefined {
+  if (status === undefined) return 'no answer in time, or the connection dropped';
+  const why = NO_VERDICT[status];
+  return why ? `HTTP ${status}, ${why}` : undefined;
 }
 
 export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promise<ApiCheckReport> {
   const findings: Finding[] = [];
-  const send = (token: string | undefined, transport: Transport = 'header') => request(input, deps, token, transport);
+  const send = async (token: string | undefined, transport: Transport = 'header') => {
+    const response = await request(input, deps, token, transport);
+    const waitMs = response.status === 429 || response.status === 503 ? retryAfterMs(response, deps.now()) : undefined;
+    if (waitMs === undefined || !deps.wait || waitMs > (deps.maxRetryWaitMs ?? 0)) return response;
+    await deps.wait(waitMs);
+    return request(input, deps, token, transport);
+  };
 
   const bare = await send(undefined);
   const unauthenticated = { status: bare.status, challenge: bare.headers['www-authenticate'] ?? null };
@@ -98,7 +131,7 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
         { request: `${input.method} ${input.url} (no Authorization header)`, status: bare.status },
       ),
     );
-    return { url: input.url, unauthenticated, cases: [], skipped: [], findings };
+    return { url: input.url, unauthenticated, cases: [], skipped: [], undecided: [], findings };
   }
 
   const claims: MintClaims = {
@@ -122,11 +155,12 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
   if (!isSuccess(validResponse.status)) throw inconclusive(input, validResponse);
 
   const skipped: ApiCheckReport['skipped'] = [];
+  const undecided: ApiCheckReport['undecided'] = [];
   const cases: CaseResult[] = [];
   const serverErrors: string[] = [];
   const noChallenge: string[] = [];
   if (bare.status === 401 && !hasBearerChallenge(bare)) noChallenge.push('no token');
-  else if (bare.status >= 500) serverErrors.push('no token');
+  else if (bare.status >= 500 && !noVerdict(bare.status)) serverErrors.push('no token');
 
   for (const item of CASES) {
     const reason = skipReason(item, input);
@@ -140,12 +174,19 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
         ? 'the valid token, sent as ?access_token= in the query string with no Authorization header'
         : minted.reason;
     const response = await answerOrSilence(() => send(minted.token, item.transport));
-    if (response === undefined) {
-      // No answer in time, or the connection dropped: refused, but the API should have said so.
-      cases.push({ name: item.name, status: null, accepted: false, reason: described });
-      serverErrors.push(`${item.name} (no answer)`);
+    const why = noVerdict(response?.status);
+    if (why !== undefined) {
+      cases.push({
+        name: item.name,
+        status: response?.status ?? null,
+        accepted: false,
+        undecided: why,
+        reason: described,
+      });
+      undecided.push({ name: item.name, why });
       continue;
     }
+    if (response === undefined) continue;
     const accepted = isSuccess(response.status);
     cases.push({ name: item.name, status: response.status, accepted, reason: described });
     if (accepted) {
@@ -185,7 +226,7 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
       finding(
         'api-refuses-with-server-error',
         input.url,
-        `Refused, but with a server error (5xx) or no answer at all, for: ${serverErrors.join(', ')}. It should be 401 with an RFC 6750 challenge.`,
+        `Refused, but with a server error (5xx), for: ${serverErrors.join(', ')}. It should be 401 with an RFC 6750 challenge.`,
         { cases: serverErrors },
       ),
     );
@@ -200,10 +241,18 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
       ),
     );
   }
-  return { url: input.url, unauthenticated, valid: { status: validResponse.status }, cases, skipped, findings };
+  return {
+    url: input.url,
+    unauthenticated,
+    valid: { status: validResponse.status },
+    cases,
+    skipped,
+    undecided,
+    findings,
+  };
 }
 
-/** A bad token that makes the API time out or drop the connection is no acceptance; the valid token's is (exit 5). */
+/** A bad token that makes the API time out or drop the connection decides nothing; the valid token's is exit 5. */
 async function answerOrSilence(send: () => Promise<HttpResponse>): Promise<HttpResponse | undefined> {
   try {
     return await send();
@@ -236,8 +285,19 @@ async function request(
     method: input.method,
     purpose: 'API',
     headers,
+    // Only the status and headers decide a case: a big list endpoint (or a flawed API answering big bodies) is checked.
+    oversize: 'truncate',
     ...(input.method === 'POST' ? { body: '' } : {}),
   });
+}
+
+/** Retry-After in milliseconds from now (RFC 9110 §10.2.3: seconds or an HTTP date); undefined when absent or bad. */
+function retryAfterMs(response: HttpResponse, now: number): number | undefined {
+  const value = response.headers['retry-after']?.trim();
+  if (!value) return undefined;
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
@@ -277,17 +337,22 @@ function inconclusive(input: ApiCheckInput, response: HttpResponse): CliError {
   ]
     .filter(Boolean)
     .join('; ');
-  const hint =
-    response.status === 403
+  const busy = noVerdict(response.status);
+  const retryAfter = response.headers['retry-after'];
+  const hint = busy
+    ? `The API is rate-limiting or unavailable (${busy}): its answer says nothing about the token. Run again later${retryAfter ? ` (it asked to wait: Retry-After ${retryAfter.slice(0, 40)})` : ''}, or against an instance that does not limit this client.`
+    : response.status === 403
       ? 'The API knows the token but wants more: give the scope (--scope) or claims (--claim tid=…) the route requires.'
       : `Is the API configured to trust the issuer ${input.issuer} (its keys: ${input.issuer.replace(/\/+$/, '')}/jwks for oauth serve) and the audience ${input.audience}? Give --issuer, --audience, --scope and --claim to match what it expects.`;
   return new CliError(
     'CHECK_INCONCLUSIVE',
-    `Inconclusive: the API refused a valid token (${answer}), so its answers to bad tokens mean nothing.`,
+    busy
+      ? `Inconclusive: the API answered the valid token with ${answer}, which says nothing about tokens, so no case was sent.`
+      : `Inconclusive: the API refused a valid token (${answer}), so its answers to bad tokens mean nothing.`,
     {
       hint,
       status: response.status,
-      details: { status: response.status, 'www-authenticate': challenge ?? null, body: snippet },
+      details: { status: response.status, 'www-authenticate': challenge?.slice(0, 300) ?? null, body: snippet },
     },
   );
 }

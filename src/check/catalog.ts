@@ -596,7 +596,7 @@ export const RULES = {
     area: 'api',
     severity: 'warn',
     spec: 'RFC 6750 §3.1',
-    title: 'API refused bad tokens with a server error, or did not answer',
+    title: 'API refused bad tokens with a server error',
     fix: 'Answer an invalid token with 401 and WWW-Authenticate: Bearer error="invalid_token", not a 5xx.',
   },
   'api-401-without-challenge': {
@@ -663,6 +663,13 @@ export const RULES = {
     spec: 'RFC 9728 §2, §3.2',
     title: 'protected resource metadata is malformed',
     fix: 'Serve a JSON object with a resource string and lists of strings for the list members.',
+  },
+  'resource-metadata-url-invalid': {
+    area: 'resource',
+    severity: 'error',
+    spec: 'RFC 9728 §3, §5.1',
+    title: 'the metadata URL is not one a client may fetch, or redirects',
+    fix: 'Serve the metadata at the URL itself (resource_metadata in the challenge, or the well-known URL): an absolute https URL (http only on loopback) that answers 200, not a redirect.',
   },
   'resource-metadata-mismatch': {
     area: 'resource',

@@ -4,7 +4,7 @@
 // oauth/resource.ts, the one reader of both.
 import { isCliError } from '../errors.js';
 import type { HttpClient } from '../net/http.js';
-import { isLoopbackHost } from '../net/url.js';
+import { isLoopbackHost, isSecureUrl } from '../net/url.js';
 import {
   bearerChallenge,
   type BearerChallenge,
@@ -21,6 +21,8 @@ export interface ResourceCheckDeps {
   discover(target: URL, metadataUrl: string | undefined): Promise<DiscoveredResource>;
   /** An authorization server's RFC 8414 / OpenID metadata. */
   fetchServerMetadata(issuer: string): Promise<Record<string, unknown>>;
+  /** The user said --insecure: plain http to any host may be fetched. */
+  insecure: boolean;
 }
 
 export interface ResourceCheckReport {
@@ -33,7 +35,7 @@ export interface ResourceCheckReport {
 }
 
 /** Each listed authorization server costs a discovery: a metadata listing hundreds is not asked about each. */
-const MAX_AUTHORIZATION_SERVERS = 5;
+export const MAX_AUTHORIZATION_SERVERS = 5;
 
 export async function checkResource(target: URL, deps: ResourceCheckDeps): Promise<ResourceCheckReport> {
   const findings: Finding[] = [];
@@ -132,6 +134,13 @@ function metadataFailure(error: unknown, url: string, fromChallenge: string | un
       `No protected resource metadata: ${fromChallenge ? 'the challenge names none that answers, and ' : ''}every well-known URL answered 404.`,
       { tried: error.details?.tried ?? null },
     );
+  // The URL itself is wrong (a scheme, host or form the URL policy refuses) or sends elsewhere: no document was read,
+  // so the fix is the URL, not the document.
+  if (
+    error.code === 'HTTP_REDIRECT' ||
+    (error.code === 'METADATA_INVALID' && error.details?.member === 'resource_metadata')
+  )
+    return finding('resource-metadata-url-invalid', fromChallenge ?? url, error.message, { code: error.code });
   if (error.code === 'METADATA_INVALID' || error.code === 'HTTP_STATUS' || error.code === 'PROTOCOL_ERROR')
     return finding('resource-metadata-invalid', fromChallenge ?? url, error.message);
   return undefined;
@@ -141,6 +150,14 @@ const isHttpsOrLoopback = (value: string): boolean => {
   try {
     const parsed = new URL(value);
     return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
+  } catch {
+    return false;
+  }
+};
+
+const mayFetch = (value: string, insecure: boolean): boolean => {
+  try {
+    return isSecureUrl(new URL(value), insecure);
   } catch {
     return false;
   }
@@ -182,12 +199,18 @@ async function checkMetadata(
   const offered = new Set<string>();
   let anyScopeList = false;
   for (const issuer of servers.slice(0, MAX_AUTHORIZATION_SERVERS)) {
+    // A URL the resource handed over follows the URL policy: one it does not allow is a finding and is not fetched.
+    const fetchable = mayFetch(issuer, deps.insecure);
     if (!isHttpsOrLoopback(issuer))
       findings.push(
-        finding('resource-not-https', issuer, `The authorization server ${issuer} is not https.`, {
-          member: 'authorization_servers',
-        }),
+        finding(
+          'resource-not-https',
+          issuer,
+          `The authorization server ${issuer} is not https${fetchable ? '' : ', so it was not fetched (--insecure fetches plain http anyway)'}.`,
+          { member: 'authorization_servers' },
+        ),
       );
+    if (!fetchable) continue;
     let server: Record<string, unknown>;
     try {
       server = await deps.fetchServerMetadata(issuer);

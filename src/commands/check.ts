@@ -81,7 +81,7 @@ export const command = defineCommand({
     'oauth check --token "$TOKEN" --max-token-lifetime 900 --json',
   ],
   exits:
-    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn); with --api, a token the API must refuse was accepted · 2 bad flags · 5 metadata unreachable; with --api, the API refused the valid token (inconclusive)',
+    'Exit codes: 0 no error findings · 3 error findings (or warnings with --fail-on warn); with --api, a token the API must refuse was accepted · 2 bad flags · 5 metadata unreachable; with --api, inconclusive: the API refused the valid token, or rate-limited, was unavailable or did not answer for a case (unless a bad token was accepted: 3)',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 
@@ -231,6 +231,7 @@ function refuseUnrelated(flags: CheckFlags, mode: string): void {
       ['--probe', flags.probe],
       ['--client-file', flags.clientFile],
       ['--redirect-uri', flags.redirectUri],
+      ['--max-token-lifetime', flags.maxTokenLifetime],
     ] as const
   ).filter(([, given]) => given !== undefined && given !== false);
   if (unrelated.length > 0)
@@ -272,9 +273,32 @@ async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Conte
   const report = await runApiCheck({ ...flags, api }, ctx);
   const summary = summarize(report.findings);
   const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
-  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
-  else ctx.out.result([...formatApiCases(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
+  // A finding beats inconclusive: an accepted bad token fails the run whatever else could not be decided.
+  const inconclusive = !failed && report.undecided.length > 0;
+  if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed, inconclusive } });
+  else
+    ctx.out.result([
+      ...formatApiCases(report, ctx),
+      ...(inconclusive ? [] : formatFindings(report.findings, summary, failed, ctx)),
+    ]);
+  if (inconclusive) throw undecidedError(report.undecided, report.cases.length);
   return failed ? Exit.invalid : Exit.ok;
+}
+
+function undecidedError(undecided: Array<{ name: string; why: string }>, total: number): CliError {
+  const listed = undecided
+    .slice(0, 8)
+    .map((item) => `${item.name} (${item.why})`)
+    .join(', ');
+  const more = undecided.length > 8 ? `, and ${undecided.length - 8} more` : '';
+  return new CliError(
+    'CHECK_INCONCLUSIVE',
+    `Inconclusive: ${undecided.length} of ${total} cases could not be decided, since the answer says nothing about the token: ${listed}${more}.`,
+    {
+      hint: 'The API rate-limited, was unavailable or did not answer: run again later, with a longer --timeout, or against an instance that does not limit this client.',
+      details: { undecided },
+    },
+  );
 }
 
 async function clientUnderTest(

@@ -10,6 +10,7 @@ import type { OpenBrowser } from '../term/browser.js';
 import type { IO, Writer } from '../term/io.js';
 import { stub } from '../redact.js';
 import { DEFAULT_AUDIENCE } from '../serve/provider.js';
+import { API_PATH, LAX_API_PATH } from '../serve/resource.js';
 import { parseSession, sessionKey } from '../oauth/session.js';
 import { fileStore } from '../store/file.js';
 import { serveSettings, startServer } from './shared/local-server.js';
@@ -66,11 +67,15 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
   });
   const realBrowser = !flags.headless && io.stdinIsTTY && io.stdoutIsTTY && hasDesktop(io.env);
   const steps: Step[] = [];
+  // Keys in the demo's own state, not thrown away: `check --api` signs its test tokens with the server's key.
   const { server } = await startServer(
-    serveSettings({ port: '0', ephemeral: true, accessTokenTtl: '900', refreshTokenTtl: '3600' }),
+    serveSettings({ port: '0', accessTokenTtl: '900', refreshTokenTtl: '3600', laxApi: true }),
     ctx,
+    env,
   );
   const issuer = server.issuer;
+  const api = `${issuer}${API_PATH}`;
+  const laxApi = `${issuer}${LAX_API_PATH}`;
 
   const subIO = (stdin?: string, openBrowser?: OpenBrowser): IO => ({
     ...io,
@@ -187,6 +192,16 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       ],
     );
 
+    await step(
+      `8. Test an API's token validation: the server also hosts an example API, ${api}. Send it a valid token and one token per classic mistake, each signed with the server's key — it refuses them all.`,
+      ['check', '--api', api, '--issuer', issuer, '--scope', 'api:read'],
+    );
+    await step(
+      `   …and the same against ${laxApi}, an API written with those mistakes on purpose (oauth serve --lax-api): each token it accepts is a finding (exit 3).`,
+      ['check', '--api', laxApi, '--issuer', issuer, '--scope', 'api:read'],
+      { expect: Exit.invalid },
+    );
+
     narrate([
       '',
       `${style.green('✓')} ${style.bold('Done.')} The demo server is stopped and its temporary store removed.`,
@@ -199,6 +214,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       '  oauth check --issuer https://your-idp.example --client-id <id> --redirect-uri <uri> --probe',
       'Or keep a local server running for your API\u2019s tests:',
       '  oauth serve            (then: oauth mint --suite  — tokens good and bad, with the verdict each needs)',
+      '  oauth check --api http://127.0.0.1:8080/orders --scope <what it needs>   (your API, trusting oauth serve)',
     ]);
     if (out.json) out.jsonResult({ issuer, steps, ok: true });
     return Exit.ok;

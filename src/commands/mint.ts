@@ -89,6 +89,12 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
       'USAGE',
       `Give one defect at a time (got ${defects.join(', ')}): each test token is wrong in exactly one way.`,
     );
+  if (flags.idToken && (flags.aud !== undefined || flags.typ !== undefined))
+    throw new CliError(
+      'USAGE',
+      `--id-token sets the ID token's aud (the client id) and typ (JWT) itself; leave out ${[flags.aud !== undefined ? '--aud' : '', flags.typ !== undefined ? '--typ' : ''].filter(Boolean).join(' and ')}.`,
+      { hint: 'Give --client-id for its aud.' },
+    );
   if (flags.suite && defects.length > 0)
     throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
   // Without --alg (or with none, which signs nothing), the key the local server signs with, so its JWKS verifies.

@@ -3,6 +3,7 @@ import type { Context } from './context.js';
 import { type ServeFlags, type ServeSettings, serveSettings, startServer } from './shared/local-server.js';
 import { Exit } from '../errors.js';
 import type { LocalClient } from '../serve/provider.js';
+import { API_PATH, LAX_API_PATH, resourceMetadataUrl } from '../serve/resource.js';
 import { defineCommand, flag, option } from './define.js';
 
 export const command = defineCommand({
@@ -12,7 +13,15 @@ export const command = defineCommand({
     'pages (any username), a public CLI client, a confidential client and a client-credentials service client, ' +
     'JWT access tokens (RFC 9068) for the audience, refresh-token rotation, the device flow, introspection, revocation and ' +
     'userinfo (which take only opaque access tokens: --opaque-tokens).\n' +
-    'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.',
+    'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.\n' +
+    'It also hosts an example protected resource, the orders API at /api/orders (GET needs api:read, POST api:write), ' +
+    'which validates its tokens as an API should (Authorization header only, signature with the server\u2019s keys, ' +
+    'typ at+jwt, iss, aud, exp, nbf with 30 s of leeway, scope, DPoP binding) and answers RFC 6750 challenges that ' +
+    'point at its RFC 9728 metadata, /.well-known/oauth-protected-resource/api/orders. Its resource identifier is its ' +
+    'URL, <issuer>/api/orders: it accepts tokens whose aud is that URL (a client asks for resource=<that URL>) or the ' +
+    '--audience (what the server issues when no resource is named).\n' +
+    '--lax-api adds a deliberately insecure twin at /lax-api/orders (metadata under the same rule) that makes the ' +
+    'classic mistakes, for trying `oauth check --api` on: never put it in front of anything real.',
   flags: {
     port: option('--port <port>', 'port on 127.0.0.1 (default 9400; 0 for a random free port)'),
     audience: option('--audience <uri>', 'the API audience of access tokens (default http://127.0.0.1/api)'),
@@ -26,6 +35,11 @@ export const command = defineCommand({
       '--opaque-tokens',
       'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource',
     ),
+    laxApi: flag(
+      '--lax-api',
+      'also serve a DELIBERATELY INSECURE example API at /lax-api/orders: accepts expired, unsigned, HS256-with-the-public-key, ' +
+        'wrong-audience, prefix-issuer, ID and query-string tokens, trusts jwk headers, skips scope and DPoP checks',
+    ),
     registration: flag(
       '--registration',
       'open dynamic client registration (RFC 7591/7592), for "oauth register" and "oauth login --register"',
@@ -35,10 +49,12 @@ export const command = defineCommand({
     'oauth serve',
     'oauth serve --registration    # then: oauth login --issuer http://127.0.0.1:9400 --register',
     'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
+    'curl -i -H "Authorization: Bearer $(oauth mint)" http://127.0.0.1:9400/api/orders',
+    'oauth serve --lax-api',
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -66,6 +82,14 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
       jwks_uri: `${server.issuer}/jwks`,
       discovery: `${server.issuer}/.well-known/openid-configuration`,
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
+      api: `${server.issuer}${API_PATH}`,
+      api_metadata: resourceMetadataUrl(server.issuer, API_PATH),
+      ...(settings.laxApi
+        ? {
+            lax_api: `${server.issuer}${LAX_API_PATH}`,
+            lax_api_metadata: resourceMetadataUrl(server.issuer, LAX_API_PATH),
+          }
+        : {}),
       clients,
     });
   } else {
@@ -98,6 +122,13 @@ function banner(
       ? `  tokens     opaque access tokens (userinfo, introspection, revocation); a JWT (RFC 9068) when a client asks for resource=${settings.audience}; ${settings.accessTokenTtlSeconds}s`
       : `  tokens     JWT access tokens (RFC 9068) for ${settings.audience}, ${settings.accessTokenTtlSeconds}s (--opaque-tokens for tokens that work at userinfo and introspection)`,
     `  sign-in    any username, any password`,
+    `  API        ${issuer}${API_PATH} (api:read to GET, api:write to POST; aud ${issuer}${API_PATH} or ${settings.audience})`,
+    `  metadata   ${resourceMetadataUrl(issuer, API_PATH)}`,
+    ...(settings.laxApi
+      ? [
+          `  ${style.red('lax API')}    ${issuer}${LAX_API_PATH} ${style.red('DELIBERATELY INSECURE')}: accepts expired, unsigned, forged and misdirected tokens`,
+        ]
+      : []),
     ...(settings.registration ? [`  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`] : []),
     '',
     style.bold('Clients'),
@@ -109,6 +140,7 @@ function banner(
     style.bold('Try'),
     `  oauth login --issuer ${issuer} --client-id oauth-cli --scope "openid offline_access api:read"`,
     `  oauth token | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
+    `  curl -i -H "Authorization: Bearer $(oauth token)" ${issuer}${API_PATH}`,
     `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,

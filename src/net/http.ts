@@ -20,6 +20,12 @@ export interface HttpRequest {
   purpose: string;
   maxBytes?: number;
   /**
+   * What a body over maxBytes does: 'fail' (the default) ends the request with HTTP_TOO_LARGE; 'truncate' stops
+   * reading at the cap and answers with what came so far, marked truncated — for a caller that needs the status and
+   * headers, not the document.
+   */
+  oversize?: 'fail' | 'truncate';
+  /**
    * The body is the user's data (an API's answer for `oauth curl`), not a document a protocol step reads: it is passed
    * on unparsed, so JSON nested deeper than any OAuth document is not refused.
    */
@@ -44,6 +50,8 @@ export interface HttpResponse {
   elapsedMs: number;
   /** The bytes that went to the request's sink instead of `body`. */
   streamed?: number;
+  /** The body was longer than the request's cap and was cut there (only with oversize: 'truncate'). */
+  truncated?: boolean;
 }
 
 export interface HttpClient {
@@ -178,21 +186,29 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       const responseHeaders = flattenHeaders(response.headers);
       const sink = req.sink?.({ status: response.statusCode, headers: responseHeaders });
       const cap = sink?.maxBytes ?? maxBytes;
+      const truncate = req.oversize === 'truncate';
       const declared = Number(responseHeaders['content-length']);
-      if (Number.isFinite(declared) && declared > cap) {
-        response.body.destroy();
-        throw tooLarge(req, url, cap);
-      }
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > cap) {
-          response.body.destroy();
-          throw tooLarge(req, url, cap);
+      let truncated = false;
+      if (Number.isFinite(declared) && declared > cap) {
+        response.body.destroy();
+        if (!truncate) throw tooLarge(req, url, cap);
+        truncated = true;
+      } else {
+        for await (const chunk of response.body) {
+          let piece = chunk as Buffer;
+          if (size + piece.length > cap) {
+            response.body.destroy();
+            if (!truncate) throw tooLarge(req, url, cap);
+            piece = piece.subarray(0, cap - size);
+            truncated = true;
+          }
+          size += piece.length;
+          if (sink) sink.write(piece);
+          else chunks.push(piece);
+          if (truncated) break;
         }
-        if (sink) sink.write(chunk as Buffer);
-        else chunks.push(chunk as Buffer);
       }
       const result: HttpResponse = {
         url: url.href,
@@ -201,6 +217,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
         ...(sink ? { streamed: size } : {}),
+        ...(truncated ? { truncated } : {}),
       };
       if (!req.userData) refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
@@ -224,11 +241,11 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   function traceResponse(response: HttpResponse): void {
     if (options.verbosity < 1) return;
     const size = response.streamed ?? response.body.length;
-    options.trace(
-      `< ${response.status} (${Math.round(response.elapsedMs)} ms, ${size} bytes${response.streamed !== undefined ? ', passed on as it came' : ''})`,
-    );
+    const how = response.truncated ? ', truncated' : response.streamed !== undefined ? ', passed on as it came' : '';
+    options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${size} bytes${how})`);
+    // Redacted whole, then cut: a server can echo a secret in pieces the redactor cannot see, never all of it.
     for (const [name, value] of Object.entries(redactHeaders(response.headers)))
-      options.trace(`< ${name}: ${redactText(value, known())}`);
+      options.trace(`< ${name}: ${boundedHeader(redactText(value, known()))}`);
     if (options.verbosity >= 2 && response.body.length > 0) {
       // Redacted whole, then cut: a cut first could leave a secret's head, which no longer matches the secret.
       const body = redactBody(response.body.toString('utf8'), response.headers['content-type'], known());
@@ -276,6 +293,15 @@ function refuseDeepJson(response: HttpResponse, purpose: string): void {
       }
     } else if (byte === 0x7d || byte === 0x5d) depth--;
   }
+}
+
+/** As long as a header value in a trace may be; a longer one is cut, saying how much was left out. */
+const TRACE_HEADER_LIMIT = 300;
+
+function boundedHeader(value: string): string {
+  return value.length <= TRACE_HEADER_LIMIT
+    ? value
+    : `${value.slice(0, TRACE_HEADER_LIMIT)}… (${value.length - TRACE_HEADER_LIMIT} more characters)`;
 }
 
 function bodyLines(direction: '<' | '>', body: string): string[] {

@@ -255,16 +255,19 @@ export async function mint(
 /** Something not in any access token's scope, so a token carrying only it lacks every scope the API requires. */
 export const OTHER_SCOPE = 'oauth-check:unrelated';
 
-/** An issuer that starts with the real one: another host under it, or another path next to it. */
+/**
+ * An issuer that starts with the configured one, character for character, and is another issuer: an API that checks
+ * iss with startsWith must accept it. The configured string is kept whole (a trailing slash included, as Auth0 has it).
+ */
 export function prefixIssuer(issuer: string): string {
-  const trimmed = issuer.replace(/\/+$/, '');
+  if (issuer.endsWith('/')) return `${issuer}attacker.example/`;
   try {
-    const url = new URL(trimmed);
-    if (url.pathname === '/' && !url.port) return `${trimmed}.attacker.example`;
+    const url = new URL(issuer);
+    if (url.pathname === '/' && !url.port) return `${issuer}.attacker.example`;
   } catch {
     // not a URL: a suffix still makes a prefix
   }
-  return `${trimmed}-attacker`;
+  return `${issuer}-attacker`;
 }
 
 /** A value of the same type that differs from `value`. */

@@ -4,9 +4,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { API_SCOPES, resourceServer } from './resource.js';
+import type { LaxMistakes } from './resource-token.js';
 
+export { API_SCOPES };
 export const DEFAULT_AUDIENCE = 'http://127.0.0.1/api';
-export const API_SCOPES = ['api:read', 'api:write'];
 
 export interface LocalClient {
   client_id: string;
@@ -29,6 +31,8 @@ export interface LocalServerOptions {
   /** Private signing keys (JWK with d), first one is used. */
   signingKeys: JWK[];
   clients: LocalClient[];
+  /** Also serve the deliberately insecure example API (`serve --lax-api`), with these mistakes. */
+  laxApi?: LaxMistakes;
   /** Where oidc-provider's notices go (it prints them on stdout otherwise). */
   log?: (line: string) => void;
   /**
@@ -54,6 +58,8 @@ export interface Exchange {
 
 export interface LocalServer {
   issuer: string;
+  /** The example APIs' resource identifiers: the correct one, then the lax one when served. */
+  apis: string[];
   clients: LocalClient[];
   close(): Promise<void>;
 }
@@ -131,6 +137,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
   const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
+  const resources = resourceServer({
+    issuer,
+    audience: options.audience,
+    keys: options.signingKeys,
+    ...(options.laxApi ? { laxApi: options.laxApi } : {}),
+    ...(options.onExchange ? { onExchange: (exchange) => options.onExchange?.({ ...exchange, parameters: {} }) } : {}),
+  });
+  // The configured audience, and each example API by its own URL (what a client reads from its RFC 9728 metadata).
+  const audiences = [options.audience, ...resources.resources];
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({
@@ -197,11 +212,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         defaultResource: () => (options.opaqueTokens ? undefined : options.audience),
         useGrantedResource: () => true,
         getResourceServerInfo: (_ctx: unknown, resource: string) => {
-          if (resource !== options.audience)
-            throw new errors.InvalidTarget(`this server only issues tokens for ${options.audience}`);
+          if (!audiences.includes(resource))
+            throw new errors.InvalidTarget(`this server only issues tokens for ${audiences.join(', ')}`);
           return {
             scope: API_SCOPES.join(' '),
-            audience: options.audience,
+            audience: resource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: options.accessTokenTtlSeconds,
             jwt: { sign: { alg } },
@@ -237,10 +252,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       observe(exchange);
     });
   }
-  server.on('request', provider.callback());
+  const authorizationServer = provider.callback();
+  server.on('request', (request, response) => {
+    if (!resources.handle(request, response)) authorizationServer(request, response);
+  });
 
   return {
     issuer,
+    apis: resources.resources,
     clients: options.clients,
     close: () =>
       new Promise<void>((resolve) => {

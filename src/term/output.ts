@@ -181,13 +181,18 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
 }
 
 const ERROR_TEXT_LIMIT = 2000;
+/**
+ * A string in an error's details is a value a server sent (a challenge, a description), quoted as the human message
+ * quotes it: bounded tighter, since a secret cut into pieces the redactor cannot recognise must not come out whole.
+ */
+const DETAIL_TEXT_LIMIT = 300;
 
 function bounded(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
 }
 
 function boundedJson(value: unknown): unknown {
-  if (typeof value === 'string') return bounded(value, ERROR_TEXT_LIMIT);
+  if (typeof value === 'string') return bounded(value, DETAIL_TEXT_LIMIT);
   if (Array.isArray(value)) return value.map(boundedJson);
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, boundedJson(child)]));

@@ -58,6 +58,45 @@ beforeAll(async () => {
   server = await startServer({});
   server.route('/correct', apiRoute(policy()));
   for (const mistake of Object.keys(EXPECTED) as Mistake[]) server.route(`/${mistake}`, apiRoute(policy(mistake)));
+  // Auth0-style issuer with a trailing slash, checked with startsWith.
+  server.route('/slash-prefix', apiRoute({ ...policy('issuer-prefix'), issuer: `${ISSUER}/` }));
+  // Accepts any token and answers with a body over the HTTP client's default cap (a big list endpoint).
+  server.route('/big-any-token', (request, response) => {
+    if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    else response.writeHead(200, { 'content-type': 'application/json' }).end(`[${'"order",'.repeat(200_000)}"x"]`);
+  });
+  // Accepts any token, but rate-limits every request after the first `after` of a run (?after=N&run=id).
+  const counts = new Map<string, number>();
+  server.route('/limited', (request, response) => {
+    const query = new URL(request.url ?? '/', 'http://x').searchParams;
+    const run = query.get('run') ?? '';
+    const count = (counts.get(run) ?? 0) + 1;
+    counts.set(run, count);
+    if (count > Number(query.get('after'))) response.writeHead(Number(query.get('status') ?? 429)).end();
+    else if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    else response.writeHead(200).end('{}');
+  });
+  // Echoes the token cut into 7-character pieces joined by commas: too short for the redactor to find.
+  server.route('/echo-split', (request, response) => {
+    const token = request.headers.authorization?.slice(7) ?? '';
+    received.push(token);
+    const pieces = token.match(/.{1,7}/g)?.join(',') ?? '';
+    response
+      .writeHead(401, { 'www-authenticate': `Bearer error="invalid_token", error_description="${pieces}"` })
+      .end();
+  });
+  // The correct API behind a limiter that answers each request's first attempt 429 with Retry-After: 0.
+  const seen = new Set<string>();
+  server.route('/retry-after', async (request, response) => {
+    const key = `${request.url} ${request.headers.authorization ?? ''}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      response.writeHead(429, { 'retry-after': '0' }).end();
+      return;
+    }
+    const reply = await correct({ url: request.url ?? '/', authorization: request.headers.authorization });
+    response.writeHead(reply.status, reply.headers).end(reply.body);
+  });
   server.route('/open', raw(200, '{"orders":[]}', { 'content-type': 'application/json' }));
   server.route('/any-token', (request, response) => {
     if (!request.headers.authorization) response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
@@ -150,6 +189,13 @@ describe('oauth check --api', () => {
     });
   }
 
+  it('an issuer with a trailing slash: the prefix token starts with it exactly and a startsWith API is caught', async () => {
+    const result = await check('/slash-prefix', '--issuer', `${ISSUER}/`, ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    expect(ids(result.stdout)).toEqual(['api-accepts-issuer-prefix']);
+    expect(JSON.parse(result.stdout).findings[0].message).toContain(`iss is ${ISSUER}/attacker.example/`);
+  });
+
   it('names the case, the RFC, the status and the token shape in words, never the token', async () => {
     const result = await check('/expired', '--scope', 'orders:read', '--claim', 'tid=acme');
     expect(result.code).toBe(3);
@@ -210,6 +256,12 @@ describe('oauth check --api', () => {
     expect(found).not.toContain('api-accepts-query-token');
   });
 
+  it('a success body over 1 MiB does not end the run: only the status decides, and the flaw is found', async () => {
+    const result = await check('/big-any-token', ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    expect(ids(result.stdout)).toContain('api-accepts-alg-none');
+  });
+
   it('a refusal by a 5xx and a 401 without a challenge are warnings, not failures', async () => {
     const result = await check('/broken', ...strict);
     // Accepts the valid token only (the first it was sent): every other case is a 500.
@@ -219,16 +271,56 @@ describe('oauth check --api', () => {
     expect(failing.code).toBe(3);
   });
 
-  it('a bad token the API never answers is no acceptance: the case says so, the run goes on', async () => {
+  it('a bad token the API never answers decides nothing: the run goes on, then is inconclusive (exit 5)', async () => {
     const result = await check('/hangs-on-none', '--timeout', '1', ...strict);
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(5);
     const report = JSON.parse(result.stdout);
     expect(report.cases.find((item: { name: string }) => item.name === 'alg-none')).toMatchObject({
       status: null,
       accepted: false,
+      undecided: expect.stringContaining('no answer'),
     });
-    expect(ids(result.stdout)).toEqual(['api-refuses-with-server-error']);
-    expect(report.findings[0].message).toContain('alg-none (no answer)');
+    expect(report.cases.filter((item: { undecided?: string }) => item.undecided).length).toBe(1);
+    expect(report.summary).toMatchObject({ failed: false, inconclusive: true });
+    expect(JSON.parse(result.stderr).error).toMatchObject({
+      code: 'CHECK_INCONCLUSIVE',
+      details: { undecided: [{ name: 'alg-none' }] },
+    });
+  });
+
+  it('an API that rate-limits after the valid token: no case decided, inconclusive (exit 5) naming each and why', async () => {
+    const result = await check('/limited?after=2&run=a', '--scope', 'orders:read', '--claim', 'tid=acme');
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stdout).not.toContain('Nothing to report');
+    expect(result.stdout).toMatch(/\? undecided\s+429\s+expired/);
+    expect(result.stderr).toContain('CHECK_INCONCLUSIVE');
+    expect(result.stderr).toMatch(/19 of 19 cases could not be decided.*expired \(HTTP 429, rate-limited\)/);
+    for (const status of ['503', '502', '504', '408']) {
+      const json = await check(`/limited?after=2&run=s${status}&status=${status}`, ...strict);
+      expect(json.code, json.stderr).toBe(5);
+    }
+  });
+
+  it('honours Retry-After once, within the timeout: a limiter that asks to wait decides every case', async () => {
+    const result = await check('/retry-after', ...strict);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ findings: [], undecided: [] });
+  });
+
+  it('a finding beats inconclusive: a bad token accepted before the rate limit still fails the run (exit 3)', async () => {
+    const result = await check('/limited?after=3&run=b', ...strict);
+    expect(result.code, result.stderr).toBe(3);
+    const report = JSON.parse(result.stdout);
+    expect(ids(result.stdout)).toEqual(['api-accepts-expired']);
+    expect(report.undecided.length).toBe(18);
+  });
+
+  it('a rate-limited valid token: inconclusive, and the hint says rate-limiting, not the issuer', async () => {
+    const result = await check('/limited?after=1&run=c');
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('HTTP 429');
+    expect(result.stderr).toMatch(/hint:.*rate-limiting or unavailable/);
+    expect(result.stderr).not.toContain('configured to trust the issuer');
   });
 
   it('a hostile API that echoes the token and sends escape sequences: no token printed, no control character', async () => {
@@ -250,6 +342,17 @@ describe('oauth check --api', () => {
     }
   });
 
+  it('an API that echoes the token in short pieces: never printed whole, in the error details or the trace', async () => {
+    for (const extra of [['--json'], ['-vv'], ['--json', '-vv']]) {
+      received.length = 0;
+      const result = await check('/echo-split', ...extra);
+      expect(result.code, result.stderr).toBe(5);
+      const printed = (result.stdout + result.stderr).replaceAll(',', '');
+      expect(received.length).toBeGreaterThan(0);
+      for (const token of received) expect(printed).not.toContain(token.split('.')[2]);
+    }
+  });
+
   it('refuses bad flags with exit 2', async () => {
     expect((await runCli(['check', '--api', 'ftp://127.0.0.1/x'], { env })).code).toBe(2);
     expect((await runCli(['check', '--api', 'not a url'], { env })).code).toBe(2);
@@ -257,5 +360,13 @@ describe('oauth check --api', () => {
     expect((await runCli(['check', '--api', `${server.url}/correct`, '--probe'], { env })).code).toBe(2);
     expect((await runCli(['check', '--audience', 'x', '--issuer', ISSUER], { env })).code).toBe(2);
     expect((await runCli(['check', '--api', `${server.url}/correct`, '--claim', 'novalue'], { env })).code).toBe(2);
+    const lifetime = await runCli(['check', '--api', `${server.url}/correct`, '--max-token-lifetime', '60'], { env });
+    expect(lifetime.code).toBe(2);
+    expect(lifetime.stderr).toContain('--max-token-lifetime');
+    for (const claim of ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'scope', 'client_id']) {
+      const result = await runCli(['check', '--api', `${server.url}/correct`, '--claim', `${claim}=1`], { env });
+      expect(result.code, claim).toBe(2);
+      expect(result.stderr).toContain(`--claim ${claim} `);
+    }
   });
 });

@@ -146,6 +146,56 @@ describe('oauth check --resource', () => {
     ]);
   });
 
+  it('an http authorization server on another host is a finding and is not fetched, unless --insecure', async () => {
+    const plain = 'http://as.invalid';
+    const { url } = await setUp({
+      metadata: (resource, issuer) => ({ resource, authorization_servers: [issuer, plain] }),
+    });
+    const result = await check(url);
+    expect(result.code, result.stderr).toBe(3);
+    // Not asked: a fetch of a host that cannot resolve would have been an unreachable server.
+    expect(result.ids).toEqual(['resource-not-https']);
+    expect(result.report.findings[0].message).toContain('not fetched');
+    const insecure = await check(url, '--insecure');
+    expect(insecure.ids).toEqual(['resource-authorization-server-unreachable', 'resource-not-https']);
+  });
+
+  it('a resource_metadata URL a client may not fetch, or one that redirects: a finding about the URL, the audit goes on', async () => {
+    for (const target of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'http://api.invalid/meta',
+      '/relative',
+      'redirect',
+    ]) {
+      const { url } = await setUp({
+        challenge: (origin) => (_request, response) => {
+          const metadata = target === 'redirect' ? `${origin}/moved` : target;
+          response.writeHead(401, { 'www-authenticate': `Bearer realm="api", resource_metadata="${metadata}"` }).end();
+        },
+      });
+      const api = servers.at(-1);
+      api?.route('/moved', (_request, response) => void response.writeHead(302, { location: '/elsewhere' }).end());
+      const result = await check(url);
+      expect(result.code, `${target}: ${result.stderr}`).toBe(3);
+      expect(result.ids, target).toEqual(['resource-metadata-url-invalid']);
+      expect(result.report.findings[0].fix).not.toContain('Serve a JSON object');
+    }
+  });
+
+  it('a metadata listing thousands of authorization servers: five are asked and printed, the rest counted', async () => {
+    const many = Array.from({ length: 5000 }, (_, index) => `https://as${index}.invalid`);
+    const { url } = await setUp({
+      metadata: (resource, issuer) => ({ resource, authorization_servers: [issuer, ...many] }),
+    });
+    const result = await runCli(['check', '--resource', url], {
+      env: sandboxEnv({ OAUTH_STORE: 'memory', OAUTH_NO_CACHE: '1' }),
+    });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stdout.match(/authorization server: /g)?.length).toBe(5);
+    expect(result.stdout).toContain('and 4996 more, not checked');
+  });
+
   it('warns when there is no metadata at all (exit 0, or 3 with --fail-on warn)', async () => {
     const api = await startServer({
       '/orders': (_request, response) => void response.writeHead(401, { 'www-authenticate': 'Bearer' }).end(),

@@ -392,6 +392,9 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
     discover: new CliError('DISCOVERY_FAILED', 'No protected resource metadata.', { details: { tried: [] } }),
   }),
   'resource-metadata-invalid': resourceCase({ discover: new CliError('METADATA_INVALID', 'not a JSON object') }),
+  'resource-metadata-url-invalid': resourceCase({
+    discover: new CliError('METADATA_INVALID', 'is a "file:" URL', { details: { member: 'resource_metadata' } }),
+  }),
   'resource-metadata-mismatch': resourceCase({
     discover: new CliError('METADATA_INVALID', 'names another resource', {
       details: { reason: 'RESOURCE_MISMATCH', resource: 'https://bank.example/' },
@@ -442,6 +445,7 @@ function resourceCase(wrong: {
         if (server instanceof CliError) throw server;
         return server;
       },
+      insecure: false,
     });
     return report.findings;
   };

@@ -94,5 +94,13 @@ describe('oauth mint', () => {
     expect(none.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.\n$/);
     const two = await spawnCli(['mint', '--expired', '--wrong-issuer'], { env });
     expect(two.code).toBe(2);
+    for (const extra of [
+      ['--aud', 'https://api.example'],
+      ['--typ', 'at+jwt'],
+    ]) {
+      const ignored = await spawnCli(['mint', '--id-token', ...extra], { env });
+      expect(ignored.code).toBe(2);
+      expect(ignored.stderr).toContain(extra[0]);
+    }
   });
 });

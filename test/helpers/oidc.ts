@@ -2,6 +2,7 @@
 // started and stopped by the test.
 import * as jose from 'jose';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
+import { ALL_MISTAKES, type LaxMistakes } from '../../src/serve/resource-token.js';
 import { recordExchange, recordSecret } from './leak-scan.js';
 
 export const API_AUDIENCE = 'https://api.test';
@@ -25,6 +26,8 @@ export async function startAuthorizationServer(
     clients?: (defaults: LocalClient[]) => LocalClient[];
     /** The one resource it issues tokens for (default API_AUDIENCE): a test API's own identifier. */
     audience?: string;
+    /** Also the lax example API (at /lax-api/orders): every mistake of `serve --lax-api`, or the ones given. */
+    laxApi?: boolean | LaxMistakes;
     /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
     registration?: { initialAccessToken?: string };
   } = {},
@@ -48,6 +51,7 @@ export async function startAuthorizationServer(
     opaqueTokens: options.opaqueTokens === true,
     signingKeys: [signingKey],
     clients: options.clients ? options.clients(clients) : clients,
+    ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
     ...(options.registration ? { registration: options.registration } : {}),
     onExchange: recordExchange,
   });

@@ -24,6 +24,10 @@ export interface Served {
     access_tokens: string;
     jwks_uri: string;
     keys: string;
+    api: string;
+    api_metadata: string;
+    lax_api?: string;
+    lax_api_metadata?: string;
     clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }>;
   };
   stop(): Promise<number | null>;

@@ -15,6 +15,10 @@ beforeAll(async () => {
       );
     },
     '/slow': hang,
+    '/big': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(`[${'"x",'.repeat(600_000)}"x"]`);
+    },
   });
 });
 afterAll(() => server.close());
@@ -29,6 +33,21 @@ function client(overrides: Partial<HttpOptions> = {}, lines: string[] = []) {
     ...overrides,
   });
 }
+
+describe('bodies over the cap', () => {
+  it('fail with HTTP_TOO_LARGE by default; with oversize truncate, answer the status with the body cut at the cap', async () => {
+    const http = client({ verbosity: 0 });
+    await expect(http.request({ url: `${server.url}/big`, purpose: 'list' })).rejects.toMatchObject({
+      code: 'HTTP_TOO_LARGE',
+    });
+    const cut = await http.request({ url: `${server.url}/big`, purpose: 'list', maxBytes: 1000, oversize: 'truncate' });
+    expect(cut).toMatchObject({ status: 200, truncated: true });
+    expect(cut.body.length).toBe(1000);
+    const whole = await http.request({ url: `${server.url}/token`, purpose: 'token', oversize: 'truncate' });
+    expect(whole.truncated).toBeUndefined();
+    await http.close();
+  });
+});
 
 describe('-v / -vv traces', () => {
   it('show each exchange with status, timing and bodies, with every secret redacted', async () => {

@@ -26,7 +26,11 @@ const parts = (token: string) => {
 
 describe('mint defects', () => {
   it('an issuer that only starts with the real one: another host, or a longer path or port', () => {
-    expect(prefixIssuer('https://id.example.com/')).toBe('https://id.example.com.attacker.example');
+    expect(prefixIssuer('https://id.example.com/')).toBe('https://id.example.com/attacker.example/');
+    expect(prefixIssuer('https://id.example.com')).toBe('https://id.example.com.attacker.example');
+    // Whatever the issuer, the prefix token's iss starts with it exactly and is another issuer.
+    for (const issuer of ['https://x.example/', 'https://x.example', 'https://x.example/t/', 'http://127.0.0.1:9400/'])
+      expect(prefixIssuer(issuer).startsWith(issuer) && prefixIssuer(issuer) !== issuer).toBe(true);
     expect(prefixIssuer('https://id.example.com/tenant')).toBe('https://id.example.com/tenant-attacker');
     expect(prefixIssuer('http://127.0.0.1:9400')).toBe('http://127.0.0.1:9400-attacker');
   });

@@ -1,5 +1,6 @@
 // The command side of `oauth check --api`: the settings, the local server's keys, the attacker's key host (only for
 // an API on this machine), and the report in words.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiCheckReport } from '../../check/api.js';
 import { CliError } from '../../errors.js';
 import type { KeyHost } from '../../net/key-host.js';
@@ -24,6 +25,19 @@ export interface ApiCheckFlags {
 
 const METHODS = ['GET', 'HEAD', 'POST'] as const;
 
+/** Claims the cases set, with what to give instead: a --claim overriding one would break every case at once. */
+const RESERVED_CLAIMS: Record<string, string> = {
+  iss: 'Give --issuer.',
+  sub: 'The subject is fixed (oauth-check); give the claims the route needs with --claim.',
+  aud: 'Give --audience.',
+  exp: 'Lifetimes are set per case (the valid token lives 5 minutes).',
+  nbf: 'Lifetimes are set per case.',
+  iat: 'Lifetimes are set per case.',
+  jti: 'Each token gets a jti of its own.',
+  scope: 'Give --scope.',
+  client_id: 'Give --client-id.',
+};
+
 export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<ApiCheckReport> {
   const url = parseUrl(flags.api, 'API');
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
@@ -33,6 +47,13 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
   if (!method) throw new CliError('USAGE', `--method must be one of ${METHODS.join(', ')}, not "${flags.method}".`);
   const issuer = flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
   const claims = parseClaims(flags.claim ?? []);
+  const reserved = Object.keys(claims).find((name) => name in RESERVED_CLAIMS);
+  if (reserved !== undefined)
+    throw new CliError(
+      'USAGE',
+      `--claim ${reserved} is not allowed: each case sets ${reserved} itself (the valid token right, one bad token wrong).`,
+      { hint: RESERVED_CLAIMS[reserved] },
+    );
 
   const { key, created, path } = await loadState(stateDir(ctx.io.env), undefined);
   if (created)
@@ -66,6 +87,8 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
         key,
         attacker,
         remember: (token) => ctx.knownSecrets.add(token),
+        wait: (ms) => delay(ms, undefined, { signal: ctx.io.signal }),
+        maxRetryWaitMs: ctx.timeoutMs(),
         ...(host ? { fetchedFromKeyHost: host.requested } : {}),
       },
     );
@@ -82,10 +105,13 @@ export function formatApiCases(report: ApiCheckReport, ctx: Context): string[] {
     `  no token: HTTP ${report.unauthenticated.status}${report.valid ? ` · valid token: HTTP ${report.valid.status}` : ''}`,
   );
   for (const item of report.cases) {
-    const verdict = item.accepted ? style.red('✗ accepted') : style.green('✓ refused ');
-    lines.push(
-      `  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(item.reason)}`,
-    );
+    const verdict = item.undecided
+      ? style.yellow('? undecided')
+      : item.accepted
+        ? style.red('✗ accepted')
+        : style.green('✓ refused ');
+    const reason = item.undecided ? `${item.undecided}: ${item.reason}` : item.reason;
+    lines.push(`  ${verdict}  ${String(item.status ?? '—').padEnd(3)}  ${style.cyan(item.name)}  ${style.dim(reason)}`);
   }
   for (const item of report.skipped)
     lines.push(`  ${style.dim('- skipped ')}       ${style.cyan(item.name)}  ${style.dim(item.reason)}`);

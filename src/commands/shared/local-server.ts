@@ -1,6 +1,7 @@
 // The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
 // persisted (or throwaway) keys and secrets.
 import { CliError } from '../../errors.js';
+import { ALL_MISTAKES } from '../../serve/resource-token.js';
 import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
 import {
   freshState,
@@ -24,6 +25,7 @@ export interface ServeFlags {
   alg?: string;
   ephemeral?: boolean;
   opaqueTokens?: boolean;
+  laxApi?: boolean;
   registration?: boolean;
 }
 
@@ -35,6 +37,8 @@ export interface ServeSettings {
   alg: SigningAlgorithm;
   ephemeral: boolean;
   opaqueTokens: boolean;
+  /** Also the deliberately insecure example API. */
+  laxApi: boolean;
   /** Dynamic client registration (RFC 7591/7592) open to anyone: for trying `oauth register` and `login --register`. */
   registration: boolean;
 }
@@ -68,18 +72,23 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     alg,
     ephemeral: flags.ephemeral === true,
     opaqueTokens: flags.opaqueTokens === true,
+    laxApi: flags.laxApi === true,
     registration: flags.registration === true,
   };
 }
 
-/** Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`. */
+/**
+ * Starts the server with persisted (or throwaway) keys and secrets; shared by `serve` and `demo`, which keeps them in
+ * its own temporary home (`env`) so that the commands it runs sign with the keys its server publishes.
+ */
 export async function startServer(
   settings: ServeSettings,
   ctx: Context,
+  env: Readonly<Record<string, string | undefined>> = ctx.io.env,
 ): Promise<{ server: LocalServer; state: ServerState }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
-    : (await loadState(stateDir(ctx.io.env), settings.alg, { serving: true })).state;
+    : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
@@ -90,6 +99,7 @@ export async function startServer(
       accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
       refreshTokenTtlSeconds: settings.refreshTokenTtlSeconds,
       opaqueTokens: settings.opaqueTokens,
+      ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
       clients: defaultClients(state.secrets),

@@ -1,8 +1,8 @@
 // The command side of `oauth check --resource`: the URL as the user gave it, the readers the check uses (the resource
 // metadata through oauth/resource.ts, authorization servers through discovery), and the report's header in words.
-import type { ResourceCheckReport } from '../../check/resource.js';
+import { MAX_AUTHORIZATION_SERVERS, type ResourceCheckReport } from '../../check/resource.js';
 import { CliError } from '../../errors.js';
-import { assertSecureUrl, parseUrl } from '../../net/url.js';
+import { assertSecureUrl, parseUrl, serverUrl } from '../../net/url.js';
 import type { Context } from '../context.js';
 
 export async function runResourceCheck(resource: string, ctx: Context): Promise<ResourceCheckReport> {
@@ -24,12 +24,12 @@ export async function runResourceCheck(resource: string, ctx: Context): Promise<
         metadataUrl !== undefined ? { metadataUrl } : {},
       ),
     fetchServerMetadata: async (issuer) => {
-      const url = parseUrl(issuer, 'authorization server');
-      // An http authorization server is itself a finding, not a reason to stop: fetch it anyway (read-only GET).
-      assertSecureUrl(url, true, 'authorization server');
-      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: true, signal: ctx.io.signal }))
+      // The resource named it: the URL policy for server-supplied URLs applies, as for any server's URL.
+      const url = serverUrl(issuer, 'authorization_servers', ctx.insecure, 'the resource metadata');
+      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal }))
         .metadata;
     },
+    insecure: ctx.insecure,
   });
 }
 
@@ -41,7 +41,15 @@ export function formatResource(report: ResourceCheckReport, ctx: Context): strin
     report.metadataUrl
       ? `  metadata: ${report.metadataUrl} (resource ${report.metadata?.resource})`
       : '  metadata: none',
-    ...(report.metadata?.authorization_servers ?? []).map((issuer) => `  authorization server: ${issuer}`),
+    ...authorizationServerLines(report.metadata?.authorization_servers ?? []),
     '',
   ];
+}
+
+/** The servers that were asked, then how many more the metadata lists: a list of thousands is not printed. */
+function authorizationServerLines(servers: string[]): string[] {
+  const lines = servers.slice(0, MAX_AUTHORIZATION_SERVERS).map((issuer) => `  authorization server: ${issuer}`);
+  const more = servers.length - MAX_AUTHORIZATION_SERVERS;
+  if (more > 0) lines.push(`  authorization servers: and ${more} more, not checked`);
+  return lines;
 }

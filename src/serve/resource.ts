@@ -1,0 +1,362 @@
+// The example protected resources of `oauth serve`, on the same origin as the authorization server: an orders API
+// that validates its tokens as an API should (RFC 6750, RFC 9068, RFC 9449 binding), its RFC 9728 metadata, and with
+// --lax-api a deliberately insecure twin that makes the classic mistakes, for `oauth curl` and `oauth check --api`.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JWK, JWTPayload } from 'jose';
+import { DPOP_ALGS, dpopChecker } from './dpop.js';
+import { type LaxMistakes, NO_MISTAKES, tokenVerifier } from './resource-token.js';
+
+export const API_PATH = '/api/orders';
+export const LAX_API_PATH = '/lax-api/orders';
+export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
+const READ_SCOPE = 'api:read';
+const WRITE_SCOPE = 'api:write';
+/** The scopes of the example APIs; the authorization server grants them for its audience and these APIs. */
+export const API_SCOPES = [READ_SCOPE, WRITE_SCOPE];
+const MAX_BODY_BYTES = 16 * 1024;
+const MAX_ORDERS = 100;
+
+/** An API's resource identifier (RFC 9728 §1.2) is the URL a client calls: the issuer's origin and the API's path. */
+export const apiResource = (issuer: string, path: string) => `${issuer}${path}`;
+/** RFC 9728 §3.1: the well-known segment goes between the host and the resource's path. */
+export const resourceMetadataUrl = (issuer: string, path: string) => `${issuer}${RESOURCE_METADATA_PATH}${path}`;
+
+export interface ResourceServerOptions {
+  issuer: string;
+  /** The configured audience (`serve --audience`), which the APIs accept besides their own resource identifiers. */
+  audience: string;
+  /** The authorization server's signing keys: tokens are checked against them in-process, never fetched. */
+  keys: JWK[];
+  /** Serve the lax API at LAX_API_PATH with these mistakes. */
+  laxApi?: LaxMistakes;
+  now?: () => number;
+  onExchange?: (exchange: { method: string; path: string; status: number; authorization?: string }) => void;
+}
+
+export interface ResourceServer {
+  /** The resource identifiers the authorization server issues tokens for, besides the configured audience. */
+  resources: string[];
+  /** Answers the request when it is for an API or its metadata; false when it is the authorization server's. */
+  handle(request: IncomingMessage, response: ServerResponse): boolean;
+}
+
+interface Api {
+  /** What the API answers under (its 404s included): /api, /lax-api. */
+  root: string;
+  path: string;
+  resource: string;
+  metadataUrl: string;
+  name: string;
+  mistakes: LaxMistakes;
+  verify: ReturnType<typeof tokenVerifier>;
+  checkProof: ReturnType<typeof dpopChecker>;
+  orders: Order[];
+  placed: number;
+}
+
+interface Order {
+  id: string;
+  item: string;
+  quantity: number;
+  status: string;
+  placed_by?: string;
+}
+
+interface Failure {
+  status: number;
+  error?: string;
+  description: string;
+  scope?: string;
+  dpop?: boolean;
+}
+
+export function resourceServer(options: ResourceServerOptions): ResourceServer {
+  const now = options.now ?? Date.now;
+  const make = (path: string, name: string, mistakes: LaxMistakes): Api => ({
+    root: path.slice(0, path.lastIndexOf('/')),
+    path,
+    name,
+    mistakes,
+    resource: apiResource(options.issuer, path),
+    metadataUrl: resourceMetadataUrl(options.issuer, path),
+    verify: tokenVerifier({
+      issuer: options.issuer,
+      audiences: [options.audience, apiResource(options.issuer, path)],
+      keys: options.keys,
+      mistakes,
+      now,
+    }),
+    checkProof: dpopChecker(),
+    orders: sampleOrders(),
+    placed: 0,
+  });
+  const apis = [make(API_PATH, 'Example orders API (validates its tokens correctly)', NO_MISTAKES)];
+  if (options.laxApi)
+    apis.push(
+      make(
+        LAX_API_PATH,
+        'Lax orders API (deliberately insecure: makes the classic validation mistakes)',
+        options.laxApi,
+      ),
+    );
+
+  return {
+    resources: apis.map((api) => api.resource),
+    handle(request, response) {
+      const path = (request.url ?? '/').split('?')[0]!;
+      const report = () =>
+        options.onExchange?.({
+          method: request.method ?? '',
+          path,
+          status: response.statusCode,
+          ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+        });
+      if (path === RESOURCE_METADATA_PATH || path.startsWith(`${RESOURCE_METADATA_PATH}/`)) {
+        request.resume();
+        serveMetadata(request, response, options.issuer, apis, path.slice(RESOURCE_METADATA_PATH.length));
+        report();
+        return true;
+      }
+      const api = apis.find((candidate) => path.startsWith(`${candidate.root}/`));
+      if (!api) return false;
+      response.on('finish', report);
+      serveApi(api, request, response, path, options.issuer, now).catch(() => {
+        if (!response.headersSent) send(response, 500, { error: 'server_error' });
+        else response.destroy();
+      });
+      return true;
+    },
+  };
+}
+
+function serveMetadata(
+  request: IncomingMessage,
+  response: ServerResponse,
+  issuer: string,
+  apis: Api[],
+  resourcePath: string,
+): void {
+  const [status, body, headers] = metadata(request.method, issuer, apis, resourcePath);
+  send(response, status, body, headers);
+}
+
+function metadata(
+  method: string | undefined,
+  issuer: string,
+  apis: Api[],
+  resourcePath: string,
+): [number, unknown, Record<string, string>?] {
+  if (method !== 'GET') return [405, { error: 'method_not_allowed' }, { allow: 'GET' }];
+  const api = apis.find((candidate) => candidate.path === resourcePath);
+  // The origin on its own is the authorization server, not a protected resource: no metadata without a path.
+  if (!api)
+    return [
+      404,
+      {
+        error: 'not_found',
+        error_description: `Protected resource metadata is published for ${apis.map((each) => each.resource).join(' and ')}.`,
+      },
+    ];
+  return [
+    200,
+    {
+      resource: api.resource,
+      authorization_servers: [issuer],
+      scopes_supported: API_SCOPES,
+      bearer_methods_supported: api.mistakes.acceptQueryToken ? ['header', 'body', 'query'] : ['header'],
+      resource_name: api.name,
+      dpop_signing_alg_values_supported: DPOP_ALGS,
+      dpop_bound_access_tokens_required: false,
+    },
+  ];
+}
+
+async function serveApi(
+  api: Api,
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  issuer: string,
+  now: () => number,
+): Promise<void> {
+  if (path !== api.path) {
+    request.resume();
+    return send(response, 404, { error: 'not_found', error_description: `This API has ${api.resource} only.` });
+  }
+  const method = request.method ?? '';
+  if (method !== 'GET' && method !== 'POST') {
+    request.resume();
+    return send(response, 405, { error: 'method_not_allowed' }, { allow: 'GET, POST' });
+  }
+  if (method !== 'POST') request.resume();
+  const body = method === 'POST' ? await readBody(request) : '';
+  if (body === undefined)
+    return send(
+      response,
+      413,
+      { error: 'invalid_request', error_description: `The body is over ${MAX_BODY_BYTES} bytes.` },
+      { connection: 'close' },
+    );
+  const outcome = await authorize(api, request, body, method, `${issuer}${path}`, now);
+  if ('status' in outcome) return refuse(response, api, outcome);
+  if (method === 'GET') return send(response, 200, { orders: api.orders });
+  const order = newOrder(body, request.headers['content-type'], outcome.claims);
+  if (typeof order === 'string') return send(response, 400, { error: 'invalid_request', error_description: order });
+  api.placed += 1;
+  order.id = `ord_${String(SAMPLE_ORDERS + api.placed).padStart(4, '0')}`;
+  api.orders.push(order);
+  if (api.orders.length > MAX_ORDERS) api.orders.shift();
+  send(response, 201, order);
+}
+
+async function authorize(
+  api: Api,
+  request: IncomingMessage,
+  body: string,
+  method: string,
+  url: string,
+  now: () => number,
+): Promise<Failure | { claims: JWTPayload }> {
+  const { mistakes } = api;
+  const header = request.headers.authorization;
+  const [, scheme = '', credentials] = /^(\S+)(?:\s+(.*))?$/.exec(header ?? '') ?? [];
+  const tokenScheme = /^(bearer|dpop)$/i.test(scheme) ? scheme.toLowerCase() : undefined;
+  const query = new URLSearchParams((request.url ?? '').split('?')[1] ?? '').getAll('access_token');
+  const form = /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')
+    ? new URLSearchParams(body).getAll('access_token')
+    : [];
+  const methods = (tokenScheme ? 1 : 0) + query.length + form.length;
+  if (methods > 1)
+    return {
+      status: 400,
+      error: 'invalid_request',
+      description: 'The request carries more than one access token; RFC 6750 section 2 allows exactly one method.',
+    };
+  if ((query.length > 0 || form.length > 0) && !mistakes.acceptQueryToken)
+    return {
+      status: 400,
+      error: 'invalid_request',
+      description:
+        'Send the access token in the Authorization header (RFC 6750 section 2.1), not in the query or the body.',
+    };
+  const token = tokenScheme ? credentials?.trim() : (query[0] ?? form[0]);
+  if (!tokenScheme && token === undefined)
+    return { status: 401, description: 'This API takes an access token: Authorization: Bearer <token>.' };
+  if (token === undefined || !/^[\w\-.~+/]+=*$/.test(token))
+    return { status: 400, error: 'invalid_request', description: 'The Authorization header is malformed.' };
+
+  const checked = await api.verify(token);
+  if (!checked.ok) return { status: 401, error: 'invalid_token', description: checked.description };
+  const { cnf } = checked.claims;
+  const jkt = isRecord(cnf) && typeof cnf.jkt === 'string' ? cnf.jkt : undefined;
+  if (!mistakes.ignoreDpopBinding) {
+    if (jkt && tokenScheme !== 'dpop')
+      return {
+        status: 401,
+        error: 'invalid_token',
+        dpop: true,
+        description: 'The access token is DPoP-bound (cnf.jkt): send it as Authorization: DPoP with a DPoP proof.',
+      };
+    if (!jkt && tokenScheme === 'dpop')
+      return { status: 401, error: 'invalid_token', dpop: true, description: 'The access token is not DPoP-bound.' };
+    if (jkt) {
+      const proof = request.headers.dpop;
+      const failure = await api.checkProof({
+        proof: typeof proof === 'string' ? proof : undefined,
+        method,
+        url,
+        accessToken: token,
+        jkt,
+        now: now(),
+      });
+      if (failure) return { status: 401, error: 'invalid_dpop_proof', dpop: true, description: failure };
+    }
+  }
+  const needed = method === 'POST' ? WRITE_SCOPE : READ_SCOPE;
+  const granted = typeof checked.claims.scope === 'string' ? checked.claims.scope.split(' ') : [];
+  if (!mistakes.skipScope && !granted.includes(needed))
+    return {
+      status: 403,
+      error: 'insufficient_scope',
+      scope: needed,
+      description: `${method} ${api.path} needs the scope ${needed}.`,
+    };
+  return { claims: checked.claims };
+}
+
+/** RFC 6750 §3 and RFC 9728 §5.1: every refusal says where the metadata is, and an error only when a token was sent. */
+function refuse(response: ServerResponse, api: Api, failure: Failure): void {
+  const parameters: Array<[string, string]> = [['resource_metadata', api.metadataUrl]];
+  if (failure.error) parameters.push(['error', failure.error], ['error_description', failure.description]);
+  if (failure.scope) parameters.push(['scope', failure.scope]);
+  if (failure.dpop) parameters.push(['algs', DPOP_ALGS.join(' ')]);
+  const challenge = `${failure.dpop ? 'DPoP' : 'Bearer'} ${parameters.map(([name, value]) => `${name}="${quotable(value)}"`).join(', ')}`;
+  send(
+    response,
+    failure.status,
+    { error: failure.error ?? 'unauthorized', error_description: failure.description },
+    { 'www-authenticate': challenge },
+  );
+}
+
+/** What RFC 6750 §3 allows inside a quoted error_description: printable ASCII without `"` and `\`. */
+function quotable(value: string): string {
+  return value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, "'");
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** The body as text, or undefined when it is over the cap (then the rest is not read). */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    const bytes = Buffer.from(chunk);
+    size += bytes.length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function newOrder(body: string, contentType: string | undefined, claims: JWTPayload): Order | string {
+  let input: Record<string, unknown> = {};
+  if (/^application\/json\b/i.test(contentType ?? '') && body.trim() !== '') {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (!isRecord(parsed)) return 'The body must be a JSON object.';
+      input = parsed;
+    } catch {
+      return 'The body is not JSON.';
+    }
+  }
+  const item = input.item ?? 'coffee beans';
+  const quantity = input.quantity ?? 1;
+  if (typeof item !== 'string' || !/^[\x20-\x7e]{1,80}$/.test(item))
+    return 'item must be 1 to 80 printable characters.';
+  if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 100)
+    return 'quantity must be a whole number from 1 to 100.';
+  return {
+    id: '',
+    item,
+    quantity,
+    status: 'placed',
+    ...(typeof claims.sub === 'string' ? { placed_by: claims.sub } : {}),
+  };
+}
+
+const SAMPLE_ORDERS = 2;
+
+function sampleOrders(): Order[] {
+  return [
+    { id: 'ord_0001', item: 'coffee beans', quantity: 2, status: 'shipped' },
+    { id: 'ord_0002', item: 'oat milk', quantity: 6, status: 'placed' },
+  ];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
