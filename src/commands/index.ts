@@ -20,6 +20,7 @@ Examples:
   $ oauth demo                                                         see everything work, offline
   $ oauth login --issuer https://id.example.com --client-id my-cli    sign in (browser, PKCE)
   $ TOKEN=$(oauth token)                                               a fresh access token
+  $ oauth curl https://api.example.com/orders                          call an API with it (signs in if the API asks)
   $ oauth token --client-credentials --client-id svc --scope api:read  a service token (secret from OAUTH_CLIENT_SECRET)
   $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience api
   $ oauth status
