@@ -54,27 +54,30 @@ export async function main(argv: string[], io: IO): Promise<number> {
       },
     })
     .addHelpText('after', PROGRAM.help);
-  for (const definition of Object.values(GLOBAL_FLAGS)) program.addOption(commanderOption(definition));
 
   const invoked = invokedCommand(argv);
   const entry = findCommand(invoked);
+  let globalFlags: FlagDefinitions = GLOBAL_FLAGS;
   try {
     if (entry) {
       // A known command is the only one registered: building the others is most of commander's share of a run.
       const definition = await entry.load();
+      globalFlags = globalsOf(definition);
+      for (const flag of Object.values(globalFlags)) program.addOption(commanderOption(flag));
       addCommand(program, entry.summary, definition).action(async (...params: unknown[]) => {
         const self = params.at(-1);
         if (!(self instanceof Command))
           throw new CliError('INTERNAL', 'commander called the action without its command.');
         const parsed = self.optsWithGlobals();
-        refuseBlankFlags(parsed, { ...definition.flags, ...GLOBAL_FLAGS });
-        const globals: GlobalFlags = flagValues(GLOBAL_FLAGS, parsed);
+        refuseBlankFlags(parsed, { ...globalFlags, ...definition.flags });
+        const globals: GlobalFlags = flagValues(GLOBAL_FLAGS, withoutShadowed(parsed, globalFlags));
         const flags = flagValues(definition.flags ?? {}, self.opts());
         context = await createContext(io, globals, { flags, runCommand: main });
         const args = argumentsWithoutUrlCredentials(context, argumentValues(definition, self.processedArgs));
         exitCode = await definition.run(args, withoutUrlCredentials(context, definition, flags), context);
       });
     } else {
+      for (const flag of Object.values(GLOBAL_FLAGS)) program.addOption(commanderOption(flag));
       // Without one (`oauth --help`, a typo that needs suggestions) every command is there, by name and summary only.
       for (const { name, args, summary } of COMMANDS) {
         const command = program.command(name).summary(summary);
@@ -91,11 +94,26 @@ export async function main(argv: string[], io: IO): Promise<number> {
     const parsed = help >= 0 && invoked !== undefined && !entry ? argv.filter((_, index) => index !== help) : argv;
     await program.parseAsync(parsed, { from: 'user' });
   } catch (error) {
-    exitCode = await report(error, context, io, argv, usageMessage);
+    exitCode = await report(error, context, io, argv, usageMessage, 'json' in globalFlags);
   } finally {
     await context?.close().catch(() => undefined);
   }
   return exitCode;
+}
+
+/**
+ * The global options a command takes: all but those it spells itself (curl's --json <data>, as curl spells it), which
+ * are the command's in its runs.
+ */
+function globalsOf(definition: CommandDefinition): FlagDefinitions {
+  const own = new Set(Object.values(definition.flags ?? {}).map((flag) => flagParts(flag).long));
+  return Object.fromEntries(Object.entries(GLOBAL_FLAGS).filter(([, flag]) => !own.has(flagParts(flag).long)));
+}
+
+/** The parsed values without a command's own flag that has a global one's name, so the global one reads as not given. */
+function withoutShadowed(parsed: Record<string, unknown>, globals: FlagDefinitions): Record<string, unknown> {
+  const shadowed = Object.keys(GLOBAL_FLAGS).filter((key) => !(key in globals));
+  return Object.fromEntries(Object.entries(parsed).filter(([key]) => !shadowed.includes(key)));
 }
 
 /** Every URL the user gave loses its user:password@ before a command sees it (see Context.withoutUrlCredentials). */
@@ -141,6 +159,7 @@ async function report(
   io: IO,
   argv: string[],
   usageMessage: string | undefined,
+  jsonErrors = true,
 ): Promise<number> {
   const quiet = ['commander.helpDisplayed', 'commander.version', 'commander.help', 'commander.executeSubCommandAsync'];
   if (error instanceof CommanderError && quiet.includes(error.code)) return 0;
@@ -163,7 +182,7 @@ async function report(
   const out =
     context?.out ??
     (await createOutput(io, {
-      json: argv.includes('--json'),
+      json: jsonErrors && argv.includes('--json'),
       color: argv.includes('--no-color') ? false : undefined,
       debug: argv.includes('--debug') || io.env.OAUTH_DEBUG === '1',
       verbosity: 0,

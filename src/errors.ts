@@ -43,6 +43,7 @@ const exitByCode = {
   KEY_TOO_WEAK: Exit.invalid,
   ID_TOKEN_INVALID: Exit.invalid,
   AUTH_RESPONSE_INVALID: Exit.invalid,
+  API_REFUSED: Exit.invalid,
   NOT_LOGGED_IN: Exit.auth,
   REFRESH_TOKEN_REJECTED: Exit.auth,
   TOKEN_REJECTED: Exit.auth,

@@ -6,7 +6,7 @@ import { resolveServer } from '../oauth/server.js';
 import { argument, defineCommand, option } from './define.js';
 import { requireSetting } from './shared/prompt.js';
 import { rememberProfileSecrets } from './shared/store.js';
-import { parseUrl } from '../net/url.js';
+import { parseUrl, serverUrl } from '../net/url.js';
 
 const SHOWN = [
   'issuer',
@@ -112,6 +112,9 @@ async function runForResource(resourceUrl: string, issuer: string | undefined, c
       { hint: 'Leave out --issuer to see the first one the API lists, or name one of those.' },
     );
   const chosen = issuer ?? listed[0];
+  // An issuer the API names is the API's word: outside the URL policy, it is the API's error (exit 5), not the user's.
+  if (issuer === undefined && chosen !== undefined)
+    serverUrl(chosen, 'authorization_servers[0]', ctx.insecure, `the protected resource metadata at ${found.url}`);
   const metadata = chosen
     ? await resolveServer(
         { issuer: chosen, endpoints: {} },

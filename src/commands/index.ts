@@ -20,6 +20,7 @@ Examples:
   $ oauth demo                                                         see everything work, offline
   $ oauth login --issuer https://id.example.com --client-id my-cli    sign in (browser, PKCE)
   $ TOKEN=$(oauth token)                                               a fresh access token
+  $ oauth curl https://api.example.com/orders                          call an API with it (signs in if the API asks)
   $ oauth token --client-credentials --client-id svc --scope api:read  a service token (secret from OAUTH_CLIENT_SECRET)
   $ oauth decode "$TOKEN" --verify --issuer https://id.example.com --audience api
   $ oauth status
@@ -83,6 +84,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'userinfo',
     summary: 'show the OpenID Connect UserInfo claims of the signed-in profile',
     load: async () => (await import('./userinfo.js')).command,
+  },
+  {
+    name: 'curl',
+    args: ['<url>'],
+    summary: "call an API with the profile's token; signs in for it when it asks (RFC 9728), exit 3 on 401/403",
+    load: async () => (await import('./curl.js')).command,
   },
   {
     name: 'discover',

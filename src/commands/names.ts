@@ -15,6 +15,7 @@ export const COMMAND_NAMES = [
   'revoke',
   'introspect',
   'userinfo',
+  'curl',
   'discover',
   'check',
   'serve',

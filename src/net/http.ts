@@ -12,9 +12,10 @@ export type HttpMethod = 'GET' | 'POST' | 'HEAD' | 'DELETE';
 
 export interface HttpRequest {
   url: string | URL;
-  method?: HttpMethod;
+  /** An HTTP method token (RFC 9110 §9); GET when absent. */
+  method?: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** What is being fetched, in words ("JWKS", "discovery document"), for messages and traces. */
   purpose: string;
   maxBytes?: number;
@@ -24,6 +25,21 @@ export interface HttpRequest {
    * headers, not the document.
    */
   oversize?: 'fail' | 'truncate';
+  /**
+   * The body is the user's data (an API's answer for `oauth curl`), not a document a protocol step reads: it is passed
+   * on unparsed, so JSON nested deeper than any OAuth document is not refused.
+   */
+  userData?: boolean;
+  /**
+   * Where the body goes as it arrives, instead of into `body` (then empty): asked once the status and headers are in;
+   * undefined keeps this answer's body in memory. A sink has its own cap, since the body does not stay in memory.
+   */
+  sink?: (head: { status: number; headers: Record<string, string> }) => BodySink | undefined;
+}
+
+export interface BodySink {
+  write(chunk: Buffer): void;
+  maxBytes: number;
 }
 
 export interface HttpResponse {
@@ -32,6 +48,8 @@ export interface HttpResponse {
   headers: Record<string, string>;
   body: Buffer;
   elapsedMs: number;
+  /** The bytes that went to the request's sink instead of `body`. */
+  streamed?: number;
   /** The body was longer than the request's cap and was cut there (only with oversize: 'truncate'). */
   truncated?: boolean;
 }
@@ -139,12 +157,17 @@ export function createHttpClient(options: HttpOptions): HttpClient {
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
     const method = req.method ?? 'GET';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method))
+      throw new CliError(
+        'USAGE',
+        `${JSON.stringify(method)} is not an HTTP method (RFC 9110 §9: a token, such as PUT).`,
+      );
     const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
     const headers = { 'user-agent': 'oauth-cli', ...req.headers };
     dispatcher ??= createDispatcher(options);
     secrets.addFromRequest(
       headers,
-      req.body,
+      typeof req.body === 'string' ? req.body : undefined,
       Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1],
     );
     traceRequest(method, url, headers, req.body);
@@ -161,27 +184,30 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         signal,
       });
       const responseHeaders = flattenHeaders(response.headers);
+      const sink = req.sink?.({ status: response.statusCode, headers: responseHeaders });
+      const cap = sink?.maxBytes ?? maxBytes;
       const truncate = req.oversize === 'truncate';
       const declared = Number(responseHeaders['content-length']);
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
-      if (Number.isFinite(declared) && declared > maxBytes) {
+      if (Number.isFinite(declared) && declared > cap) {
         response.body.destroy();
-        if (!truncate) throw tooLarge(req, url, maxBytes);
+        if (!truncate) throw tooLarge(req, url, cap);
         truncated = true;
       } else {
         for await (const chunk of response.body) {
-          const piece = chunk as Buffer;
-          if (size + piece.length > maxBytes) {
+          let piece = chunk as Buffer;
+          if (size + piece.length > cap) {
             response.body.destroy();
-            if (!truncate) throw tooLarge(req, url, maxBytes);
-            chunks.push(piece.subarray(0, maxBytes - size));
+            if (!truncate) throw tooLarge(req, url, cap);
+            piece = piece.subarray(0, cap - size);
             truncated = true;
-            break;
           }
           size += piece.length;
-          chunks.push(piece);
+          if (sink) sink.write(piece);
+          else chunks.push(piece);
+          if (truncated) break;
         }
       }
       const result: HttpResponse = {
@@ -190,9 +216,10 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         headers: responseHeaders,
         body: Buffer.concat(chunks),
         elapsedMs: performance.now() - started,
+        ...(sink ? { streamed: size } : {}),
         ...(truncated ? { truncated } : {}),
       };
-      refuseDeepJson(result, req.purpose);
+      if (!req.userData) refuseDeepJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
       traceResponse(result);
       return result;
@@ -202,20 +229,20 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     }
   }
 
-  function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string): void {
+  function traceRequest(method: string, url: URL, headers: Record<string, string>, body?: string | Buffer): void {
     if (options.verbosity < 1) return;
     options.trace(`> ${method} ${redactText(redactUrl(url.href), known())}`);
     for (const [name, value] of Object.entries(redactHeaders(headers)))
       options.trace(`> ${name}: ${redactText(value, known())}`);
     if (options.verbosity >= 2 && body)
-      options.trace(bodyLines('>', redactBody(body, headers['content-type'], known())));
+      options.trace(bodyLines('>', redactBody(body.toString(), headers['content-type'], known())));
   }
 
   function traceResponse(response: HttpResponse): void {
     if (options.verbosity < 1) return;
-    options.trace(
-      `< ${response.status} (${Math.round(response.elapsedMs)} ms, ${response.body.length} bytes${response.truncated ? ', truncated' : ''})`,
-    );
+    const size = response.streamed ?? response.body.length;
+    const how = response.truncated ? ', truncated' : response.streamed !== undefined ? ', passed on as it came' : '';
+    options.trace(`< ${response.status} (${Math.round(response.elapsedMs)} ms, ${size} bytes${how})`);
     // Redacted whole, then cut: a server can echo a secret in pieces the redactor cannot see, never all of it.
     for (const [name, value] of Object.entries(redactHeaders(response.headers)))
       options.trace(`< ${name}: ${boundedHeader(redactText(value, known()))}`);

@@ -4,6 +4,8 @@ import type { IO } from './io.js';
 
 export interface BufferIO extends IO {
   out(): string;
+  /** stdout as the bytes written (text as UTF-8). */
+  outBytes(): Buffer;
   err(): string;
 }
 
@@ -16,7 +18,7 @@ export function bufferIO(
     signal?: AbortSignal;
   } = {},
 ): BufferIO {
-  let out = '';
+  const out: Buffer[] = [];
   let err = '';
   const stdin =
     options.stdin instanceof Readable
@@ -26,14 +28,18 @@ export function bufferIO(
         : Readable.from([options.stdin]);
   return {
     stdin,
-    stdout: { write: (text: string) => (out += text) },
+    stdout: {
+      write: (text: string) => out.push(Buffer.from(text)),
+      writeBytes: (data: Uint8Array) => out.push(Buffer.from(data)),
+    },
     stderr: { write: (text: string) => (err += text) },
     stdinIsTTY: options.tty ?? false,
     stdoutIsTTY: options.tty ?? false,
     stderrIsTTY: options.tty ?? false,
     env: options.env ?? {},
     signal: options.signal ?? new AbortController().signal,
-    out: () => out,
+    out: () => Buffer.concat(out).toString('utf8'),
+    outBytes: () => Buffer.concat(out),
     err: () => err,
   };
 }

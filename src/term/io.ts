@@ -30,6 +30,8 @@ function devNullDevice(): number | undefined {
 
 export interface Writer {
   write(text: string): unknown;
+  /** Bytes exactly as given (an API's body that `oauth curl` prints); absent where only text can go. */
+  writeBytes?(data: Uint8Array): unknown;
 }
 
 export interface IO {
@@ -118,20 +120,20 @@ export function descriptorWriter(
     }
     return fallback.write(data);
   };
+  const writeData = (data: Uint8Array) => {
+    let written = 0;
+    try {
+      while (written < data.length) written += write(fd, data, written);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') return viaStream(data.subarray(written));
+      if (code === 'EPIPE' && onStreamError) return onStreamError(error as NodeJS.ErrnoException);
+      throw error;
+    }
+  };
   return {
-    write(text: string) {
-      if (fallback) return viaStream(text);
-      const data = Buffer.from(text);
-      let written = 0;
-      try {
-        while (written < data.length) written += write(fd, data, written);
-        return true;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') return viaStream(data.subarray(written));
-        if (code === 'EPIPE' && onStreamError) return onStreamError(error as NodeJS.ErrnoException);
-        throw error;
-      }
-    },
+    write: (text: string) => (fallback ? viaStream(text) : writeData(Buffer.from(text))),
+    writeBytes: (data: Uint8Array) => (fallback ? viaStream(data) : writeData(data)),
   };
 }

@@ -69,6 +69,11 @@ export interface Output {
   readonly secrets: SecretRegistry;
   /** Writes a result (human form) to stdout: known secrets redacted, printable, each line one line. */
   result(text: Lines, options?: Reveal): void;
+  /**
+   * Writes a result the user asked for byte-exact (an API's body): not redacted, not made printable. Only where stdout
+   * is not a terminal; a command shows such a result on a terminal as text, through `result`.
+   */
+  bytes(data: Uint8Array): void;
   /** Writes one JSON document (one line) to stdout: known secrets redacted, exact JSON otherwise. */
   jsonResult(value: unknown, options?: Reveal): void;
   /** Writes JSON lines already serialized (a batch): known secrets redacted, control characters escaped. */
@@ -147,6 +152,8 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
       io.stdout.write(
         `${printableJson(redactKnownJson(value, (text) => redactUrlCredentials(secrets.redact(text, reveal))))}\n`,
       ),
+    bytes: (data) =>
+      io.stdout.writeBytes ? io.stdout.writeBytes(data) : io.stdout.write(Buffer.from(data).toString('utf8')),
     jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
     info: stderr,
     warn,

@@ -73,6 +73,20 @@ describe('oauth discover --resource', () => {
     expect(other.stderr).toContain(`is not one of the authorization servers`);
   });
 
+  it("says an authorization server the API names outside the URL policy is the API's error (exit 5), not the user's", async () => {
+    for (const [path, issuer] of [
+      ['/file-as', 'file:///etc/passwd'],
+      ['/remote-http-as', 'http://10.255.255.1/'],
+    ]) {
+      api.route(`/.well-known/oauth-protected-resource${path}`, (request, response) =>
+        json({ resource: `${api.origin}${path}`, authorization_servers: [issuer] })(request, response),
+      );
+      const result = await spawnCli(['discover', '--resource', `${api.origin}${path}`]);
+      expect(result.code, result.stderr).toBe(5);
+      expect(result.stderr).toContain('authorization_servers[0] from the protected resource metadata');
+    }
+  });
+
   it('shows what a hostile API puts in its metadata as text, never as escape sequences', async () => {
     api.route('/.well-known/oauth-protected-resource/hostile', (request, response) =>
       json({

@@ -24,6 +24,8 @@ export async function startAuthorizationServer(
     accessTokenTtlSeconds?: number;
     opaqueTokens?: boolean;
     clients?: (defaults: LocalClient[]) => LocalClient[];
+    /** The one resource it issues tokens for (default API_AUDIENCE): a test API's own identifier. */
+    audience?: string;
     /** Also the lax example API (at /lax-api/orders): every mistake of `serve --lax-api`, or the ones given. */
     laxApi?: boolean | LaxMistakes;
     /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
@@ -43,7 +45,7 @@ export async function startAuthorizationServer(
   const clients = defaultClients(SECRETS, { keys: [publicClientKey] });
   const server = await startLocalServer({
     port: 0,
-    audience: API_AUDIENCE,
+    audience: options.audience ?? API_AUDIENCE,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 900,
     refreshTokenTtlSeconds: 86400,
     opaqueTokens: options.opaqueTokens === true,

@@ -157,3 +157,36 @@ describe('cancellation', () => {
     await http.close();
   });
 });
+
+describe('a body passed on as it arrives (sink)', () => {
+  it('goes to the sink the head chose, not into memory, bounded by the sink’s own cap', async () => {
+    const http = client({ verbosity: 1 });
+    const chunks: Buffer[] = [];
+    const heads: number[] = [];
+    const response = await http.request({
+      url: `${server.url}/token`,
+      purpose: 'API',
+      maxBytes: 10,
+      sink: (head) => {
+        heads.push(head.status);
+        return { write: (chunk) => chunks.push(chunk), maxBytes: 1000 };
+      },
+    });
+    expect(heads).toEqual([200]);
+    expect(response.body.length).toBe(0);
+    expect(response.streamed).toBe(Buffer.concat(chunks).length);
+    expect(JSON.parse(Buffer.concat(chunks).toString())).toMatchObject({ token_type: 'Bearer' });
+    await expect(
+      http.request({
+        url: `${server.url}/token`,
+        purpose: 'API',
+        sink: () => ({ write: () => undefined, maxBytes: 5 }),
+      }),
+    ).rejects.toMatchObject({ code: 'HTTP_TOO_LARGE' });
+    // A head the sink declines is read into memory as ever.
+    const held = await http.request({ url: `${server.url}/token`, purpose: 'API', sink: () => undefined });
+    expect(held.streamed).toBeUndefined();
+    expect(held.body.length).toBeGreaterThan(0);
+    await http.close();
+  });
+});

@@ -44,9 +44,12 @@ export function registrationDeps(ctx: Context): RegistrationDeps {
   return { http: () => ctx.http(), insecure: ctx.insecure, signal: ctx.io.signal, secrets: ctx.knownSecrets };
 }
 
-/** The server to register at: the run's issuer (flag > OAUTH_* > profile, asked for on a terminal), discovered. */
-export async function registrationServer(ctx: Context): Promise<AuthorizationServer> {
-  const issuer = await requireSetting(ctx, 'issuer', undefined, 'Issuer URL');
+/**
+ * The server to register at: the one given (curl: the server an API's metadata names), else the run's issuer (flag >
+ * OAUTH_* > profile, asked for on a terminal), discovered.
+ */
+export async function registrationServer(ctx: Context, given?: string): Promise<AuthorizationServer> {
+  const issuer = given ?? (await requireSetting(ctx, 'issuer', undefined, 'Issuer URL'));
   const endpoints = Object.fromEntries(
     Object.entries(ctx.settings.endpoints).map(([name, setting]) => [name, setting.value]),
   );
@@ -127,10 +130,10 @@ export async function registeredClientSecret(
  */
 export async function registerForSignIn(
   ctx: Context,
-  method: { loopback: LoopbackChoice | undefined; redirectUri: string | undefined },
+  method: { loopback: LoopbackChoice | undefined; redirectUri: string | undefined; issuer?: string },
 ): Promise<{ issuer: string; clientId: string } | undefined> {
   if (ctx.settings.clientId?.value) return undefined;
-  const as = await registrationServer(ctx);
+  const as = await registrationServer(ctx, method.issuer);
   if (typeof as.registration_endpoint !== 'string') {
     throw new CliError(
       'USAGE',

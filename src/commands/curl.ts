@@ -1,0 +1,401 @@
+// `oauth curl`: call an API with the profile's access token, curl's way of spelling it. The flow (discovery through
+// RFC 9728, signing in for the resource, step-up) is src/oauth/resource-call.ts; here, the flags become its request and
+// the answer becomes stdout and the exit code.
+import { STATUS_CODES } from 'node:http';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import type { Context } from './context.js';
+import { CliError, Exit, isCliError } from '../errors.js';
+import type { BodySink, HttpResponse } from '../net/http.js';
+import { assertSecureUrl, parseUrl } from '../net/url.js';
+import type { AccessToken, CallResult, SignInPlan } from '../oauth/resource-call.js';
+import { resourceMatches } from '../oauth/resource.js';
+import type { Session } from '../oauth/session.js';
+import { parseHeaders, requestBody } from './shared/api-request.js';
+import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import { CLIENT_FLAGS } from './shared/client-flags.js';
+import { freshProfileSession } from './shared/fresh-session.js';
+import { canPrompt, promptContext } from './shared/prompt.js';
+import { requestParameters } from './shared/request.js';
+import { signInProfile } from './shared/sign-in.js';
+import { store } from './shared/store.js';
+import { rememberSecrets } from './shared/stored-session.js';
+
+/** The largest answer held in memory: any but a 2xx (a 401 may still need a sign-in), and any on a terminal. */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+/** The largest 2xx body passed on to a pipe or -o as it arrives. */
+export const MAX_STREAMED_BYTES = 1024 * 1024 * 1024;
+
+const FLAGS = {
+  request: option('-X, --request <method>', 'HTTP method (default GET, or POST with a body)'),
+  header: repeatable('-H, --header <header>', 'request header "Name: value" (repeatable)'),
+  data: repeatable('-d, --data <data>', 'form body (POST, application/x-www-form-urlencoded); @file, @- for stdin'),
+  dataBinary: option('--data-binary <data>', 'body sent exactly as given; @file sends the file byte for byte'),
+  json: option('--json <json>', 'JSON body (POST, content-type and accept application/json); @file reads a file'),
+  include: flag('-i, --include', 'print the status line and the response headers before the body'),
+  output: option('-o, --output <file>', 'write the body to this file instead of stdout'),
+  fail: flag('--no-fail', 'print the answer whatever its status and exit 0'),
+  discover: flag('--discover', "read the API's RFC 9728 metadata before the first call"),
+  login: flag('--login', 'sign in when the API asks for it (also without a terminal), and again for missing scopes'),
+  register: flag(
+    '--register',
+    'signing in without a client id: register a public client at the server first (RFC 7591), if it can',
+  ),
+  scope: option('--scope <scopes>', 'scopes to ask for when signing in; env OAUTH_SCOPE'),
+  // What a sign-in on the way needs: the server (one the API lists) and the client; no endpoint flags, since the
+  // server is found through the API's metadata and discovery.
+  issuer: CLIENT_FLAGS.issuer,
+  clientId: CLIENT_FLAGS.clientId,
+  clientSecretFile: CLIENT_FLAGS.clientSecretFile,
+  clientSecretStdin: CLIENT_FLAGS.clientSecretStdin,
+  authMethod: CLIENT_FLAGS.authMethod,
+  privateKey: CLIENT_FLAGS.privateKey,
+};
+
+export type CurlFlags = FlagValues<typeof FLAGS>;
+
+export const command = defineCommand({
+  name: 'curl',
+  description:
+    "Call an API with the profile's access token (refreshed first when needed), in the Authorization header only: never " +
+    'in the URL, and never to where a redirect points (redirects are not followed; -i shows the Location). On a 401 the ' +
+    "API's protected resource metadata (RFC 9728: the challenge's resource_metadata, else /.well-known/oauth-protected-" +
+    'resource) names the authorization server; on a terminal, or with --login, the profile signs in there for that ' +
+    'resource (RFC 8707) and the call is made again, once. An insufficient_scope challenge names the missing scopes; ' +
+    'with --login the profile signs in again for them. The body goes to stdout byte for byte on a pipe or with -o; on a ' +
+    'terminal text is shown with control characters escaped and binary is not shown. A 2xx body is passed on as it ' +
+    'arrives, up to 1 GiB; other answers, and any on a terminal, are read whole, up to 100 MiB. --timeout bounds the ' +
+    'whole exchange.',
+  args: { url: argument('<url>', 'the API URL') },
+  flags: FLAGS,
+  examples: [
+    'oauth curl https://api.example.com/orders',
+    'oauth curl -i https://api.example.com/orders/42',
+    'oauth curl --json \'{"item":"book"}\' https://api.example.com/orders',
+    'oauth curl -X DELETE https://api.example.com/orders/42',
+    'oauth curl --login https://api.example.com/orders   # sign in for it first if it asks (RFC 9728)',
+    'oauth curl --login --register https://mcp.example.com/mcp   # no client yet: register one at its server',
+    'oauth curl -o report.pdf https://api.example.com/reports/7',
+  ],
+  exits:
+    'Exit codes: 0 a 2xx answer (any answer with --no-fail) · 2 bad flags · 3 401/403 after sign-in and step-up ·\n' +
+    '            4 sign-in needed (the command to run is printed) · 5 network error, redirect or other status',
+  run: (args, flags, ctx) => run(args.url!, flags, ctx),
+});
+
+async function run(target: string, flags: CurlFlags, ctx: Context): Promise<number> {
+  const url = parseUrl(target, 'API URL');
+  assertSecureUrl(url, ctx.insecure, 'API');
+  const body = await requestBody(flags, ctx.io.stdin);
+  const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
+  const method = flags.request ?? (body ? 'POST' : 'GET');
+  const { callResource } = await import('../oauth/resource-call.js');
+
+  // After a sign-in in this run, its session is the one to use: the profile's settings were read before it.
+  let signedIn: { session: Session; resource: string[] } | undefined;
+  const passOn = bodySink(ctx, flags);
+  try {
+    const result = await callResource(
+      { url, method, headers, ...(body ? { body: body.data } : {}), maxBytes: MAX_BODY_BYTES, sink: passOn.sink },
+      {
+        discover: flags.discover === true,
+        // Given to this run (flag or OAUTH_ISSUER), the server is the user's choice; the profile's is only preferred.
+        issuer: ctx.settings.issuer?.source === 'profile' ? undefined : ctx.settings.issuer?.value,
+        profileIssuer: ctx.settings.issuer?.value,
+      },
+      {
+        http: () => ctx.http(),
+        documents: () => ctx.documents(),
+        insecure: ctx.insecure,
+        token: async () =>
+          signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
+        signIn: async (plan) => {
+          if (!maySignIn(ctx, flags, plan)) {
+            if (plan.reason === 'step-up') return false;
+            throw await signInNeeded(ctx, plan, url);
+          }
+          if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+            throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
+              hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
+            });
+          }
+          ctx.out.info(
+            plan.reason === 'step-up'
+              ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
+              : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
+          );
+          const { session } = await signInProfile(ctx, flags, {
+            issuer: plan.issuer,
+            resource: plan.resource,
+            ...(plan.scope ? { addScope: plan.scope } : {}),
+          });
+          rememberSecrets(ctx, session);
+          signedIn = { session, resource: plan.resource };
+          return true;
+        },
+        chooseServer: (servers) => chooseServer(ctx, servers),
+        note: (text) => {
+          if (ctx.out.verbosity > 0 || canPrompt(ctx)) ctx.out.info(text);
+        },
+      },
+    );
+    return printResult(ctx, flags, result, url, passOn.used());
+  } finally {
+    passOn.close();
+  }
+}
+
+/**
+ * A 2xx body (the final answer) goes to a pipe or -o as it arrives, after the head when -i; anything else is held and
+ * printed once the call is over. On a terminal nothing streams: text is made printable whole.
+ */
+function bodySink(ctx: Context, flags: CurlFlags) {
+  let used = false;
+  let fd: number | undefined;
+  const sink = (head: { status: number; headers: Record<string, string> }): BodySink | undefined => {
+    const toFile = flags.output !== undefined;
+    if (head.status < 200 || head.status >= 300 || (!toFile && ctx.io.stdoutIsTTY)) return undefined;
+    used = true;
+    if (flags.include) printHead(ctx, head.status, head.headers);
+    if (!toFile) return { write: (chunk) => ctx.out.bytes(chunk), maxBytes: MAX_STREAMED_BYTES };
+    fd = openOutput(flags.output!);
+    const file = fd;
+    return { write: (chunk) => writeOutput(file, chunk, flags.output!), maxBytes: MAX_STREAMED_BYTES };
+  };
+  return {
+    sink,
+    used: () => used,
+    close: () => {
+      if (fd !== undefined) closeSync(fd);
+    },
+  };
+}
+
+function openOutput(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+}
+
+function writeOutput(fd: number, chunk: Buffer, path: string): void {
+  try {
+    for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+  } catch (error) {
+    throw cannotWrite(path, error);
+  }
+}
+
+function cannotWrite(path: string, error: unknown): CliError {
+  return new CliError(
+    'FILE_UNREADABLE',
+    `Cannot write -o ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+    {
+      hint: 'Check that the directory exists and that this user may write there.',
+    },
+  );
+}
+
+/** The profile's token for this URL: none when there is no session, or its resource is another API's. */
+async function profileToken(ctx: Context, flags: CurlFlags, url: URL): Promise<AccessToken | undefined> {
+  const tokens = await store(ctx);
+  let session: Session;
+  try {
+    // A refresh asks for the profile's resource again, so the new token is for the same API (RFC 8707 §2.2).
+    const { parameters } = requestParameters(ctx, flags);
+    session = (await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 60, force: false, parameters })).session;
+  } catch (error) {
+    // No session, or one that is over: the API's answer says where to sign in.
+    if (isCliError(error) && (error.code === 'NOT_LOGGED_IN' || error.code === 'REFRESH_TOKEN_REJECTED')) {
+      if (ctx.out.verbosity > 0) ctx.out.trace(`curl: no usable session (${error.message}); calling without a token`);
+      return undefined;
+    }
+    throw error;
+  }
+  rememberSecrets(ctx, session);
+  const resource = ctx.settings.resource?.value ?? [];
+  // A token meant for one API is not handed to another (it could replay it): a profile signed in for a resource sends
+  // its token only to URLs under it.
+  if (resource.length > 0 && !resource.some((one) => resourceMatches(one, url))) {
+    ctx.out.info(
+      `The profile's token is for ${resource.join(' ')}, not ${url.origin}${url.pathname}: calling without it.`,
+    );
+    return undefined;
+  }
+  return accessToken(session, resource);
+}
+
+function accessToken(session: Session, resource: string[]): AccessToken {
+  return {
+    value: session.access_token,
+    type: session.token_type,
+    issuer: session.issuer,
+    scope: session.scope,
+    resource,
+  };
+}
+
+/** A sign-in for the resource on a terminal or with --login; a step-up (a second sign-in) only with --login. */
+function maySignIn(ctx: Context, flags: CurlFlags, plan: SignInPlan): boolean {
+  return flags.login === true || (plan.reason === 'resource' && canPrompt(ctx));
+}
+
+async function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): Promise<CliError> {
+  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan));
+  return new CliError('NOT_LOGGED_IN', `Not signed in for ${url.origin}${url.pathname}.`, {
+    hint: `Its metadata names ${plan.issuer}. Sign in there with: ${login} — then run this again (or run it with --login, which does both).`,
+  });
+}
+
+/**
+ * What the sign-in on the way would ask for, said as a --scope for `oauth login` (which replaces its default with it):
+ * the run's scope, else the server's default one, plus what the API asked for. Without the server's metadata, only
+ * what the API asked for.
+ */
+async function scopeToAsk(ctx: Context, plan: SignInPlan): Promise<string | undefined> {
+  if (!plan.scope) return undefined;
+  let base = ctx.settings.scope?.value;
+  if (base === undefined) {
+    try {
+      const [{ discover }, { defaultScope }] = await Promise.all([
+        import('../oauth/discovery.js'),
+        import('../oauth/sign-in.js'),
+      ]);
+      const found = await discover(new URL(plan.issuer), {
+        cache: await ctx.documents(),
+        insecure: ctx.insecure,
+        signal: ctx.io.signal,
+      });
+      base = defaultScope(found.metadata);
+    } catch (error) {
+      if (ctx.out.verbosity > 0)
+        ctx.out.trace(`curl: no default scope from ${plan.issuer}: ${(error as Error).message}`);
+    }
+  }
+  return [...new Set(`${base ?? ''} ${plan.scope}`.split(/\s+/).filter(Boolean))].join(' ');
+}
+
+/** The exact `oauth login` that signs the profile in as planned, each value shell-quoted. */
+function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefined): string {
+  const client = ctx.settings.clientId;
+  const profileIssuer = ctx.settings.issuer?.value;
+  const clientHere =
+    client && !(client.source === 'profile' && profileIssuer !== plan.issuer) ? client.value : undefined;
+  // Without a client for that server, the command registers one (it says so if the server cannot).
+  const parts = ['oauth login', '--issuer', shellQuote(plan.issuer)];
+  parts.push(...(clientHere ? ['--client-id', shellQuote(clientHere)] : ['--register']));
+  for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
+  if (scope) parts.push('--scope', shellQuote(scope));
+  if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));
+  return parts.join(' ');
+}
+
+export function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
+  if (!canPrompt(ctx)) return undefined;
+  const { select } = await import('@inquirer/prompts');
+  return select(
+    {
+      message: 'The API accepts tokens from these authorization servers; sign in at:',
+      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
+    },
+    promptContext(ctx),
+  );
+}
+
+async function printResult(
+  ctx: Context,
+  flags: CurlFlags,
+  result: CallResult,
+  url: URL,
+  streamed: boolean,
+): Promise<number> {
+  const { response } = result;
+  if (!streamed) {
+    if (flags.include) printHead(ctx, response.status, response.headers);
+    writeBody(ctx, flags, response);
+  }
+  if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
+  throw failure(result, url, flags.login === true);
+}
+
+/** -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). */
+function printHead(ctx: Context, status: number, headers: Record<string, string>): void {
+  ctx.out.result([
+    `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    '',
+  ]);
+}
+
+function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void {
+  if (flags.output !== undefined) {
+    try {
+      writeFileSync(flags.output, response.body);
+    } catch (error) {
+      throw cannotWrite(flags.output, error);
+    }
+    return;
+  }
+  if (response.body.length === 0) return;
+  if (!ctx.io.stdoutIsTTY) {
+    ctx.out.bytes(response.body);
+    return;
+  }
+  // A terminal would run the escape sequences a body holds: text is shown printable, binary not at all (as curl does).
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(response.body);
+  if (response.body.includes(0) || text.includes('\ufffd')) {
+    ctx.out.warn(
+      `The body is binary (${response.body.length} bytes) and is not shown on a terminal: use -o <file>, or pipe it.`,
+    );
+    return;
+  }
+  ctx.out.result(text.replace(/\r?\n$/, '').split(/\r?\n/));
+}
+
+function failure(result: CallResult, url: URL, signedInAgain: boolean): CliError {
+  const { response, challenge } = result;
+  const status = `${response.status}${STATUS_CODES[response.status] ? ` ${STATUS_CODES[response.status]}` : ''}`;
+  if (result.outcome === 'redirect') {
+    const location = response.headers.location;
+    return new CliError(
+      'HTTP_REDIRECT',
+      `The API answered ${status}${location ? `, to ${location}` : ''}; redirects are not followed, so the token goes nowhere else.`,
+      {
+        status: response.status,
+        hint: 'Call the URL it points to yourself if you trust it (--no-fail prints this answer and exits 0).',
+      },
+    );
+  }
+  if (result.outcome === 'refused') {
+    const said = challenge
+      ? [
+          challenge.error,
+          challenge.errorDescription !== undefined ? JSON.stringify(challenge.errorDescription) : undefined,
+        ]
+          .filter(Boolean)
+          .join(' ')
+      : '';
+    const missing = result.missingScopes?.length
+      ? `; the token lacks the scopes ${result.missingScopes.join(' ')}`
+      : '';
+    return new CliError('API_REFUSED', `The API answered ${status}${said ? `: ${said}` : ''}${missing}.`, {
+      status: response.status,
+      ...(challenge?.error ? { oauthError: challenge.error } : {}),
+      hint: result.missingScopes?.length
+        ? signedInAgain
+          ? 'A sign-in asked for them and the server did not grant them: the client or the account may not be allowed them (see oauth status).'
+          : `Sign in again for them: oauth curl --login ${shellQuote(url.href)}`
+        : response.status === 401
+          ? 'The token was not accepted: sign in again (oauth login, or oauth curl --login), or check the profile.'
+          : 'The token was accepted but may not do this: check its scopes (oauth status) and the account’s rights.',
+    });
+  }
+  return new CliError('HTTP_STATUS', `The API answered ${status}.`, {
+    status: response.status,
+    hint: 'The body above is what it said; --no-fail exits 0 whatever the status.',
+  });
+}

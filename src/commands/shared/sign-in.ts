@@ -1,0 +1,208 @@
+// Signing the profile in with this run's settings, browser, store and terminal: what `oauth login` does, and what
+// `oauth curl` does when an API asks for a session it does not have. The non-secret settings are saved as the profile,
+// so later commands need no flags.
+import { CliError } from '../../errors.js';
+import { isLoopbackHost, parseUrl } from '../../net/url.js';
+import type { Connection } from '../../oauth/connect.js';
+import { type Session, sessionKey } from '../../oauth/session.js';
+import { defaultScope, type LoopbackChoice, type SignInPrompts, signIn } from '../../oauth/sign-in.js';
+import { redactText } from '../../redact.js';
+import { type Profile, updateConfig } from '../../settings/config.js';
+import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../../settings/duration.js';
+import { configFile } from '../../settings/paths.js';
+import type { SecretStore } from '../../store/store.js';
+import { systemBrowser } from '../../term/browser.js';
+import { waitIndicator } from '../../term/progress.js';
+import type { Context } from '../context.js';
+import type { ClientFlags, RequestFlags } from './client-flags.js';
+import { connect } from './connect.js';
+import { withProfileLock } from './fresh-session.js';
+import { idTokenDeps } from './id-token-deps.js';
+import { requireSetting } from './prompt.js';
+import { registerForSignIn } from './registration.js';
+import { requestParameters } from './request.js';
+import { store } from './store.js';
+
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
+
+/** The flags a sign-in reads: login has them all; a command that signs in on the way (curl) may have fewer. */
+export type SignInFlags = ClientFlags &
+  RequestFlags & {
+    readonly device?: boolean | undefined;
+    readonly port?: string | undefined;
+    readonly redirectUri?: string | undefined;
+    readonly browser?: boolean | undefined;
+    readonly register?: boolean | undefined;
+    readonly loginTimeout?: string | undefined;
+  };
+
+/** What the caller decided in place of the run's settings (curl: the server and resource an API's metadata names). */
+export interface SignInOverrides {
+  issuer?: string;
+  /** Scopes asked for on top of the run's (or the server's default ones): what an API said it needs. */
+  addScope?: string;
+  /** RFC 8707 resource indicators; replace the run's --resource. */
+  resource?: string[];
+}
+
+export interface SignedIn {
+  session: Session;
+  connection: Connection;
+  /** Where the tokens were stored, in words. */
+  storedIn: string | undefined;
+}
+
+export async function signInProfile(
+  ctx: Context,
+  flags: SignInFlags,
+  overrides: SignInOverrides = {},
+): Promise<SignedIn> {
+  const timeoutMs = timerMs(
+    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
+      max: MAX_WAIT_SECONDS,
+    }),
+  );
+  // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
+  const loopback = flags.device
+    ? undefined
+    : loopbackFrom(ctx.settings.redirectUri?.value, flags.port, ctx.settings.redirectUri?.origin ?? 'the default');
+  // --register: without a client id, a public client is registered at the server first (and saved as the profile's).
+  const registered = flags.register
+    ? await registerForSignIn(ctx, {
+        loopback,
+        redirectUri: ctx.settings.redirectUri?.value,
+        ...(overrides.issuer ? { issuer: overrides.issuer } : {}),
+      })
+    : undefined;
+  const identity = registered ?? (overrides.issuer ? await identityAt(ctx, overrides.issuer) : undefined);
+  const connection = await connect(ctx, flags, {}, identity);
+  const { as } = connection;
+  const request = requestParameters(ctx, flags);
+  const resource = overrides.resource ?? request.resource;
+  const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
+  const scope = [
+    ...new Set(`${request.scope ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
+  ].join(' ');
+  // The store is opened once the sign-in completed, as the last thing before the session counts.
+  let tokens: SecretStore | undefined;
+  const session = await signIn(
+    {
+      connection,
+      scope,
+      parameters,
+      method: loopback
+        ? { kind: 'browser', loopback, timeoutMs, openBrowser: flags.browser !== false }
+        : { kind: 'device' },
+      endpoints: explicitEndpoints(ctx),
+    },
+    {
+      now: ctx.now,
+      insecure: ctx.insecure,
+      signal: ctx.io.signal,
+      openBrowser: ctx.io.openBrowser ?? systemBrowser(ctx.io.env),
+      secrets: ctx.knownSecrets,
+      redact: (text) => redactText(text, ctx.knownSecrets),
+      idToken: idTokenDeps(ctx),
+      // Under the profile's session lock: a refresh in flight for the previous session cannot overwrite this one.
+      save: async (signedIn) => {
+        const opened = await store(ctx);
+        tokens = opened;
+        await withProfileLock(ctx, ctx.profileName, () =>
+          opened.set(sessionKey(ctx.profileName), JSON.stringify(signedIn)),
+        );
+      },
+      prompts: signInPrompts(ctx),
+    },
+  );
+
+  await saveProfile(ctx, {
+    issuer: as.issuer,
+    client_id: connection.clientId,
+    scope,
+    ...(connection.authMethod !== 'none' ? { auth_method: connection.authMethod } : {}),
+    ...(connection.privateKeyFile ? { private_key: connection.privateKeyFile } : {}),
+    ...(resource.length ? { resource: resource.join(' ') } : {}),
+    ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
+    ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
+    ...explicitEndpoints(ctx),
+  });
+  return { session, connection, storedIn: tokens?.describe() };
+}
+
+/**
+ * The client at a server the caller chose: the run's client id, unless it is only the profile's and the profile is
+ * another server's (a client id means nothing at a server that did not register it).
+ */
+async function identityAt(ctx: Context, issuer: string): Promise<{ issuer: string; clientId: string }> {
+  const { clientId, issuer: profileIssuer } = ctx.settings;
+  if (clientId?.source === 'profile' && profileIssuer !== undefined && profileIssuer.value !== issuer) {
+    throw new CliError('MISSING_SETTING', `No client id given for ${issuer}.`, {
+      hint: `The profile's client is registered at ${profileIssuer.value}: pass --client-id with a client registered at ${issuer} (or use another --profile).`,
+    });
+  }
+  return { issuer, clientId: await requireSetting(ctx, 'client_id', undefined, 'Client id') };
+}
+
+/** What the user sees while signing in: on stderr, the stdout stays the result. */
+function signInPrompts(ctx: Context): SignInPrompts {
+  return {
+    authorizationUrl: (url) => ctx.out.info(['Open this URL to sign in:', `  ${url}`]),
+    browserFailed: (message) => ctx.out.warn(message),
+    deviceCode: ({ verificationUri, userCode, verificationUriComplete }) => {
+      const style = ctx.out.errStyle;
+      ctx.out.info(`To sign in, open ${style.bold(verificationUri)} and enter the code ${style.bold(userCode)}`);
+      if (verificationUriComplete) ctx.out.info(`  (or open ${verificationUriComplete})`);
+    },
+    waiting: (message) => waitIndicator(ctx, message),
+    notice: (message) => ctx.out.warnOnce('device-interval', message),
+    refusedCallback: (reason) => {
+      if (ctx.out.verbosity > 0) ctx.out.trace(`callback server: refused ${reason}`);
+    },
+  };
+}
+
+/** RFC 8252 §7.3: http on a loopback IP literal; the port may vary if the registration allows it. */
+export function loopbackFrom(
+  redirectUri: string | undefined,
+  port: string | undefined,
+  origin = '--redirect-uri',
+): LoopbackChoice {
+  if (redirectUri) {
+    const url = parseUrl(redirectUri, origin);
+    const host = url.hostname === '[::1]' ? '[::1]' : url.hostname;
+    if (
+      url.protocol !== 'http:' ||
+      !isLoopbackHost(url.hostname) ||
+      !['127.0.0.1', '[::1]', 'localhost'].includes(host)
+    ) {
+      throw new CliError(
+        'USAGE',
+        `${origin} must be an http loopback URI (http://127.0.0.1:<port>/<path>), not ${redirectUri}.`,
+        {
+          hint: 'The sign-in listens on this machine: register and give a loopback redirect URI such as http://127.0.0.1:8400/callback (RFC 8252 §7.3).',
+        },
+      );
+    }
+    return { host: host as LoopbackChoice['host'], port: Number(url.port || 80), path: url.pathname };
+  }
+  const number = port === undefined ? 0 : Number(port);
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    throw new CliError('USAGE', `--port must be a port number, not "${port}".`);
+  return { host: '127.0.0.1', port: number, path: '/callback' };
+}
+
+/** Endpoints given for this sign-in (flag, OAUTH_* or profile) are the session's: its tokens are later sent only there. */
+function explicitEndpoints(ctx: Context): Record<string, string> {
+  return Object.fromEntries(Object.entries(ctx.settings.endpoints).map(([name, setting]) => [name, setting.value]));
+}
+
+async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
+  const path = configFile(ctx.io.env);
+  try {
+    await updateConfig(path, (config) => {
+      config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
+    });
+  } catch (error) {
+    ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
+  }
+}

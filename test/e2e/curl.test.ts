@@ -1,0 +1,269 @@
+// `oauth curl` end to end: the built CLI calls a small protected API (RFC 9728 metadata, RFC 6750 challenges) whose
+// tokens come from the real authorization server, issued for the API's own identifier.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as jose from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli.js';
+import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { signedInHome, type UserHome, userHome } from '../helpers/sign-in.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+let api: TestServer;
+let as: TestAuthorizationServer;
+let user: UserHome;
+let resource: string;
+
+/** The API's requests, with the Authorization header each carried, and where each went. */
+const seen: Array<{ path: string; method: string; authorization?: string; body: string; contentType?: string }> = [];
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of request) text += chunk;
+  return text;
+}
+
+/** A protected route: a JWT for this API's resource with `scope`, else the RFC 6750 challenge. */
+function protectedRoute(scope: string, answer: (request: IncomingMessage, body: string) => unknown) {
+  return async (request: IncomingMessage, response: ServerResponse) => {
+    const body = await bodyOf(request);
+    seen.push({
+      path: request.url ?? '',
+      method: request.method ?? '',
+      ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      ...(request.headers['content-type'] ? { contentType: request.headers['content-type'] } : {}),
+      body,
+    });
+    const metadata = `${api.origin}/.well-known/oauth-protected-resource/api`;
+    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) {
+      response.writeHead(401, { 'www-authenticate': `Bearer resource_metadata="${metadata}", scope="${scope}"` }).end();
+      return;
+    }
+    const claims = jose.decodeJwt(token);
+    if (![claims.aud].flat().includes(resource)) {
+      response
+        .writeHead(401, {
+          'www-authenticate': `Bearer error="invalid_token", error_description="not for this API", resource_metadata="${metadata}"`,
+        })
+        .end();
+      return;
+    }
+    if (
+      !String(claims.scope ?? '')
+        .split(' ')
+        .includes(scope)
+    ) {
+      response
+        .writeHead(403, {
+          'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", error_description="needs ${scope}"`,
+          'content-type': 'application/json',
+        })
+        .end('{"error":"insufficient_scope"}');
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'application/json', 'x-api': 'orders' })
+      .end(JSON.stringify(answer(request, body)));
+  };
+}
+
+beforeAll(async () => {
+  api = await startServer();
+  resource = `${api.origin}/api`;
+  api.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(
+        JSON.stringify({ resource, authorization_servers: [as.issuer], scopes_supported: ['api:read', 'api:write'] }),
+      );
+  });
+  api.route(
+    '/api/orders',
+    protectedRoute('api:read', (request, body) => ({ orders: [1, 2], method: request.method, body })),
+  );
+  api.route(
+    '/api/admin',
+    protectedRoute('api:write', () => ({ admin: true })),
+  );
+  api.route('/api/binary', (_request, response) => {
+    response
+      .writeHead(200, { 'content-type': 'application/octet-stream' })
+      .end(Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 27]));
+  });
+  api.route('/api/teapot', (_request, response) => {
+    response.writeHead(418, { 'content-type': 'text/plain' }).end('short and stout');
+  });
+  as = await startAuthorizationServer({ audience: resource, registration: {} });
+  user = await signedInHome(as);
+});
+afterAll(async () => {
+  await as?.close();
+  await api?.close();
+});
+
+describe('oauth curl, signed in', () => {
+  it('sends the token in the Authorization header only and prints the body (exit 0)', async () => {
+    const result = await spawnCli(['curl', `${api.origin}/api/orders?page=1`], { env: user.env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ orders: [1, 2], method: 'GET', body: '' });
+    const call = seen.at(-1)!;
+    expect(call.authorization).toBe(`Bearer ${user.storedSession().access_token}`);
+    expect(call.path).toBe('/api/orders?page=1');
+  });
+
+  it('-i prints the status line and headers first; -v traces with the token redacted', async () => {
+    const result = await spawnCli(['curl', '-i', '-v', `${api.origin}/api/orders`], { env: user.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^HTTP 200 OK\n/);
+    expect(result.stdout).toContain('\nx-api: orders\n');
+    expect(result.stdout).toContain('\n\n{"orders":[1,2]');
+    expect(result.stderr).toMatch(/> authorization: Bearer \S+/);
+    expect(result.stderr).not.toContain(user.storedSession().access_token);
+  });
+
+  it('--json POSTs JSON with its content type; -d a form; -X any method', async () => {
+    const posted = await spawnCli(['curl', '--json', '{"item":"book"}', `${api.origin}/api/orders`], { env: user.env });
+    expect(posted.code).toBe(0);
+    expect(JSON.parse(posted.stdout)).toMatchObject({ method: 'POST', body: '{"item":"book"}' });
+    expect(seen.at(-1)!.contentType).toBe('application/json');
+
+    const form = await spawnCli(['curl', '-d', 'a=1', '-d', 'b=2', `${api.origin}/api/orders`], { env: user.env });
+    expect(JSON.parse(form.stdout)).toMatchObject({ method: 'POST', body: 'a=1&b=2' });
+    expect(seen.at(-1)!.contentType).toBe('application/x-www-form-urlencoded');
+
+    const put = await spawnCli(['curl', '-X', 'PATCH', '--data-binary', 'x', `${api.origin}/api/orders`], {
+      env: user.env,
+    });
+    expect(JSON.parse(put.stdout)).toMatchObject({ method: 'PATCH', body: 'x' });
+  });
+
+  it('prints a binary body byte for byte on a pipe, and writes it with -o', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-curl-'));
+    const file = join(dir, 'body.bin');
+    const result = await spawnCli(['curl', '-o', file, `${api.origin}/api/binary`], { env: user.env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect([...readFileSync(file)]).toEqual([0, 1, 2, 0xff, 0xfe, 10, 27]);
+  });
+
+  it('exits 5 for another status, printing its body; --no-fail exits 0', async () => {
+    const failed = await spawnCli(['curl', `${api.origin}/api/teapot`], { env: user.env });
+    expect(failed.code).toBe(5);
+    expect(failed.stdout).toBe('short and stout');
+    expect(failed.stderr).toContain('418');
+    const kept = await spawnCli(['curl', '--no-fail', `${api.origin}/api/teapot`], { env: user.env });
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toBe('short and stout');
+  });
+
+  it('names the missing scopes of an insufficient_scope 403 (exit 3), and with --login signs in for them', async () => {
+    const refused = await spawnCli(['curl', `${api.origin}/api/admin`], { env: user.env });
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toBe('{"error":"insufficient_scope"}');
+    expect(refused.stderr).toContain('error[API_REFUSED]');
+    expect(refused.stderr).toContain('lacks the scopes api:write');
+    expect(refused.stderr).toContain(`oauth curl --login ${api.origin}/api/admin`);
+
+    const home = await signedInHome(as);
+    const stepped = await spawnCli(['curl', '--login', `${api.origin}/api/admin`], { env: home.env });
+    expect(stepped.stderr).toContain('missing scopes: api:write');
+    expect(stepped.code).toBe(0);
+    expect(JSON.parse(stepped.stdout)).toEqual({ admin: true });
+    expect(home.storedSession().scope?.split(' ')).toContain('api:write');
+  });
+});
+
+describe('oauth curl, not signed in', () => {
+  it('without a terminal or --login exits 4 with the exact oauth login command', async () => {
+    const home = userHome();
+    const result = await spawnCli(['curl', '--client-id', 'oauth-cli', `${api.origin}/api/orders`], {
+      env: home.env,
+    });
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      `oauth login --issuer ${as.issuer} --client-id oauth-cli --resource ${resource} --scope 'openid offline_access api:read' — then`,
+    );
+    // Without any client, the command registers one.
+    const bare = await spawnCli(['curl', `${api.origin}/api/orders`], { env: userHome().env });
+    expect(bare.code).toBe(4);
+    expect(bare.stderr).toContain(`oauth login --issuer ${as.issuer} --register --resource ${resource} --scope`);
+    // That command, run as printed, is all it takes.
+    const login = await spawnCli(
+      [
+        'login',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'oauth-cli',
+        '--resource',
+        resource,
+        '--scope',
+        'openid offline_access api:read',
+      ],
+      { env: home.env },
+    );
+    expect(login.code, login.stderr).toBe(0);
+    const again = await spawnCli(['curl', `${api.origin}/api/orders`], { env: home.env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
+  });
+
+  it('with --login but no client id and no --register says both ways (exit 2)', async () => {
+    const result = await spawnCli(['curl', '--login', `${api.origin}/api/orders`], { env: userHome().env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`error[MISSING_SETTING]: No client id to sign in at ${as.issuer} with.`);
+    expect(result.stderr).toContain('--register');
+  });
+
+  it('with --login --register and no client at all registers one at the server the API names, then signs in', async () => {
+    const home = userHome();
+    const result = await spawnCli(['curl', '--login', '--register', `${api.origin}/api/orders`], { env: home.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ orders: [1, 2] });
+    expect(result.stderr).toMatch(/Registered client \S+ at /);
+    const profile = JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default;
+    expect(profile).toMatchObject({ issuer: as.issuer, resource });
+    expect(profile.client_id).toBe(home.storedSession().client_id);
+  });
+
+  it('with --login discovers the server (RFC 9728), signs in for the resource and returns the body', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'oauth-curl-')), 'browser.log');
+    const home = userHome({ SIMULATED_BROWSER_LOG: log });
+    const result = await spawnCli(['curl', '--login', '--client-id', 'oauth-cli', `${api.origin}/api/orders`], {
+      env: home.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ orders: [1, 2] });
+    const authorization = new URL(readFileSync(log, 'utf8').trim());
+    expect(authorization.searchParams.getAll('resource')).toEqual([resource]);
+    expect(authorization.searchParams.get('scope')?.split(' ')).toContain('api:read');
+    // The profile now names the server, client and resource: the next call needs no flag and no sign-in.
+    const config = JSON.parse(readFileSync(home.configFile, 'utf8'));
+    expect(config.profiles.default).toMatchObject({ issuer: as.issuer, client_id: 'oauth-cli', resource });
+    const again = await spawnCli(['curl', `${api.origin}/api/orders`], { env: home.env });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(1);
+    // A token for this API is not handed to another one.
+    const other = await startServer();
+    const authorizations: Array<string | undefined> = [];
+    other.route('/echo', (request, response) => {
+      authorizations.push(request.headers.authorization);
+      response.writeHead(200).end('public');
+    });
+    try {
+      const elsewhere = await spawnCli(['curl', `${other.origin}/echo`], { env: home.env });
+      expect(elsewhere.code).toBe(0);
+      expect(elsewhere.stdout).toBe('public');
+      expect(elsewhere.stderr).toContain(`The profile's token is for ${resource}`);
+      expect(authorizations).toEqual([undefined]);
+    } finally {
+      await other.close();
+    }
+  });
+});
