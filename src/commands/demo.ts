@@ -35,9 +35,14 @@ interface Step {
 }
 
 /** Lines written through it are indented under the step that produced them. */
-function indented(target: Writer, prefix: string): Writer {
+/** Each line of what a step prints, behind a prefix; endLine() ends a last line that has no newline (an API's body). */
+function indented(target: Writer, prefix: string): Writer & { endLine(): void } {
   let atLineStart = true;
   return {
+    endLine() {
+      if (!atLineStart) target.write('\n');
+      atLineStart = true;
+    },
     write(text: string) {
       let out = '';
       for (const char of text) {
@@ -77,16 +82,21 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
   const api = `${issuer}${API_PATH}`;
   const laxApi = `${issuer}${LAX_API_PATH}`;
 
-  const subIO = (stdin?: string, openBrowser?: OpenBrowser): IO => ({
-    ...io,
-    ...(openBrowser ? { openBrowser } : {}),
-    env,
-    stdin: Readable.from(stdin === undefined ? [] : [stdin]),
-    stdinIsTTY: false,
-    stdout: indented(out.json ? io.stderr : io.stdout, style.dim('   │ ')),
-    stderr: indented(io.stderr, style.dim('   │ ')),
-    terminal: undefined,
-  });
+  const subIO = (stdin?: string, openBrowser?: OpenBrowser) => {
+    const stdout = indented(out.json ? io.stderr : io.stdout, style.dim('   │ '));
+    const stderr = indented(io.stderr, style.dim('   │ '));
+    const sub: IO = {
+      ...io,
+      ...(openBrowser ? { openBrowser } : {}),
+      env,
+      stdin: Readable.from(stdin === undefined ? [] : [stdin]),
+      stdinIsTTY: false,
+      stdout,
+      stderr,
+      terminal: undefined,
+    };
+    return { io: sub, endLines: () => (stdout.endLine(), stderr.endLine()) };
+  };
   /** A step's sentence, then the command as one would type it. */
   const introduce = (title: string, args: string[]) =>
     narrate([
@@ -100,10 +110,9 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
     options: { stdin?: string; expect?: number; openBrowser?: OpenBrowser } = {},
   ) => {
     introduce(title, args);
-    const exitCode = await ctx.runCommand(
-      [...args, ...(out.verbosity > 0 ? ['-v'] : [])],
-      subIO(options.stdin, options.openBrowser),
-    );
+    const sub = subIO(options.stdin, options.openBrowser);
+    const exitCode = await ctx.runCommand([...args, ...(out.verbosity > 0 ? ['-v'] : [])], sub.io);
+    sub.endLines();
     steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
     if (exitCode !== (options.expect ?? 0)) {
       throw new CliError(
@@ -163,12 +172,16 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       `   refresh token ${stub(before)} → ${stub(after)} ${after !== before ? style.green('(rotated)') : style.yellow('(not rotated)')}`,
     );
     await step(
-      '5. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.',
+      `5. Call the server's example API, ${api}, as a client: oauth curl attaches the profile's access token (refreshed when needed) and prints what the API answers.`,
+      ['curl', api],
+    );
+    await step(
+      '6. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.',
       ['introspect', '-', '--token-type-hint', 'refresh_token'],
       { stdin: after },
     );
     await step(
-      '6. Revoke it (RFC 7009)…',
+      '7. Revoke it (RFC 7009)…',
       ['revoke', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'],
       { stdin: after },
     );
@@ -178,7 +191,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       { stdin: after, expect: Exit.invalid },
     );
     await step(
-      '7. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).',
+      '8. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).',
       [
         'check',
         '--issuer',
@@ -193,7 +206,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
     );
 
     await step(
-      `8. Test an API's token validation: the server also hosts an example API, ${api}. Send it a valid token and one token per classic mistake, each signed with the server's key — it refuses them all.`,
+      `9. Test an API's token validation: the server also hosts an example API, ${api}. Send it a valid token and one token per classic mistake, each signed with the server's key — it refuses them all.`,
       ['check', '--api', api, '--issuer', issuer, '--scope', 'api:read'],
     );
     await step(

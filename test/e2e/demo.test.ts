@@ -14,6 +14,8 @@ describe('oauth demo', () => {
     expect(result.stdout).toContain('(rotated)');
     expect(result.stdout).toContain('✓ valid');
     expect(result.stdout).toContain('Done.');
+    // oauth curl calls the example API with the signed-in user's token: its body, on a line of its own.
+    expect(result.stdout).toMatch(/\$ oauth curl http:\/\/127\.0\.0\.1:\d+\/api\/orders\n.*"orders":\[.*\n\n6\. /);
     // check --api against the example API (nothing to report), then the lax one (its mistakes named).
     expect(result.stdout).toMatch(/check --api http:\/\/127\.0\.0\.1:\d+\/api\/orders[\s\S]*Nothing to report\./);
     expect(result.stdout).toMatch(/check --api http:\/\/127\.0\.0\.1:\d+\/lax-api\/orders[\s\S]*api-accepts-alg-none/);
