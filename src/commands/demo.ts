@@ -95,7 +95,11 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       stderr,
       terminal: undefined,
     };
-    return { io: sub, endLines: () => (stdout.endLine(), stderr.endLine()) };
+    const endLines = () => {
+      stdout.endLine();
+      stderr.endLine();
+    };
+    return { io: sub, endLines };
   };
   /** A step's sentence, then the command as one would type it. */
   const introduce = (title: string, args: string[]) =>
