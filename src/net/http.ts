@@ -410,6 +410,18 @@ function translateError(
       hint: 'If it is signed by a private CA, pass --ca-file <pem> (or set NODE_EXTRA_CA_CERTS).',
     });
   }
+  // undici's parser rejects a malformed answer with an assertion (status 099, an unasked-for 101) or an
+  // HTTPParserError: the server did answer, so it is the server's answer that is wrong, not the network.
+  if (code === 'ERR_ASSERTION' || (error instanceof Error && error.name === 'HTTPParserError')) {
+    const detail = code === 'ERR_ASSERTION' ? 'a bad status line' : messages(error).replace(/^.*\(([^)]*)\)\s*$/, '$1');
+    const reason = `${where} answered with something that is not valid HTTP (${detail})`;
+    return new CliError('PROTOCOL_ERROR', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
+      hint: 'The server is broken or is not an HTTP server; check the URL and the port.',
+      details: { url: redactUrl(url.href), reason: 'INVALID_HTTP' },
+    });
+  }
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(messages(error))?.[1];
   if (proxyStatus) {
     const reason = `cannot reach ${where}: the proxy answered HTTP ${proxyStatus}`;

@@ -64,6 +64,20 @@ async function startRawApi(): Promise<{ origin: string; close(): Promise<void> }
   };
 }
 
+/** An API whose whole answer is `head` (a status line and headers, as raw bytes): what Node's server cannot send. */
+async function startRawAnswer(head: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const server: Server = createServer((socket) => {
+    socket.once('data', () =>
+      socket.end(Buffer.from(`${head}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`, 'latin1')),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 let rawApi: { origin: string; close(): Promise<void> };
 let api: TestServer;
 let elsewhere: TestServer;
@@ -245,5 +259,20 @@ describe('oauth curl against hostile APIs', () => {
     expect(insecure.code).toBe(2);
     expect(insecure.stderr).toContain('error[INSECURE_URL]');
     expect(received.length).toBe(before);
+  });
+
+  it('says an answer that is not valid HTTP (status 099, a bare 101) in its own words, exit 5', async () => {
+    for (const head of ['HTTP/1.1 099 Odd', 'HTTP/1.1 101 Switching Protocols', 'HTTP/1.1 abc']) {
+      const server = await startRawAnswer(head);
+      try {
+        const io = bufferIO({ env: signedIn() });
+        expect(await main(['curl', `${server.origin}/x`], io), head).toBe(5);
+        expect(io.err(), head).toContain('error[PROTOCOL_ERROR]');
+        expect(io.err(), head).toContain('not valid HTTP');
+        expect(io.err(), head).not.toMatch(/assert|ERR_ASSERTION|network/i);
+      } finally {
+        await server.close();
+      }
+    }
   });
 });
