@@ -77,8 +77,9 @@ export const command = defineCommand({
     'oauth curl -o report.pdf https://api.example.com/reports/7',
   ],
   exits:
-    'Exit codes: 0 a 2xx answer (any answer with --no-fail) · 2 bad flags · 3 401/403 after sign-in and step-up ·\n' +
-    '            4 sign-in needed (the command to run is printed) · 5 network error, redirect or other status',
+    'Exit codes: 0 a 2xx answer or 304 Not Modified (any answer with --no-fail) · 2 bad flags · 3 401/403 after sign-in\n' +
+    '            and step-up · 4 sign-in needed (the command to run is printed) · 5 network error, redirect (a 3xx with\n' +
+    '            a Location) or other status',
   run: (args, flags, ctx) => run(args.url!, flags, ctx),
 });
 

@@ -166,12 +166,14 @@ function scheme(type: string): string {
 
 function result(response: HttpResponse, discovered?: DiscoveredResource, missing: string[] = []): CallResult {
   const status = response.status;
+  // A 304 is the answer to a conditional request (-H If-None-Match), not a failure: curl --fail too fails only from
+  // 400. Only a 3xx with a Location points elsewhere; one without (300, 305) is a status like any other.
   const outcome: Outcome =
-    status >= 200 && status < 300
+    (status >= 200 && status < 300) || status === 304
       ? 'ok'
       : status === 401 || status === 403
         ? 'refused'
-        : status >= 300 && status < 400
+        : status >= 300 && status < 400 && response.headers.location !== undefined
           ? 'redirect'
           : 'status';
   const challenge = outcome === 'refused' ? bearerChallenge(response.headers) : undefined;

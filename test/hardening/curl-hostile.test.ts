@@ -98,6 +98,8 @@ beforeAll(async () => {
         .end(`you sent: ${request.headers.authorization}\n`);
     },
     '/slow': hang,
+    '/not-modified': raw(304, ''),
+    '/choices': raw(300, ''),
     '/moved': raw(302, '', { location: 'http://127.0.0.1:1/landing' }),
     // Declared beyond the cap of a streamed 2xx body (1 GiB), and of an error held in memory (100 MiB).
     '/huge': (_request, response) => {
@@ -274,5 +276,15 @@ describe('oauth curl against hostile APIs', () => {
         await server.close();
       }
     }
+  });
+
+  it('takes a 304 as an answer (exit 0, no body) and a 3xx without a Location as a status, not a redirect (exit 5)', async () => {
+    const fresh = bufferIO({ env: signedIn() });
+    expect(await main(['curl', '-H', 'If-None-Match: "v1"', `${api.origin}/not-modified`], fresh), fresh.err()).toBe(0);
+    expect(fresh.out()).toBe('');
+    const choices = bufferIO({ env: signedIn() });
+    expect(await main(['curl', `${api.origin}/choices`], choices)).toBe(5);
+    expect(choices.err()).toContain('error[HTTP_STATUS]: The API answered 300 Multiple Choices.');
+    expect(choices.err()).not.toContain('redirect');
   });
 });
