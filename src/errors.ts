@@ -25,6 +25,7 @@ const exitByCode = {
   STORE_UNAVAILABLE: Exit.usage,
   STORE_CORRUPT: Exit.usage,
   STORE_FAILED: Exit.usage,
+  OUTPUT_FAILED: Exit.usage,
   LOCK_TIMEOUT: Exit.usage,
   PORT_IN_USE: Exit.usage,
   JWT_EXPIRED: Exit.invalid,
@@ -74,6 +75,7 @@ export type ErrorCode = keyof typeof exitByCode;
  * more specific advice, so that every error ends with a next step.
  */
 const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
+  OUTPUT_FAILED: 'Check where the output goes: a full disk, a file this user may not write, a closed descriptor.',
   INSECURE_URL: 'Use an https URL (plain http only to a loopback host, or with --insecure if you really mean it).',
   KEY_INVALID: 'Give a PEM or JWK key: RSA of 2048 bits or more, EC P-256/P-384/P-521, or Ed25519.',
   STORE_FAILED:

@@ -157,7 +157,7 @@ function bodySink(ctx: Context, flags: CurlFlags) {
     if (head.status < 200 || head.status >= 300 || (!toFile && ctx.io.stdoutIsTTY)) return undefined;
     used = true;
     if (flags.include) printHead(ctx, head.status, head.headers);
-    if (!toFile) return { write: (chunk) => ctx.out.bytes(chunk), maxBytes: MAX_STREAMED_BYTES };
+    if (!toFile) return { write: (chunk) => writeStdout(ctx, chunk), maxBytes: MAX_STREAMED_BYTES };
     fd = openOutput(flags.output!);
     const file = fd;
     return { write: (chunk) => writeOutput(file, chunk, flags.output!), maxBytes: MAX_STREAMED_BYTES };
@@ -187,14 +187,26 @@ function writeOutput(fd: number, chunk: Buffer, path: string): void {
   }
 }
 
+/** A failure writing the answer is local: it names the sink and the cause, never the network. */
 function cannotWrite(path: string, error: unknown): CliError {
-  return new CliError(
-    'FILE_UNREADABLE',
-    `Cannot write -o ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-    {
-      hint: 'Check that the directory exists and that this user may write there.',
-    },
-  );
+  const code = (error as NodeJS.ErrnoException).code ?? 'error';
+  return new CliError('OUTPUT_FAILED', `Cannot write ${path === '-' ? 'stdout' : `-o ${path}`}: ${code}.`, {
+    hint:
+      code === 'ENOSPC'
+        ? 'The disk (or device) is full: free some space or write elsewhere.'
+        : path === '-'
+          ? 'Check where stdout goes.'
+          : 'Check that the directory exists and that this user may write there.',
+  });
+}
+
+/** stdout: a reader that went away (EPIPE) is handled where the streams are made; anything else is said here. */
+function writeStdout(ctx: Context, chunk: Uint8Array): void {
+  try {
+    ctx.out.bytes(chunk);
+  } catch (error) {
+    throw cannotWrite('-', error);
+  }
 }
 
 /** The profile's token for this URL: none when there is no session, or its resource is another API's. */
@@ -343,7 +355,7 @@ function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void
   }
   if (response.body.length === 0) return;
   if (!ctx.io.stdoutIsTTY) {
-    ctx.out.bytes(response.body);
+    writeStdout(ctx, response.body);
     return;
   }
   // A terminal would run the escape sequences a body holds: text is shown printable, binary not at all (as curl does).

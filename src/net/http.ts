@@ -205,7 +205,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
             truncated = true;
           }
           size += piece.length;
-          if (sink) sink.write(piece);
+          if (sink) writeToSink(sink, piece, req);
           else chunks.push(piece);
           if (truncated) break;
         }
@@ -335,6 +335,23 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) result[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return result;
+}
+
+/**
+ * The sink is local (stdout, a file): its failure (a full disk) is the caller's to say, never "cannot reach" the
+ * server. A sink that knows where it writes throws its own CliError; anything else is said here.
+ */
+function writeToSink(sink: BodySink, piece: Buffer, req: HttpRequest): void {
+  try {
+    sink.write(piece);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      'OUTPUT_FAILED',
+      `Cannot write the ${req.purpose}'s answer where it goes: ${code ?? (error as Error).message}.`,
+    );
+  }
 }
 
 function tooLarge(req: HttpRequest, url: URL, maxBytes: number): CliError {

@@ -1,6 +1,9 @@
 // `oauth curl` against hostile and broken APIs: what they put in challenges, metadata, redirects and bodies never
 // reaches the terminal raw, never carries the token anywhere but the URL the user named, and ends with the right code.
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, hang, raw, startServer, type TestServer } from '../helpers/server.js';
@@ -286,5 +289,33 @@ describe('oauth curl against hostile APIs', () => {
     expect(await main(['curl', `${api.origin}/choices`], choices)).toBe(5);
     expect(choices.err()).toContain('error[HTTP_STATUS]: The API answered 300 Multiple Choices.');
     expect(choices.err()).not.toContain('redirect');
+  });
+
+  it('says a failure to write the answer (stdout or -o on a full device) as local, OUTPUT_FAILED, exit 2', async () => {
+    const toFile = bufferIO({ env: signedIn() });
+    expect(await main(['curl', '-o', '/dev/full', `${api.origin}/binary`], toFile)).toBe(2);
+    expect(toFile.err()).toContain('error[OUTPUT_FAILED]: Cannot write -o /dev/full: ENOSPC.');
+    expect(toFile.err()).not.toMatch(/network|reach/i);
+
+    // The built CLI with its stdout on /dev/full, as `oauth curl URL > /dev/full` runs it.
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(
+        process.execPath,
+        [join(import.meta.dirname, '..', '..', 'bin', 'oauth.js'), 'curl', `${api.origin}/binary`],
+        {
+          env: { PATH: process.env.PATH, ...signedIn() } as NodeJS.ProcessEnv,
+          stdio: ['ignore', full, 'pipe'],
+        },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (chunk) => (stderr += chunk));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain('error[OUTPUT_FAILED]: Cannot write stdout: ENOSPC.');
+      expect(stderr).not.toMatch(/network|reach/i);
+    } finally {
+      closeSync(full);
+    }
   });
 });
