@@ -9,7 +9,8 @@ import type { BodySink, HttpResponse } from '../net/http.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import type { AccessToken, CallResult, SignInPlan } from '../oauth/resource-call.js';
 import { resourceMatches } from '../oauth/resource.js';
-import type { Session } from '../oauth/session.js';
+import { parseSession, profileWhere, sameIssuer, type Session, sessionKey } from '../oauth/session.js';
+import type { Profile } from '../settings/config.js';
 import { parseHeaders, requestBody } from './shared/api-request.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { CLIENT_FLAGS } from './shared/client-flags.js';
@@ -18,6 +19,7 @@ import { canPrompt, promptContext } from './shared/prompt.js';
 import { requestParameters } from './shared/request.js';
 import { signInProfile } from './shared/sign-in.js';
 import { store } from './shared/store.js';
+import { forgetRevoked, revokeReplacedSession } from './shared/revoke-session.js';
 import { rememberSecrets } from './shared/stored-session.js';
 
 /** The largest answer held in memory: any but a 2xx (a 401 may still need a sign-in), and any on a terminal. */
@@ -110,10 +112,12 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
         token: async () =>
           signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
         signIn: async (plan) => {
+          const replaced = await replacedBy(ctx, plan);
           if (!maySignIn(ctx, flags, plan)) {
             if (plan.reason === 'step-up') return false;
-            throw await signInNeeded(ctx, plan, url);
+            throw await signInNeeded(ctx, plan, url, replaced);
           }
+          if (replaced) await agreeToReplace(ctx, flags, plan, url, replaced);
           if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
             throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
               hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
@@ -128,9 +132,11 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
             issuer: plan.issuer,
             resource: plan.resource,
             ...(plan.scope ? { addScope: plan.scope } : {}),
+            ...(replaced ? { withoutProfileScope: true } : {}),
           });
           rememberSecrets(ctx, session);
           signedIn = { session, resource: plan.resource };
+          if (replaced?.session && replaced.otherServer) await revokeReplaced(ctx, replaced, replaced.session);
           return true;
         },
         chooseServer: (servers) => chooseServer(ctx, servers),
@@ -253,11 +259,108 @@ function maySignIn(ctx: Context, flags: CurlFlags, plan: SignInPlan): boolean {
   return flags.login === true || (plan.reason === 'resource' && canPrompt(ctx));
 }
 
-async function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): Promise<CliError> {
-  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan));
+async function signInNeeded(
+  ctx: Context,
+  plan: SignInPlan,
+  url: URL,
+  replaced: Replaced | undefined,
+): Promise<CliError> {
+  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan, replaced !== undefined));
+  const replaces = replaced
+    ? ` That replaces ${replacedWhat(replaced)}; to keep both, add --profile <name> (a profile of its own for this API).`
+    : '';
   return new CliError('NOT_LOGGED_IN', `Not signed in for ${url.origin}${url.pathname}.`, {
-    hint: `Its metadata names ${plan.issuer}. Sign in there with: ${login} — then run this again (or run it with --login, which does both).`,
+    hint: `Its metadata names ${plan.issuer}. Sign in there with: ${login} — then run this again (or run it with --login, which does both).${replaces}`,
   });
+}
+
+/** What a sign-in for an API would take from the profile: its session (and settings) at another server or resource. */
+interface Replaced {
+  server: string;
+  resource: string[];
+  otherServer: boolean;
+  session: Session | undefined;
+  /** The profile's settings before the sign-in rewrites them: whom to revoke the old session as. */
+  before: Profile | undefined;
+}
+
+/**
+ * An API names the server to sign in at; it must not be able to move the profile there unasked. A sign-in for the
+ * resource that would leave the profile's server, or replace its session for another resource, is a replacement.
+ */
+async function replacedBy(ctx: Context, plan: SignInPlan): Promise<Replaced | undefined> {
+  if (plan.reason !== 'resource') return undefined;
+  const before = ctx.profile();
+  let session: Session | undefined;
+  try {
+    const tokens = await store(ctx);
+    session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
+  } catch (error) {
+    // A session that cannot be read is replaced by any sign-in anyway; the profile's settings still say its server.
+    if (ctx.out.verbosity > 0) ctx.out.trace(`curl: the stored session cannot be read: ${(error as Error).message}`);
+  }
+  const server = session?.issuer ?? (typeof before?.issuer === 'string' ? before.issuer : undefined);
+  if (server === undefined) return undefined;
+  const resource = typeof before?.resource === 'string' ? before.resource.split(/[\s,]+/).filter(Boolean) : [];
+  const otherServer = !sameIssuer(server, plan.issuer);
+  const otherResource =
+    resource.length > 0 &&
+    (resource.length !== plan.resource.length || resource.some((one) => !plan.resource.includes(one)));
+  if (!otherServer && !otherResource) return undefined;
+  return { server, resource, otherServer, session, before: before && { ...before } };
+}
+
+function replacedWhat(replaced: Replaced): string {
+  return replaced.otherServer
+    ? `the profile's session at ${replaced.server}`
+    : `the profile's session for ${replaced.resource.join(' ')}`;
+}
+
+/** On a terminal the user says yes (default no); without one, --login is the yes, and it is said on stderr. */
+async function agreeToReplace(
+  ctx: Context,
+  flags: CurlFlags,
+  plan: SignInPlan,
+  url: URL,
+  replaced: Replaced,
+): Promise<void> {
+  const api = `${url.origin}${url.pathname}`;
+  const what = `${replacedWhat(replaced)} (profile ${ctx.profileName})`;
+  if (flags.login) {
+    ctx.out.warn(`Signing in at ${plan.issuer} for ${api} replaces ${what}; --profile <name> would keep both.`);
+    return;
+  }
+  const { confirm } = await import('@inquirer/prompts');
+  const yes = await confirm(
+    {
+      message: ctx.out.clean(
+        `${api} wants a sign-in at ${plan.issuer}. That replaces ${what}. Replace it? (to keep both, run with --profile <name>)`,
+      ),
+      default: false,
+    },
+    promptContext(ctx),
+  );
+  if (!yes) {
+    throw new CliError('NOT_LOGGED_IN', `Not signed in for ${api}: kept ${what}.`, {
+      hint: `To keep both, give this API a profile of its own: oauth curl --profile <name> ${shellQuote(url.href)} (or run it again and answer yes to replace it).`,
+    });
+  }
+}
+
+/**
+ * The replaced session is revoked at its own server, best effort: once it is out of the store nothing can use or
+ * revoke its refresh token, and a live grant nobody holds is only a risk. Only when the server is another one: at the
+ * same server the new sign-in may share the old one's grant (oidc-provider reuses it), and a server may end the whole
+ * grant with the refresh token (RFC 7009 §2.1), the new session with it.
+ */
+async function revokeReplaced(ctx: Context, replaced: Replaced, session: Session): Promise<void> {
+  const { revoked, failure } = await revokeReplacedSession(ctx, session, replaced.before);
+  await forgetRevoked(ctx, await store(ctx), session, revoked);
+  if (failure) ctx.out.warn(`The replaced session at ${replaced.server}: ${failure}`);
+  else if (revoked.length > 0)
+    ctx.out.info(
+      `Revoked the replaced session's ${revoked.map((name) => name.replace('_', ' ')).join(' and ')} at ${replaced.server}.`,
+    );
 }
 
 /**
@@ -265,9 +368,10 @@ async function signInNeeded(ctx: Context, plan: SignInPlan, url: URL): Promise<C
  * the run's scope, else the server's default one, plus what the API asked for. Without the server's metadata, only
  * what the API asked for.
  */
-async function scopeToAsk(ctx: Context, plan: SignInPlan): Promise<string | undefined> {
+async function scopeToAsk(ctx: Context, plan: SignInPlan, withoutProfileScope: boolean): Promise<string | undefined> {
   if (!plan.scope) return undefined;
-  let base = ctx.settings.scope?.value;
+  const given = ctx.settings.scope;
+  let base = withoutProfileScope && given?.source === 'profile' ? undefined : given?.value;
   if (base === undefined) {
     try {
       const [{ discover }, { defaultScope }] = await Promise.all([

@@ -1,21 +1,13 @@
 // `oauth logout`: revoke at the server (when it can), then forget the tokens locally. The profile's settings stay.
 import type { Context } from './context.js';
-import { Exit, asCliError, isCliError, saidAfter, sentence } from '../errors.js';
-import { atTime } from '../jwt/time.js';
-import { revoke } from '../oauth/grants.js';
-import {
-  forgetRevokedToken,
-  ownerMismatch,
-  parseSession,
-  profileWhere,
-  sessionKey,
-  type Session,
-} from '../oauth/session.js';
+import { Exit, isCliError, sentence } from '../errors.js';
+import { ownerMismatch, parseSession, profileWhere, sessionKey, type Session } from '../oauth/session.js';
 import { defineCommand } from './define.js';
 import { CLIENT_FLAGS } from './shared/client-flags.js';
-import { assertSessionEndpoints, connectForSession } from './shared/connect.js';
+import { assertSessionEndpoints } from './shared/connect.js';
 import type { ClientFlags } from './shared/client-flags.js';
-import { knownProfiles, sessionLock, withProfileLock } from './shared/fresh-session.js';
+import { withProfileLock } from './shared/fresh-session.js';
+import { forgetRevoked, revokeSession } from './shared/revoke-session.js';
 import { store } from './shared/store.js';
 import { rememberSecrets, sessionOwner } from './shared/stored-session.js';
 
@@ -53,31 +45,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
     rememberSecrets(ctx, session);
     // An endpoint the session was not signed in with is refused before anything is revoked or deleted.
     await assertSessionEndpoints(ctx, session);
-    const revoked: string[] = [];
-    let failure: string | undefined;
-    let note: string | undefined;
-    try {
-      const connection = await connectForSession(ctx, flags, session);
-      if (connection.as.revocation_endpoint) {
-        // The refresh token first: revoking it usually ends the whole grant (RFC 7009 §2.1).
-        if (session.refresh_token) {
-          await revoke(connection.protocol, session.refresh_token, 'refresh_token');
-          revoked.push('refresh_token');
-        }
-        try {
-          await revoke(connection.protocol, session.access_token, 'access_token');
-          revoked.push('access_token');
-        } catch (error) {
-          // RFC 7009 §2.2.1: a server may not revoke some token types (oidc-provider: JWT access tokens).
-          if (!(isCliError(error) && error.oauthError === 'unsupported_token_type')) throw error;
-          note = `the server cannot revoke its access tokens (unsupported_token_type); the last one stays valid until it expires${session.expires_at ? ` ${atTime(session.expires_at, ctx.now() / 1000)}` : ''}`;
-        }
-      } else {
-        failure = `${connection.as.issuer} has no revocation endpoint; the tokens stay valid there until they expire.`;
-      }
-    } catch (error) {
-      failure = saidAfter('could not revoke at the server', asCliError(error));
-    }
+    const { revoked, failure, note } = await revokeSession(ctx, flags, session);
     await tokens.delete(key);
     return { kind: 'done', session, revoked, failure, note };
   });
@@ -113,14 +81,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
     return Exit.ok;
   }
   const { session, revoked, failure, note } = outcome;
-  // A revoked token leaves every cache and profile that still holds it (each under its own lock, this one released).
-  for (const name of revoked)
-    await forgetRevokedToken(
-      tokens,
-      knownProfiles(ctx),
-      name === 'refresh_token' ? session.refresh_token! : session.access_token,
-      sessionLock(ctx),
-    );
+  await forgetRevoked(ctx, tokens, session, revoked);
   if (failure) ctx.out.warn(failure);
   if (note) ctx.out.info(`note: ${note}.`);
   if (ctx.out.json)

@@ -1,9 +1,12 @@
 // `oauth curl` on a terminal (in-process, with a terminal whose keys the test types): the sign-in an API asks for
 // happens without --login, and when the API lists several servers the user picks one.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { simulateUser } from '../../src/serve/simulated-user.js';
+import { configFile } from '../../src/settings/paths.js';
 import { bufferIO } from '../../src/term/io-buffer.js';
 import { sandboxEnv } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
@@ -37,15 +40,18 @@ afterAll(async () => {
 });
 
 /** A terminal: stdin and stdout are TTYs, prompts read `keys` and draw on `output`; the browser is the simulated user. */
-function terminalIO(keys: string[]) {
+function terminalIO(keys: string[], env = sandboxEnv({ OAUTH_STORE: 'memory' })) {
   const input = new PassThrough();
   const output = new PassThrough();
-  output.resume();
-  const io = bufferIO({ env: { ...sandboxEnv({ OAUTH_STORE: 'memory' }), NO_COLOR: '1' }, tty: true });
+  let drawn = '';
+  output.on('data', (chunk) => (drawn += chunk));
+  const io = bufferIO({ env: { ...env, NO_COLOR: '1' }, tty: true });
   // The keys once the prompt has drawn itself: it listens from then on.
   output.once('data', () => setImmediate(() => input.write(keys.join(''))));
   return Object.assign(io, {
     terminal: { input, output },
+    /** What the prompts drew. */
+    drawn: () => drawn,
     // As a browser does, the user goes on in the background: the callback's page waits for the sign-in to be saved.
     openBrowser: async (url: string) => {
       void simulateUser(url).catch(() => undefined);
@@ -70,5 +76,50 @@ describe('oauth curl on a terminal', () => {
     const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
     expect(code, io.err()).toBe(0);
     expect(io.err()).toContain(`Signing in at ${as.issuer}`);
+  });
+});
+
+describe('oauth curl on a terminal, when the API would move the profile to another server', () => {
+  /** A home whose default profile is another server's (its own client, its own scopes). */
+  function otherServersHome() {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    const path = configFile(env);
+    mkdirSync(dirname(path), { recursive: true });
+    const before = { issuer: 'https://old-as.example', client_id: 'old-client', scope: 'openid old:scope' };
+    writeFileSync(path, JSON.stringify({ profiles: { default: before } }));
+    return { env, path, before };
+  }
+
+  it('asks first (default no): Enter keeps the profile as it was (exit 4) and says how to keep both', async () => {
+    servers = [as.issuer];
+    const home = otherServersHome();
+    const io = terminalIO(['\r'], home.env);
+    const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
+    expect(code, io.err()).toBe(4);
+    // The prompt wraps at the terminal's width.
+    const asked = io.drawn().replaceAll('\n', '');
+    expect(asked).toContain(`${api.origin}/api wants a sign-in at ${as.issuer}`);
+    expect(asked).toContain("replaces the profile's session at https://old-as.example");
+    expect(asked).toContain('--profile <name>) (y/N)');
+    expect(io.err()).toContain('error[NOT_LOGGED_IN]: Not signed in for');
+    expect(io.err()).toContain('oauth curl --profile <name>');
+    expect(JSON.parse(readFileSync(home.path, 'utf8')).profiles.default).toEqual(home.before);
+  });
+
+  it("on yes signs in there, asking for the API's scopes, not the old profile's", async () => {
+    servers = [as.issuer];
+    const home = otherServersHome();
+    const io = terminalIO(['y', '\r'], home.env);
+    let asked: URL | undefined;
+    const browse = io.openBrowser;
+    io.openBrowser = async (url: string) => {
+      asked = new URL(url);
+      await browse(url);
+    };
+    const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
+    expect(code, io.err()).toBe(0);
+    expect(asked?.searchParams.get('scope')?.split(' ')).toContain('api:read');
+    expect(asked?.searchParams.get('scope')).not.toContain('old:scope');
+    expect(JSON.parse(readFileSync(home.path, 'utf8')).profiles.default.issuer).toBe(as.issuer);
   });
 });

@@ -267,3 +267,85 @@ describe('oauth curl, not signed in', () => {
     }
   });
 });
+
+describe('oauth curl for an API of another authorization server than the profile', () => {
+  let otherAs: TestAuthorizationServer;
+  let otherApi: TestServer;
+  let otherResource: string;
+
+  beforeAll(async () => {
+    otherApi = await startServer();
+    otherResource = `${otherApi.origin}/api`;
+    otherAs = await startAuthorizationServer({ audience: otherResource });
+    otherApi.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resource: otherResource, authorization_servers: [otherAs.issuer] }));
+    });
+    otherApi.route('/api/things', (request, response) => {
+      const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (!token || ![jose.decodeJwt(token).aud].flat().includes(otherResource)) {
+        response.writeHead(401, { 'www-authenticate': 'Bearer scope="api:read"' }).end();
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"things":[]}');
+    });
+  });
+  afterAll(async () => {
+    await otherAs?.close();
+    await otherApi?.close();
+  });
+
+  /** A home signed in at the first server, its profile asking for a scope of its own (email). */
+  async function homeAtFirstServer(extra: Record<string, string | undefined> = {}) {
+    const home = userHome(extra);
+    const login = await spawnCli(
+      ['login', '--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read email'],
+      { env: home.env },
+    );
+    if (login.code !== 0) throw new Error(login.stderr);
+    return home;
+  }
+
+  async function refreshAt(server: TestAuthorizationServer, refreshToken: string): Promise<number> {
+    const metadata = await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json();
+    const response = await fetch(metadata.token_endpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'oauth-cli' }),
+    });
+    return response.status;
+  }
+
+  it('without a terminal or --login, leaves the profile as it is (exit 4) and says it would be replaced', async () => {
+    const home = await homeAtFirstServer();
+    const config = readFileSync(home.configFile, 'utf8');
+    const result = await spawnCli(['curl', '--client-id', 'oauth-cli', `${otherApi.origin}/api/things`], {
+      env: home.env,
+    });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`That replaces the profile's session at ${as.issuer}`);
+    expect(result.stderr).toContain('--profile <name>');
+    // The command it prints asks the API's scopes, not the old profile's.
+    expect(result.stderr).not.toContain('email');
+    expect(readFileSync(home.configFile, 'utf8')).toBe(config);
+  });
+
+  it("with --login says so, signs in for the API's scopes only, and revokes the replaced session at its server", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'oauth-curl-')), 'browser.log');
+    const home = await homeAtFirstServer({ SIMULATED_BROWSER_LOG: log });
+    const old = home.storedSession();
+    const result = await spawnCli(['curl', '--login', '--client-id', 'oauth-cli', `${otherApi.origin}/api/things`], {
+      env: home.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('{"things":[]}');
+    expect(result.stderr).toContain(`replaces the profile's session at ${as.issuer}`);
+    expect(result.stderr).toContain(`Revoked the replaced session's refresh token`);
+    const asked = new URL(readFileSync(log, 'utf8').trim().split('\n').at(-1)!);
+    expect(asked.origin).toBe(new URL(otherAs.issuer).origin);
+    expect(asked.searchParams.get('scope')?.split(' ')).toContain('api:read');
+    expect(asked.searchParams.get('scope')).not.toContain('email');
+    expect(home.storedSession().issuer).toBe(otherAs.issuer);
+    expect(await refreshAt(as, old.refresh_token!)).toBe(400);
+  });
+});

@@ -43,6 +43,11 @@ export interface SignInOverrides {
   addScope?: string;
   /** RFC 8707 resource indicators; replace the run's --resource. */
   resource?: string[];
+  /**
+   * A sign-in at another server or for another resource than the profile's: the profile's scope was asked of its old
+   * server, so it is not sent; only a scope given to this run counts, else the server's default one.
+   */
+  withoutProfileScope?: boolean;
 }
 
 export interface SignedIn {
@@ -80,8 +85,9 @@ export async function signInProfile(
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
   const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
+  const base = overrides.withoutProfileScope && ctx.settings.scope?.source === 'profile' ? undefined : request.scope;
   const scope = [
-    ...new Set(`${request.scope ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
+    ...new Set(`${base ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
   ].join(' ');
   // The store is opened once the sign-in completed, as the last thing before the session counts.
   let tokens: SecretStore | undefined;
