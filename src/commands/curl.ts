@@ -133,6 +133,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
             resource: plan.resource,
             ...(plan.scope ? { addScope: plan.scope } : {}),
             ...(replaced ? { withoutProfileScope: true } : {}),
+            ...(plan.reason === 'step-up' ? { keepProfileScope: true } : {}),
           });
           rememberSecrets(ctx, session);
           signedIn = { session, resource: plan.resource };

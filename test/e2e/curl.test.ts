@@ -174,6 +174,10 @@ describe('oauth curl, signed in', () => {
     expect(stepped.code).toBe(0);
     expect(JSON.parse(stepped.stdout)).toEqual({ admin: true });
     expect(home.storedSession().scope?.split(' ')).toContain('api:write');
+    // The step-up's scopes are that session's; the profile's scope setting stays what the user signed in with.
+    expect(JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default.scope).toBe(
+      'openid offline_access api:read',
+    );
   });
 });
 

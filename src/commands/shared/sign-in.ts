@@ -48,6 +48,8 @@ export interface SignInOverrides {
    * server, so it is not sent; only a scope given to this run counts, else the server's default one.
    */
   withoutProfileScope?: boolean;
+  /** A step-up: its scopes belong to the session it makes (which records them), not to the profile's setting. */
+  keepProfileScope?: boolean;
 }
 
 export interface SignedIn {
@@ -124,7 +126,7 @@ export async function signInProfile(
   await saveProfile(ctx, {
     issuer: as.issuer,
     client_id: connection.clientId,
-    scope,
+    ...(overrides.keepProfileScope ? {} : { scope }),
     ...(connection.authMethod !== 'none' ? { auth_method: connection.authMethod } : {}),
     ...(connection.privateKeyFile ? { private_key: connection.privateKeyFile } : {}),
     ...(resource.length ? { resource: resource.join(' ') } : {}),
