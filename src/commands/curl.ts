@@ -13,7 +13,7 @@ import { parseSession, profileWhere, sameIssuer, type Session, sessionKey } from
 import type { Profile } from '../settings/config.js';
 import { parseHeaders, requestBody } from './shared/api-request.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
-import { CLIENT_FLAGS } from './shared/client-flags.js';
+import { CLIENT_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
 import { freshProfileSession } from './shared/fresh-session.js';
 import { canPrompt, promptContext } from './shared/prompt.js';
 import { requestParameters } from './shared/request.js';
@@ -51,6 +51,7 @@ const FLAGS = {
   clientSecretStdin: CLIENT_FLAGS.clientSecretStdin,
   authMethod: CLIENT_FLAGS.authMethod,
   privateKey: CLIENT_FLAGS.privateKey,
+  ...SIGN_IN_FLAGS,
 };
 
 export type CurlFlags = FlagValues<typeof FLAGS>;

@@ -3,9 +3,9 @@
 import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
+import { CLIENT_FLAGS, REQUEST_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
 import { printSessionSummary } from './format/session.js';
-import { DEFAULT_LOGIN_TIMEOUT_SECONDS, signInProfile } from './shared/sign-in.js';
+import { signInProfile } from './shared/sign-in.js';
 
 const FLAGS = {
   ...CLIENT_FLAGS,
@@ -18,10 +18,7 @@ const FLAGS = {
     '--register',
     'without a client id: register a public client first (RFC 7591), when the server has a registration endpoint',
   ),
-  loginTimeout: option(
-    '--login-timeout <seconds>',
-    `how long to wait for the sign-in (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS})`,
-  ),
+  ...SIGN_IN_FLAGS,
 };
 
 export type LoginFlags = FlagValues<typeof FLAGS>;

@@ -151,7 +151,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     () => {
       settle?.reject(
         new CliError('LOGIN_TIMED_OUT', `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)}s.`, {
-          hint: 'Run "oauth login" again and finish in the browser, or raise --login-timeout.',
+          hint: 'Run the command again and finish in the browser, or raise --login-timeout (seconds).',
         }),
       );
     },

@@ -123,3 +123,20 @@ describe('oauth curl on a terminal, when the API would move the profile to anoth
     expect(JSON.parse(readFileSync(home.path, 'utf8')).profiles.default.issuer).toBe(as.issuer);
   });
 });
+
+describe('oauth curl signing in on the way', () => {
+  it('waits for the browser as long as --login-timeout says, and its hint names that flag (exit 4)', async () => {
+    servers = [as.issuer];
+    const io = Object.assign(bufferIO({ env: sandboxEnv({ OAUTH_STORE: 'memory' }) }), {
+      // A browser that never comes back.
+      openBrowser: async () => undefined,
+    });
+    const code = await main(
+      ['curl', '--login', '--login-timeout', '1', '--client-id', 'oauth-cli', `${api.origin}/api`],
+      io,
+    );
+    expect(code, io.err()).toBe(4);
+    expect(io.err()).toContain('error[LOGIN_TIMED_OUT]: No sign-in arrived within 1s.');
+    expect(io.err()).toContain('raise --login-timeout');
+  });
+});

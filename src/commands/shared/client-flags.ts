@@ -52,6 +52,16 @@ export const REQUEST_FLAGS = {
   param: repeatable('--param <k=v>', 'extra request parameter (repeatable)'),
 };
 
+export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
+
+/** For commands that sign in (login, and curl on the way), so that the timeout a sign-in's error names is theirs. */
+export const SIGN_IN_FLAGS = {
+  loginTimeout: option(
+    '--login-timeout <seconds>',
+    `how long to wait for the sign-in (default ${DEFAULT_LOGIN_TIMEOUT_SECONDS})`,
+  ),
+};
+
 /** For commands that take a token: revoke, introspect. */
 export const TOKEN_COMMAND_FLAGS = {
   ...CLIENT_FLAGS,

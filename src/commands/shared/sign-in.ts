@@ -14,7 +14,7 @@ import type { SecretStore } from '../../store/store.js';
 import { systemBrowser } from '../../term/browser.js';
 import { waitIndicator } from '../../term/progress.js';
 import type { Context } from '../context.js';
-import type { ClientFlags, RequestFlags } from './client-flags.js';
+import { type ClientFlags, DEFAULT_LOGIN_TIMEOUT_SECONDS, type RequestFlags } from './client-flags.js';
 import { connect } from './connect.js';
 import { withProfileLock } from './fresh-session.js';
 import { idTokenDeps } from './id-token-deps.js';
@@ -22,8 +22,6 @@ import { requireSetting } from './prompt.js';
 import { registerForSignIn } from './registration.js';
 import { requestParameters } from './request.js';
 import { store } from './store.js';
-
-export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
 /** The flags a sign-in reads: login has them all; a command that signs in on the way (curl) may have fewer. */
 export type SignInFlags = ClientFlags &
