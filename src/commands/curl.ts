@@ -147,7 +147,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
         },
       },
     );
-    return printResult(ctx, flags, result, url, passOn.used());
+    return printResult(ctx, flags, result, passOn.used());
   } finally {
     passOn.close();
   }
@@ -425,20 +425,14 @@ async function chooseServer(ctx: Context, servers: readonly string[]): Promise<s
   );
 }
 
-async function printResult(
-  ctx: Context,
-  flags: CurlFlags,
-  result: CallResult,
-  url: URL,
-  streamed: boolean,
-): Promise<number> {
+async function printResult(ctx: Context, flags: CurlFlags, result: CallResult, streamed: boolean): Promise<number> {
   const { response } = result;
   if (!streamed) {
     if (flags.include) printHead(ctx, response.status, response.headers);
     writeBody(ctx, flags, response);
   }
   if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
-  throw failure(result, url, flags.login === true);
+  throw failure(result, flags.login === true);
 }
 
 /** -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). */
@@ -475,7 +469,7 @@ function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void
   ctx.out.result(text.replace(/\r?\n$/, '').split(/\r?\n/));
 }
 
-function failure(result: CallResult, url: URL, signedInAgain: boolean): CliError {
+function failure(result: CallResult, signedInAgain: boolean): CliError {
   const { response, challenge } = result;
   const status = `${response.status}${STATUS_CODES[response.status] ? ` ${STATUS_CODES[response.status]}` : ''}`;
   if (result.outcome === 'redirect') {
@@ -507,7 +501,8 @@ function failure(result: CallResult, url: URL, signedInAgain: boolean): CliError
       hint: result.missingScopes?.length
         ? signedInAgain
           ? 'A sign-in asked for them and the server did not grant them: the client or the account may not be allowed them (see oauth status).'
-          : `Sign in again for them: oauth curl --login ${shellQuote(url.href)}`
+          : // Not a command line rebuilt from the URL alone: it would drop the method, the body and the headers.
+            'Sign in again for them: run the same command again with --login.'
         : response.status === 401
           ? 'The token was not accepted: sign in again (oauth login, or oauth curl --login), or check the profile.'
           : 'The token was accepted but may not do this: check its scopes (oauth status) and the account’s rights.',

@@ -166,7 +166,12 @@ describe('oauth curl, signed in', () => {
     expect(refused.stdout).toBe('{"error":"insufficient_scope"}');
     expect(refused.stderr).toContain('error[API_REFUSED]');
     expect(refused.stderr).toContain('lacks the scopes api:write');
-    expect(refused.stderr).toContain(`oauth curl --login ${api.origin}/api/admin`);
+    expect(refused.stderr).toContain('run the same command again with --login');
+    // A POST's hint is not a GET's command line.
+    const posted = await spawnCli(['curl', '--json', '{"a":1}', `${api.origin}/api/admin`], { env: user.env });
+    expect(posted.code).toBe(3);
+    expect(posted.stderr).toContain('run the same command again with --login');
+    expect(posted.stderr).not.toContain('oauth curl --login');
 
     const home = await signedInHome(as);
     const stepped = await spawnCli(['curl', '--login', `${api.origin}/api/admin`], { env: home.env });
