@@ -62,6 +62,7 @@ export function addCommand(program: Command, summary: string, definition: Comman
  */
 export function refuseBlankFlags(parsed: Record<string, unknown>, definitions: FlagDefinitions): void {
   for (const definition of Object.values(definitions)) {
+    if (definition.mayBeEmpty) continue;
     const value = parsed[attributeName(definition)];
     if (![value].flat().some((item) => typeof item === 'string' && item.trim() === '')) continue;
     const flag = `--${flagParts(definition).long}`;

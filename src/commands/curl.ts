@@ -30,8 +30,14 @@ export const MAX_STREAMED_BYTES = 1024 * 1024 * 1024;
 const FLAGS = {
   request: option('-X, --request <method>', 'HTTP method (default GET, or POST with a body)'),
   header: repeatable('-H, --header <header>', 'request header "Name: value" (repeatable)'),
-  data: repeatable('-d, --data <data>', 'form body (POST, application/x-www-form-urlencoded); @file, @- for stdin'),
-  dataBinary: option('--data-binary <data>', 'body sent exactly as given; @file sends the file byte for byte'),
+  data: repeatable(
+    '-d, --data <data>',
+    "form body (POST, application/x-www-form-urlencoded; -d '' an empty one); @file, @- for stdin",
+    { mayBeEmpty: true },
+  ),
+  dataBinary: option('--data-binary <data>', 'body sent exactly as given; @file sends the file byte for byte', {
+    mayBeEmpty: true,
+  }),
   json: option('--json <json>', 'JSON body (POST, content-type and accept application/json); @file reads a file'),
   include: flag('-i, --include', 'print the status line and the response headers before the body'),
   output: option('-o, --output <file>', 'write the body to this file instead of stdout'),

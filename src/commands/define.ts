@@ -7,6 +7,8 @@ interface FlagBase {
   /** As commander spells it: "--issuer <url>", "-o, --output <format>", "--no-browser". */
   readonly flags: string;
   readonly description: string;
+  /** A value that is data, not a setting: empty is a value of its own (curl's -d '' sends an empty body). */
+  readonly mayBeEmpty?: boolean;
 }
 
 /** A flag with a value: `--issuer <url>`. */
@@ -30,14 +32,23 @@ export interface CountFlag extends FlagBase {
 export type FlagDefinition = ValueFlag | SwitchFlag | ListFlag | CountFlag;
 export type FlagDefinitions = Readonly<Record<string, FlagDefinition>>;
 
-export const option = (flags: string, description: string, extra: { choices?: readonly string[] } = {}): ValueFlag => ({
+export const option = (
+  flags: string,
+  description: string,
+  extra: { choices?: readonly string[]; mayBeEmpty?: boolean } = {},
+): ValueFlag => ({
   kind: 'value',
   flags,
   description,
   ...extra,
 });
 export const flag = (flags: string, description: string): SwitchFlag => ({ kind: 'switch', flags, description });
-export const repeatable = (flags: string, description: string): ListFlag => ({ kind: 'list', flags, description });
+export const repeatable = (flags: string, description: string, extra: { mayBeEmpty?: boolean } = {}): ListFlag => ({
+  kind: 'list',
+  flags,
+  description,
+  ...extra,
+});
 export const counted = (flags: string, description: string): CountFlag => ({ kind: 'count', flags, description });
 
 type FlagValue<F extends FlagDefinition> = F extends ListFlag

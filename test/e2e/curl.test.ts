@@ -125,6 +125,13 @@ describe('oauth curl, signed in', () => {
     expect(result.stderr).not.toContain(user.storedSession().access_token);
   });
 
+  it("-d '' POSTs an empty form body, as curl does", async () => {
+    const result = await spawnCli(['curl', '-d', '', `${api.origin}/api/orders`], { env: user.env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ method: 'POST', body: '' });
+    expect(seen.at(-1)?.contentType).toBe('application/x-www-form-urlencoded');
+  });
+
   it('--json POSTs JSON with its content type; -d a form; -X any method', async () => {
     const posted = await spawnCli(['curl', '--json', '{"item":"book"}', `${api.origin}/api/orders`], { env: user.env });
     expect(posted.code).toBe(0);
