@@ -40,7 +40,7 @@ const FLAGS = {
   }),
   json: option('--json <json>', 'JSON body (POST, content-type and accept application/json); @file reads a file'),
   include: flag('-i, --include', 'print the status line and the response headers before the body'),
-  output: option('-o, --output <file>', 'write the body to this file instead of stdout'),
+  output: option('-o, --output <file>', 'write the body to this file instead of stdout (- is stdout)'),
   fail: flag('--no-fail', 'print the answer whatever its status and exit 0'),
   discover: flag('--discover', "read the API's RFC 9728 metadata before the first call"),
   login: flag('--login', 'sign in when the API asks for it (also without a terminal), and again for missing scopes'),
@@ -167,7 +167,7 @@ function bodySink(ctx: Context, flags: CurlFlags) {
   let used = false;
   let fd: number | undefined;
   const sink = (head: { status: number; headers: Record<string, string> }): BodySink | undefined => {
-    const toFile = flags.output !== undefined;
+    const toFile = outputFile(flags) !== undefined;
     if (head.status < 200 || head.status >= 300 || (!toFile && ctx.io.stdoutIsTTY)) return undefined;
     used = true;
     if (flags.include) printHead(ctx, head.status, head.headers);
@@ -183,6 +183,11 @@ function bodySink(ctx: Context, flags: CurlFlags) {
       if (fd !== undefined) closeSync(fd);
     },
   };
+}
+
+/** -o <file>; `-o -` is stdout, as in curl (a file named "-" is -o ./-). */
+function outputFile(flags: CurlFlags): string | undefined {
+  return flags.output === '-' ? undefined : flags.output;
 }
 
 function openOutput(path: string): number {
@@ -451,11 +456,12 @@ function printHead(ctx: Context, status: number, headers: Record<string, string>
 }
 
 function writeBody(ctx: Context, flags: CurlFlags, response: HttpResponse): void {
-  if (flags.output !== undefined) {
+  const file = outputFile(flags);
+  if (file !== undefined) {
     try {
-      writeFileSync(flags.output, response.body);
+      writeFileSync(file, response.body);
     } catch (error) {
-      throw cannotWrite(flags.output, error);
+      throw cannotWrite(file, error);
     }
     return;
   }

@@ -173,6 +173,10 @@ describe('oauth curl against hostile APIs', () => {
     const piped = bufferIO({ env: signedIn() });
     expect(await main(['curl', `${api.origin}/binary`], piped)).toBe(0);
     expect(piped.outBytes().equals(BINARY)).toBe(true);
+    // -o - is stdout, as in curl.
+    const dash = bufferIO({ env: signedIn() });
+    expect(await main(['curl', '-o', '-', `${api.origin}/binary`], dash)).toBe(0);
+    expect(dash.outBytes().equals(BINARY)).toBe(true);
     const terminal = bufferIO({ env: { ...signedIn(), NO_COLOR: '1' }, tty: true });
     expect(await main(['curl', `${api.origin}/binary`], terminal)).toBe(0);
     expect(terminal.out()).toBe('');
