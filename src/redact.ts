@@ -44,6 +44,18 @@ const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
 /**
+ * Headers whose whole value is a credential by the name's pattern: API keys (Api-Key, X-Api-Key, X-Goog-Api-Key),
+ * tokens in x- headers (X-Auth-Token, X-Amz-Security-Token, X-Csrf-Token), and x- secrets and passwords.
+ */
+const SECRET_HEADER_PATTERN = /^(?:(?:.+-)?api-?key|x-(?:.+-)?(?:token|secret|password))$/;
+
+/** Whether a header (any case) carries a credential: its value is redacted wherever headers are shown. */
+export function isSecretHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SECRET_HEADERS.has(lower) || SECRET_HEADER_PATTERN.test(lower);
+}
+
+/**
  * RFC 6749 Appendix A (A.12, A.13, A.17): access and refresh tokens and the token type are printable ASCII (VSCHAR).
  * Anything else is no token, wherever it comes from (a server's answer, the store), and would reach a header or a
  * terminal as something else.
@@ -173,7 +185,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined) continue;
     const value = Array.isArray(raw) ? raw.join(', ') : raw;
-    result[name] = SECRET_HEADERS.has(name.toLowerCase()) ? redactHeaderValue(value) : redactText(value);
+    result[name] = isSecretHeader(name) ? redactHeaderValue(value) : redactText(value);
   }
   return result;
 }
@@ -318,9 +330,10 @@ export class SecretRegistry extends Set<string> {
   /** What a request carries that is secret: credentials in its headers, secret parameters in a form body. */
   addFromRequest(headers: Record<string, string>, body: string | undefined, contentType: string | undefined): this {
     for (const [name, value] of Object.entries(headers)) {
-      if (!SECRET_HEADERS.has(name.toLowerCase())) continue;
+      if (!isSecretHeader(name)) continue;
       const credential = /^(\S+)\s+(.+)$/.exec(value);
-      if (!credential) {
+      // An API key's whole value is the secret, whatever it looks like.
+      if (!credential || !SECRET_HEADERS.has(name.toLowerCase())) {
         this.add(value);
         continue;
       }

@@ -75,6 +75,20 @@ describe('redactJson and redactHeaders', () => {
     expect(headers.cookie).not.toContain('abcdef');
     expect(headers.accept).toBe('application/json');
   });
+  it('stubs API keys and x- tokens by the name, and registers them as secrets when sent', () => {
+    const secret = 'k3y-0123456789abcdefghij';
+    const names = ['X-Api-Key', 'api-key', 'Apikey', 'X-Goog-Api-Key', 'X-Auth-Token', 'x-amz-security-token'];
+    const headers = redactHeaders({ ...Object.fromEntries(names.map((name) => [name, secret])), 'x-request-id': 'r1' });
+    for (const name of names) expect(headers[name], name).not.toContain(secret.slice(4));
+    expect(headers['x-request-id']).toBe('r1');
+    for (const name of names) {
+      const registry = new SecretRegistry().addFromRequest({ [name]: secret }, undefined, undefined);
+      expect(registry.redact(`echo: ${secret}`), name).not.toContain(secret.slice(4));
+    }
+    // An API key with a space in it is secret whole, not only after the space.
+    const spaced = new SecretRegistry().addFromRequest({ 'x-api-key': `team ${secret}` }, undefined, undefined);
+    expect(spaced.redact(`team ${secret}`)).not.toContain('team');
+  });
 });
 
 describe('redacting what is already redacted', () => {

@@ -207,6 +207,18 @@ describe('oauth curl against hostile APIs', () => {
     expect(terminal.stdout).not.toContain(TOKEN);
   });
 
+  it('-v shows an API key header (X-Api-Key, X-Auth-Token) redacted', async () => {
+    const key = 'api-key-value-0123456789abcdef';
+    const result = await runCli(
+      ['curl', '-v', '-H', `X-Api-Key: ${key}`, '-H', `X-Auth-Token: ${key}-2`, `${api.origin}/binary`],
+      { env: signedIn() },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/> x-api-key: \S*… \(30 chars\)/);
+    expect(result.stderr).toMatch(/> x-auth-token: \S*… ?\S* \(32 chars\)/);
+    expect(result.stderr).not.toContain(key.slice(8));
+  });
+
   it('does not follow a redirect to another host (exit 5, the Location said); --no-fail exits 0', async () => {
     const result = await runCli(['curl', `${api.origin}/moved`], { env: signedIn() });
     expect(result.code).toBe(5);
