@@ -334,4 +334,18 @@ describe('oauth curl against hostile APIs', () => {
       closeSync(full);
     }
   });
+
+  it('refuses a body from @- together with --client-secret-stdin: both would read stdin (exit 2)', async () => {
+    for (const body of [
+      ['--json', '@-'],
+      ['-d', 'a=1', '-d', '@-'],
+      ['--data-binary', '@-'],
+    ]) {
+      const io = bufferIO({ env: signedIn(), stdin: '{"a":1}\n' });
+      expect(await main(['curl', '--client-secret-stdin', ...body, `${api.origin}/binary`], io), body.join(' ')).toBe(
+        2,
+      );
+      expect(io.err()).toContain('both read stdin');
+    }
+  });
 });
