@@ -297,8 +297,20 @@ async function signInNeeded(
   const replaces = replaced
     ? ` That replaces ${replacedWhat(replaced)}; to keep both, add --profile <name> (a profile of its own for this API).`
     : '';
-  return new CliError('NOT_LOGGED_IN', `Not signed in for ${url.origin}${url.pathname}.`, {
-    hint: `Its metadata names ${plan.issuer}. Sign in there with: ${login} — then run this again (or run it with --login, which does both).${replaces}`,
+  const api = `${url.origin}${url.pathname}`;
+  // A token the API refused is no "not signed in": the profile has a session, and the API said what is wrong with it.
+  const said = [
+    plan.rejected?.error,
+    plan.rejected?.errorDescription !== undefined ? JSON.stringify(plan.rejected.errorDescription) : undefined,
+  ]
+    .filter(Boolean)
+    .join(': ');
+  const message = plan.rejected
+    ? `The API rejected the profile's token${said ? ` (${said})` : ''}: ${api} needs a sign-in.`
+    : `Not signed in for ${api}.`;
+  return new CliError('NOT_LOGGED_IN', message, {
+    ...(plan.rejected?.error ? { oauthError: plan.rejected.error } : {}),
+    hint: `Its metadata names ${plan.issuer}. Sign in ${plan.rejected ? 'again ' : ''}there with: ${login} — then run this again (or run it with --login, which does both).${replaces}`,
   });
 }
 

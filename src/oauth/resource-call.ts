@@ -43,6 +43,8 @@ export interface SignInPlan {
   scope?: string | undefined;
   /** Step-up: the scopes the API wants that the session lacks. */
   missingScopes?: string[];
+  /** The API refused the profile's token (a 401 to a call that carried one): its challenge, if it gave one. */
+  rejected?: { error?: string | undefined; errorDescription?: string | undefined };
 }
 
 export interface ResourceCallDeps {
@@ -127,7 +129,8 @@ export async function callResource(
     if (!token && isCliError(error) && error.code === 'DISCOVERY_FAILED') throw noMetadata(request.url, error);
     throw error;
   }
-  await signInForResource(discovered, options, deps, challenge?.scope);
+  const rejected = token ? { error: challenge?.error, errorDescription: challenge?.errorDescription } : undefined;
+  await signInForResource(discovered, options, deps, challenge?.scope, rejected);
   return retry(request, deps, discovered);
 }
 
@@ -209,6 +212,7 @@ async function signInForResource(
   options: CallOptions,
   deps: ResourceCallDeps,
   challengeScope?: string,
+  rejected?: SignInPlan['rejected'],
 ): Promise<void> {
   const issuer = await chooseServer(discovered, options, deps);
   const scope = challengeScope ?? discovered.metadata.scopes_supported?.join(' ');
@@ -217,6 +221,7 @@ async function signInForResource(
     issuer,
     resource: [discovered.metadata.resource],
     ...(scope ? { scope } : {}),
+    ...(rejected ? { rejected } : {}),
   });
 }
 

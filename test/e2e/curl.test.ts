@@ -294,14 +294,26 @@ describe('oauth curl for an API of another authorization server than the profile
     otherResource = `${otherApi.origin}/api`;
     otherAs = await startAuthorizationServer({ audience: otherResource });
     otherApi.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
-      response
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ resource: otherResource, authorization_servers: [otherAs.issuer] }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          resource: otherResource,
+          authorization_servers: [otherAs.issuer],
+          scopes_supported: ['api:read'],
+        }),
+      );
     });
     otherApi.route('/api/things', (request, response) => {
       const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-      if (!token || ![jose.decodeJwt(token).aud].flat().includes(otherResource)) {
+      if (!token) {
         response.writeHead(401, { 'www-authenticate': 'Bearer scope="api:read"' }).end();
+        return;
+      }
+      if (![jose.decodeJwt(token).aud].flat().includes(otherResource)) {
+        response
+          .writeHead(401, {
+            'www-authenticate': 'Bearer error="invalid_token", error_description="not for \u009b31mthis API"',
+          })
+          .end();
         return;
       }
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"things":[]}');
@@ -339,6 +351,12 @@ describe('oauth curl for an API of another authorization server than the profile
       env: home.env,
     });
     expect(result.code).toBe(4);
+    // The profile's token was sent and refused: said as such, with what the API said made printable.
+    expect(result.stderr).toContain(
+      `error[NOT_LOGGED_IN]: The API rejected the profile's token (invalid_token: "not for \\u009b31mthis API")`,
+    );
+    expect(result.stderr).not.toMatch(/[\u0080-\u009f]/);
+    expect(result.stderr).toContain(`Sign in again there with: oauth login --issuer ${otherAs.issuer}`);
     expect(result.stderr).toContain(`That replaces the profile's session at ${as.issuer}`);
     expect(result.stderr).toContain('--profile <name>');
     // The command it prints asks the API's scopes, not the old profile's.
