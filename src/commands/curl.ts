@@ -69,7 +69,9 @@ export const command = defineCommand({
     'in the URL, and never to where a redirect points (redirects are not followed; -i shows the Location). On a 401 the ' +
     "API's protected resource metadata (RFC 9728: the challenge's resource_metadata, else /.well-known/oauth-protected-" +
     'resource) names the authorization server; on a terminal, or with --login, the profile signs in there for that ' +
-    'resource (RFC 8707) and the call is made again, once. An insufficient_scope challenge names the missing scopes; ' +
+    "resource (RFC 8707) and the call is made again, once. A sign-in that would replace the profile's session at " +
+    'another server (or for another resource) is asked first on a terminal, and done without one only with --login; ' +
+    'the replaced session is revoked at its server (--profile <name> keeps both). An insufficient_scope challenge names the missing scopes; ' +
     'with --login the profile signs in again for them. The body goes to stdout byte for byte on a pipe or with -o; on a ' +
     'terminal text is shown with control characters escaped and binary is not shown. A 2xx body is passed on as it ' +
     'arrives, up to 1 GiB; other answers, and any on a terminal, are read whole, up to 100 MiB. --timeout bounds the ' +
