@@ -145,19 +145,15 @@ async function verifySignature(
       return { payload: parse((await compactVerify(token, EmbeddedJWK, { algorithms: ASYMMETRIC_ALGS })).payload) };
     return { payload: parse((await compactVerify(token, jwks, { algorithms })).payload) };
   } catch (error) {
-    return { description: signatureFailure(error, alg, algorithms, header) };
+    return { description: signatureFailure(error, algorithms, header) };
   }
 }
 
-function signatureFailure(
-  error: unknown,
-  alg: string,
-  algorithms: string[],
-  header: ProtectedHeaderParameters,
-): string {
+// Every description is the API's own text: nothing from the token (alg, kid, claims) is echoed back to the caller.
+function signatureFailure(error: unknown, algorithms: string[], header: ProtectedHeaderParameters): string {
   if (error instanceof errors.JOSEAlgNotAllowed)
-    return `alg ${alg} is not accepted; this API takes ${algorithms.join(', ')} signed by its authorization server.`;
-  const named = ['jwk', 'jku', 'x5u', 'x5c'].filter((member) => member in header);
+    return `The token's alg is not one this API accepts: ${algorithms.join(', ')}, signed by its authorization server.`;
+  const named = KEY_HEADERS.filter((member) => member in header);
   const ignored = named.length > 0 ? ` Keys a token names itself (${named.join(', ')}) are never used.` : '';
   if (error instanceof errors.JWKSNoMatchingKey)
     return `No key of the authorization server matches the token's kid and alg.${ignored}`;
@@ -165,6 +161,9 @@ function signatureFailure(
     return `The signature does not verify with the authorization server's key.${ignored}`;
   return 'The access token is not a well-formed JWT.';
 }
+
+/** Header members through which a token names its own key; listed by the API's names, never the token's. */
+const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 
 /** The algorithm-confusion bug: the public key, as PEM text, taken for an HMAC secret. */
 async function verifyWithPublicKeyAsSecret(
@@ -229,7 +228,12 @@ function checkClaims(header: ProtectedHeaderParameters, payload: unknown, policy
 function claimFailure(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The access token expired (exp).';
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.reason === 'missing') return `The access token has no ${error.claim} claim; RFC 9068 requires it.`;
+    if (error.reason === 'missing') {
+      const claim = ACCESS_TOKEN_CLAIMS.find((known) => known === error.claim);
+      return claim
+        ? `The access token has no ${claim} claim; RFC 9068 requires it.`
+        : 'The access token lacks a claim RFC 9068 requires.';
+    }
     switch (error.claim) {
       case 'nbf':
         return 'The access token is not valid yet (nbf).';
@@ -239,8 +243,12 @@ function claimFailure(error: unknown): string {
         return 'The access token is for another audience (aud).';
       case 'typ':
         return 'The token is not an access token: its typ is not at+jwt (RFC 9068), e.g. an ID token.';
-      default:
-        return `The access token's ${error.claim} claim is not valid.`;
+      default: {
+        const claim = ACCESS_TOKEN_CLAIMS.find((known) => known === error.claim);
+        return claim
+          ? `The access token's ${claim} claim is not valid.`
+          : "One of the access token's claims is not valid.";
+      }
     }
   }
   return 'The access token is not a well-formed JWT.';

@@ -2,7 +2,7 @@
 // and RFC 6750 / RFC 9728 challenge and accepts the valid one; the lax one accepts what each of its mistakes lets in;
 // the metadata, the resource identifiers the authorization server issues tokens for, DPoP binding, bounded bodies.
 import { createHash, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Defect, type MintClaims, mint, SUITE } from '../../src/serve/mint.js';
 import { defaultClients, type LocalServer, startLocalServer } from '../../src/serve/provider.js';
@@ -121,8 +121,8 @@ describe('the correct example API', () => {
     const describe = async (bearer: string) => challenge(await get(api, bearer)).params.error_description;
     expect(await describe(await token('expired'))).toMatch(/expired/);
     expect(await describe(await token('wrong-typ'))).toMatch(/at\+jwt/);
-    expect(await describe(await token('alg-none'))).toMatch(/alg none is not accepted; this API takes RS256/);
-    expect(await describe(await token('hs256-with-public-key'))).toMatch(/alg HS256 is not accepted/);
+    expect(await describe(await token('alg-none'))).toMatch(/alg is not one this API accepts: RS256/);
+    expect(await describe(await token('hs256-with-public-key'))).toMatch(/alg is not one this API accepts/);
     expect(await describe(await token('wrong-audience'))).toMatch(/audience/);
   });
 
@@ -215,6 +215,67 @@ describe('the correct example API', () => {
     const response = await get(api, hostile);
     expect(response.headers.get('www-authenticate')).toMatch(/^[\x20-\x7e]+$/);
     expect(response.headers.get('www-authenticate')).not.toContain('attacker');
+  });
+});
+
+describe('what the correct API says back', () => {
+  const HOSTILE = 'Evil\u202eMARK\u001b[2J';
+  const marker = (name: string) => `${HOSTILE}-${name}-${'x'.repeat(40)}`;
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const signed = async (header: Record<string, unknown>, payload: Record<string, unknown>) =>
+    new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: key.kid, ...header })
+      .sign(await importJWK(key, 'RS256'));
+  const base = () => ({
+    iss: server.issuer,
+    sub: 'alice',
+    aud: AUDIENCE,
+    scope: 'api:read',
+    client_id: 'oauth-cli',
+    jti: randomUUID(),
+    iat: now(),
+    exp: now() + 300,
+  });
+
+  it('never echoes a header, claim or DPoP field of the request: only its own fixed words', async () => {
+    const unsignedHeader = (header: Record<string, unknown>) => `${b64(header)}.${b64(base())}.c2ln`;
+    const holder = await generateKeyPair('ES256');
+    const jwk = await exportJWK(holder.publicKey);
+    const { calculateJwkThumbprint } = await import('jose');
+    const bound = await signed({}, { ...base(), cnf: { jkt: await calculateJwkThumbprint(jwk) } });
+    const hash = (value: string) => createHash('sha256').update(value).digest('base64url');
+    const proof = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+      new SignJWT({ jti: randomUUID(), htm: 'GET', htu: api, iat: now(), ath: hash(bound), ...payload })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk, ...header })
+        .sign(holder.privateKey);
+    const requests: Array<[string, Record<string, string>]> = [
+      ['alg', { authorization: `Bearer ${unsignedHeader({ alg: marker('alg'), typ: 'at+jwt' })}` }],
+      ['long alg', { authorization: `Bearer ${unsignedHeader({ alg: marker('alg').repeat(200) })}` }],
+      ['kid', { authorization: `Bearer ${unsignedHeader({ alg: 'RS256', kid: marker('kid') })}` }],
+      ['typ', { authorization: `Bearer ${await signed({ typ: marker('typ') }, base())}` }],
+      ['iss', { authorization: `Bearer ${await signed({}, { ...base(), iss: marker('iss') })}` }],
+      ['aud', { authorization: `Bearer ${await signed({}, { ...base(), aud: marker('aud') })}` }],
+      ['scope', { authorization: `Bearer ${await signed({}, { ...base(), scope: marker('scope') })}` }],
+      ['exp', { authorization: `Bearer ${await signed({}, { ...base(), exp: marker('exp') })}` }],
+      ['iat', { authorization: `Bearer ${await signed({}, { ...base(), iat: marker('iat') })}` }],
+      [
+        'claim name',
+        { authorization: `Bearer ${await signed({}, { ...base(), exp: now() - 999, [marker('name')]: marker('v') })}` },
+      ],
+      ['crit', { authorization: `Bearer ${unsignedHeader({ alg: 'RS256', kid: key.kid, crit: [marker('crit')] })}` }],
+      ['dpop htm', { authorization: `DPoP ${bound}`, dpop: await proof({ htm: marker('htm') }) }],
+      ['dpop htu', { authorization: `DPoP ${bound}`, dpop: await proof({ htu: marker('htu') }) }],
+      ['dpop ath', { authorization: `DPoP ${bound}`, dpop: await proof({ ath: marker('ath') }) }],
+      ['dpop jti', { authorization: `DPoP ${bound}`, dpop: await proof({ jti: marker('jti') }) }],
+      ['dpop typ', { authorization: `DPoP ${bound}`, dpop: await proof({}, { typ: marker('ptyp') }) }],
+    ];
+    for (const [name, headers] of requests) {
+      const response = await get(api, undefined, headers);
+      expect(response.status, name).not.toBe(500);
+      const said = `${response.headers.get('www-authenticate')} ${await response.text()}`;
+      expect(said, name).not.toMatch(/Evil|MARK|xxxxxxxx|\\u202e/i);
+      expect(said.length, name).toBeLessThan(1000);
+    }
   });
 });
 
