@@ -6,7 +6,8 @@ import { CLOCK_TOLERANCE_SECONDS } from './resource-token.js';
 export const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
 /** How old a proof may be (RFC 9449 §11.1 leaves it to the server; proofs are made per request). */
 const PROOF_MAX_AGE_SECONDS = 60;
-const REMEMBERED_PROOFS = 1000;
+/** How many live proof ids the API keeps; each is a fixed-size hash, so memory stays bounded. */
+const REMEMBERED_PROOFS = 10_000;
 
 export interface ProofRequest {
   proof: string | undefined;
@@ -18,11 +19,27 @@ export interface ProofRequest {
   now: number;
 }
 
-/** Checks proofs for one API; it remembers recent proof ids to refuse a replay (a bounded memory). */
-export function dpopChecker(): (request: ProofRequest) => Promise<string | undefined> {
-  const seen = new Set<string>();
+/** Why a proof is refused; busy when the API cannot take one more proof id without forgetting a live one. */
+export interface ProofFailure {
+  description: string;
+  busy?: true;
+}
+
+/**
+ * Checks proofs for one API. Each proof id is remembered until the proof could no longer be accepted anyway (iat plus
+ * the maximum age plus the leeway), so a replay is refused for as long as it matters. Live ids are never evicted to
+ * make room: a flood of fresh proofs would otherwise flush a victim's id and make its proof replayable; when the
+ * memory is full of live ids a new proof is refused instead (the caller answers 503).
+ */
+export function dpopChecker(
+  capacity = REMEMBERED_PROOFS,
+): (request: ProofRequest) => Promise<ProofFailure | undefined> {
+  const seen = new Map<string, number>();
+  const forgetExpired = (now: number) => {
+    for (const [id, until] of seen) if (until < now) seen.delete(id);
+  };
   return async (request) => {
-    if (!request.proof) return 'The access token is DPoP-bound (cnf.jkt) and the request has no DPoP proof.';
+    if (!request.proof) return refused('The access token is DPoP-bound (cnf.jkt) and the request has no DPoP proof.');
     let payload: Record<string, unknown>;
     let jwk: unknown;
     try {
@@ -37,22 +54,35 @@ export function dpopChecker(): (request: ProofRequest) => Promise<string | undef
       payload = verified.payload;
       jwk = verified.protectedHeader.jwk;
     } catch {
-      return 'The DPoP proof is not valid (RFC 9449 section 4.3: typ dpop+jwt, an asymmetric alg, its jwk, jti, htm, htu, iat, ath).';
+      return refused(
+        'The DPoP proof is not valid (RFC 9449 section 4.3: typ dpop+jwt, an asymmetric alg, its jwk, jti, htm, htu, iat, ath).',
+      );
     }
     if ((await calculateJwkThumbprint(jwk as never)) !== request.jkt)
-      return 'The DPoP proof is signed by another key than the one the access token is bound to (cnf.jkt).';
-    if (payload.htm !== request.method) return 'The DPoP proof is for another HTTP method (htm).';
+      return refused('The DPoP proof is signed by another key than the one the access token is bound to (cnf.jkt).');
+    if (payload.htm !== request.method) return refused('The DPoP proof is for another HTTP method (htm).');
     if (typeof payload.htu !== 'string' || withoutQuery(payload.htu) !== request.url)
-      return 'The DPoP proof is for another URL (htu).';
+      return refused('The DPoP proof is for another URL (htu).');
     if (payload.ath !== createHash('sha256').update(request.accessToken).digest('base64url'))
-      return 'The DPoP proof is for another access token (ath).';
-    const id = String(payload.jti);
-    if (seen.has(id)) return 'The DPoP proof was used before (jti).';
-    if (seen.size >= REMEMBERED_PROOFS) seen.delete(seen.values().next().value ?? '');
-    seen.add(id);
+      return refused('The DPoP proof is for another access token (ath).');
+    if (typeof payload.jti !== 'string' || typeof payload.iat !== 'number')
+      return refused('The DPoP proof is not valid: its jti must be a string and its iat a number.');
+    const id = createHash('sha256').update(payload.jti).digest('base64url');
+    const until = (payload.iat + PROOF_MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000;
+    const known = seen.get(id);
+    if (known !== undefined && known >= request.now) return refused('The DPoP proof was used before (jti).');
+    if (seen.size >= capacity) forgetExpired(request.now);
+    if (seen.size >= capacity)
+      return {
+        busy: true,
+        description: 'The API has too many recent DPoP proofs in memory to check this one for replay; retry shortly.',
+      };
+    seen.set(id, until);
     return undefined;
   };
 }
+
+const refused = (description: string): ProofFailure => ({ description });
 
 function withoutQuery(url: string): string | undefined {
   try {

@@ -15,6 +15,7 @@ const WRITE_SCOPE = 'api:write';
 export const API_SCOPES = [READ_SCOPE, WRITE_SCOPE];
 const MAX_BODY_BYTES = 16 * 1024;
 const MAX_ORDERS = 100;
+const RETRY_AFTER_SECONDS = 10;
 
 /** An API's resource identifier (RFC 9728 §1.2) is the URL a client calls: the issuer's origin and the API's path. */
 export const apiResource = (issuer: string, path: string) => `${issuer}${path}`;
@@ -269,7 +270,8 @@ async function authorize(
         jkt,
         now: now(),
       });
-      if (failure) return { status: 401, error: 'invalid_dpop_proof', dpop: true, description: failure };
+      if (failure?.busy) return { status: 503, error: 'temporarily_unavailable', description: failure.description };
+      if (failure) return { status: 401, error: 'invalid_dpop_proof', dpop: true, description: failure.description };
     }
   }
   const needed = method === 'POST' ? WRITE_SCOPE : READ_SCOPE;
@@ -286,6 +288,16 @@ async function authorize(
 
 /** RFC 6750 §3 and RFC 9728 §5.1: every refusal says where the metadata is, and an error only when a token was sent. */
 function refuse(response: ServerResponse, api: Api, failure: Failure): void {
+  // Not the token's fault: no challenge, a hint when to come back (proof ids expire within the proof's lifetime).
+  if (failure.status === 503) {
+    send(
+      response,
+      503,
+      { error: failure.error, error_description: failure.description },
+      { 'retry-after': String(RETRY_AFTER_SECONDS) },
+    );
+    return;
+  }
   const parameters: Array<[string, string]> = [['resource_metadata', api.metadataUrl]];
   if (failure.error) parameters.push(['error', failure.error], ['error_description', failure.description]);
   if (failure.scope) parameters.push(['scope', failure.scope]);
