@@ -3,7 +3,8 @@
 import { CliError } from '../errors.js';
 
 export const MAX_TOKEN_BYTES = 16 * 1024 * 1024;
-const MAX_JSON_DEPTH = 64;
+/** Deeper than any JOSE header or claim set is; shallow enough that re-encoding it cannot overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -91,7 +92,7 @@ function decodeJsonSegment(segment: string, name: string): Record<string, unknow
 }
 
 /** Iterative, so a hostile 100 000-level document cannot overflow the stack. */
-function depthExceeds(root: unknown, limit: number): boolean {
+export function depthExceeds(root: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[root, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;

@@ -14,6 +14,7 @@ import {
   type ProtectedHeaderParameters,
   UnsecuredJWT,
 } from 'jose';
+import { depthExceeds, MAX_JSON_DEPTH } from '../jwt/decode.js';
 import { ACCESS_TOKEN_CLAIMS } from '../jwt/verify.js';
 import { publicJwk } from './state.js';
 
@@ -113,17 +114,35 @@ export function tokenVerifier(policy: TokenPolicy): (token: string) => Promise<T
   // The allow-list is the server's own algorithms: never none, never HMAC, nothing a token's header asks for.
   const algorithms = [...new Set(publicKeys.map((key) => String(key.alg)))];
   return async (token) => {
-    let header: ProtectedHeaderParameters;
+    // Whatever goes wrong inside is the token's doing as far as the caller is told: 401, never 500.
     try {
-      header = decodeProtectedHeader(token);
-      decodeJwt(token);
+      return await check(token, policy, jwks, algorithms, publicKeys);
     } catch {
-      return { ok: false, description: 'The access token is not a well-formed JWT.' };
+      return MALFORMED;
     }
-    const signed = await verifySignature(token, header, policy, jwks, algorithms, publicKeys);
-    if ('description' in signed) return { ok: false, description: signed.description };
-    return checkClaims(header, signed.payload, policy);
   };
+}
+
+const MALFORMED: TokenCheck = { ok: false, description: 'The access token is not a well-formed JWT.' };
+
+async function check(
+  token: string,
+  policy: TokenPolicy,
+  jwks: ReturnType<typeof createLocalJWKSet>,
+  algorithms: string[],
+  publicKeys: JWK[],
+): Promise<TokenCheck> {
+  let header: ProtectedHeaderParameters;
+  try {
+    header = decodeProtectedHeader(token);
+    // Re-encoding the claims (checkClaims) recurses: a deeply nested header or claim set is refused before that.
+    if (depthExceeds(header, MAX_JSON_DEPTH) || depthExceeds(decodeJwt(token), MAX_JSON_DEPTH)) return MALFORMED;
+  } catch {
+    return MALFORMED;
+  }
+  const signed = await verifySignature(token, header, policy, jwks, algorithms, publicKeys);
+  if ('description' in signed) return { ok: false, description: signed.description };
+  return checkClaims(header, signed.payload, policy);
 }
 
 async function verifySignature(

@@ -1,7 +1,7 @@
 // The example APIs of the local server, in-process: the correct one refuses every broken token with the right status
 // and RFC 6750 / RFC 9728 challenge and accepts the valid one; the lax one accepts what each of its mistakes lets in;
 // the metadata, the resource identifiers the authorization server issues tokens for, DPoP binding, bounded bodies.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Defect, type MintClaims, mint, SUITE } from '../../src/serve/mint.js';
@@ -275,6 +275,29 @@ describe('what the correct API says back', () => {
       const said = `${response.headers.get('www-authenticate')} ${await response.text()}`;
       expect(said, name).not.toMatch(/Evil|MARK|xxxxxxxx|\\u202e/i);
       expect(said.length, name).toBeLessThan(1000);
+    }
+  });
+});
+
+describe('deeply nested tokens', () => {
+  it('are refused with 401 invalid_token at both APIs, never a 500', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const claims = `{"iss":${JSON.stringify(server.issuer)},"sub":"alice","aud":${JSON.stringify(AUDIENCE)},"scope":"api:read","client_id":"oauth-cli","jti":"j","iat":${now()},"exp":${now() + 300},"deep":${deep}}`;
+    // Built by hand: no JOSE library would encode a header this deep.
+    const sign = (header: string, payload: string) => {
+      const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+      const signature = createSign('RSA-SHA256')
+        .update(input)
+        .sign(createPrivateKey({ key, format: 'jwk' }));
+      return `${input}.${signature.toString('base64url')}`;
+    };
+    const header = (typ: string) => `{"alg":"RS256","kid":${JSON.stringify(key.kid)},"typ":${typ}}`;
+    for (const url of [api, lax]) {
+      for (const bearer of [sign(header('"at+jwt"'), claims), sign(header(deep), claims.replace(deep, '1'))]) {
+        const response = await get(url, bearer);
+        expect(response.status, url).toBe(401);
+        expect((await response.json()).error).toBe('invalid_token');
+      }
     }
   });
 });
