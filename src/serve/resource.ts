@@ -226,8 +226,10 @@ async function authorize(
   const form = /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')
     ? new URLSearchParams(body).getAll('access_token')
     : [];
+  // Node keeps only the first of repeated Authorization headers in request.headers: two are two credentials.
+  const headers = request.headersDistinct.authorization?.length ?? 0;
   const methods = (tokenScheme ? 1 : 0) + query.length + form.length;
-  if (methods > 1)
+  if (methods > 1 || headers > 1)
     return {
       status: 400,
       error: 'invalid_request',

@@ -2,6 +2,7 @@
 // and RFC 6750 / RFC 9728 challenge and accepts the valid one; the lax one accepts what each of its mistakes lets in;
 // the metadata, the resource identifiers the authorization server issues tokens for, DPoP binding, bounded bodies.
 import { createHash, createPrivateKey, createSign, randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Defect, type MintClaims, mint, SUITE } from '../../src/serve/mint.js';
@@ -52,6 +53,21 @@ const token = async (defect?: Defect, overrides: Partial<MintClaims> = {}) =>
   (await mint(key, claims(overrides), defect, now())).token;
 const get = (url: string, bearer?: string, headers: Record<string, string> = {}) =>
   fetch(url, { headers: { ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...headers } });
+
+/** A GET with a header sent several times, since fetch joins repeated headers into one. */
+function getRepeated(url: string, name: string, values: string[]): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { headers: { [name]: values } }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => {
+        body += String(chunk);
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    sent.on('error', reject);
+    sent.end();
+  });
+}
 
 /** The parameters of a one-challenge WWW-Authenticate header. */
 function challenge(response: Response): { scheme: string; params: Record<string, string> } {
@@ -167,6 +183,15 @@ describe('the correct example API', () => {
     expect(malformed.status).toBe(400);
     expect(challenge(malformed).params.error).toBe('invalid_request');
     expect((await get(api, undefined, { authorization: 'Bearer' })).status).toBe(400);
+  });
+
+  it('refuses two Authorization headers (a valid one first): 400 invalid_request', async () => {
+    const valid = await token();
+    for (const second of ['garbage', `Bearer ${valid}`]) {
+      const response = await getRepeated(api, 'authorization', [`Bearer ${valid}`, second]);
+      expect(response.status, second).toBe(400);
+      expect(JSON.parse(response.body).error).toBe('invalid_request');
+    }
   });
 
   it('needs api:write to POST: 403 insufficient_scope with the scope, then 201 with it', async () => {
