@@ -95,6 +95,8 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
       `--id-token sets the ID token's aud (the client id) and typ (JWT) itself; leave out ${[flags.aud !== undefined ? '--aud' : '', flags.typ !== undefined ? '--typ' : ''].filter(Boolean).join(' and ')}.`,
       { hint: 'Give --client-id for its aud.' },
     );
+  const extra = parseClaims(flags.claim ?? []);
+  refuseCheckedClaims(Object.keys(extra));
   if (flags.suite && defects.length > 0)
     throw new CliError('USAGE', '--suite makes every variant; leave out the defect flags.');
   // Without --alg (or with none, which signs nothing), the key the local server signs with, so its JWKS verifies.
@@ -119,7 +121,7 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
     clientId: flags.clientId ?? 'oauth-cli',
     ttlSeconds: ttl,
     typ: flags.typ ?? 'at+jwt',
-    extra: parseClaims(flags.claim ?? []),
+    extra,
   };
   const nowSeconds = Math.floor(ctx.now() / 1000);
   if (flags.suite) {
@@ -139,6 +141,34 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
     );
   }
   return Exit.ok;
+}
+
+/**
+ * The claims the verdict rests on, each with the flags that set it: a --claim overriding one would make the verdict
+ * ("a correct API accepts it") wrong, so those are refused and the flag that keeps the verdict honest is named.
+ */
+const CHECKED_CLAIMS: Record<string, string> = {
+  iss: '--issuer, or --wrong-issuer / --issuer-prefix',
+  sub: '--sub, or --missing-claim sub',
+  aud: '--aud, or --wrong-audience',
+  scope: '--scope',
+  client_id: '--client-id',
+  exp: '--ttl, or --expired',
+  nbf: '--not-yet-valid',
+  iat: '--issued-in-future',
+  jti: '--missing-claim jti',
+  cnf: '--dpop-bound',
+};
+
+function refuseCheckedClaims(names: string[]): void {
+  for (const name of names) {
+    const flags = Object.hasOwn(CHECKED_CLAIMS, name) ? CHECKED_CLAIMS[name] : undefined;
+    if (flags)
+      throw new CliError(
+        'USAGE',
+        `--claim cannot set ${name}: the verdict mint prints depends on it. Use ${flags} instead.`,
+      );
+  }
 }
 
 /** Where the local server publishes the keys: at the issuer when it is a local server, else at the default port. */

@@ -102,5 +102,18 @@ describe('oauth mint', () => {
       expect(ignored.code).toBe(2);
       expect(ignored.stderr).toContain(extra[0]);
     }
+    // A --claim that overrides a claim the verdict rests on would make "a correct API accepts it" a lie.
+    for (const [claim, flag] of [
+      ['exp=abc', '--expired'],
+      ['iss=1', '--wrong-issuer'],
+      ['aud="https://other"', '--wrong-audience'],
+      ['scope=[1]', '--scope'],
+    ]) {
+      const overridden = await spawnCli(['mint', '--claim', claim!], { env });
+      expect(overridden.code, claim).toBe(2);
+      expect(overridden.stderr, claim).toContain(flag);
+      expect(overridden.stdout, claim).toBe('');
+      expect(overridden.stderr, claim).not.toContain('accepts it');
+    }
   });
 });
