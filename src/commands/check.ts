@@ -22,9 +22,12 @@ const FLAGS = {
   ),
   issuer: option(
     '--issuer <url>',
-    'the authorization server to audit (env OAUTH_ISSUER); with --api, the iss of the tokens (default http://127.0.0.1:9400)',
+    "the authorization server to audit (env OAUTH_ISSUER); with --api, the iss of the tokens (default: the running oauth serve's, else http://127.0.0.1:9400)",
   ),
-  audience: option('--audience <aud>', 'with --api: the aud the API expects (default http://127.0.0.1/api)'),
+  audience: option(
+    '--audience <aud>',
+    "with --api: the aud the API expects (default: the running oauth serve's --audience, else http://127.0.0.1/api)",
+  ),
   claim: repeatable(
     '--claim <k=v>',
     'with --api: a claim the API requires (repeatable; a tenant claim such as tid=… adds the other-tenant case)',

@@ -6,16 +6,15 @@ import { CliError, Exit } from '../errors.js';
 import { stateDir } from '../settings/paths.js';
 import { isLoopbackHost } from '../net/url.js';
 import { mint, SUITE, type Defect, type MintClaims } from '../serve/mint.js';
-import { DEFAULT_AUDIENCE } from '../serve/provider.js';
 import { loadState, SIGNING_ALGORITHMS } from '../serve/state.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { parseClaims } from './shared/claims.js';
-import { DEFAULT_SERVE_PORT } from './shared/local-server.js';
+import { DEFAULT_SERVE_PORT, localServerClaims } from './shared/local-server.js';
 
 const FLAGS = {
-  issuer: option('--issuer <url>', "iss (default http://127.0.0.1:9400, the local server's)"),
+  issuer: option('--issuer <url>', "iss (default: the running oauth serve's issuer, else http://127.0.0.1:9400)"),
   sub: option('--sub <subject>', 'sub (default test-user)'),
-  aud: option('--aud <audience>', 'aud (default http://127.0.0.1/api)'),
+  aud: option('--aud <audience>', "aud (default: the running oauth serve's --audience, else http://127.0.0.1/api)"),
   scope: option('--scope <scopes>', 'scope (default api:read)'),
   clientId: option('--client-id <id>', 'client_id claim (default oauth-cli)'),
   ttl: option('--ttl <seconds>', 'lifetime (default 900)'),
@@ -113,10 +112,11 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
     ctx.out.warn(
       `Created a ${String(key.alg)} signing key for the local server (kept in ${path}); an oauth serve that is already running does not publish it until it is restarted, so its JWKS will not verify these tokens until then.`,
     );
+  const { issuer, audience } = await localServerClaims({ issuer: flags.issuer, audience: flags.aud }, ctx);
   const claims: MintClaims = {
-    issuer: flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`,
+    issuer,
     subject: flags.sub ?? 'test-user',
-    audience: flags.aud ?? DEFAULT_AUDIENCE,
+    audience,
     scope: flags.scope ?? 'api:read',
     clientId: flags.clientId ?? 'oauth-cli',
     ttlSeconds: ttl,

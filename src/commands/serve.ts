@@ -4,6 +4,8 @@ import { type ServeFlags, type ServeSettings, serveSettings, startServer } from 
 import { Exit } from '../errors.js';
 import type { LocalClient } from '../serve/provider.js';
 import { API_PATH, LAX_API_PATH, resourceMetadataUrl } from '../serve/resource.js';
+import { clearRunning, recordRunning } from '../serve/running.js';
+import { stateDir } from '../settings/paths.js';
 import { defineCommand, flag, option } from './define.js';
 
 export const command = defineCommand({
@@ -14,6 +16,8 @@ export const command = defineCommand({
     'JWT access tokens (RFC 9068) for the audience, refresh-token rotation, the device flow, introspection, revocation and ' +
     'userinfo (which take only opaque access tokens: --opaque-tokens).\n' +
     'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.\n' +
+    'While it runs it records its issuer (with the port it got), audience and alg there too: `oauth mint` and ' +
+    '`oauth check --api` make their tokens for it unless given --issuer or --aud/--audience.\n' +
     'It also hosts an example protected resource, the orders API at /api/orders (GET needs api:read, POST api:write), ' +
     'which validates its tokens as an API should (Authorization header only, signature with the server\u2019s keys, ' +
     'typ at+jwt, iss, aud, exp, nbf with 30 s of leeway, scope, DPoP binding) and answers RFC 6750 challenges that ' +
@@ -74,6 +78,13 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
   const { server } = await startServer(settings, ctx);
   const clients = describeClients(server.clients);
+  // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg. Throwaway
+  // keys sign nothing those commands can make, so an --ephemeral server leaves no record.
+  const directory = stateDir(ctx.io.env);
+  if (!settings.ephemeral)
+    await recordRunning(directory, { issuer: server.issuer, audience: settings.audience, alg: settings.alg }).catch(
+      () => ctx.out.warn('Could not record this server in the state directory: oauth mint will not find its issuer.'),
+    );
   if (ctx.out.json) {
     ctx.out.jsonResult({
       issuer: server.issuer,
@@ -100,6 +111,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
     if (ctx.io.signal.aborted) resolve();
     ctx.io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
+  if (!settings.ephemeral) await clearRunning(directory).catch(() => undefined);
   await server.close();
   ctx.out.info('Stopped.');
   return Exit.ok;

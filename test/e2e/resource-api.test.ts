@@ -2,11 +2,21 @@
 // `oauth mint` and one from `oauth token --resource`, the 401 challenge that leads to the RFC 9728 metadata, and the
 // lax API's mistake next to the correct API's refusal.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { BIN, killAfterFile, serve, stopEveryServe } from '../helpers/serve.js';
 
 afterAll(stopEveryServe);
+
+/** Puts back the record of a server that is still running (a later server's clean stop removed it). */
+async function recordOf(env: Record<string, string | undefined>, issuer: string, audience: string, pid: number) {
+  const record = join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'running.json');
+  writeFileSync(record, JSON.stringify({ pid, issuer, audience, alg: 'RS256' }));
+  const followed = await spawnCli(['mint'], { env });
+  expect(followed.stderr).toContain('running oauth serve');
+}
 
 const bearer = (url: string, token?: string) =>
   fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -43,6 +53,44 @@ describe('oauth serve: the example APIs', () => {
     expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="[^"]+", error="invalid_token"/);
     expect((await bearer(lax_api!, expired)).status).toBe(200);
     expect(await server.stop()).toBe(0);
+  });
+
+  it('mint and check --api follow the running server: its real port and --audience; not once it is gone', async () => {
+    const env = sandboxEnv();
+    const audience = 'https://api.example.test';
+    const server = await serve(env, '--audience', audience);
+    const { issuer, api } = server.info;
+    const minted = await spawnCli(['mint'], { env });
+    expect(minted.code, minted.stderr).toBe(0);
+    expect(minted.stderr).toContain(`issuer ${issuer} and audience ${audience} of the running oauth serve`);
+    const payload = JSON.parse(Buffer.from(minted.stdout.split('.')[1]!, 'base64url').toString());
+    expect(payload).toMatchObject({ iss: issuer, aud: audience });
+    expect((await bearer(api, minted.stdout.trim())).status).toBe(200);
+    // Flags still win.
+    const flagged = await spawnCli(['mint', '--aud', 'https://other.example'], { env });
+    expect(JSON.parse(Buffer.from(flagged.stdout.split('.')[1]!, 'base64url').toString()).aud).toBe(
+      'https://other.example',
+    );
+    const checked = await spawnCli(['check', '--api', api], { env });
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+
+    const record = join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'running.json');
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ issuer, audience, alg: 'RS256' });
+    // Stopped cleanly, it takes its record with it.
+    const second = await serve(env);
+    expect(JSON.parse(readFileSync(record, 'utf8')).issuer).toBe(second.info.issuer);
+    expect(await second.stop()).toBe(0);
+    expect(existsSync(record)).toBe(false);
+
+    // A killed server leaves its record behind; nobody follows it.
+    await recordOf(env, server.info.issuer, audience, server.child.pid!);
+    server.child.kill('SIGKILL');
+    await new Promise((resolve) => server.child.once('close', resolve));
+    const after = await spawnCli(['mint'], { env });
+    expect(after.stderr).not.toContain('running oauth serve');
+    expect(JSON.parse(Buffer.from(after.stdout.split('.')[1]!, 'base64url').toString()).iss).toBe(
+      'http://127.0.0.1:9400',
+    );
   });
 
   it('issues a token for the resource named in the metadata, which the API accepts', async () => {

@@ -6,12 +6,11 @@ import { CliError } from '../../errors.js';
 import type { KeyHost } from '../../net/key-host.js';
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../../net/url.js';
 import { defaultAttacker, publicPart } from '../../serve/mint.js';
-import { DEFAULT_AUDIENCE } from '../../serve/provider.js';
 import { loadState } from '../../serve/state.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
 import { parseClaims } from './claims.js';
-import { DEFAULT_SERVE_PORT } from './local-server.js';
+import { localServerClaims } from './local-server.js';
 
 export interface ApiCheckFlags {
   api: string;
@@ -45,7 +44,6 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
   assertSecureUrl(url, ctx.insecure, 'API');
   const method = METHODS.find((name) => name === (flags.method ?? 'GET').toUpperCase());
   if (!method) throw new CliError('USAGE', `--method must be one of ${METHODS.join(', ')}, not "${flags.method}".`);
-  const issuer = flags.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
   const claims = parseClaims(flags.claim ?? []);
   const reserved = Object.keys(claims).find((name) => name in RESERVED_CLAIMS);
   if (reserved !== undefined)
@@ -55,6 +53,7 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
       { hint: RESERVED_CLAIMS[reserved] },
     );
 
+  const { issuer, audience } = await localServerClaims(flags, ctx);
   const { key, created, path } = await loadState(stateDir(ctx.io.env), undefined);
   if (created)
     ctx.out.warn(
@@ -76,7 +75,7 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
         url: url.href,
         method,
         issuer,
-        audience: flags.audience ?? DEFAULT_AUDIENCE,
+        audience,
         scope: flags.scope,
         clientId: flags.clientId ?? 'oauth-cli',
         claims,

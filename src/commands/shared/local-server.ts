@@ -11,6 +11,7 @@ import {
   type SigningAlgorithm,
 } from '../../serve/state.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../../settings/duration.js';
+import { runningServer } from '../../serve/running.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
 
@@ -124,4 +125,26 @@ export async function startServer(
 
 function isSigningAlgorithm(value: string): value is SigningAlgorithm {
   return SIGNING_ALGORITHMS.some((alg) => alg === value);
+}
+
+/**
+ * The issuer and audience tokens for the local server carry: the flags, else the running `oauth serve`'s (its real
+ * port and --audience), else the defaults. Says on stderr when the running server's were taken.
+ */
+export async function localServerClaims(
+  given: { issuer?: string | undefined; audience?: string | undefined },
+  ctx: Context,
+): Promise<{ issuer: string; audience: string }> {
+  const running =
+    given.issuer === undefined || given.audience === undefined ? await runningServer(stateDir(ctx.io.env)) : undefined;
+  const issuer = given.issuer ?? running?.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
+  const audience = given.audience ?? running?.audience ?? DEFAULT_AUDIENCE;
+  if (running) {
+    const taken = [
+      ...(given.issuer === undefined ? [`issuer ${issuer}`] : []),
+      ...(given.audience === undefined ? [`audience ${audience}`] : []),
+    ];
+    ctx.out.info(`Using the ${taken.join(' and ')} of the running oauth serve (pid ${running.pid}).`);
+  }
+  return { issuer, audience };
 }
