@@ -66,7 +66,12 @@ export interface SettingSources {
 const camelCase = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 export function resolveSettings(sources: SettingSources): Settings {
-  const { flags, env, profileName, profile, withoutUrlCredentials } = sources;
+  const { flags, env, profileName, withoutUrlCredentials } = sources;
+  const once = <T>(read: () => T): (() => T) => {
+    let value: { read: T } | undefined;
+    return () => (value ??= { read: read() }).read;
+  };
+  const profile = once(sources.profile);
   const resolved = new Map<SettingName, Setting | undefined>();
 
   const given = (name: SettingName): Setting | undefined => {
@@ -86,6 +91,18 @@ export function resolveSettings(sources: SettingSources): Settings {
     if (!resolved.has(name)) resolved.set(name, given(name));
     return resolved.get(name);
   };
+  // A profile's request parameters were chosen for the profile's issuer: a run given another issuer (flag or OAUTH_*)
+  // does not send them there, as a resource or audience meant for one server means nothing, or too much, to another.
+  const forAnotherIssuer = once(() => {
+    const issuer = get('issuer');
+    const profileIssuer = findSetting('issuer', {}, profile(), profileName)?.value;
+    if (issuer === undefined || issuer.source === 'profile' || profileIssuer === undefined) return false;
+    return withoutTrailingSlash(issuer.value) !== withoutTrailingSlash(profileIssuer);
+  });
+  const issuerBound = (name: 'audience' | 'resource' | 'scope'): Setting | undefined => {
+    const setting = get(name);
+    return setting?.source === 'profile' && forAnotherIssuer() ? undefined : setting;
+  };
   const list = (name: 'audience' | 'resource'): Setting<string[]> | undefined => {
     const flag = flags[name];
     if (Array.isArray(flag) && flag.length > 0) {
@@ -94,7 +111,7 @@ export function resolveSettings(sources: SettingSources): Settings {
         .map((item) => withoutUrlCredentials(item, `--${name}`));
       return { value, source: 'flag', origin: `--${name}` };
     }
-    const setting = get(name);
+    const setting = issuerBound(name);
     const value = setting?.value.split(/[\s,]+/).filter(Boolean);
     return setting && value?.length ? { ...setting, value } : undefined;
   };
@@ -102,10 +119,6 @@ export function resolveSettings(sources: SettingSources): Settings {
     const setting = get(name);
     if (setting === undefined) return { value: fallback, source: 'default', origin: 'the default' };
     return { ...setting, value: parseSeconds(setting.value, setting.origin, { max: MAX_WAIT_SECONDS, ...rule }) };
-  };
-  const once = <T>(read: () => T): (() => T) => {
-    let value: { read: T } | undefined;
-    return () => (value ??= { read: read() }).read;
   };
   const timeout = once(() => seconds('timeout', DEFAULT_TIMEOUT_SECONDS, {}));
   const clockSkew = once(() => seconds('clock_skew', DEFAULT_CLOCK_SKEW_SECONDS, { zero: true }));
@@ -128,7 +141,7 @@ export function resolveSettings(sources: SettingSources): Settings {
       return get('client_id');
     },
     get scope() {
-      return get('scope');
+      return issuerBound('scope');
     },
     get audience() {
       return audience();
@@ -157,6 +170,8 @@ export function resolveSettings(sources: SettingSources): Settings {
     get endpoints() {
       return endpoints();
     },
-    get,
+    get: (name) => (name === 'scope' || name === 'audience' || name === 'resource' ? issuerBound(name) : get(name)),
   };
 }
+
+const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');

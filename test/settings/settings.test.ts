@@ -36,6 +36,32 @@ describe('resolveSettings', () => {
     expect(resolved.authMethod).toBeUndefined();
   });
 
+  it("leaves out the profile's resource, audience and scope when the run is for another issuer", () => {
+    const profileValues = { issuer: 'https://as.example/', resource: 'https://api.example', audience: 'a', scope: 's' };
+    for (const other of [{ flags: { issuer: 'https://other.example' } }, { env: { OAUTH_ISSUER: 'https://other' } }]) {
+      const { resolved } = settings({ ...other, profileValues });
+      expect(resolved.resource).toBeUndefined();
+      expect(resolved.audience).toBeUndefined();
+      expect(resolved.scope).toBeUndefined();
+      expect(resolved.get('resource')).toBeUndefined();
+      expect(resolved.clientId).toBeUndefined();
+    }
+    // The profile's own issuer (a trailing slash aside), or none given: the profile's values apply.
+    for (const same of [{ flags: { issuer: 'https://as.example' } }, {}]) {
+      const { resolved } = settings({ ...same, profileValues });
+      expect(resolved.resource?.value).toEqual(['https://api.example']);
+      expect(resolved.scope?.value).toBe('s');
+    }
+    // What the run itself says still goes to the other issuer.
+    const given = settings({
+      flags: { issuer: 'https://other.example', resource: ['https://r'] },
+      env: { OAUTH_SCOPE: 'e' },
+      profileValues,
+    }).resolved;
+    expect(given.resource?.value).toEqual(['https://r']);
+    expect(given.scope?.value).toBe('e');
+  });
+
   it('counts an empty or blank variable or profile value as unset', () => {
     const { resolved } = settings({
       env: { OAUTH_ISSUER: ' ', OAUTH_SCOPE: '' },
