@@ -339,6 +339,18 @@ function inconclusive(input: ApiCheckInput, response: HttpResponse): CliError {
     .join('; ');
   const busy = noVerdict(response.status);
   const retryAfter = response.headers['retry-after'];
+  // 404 and 405 are about the route, not the token: the issuer and audience hint would send the user the wrong way.
+  const missing = response.status === 404 || response.status === 405;
+  if (missing && !busy)
+    return new CliError(
+      'CHECK_INCONCLUSIVE',
+      `Inconclusive: the API answered the valid token with ${answer}: ${response.status === 404 ? `there is no ${input.url}` : `${input.url} does not take ${input.method}`}, so no case was sent.`,
+      {
+        hint: `Check the URL and --method. For oauth serve: /api/orders takes GET and POST, and /lax-api/orders exists only while it runs with --lax-api.`,
+        status: response.status,
+        details: { status: response.status, 'www-authenticate': challenge?.slice(0, 300) ?? null, body: snippet },
+      },
+    );
   const hint = busy
     ? `The API is rate-limiting or unavailable (${busy}): its answer says nothing about the token. Run again later${retryAfter ? ` (it asked to wait: Retry-After ${retryAfter.slice(0, 40)})` : ''}, or against an instance that does not limit this client.`
     : response.status === 403

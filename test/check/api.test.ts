@@ -233,6 +233,15 @@ describe('oauth check --api', () => {
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'CHECK_INCONCLUSIVE', details: { status: 401 } });
   });
 
+  it('says a 404 or 405 for the valid token is about the URL or method, not the issuer or audience', async () => {
+    const missing = await check('/no-such-route');
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toContain('HTTP 404');
+    expect(missing.stderr).toContain(`there is no ${server.url}/no-such-route`);
+    expect(missing.stderr).toContain('--lax-api');
+    expect(missing.stderr).not.toMatch(/hint:.*audience/);
+  });
+
   it('with a wrong --audience the correct API refuses the valid token: inconclusive', async () => {
     const result = await check('/correct', '--audience', 'https://other.example', ...strict);
     expect(result.code).toBe(5);
