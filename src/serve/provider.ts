@@ -23,6 +23,8 @@ export interface LocalClient {
 
 export interface LocalServerOptions {
   port: number;
+  /** How long a request may take to arrive, headers and body (default 30 s): a client that trickles is cut off. */
+  requestTimeoutMs?: number;
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
@@ -64,6 +66,8 @@ export interface LocalServer {
   close(): Promise<void>;
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTIONS_CHECK_MS = 5_000;
 const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
 
 interface ObservedContext {
@@ -124,7 +128,14 @@ export function defaultClients(
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const { Provider, errors } = await import('oidc-provider');
   const restoreConsole = options.log ? divertNotices(options.log) : () => undefined;
-  const server: Server = createServer();
+  // Node's defaults (60 s for headers, 5 min for a request, checked every 30 s) let a slow client hold a connection
+  // for minutes; nothing this server takes needs more than a few seconds to send.
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const server: Server = createServer({
+    requestTimeout,
+    headersTimeout: requestTimeout,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECK_MS, requestTimeout),
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -3,6 +3,7 @@
 // the metadata, the resource identifiers the authorization server issues tokens for, DPoP binding, bounded bodies.
 import { createHash, createPrivateKey, createSign, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Defect, type MintClaims, mint, SUITE } from '../../src/serve/mint.js';
@@ -533,6 +534,33 @@ async function tokenWithEmbeddedKey(issuer: string, options: { kid?: string; emb
     .setExpirationTime('5m')
     .sign(attacker.privateKey);
 }
+
+describe('a client that sends its request slowly', () => {
+  it('is cut off once the request timeout passes, headers never finished', async () => {
+    const slow = await startLocalServer({
+      port: 0,
+      requestTimeoutMs: 500,
+      audience: AUDIENCE,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 3600,
+      signingKeys: [key],
+      clients: defaultClients(SECRETS),
+      log: () => undefined,
+    });
+    try {
+      const socket = connect(Number(new URL(slow.issuer).port), '127.0.0.1');
+      socket.write('GET /api/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += String(chunk);
+      });
+      await new Promise((resolve) => socket.on('close', resolve));
+      expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+});
 
 describe('the test helper for other suites', () => {
   it('serves the lax API with only the mistakes it is given', async () => {
