@@ -15,7 +15,8 @@ export const command = defineCommand({
     'pages (any username), a public CLI client, a confidential client and a client-credentials service client, ' +
     'JWT access tokens (RFC 9068) for the audience, refresh-token rotation, the device flow, introspection, revocation and ' +
     'userinfo (which take only opaque access tokens: --opaque-tokens).\n' +
-    'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts.\n' +
+    'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts; ' +
+    'sign-in sessions, grants and refresh tokens live in memory and are gone after a restart (sign in again).\n' +
     'While it runs it records its issuer (with the port it got), audience and alg there too: `oauth mint` and ' +
     '`oauth check --api` make their tokens for it unless given --issuer or --aud/--audience.\n' +
     'It also hosts an example protected resource, the orders API at /api/orders (GET needs api:read, POST api:write), ' +

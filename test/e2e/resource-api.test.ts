@@ -93,6 +93,13 @@ describe('oauth serve: the example APIs', () => {
     );
   });
 
+  it('says in its help what survives a restart (keys, secrets) and what does not (sessions, refresh tokens)', async () => {
+    const help = await spawnCli(['serve', '--help'], { env: sandboxEnv() });
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(
+      /kept in the state directory.*refresh tokens live in memory and are gone after a restart/,
+    );
+  });
+
   it('issues a token for the resource named in the metadata, which the API accepts', async () => {
     const env = sandboxEnv();
     const server = await serve(env);
