@@ -1,0 +1,189 @@
+// Signing in on the way of an API call (`oauth curl`): the token the call carries, whether this run may sign in (a
+// terminal, or --login), the sign-in for the server and resource the API names, or else the exit-4 error that says
+// the `oauth login` which would.
+import { CliError, isCliError } from '../../errors.js';
+import type { AccessToken, ResourceCallDeps, SignInPlan } from '../../oauth/resource-call.js';
+import { resourceMatches } from '../../oauth/resource.js';
+import type { Session } from '../../oauth/session.js';
+import type { Context } from '../context.js';
+import { freshProfileSession } from './fresh-session.js';
+import { canPrompt, promptContext } from './prompt.js';
+import { agreeToReplace, type Replaced, replacedBy, replacedWhat, revokeReplaced } from './replaced-session.js';
+import { requestParameters } from './request.js';
+import { shellQuote } from './shell-quote.js';
+import { type SignInFlags, signInProfile } from './sign-in.js';
+import { store } from './store.js';
+import { rememberSecrets } from './stored-session.js';
+
+export type ApiSignInFlags = SignInFlags & { readonly login?: boolean | undefined };
+
+/** What a call to `url` asks of the command: the profile's token, a sign-in as planned, one server of several. */
+export function signInOnTheWay(
+  ctx: Context,
+  flags: ApiSignInFlags,
+  url: URL,
+): Pick<ResourceCallDeps, 'token' | 'signIn' | 'chooseServer'> {
+  // After a sign-in in this run, its session is the one to use: the profile's settings were read before it.
+  let signedIn: { session: Session; resource: string[] } | undefined;
+  return {
+    token: async () =>
+      signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
+    signIn: async (plan) => {
+      const replaced = await replacedBy(ctx, plan);
+      if (!maySignIn(ctx, flags, plan)) {
+        if (plan.reason === 'step-up') return false;
+        throw await signInNeeded(ctx, plan, url, replaced);
+      }
+      if (replaced) await agreeToReplace(ctx, flags, plan, url, replaced);
+      if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+        throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
+          hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
+        });
+      }
+      ctx.out.info(
+        plan.reason === 'step-up'
+          ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
+          : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
+      );
+      const { session } = await signInProfile(ctx, flags, {
+        issuer: plan.issuer,
+        resource: plan.resource,
+        ...(plan.scope ? { addScope: plan.scope } : {}),
+        ...(replaced ? { withoutProfileScope: true } : {}),
+        ...(plan.reason === 'step-up' ? { keepProfileScope: true } : {}),
+      });
+      rememberSecrets(ctx, session);
+      signedIn = { session, resource: plan.resource };
+      if (replaced?.session && replaced.otherServer) await revokeReplaced(ctx, replaced, replaced.session);
+      return true;
+    },
+    chooseServer: (servers) => chooseServer(ctx, servers),
+  };
+}
+
+/** The profile's token for this URL: none when there is no session, or its resource is another API's. */
+async function profileToken(ctx: Context, flags: ApiSignInFlags, url: URL): Promise<AccessToken | undefined> {
+  const tokens = await store(ctx);
+  let session: Session;
+  try {
+    // A refresh asks for the profile's resource again, so the new token is for the same API (RFC 8707 §2.2).
+    const { parameters } = requestParameters(ctx, flags);
+    session = (await freshProfileSession(ctx, flags, tokens, { minTtlSeconds: 60, force: false, parameters })).session;
+  } catch (error) {
+    // No session, or one that is over: the API's answer says where to sign in.
+    if (isCliError(error) && (error.code === 'NOT_LOGGED_IN' || error.code === 'REFRESH_TOKEN_REJECTED')) {
+      if (ctx.out.verbosity > 0) ctx.out.trace(`curl: no usable session (${error.message}); calling without a token`);
+      return undefined;
+    }
+    throw error;
+  }
+  rememberSecrets(ctx, session);
+  const resource = ctx.settings.resource?.value ?? [];
+  // A token meant for one API is not handed to another (it could replay it): a profile signed in for a resource sends
+  // its token only to URLs under it.
+  if (resource.length > 0 && !resource.some((one) => resourceMatches(one, url))) {
+    ctx.out.info(
+      `The profile's token is for ${resource.join(' ')}, not ${url.origin}${url.pathname}: calling without it.`,
+    );
+    return undefined;
+  }
+  return accessToken(session, resource);
+}
+
+function accessToken(session: Session, resource: string[]): AccessToken {
+  return {
+    value: session.access_token,
+    type: session.token_type,
+    issuer: session.issuer,
+    scope: session.scope,
+    resource,
+  };
+}
+
+/** A sign-in for the resource on a terminal or with --login; a step-up (a second sign-in) only with --login. */
+function maySignIn(ctx: Context, flags: ApiSignInFlags, plan: SignInPlan): boolean {
+  return flags.login === true || (plan.reason === 'resource' && canPrompt(ctx));
+}
+
+async function signInNeeded(
+  ctx: Context,
+  plan: SignInPlan,
+  url: URL,
+  replaced: Replaced | undefined,
+): Promise<CliError> {
+  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan, replaced !== undefined));
+  const replaces = replaced
+    ? ` That replaces ${replacedWhat(replaced)}; to keep both, add --profile <name> (a profile of its own for this API).`
+    : '';
+  const api = `${url.origin}${url.pathname}`;
+  // A token the API refused is no "not signed in": the profile has a session, and the API said what is wrong with it.
+  const said = [
+    plan.rejected?.error,
+    plan.rejected?.errorDescription !== undefined ? JSON.stringify(plan.rejected.errorDescription) : undefined,
+  ]
+    .filter(Boolean)
+    .join(': ');
+  const message = plan.rejected
+    ? `The API rejected the profile's token${said ? ` (${said})` : ''}: ${api} needs a sign-in.`
+    : `Not signed in for ${api}.`;
+  return new CliError('NOT_LOGGED_IN', message, {
+    ...(plan.rejected?.error ? { oauthError: plan.rejected.error } : {}),
+    hint: `Its metadata names ${plan.issuer}. Sign in ${plan.rejected ? 'again ' : ''}there with: ${login} — then run this again (or run it with --login, which does both).${replaces}`,
+  });
+}
+
+/**
+ * What the sign-in on the way would ask for, said as a --scope for `oauth login` (which replaces its default with it):
+ * the run's scope, else the server's default one, plus what the API asked for. Without the server's metadata, only
+ * what the API asked for.
+ */
+async function scopeToAsk(ctx: Context, plan: SignInPlan, withoutProfileScope: boolean): Promise<string | undefined> {
+  if (!plan.scope) return undefined;
+  const given = ctx.settings.scope;
+  let base = withoutProfileScope && given?.source === 'profile' ? undefined : given?.value;
+  if (base === undefined) {
+    try {
+      const [{ discover }, { defaultScope }] = await Promise.all([
+        import('../../oauth/discovery.js'),
+        import('../../oauth/sign-in.js'),
+      ]);
+      const found = await discover(new URL(plan.issuer), {
+        cache: await ctx.documents(),
+        insecure: ctx.insecure,
+        signal: ctx.io.signal,
+      });
+      base = defaultScope(found.metadata);
+    } catch (error) {
+      if (ctx.out.verbosity > 0)
+        ctx.out.trace(`curl: no default scope from ${plan.issuer}: ${(error as Error).message}`);
+    }
+  }
+  return [...new Set(`${base ?? ''} ${plan.scope}`.split(/\s+/).filter(Boolean))].join(' ');
+}
+
+/** The exact `oauth login` that signs the profile in as planned, each value shell-quoted. */
+function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefined): string {
+  const client = ctx.settings.clientId;
+  const profileIssuer = ctx.settings.issuer?.value;
+  const clientHere =
+    client && !(client.source === 'profile' && profileIssuer !== plan.issuer) ? client.value : undefined;
+  // Without a client for that server, the command registers one (it says so if the server cannot).
+  const parts = ['oauth login', '--issuer', shellQuote(plan.issuer)];
+  parts.push(...(clientHere ? ['--client-id', shellQuote(clientHere)] : ['--register']));
+  for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
+  if (scope) parts.push('--scope', shellQuote(scope));
+  if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));
+  return parts.join(' ');
+}
+
+async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
+  if (!canPrompt(ctx)) return undefined;
+  const { select } = await import('@inquirer/prompts');
+  return select(
+    {
+      message: 'The API accepts tokens from these authorization servers; sign in at:',
+      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
+    },
+    promptContext(ctx),
+  );
+}
