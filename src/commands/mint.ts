@@ -18,7 +18,10 @@ const FLAGS = {
   scope: option('--scope <scopes>', 'scope (default api:read)'),
   clientId: option('--client-id <id>', 'client_id claim (default oauth-cli)'),
   ttl: option('--ttl <seconds>', 'lifetime (default 900)'),
-  claim: repeatable('--claim <k=v>', 'extra claim (repeatable; the value is JSON when it parses)'),
+  claim: repeatable(
+    '--claim <k=v>',
+    'extra claim (repeatable; the value is JSON when it parses); not iss, sub, aud, scope, client_id, exp, nbf, iat, jti or cnf, which have flags of their own',
+  ),
   typ: option('--typ <typ>', 'typ header (default at+jwt)'),
   alg: option(
     '--alg <alg>',
