@@ -15,6 +15,7 @@ import {
   UnsecuredJWT,
 } from 'jose';
 import { depthExceeds, MAX_JSON_DEPTH } from '../jwt/decode.js';
+import { ASYMMETRIC_ALGORITHMS } from '../jwt/jwk.js';
 import { ACCESS_TOKEN_CLAIMS } from '../jwt/verify.js';
 import { publicJwk } from './state.js';
 
@@ -93,19 +94,6 @@ export interface TokenPolicy {
 export type TokenCheck = { ok: true; claims: JWTPayload } | { ok: false; description: string };
 
 const HMAC_ALGS = ['HS256', 'HS384', 'HS512'];
-const ASYMMETRIC_ALGS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
 
 /** A verifier for one API: the key set is built once. */
 export function tokenVerifier(policy: TokenPolicy): (token: string) => Promise<TokenCheck> {
@@ -161,7 +149,9 @@ async function verifySignature(
     if (HMAC_ALGS.includes(alg) && mistakes.acceptHmacWithPublicKey)
       return { payload: await verifyWithPublicKeyAsSecret(token, alg, header.kid, publicKeys) };
     if (header.jwk && mistakes.trustEmbeddedJwk)
-      return { payload: parse((await compactVerify(token, EmbeddedJWK, { algorithms: ASYMMETRIC_ALGS })).payload) };
+      return {
+        payload: parse((await compactVerify(token, EmbeddedJWK, { algorithms: ASYMMETRIC_ALGORITHMS })).payload),
+      };
     return { payload: parse((await compactVerify(token, jwks, { algorithms })).payload) };
   } catch (error) {
     return { description: signatureFailure(error, algorithms, header) };
