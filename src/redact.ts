@@ -19,14 +19,22 @@ export const SECRET_NAMES = new Set([
   'logout_token',
   'registration_access_token',
   'private_key',
-  'd',
-  'p',
-  'q',
-  'dp',
-  'dq',
-  'qi',
-  'k',
 ]);
+
+/**
+ * A JWK's private parts (RFC 7518 §6.2.2, §6.3.2, §6.4.1): secrets only inside a JWK, an object with a string kty. Any
+ * other member so named (an API's {"d": "ERR_…"}) is ordinary text, and blanking it would hide what a server said.
+ */
+const JWK_PRIVATE_MEMBERS = new Set(['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']);
+
+const isJwk = (node: unknown): boolean =>
+  node !== null && typeof node === 'object' && typeof (node as { kty?: unknown }).kty === 'string';
+
+/** Whether a JSON member holds a secret: by its name, or as a private part of the JWK it is in. */
+function isSecretMember(name: string | undefined, parent: unknown): boolean {
+  if (name === undefined) return false;
+  return SECRET_NAMES.has(name) || (JWK_PRIVATE_MEMBERS.has(name) && isJwk(parent));
+}
 
 /** Shorter known secrets are replaced in free text only where they stand as a word of their own. */
 const MIN_KNOWN_LENGTH = 6;
@@ -38,8 +46,8 @@ const TRUNCATED_ECHO = 12;
 const FRAGMENTED_SECRET = 16;
 const FRAGMENT = 8;
 
-/** Only these names are treated as secrets inside free text (form bodies, URLs, logs); single letters are JWK-only. */
-const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
+/** Inside free text (form bodies, URLs, logs) a secret is found by its name alone: a JWK's parts are not among them. */
+const TEXT_SECRET_NAMES = [...SECRET_NAMES];
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
@@ -157,8 +165,8 @@ function safeDecode(value: string): string {
 /** Redacts a parsed JSON value: members with secret names become stubs; strings are scanned as text. */
 export function redactJson(value: unknown, known: Iterable<string> = []): unknown {
   const knownList = known instanceof SecretRegistry ? known : [...known];
-  return mapJsonStrings(value, (text, name) =>
-    name !== undefined && SECRET_NAMES.has(name) ? stub(text) : redactText(text, knownList),
+  return mapJsonStrings(value, (text, name, parent) =>
+    isSecretMember(name, parent) ? stub(text) : redactText(text, knownList),
   );
 }
 
@@ -168,12 +176,15 @@ export function redactKnownJson(value: unknown, redact: (text: string) => string
 }
 
 /** Every string in a JSON value, member names included (a hostile server controls those too), through `change`. */
-function mapJsonStrings(value: unknown, change: (text: string, memberName?: string) => string): unknown {
-  const walk = (node: unknown, name?: string): unknown => {
-    if (typeof node === 'string') return change(node, name);
-    if (Array.isArray(node)) return node.map((item) => walk(item, name));
+function mapJsonStrings(
+  value: unknown,
+  change: (text: string, memberName?: string, parent?: unknown) => string,
+): unknown {
+  const walk = (node: unknown, name?: string, parent?: unknown): unknown => {
+    if (typeof node === 'string') return change(node, name, parent);
+    if (Array.isArray(node)) return node.map((item) => walk(item, name, parent));
     if (node !== null && typeof node === 'object') {
-      return Object.fromEntries(Object.entries(node).map(([key, child]) => [change(key), walk(child, key)]));
+      return Object.fromEntries(Object.entries(node).map(([key, child]) => [change(key), walk(child, key, node)]));
     }
     return node;
   };
@@ -350,7 +361,7 @@ export class SecretRegistry extends Set<string> {
   addFromJson(value: unknown): this {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return this;
     for (const [name, member] of Object.entries(value))
-      if (SECRET_NAMES.has(name) && typeof member === 'string') this.add(member);
+      if (isSecretMember(name, value) && typeof member === 'string') this.add(member);
     return this;
   }
 

@@ -64,6 +64,29 @@ describe('redactJson and redactHeaders', () => {
     expect(JSON.stringify(redacted)).not.toContain('private-exponent-value');
     expect(redacted.expires_in).toBe(300);
   });
+  it('stubs the private parts of a JWK only: d, p, q, dp, dq, qi, k elsewhere are ordinary members', () => {
+    const jwk = {
+      kty: 'RSA',
+      n: 'modulus',
+      d: 'private-exponent-value',
+      dp: 'crt-exponent-value',
+      k: 'octet-key-value',
+    };
+    const shown = JSON.stringify(redactJson({ jwk, error: { d: 'ERR_JWKS_NO_MATCHING_KEY', p: 'ERR_JWT_EXPIRED' } }));
+    for (const secret of ['private-exponent-value', 'crt-exponent-value', 'octet-key-value'])
+      expect(shown).not.toContain(secret);
+    expect(shown).toContain('"d":"ERR_JWKS_NO_MATCHING_KEY"');
+    expect(shown).toContain('"p":"ERR_JWT_EXPIRED"');
+  });
+  it("registers the private parts of a JWK answer as secrets, not an error body's members so named", () => {
+    const registry = new SecretRegistry()
+      .addFromJson({ kty: 'oct', k: 'octet-key-value-0123' })
+      .addFromJson({ d: 'ERR_JWKS_NO_MATCHING_KEY', q: 'ERR_JWT_EXPIRED', error: 'invalid_token' });
+    expect(registry.redact('key octet-key-value-0123')).not.toContain('octet-key-value-0123');
+    expect(registry.redact('failed: ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_EXPIRED')).toBe(
+      'failed: ERR_JWKS_NO_MATCHING_KEY, ERR_JWT_EXPIRED',
+    );
+  });
   it('stubs Authorization, Cookie and Set-Cookie', () => {
     const headers = redactHeaders({
       authorization: 'Basic c2VydmljZTpzZWNyZXQ=',
