@@ -13,6 +13,8 @@ export interface ApiCheckInput {
   method: 'GET' | 'POST' | 'HEAD';
   issuer: string;
   audience: string;
+  /** Where the issuer and audience came from, in words ("from --issuer", "the default"): the inconclusive hint says it. */
+  from?: { issuer: string; audience: string } | undefined;
   /** The scope the route requires: the valid token carries it, the missing-scope case lacks it. */
   scope?: string | undefined;
   clientId: string;
@@ -355,7 +357,7 @@ function inconclusive(input: ApiCheckInput, response: HttpResponse): CliError {
     ? `The API is rate-limiting or unavailable (${busy}): its answer says nothing about the token. Run again later${retryAfter ? ` (it asked to wait: Retry-After ${retryAfter.slice(0, 40)})` : ''}, or against an instance that does not limit this client.`
     : response.status === 403
       ? 'The API knows the token but wants more: give the scope (--scope) or claims (--claim tid=…) the route requires.'
-      : `Is the API configured to trust the issuer ${input.issuer} (its keys: ${input.issuer.replace(/\/+$/, '')}/jwks for oauth serve) and the audience ${input.audience}? Give --issuer, --audience, --scope and --claim to match what it expects.`;
+      : `The valid token carried iss ${input.issuer}${input.from ? ` (${input.from.issuer})` : ''} and aud ${input.audience}${input.from ? ` (${input.from.audience})` : ''}. Is the API configured to trust that issuer (its keys: ${input.issuer.replace(/\/+$/, '')}/jwks for oauth serve) and that audience? Give --issuer, --audience, --scope and --claim to match what it expects.`;
   return new CliError(
     'CHECK_INCONCLUSIVE',
     busy

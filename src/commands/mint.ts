@@ -115,7 +115,10 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
     ctx.out.warn(
       `Created a ${String(key.alg)} signing key for the local server (kept in ${path}); an oauth serve that is already running does not publish it until it is restarted, so its JWKS will not verify these tokens until then.`,
     );
-  const { issuer, audience } = await localServerClaims({ issuer: flags.issuer, audience: flags.aud }, ctx);
+  const { issuer, audience } = await localServerClaims({ issuer: flags.issuer, audience: flags.aud }, ctx, {
+    issuer: '--issuer',
+    audience: '--aud',
+  });
   const claims: MintClaims = {
     issuer,
     subject: flags.sub ?? 'test-user',

@@ -35,7 +35,10 @@ export const command = defineCommand({
     alg: option('--alg <alg>', 'signing algorithm: RS256 (default), PS256, ES256, EdDSA', {
       choices: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     }),
-    ephemeral: flag('--ephemeral', 'throwaway keys and secrets, nothing saved'),
+    ephemeral: flag(
+      '--ephemeral',
+      'throwaway keys and secrets, nothing saved (oauth mint and oauth check --api cannot sign for such a server)',
+    ),
     opaqueTokens: flag(
       '--opaque-tokens',
       'opaque access tokens (for userinfo, introspection, revocation) unless a client asks for the audience as its resource',
@@ -59,7 +62,7 @@ export const command = defineCommand({
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -79,13 +82,17 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
   const { server } = await startServer(settings, ctx);
   const clients = describeClients(server.clients);
-  // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg. Throwaway
-  // keys sign nothing those commands can make, so an --ephemeral server leaves no record.
+  // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg; an
+  // --ephemeral server says its keys are throwaway, so those commands refuse to sign with the state's keys for it.
   const directory = stateDir(ctx.io.env);
-  if (!settings.ephemeral)
-    await recordRunning(directory, { issuer: server.issuer, audience: settings.audience, alg: settings.alg }).catch(
-      () => ctx.out.warn('Could not record this server in the state directory: oauth mint will not find its issuer.'),
-    );
+  await recordRunning(directory, {
+    issuer: server.issuer,
+    audience: settings.audience,
+    alg: settings.alg,
+    ephemeral: settings.ephemeral,
+  }).catch(() =>
+    ctx.out.warn('Could not record this server in the state directory: oauth mint will not find its issuer.'),
+  );
   if (ctx.out.json) {
     ctx.out.jsonResult({
       issuer: server.issuer,
@@ -94,6 +101,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
       jwks_uri: `${server.issuer}/jwks`,
       discovery: `${server.issuer}/.well-known/openid-configuration`,
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
+      mintable: !settings.ephemeral,
       api: `${server.issuer}${API_PATH}`,
       api_metadata: resourceMetadataUrl(server.issuer, API_PATH),
       ...(settings.laxApi
@@ -112,7 +120,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
     if (ctx.io.signal.aborted) resolve();
     ctx.io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  if (!settings.ephemeral) await clearRunning(directory).catch(() => undefined);
+  await clearRunning(directory).catch(() => undefined);
   await server.close();
   ctx.out.info('Stopped.');
   return Exit.ok;
@@ -130,7 +138,7 @@ function banner(
   const lines = [
     `${style.green('✓')} Local authorization server at ${style.bold(issuer)}`,
     `  discovery  ${issuer}/.well-known/openid-configuration`,
-    `  JWKS       ${issuer}/jwks (${settings.alg}; keys ${settings.ephemeral ? 'thrown away on exit' : 'kept in the state directory'})`,
+    `  JWKS       ${issuer}/jwks (${settings.alg}; keys ${settings.ephemeral ? 'thrown away on exit: oauth mint and oauth check --api cannot sign for this server' : 'kept in the state directory'})`,
     settings.opaqueTokens
       ? `  tokens     opaque access tokens (userinfo, introspection, revocation); a JWT (RFC 9068) when a client asks for resource=${settings.audience}; ${settings.accessTokenTtlSeconds}s`
       : `  tokens     JWT access tokens (RFC 9068) for ${settings.audience}, ${settings.accessTokenTtlSeconds}s (--opaque-tokens for tokens that work at userinfo and introspection)`,

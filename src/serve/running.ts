@@ -1,6 +1,8 @@
 // What a running `oauth serve` tells the other commands: its issuer (with the port it really got), its audience and
 // algorithm, so `oauth mint` and `oauth check --api` make tokens for the server that is running rather than for the
-// defaults. One small file beside the state; a record whose process is gone (a killed server) is ignored.
+// defaults. One small file beside the state; a record whose process is gone (a killed server) is ignored. An
+// --ephemeral server records itself too, marked so: its keys are not in the state directory, and a token signed with
+// the keys that are would be refused by it, so those commands refuse rather than make one.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../store/atomic-file.js';
@@ -11,6 +13,8 @@ export interface RunningServer {
   issuer: string;
   audience: string;
   alg: string;
+  /** Its keys are thrown away on exit, not kept in the state directory: nothing else can sign for it. */
+  ephemeral: boolean;
 }
 
 export const runningFile = (stateDir: string) => join(stateDir, 'serve', 'running.json');
@@ -42,8 +46,8 @@ async function readRecord(stateDir: string): Promise<RunningServer | undefined> 
     return undefined;
   }
   if (value === null || typeof value !== 'object') return undefined;
-  const { pid, issuer, audience, alg } = value as Record<string, unknown>;
+  const { pid, issuer, audience, alg, ephemeral } = value as Record<string, unknown>;
   if (!Number.isInteger(pid) || typeof pid !== 'number' || pid <= 0) return undefined;
   if (typeof issuer !== 'string' || typeof audience !== 'string' || typeof alg !== 'string') return undefined;
-  return { pid, issuer, audience, alg };
+  return { pid, issuer, audience, alg, ephemeral: ephemeral === true };
 }

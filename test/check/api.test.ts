@@ -228,7 +228,7 @@ describe('oauth check --api', () => {
     expect(result.stderr).toContain('CHECK_INCONCLUSIVE');
     expect(result.stderr).toContain('HTTP 401');
     expect(result.stderr).toContain('invalid_token');
-    expect(result.stderr).toMatch(/hint:.*audience http:\/\/127\.0\.0\.1\/api/);
+    expect(result.stderr).toMatch(/hint:.*aud http:\/\/127\.0\.0\.1\/api \(the default\)/);
     const json = await check('/refuses-all', '--json');
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'CHECK_INCONCLUSIVE', details: { status: 401 } });
   });

@@ -93,6 +93,38 @@ describe('oauth serve: the example APIs', () => {
     );
   });
 
+  it('an --ephemeral server is recorded as such: mint and check --api refuse to sign for it without --issuer', async () => {
+    const env = sandboxEnv();
+    const server = await serve(env, '--ephemeral');
+    const { api } = server.info;
+    expect(server.info).toMatchObject({ keys: 'ephemeral', mintable: false });
+    const pid = server.child.pid!;
+    const refusal = `the running oauth serve (pid ${pid}) uses throwaway keys (--ephemeral): restart it without --ephemeral to mint for it`;
+    const minted = await spawnCli(['mint'], { env });
+    expect(minted.code, minted.stderr).toBe(2);
+    expect(minted.stdout).toBe('');
+    expect(minted.stderr.toLowerCase()).toContain(refusal);
+    const checked = await spawnCli(['check', '--api', api], { env });
+    expect(checked.code, checked.stderr).toBe(2);
+    expect(checked.stderr.toLowerCase()).toContain(refusal);
+    // An issuer named on purpose is the user's choice.
+    expect((await spawnCli(['mint', '--issuer', 'https://as.example'], { env })).code).toBe(0);
+    expect(await server.stop()).toBe(0);
+    expect((await spawnCli(['mint'], { env })).code).toBe(0);
+  });
+
+  it("check --api's inconclusive hint names the valid token's issuer and audience and where each came from", async () => {
+    const env = sandboxEnv();
+    const server = await serve(env);
+    const { issuer, api } = server.info;
+    const checked = await spawnCli(['check', '--api', api, '--audience', 'https://not-this-api.example'], { env });
+    expect(checked.code, checked.stderr).toBe(5);
+    expect(checked.stderr).toContain(
+      `The valid token carried iss ${issuer} (from the running oauth serve, pid ${server.child.pid}) and aud https://not-this-api.example (from --audience).`,
+    );
+    expect(await server.stop()).toBe(0);
+  });
+
   it('says in its help what survives a restart (keys, secrets) and what does not (sessions, refresh tokens)', async () => {
     const help = await spawnCli(['serve', '--help'], { env: sandboxEnv() });
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(

@@ -24,6 +24,7 @@ export interface Served {
     access_tokens: string;
     jwks_uri: string;
     keys: string;
+    mintable: boolean;
     api: string;
     api_metadata: string;
     lax_api?: string;

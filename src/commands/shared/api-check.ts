@@ -53,7 +53,10 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
       { hint: RESERVED_CLAIMS[reserved] },
     );
 
-  const { issuer, audience } = await localServerClaims(flags, ctx);
+  const { issuer, audience, from } = await localServerClaims(flags, ctx, {
+    issuer: '--issuer',
+    audience: '--audience',
+  });
   const { key, created, path } = await loadState(stateDir(ctx.io.env), undefined);
   if (created)
     ctx.out.warn(
@@ -76,6 +79,7 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
         method,
         issuer,
         audience,
+        from,
         scope: flags.scope,
         clientId: flags.clientId ?? 'oauth-cli',
         claims,

@@ -127,18 +127,43 @@ function isSigningAlgorithm(value: string): value is SigningAlgorithm {
   return SIGNING_ALGORITHMS.some((alg) => alg === value);
 }
 
+/** Where a claim of a test token came from, in words: "from --issuer", "the default". */
+export interface LocalServerClaims {
+  issuer: string;
+  audience: string;
+  from: { issuer: string; audience: string };
+}
+
 /**
  * The issuer and audience tokens for the local server carry: the flags, else the running `oauth serve`'s (its real
- * port and --audience), else the defaults. Says on stderr when the running server's were taken.
+ * port and --audience), else the defaults. Says on stderr when the running server's were taken. A running server with
+ * throwaway keys (--ephemeral) refuses every token signed with the state's keys: without --issuer that is an error.
  */
 export async function localServerClaims(
   given: { issuer?: string | undefined; audience?: string | undefined },
   ctx: Context,
-): Promise<{ issuer: string; audience: string }> {
+  flags: { issuer: string; audience: string },
+): Promise<LocalServerClaims> {
   const running =
     given.issuer === undefined || given.audience === undefined ? await runningServer(stateDir(ctx.io.env)) : undefined;
+  if (running?.ephemeral && given.issuer === undefined)
+    throw new CliError(
+      'USAGE',
+      `The running oauth serve (pid ${running.pid}) uses throwaway keys (--ephemeral): restart it without --ephemeral to mint for it.`,
+      { hint: `Or give ${flags.issuer} for another issuer whose API trusts the local server's kept keys.` },
+    );
   const issuer = given.issuer ?? running?.issuer ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
   const audience = given.audience ?? running?.audience ?? DEFAULT_AUDIENCE;
+  const origin = (flag: string, value: string | undefined, fromServer: string | undefined) =>
+    value !== undefined
+      ? `from ${flag}`
+      : fromServer !== undefined
+        ? `from the running oauth serve, pid ${running?.pid}`
+        : 'the default';
+  const from = {
+    issuer: origin(flags.issuer, given.issuer, running?.issuer),
+    audience: origin(flags.audience, given.audience, running?.audience),
+  };
   if (running) {
     const taken = [
       ...(given.issuer === undefined ? [`issuer ${issuer}`] : []),
@@ -146,5 +171,5 @@ export async function localServerClaims(
     ];
     ctx.out.info(`Using the ${taken.join(' and ')} of the running oauth serve (pid ${running.pid}).`);
   }
-  return { issuer, audience };
+  return { issuer, audience, from };
 }
