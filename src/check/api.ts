@@ -91,6 +91,8 @@ export interface ApiCheckReport {
   /** Cases whose answer says nothing about the token, and why. */
   undecided: Array<{ name: string; why: string }>;
   findings: Finding[];
+  /** Set when the API refused the valid token: no case was sent, and the run is inconclusive for this reason. */
+  refusal?: CliError;
 }
 
 /**
@@ -154,7 +156,17 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
 
   const valid = await mintOne(undefined);
   const validResponse = await send(valid.token);
-  if (!isSuccess(validResponse.status)) throw inconclusive(input, validResponse);
+  if (!isSuccess(validResponse.status))
+    return {
+      url: input.url,
+      unauthenticated,
+      valid: { status: validResponse.status },
+      cases: [],
+      skipped: [],
+      undecided: [],
+      findings: [],
+      refusal: inconclusive(input, validResponse),
+    };
 
   const skipped: ApiCheckReport['skipped'] = [];
   const undecided: ApiCheckReport['undecided'] = [];

@@ -277,17 +277,19 @@ async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Conte
     import('./shared/api-check.js'),
     import('../check/audit.js'),
   ]);
-  const report = await runApiCheck({ ...flags, api }, ctx);
+  const { refusal, ...report } = await runApiCheck({ ...flags, api }, ctx);
   const summary = summarize(report.findings);
   const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
   // A finding beats inconclusive: an accepted bad token fails the run whatever else could not be decided.
-  const inconclusive = !failed && report.undecided.length > 0;
+  const inconclusive = refusal !== undefined || (!failed && report.undecided.length > 0);
+  // The report goes to stdout even when inconclusive, so `| jq .summary` works; the reason goes to stderr.
   if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed, inconclusive } });
-  else
+  else if (!refusal)
     ctx.out.result([
       ...formatApiCases(report, ctx),
       ...(inconclusive ? [] : formatFindings(report.findings, summary, failed, ctx)),
     ]);
+  if (refusal) throw refusal;
   if (inconclusive) throw undecidedError(report.undecided, report.cases.length);
   return failed ? Exit.invalid : Exit.ok;
 }

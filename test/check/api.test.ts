@@ -230,7 +230,13 @@ describe('oauth check --api', () => {
     expect(result.stderr).toContain('invalid_token');
     expect(result.stderr).toMatch(/hint:.*aud http:\/\/127\.0\.0\.1\/api \(the default\)/);
     const json = await check('/refuses-all', '--json');
+    expect(json.code).toBe(5);
     expect(JSON.parse(json.stderr).error).toMatchObject({ code: 'CHECK_INCONCLUSIVE', details: { status: 401 } });
+    // The report still reaches stdout, so a script can read its summary.
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ valid: { status: 401 }, cases: [], findings: [] });
+    expect(report.summary).toMatchObject({ failed: false, inconclusive: true });
+    expect(report).not.toHaveProperty('refusal');
   });
 
   it('says a 404 or 405 for the valid token is about the URL or method, not the issuer or audience', async () => {
