@@ -4,7 +4,7 @@
 import type { JWK } from 'jose';
 import type { HttpClient, HttpResponse } from '../net/http.js';
 import { CliError, isCliError } from '../errors.js';
-import { bearerChallenge } from '../oauth/resource.js';
+import { bearerChallenge, parseChallenges, wellKnownMetadataUrls } from '../oauth/resource.js';
 import { type Attacker, type Defect, mint, type MintClaims, type Minted, TENANT_CLAIMS } from '../serve/mint.js';
 import { finding, type Finding, type RuleId } from './catalog.js';
 
@@ -204,13 +204,12 @@ export async function checkApi(input: ApiCheckInput, deps: ApiCheckDeps): Promis
     const accepted = isSuccess(response.status);
     cases.push({ name: item.name, status: response.status, accepted, reason: described });
     if (accepted) {
-      findings.push(
-        finding(item.rule, input.url, `HTTP ${response.status} for a token it must refuse: ${described}.`, {
-          request: `${input.method} ${input.url} (${item.transport === 'query' ? 'token in the query string' : 'Authorization: Bearer <token>'})`,
-          status: response.status,
-          token: tokenShape(minted.token),
-        }),
-      );
+      const found = finding(item.rule, input.url, `HTTP ${response.status} for a token it must refuse: ${described}.`, {
+        request: `${input.method} ${input.url} (${item.transport === 'query' ? 'token in the query string' : 'Authorization: Bearer <token>'})`,
+        status: response.status,
+        token: tokenShape(minted.token),
+      });
+      findings.push(item.defect === 'dpop-bound' ? await dpopVerdict(found, input, deps, bare) : found);
     } else if (response.status >= 500) {
       serverErrors.push(item.name);
     } else if (response.status === 401 && !hasBearerChallenge(response)) {
@@ -315,6 +314,51 @@ function retryAfterMs(response: HttpResponse, now: number): number | undefined {
 }
 
 const isSuccess = (status: number) => status >= 200 && status < 300;
+
+/**
+ * RFC 9449 §7.1: a resource that does not support DPoP may take a DPoP-bound token as a bearer token. Accepting one
+ * without a proof is an error only for an API that says it does DPoP: a DPoP challenge to a request without a token,
+ * or DPoP members in its RFC 9728 metadata at the well-known URL; otherwise a warning.
+ */
+async function dpopVerdict(found: Finding, input: ApiCheckInput, deps: ApiCheckDeps, bare: HttpResponse) {
+  const challenged = parseChallenges(bare.headers['www-authenticate'] ?? '')?.some(({ scheme }) => scheme === 'dpop');
+  const advertised = challenged ? 'its challenge uses the DPoP scheme' : await dpopMetadata(input, deps);
+  if (advertised) return { ...found, message: `${found.message} The API advertises DPoP: ${advertised}.` };
+  return {
+    ...found,
+    severity: 'warn' as const,
+    message: `${found.message} The API does not advertise DPoP (no DPoP challenge, no DPoP members in RFC 9728 metadata), so it may be one that takes such tokens as bearer tokens (RFC 9449 §7.1).`,
+  };
+}
+
+/** What the API's RFC 9728 metadata says about DPoP, in words, or undefined when it says nothing or is not there. */
+async function dpopMetadata(input: ApiCheckInput, deps: ApiCheckDeps): Promise<string | undefined> {
+  for (const url of wellKnownMetadataUrls(new URL(input.url))) {
+    // Metadata that cannot be had (too big, refused, gone) advertises nothing; only a cancellation ends the run.
+    const response = await deps.http
+      .request({ url, method: 'GET', purpose: 'protected resource metadata', maxBytes: 64 * 1024 })
+      .catch((error: unknown) => {
+        if (isCliError(error) && error.code !== 'CANCELLED') return undefined;
+        throw error;
+      });
+    if (!response || !isSuccess(response.status)) continue;
+    let metadata: unknown;
+    try {
+      metadata = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (metadata === null || typeof metadata !== 'object') return undefined;
+    const { dpop_bound_access_tokens_required: required, dpop_signing_alg_values_supported: algs } = metadata as Record<
+      string,
+      unknown
+    >;
+    if (required === true) return `dpop_bound_access_tokens_required is true in ${url.href}`;
+    if (Array.isArray(algs) && algs.length > 0) return `dpop_signing_alg_values_supported is in ${url.href}`;
+    return undefined;
+  }
+  return undefined;
+}
 
 const hasBearerChallenge = (response: HttpResponse) => bearerChallenge(response.headers) !== undefined;
 

@@ -590,7 +590,11 @@ export const RULES = {
     severity: 'error',
     spec: 'RFC 9449 §7.1',
     title: 'API accepted a DPoP-bound token without a DPoP proof',
-    fix: 'Refuse a token with cnf.jkt unless it comes with the DPoP scheme and a valid proof for that key.',
+    fix:
+      'Refuse a token with cnf.jkt unless it comes with the DPoP scheme and a valid proof for that key. An error when ' +
+      'the API advertises DPoP (a DPoP challenge, or dpop_bound_access_tokens_required or ' +
+      'dpop_signing_alg_values_supported in its RFC 9728 metadata); otherwise a warning, since a resource that does not ' +
+      'support DPoP may accept such a token as a bearer token (RFC 9449 §7.1).',
   },
   'api-refuses-with-server-error': {
     area: 'api',

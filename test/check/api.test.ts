@@ -58,6 +58,22 @@ beforeAll(async () => {
   server = await startServer({});
   server.route('/correct', apiRoute(policy()));
   for (const mistake of Object.keys(EXPECTED) as Mistake[]) server.route(`/${mistake}`, apiRoute(policy(mistake)));
+  // The dpop mistake's API says it does DPoP in its metadata: accepting a bound token without a proof is an error there.
+  server.route(
+    '/.well-known/oauth-protected-resource/dpop',
+    raw(200, JSON.stringify({ resource: `${server.url}/dpop`, dpop_bound_access_tokens_required: true }), {
+      'content-type': 'application/json',
+    }),
+  );
+  // A plain bearer API that knows nothing of DPoP (RFC 9449 §7.1 lets it take a bound token as a bearer token).
+  server.route('/dpop-plain', apiRoute(policy('dpop')));
+  // The same API, advertising DPoP in its challenge instead.
+  const dpopBlind = tokenApi(policy('dpop'));
+  server.route('/dpop-challenge', async (request, response) => {
+    const reply = await dpopBlind({ url: request.url ?? '/', authorization: request.headers.authorization });
+    const headers = request.headers.authorization ? reply.headers : { 'www-authenticate': 'DPoP algs="ES256"' };
+    response.writeHead(reply.status, headers).end(reply.body);
+  });
   // Auth0-style issuer with a trailing slash, checked with startsWith.
   server.route('/slash-prefix', apiRoute({ ...policy('issuer-prefix'), issuer: `${ISSUER}/` }));
   // Accepts any token and answers with a body over the HTTP client's default cap (a big list endpoint).
@@ -188,6 +204,25 @@ describe('oauth check --api', () => {
       expect(found.fix).not.toBe('');
     });
   }
+
+  it('a DPoP-bound token taken as bearer: a warning from an API that does not advertise DPoP, an error from one that does', async () => {
+    const plain = await check('/dpop-plain', ...strict);
+    expect(plain.code, plain.stderr).toBe(0);
+    const warned = JSON.parse(plain.stdout).findings;
+    expect(warned).toMatchObject([{ id: 'api-accepts-dpop-without-proof', severity: 'warn' }]);
+    expect(warned[0].message).toContain('does not advertise DPoP');
+    expect(warned[0].fix).toContain('RFC 9449 §7.1');
+    const challenged = await check('/dpop-challenge', ...strict);
+    expect(challenged.code, challenged.stderr).toBe(3);
+    expect(JSON.parse(challenged.stdout).findings).toMatchObject([
+      { id: 'api-accepts-dpop-without-proof', severity: 'error', message: expect.stringContaining('DPoP scheme') },
+    ]);
+    const metadata = JSON.parse((await check('/dpop', ...strict)).stdout).findings[0];
+    expect(metadata).toMatchObject({
+      severity: 'error',
+      message: expect.stringContaining('dpop_bound_access_tokens_required'),
+    });
+  });
 
   it('an issuer with a trailing slash: the prefix token starts with it exactly and a startsWith API is caught', async () => {
     const result = await check('/slash-prefix', '--issuer', `${ISSUER}/`, ...strict);

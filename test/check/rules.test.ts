@@ -375,7 +375,11 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   'api-accepts-missing-scope': apiCase({ mistake: 'scope' }),
   'api-accepts-other-tenant': apiCase({ mistake: 'tenant' }),
   'api-accepts-query-token': apiCase({ mistake: 'query' }),
-  'api-accepts-dpop-without-proof': apiCase({ mistake: 'dpop' }),
+  // An error for an API that advertises DPoP (here its challenge); a plain bearer API's is a warning (api.test.ts).
+  'api-accepts-dpop-without-proof': apiCase({
+    mistake: 'dpop',
+    wrap: (answer, token) => (token ? answer : { ...answer, headers: { 'www-authenticate': 'DPoP algs="ES256"' } }),
+  }),
   'api-refuses-with-server-error': apiCase({
     wrap: (answer, token) => (token && answer.status === 401 ? { ...answer, status: 500 } : answer),
   }),
