@@ -5,6 +5,7 @@ import { CliError, Exit } from '../errors.js';
 import type { ClientMetadata, StoredRegistration } from '../oauth/registration.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { shownTime } from '../jwt/time.js';
+import { profileCommand } from '../oauth/session.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { SERVER_FLAGS } from './shared/client-flags.js';
 import {
@@ -115,12 +116,11 @@ async function register(
   // Registering again would lose the registration access token of the client registered before, and with it the only
   // way to delete that client through the server.
   if (previous && !flags.replace) {
-    const profile = ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`;
     throw new CliError(
       'USAGE',
       `Profile ${ctx.profileName} already has a registered client, ${previous.client_id} at ${previous.issuer}.`,
       {
-        hint: `Delete it first with "oauth register --delete${profile}", register into another profile (--profile <name>), or pass --replace to forget it here (it stays registered at the server).`,
+        hint: `Delete it first with "${profileCommand('oauth register --delete', ctx.profileName)}", register into another profile (--profile <name>), or pass --replace to forget it here (it stays registered at the server).`,
       },
     );
   }
@@ -171,9 +171,8 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
   const tokens = await store(ctx);
   const stored = await storedRegistration(ctx, tokens);
   if (!stored) {
-    const profile = ctx.profileName === 'default' ? '' : ` --profile ${ctx.profileName}`;
     throw new CliError('USAGE', `No registered client is saved for profile ${ctx.profileName}.`, {
-      hint: `Register one first: oauth register${profile} --issuer <url>`,
+      hint: `Register one first: ${profileCommand('oauth register --issuer <url>', ctx.profileName)}`,
     });
   }
   const { deleteRegistration, readRegistration, registrationKey } = await import('../oauth/registration.js');
@@ -286,7 +285,7 @@ function summary(ctx: Context, stored: StoredRegistration, where: string): void 
       ? `  Its client secret is stored in ${where}${stored.client_secret_expires_at ? ` (expires ${shownTime(stored.client_secret_expires_at)})` : ''}.`
       : '  A public client: no secret, PKCE protects its sign-ins.',
     stored.registration_client_uri
-      ? '  Read it back with "oauth register --show", delete it with "oauth register --delete".'
+      ? `  Read it back with "${profileCommand('oauth register --show', ctx.profileName)}", delete it with "${profileCommand('oauth register --delete', ctx.profileName)}".`
       : '  The server offers no client management (RFC 7592) for it.',
   ];
   ctx.out.info(lines);

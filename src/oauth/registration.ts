@@ -8,6 +8,7 @@ import { statusError } from '../net/http-response.js';
 import { isLoopbackHost, serverUrl } from '../net/url.js';
 import { isTokenText } from '../redact.js';
 import { explainProtocolError } from './errors.js';
+import { profileCommand } from './session.js';
 import { fetchThrough } from './transport.js';
 
 /** What a registration asks for (RFC 7591 §2; application_type from OpenID Connect Registration). */
@@ -44,6 +45,8 @@ export interface RegistrationDeps {
   signal?: AbortSignal | undefined;
   /** The run's secret registry. */
   secrets: { add(secret: string): unknown };
+  /** The profile the run used: the commands a hint names carry it. */
+  profile?: string | undefined;
   /** How this command takes what a refusal's hint names (login has no --initial-access-token or --grant-type). */
   wording?: { initialAccessToken: string; metadata: string };
 }
@@ -130,7 +133,7 @@ export async function readRegistration(
   deps: RegistrationDeps,
 ): Promise<{ stored: StoredRegistration; response: Record<string, unknown>; warnings: string[] }> {
   const answer = await manage(stored, 'GET', deps);
-  if (answer.status !== 200) throw refusal(answer, 'Reading the registration');
+  if (answer.status !== 200) throw refusal(answer, 'Reading the registration', deps.profile);
   let value: unknown;
   try {
     value = JSON.parse(answer.body.toString('utf8'));
@@ -181,12 +184,13 @@ export async function deleteRegistration(
   const answer = await manage(stored, 'DELETE', deps);
   if (answer.status === 204 || answer.status === 200) return 'deleted';
   if (answer.status === 404) return 'gone';
-  throw refusal(answer, 'Deleting the registration');
+  throw refusal(answer, 'Deleting the registration', deps.profile);
 }
 
 /** What to do about a client oauth cannot manage (any more): RFC 7592 offers no other way than its token. */
-export const UNMANAGED_HINT =
-  'Delete it in the server’s console if it should go; then "oauth register --forget" drops it here, or "oauth register --replace" registers a new client over it.';
+export function unmanagedHint(profile = 'default'): string {
+  return `Delete it in the server’s console if it should go; then "${profileCommand('oauth register --forget', profile)}" drops it here, or "${profileCommand('oauth register --replace', profile)}" registers a new client over it.`;
+}
 
 async function manage(stored: StoredRegistration, method: 'GET' | 'DELETE', deps: RegistrationDeps) {
   const { registration_client_uri: uri, registration_access_token: token } = stored;
@@ -197,7 +201,7 @@ async function manage(stored: StoredRegistration, method: 'GET' | 'DELETE', deps
     throw new CliError(
       'USAGE',
       `Client ${stored.client_id} cannot be read or deleted through client management (RFC 7592): ${why}.`,
-      { hint: UNMANAGED_HINT },
+      { hint: unmanagedHint(deps.profile) },
     );
   }
   deps.secrets.add(token);
@@ -213,12 +217,16 @@ async function manage(stored: StoredRegistration, method: 'GET' | 'DELETE', deps
 }
 
 /** RFC 7592 §2: 401 is a token the server does not accept (exit 4); anything else is the server's failure. */
-function refusal(answer: Awaited<ReturnType<HttpClient['request']>>, doing: string): CliError {
+function refusal(
+  answer: Awaited<ReturnType<HttpClient['request']>>,
+  doing: string,
+  profile: string | undefined,
+): CliError {
   const error = statusError(answer, MANAGEMENT);
   if (answer.status !== 401 && answer.status !== 403) return error;
   return new CliError('TOKEN_REJECTED', `${doing} failed: ${error.reason}.`, {
     ...error.facts,
-    hint: `The registration access token is no longer accepted (revoked, or the client was deleted at the server). ${UNMANAGED_HINT}`,
+    hint: `The registration access token is no longer accepted (revoked, or the client was deleted at the server). ${unmanagedHint(profile)}`,
   });
 }
 

@@ -377,14 +377,18 @@ export interface LoginFor {
   flags?: readonly string[];
 }
 
+/** A command to run next, for the profile the run used: `--profile <name>` added unless it is the default. */
+export function profileCommand(command: string, profile: string): string {
+  return profile === 'default' ? command : `${command} --profile ${profile}`;
+}
+
 /** The exact `oauth login …` command that signs the profile in (for that issuer and client, when given). */
 export function loginCommand(profile: string, loginFor: LoginFor = {}): string {
   const parts = ['oauth login'];
   if (loginFor.issuer) parts.push(`--issuer ${loginFor.issuer}`);
   if (loginFor.clientId) parts.push(`--client-id ${loginFor.clientId}`);
   parts.push(...(loginFor.flags ?? []));
-  if (profile !== 'default') parts.push(`--profile ${profile}`);
-  return parts.join(' ');
+  return profileCommand(parts.join(' '), profile);
 }
 
 /** The hint for a session that is over (expired, or its refresh token refused): the command that starts a new one. */

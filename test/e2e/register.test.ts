@@ -117,6 +117,20 @@ describe('oauth register', () => {
     expect(again.stderr).toContain('oauth register --issuer <url>');
   });
 
+  it('names the profile in every next step it prints when the run used another profile', async () => {
+    const home = userHome();
+    const registered = await spawnCli(['register', '--issuer', as.issuer, '--profile', 'staging'], { env: home.env });
+    expect(registered.code, registered.stderr).toBe(0);
+    expect(registered.stderr).toContain('Read it back with "oauth register --show --profile staging"');
+    expect(registered.stderr).toContain('delete it with "oauth register --delete --profile staging"');
+    const replaced = await spawnCli(['register', '--issuer', as.issuer, '--profile', 'staging'], { env: home.env });
+    expect(replaced.code).toBe(2);
+    expect(replaced.stderr).toContain('"oauth register --delete --profile staging"');
+    expect((await spawnCli(['register', '--forget', '--profile', 'staging'], { env: home.env })).code).toBe(0);
+    const none = await spawnCli(['register', '--show', '--profile', 'staging'], { env: home.env });
+    expect(none.stderr).toContain('Register one first: oauth register --issuer <url> --profile staging');
+  });
+
   it('-vv shows the registration exchange with its secrets redacted', async () => {
     const home = userHome();
     const result = await spawnCli(['register', '--issuer', as.issuer, '--auth-method', 'client_secret_basic', '-vv'], {

@@ -41,7 +41,13 @@ export async function withRegistrationLock<T>(ctx: Context, work: () => Promise<
 }
 
 export function registrationDeps(ctx: Context): RegistrationDeps {
-  return { http: () => ctx.http(), insecure: ctx.insecure, signal: ctx.io.signal, secrets: ctx.knownSecrets };
+  return {
+    http: () => ctx.http(),
+    insecure: ctx.insecure,
+    signal: ctx.io.signal,
+    secrets: ctx.knownSecrets,
+    profile: ctx.profileName,
+  };
 }
 
 /**
