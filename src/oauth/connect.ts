@@ -122,7 +122,8 @@ export async function connect(
     as,
     protocol: {
       as,
-      client: { client_id: clientId },
+      // The method rides along for the wording of a refusal: oauth4webapi authenticates with `auth` alone.
+      client: { client_id: clientId, token_endpoint_auth_method: authMethod },
       auth,
       options: protocolOptions(http, as, deps.insecure, deps.signal),
     },

@@ -14,6 +14,10 @@ const HINTS: Record<string, string> = {
   access_denied: 'The request was declined at the authorization server.',
 };
 
+/** invalid_client for a client that sends no credential: nothing but its id can be wrong. */
+const PUBLIC_INVALID_CLIENT_HINT =
+  'A public client has no secret to get wrong: the server does not know this client id, so the client may no longer exist there (deleted, or its registration expired). Register one again ("oauth register", or "oauth login --register") or sign in with another --client-id.';
+
 /** What to do when a resource refuses the access token. */
 export const TOKEN_REJECTED_HINT =
   'Get a fresh token with "oauth token --refresh", or sign in again with "oauth login".';
@@ -38,6 +42,8 @@ export interface ExplainOptions {
    * challenge, whatever its scheme, refuses the client's credentials rather than a token.
    */
   resource?: boolean;
+  /** The client authenticates with nothing (a public client): invalid_client can only mean an unknown client id. */
+  publicClient?: boolean;
 }
 
 const JWT_CHECKS = new Set<string>([oauth.JWT_TIMESTAMP_CHECK, oauth.JWT_CLAIM_COMPARISON, oauth.KEY_SELECTION]);
@@ -46,13 +52,15 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
   if (isCliError(error)) return error;
   if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError) {
     const code: ErrorCode = error.error === 'access_denied' ? 'ACCESS_DENIED' : 'OAUTH_ERROR';
+    const hint =
+      error.error === 'invalid_client' && options.publicClient ? PUBLIC_INVALID_CLIENT_HINT : HINTS[error.error];
     const status = error instanceof oauth.ResponseBodyError ? error.status : undefined;
     const reason = `the server answered ${describeOAuthError(error.error, error.error_description)}${status === undefined ? '' : ` (HTTP ${status})`}`;
     return new CliError(code, `${doing} failed: ${reason}.`, {
       reason,
       status,
       oauthError: printable(error.error),
-      ...(HINTS[error.error] ? { hint: HINTS[error.error] } : {}),
+      ...(hint ? { hint } : {}),
       details: {
         error: printable(error.error),
         ...(error.error_description ? { error_description: printable(error.error_description) } : {}),
@@ -80,7 +88,7 @@ export function explainProtocolError(error: unknown, doing: string, options: Exp
       reason,
       status: error.status,
       oauthError: printable(parameters.error ?? 'invalid_client'),
-      hint: HINTS.invalid_client,
+      hint: options.publicClient ? PUBLIC_INVALID_CLIENT_HINT : HINTS.invalid_client,
       details: { error: printable(parameters.error ?? 'invalid_client') },
     });
   }

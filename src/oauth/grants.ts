@@ -108,7 +108,7 @@ export function refresh(
         throw refusedRefresh(error) ?? error;
       }
     },
-    ID_TOKEN_STEP,
+    { ...ID_TOKEN_STEP, publicClient: p.client.token_endpoint_auth_method === 'none' },
   ).catch((error: unknown) => {
     throw withRotatedRefreshToken(error, (answered as { refresh_token?: unknown } | undefined)?.refresh_token);
   });

@@ -4,14 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { refresh, type Protocol } from '../../src/oauth/grants.js';
 import type { ProtocolOptions } from '../../src/oauth/transport.js';
 
-function answering(status: number, body: unknown): Protocol {
+function answering(status: number, body: unknown, client: oauth.Client = { client_id: 'cli' }): Protocol {
   const options: ProtocolOptions = {
     [oauth.customFetch]: async () =>
       new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } }),
   };
   return {
     as: { issuer: 'https://id.example.test', token_endpoint: 'https://id.example.test/token' },
-    client: { client_id: 'cli' },
+    client,
     auth: oauth.None(),
     options,
   };
@@ -43,5 +43,17 @@ describe('a refresh the server refuses', () => {
       status: 403,
       oauthError: 'invalid_grant',
     });
+  });
+
+  it('invalid_client for a public client says the client may no longer exist, not to check a secret it has none of', async () => {
+    const body = { error: 'invalid_client', error_description: 'client authentication failed' };
+    const publicClient = { client_id: 'cli', token_endpoint_auth_method: 'none' };
+    const gone = await refresh(answering(401, body, publicClient), 'rt-0123456789').catch((error: unknown) => error);
+    expect(gone).toMatchObject({ code: 'OAUTH_ERROR', oauthError: 'invalid_client' });
+    expect((gone as { hint: string }).hint).toMatch(/may no longer exist/);
+    expect((gone as { hint: string }).hint).not.toContain('OAUTH_CLIENT_SECRET');
+    const confidential = { client_id: 'cli', token_endpoint_auth_method: 'client_secret_basic' };
+    const wrong = await refresh(answering(401, body, confidential), 'rt-0123456789').catch((error: unknown) => error);
+    expect((wrong as { hint: string }).hint).toContain('OAUTH_CLIENT_SECRET');
   });
 });
