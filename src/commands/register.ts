@@ -1,11 +1,12 @@
 // `oauth register`: dynamic client registration (RFC 7591) into a profile, and with --show / --delete the client
 // management of RFC 7592. The client id is the result on stdout (ID=$(oauth register …)); secrets go to the token store.
 import type { Context } from './context.js';
-import { CliError, Exit } from '../errors.js';
+import { asCliError, CliError, Exit, saidAfter } from '../errors.js';
 import type { ClientMetadata, StoredRegistration } from '../oauth/registration.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import { shownTime } from '../jwt/time.js';
-import { profileCommand } from '../oauth/session.js';
+import { parseSession, profileCommand, profileWhere, sameIssuer, type Session, sessionKey } from '../oauth/session.js';
+import type { SecretStore } from '../store/store.js';
 import { defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { SERVER_FLAGS } from './shared/client-flags.js';
 import {
@@ -18,6 +19,10 @@ import {
   withRegistrationLock,
 } from './shared/registration.js';
 import { store } from './shared/store.js';
+import { assertSessionEndpoints } from './shared/connect.js';
+import { withProfileLock } from './shared/fresh-session.js';
+import { forgetRevoked, revokeSession } from './shared/revoke-session.js';
+import { rememberSecrets } from './shared/stored-session.js';
 
 const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post'] as const;
 const NATIVE_REDIRECT_URI = 'http://127.0.0.1/callback';
@@ -47,10 +52,13 @@ const FLAGS = {
     'for servers that require one (visible to other processes: prefer OAUTH_INITIAL_ACCESS_TOKEN)',
   ),
   show: flag('--show', "read the profile's registered client back from the server (RFC 7592)"),
-  delete: flag('--delete', "delete the profile's registered client at the server and forget it"),
+  delete: flag(
+    '--delete',
+    "delete the profile's registered client at the server and forget it; a session signed in with it is revoked and deleted",
+  ),
   forget: flag(
     '--forget',
-    "forget the profile's registered client here without asking the server (for a client it cannot delete)",
+    "forget the profile's registered client here without asking the server (for a client it cannot delete); a session signed in with it is revoked and deleted",
   ),
   showSecret: flag('--show-secret', 'with --json (only): print the client secret and registration access token whole'),
   replace: flag(
@@ -177,15 +185,25 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
   }
   const { deleteRegistration, readRegistration, registrationKey } = await import('../oauth/registration.js');
   if (action === 'forget') {
+    const signedOut = await signOutClient(ctx, stored, tokens);
     await forgetRegistration(ctx, stored, tokens);
-    if (ctx.out.json) ctx.out.jsonResult({ forgotten: true, client_id: stored.client_id, issuer: stored.issuer });
+    if (ctx.out.json)
+      ctx.out.jsonResult({
+        forgotten: true,
+        client_id: stored.client_id,
+        issuer: stored.issuer,
+        ...signedOutJson(signedOut),
+      });
     else
-      ctx.out.result(
+      ctx.out.result([
         `Forgot client ${stored.client_id} of ${stored.issuer} here; the server was not asked (it may still know it).`,
-      );
+        ...signedOutLines(ctx, signedOut),
+      ]);
     return Exit.ok;
   }
   if (action === 'delete') {
+    // The session goes first: once the client is deleted, the server no longer takes its revocation requests.
+    const signedOut = await signOutClient(ctx, stored, tokens);
     // A 404: the server no longer knows the client — what --delete wants; it is forgotten here too, with a note.
     const outcome = await deleteRegistration(stored, registrationDeps(ctx));
     await forgetRegistration(ctx, stored, tokens);
@@ -195,10 +213,15 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
         client_id: stored.client_id,
         issuer: stored.issuer,
         ...(outcome === 'gone' ? { already_gone: true } : {}),
+        ...signedOutJson(signedOut),
       });
-    else if (outcome === 'gone')
-      ctx.out.result(`Client ${stored.client_id} was already gone at ${stored.issuer} (HTTP 404); forgot it here.`);
-    else ctx.out.result(`Deleted client ${stored.client_id} at ${stored.issuer}.`);
+    else
+      ctx.out.result([
+        outcome === 'gone'
+          ? `Client ${stored.client_id} was already gone at ${stored.issuer} (HTTP 404); forgot it here.`
+          : `Deleted client ${stored.client_id} at ${stored.issuer}.`,
+        ...signedOutLines(ctx, signedOut),
+      ]);
     return Exit.ok;
   }
   const read = await readRegistration(stored, registrationDeps(ctx));
@@ -276,6 +299,61 @@ function reveal(flags: RegisterFlags, stored: StoredRegistration) {
       (secret): secret is string => secret !== undefined,
     ),
   };
+}
+
+interface SignedOut {
+  revoked: string[];
+  failure: string | undefined;
+}
+
+/**
+ * The profile's session, when it was signed in as the client being deleted or forgotten: revoked at the server (best
+ * effort, as `oauth logout` does) and deleted here, so nothing keeps using a client that is gone.
+ */
+async function signOutClient(
+  ctx: Context,
+  stored: StoredRegistration,
+  tokens: SecretStore,
+): Promise<SignedOut | undefined> {
+  const key = sessionKey(ctx.profileName);
+  const ended = await withProfileLock(ctx, ctx.profileName, async () => {
+    let session: Session | undefined;
+    try {
+      session = parseSession(await tokens.get(key), profileWhere(ctx.profileName, tokens));
+    } catch {
+      // A corrupt entry names no client: it is not this command's to drop (`oauth logout` does).
+      return undefined;
+    }
+    if (!session || session.client_id !== stored.client_id || !sameIssuer(session.issuer, stored.issuer))
+      return undefined;
+    rememberSecrets(ctx, session);
+    let revocation: { revoked: string[]; failure: string | undefined };
+    try {
+      await assertSessionEndpoints(ctx, session);
+      revocation = await revokeSession(ctx, {}, session);
+    } catch (error) {
+      revocation = { revoked: [], failure: saidAfter('could not revoke at the server', asCliError(error)) };
+    }
+    await tokens.delete(key);
+    return { session, ...revocation };
+  });
+  if (!ended) return undefined;
+  await forgetRevoked(ctx, tokens, ended.session, ended.revoked);
+  if (ended.failure) ctx.out.warn(ended.failure);
+  return { revoked: ended.revoked, failure: ended.failure };
+}
+
+function signedOutJson(signedOut: SignedOut | undefined) {
+  if (!signedOut) return {};
+  return { signed_out: { revoked: signedOut.revoked, ...(signedOut.failure ? { warning: signedOut.failure } : {}) } };
+}
+
+function signedOutLines(ctx: Context, signedOut: SignedOut | undefined): string[] {
+  if (!signedOut) return [];
+  const revoked = signedOut.revoked.map((name) => name.replace('_', ' ')).join(' and ');
+  return [
+    `Signed out profile ${ctx.profileName}, whose session was with this client: ${revoked ? `revoked the ${revoked} and ` : ''}deleted the local tokens.`,
+  ];
 }
 
 function summary(ctx: Context, stored: StoredRegistration, where: string): void {

@@ -117,6 +117,35 @@ describe('oauth register', () => {
     expect(again.stderr).toContain('oauth register --issuer <url>');
   });
 
+  it('--delete and --forget sign out the profile when its session is with that client: revoked, then deleted here', async () => {
+    const home = userHome();
+    const registered = await spawnCli(['register', '--issuer', as.issuer], { env: home.env });
+    expect(registered.code, registered.stderr).toBe(0);
+    expect((await spawnCli(['login', '--scope', USER_SCOPE], { env: home.env })).code).toBe(0);
+    const refreshToken = home.storedSession().refresh_token!;
+    const deleted = await spawnCli(['register', '--delete'], { env: home.env });
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain(
+      'Signed out profile default, whose session was with this client: revoked the refresh token',
+    );
+    expect(home.storedEntries()['profile:default']).toBeUndefined();
+    const status = await spawnCli(['status', '--json'], { env: home.env });
+    expect(JSON.parse(status.stdout).profiles).toMatchObject([{ profile: 'default', signed_in: false }]);
+
+    // --forget too (the server still knows the client, so the revocation goes through); JSON says it.
+    const again = userHome();
+    expect((await spawnCli(['register', '--issuer', as.issuer], { env: again.env })).code).toBe(0);
+    expect((await spawnCli(['login', '--scope', USER_SCOPE], { env: again.env })).code).toBe(0);
+    const forgot = await spawnCli(['register', '--forget', '--json'], { env: again.env });
+    expect(forgot.code, forgot.stderr).toBe(0);
+    expect(JSON.parse(forgot.stdout)).toMatchObject({
+      forgotten: true,
+      signed_out: { revoked: expect.arrayContaining(['refresh_token']) },
+    });
+    expect(again.storedEntries()['profile:default']).toBeUndefined();
+    expect(forgot.stdout + forgot.stderr).not.toContain(refreshToken);
+  });
+
   it('names the profile in every next step it prints when the run used another profile', async () => {
     const home = userHome();
     const registered = await spawnCli(['register', '--issuer', as.issuer, '--profile', 'staging'], { env: home.env });
