@@ -62,7 +62,7 @@ export const command = defineCommand({
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -102,6 +102,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
       discovery: `${server.issuer}/.well-known/openid-configuration`,
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
       mintable: !settings.ephemeral,
+      registration: settings.registration,
       api: `${server.issuer}${API_PATH}`,
       api_metadata: resourceMetadataUrl(server.issuer, API_PATH),
       ...(settings.laxApi
@@ -150,7 +151,9 @@ function banner(
           `  ${style.red('lax API')}    ${issuer}${LAX_API_PATH} ${style.red('DELIBERATELY INSECURE')}: accepts expired, unsigned, forged and misdirected tokens`,
         ]
       : []),
-    ...(settings.registration ? [`  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`] : []),
+    settings.registration
+      ? `  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`
+      : '  register   off (--registration opens dynamic client registration)',
     '',
     style.bold('Clients'),
     ...clients.flatMap((client) => [

@@ -8,6 +8,7 @@ import { type LaxMistakes, NO_MISTAKES, tokenVerifier } from './resource-token.j
 
 export const API_PATH = '/api/orders';
 export const LAX_API_PATH = '/lax-api/orders';
+const LAX_API_ROOT = '/lax-api';
 export const RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 const READ_SCOPE = 'api:read';
 const WRITE_SCOPE = 'api:write';
@@ -119,6 +120,16 @@ export function resourceServer(options: ResourceServerOptions): ResourceServer {
         return true;
       }
       const api = apis.find((candidate) => path.startsWith(`${candidate.root}/`));
+      // Someone trying the lax API of the docs on a server started without it: say why it is not there.
+      if (!api && !options.laxApi && (path === LAX_API_ROOT || path.startsWith(`${LAX_API_ROOT}/`))) {
+        request.resume();
+        send(response, 404, {
+          error: 'not_found',
+          error_description: `The lax API (${LAX_API_PATH}) is served only when oauth serve runs with --lax-api.`,
+        });
+        report();
+        return true;
+      }
       if (!api) return false;
       response.on('finish', report);
       serveApi(api, request, response, path, options.issuer, now).catch(() => {

@@ -125,6 +125,22 @@ describe('oauth serve: the example APIs', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('without --lax-api, /lax-api/orders is a JSON 404 that names the flag; the first line says registration is off', async () => {
+    const env = sandboxEnv();
+    const server = await serve(env, '--ephemeral');
+    expect(server.info.registration).toBe(false);
+    const missing = await fetch(`${server.info.issuer}/lax-api/orders`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({
+      error: 'not_found',
+      error_description: expect.stringContaining('only when oauth serve runs with --lax-api'),
+    });
+    expect(await server.stop()).toBe(0);
+    const open = await serve(env, '--ephemeral', '--registration');
+    expect(open.info.registration).toBe(true);
+    expect(await open.stop()).toBe(0);
+  });
+
   it('says in its help what survives a restart (keys, secrets) and what does not (sessions, refresh tokens)', async () => {
     const help = await spawnCli(['serve', '--help'], { env: sandboxEnv() });
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(
@@ -194,6 +210,7 @@ describe('oauth serve: the example APIs', () => {
     expect(stdout).toMatch(/API +http:\/\/127\.0\.0\.1:\d+\/api\/orders/);
     expect(stdout).toMatch(/metadata +http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/api\/orders/);
     expect(stdout).toMatch(/lax API +http:\/\/127\.0\.0\.1:\d+\/lax-api\/orders DELIBERATELY INSECURE/);
+    expect(stdout).toMatch(/register +off \(--registration opens dynamic client registration\)/);
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
     expect(await closed).toBe(0);

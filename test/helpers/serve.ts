@@ -25,6 +25,7 @@ export interface Served {
     jwks_uri: string;
     keys: string;
     mintable: boolean;
+    registration: boolean;
     api: string;
     api_metadata: string;
     lax_api?: string;
