@@ -101,23 +101,25 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
     };
     return { io: sub, endLines };
   };
-  /** A step's sentence, then the command as one would type it. */
-  const introduce = (title: string, args: string[]) =>
+  /** A step's sentence, then the command as one would type it, with what is piped into it (`piped`) in front. */
+  const introduce = (title: string, args: string[], piped?: string) =>
     narrate([
       '',
       style.bold(title),
-      style.dim(`   $ oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`),
+      style.dim(
+        `   $ ${piped ? `${piped} | ` : ''}oauth ${args.map((arg) => (/[\s"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`,
+      ),
     ]);
   const step = async (
     title: string,
     args: string[],
-    options: { stdin?: string; expect?: number; openBrowser?: OpenBrowser } = {},
+    options: { stdin?: string; piped?: string; expect?: number; openBrowser?: OpenBrowser } = {},
   ) => {
-    introduce(title, args);
+    introduce(title, args, options.piped);
     const sub = subIO(options.stdin, options.openBrowser);
     const exitCode = await ctx.runCommand([...args, ...(out.verbosity > 0 ? ['-v'] : [])], sub.io);
     sub.endLines();
-    steps.push({ title, command: `oauth ${args.join(' ')}`, exitCode });
+    steps.push({ title, command: `${options.piped ? `${options.piped} | ` : ''}oauth ${args.join(' ')}`, exitCode });
     if (exitCode !== (options.expect ?? 0)) {
       throw new CliError(
         exitCode === 1 ? 'INTERNAL' : 'PROTOCOL_ERROR',
@@ -142,7 +144,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       '  Everything below runs the real commands against it; the profile and tokens live in a temporary store that is removed at the end.',
     );
 
-    const loginTitle = `1. Sign in with the authorization code flow and PKCE, through a loopback callback on 127.0.0.1 — ${realBrowser ? 'in your browser (any username and password)' : 'a simulated user fills the login and consent forms'}.`;
+    const loginTitle = `1. Sign in with the authorization code flow and PKCE, through a loopback callback on 127.0.0.1 — ${realBrowser ? 'in your browser (any username and password)' : 'a simulated user follows the URL it prints (there is no browser to wait for), fills the login and consent forms, and lands on the callback'}.`;
     const loginArgs = [
       'login',
       '--issuer',
@@ -164,7 +166,7 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
     await step(
       `3. Verify it as an API would: signature against the server's JWKS (found by discovery), issuer, audience ${DEFAULT_AUDIENCE}, and typ at+jwt with the claims RFC 9068 requires.`,
       ['decode', '-', '--verify', '--issuer', issuer, '--audience', DEFAULT_AUDIENCE, '--typ', 'at+jwt'],
-      { stdin: signedIn.access_token },
+      { stdin: signedIn.access_token, piped: 'oauth token' },
     );
     const before = signedIn.refresh_token!;
     await step(
@@ -179,20 +181,22 @@ async function run(flags: { headless?: boolean }, ctx: Context): Promise<number>
       `5. Call the server's example API, ${api}, as a client: oauth curl attaches the profile's access token (refreshed when needed) and prints what the API answers.`,
       ['curl', api],
     );
+    // A user never sees the refresh token (no command prints it): the demo reads it from its own store and pipes it in.
+    const refreshPipe = { stdin: after, piped: '<the stored refresh token>' };
     await step(
-      '6. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom.',
+      '6. Introspect the refresh token (RFC 7662): the server says whether it is active, and for whom. The demo pipes in the refresh token from its store (`-` reads the token from stdin); a user never sees it.',
       ['introspect', '-', '--token-type-hint', 'refresh_token'],
-      { stdin: after },
+      refreshPipe,
     );
     await step(
-      '7. Revoke it (RFC 7009)…',
+      '7. Revoke it (RFC 7009), the stored refresh token piped in again…',
       ['revoke', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'],
-      { stdin: after },
+      refreshPipe,
     );
     await step(
       '   …and introspect again: no longer active (exit 3).',
       ['introspect', '-', '--token-type-hint', 'refresh_token', '--issuer', issuer, '--client-id', 'oauth-cli'],
-      { stdin: after, expect: Exit.invalid },
+      { ...refreshPipe, expect: Exit.invalid },
     );
     await step(
       '8. Audit the setup against RFC 9700 — metadata, keys, the client — and probe the server live (it never signs in).',

@@ -10,7 +10,17 @@ describe('oauth demo', () => {
     const result = await spawnCli(['demo'], { env, timeoutMs: 60_000 });
     expect(result.stderr).not.toMatch(STACK_TRACE);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('a simulated user fills the login and consent forms');
+    expect(result.stdout).toContain('a simulated user follows the URL it prints');
+    // What a step reads on stdin is shown piped in, as one would type it.
+    expect(result.stdout).toMatch(/\$ oauth token \| oauth decode - --verify/);
+    expect(result.stdout).toMatch(
+      /pipes in the refresh token from its store[^\n]*\n\s*\$ <the stored refresh token> \| oauth introspect -/,
+    );
+    // openid and offline_access are not listed in the token's scope: the summary says what shows them granted.
+    expect(result.stdout).toContain(
+      'scope          api:read (asked: openid offline_access api:read; ID token and refresh token issued)',
+    );
+    expect(result.stdout).not.toContain('requested: openid');
     expect(result.stdout).toContain('(rotated)');
     expect(result.stdout).toContain('✓ valid');
     expect(result.stdout).toContain('Done.');

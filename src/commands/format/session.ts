@@ -39,6 +39,24 @@ function evidenced(scope: string, session: Session): boolean {
   );
 }
 
+/**
+ * The access token's scope, then what was asked for when that differs. openid and offline_access are rarely listed in
+ * the token's scope (RFC 6749 §5.1 describes the access token): what shows them granted is an ID token and a refresh
+ * token, so those are said, and the line does not read as if they were refused.
+ */
+function scopeLine(session: Session, scope: { requested: string[]; granted: string[] }): string {
+  const granted = scope.granted.join(' ') || '(none listed)';
+  const same =
+    scope.requested.length === scope.granted.length && scope.requested.every((one) => scope.granted.includes(one));
+  if (scope.requested.length === 0 || same) return granted;
+  const issued = [
+    scope.requested.includes('openid') && session.id_token !== undefined ? 'ID token' : '',
+    scope.requested.includes('offline_access') && session.refresh_token !== undefined ? 'refresh token' : '',
+  ].filter(Boolean);
+  const evidence = issued.length ? `; ${issued.join(' and ')} issued` : '';
+  return `${granted} (asked: ${scope.requested.join(' ')}${evidence})`;
+}
+
 /** What to do when the access token runs out, for a session without a refresh token. */
 export function renewalAdvice(session: Session): string {
   return session.grant_type === 'client_credentials'
@@ -71,7 +89,7 @@ export function printSessionSummary(
     `${style.green('✓')} ${options.heading}${session.subject ? ` ${options.heading === 'Signed in' ? 'as' : 'for'} ${style.bold(JSON.stringify(session.subject))}` : ''} at ${session.issuer}${service ? '' : ` (profile ${options.profile})`}`,
     `  client         ${session.client_id}`,
     `  access token   ${summary.access_token}, ${session.token_type}, expires ${expiry}`,
-    `  scope          granted: ${summary.scope.granted.join(' ') || '(none)'}${summary.scope.requested.length ? `; requested: ${summary.scope.requested.join(' ')}` : ''}`,
+    `  scope          ${scopeLine(session, summary.scope)}`,
   ];
   if (summary.scope.not_granted.length)
     lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
