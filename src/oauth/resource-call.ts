@@ -197,7 +197,8 @@ async function discover(
   const discovered = await discoverResource(
     url,
     { documents: deps.documents, insecure: deps.insecure },
-    metadataUrl !== undefined ? { metadataUrl } : {},
+    // Only a refusal (or --discover) brings us here: the cached metadata may be what sent us to the wrong server.
+    { ...(metadataUrl !== undefined ? { metadataUrl } : {}), fresh: true },
   );
   deps.note(`The API's metadata (${redactUrl(discovered.url)}) names resource ${discovered.metadata.resource}.`);
   return discovered;

@@ -208,7 +208,11 @@ export interface DiscoveredResource {
 export async function discoverResource(
   target: URL,
   deps: ResourceDeps,
-  options: { metadataUrl?: string } = {},
+  options: {
+    metadataUrl?: string;
+    /** Ask the API again rather than use a cached document: after a 401, what the cache holds may be what failed. */
+    fresh?: boolean;
+  } = {},
 ): Promise<DiscoveredResource> {
   assertSecureUrl(target, deps.insecure, 'resource');
   const documents = await deps.documents();
@@ -220,7 +224,7 @@ export async function discoverResource(
       `the challenge of ${redactUrl(target.href)}`,
     );
     const metadata = await refusedUncached(documents, url, async () => {
-      const found = parseMetadata(await fetchJson(documents, url), url.href);
+      const found = parseMetadata(await fetchJson(documents, url, options.fresh === true), url.href);
       if (!resourceMatches(found.resource, target)) throw mismatch(found.resource, target, url.href);
       return found;
     });
@@ -229,7 +233,9 @@ export async function discoverResource(
   const tried: string[] = [];
   for (const url of wellKnownMetadataUrls(target)) {
     tried.push(url.href);
-    const response = await documents.get(url.href, 'protected resource metadata');
+    const response = await documents.get(url.href, 'protected resource metadata', {
+      forceRefresh: options.fresh === true,
+    });
     if (response.status === 404) continue;
     const metadata = await refusedUncached(documents, url, async () => {
       const found = parseMetadata(parseJsonResponse(response, 'protected resource metadata'), url.href);
@@ -276,8 +282,11 @@ async function refusedUncached<T>(documents: DocumentCache, url: URL, read: () =
   }
 }
 
-async function fetchJson(documents: DocumentCache, url: URL): Promise<unknown> {
-  return parseJsonResponse(await documents.get(url.href, 'protected resource metadata'), 'protected resource metadata');
+async function fetchJson(documents: DocumentCache, url: URL, fresh: boolean): Promise<unknown> {
+  return parseJsonResponse(
+    await documents.get(url.href, 'protected resource metadata', { forceRefresh: fresh }),
+    'protected resource metadata',
+  );
 }
 
 /** The metadata as RFC 9728 §2 types it; a member of the wrong type is the server's error, named. */

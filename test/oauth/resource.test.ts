@@ -1,5 +1,8 @@
 // What an API's challenge says and where its RFC 9728 metadata is: the parser against the RFC 9110 grammar (and
 // servers that do not follow it), the resource rule, and discovery against small APIs that tell the truth or lie.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCliError } from '../../src/errors.js';
 import { createDocumentCache } from '../../src/net/http-cache.js';
@@ -182,6 +185,26 @@ describe('discoverResource', () => {
     );
     const error = await failure(discoverResource(new URL(`${api.origin}/v1/orders/42`), deps()));
     expect(error.message).toContain(`not "${api.origin}/v1"`);
+  });
+
+  it('asks the API again when told to be fresh, instead of the document a cache still holds', async () => {
+    let named = 'https://id-a.example';
+    api = await startServer();
+    api.route('/.well-known/oauth-protected-resource/orders', (request, response) =>
+      json({ resource: `${api!.origin}/orders`, authorization_servers: [named] })(request, response),
+    );
+    const http = createHttpClient({ timeoutMs: 5000, insecure: false, verbosity: 0, trace: () => undefined, env: {} });
+    const documents = createDocumentCache({
+      http,
+      directory: mkdtempSync(join(tmpdir(), 'prm-cache-')),
+      now: Date.now,
+    });
+    const cached = { documents: async () => documents, insecure: false };
+    const target = new URL(`${api.origin}/orders`);
+    expect((await discoverResource(target, cached)).metadata.authorization_servers).toEqual([named]);
+    named = 'https://id-b.example';
+    expect((await discoverResource(target, cached)).metadata.authorization_servers).toEqual(['https://id-a.example']);
+    expect((await discoverResource(target, cached, { fresh: true })).metadata.authorization_servers).toEqual([named]);
   });
 
   it('says no metadata was found (exit 5) when every well-known URL answers 404, naming them', async () => {
