@@ -1,6 +1,6 @@
 // `oauth curl` end to end: the built CLI calls a small protected API (RFC 9728 metadata, RFC 6750 challenges) whose
 // tokens come from the real authorization server, issued for the API's own identifier.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { signedInHome, type UserHome, userHome } from '../helpers/sign-in.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { closedPort, startServer, type TestServer } from '../helpers/server.js';
 
 let api: TestServer;
 let as: TestAuthorizationServer;
@@ -381,5 +381,76 @@ describe('oauth curl for an API of another authorization server than the profile
     expect(asked.searchParams.get('scope')).not.toContain('email');
     expect(home.storedSession().issuer).toBe(otherAs.issuer);
     expect(await refreshAt(as, old.refresh_token!)).toBe(400);
+  });
+  /** A home signed in at the first server with every server- and client-bound setting a profile can have. */
+  async function homeWithEverySetting(extra: Record<string, string | undefined>) {
+    const home = userHome(extra);
+    const metadata = await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json();
+    const oldPort = await closedPort();
+    const login = await spawnCli(
+      [
+        'login',
+        ...['--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read email'],
+        ...['--authorization-endpoint', metadata.authorization_endpoint, '--token-endpoint', metadata.token_endpoint],
+        ...['--revocation-endpoint', metadata.revocation_endpoint, '--jwks-uri', metadata.jwks_uri],
+        ...['--audience', 'urn:old-audience'],
+        ...['--resource', resource, '--redirect-uri', `http://127.0.0.1:${oldPort}/callback`],
+      ],
+      { env: home.env },
+    );
+    if (login.code !== 0) throw new Error(login.stderr);
+    return { home, oldPort, metadata };
+  }
+
+  function editProfile(home: UserHome, change: Record<string, string>) {
+    const config = JSON.parse(readFileSync(home.configFile, 'utf8'));
+    Object.assign(config.profiles.default, change);
+    writeFileSync(home.configFile, JSON.stringify(config));
+  }
+
+  it("signing in at the API's server uses none of the profile's server-bound settings, and replaces them", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'oauth-curl-')), 'browser.log');
+    const { home, oldPort } = await homeWithEverySetting({ SIMULATED_BROWSER_LOG: log });
+    // A key that is not there: a sign-in that used the profile's client authentication at the new server would fail.
+    editProfile(home, { auth_method: 'private_key_jwt', private_key: join(tmpdir(), 'no-such-old-key.jwk') });
+    const result = await spawnCli(['curl', '--login', '--client-id', 'oauth-cli', `${otherApi.origin}/api/things`], {
+      env: home.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('{"things":[]}');
+    const asked = new URL(readFileSync(log, 'utf8').trim().split('\n').at(-1)!);
+    expect(asked.origin).toBe(new URL(otherAs.issuer).origin);
+    expect(asked.searchParams.get('audience')).toBeNull();
+    expect(asked.searchParams.getAll('resource')).toEqual([otherResource]);
+    expect(new URL(asked.searchParams.get('redirect_uri')!).port).not.toBe(String(oldPort));
+    const profile = JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default;
+    expect(profile).toEqual({
+      issuer: otherAs.issuer,
+      client_id: 'oauth-cli',
+      scope: expect.stringContaining('api:read'),
+      resource: otherResource,
+    });
+    const session = home.storedSession();
+    expect(session.issuer).toBe(otherAs.issuer);
+    // Logging out revokes the new session at its own server, not at the old one's revocation endpoint.
+    const logout = await spawnCli(['logout'], { env: home.env });
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(await refreshAt(otherAs, session.refresh_token!)).toBe(400);
+  });
+
+  it('a profile whose client authenticates with a secret moves as a public client, and saves no auth_method', async () => {
+    for (const extraFlags of [[], ['--auth-method', 'none']]) {
+      const home = await homeAtFirstServer();
+      editProfile(home, { auth_method: 'client_secret_basic' });
+      const result = await spawnCli(
+        ['curl', '--login', '--client-id', 'oauth-cli', ...extraFlags, `${otherApi.origin}/api/things`],
+        { env: home.env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default.auth_method).toBeUndefined();
+      // The next refresh authenticates as the profile now says: a public client.
+      const token = await spawnCli(['token', '--refresh'], { env: home.env });
+      expect(token.code, token.stderr).toBe(0);
+    }
   });
 });

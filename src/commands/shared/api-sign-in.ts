@@ -35,7 +35,10 @@ export function signInOnTheWay(
         throw await signInNeeded(ctx, plan, url, replaced);
       }
       if (replaced) await agreeToReplace(ctx, flags, plan, url, replaced);
-      if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+      // The sign-in runs at the server the API names: at another one than the profile's, with none of the profile's
+      // client, key, endpoints or parameters, only what this run gave (see the settings' issuer-bound ones).
+      const here: Context = { ...ctx, settings: ctx.settings.atIssuer(plan.issuer, "the API's metadata") };
+      if (!here.settings.clientId && !flags.register && !canPrompt(ctx)) {
         throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
           hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
         });
@@ -45,7 +48,7 @@ export function signInOnTheWay(
           ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
           : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
       );
-      const { session } = await signInProfile(ctx, flags, {
+      const { session } = await signInProfile(here, flags, {
         issuer: plan.issuer,
         resource: plan.resource,
         ...(plan.scope ? { addScope: plan.scope } : {}),

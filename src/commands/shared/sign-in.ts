@@ -9,6 +9,7 @@ import { defaultScope, type LoopbackChoice, type SignInPrompts, signIn } from '.
 import { redactText } from '../../redact.js';
 import { type Profile, updateConfig } from '../../settings/config.js';
 import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../../settings/duration.js';
+import { savedProfile } from '../../settings/settings.js';
 import { configFile } from '../../settings/paths.js';
 import type { SecretStore } from '../../store/store.js';
 import { systemBrowser } from '../../term/browser.js';
@@ -136,16 +137,10 @@ export async function signInProfile(
 }
 
 /**
- * The client at a server the caller chose: the run's client id, unless it is only the profile's and the profile is
- * another server's (a client id means nothing at a server that did not register it).
+ * The client at a server the caller chose: the run's client id (the settings drop the profile's when the profile is
+ * another server's: a client id means nothing at a server that did not register it).
  */
 async function identityAt(ctx: Context, issuer: string): Promise<{ issuer: string; clientId: string }> {
-  const { clientId, issuer: profileIssuer } = ctx.settings;
-  if (clientId?.source === 'profile' && profileIssuer !== undefined && profileIssuer.value !== issuer) {
-    throw new CliError('MISSING_SETTING', `No client id given for ${issuer}.`, {
-      hint: `The profile's client is registered at ${profileIssuer.value}: pass --client-id with a client registered at ${issuer} (or use another --profile).`,
-    });
-  }
   return { issuer, clientId: await requireSetting(ctx, 'client_id', undefined, 'Client id') };
 }
 
@@ -206,7 +201,7 @@ async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
   const path = configFile(ctx.io.env);
   try {
     await updateConfig(path, (config) => {
-      config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
+      config.profiles[ctx.profileName] = savedProfile(config.profiles[ctx.profileName], profile);
     });
   } catch (error) {
     ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
