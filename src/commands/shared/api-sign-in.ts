@@ -7,7 +7,7 @@ import { resourceMatches } from '../../oauth/resource.js';
 import type { Session } from '../../oauth/session.js';
 import type { Context } from '../context.js';
 import { freshProfileSession } from './fresh-session.js';
-import { canPrompt, promptContext } from './prompt.js';
+import { askChoice, canPrompt } from './prompt.js';
 import { agreeToReplace, type Replaced, replacedBy, replacedWhat, revokeReplaced } from './replaced-session.js';
 import { requestParameters } from './request.js';
 import { shellQuote } from './shell-quote.js';
@@ -181,12 +181,9 @@ function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefin
 
 async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
   if (!canPrompt(ctx)) return undefined;
-  const { select } = await import('@inquirer/prompts');
-  return select(
-    {
-      message: 'The API accepts tokens from these authorization servers; sign in at:',
-      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
-    },
-    promptContext(ctx),
+  return askChoice(
+    ctx,
+    'The API accepts tokens from these authorization servers; sign in at:',
+    servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
   );
 }

@@ -5,7 +5,7 @@ import type { SignInPlan } from '../../oauth/resource-call.js';
 import { parseSession, profileWhere, sameIssuer, type Session, sessionKey } from '../../oauth/session.js';
 import type { Profile } from '../../settings/config.js';
 import type { Context } from '../context.js';
-import { promptContext } from './prompt.js';
+import { askConfirm } from './prompt.js';
 import { forgetRevoked, revokeReplacedSession } from './revoke-session.js';
 import { shellQuote } from './shell-quote.js';
 import { store } from './store.js';
@@ -66,15 +66,11 @@ export async function agreeToReplace(
     ctx.out.warn(`Signing in at ${plan.issuer} for ${api} replaces ${what}; --profile <name> would keep both.`);
     return;
   }
-  const { confirm } = await import('@inquirer/prompts');
-  const yes = await confirm(
-    {
-      message: ctx.out.clean(
-        `${api} wants a sign-in at ${plan.issuer}. That replaces ${what}. Replace it? (to keep both, run with --profile <name>)`,
-      ),
-      default: false,
-    },
-    promptContext(ctx),
+  const yes = await askConfirm(
+    ctx,
+    ctx.out.clean(
+      `${api} wants a sign-in at ${plan.issuer}. That replaces ${what}. Replace it? (to keep both, run with --profile <name>)`,
+    ),
   );
   if (!yes) {
     throw new CliError('NOT_LOGGED_IN', `Not signed in for ${api}: kept ${what}.`, {
