@@ -284,6 +284,34 @@ describe('oauth curl, not signed in', () => {
   });
 });
 
+describe('oauth curl for an API elsewhere, with a session for no resource', () => {
+  it('says the session for no one API would be replaced (exit 4), and with --login says it replaces it', async () => {
+    const elsewhere = await startServer();
+    const elsewhereResource = `${elsewhere.origin}/api`;
+    elsewhere.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resource: elsewhereResource, authorization_servers: [as.issuer] }));
+    });
+    // It takes no token of this server's (their audience is the other API): every call asks for a sign-in.
+    elsewhere.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+    });
+    try {
+      const home = await signedInHome(as);
+      const config = readFileSync(home.configFile, 'utf8');
+      const asked = await spawnCli(['curl', `${elsewhere.origin}/api/x`], { env: home.env });
+      expect(asked.code).toBe(4);
+      expect(asked.stderr).toContain(`That replaces the profile's session at ${as.issuer}, which is for no one API`);
+      expect(readFileSync(home.configFile, 'utf8')).toBe(config);
+      const replaced = await spawnCli(['curl', '--login', '--no-fail', `${elsewhere.origin}/api/x`], { env: home.env });
+      expect(replaced.stderr).toContain(`for ${elsewhere.origin}/api/x replaces the profile's session at ${as.issuer}`);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});
+
 describe('oauth curl for an API of another authorization server than the profile', () => {
   let otherAs: TestAuthorizationServer;
   let otherApi: TestServer;

@@ -39,17 +39,29 @@ export async function replacedBy(ctx: Context, plan: SignInPlan): Promise<Replac
   if (server === undefined) return undefined;
   const resource = typeof before?.resource === 'string' ? before.resource.split(/[\s,]+/).filter(Boolean) : [];
   const otherServer = !sameIssuer(server, plan.issuer);
+  // A session for no resource is the server's own (userinfo, its APIs at its origin): one bound to an API elsewhere
+  // takes its place as much as one for another resource does.
   const otherResource =
-    resource.length > 0 &&
-    (resource.length !== plan.resource.length || resource.some((one) => !plan.resource.includes(one)));
+    resource.length > 0
+      ? resource.length !== plan.resource.length || resource.some((one) => !plan.resource.includes(one))
+      : session !== undefined && plan.resource.some((one) => !sameOrigin(one, server));
   if (!otherServer && !otherResource) return undefined;
   return { server, resource, otherServer, session, before: before && { ...before } };
 }
 
 export function replacedWhat(replaced: Replaced): string {
-  return replaced.otherServer
-    ? `the profile's session at ${replaced.server}`
-    : `the profile's session for ${replaced.resource.join(' ')}`;
+  if (replaced.otherServer) return `the profile's session at ${replaced.server}`;
+  return replaced.resource.length > 0
+    ? `the profile's session for ${replaced.resource.join(' ')}`
+    : `the profile's session at ${replaced.server}, which is for no one API`;
+}
+
+function sameOrigin(resource: string, server: string): boolean {
+  try {
+    return new URL(resource).origin === new URL(server).origin;
+  } catch {
+    return false;
+  }
 }
 
 /** On a terminal the user says yes (default no); without one, --login is the yes, and it is said on stderr. */
