@@ -44,14 +44,18 @@ const TEXT_SECRET_NAMES = [...SECRET_NAMES].filter((name) => name.length > 2);
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
 /**
- * Headers whose whole value is a credential by the name's pattern: API keys (Api-Key, X-Api-Key, X-Goog-Api-Key),
- * tokens in x- headers (X-Auth-Token, X-Amz-Security-Token, X-Csrf-Token), and x- secrets and passwords.
+ * Headers whose value is a credential by a word in the name: tokens (Private-Token, Access-Token, X-Auth-Token, X-Csrf-
+ * Token), secrets and passwords, API keys (Api-Key, X-Goog-Api-Key, Apikey), anything auth (Authorization-Token,
+ * X-Amz-Security-Token), sessions and cookies. A header that wrongly matches loses only its value from a trace.
  */
-const SECRET_HEADER_PATTERN = /^(?:(?:.+-)?api-?key|x-(?:.+-)?(?:token|secret|password))$/;
+const SECRET_HEADER_PATTERN = /token|secret|passw(?:or)?d|api[-_]?key|auth|session|cookie/;
+/** Named like a credential, but what they carry is for everyone to read: challenges and granted scopes. */
+const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate', 'x-oauth-scopes', 'x-accepted-oauth-scopes']);
 
 /** Whether a header (any case) carries a credential: its value is redacted wherever headers are shown. */
 export function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
+  if (PUBLIC_HEADERS.has(lower)) return false;
   return SECRET_HEADERS.has(lower) || SECRET_HEADER_PATTERN.test(lower);
 }
 
