@@ -109,8 +109,8 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]+@/gi;
  * Redacts free text. `known` holds secrets this run has seen (client secret, tokens received): they are replaced
  * wherever they appear, whatever their shape.
  */
-export function redactText(text: string, known: Iterable<string> = []): string {
-  return redactKnown(text, known)
+export function redactText(text: string, known: Iterable<string> = [], except: readonly string[] = []): string {
+  return redactKnown(text, known, except)
     .replace(URL_CREDENTIALS, '$1[credentials removed]@')
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(value, safeDecode)}`)
@@ -130,11 +130,12 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /** Only the given secrets, wherever they appear: for a result the user asked for raw, whose own token is no leak. */
-export function redactKnown(text: string, known: Iterable<string>): string {
-  if (known instanceof SecretRegistry) return known.redact(text);
+export function redactKnown(text: string, known: Iterable<string>, except: readonly string[] = []): string {
+  if (known instanceof SecretRegistry) return known.redact(text, except);
   let result = text;
   // Longest first: a secret that contains another (a Basic credential and the secret inside it) goes whole.
   for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+    if (except.includes(secret)) continue;
     if (secret.length >= MIN_KNOWN_LENGTH && result.includes(secret)) result = result.split(secret).join(stub(secret));
   }
   return result;
