@@ -481,4 +481,27 @@ describe('oauth curl for an API of another authorization server than the profile
       expect(token.code, token.stderr).toBe(0);
     }
   });
+  it("with several servers and none the profile's, says a sign-in is needed, not that the profile has none", async () => {
+    const home = await homeAtFirstServer();
+    const several = await startServer();
+    several.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          resource: `${several.origin}/api`,
+          authorization_servers: ['https://one.example', 'https://two.example'],
+        }),
+      );
+    });
+    several.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+    });
+    try {
+      const result = await spawnCli(['curl', `${several.origin}/api/x`], { env: home.env });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain('needs a sign-in at one of the 2 authorization servers it accepts tokens from');
+      expect(result.stderr).not.toContain('Not signed in');
+    } finally {
+      await several.close();
+    }
+  });
 });
