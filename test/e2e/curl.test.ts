@@ -229,6 +229,19 @@ describe('oauth curl, not signed in', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
   });
 
+  it('refuses a malformed --login-timeout before calling the API (exit 2)', async () => {
+    for (const flags of [
+      ['--login-timeout', 'abc'],
+      ['--login-timeout', '0'],
+    ]) {
+      const before = seen.length;
+      const result = await spawnCli(['curl', '--login', ...flags, `${api.origin}/api/orders`], { env: userHome().env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`error[USAGE]: ${flags[0]}`);
+      expect(seen.length).toBe(before);
+    }
+  });
+
   it('with --login but no client id and no --register says both ways (exit 2)', async () => {
     const result = await spawnCli(['curl', '--login', `${api.origin}/api/orders`], { env: userHome().env });
     expect(result.code).toBe(2);

@@ -58,16 +58,29 @@ export interface SignedIn {
   storedIn: string | undefined;
 }
 
+/**
+ * The sign-in flags alone, checked before anything is sent: a command that may sign in on the way (curl) says a bad
+ * --login-timeout or --port up front, not after an API call and a question.
+ */
+export function checkSignInFlags(flags: SignInFlags): void {
+  loginTimeoutMs(flags);
+  if (!flags.device) loopbackFrom(flags.redirectUri, flags.port);
+}
+
+function loginTimeoutMs(flags: SignInFlags): number {
+  return timerMs(
+    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
+      max: MAX_WAIT_SECONDS,
+    }),
+  );
+}
+
 export async function signInProfile(
   ctx: Context,
   flags: SignInFlags,
   overrides: SignInOverrides = {},
 ): Promise<SignedIn> {
-  const timeoutMs = timerMs(
-    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
-      max: MAX_WAIT_SECONDS,
-    }),
-  );
+  const timeoutMs = loginTimeoutMs(flags);
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
   const loopback = flags.device
     ? undefined
