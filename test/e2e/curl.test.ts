@@ -494,6 +494,35 @@ describe('oauth curl for an API of another authorization server than the profile
       expect(token.code, token.stderr).toBe(0);
     }
   });
+  it('says the replacement only once the sign-in is about to happen, not before a check that fails', async () => {
+    const home = await homeAtFirstServer();
+    const config = readFileSync(home.configFile, 'utf8');
+    // The profile's client is the first server's: without --client-id there is none for the API's server.
+    const noClient = await spawnCli(['curl', '--login', `${otherApi.origin}/api/things`], { env: home.env });
+    expect(noClient.code).toBe(2);
+    expect(noClient.stderr).toContain('error[MISSING_SETTING]');
+    expect(noClient.stderr).not.toContain('replaces');
+    // An API naming a server that is not there: the sign-in cannot start.
+    const deadServer = `http://127.0.0.1:${await closedPort()}`;
+    const lost = await startServer();
+    lost.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resource: `${lost.origin}/api`, authorization_servers: [deadServer] }));
+    });
+    lost.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    });
+    try {
+      const down = await spawnCli(['curl', '--login', '--client-id', 'x', `${lost.origin}/api/x`], { env: home.env });
+      expect(down.code, down.stderr).toBe(5);
+      expect(down.stderr).not.toContain('replaces');
+    } finally {
+      await lost.close();
+    }
+    expect(readFileSync(home.configFile, 'utf8')).toBe(config);
+  });
+
   it("with several servers and none the profile's, says a sign-in is needed, not that the profile has none", async () => {
     const home = await homeAtFirstServer();
     const several = await startServer();

@@ -64,20 +64,17 @@ function sameOrigin(resource: string, server: string): boolean {
   }
 }
 
-/** On a terminal the user says yes (default no); without one, --login is the yes, and it is said on stderr. */
-export async function agreeToReplace(
-  ctx: Context,
-  flags: { readonly login?: boolean | undefined },
-  plan: SignInPlan,
-  url: URL,
-  replaced: Replaced,
-): Promise<void> {
+/** With --login (the yes without a terminal), said on stderr as the sign-in starts. */
+export function sayReplacing(ctx: Context, plan: SignInPlan, url: URL, replaced: Replaced): void {
+  ctx.out.warn(
+    `Signing in at ${plan.issuer} for ${url.origin}${url.pathname} replaces ${replacedWhat(replaced)} (profile ${ctx.profileName}); --profile <name> would keep both.`,
+  );
+}
+
+/** On a terminal the user says yes (default no). */
+export async function agreeToReplace(ctx: Context, plan: SignInPlan, url: URL, replaced: Replaced): Promise<void> {
   const api = `${url.origin}${url.pathname}`;
   const what = `${replacedWhat(replaced)} (profile ${ctx.profileName})`;
-  if (flags.login) {
-    ctx.out.warn(`Signing in at ${plan.issuer} for ${api} replaces ${what}; --profile <name> would keep both.`);
-    return;
-  }
   const yes = await askConfirm(
     ctx,
     ctx.out.clean(

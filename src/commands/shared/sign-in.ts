@@ -49,6 +49,8 @@ export interface SignInOverrides {
   withoutProfileScope?: boolean;
   /** A step-up: its scopes belong to the session it makes (which records them), not to the profile's setting. */
   keepProfileScope?: boolean;
+  /** Called once everything before the sign-in itself succeeded (client, server, parameters): it is about to happen. */
+  beforeSignIn?: () => void;
 }
 
 export interface SignedIn {
@@ -103,6 +105,7 @@ export async function signInProfile(
   const scope = [
     ...new Set(`${base ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
   ].join(' ');
+  overrides.beforeSignIn?.();
   // The store is opened once the sign-in completed, as the last thing before the session counts.
   let tokens: SecretStore | undefined;
   const session = await signIn(
