@@ -262,7 +262,8 @@ export async function chooseServer(
   if (chosen === undefined) {
     throw new CliError(
       'NOT_LOGGED_IN',
-      `Not signed in, and the API accepts tokens from ${listed.length} authorization servers.`,
+      // Whether or not the profile has a session: it is none of these servers', or the API would not ask.
+      `The API needs a sign-in at one of the ${listed.length} authorization servers it accepts tokens from.`,
       {
         hint: `Pick one with --issuer: ${listed.join(', ')}.`,
       },

@@ -184,8 +184,23 @@ export function resourceMatches(resource: string, target: URL): boolean {
     return false;
   }
   if (named.hash || named.search || named.origin !== target.origin || named.username || named.password) return false;
-  const base = named.pathname.replace(/\/$/, '');
-  return base === '' || target.pathname === base || target.pathname.startsWith(`${base}/`);
+  const base = segments(named.pathname.replace(/\/$/, ''));
+  if (base?.length === 0) return true;
+  // Compared as the API reads them, decoded: /api/..%2fevil is /evil to a server that decodes before it routes, so a
+  // segment that decodes to a slash, a backslash or a dot segment is under no resource.
+  const path = segments(target.pathname);
+  if (base === undefined || path === undefined || path.length < base.length) return false;
+  if (path.some((segment) => /[/\\]/.test(segment) || segment === '.' || segment === '..')) return false;
+  return base.every((segment, index) => path[index] === segment);
+}
+
+/** A URL path's segments, decoded; undefined when one is not valid percent-encoding. */
+function segments(pathname: string): string[] | undefined {
+  try {
+    return pathname === '' || pathname === '/' ? [] : pathname.slice(1).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ResourceDeps {

@@ -124,6 +124,17 @@ describe('the resource identifier and where its metadata is (RFC 9728 §3.1)', (
     expect(resourceMatches('https://api.example/v1#x', target)).toBe(false);
     expect(resourceMatches('not a url', target)).toBe(false);
   });
+
+  it('compares decoded paths: a segment hiding a slash, a backslash or a dot segment is under no resource', () => {
+    const under = (url: string) => resourceMatches('http://h/api', new URL(url));
+    for (const hidden of ['..%2fevil', '..%2Fevil', '..%5cevil', '%2e%2e%2fevil', 'x%2f..%2f..%2fevil', '%2e%2e'])
+      expect(under(`http://h/api/${hidden}`), hidden).toBe(false);
+    expect(under('http://h/api%2fx')).toBe(false);
+    expect(under('http://h/api/100%')).toBe(false);
+    expect(under('http://h/%61pi/orders')).toBe(true);
+    expect(under('http://h/api/a%20b')).toBe(true);
+    expect(resourceMatches('http://h/a%20b', new URL('http://h/a%20b/c'))).toBe(true);
+  });
 });
 
 describe('discoverResource', () => {

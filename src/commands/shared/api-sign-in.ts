@@ -7,8 +7,15 @@ import { resourceMatches } from '../../oauth/resource.js';
 import type { Session } from '../../oauth/session.js';
 import type { Context } from '../context.js';
 import { freshProfileSession } from './fresh-session.js';
-import { canPrompt, promptContext } from './prompt.js';
-import { agreeToReplace, type Replaced, replacedBy, replacedWhat, revokeReplaced } from './replaced-session.js';
+import { askChoice, canPrompt } from './prompt.js';
+import {
+  agreeToReplace,
+  type Replaced,
+  replacedBy,
+  replacedWhat,
+  revokeReplaced,
+  sayReplacing,
+} from './replaced-session.js';
 import { requestParameters } from './request.js';
 import { shellQuote } from './shell-quote.js';
 import { type SignInFlags, signInProfile } from './sign-in.js';
@@ -34,23 +41,29 @@ export function signInOnTheWay(
         if (plan.reason === 'step-up') return false;
         throw await signInNeeded(ctx, plan, url, replaced);
       }
-      if (replaced) await agreeToReplace(ctx, flags, plan, url, replaced);
-      if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+      // The sign-in runs at the server the API names: at another one than the profile's, with none of the profile's
+      // client, key, endpoints or parameters, only what this run gave (see the settings' issuer-bound ones).
+      const here: Context = { ...ctx, settings: ctx.settings.atIssuer(plan.issuer, "the API's metadata") };
+      if (!here.settings.clientId && !flags.register && !canPrompt(ctx)) {
         throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
           hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
         });
       }
+      // On a terminal the user is asked before anything happens (a registration included); with --login the
+      // replacement is said once nothing is left to fail before the sign-in itself.
+      if (replaced && !flags.login) await agreeToReplace(ctx, plan, url, replaced);
       ctx.out.info(
         plan.reason === 'step-up'
           ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
           : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
       );
-      const { session } = await signInProfile(ctx, flags, {
+      const { session } = await signInProfile(here, flags, {
         issuer: plan.issuer,
         resource: plan.resource,
         ...(plan.scope ? { addScope: plan.scope } : {}),
         ...(replaced ? { withoutProfileScope: true } : {}),
         ...(plan.reason === 'step-up' ? { keepProfileScope: true } : {}),
+        ...(replaced && flags.login ? { beforeSignIn: () => sayReplacing(ctx, plan, url, replaced) } : {}),
       });
       rememberSecrets(ctx, session);
       signedIn = { session, resource: plan.resource };
@@ -178,12 +191,9 @@ function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefin
 
 async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
   if (!canPrompt(ctx)) return undefined;
-  const { select } = await import('@inquirer/prompts');
-  return select(
-    {
-      message: 'The API accepts tokens from these authorization servers; sign in at:',
-      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
-    },
-    promptContext(ctx),
+  return askChoice(
+    ctx,
+    'The API accepts tokens from these authorization servers; sign in at:',
+    servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
   );
 }
