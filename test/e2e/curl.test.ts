@@ -365,6 +365,20 @@ describe('oauth curl for an API of another authorization server than the profile
     await otherApi?.close();
   });
 
+  it('never offers --register for a server without dynamic registration: the command names the client id to give', async () => {
+    const bare = await spawnCli(['curl', `${otherApi.origin}/api/things`], { env: userHome().env });
+    expect(bare.code).toBe(4);
+    expect(bare.stderr).toContain(`oauth login --issuer ${otherAs.issuer} --client-id <CLIENT_ID> --resource`);
+    expect(bare.stderr).toContain('which offers no dynamic registration');
+    expect(bare.stderr).not.toContain('--register');
+
+    const login = await spawnCli(['curl', '--login', `${otherApi.origin}/api/things`], { env: userHome().env });
+    expect(login.code).toBe(2);
+    expect(login.stderr).toContain('error[MISSING_SETTING]');
+    expect(login.stderr).toContain('it offers no dynamic registration');
+    expect(login.stderr).not.toContain('--register');
+  });
+
   /** A home signed in at the first server, its profile asking for a scope of its own (email). */
   async function homeAtFirstServer(extra: Record<string, string | undefined> = {}) {
     const home = userHome(extra);
