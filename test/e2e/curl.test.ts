@@ -118,7 +118,7 @@ describe('oauth curl, signed in', () => {
   it('-i prints the status line and headers first; -v traces with the token redacted', async () => {
     const result = await spawnCli(['curl', '-i', '-v', `${api.origin}/api/orders`], { env: user.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^HTTP 200 OK\n/);
+    expect(result.stdout).toMatch(/^HTTP\/1\.1 200 OK\n/);
     expect(result.stdout).toContain('\nx-api: orders\n');
     expect(result.stdout).toContain('\n\n{"orders":[1,2]');
     expect(result.stderr).toMatch(/> authorization: Bearer \S+/);
