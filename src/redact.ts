@@ -52,14 +52,18 @@ const TEXT_SECRET_NAMES = [...SECRET_NAMES];
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'dpop']);
 
 /**
- * Headers whose whole value is a credential by the name's pattern: API keys (Api-Key, X-Api-Key, X-Goog-Api-Key),
- * tokens in x- headers (X-Auth-Token, X-Amz-Security-Token, X-Csrf-Token), and x- secrets and passwords.
+ * Headers whose value is a credential by a word in the name: tokens (Private-Token, Access-Token, X-Auth-Token, X-Csrf-
+ * Token), secrets and passwords, API keys (Api-Key, X-Goog-Api-Key, Apikey), anything auth (Authorization-Token,
+ * X-Amz-Security-Token), sessions and cookies. A header that wrongly matches loses only its value from a trace.
  */
-const SECRET_HEADER_PATTERN = /^(?:(?:.+-)?api-?key|x-(?:.+-)?(?:token|secret|password))$/;
+const SECRET_HEADER_PATTERN = /token|secret|passw(?:or)?d|api[-_]?key|auth|session|cookie/;
+/** Named like a credential, but what they carry is for everyone to read: challenges and granted scopes. */
+const PUBLIC_HEADERS = new Set(['www-authenticate', 'proxy-authenticate', 'x-oauth-scopes', 'x-accepted-oauth-scopes']);
 
 /** Whether a header (any case) carries a credential: its value is redacted wherever headers are shown. */
 export function isSecretHeader(name: string): boolean {
   const lower = name.toLowerCase();
+  if (PUBLIC_HEADERS.has(lower)) return false;
   return SECRET_HEADERS.has(lower) || SECRET_HEADER_PATTERN.test(lower);
 }
 
@@ -113,8 +117,8 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]+@/gi;
  * Redacts free text. `known` holds secrets this run has seen (client secret, tokens received): they are replaced
  * wherever they appear, whatever their shape.
  */
-export function redactText(text: string, known: Iterable<string> = []): string {
-  return redactKnown(text, known)
+export function redactText(text: string, known: Iterable<string> = [], except: readonly string[] = []): string {
+  return redactKnown(text, known, except)
     .replace(URL_CREDENTIALS, '$1[credentials removed]@')
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(value, safeDecode)}`)
@@ -134,11 +138,12 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /** Only the given secrets, wherever they appear: for a result the user asked for raw, whose own token is no leak. */
-export function redactKnown(text: string, known: Iterable<string>): string {
-  if (known instanceof SecretRegistry) return known.redact(text);
+export function redactKnown(text: string, known: Iterable<string>, except: readonly string[] = []): string {
+  if (known instanceof SecretRegistry) return known.redact(text, except);
   let result = text;
   // Longest first: a secret that contains another (a Basic credential and the secret inside it) goes whole.
   for (const secret of [...known].sort((a, b) => b.length - a.length)) {
+    if (except.includes(secret)) continue;
     if (secret.length >= MIN_KNOWN_LENGTH && result.includes(secret)) result = result.split(secret).join(stub(secret));
   }
   return result;

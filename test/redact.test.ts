@@ -98,12 +98,20 @@ describe('redactJson and redactHeaders', () => {
     expect(headers.cookie).not.toContain('abcdef');
     expect(headers.accept).toBe('application/json');
   });
-  it('stubs API keys and x- tokens by the name, and registers them as secrets when sent', () => {
+  it('stubs tokens, secrets, passwords, API keys, auth, sessions and cookies by the name, and registers them when sent', () => {
     const secret = 'k3y-0123456789abcdefghij';
-    const names = ['X-Api-Key', 'api-key', 'Apikey', 'X-Goog-Api-Key', 'X-Auth-Token', 'x-amz-security-token'];
-    const headers = redactHeaders({ ...Object.fromEntries(names.map((name) => [name, secret])), 'x-request-id': 'r1' });
+    const names = [
+      ...['X-Api-Key', 'api-key', 'Apikey', 'api_key', 'X-Goog-Api-Key', 'X-Auth-Token', 'x-amz-security-token'],
+      ...['Private-Token', 'Access-Token', 'Token', 'Authorization-Token', 'X-Session-Id', 'Session', 'X-Cookie'],
+      ...['Client-Secret', 'Password', 'X-Passwd', 'X-Authentication', 'Auth', 'X-Refresh-Token'],
+    ];
+    const visible = ['x-request-id', 'WWW-Authenticate', 'Proxy-Authenticate', 'X-OAuth-Scopes', 'Content-Type'];
+    const headers = redactHeaders({
+      ...Object.fromEntries(names.map((name) => [name, secret])),
+      ...Object.fromEntries(visible.map((name) => [name, 'r1'])),
+    });
     for (const name of names) expect(headers[name], name).not.toContain(secret.slice(4));
-    expect(headers['x-request-id']).toBe('r1');
+    for (const name of visible) expect(headers[name], name).toBe('r1');
     for (const name of names) {
       const registry = new SecretRegistry().addFromRequest({ [name]: secret }, undefined, undefined);
       expect(registry.redact(`echo: ${secret}`), name).not.toContain(secret.slice(4));

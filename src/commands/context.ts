@@ -66,22 +66,29 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
   let documents: DocumentCache | undefined;
   const knownSecrets = out.secrets;
 
-  /** user:password@ in a URL setting is never sent nor printed: registered as a secret, dropped, and said once. */
+  /** The secrets in the user:password@ of a URL: the pair, and the password as written and decoded. */
+  const credentialSecrets = (credentials: string): string[] => {
+    const password = credentials.slice(credentials.indexOf(':') + 1);
+    return [credentials, password, decodeURIComponentSafe(password)];
+  };
   /** Registers the user:password@ of a URL as secrets; returns it, if the value has one. */
   const registerUrlCredentials = (value: unknown): string | undefined => {
     const credentials = typeof value === 'string' ? urlCredentials(value) : undefined;
     if (credentials === undefined) return undefined;
-    const password = credentials.slice(credentials.indexOf(':') + 1);
-    for (const part of [credentials, password, decodeURIComponentSafe(password)]) knownSecrets.add(part);
+    for (const part of credentialSecrets(credentials)) knownSecrets.add(part);
     return credentials;
   };
+  /** user:password@ in a URL setting is never sent nor printed: registered as a secret, dropped, and said once. */
   const withoutUrlCredentials = (value: string, originOf: () => string): string => {
     const credentials = registerUrlCredentials(value);
     if (credentials === undefined) return value;
     const origin = originOf();
+    // The warning holds none of the credentials (only our words and where the URL came from), but a short password is
+    // redacted wherever it stands as a word: one that is "user" or "name" would black out the warning's own words.
     out.warnOnce(
       `url-credentials:${origin}`,
       `Ignored the user name and password in the URL from ${origin}: they are never sent (a client authenticates with its secret or key settings).`,
+      { reveal: credentialSecrets(credentials) },
     );
     return value.replace(`${credentials}@`, '');
   };

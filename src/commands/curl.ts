@@ -9,6 +9,7 @@ import type { CallResult } from '../oauth/resource-call.js';
 import { MAX_BODY_BYTES, bodySink, printAnswer } from './shared/api-output.js';
 import { parseHeaders, requestBody } from './shared/api-request.js';
 import { signInOnTheWay } from './shared/api-sign-in.js';
+import { checkSignInFlags } from './shared/sign-in.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
 import { CLIENT_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
 import { canPrompt } from './shared/prompt.js';
@@ -84,6 +85,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
   const url = parseUrl(target, 'API URL');
   assertSecureUrl(url, ctx.insecure, 'API');
   refuseTwoStdinReaders(flags);
+  checkSignInFlags(flags);
   const body = await requestBody(flags, ctx.io.stdin);
   const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
   const method = flags.request ?? (body ? 'POST' : 'GET');

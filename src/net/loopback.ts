@@ -151,7 +151,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     () => {
       settle?.reject(
         new CliError('LOGIN_TIMED_OUT', `No sign-in arrived within ${Math.round(options.timeoutMs / 1000)}s.`, {
-          hint: 'Run the command again and finish in the browser, or raise --login-timeout (seconds).',
+          hint: 'Run the command again and finish in the browser (open the URL it printed yourself if none opened; BROWSER names the program to use), raise --login-timeout (seconds), or sign in with --device where no browser can reach this machine.',
         }),
       );
     },

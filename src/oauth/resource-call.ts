@@ -197,7 +197,8 @@ async function discover(
   const discovered = await discoverResource(
     url,
     { documents: deps.documents, insecure: deps.insecure },
-    metadataUrl !== undefined ? { metadataUrl } : {},
+    // Only a refusal (or --discover) brings us here: the cached metadata may be what sent us to the wrong server.
+    { ...(metadataUrl !== undefined ? { metadataUrl } : {}), fresh: true },
   );
   deps.note(`The API's metadata (${redactUrl(discovered.url)}) names resource ${discovered.metadata.resource}.`);
   return discovered;
@@ -261,7 +262,8 @@ export async function chooseServer(
   if (chosen === undefined) {
     throw new CliError(
       'NOT_LOGGED_IN',
-      `Not signed in, and the API accepts tokens from ${listed.length} authorization servers.`,
+      // Whether or not the profile has a session: it is none of these servers', or the API would not ask.
+      `The API needs a sign-in at one of the ${listed.length} authorization servers it accepts tokens from.`,
       {
         hint: `Pick one with --issuer: ${listed.join(', ')}.`,
       },

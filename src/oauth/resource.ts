@@ -184,8 +184,23 @@ export function resourceMatches(resource: string, target: URL): boolean {
     return false;
   }
   if (named.hash || named.search || named.origin !== target.origin || named.username || named.password) return false;
-  const base = named.pathname.replace(/\/$/, '');
-  return base === '' || target.pathname === base || target.pathname.startsWith(`${base}/`);
+  const base = segments(named.pathname.replace(/\/$/, ''));
+  if (base?.length === 0) return true;
+  // Compared as the API reads them, decoded: /api/..%2fevil is /evil to a server that decodes before it routes, so a
+  // segment that decodes to a slash, a backslash or a dot segment is under no resource.
+  const path = segments(target.pathname);
+  if (base === undefined || path === undefined || path.length < base.length) return false;
+  if (path.some((segment) => /[/\\]/.test(segment) || segment === '.' || segment === '..')) return false;
+  return base.every((segment, index) => path[index] === segment);
+}
+
+/** A URL path's segments, decoded; undefined when one is not valid percent-encoding. */
+function segments(pathname: string): string[] | undefined {
+  try {
+    return pathname === '' || pathname === '/' ? [] : pathname.slice(1).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface ResourceDeps {
@@ -208,7 +223,11 @@ export interface DiscoveredResource {
 export async function discoverResource(
   target: URL,
   deps: ResourceDeps,
-  options: { metadataUrl?: string } = {},
+  options: {
+    metadataUrl?: string;
+    /** Ask the API again rather than use a cached document: after a 401, what the cache holds may be what failed. */
+    fresh?: boolean;
+  } = {},
 ): Promise<DiscoveredResource> {
   assertSecureUrl(target, deps.insecure, 'resource');
   const documents = await deps.documents();
@@ -220,7 +239,7 @@ export async function discoverResource(
       `the challenge of ${redactUrl(target.href)}`,
     );
     const metadata = await refusedUncached(documents, url, async () => {
-      const found = parseMetadata(await fetchJson(documents, url), url.href);
+      const found = parseMetadata(await fetchJson(documents, url, options.fresh === true), url.href);
       if (!resourceMatches(found.resource, target)) throw mismatch(found.resource, target, url.href);
       return found;
     });
@@ -229,7 +248,9 @@ export async function discoverResource(
   const tried: string[] = [];
   for (const url of wellKnownMetadataUrls(target)) {
     tried.push(url.href);
-    const response = await documents.get(url.href, 'protected resource metadata');
+    const response = await documents.get(url.href, 'protected resource metadata', {
+      forceRefresh: options.fresh === true,
+    });
     if (response.status === 404) continue;
     const metadata = await refusedUncached(documents, url, async () => {
       const found = parseMetadata(parseJsonResponse(response, 'protected resource metadata'), url.href);
@@ -276,8 +297,11 @@ async function refusedUncached<T>(documents: DocumentCache, url: URL, read: () =
   }
 }
 
-async function fetchJson(documents: DocumentCache, url: URL): Promise<unknown> {
-  return parseJsonResponse(await documents.get(url.href, 'protected resource metadata'), 'protected resource metadata');
+async function fetchJson(documents: DocumentCache, url: URL, fresh: boolean): Promise<unknown> {
+  return parseJsonResponse(
+    await documents.get(url.href, 'protected resource metadata', { forceRefresh: fresh }),
+    'protected resource metadata',
+  );
 }
 
 /** The metadata as RFC 9728 §2 types it; a member of the wrong type is the server's error, named. */

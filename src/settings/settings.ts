@@ -6,7 +6,10 @@ import { ENDPOINT_SETTINGS, type EndpointSetting } from '../oauth/endpoints.js';
 import { findSetting, type Profile } from './config.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, parseSeconds } from './duration.js';
 
-/** Where a value came from; `origin` says it in words: "--timeout", "OAUTH_TIMEOUT", `"timeout" in profile dev`. */
+/**
+ * Where a value came from; `origin` says it in words: "--timeout", "OAUTH_TIMEOUT", `"timeout" in profile dev`. A value
+ * the command chose for the run (an issuer an API names) counts as a flag: given to this run.
+ */
 export interface Setting<T = string> {
   readonly value: T;
   readonly source: 'flag' | 'env' | 'profile' | 'default';
@@ -30,6 +33,23 @@ export const SETTING_NAMES = [
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];
 
+/**
+ * A profile's settings that belong to its issuer: the client registered there, how it authenticates, the endpoints,
+ * and what was asked of that server. A run at another issuer uses none of the profile's, and a profile that moves to
+ * another issuer keeps none of them.
+ */
+export const ISSUER_BOUND_SETTINGS: readonly SettingName[] = [
+  'client_id',
+  'scope',
+  'audience',
+  'resource',
+  'auth_method',
+  'private_key',
+  'redirect_uri',
+  ...ENDPOINT_SETTINGS,
+];
+const isIssuerBound = (name: SettingName) => ISSUER_BOUND_SETTINGS.includes(name);
+
 /** The flags a setting can come from, as the command parsed them (a repeatable flag gives a list). */
 export type SettingFlags = Readonly<Record<string, unknown>>;
 
@@ -51,6 +71,11 @@ export interface Settings {
   readonly endpoints: Partial<Record<EndpointSetting, Setting>>;
   /** Any setting by name, as given (flag > OAUTH_* > profile), without its default. */
   get(name: SettingName): Setting | undefined;
+  /**
+   * The same run at the issuer a command chose (curl: the one an API's metadata names), as if given to the run: when it
+   * is not the profile's, none of the profile's issuer-bound settings count.
+   */
+  atIssuer(issuer: string, origin: string): Settings;
 }
 
 export interface SettingSources {
@@ -61,6 +86,8 @@ export interface SettingSources {
   profile: () => Profile | undefined;
   /** A value without the user:password@ of a URL in it (said once per origin: the command line says it too). */
   withoutUrlCredentials: (value: string, origin: string) => string;
+  /** The issuer a command chose for the run, ahead of every other source. */
+  issuer?: Setting;
 }
 
 const camelCase = (name: string) => name.replace(/_(\w)/g, (_, letter: string) => letter.toUpperCase());
@@ -75,6 +102,7 @@ export function resolveSettings(sources: SettingSources): Settings {
   const resolved = new Map<SettingName, Setting | undefined>();
 
   const given = (name: SettingName): Setting | undefined => {
+    if (name === 'issuer' && sources.issuer) return sources.issuer;
     // A blank flag never gets here: the command line refuses it. An empty variable or profile value counts as unset.
     const flag = flags[camelCase(name)];
     const fromFlag = Array.isArray(flag) ? flag.join(' ') : flag;
@@ -91,17 +119,18 @@ export function resolveSettings(sources: SettingSources): Settings {
     if (!resolved.has(name)) resolved.set(name, given(name));
     return resolved.get(name);
   };
-  // A profile's request parameters were chosen for the profile's issuer: a run given another issuer (flag or OAUTH_*)
-  // does not send them there, as a resource or audience meant for one server means nothing, or too much, to another.
+  // A profile's settings were made for the profile's issuer: a run given another issuer (flag, OAUTH_* or the
+  // command's choice) neither sends them there nor authenticates with them, as a client, key, endpoint, resource or
+  // audience meant for one server means nothing, or too much, to another.
   const forAnotherIssuer = once(() => {
     const issuer = get('issuer');
     const profileIssuer = findSetting('issuer', {}, profile(), profileName)?.value;
     if (issuer === undefined || issuer.source === 'profile' || profileIssuer === undefined) return false;
     return withoutTrailingSlash(issuer.value) !== withoutTrailingSlash(profileIssuer);
   });
-  const issuerBound = (name: 'audience' | 'resource' | 'scope'): Setting | undefined => {
+  const issuerBound = (name: SettingName): Setting | undefined => {
     const setting = get(name);
-    return setting?.source === 'profile' && forAnotherIssuer() ? undefined : setting;
+    return setting?.source === 'profile' && isIssuerBound(name) && forAnotherIssuer() ? undefined : setting;
   };
   const list = (name: 'audience' | 'resource'): Setting<string[]> | undefined => {
     const flag = flags[name];
@@ -116,7 +145,7 @@ export function resolveSettings(sources: SettingSources): Settings {
     return setting && value?.length ? { ...setting, value } : undefined;
   };
   const seconds = (name: 'timeout' | 'clock_skew', fallback: number, rule: { zero?: boolean }): Setting<number> => {
-    const setting = get(name);
+    const setting = issuerBound(name);
     if (setting === undefined) return { value: fallback, source: 'default', origin: 'the default' };
     return { ...setting, value: parseSeconds(setting.value, setting.origin, { max: MAX_WAIT_SECONDS, ...rule }) };
   };
@@ -127,7 +156,7 @@ export function resolveSettings(sources: SettingSources): Settings {
   const endpoints = once(() => {
     const found: Partial<Record<EndpointSetting, Setting>> = {};
     for (const name of ENDPOINT_SETTINGS) {
-      const setting = get(name);
+      const setting = issuerBound(name);
       if (setting) found[name] = setting;
     }
     return found;
@@ -138,7 +167,7 @@ export function resolveSettings(sources: SettingSources): Settings {
       return get('issuer');
     },
     get clientId() {
-      return get('client_id');
+      return issuerBound('client_id');
     },
     get scope() {
       return issuerBound('scope');
@@ -150,16 +179,16 @@ export function resolveSettings(sources: SettingSources): Settings {
       return resource();
     },
     get authMethod() {
-      return get('auth_method');
+      return issuerBound('auth_method');
     },
     get privateKey() {
-      return get('private_key');
+      return issuerBound('private_key');
     },
     get redirectUri() {
-      return get('redirect_uri');
+      return issuerBound('redirect_uri');
     },
     get caFile() {
-      return get('ca_file');
+      return issuerBound('ca_file');
     },
     get timeout() {
       return timeout();
@@ -170,8 +199,23 @@ export function resolveSettings(sources: SettingSources): Settings {
     get endpoints() {
       return endpoints();
     },
-    get: (name) => (name === 'scope' || name === 'audience' || name === 'resource' ? issuerBound(name) : get(name)),
+    get: issuerBound,
+    atIssuer: (issuer, origin) => resolveSettings({ ...sources, issuer: { value: issuer, source: 'flag', origin } }),
   };
 }
 
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
+
+/**
+ * A profile saved by a sign-in or a registration at `next.issuer`: the previous one's settings, unless it was another issuer's, whose
+ * issuer-bound settings are dropped (a merge would keep its client, key and endpoints for the new server).
+ */
+export function savedProfile(previous: Profile | undefined, next: Profile): Profile {
+  const kept = { ...previous };
+  const moved =
+    typeof previous?.issuer === 'string' &&
+    typeof next.issuer === 'string' &&
+    withoutTrailingSlash(previous.issuer) !== withoutTrailingSlash(next.issuer);
+  if (moved) for (const name of ISSUER_BOUND_SETTINGS) delete kept[name];
+  return { ...kept, ...next };
+}

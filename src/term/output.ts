@@ -79,9 +79,10 @@ export interface Output {
   /** Writes JSON lines already serialized (a batch): known secrets redacted, control characters escaped. */
   jsonText(text: string): void;
   info(text: Lines): void;
-  warn(text: string): void;
+  /** `reveal`: secrets the text is known not to hold, though it may hold the same words (a short password's). */
+  warn(text: string, options?: Reveal): void;
   /** A warning shown at most once per run for the same key. */
-  warnOnce(key: string, text: string): void;
+  warnOnce(key: string, text: string, options?: Reveal): void;
   trace(text: Lines): void;
   error(error: CliError): void;
   /** Text as it may reach stderr (redacted, printable), for code that draws on the terminal itself (a spinner). */
@@ -120,7 +121,8 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
   const redact = (text: string) => redactText(text, secrets);
   // What an error quotes from a server is bounded here, after redaction: a cut before it could leave the head of a
   // secret, which matches nothing the registry knows.
-  const quoted = (text: string) => bounded(redact(text), ERROR_TEXT_LIMIT);
+  const quoted = (text: string, reveal: readonly string[] = []) =>
+    bounded(redactText(text, secrets, reveal), ERROR_TEXT_LIMIT);
   /** One line as it reaches stderr: redacted (or redacted and bounded), printable, one line, coloured if ours. */
   const errLine = (text: string, clean: (text: string) => string = redact) => errMarks(singleLine(clean(text)));
   const stderr = (text: Lines) =>
@@ -130,8 +132,9 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
         .join(''),
     );
   // Errors, hints and warnings quote servers: what they quote is bounded too.
-  const line = (text: string) => io.stderr.write(`${errLine(text, quoted)}\n`);
-  const warn = (text: string) => line(`${errStyle.yellow('warning:')} ${text}`);
+  const line = (text: string, reveal: readonly string[] = []) =>
+    io.stderr.write(`${errLine(text, (one) => quoted(one, reveal))}\n`);
+  const warn = (text: string, { reveal = [] }: Reveal = {}) => line(`${errStyle.yellow('warning:')} ${text}`, reveal);
 
   return {
     json: options.json,
@@ -157,10 +160,10 @@ export async function createOutput(io: IO, options: OutputOptions, secrets = new
     jsonText: (text) => io.stdout.write(printableJsonText(secrets.redact(text))),
     info: stderr,
     warn,
-    warnOnce: (key, text) => {
+    warnOnce: (key, text, options) => {
       if (warned.has(key)) return;
       warned.add(key);
-      warn(text);
+      warn(text, options);
     },
     trace: (text) => stderr(lines(text).map((line) => errStyle.dim(line))),
     error: (error) => {

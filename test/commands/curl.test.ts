@@ -124,6 +124,62 @@ describe('oauth curl on a terminal, when the API would move the profile to anoth
   });
 });
 
+describe('oauth curl and login prompts, left without an answer', () => {
+  const CTRL_C = '\u0003';
+  const CTRL_D = '\u0004';
+
+  function otherServersHome() {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    const path = configFile(env);
+    mkdirSync(dirname(path), { recursive: true });
+    const before = { issuer: 'https://old-as.example', client_id: 'old-client' };
+    writeFileSync(path, JSON.stringify({ profiles: { default: before } }));
+    return { env, path, before };
+  }
+
+  it('Ctrl-C at the replace question cancels (exit 130), no internal error; the profile is kept', async () => {
+    servers = [as.issuer];
+    const home = otherServersHome();
+    const io = terminalIO([CTRL_C], home.env);
+    const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
+    expect(code, io.err()).toBe(130);
+    expect(io.err()).toContain('error[CANCELLED]');
+    expect(io.err()).not.toContain('INTERNAL');
+    expect(JSON.parse(readFileSync(home.path, 'utf8')).profiles.default).toEqual(home.before);
+  });
+
+  it('Ctrl-D at the replace question is a no: exit 4, said as for no', async () => {
+    servers = [as.issuer];
+    const home = otherServersHome();
+    const io = terminalIO([CTRL_D], home.env);
+    const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
+    expect(code, io.err()).toBe(4);
+    expect(io.err()).toContain('error[NOT_LOGGED_IN]: Not signed in for');
+    expect(JSON.parse(readFileSync(home.path, 'utf8')).profiles.default).toEqual(home.before);
+  });
+
+  it('Ctrl-C or Ctrl-D at the choice of server cancels (exit 130)', async () => {
+    for (const key of [CTRL_C, CTRL_D]) {
+      servers = ['https://other-as.example', as.issuer];
+      const io = terminalIO([key]);
+      const code = await main(['curl', '--client-id', 'oauth-cli', `${api.origin}/api`], io);
+      expect(code, io.err()).toBe(130);
+      expect(io.err()).toContain('error[CANCELLED]');
+      expect(io.err()).not.toContain('INTERNAL');
+    }
+  });
+
+  it("Ctrl-C or Ctrl-D at login's Issuer URL question cancels (exit 130)", async () => {
+    for (const key of [CTRL_C, CTRL_D]) {
+      const io = terminalIO([key]);
+      const code = await main(['login'], io);
+      expect(code, io.err()).toBe(130);
+      expect(io.drawn()).toContain('Issuer URL:');
+      expect(io.err()).toContain('error[CANCELLED]');
+    }
+  });
+});
+
 describe('oauth curl signing in on the way', () => {
   it('waits for the browser as long as --login-timeout says, and its hint names that flag (exit 4)', async () => {
     servers = [as.issuer];

@@ -77,9 +77,9 @@ describe('oauth token, not signed in', () => {
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('not for issuer https://other.test (from --issuer)');
-    expect(result.stderr).toContain(
-      'hint: Sign in there with: oauth login --issuer https://other.test --client-id oauth-cli',
-    );
+    // The profile's client is its own server's: the command does not carry it to another one.
+    expect(result.stderr).toContain('hint: Sign in there with: oauth login --issuer https://other.test (add --profile');
+    expect(result.stderr).not.toContain('--client-id oauth-cli');
     expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 });

@@ -27,7 +27,7 @@ describe('oauth curl against oauth serve', () => {
     // The metadata's scopes were asked for: placing an order (api:write) needs no second sign-in.
     const placed = await spawnCli(['curl', '-i', '--json', '{"item":"tea","quantity":2}', api], { env: home.env });
     expect(placed.code, placed.stderr).toBe(0);
-    expect(placed.stdout).toMatch(/^HTTP 201 Created\n/);
+    expect(placed.stdout).toMatch(/^HTTP\/1\.1 201 Created\n/);
     expect(placed.stdout).toContain('"item":"tea"');
     expect(placed.stderr).toBe('');
 

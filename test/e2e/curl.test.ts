@@ -1,6 +1,6 @@
 // `oauth curl` end to end: the built CLI calls a small protected API (RFC 9728 metadata, RFC 6750 challenges) whose
 // tokens come from the real authorization server, issued for the API's own identifier.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { signedInHome, type UserHome, userHome } from '../helpers/sign-in.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { closedPort, startServer, type TestServer } from '../helpers/server.js';
 
 let api: TestServer;
 let as: TestAuthorizationServer;
@@ -118,7 +118,7 @@ describe('oauth curl, signed in', () => {
   it('-i prints the status line and headers first; -v traces with the token redacted', async () => {
     const result = await spawnCli(['curl', '-i', '-v', `${api.origin}/api/orders`], { env: user.env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^HTTP 200 OK\n/);
+    expect(result.stdout).toMatch(/^HTTP\/1\.1 200 OK\n/);
     expect(result.stdout).toContain('\nx-api: orders\n');
     expect(result.stdout).toContain('\n\n{"orders":[1,2]');
     expect(result.stderr).toMatch(/> authorization: Bearer \S+/);
@@ -229,6 +229,19 @@ describe('oauth curl, not signed in', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ orders: [1, 2] });
   });
 
+  it('refuses a malformed --login-timeout before calling the API (exit 2)', async () => {
+    for (const flags of [
+      ['--login-timeout', 'abc'],
+      ['--login-timeout', '0'],
+    ]) {
+      const before = seen.length;
+      const result = await spawnCli(['curl', '--login', ...flags, `${api.origin}/api/orders`], { env: userHome().env });
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`error[USAGE]: ${flags[0]}`);
+      expect(seen.length).toBe(before);
+    }
+  });
+
   it('with --login but no client id and no --register says both ways (exit 2)', async () => {
     const result = await spawnCli(['curl', '--login', `${api.origin}/api/orders`], { env: userHome().env });
     expect(result.code).toBe(2);
@@ -284,6 +297,34 @@ describe('oauth curl, not signed in', () => {
   });
 });
 
+describe('oauth curl for an API elsewhere, with a session for no resource', () => {
+  it('says the session for no one API would be replaced (exit 4), and with --login says it replaces it', async () => {
+    const elsewhere = await startServer();
+    const elsewhereResource = `${elsewhere.origin}/api`;
+    elsewhere.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resource: elsewhereResource, authorization_servers: [as.issuer] }));
+    });
+    // It takes no token of this server's (their audience is the other API): every call asks for a sign-in.
+    elsewhere.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+    });
+    try {
+      const home = await signedInHome(as);
+      const config = readFileSync(home.configFile, 'utf8');
+      const asked = await spawnCli(['curl', `${elsewhere.origin}/api/x`], { env: home.env });
+      expect(asked.code).toBe(4);
+      expect(asked.stderr).toContain(`That replaces the profile's session at ${as.issuer}, which is for no one API`);
+      expect(readFileSync(home.configFile, 'utf8')).toBe(config);
+      const replaced = await spawnCli(['curl', '--login', '--no-fail', `${elsewhere.origin}/api/x`], { env: home.env });
+      expect(replaced.stderr).toContain(`for ${elsewhere.origin}/api/x replaces the profile's session at ${as.issuer}`);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});
+
 describe('oauth curl for an API of another authorization server than the profile', () => {
   let otherAs: TestAuthorizationServer;
   let otherApi: TestServer;
@@ -322,6 +363,20 @@ describe('oauth curl for an API of another authorization server than the profile
   afterAll(async () => {
     await otherAs?.close();
     await otherApi?.close();
+  });
+
+  it('never offers --register for a server without dynamic registration: the command names the client id to give', async () => {
+    const bare = await spawnCli(['curl', `${otherApi.origin}/api/things`], { env: userHome().env });
+    expect(bare.code).toBe(4);
+    expect(bare.stderr).toContain(`oauth login --issuer ${otherAs.issuer} --client-id <CLIENT_ID> --resource`);
+    expect(bare.stderr).toContain('which offers no dynamic registration');
+    expect(bare.stderr).not.toContain('--register');
+
+    const login = await spawnCli(['curl', '--login', `${otherApi.origin}/api/things`], { env: userHome().env });
+    expect(login.code).toBe(2);
+    expect(login.stderr).toContain('error[MISSING_SETTING]');
+    expect(login.stderr).toContain('it offers no dynamic registration');
+    expect(login.stderr).not.toContain('--register');
   });
 
   /** A home signed in at the first server, its profile asking for a scope of its own (email). */
@@ -381,5 +436,128 @@ describe('oauth curl for an API of another authorization server than the profile
     expect(asked.searchParams.get('scope')).not.toContain('email');
     expect(home.storedSession().issuer).toBe(otherAs.issuer);
     expect(await refreshAt(as, old.refresh_token!)).toBe(400);
+  });
+  /** A home signed in at the first server with every server- and client-bound setting a profile can have. */
+  async function homeWithEverySetting(extra: Record<string, string | undefined>) {
+    const home = userHome(extra);
+    const metadata = await (await fetch(`${as.issuer}/.well-known/openid-configuration`)).json();
+    const oldPort = await closedPort();
+    const login = await spawnCli(
+      [
+        'login',
+        ...['--issuer', as.issuer, '--client-id', 'oauth-cli', '--scope', 'openid offline_access api:read email'],
+        ...['--authorization-endpoint', metadata.authorization_endpoint, '--token-endpoint', metadata.token_endpoint],
+        ...['--revocation-endpoint', metadata.revocation_endpoint, '--jwks-uri', metadata.jwks_uri],
+        ...['--audience', 'urn:old-audience'],
+        ...['--resource', resource, '--redirect-uri', `http://127.0.0.1:${oldPort}/callback`],
+      ],
+      { env: home.env },
+    );
+    if (login.code !== 0) throw new Error(login.stderr);
+    return { home, oldPort, metadata };
+  }
+
+  function editProfile(home: UserHome, change: Record<string, string>) {
+    const config = JSON.parse(readFileSync(home.configFile, 'utf8'));
+    Object.assign(config.profiles.default, change);
+    writeFileSync(home.configFile, JSON.stringify(config));
+  }
+
+  it("signing in at the API's server uses none of the profile's server-bound settings, and replaces them", async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'oauth-curl-')), 'browser.log');
+    const { home, oldPort } = await homeWithEverySetting({ SIMULATED_BROWSER_LOG: log });
+    // A key that is not there: a sign-in that used the profile's client authentication at the new server would fail.
+    editProfile(home, { auth_method: 'private_key_jwt', private_key: join(tmpdir(), 'no-such-old-key.jwk') });
+    const result = await spawnCli(['curl', '--login', '--client-id', 'oauth-cli', `${otherApi.origin}/api/things`], {
+      env: home.env,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('{"things":[]}');
+    const asked = new URL(readFileSync(log, 'utf8').trim().split('\n').at(-1)!);
+    expect(asked.origin).toBe(new URL(otherAs.issuer).origin);
+    expect(asked.searchParams.get('audience')).toBeNull();
+    expect(asked.searchParams.getAll('resource')).toEqual([otherResource]);
+    expect(new URL(asked.searchParams.get('redirect_uri')!).port).not.toBe(String(oldPort));
+    const profile = JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default;
+    expect(profile).toEqual({
+      issuer: otherAs.issuer,
+      client_id: 'oauth-cli',
+      scope: expect.stringContaining('api:read'),
+      resource: otherResource,
+    });
+    const session = home.storedSession();
+    expect(session.issuer).toBe(otherAs.issuer);
+    // Logging out revokes the new session at its own server, not at the old one's revocation endpoint.
+    const logout = await spawnCli(['logout'], { env: home.env });
+    expect(logout.code, logout.stderr).toBe(0);
+    expect(await refreshAt(otherAs, session.refresh_token!)).toBe(400);
+  });
+
+  it('a profile whose client authenticates with a secret moves as a public client, and saves no auth_method', async () => {
+    for (const extraFlags of [[], ['--auth-method', 'none']]) {
+      const home = await homeAtFirstServer();
+      editProfile(home, { auth_method: 'client_secret_basic' });
+      const result = await spawnCli(
+        ['curl', '--login', '--client-id', 'oauth-cli', ...extraFlags, `${otherApi.origin}/api/things`],
+        { env: home.env },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default.auth_method).toBeUndefined();
+      // The next refresh authenticates as the profile now says: a public client.
+      const token = await spawnCli(['token', '--refresh'], { env: home.env });
+      expect(token.code, token.stderr).toBe(0);
+    }
+  });
+  it('says the replacement only once the sign-in is about to happen, not before a check that fails', async () => {
+    const home = await homeAtFirstServer();
+    const config = readFileSync(home.configFile, 'utf8');
+    // The profile's client is the first server's: without --client-id there is none for the API's server.
+    const noClient = await spawnCli(['curl', '--login', `${otherApi.origin}/api/things`], { env: home.env });
+    expect(noClient.code).toBe(2);
+    expect(noClient.stderr).toContain('error[MISSING_SETTING]');
+    expect(noClient.stderr).not.toContain('replaces');
+    // An API naming a server that is not there: the sign-in cannot start.
+    const deadServer = `http://127.0.0.1:${await closedPort()}`;
+    const lost = await startServer();
+    lost.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ resource: `${lost.origin}/api`, authorization_servers: [deadServer] }));
+    });
+    lost.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    });
+    try {
+      const down = await spawnCli(['curl', '--login', '--client-id', 'x', `${lost.origin}/api/x`], { env: home.env });
+      expect(down.code, down.stderr).toBe(5);
+      expect(down.stderr).not.toContain('replaces');
+    } finally {
+      await lost.close();
+    }
+    expect(readFileSync(home.configFile, 'utf8')).toBe(config);
+  });
+
+  it("with several servers and none the profile's, says a sign-in is needed, not that the profile has none", async () => {
+    const home = await homeAtFirstServer();
+    const several = await startServer();
+    several.route('/.well-known/oauth-protected-resource/api', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          resource: `${several.origin}/api`,
+          authorization_servers: ['https://one.example', 'https://two.example'],
+        }),
+      );
+    });
+    several.route('/api/x', (_request, response) => {
+      response.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
+    });
+    try {
+      const result = await spawnCli(['curl', `${several.origin}/api/x`], { env: home.env });
+      expect(result.code).toBe(4);
+      expect(result.stderr).toContain('needs a sign-in at one of the 2 authorization servers it accepts tokens from');
+      expect(result.stderr).not.toContain('Not signed in');
+    } finally {
+      await several.close();
+    }
   });
 });

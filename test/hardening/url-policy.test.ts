@@ -148,6 +148,24 @@ describe('credentials in URLs', () => {
     expect(viaEnv.stdout + viaEnv.stderr).not.toContain('hunter2');
     expect(viaEnv.stderr).toContain('OAUTH_ISSUER');
   });
+
+  it('says so in its own words when the password is one of them, and never prints the credentials', async () => {
+    hostile = await startHostileServer();
+    const { env } = userEnv();
+    for (const password of ['user', 'name', 'password']) {
+      const issuer = hostile.issuer.replace('http://', `http://bob:${password}@`);
+      for (const run of [
+        { args: ['discover', '--issuer', issuer], env },
+        { args: ['discover'], env: { ...env, OAUTH_ISSUER: issuer } },
+      ]) {
+        const result = await runCli(run.args, { env: run.env });
+        expect(result.stderr, password).toContain('Ignored the user name and password in the URL from');
+        expect(result.stderr, password).not.toContain('[redacted');
+      }
+      const echoed = await runCli(['discover', '--issuer', issuer], { env });
+      expect(echoed.stdout + echoed.stderr).not.toContain(`bob:${password}`);
+    }
+  });
 });
 
 describe('a user:password@ in a URL the user gives', () => {

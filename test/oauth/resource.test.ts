@@ -1,5 +1,8 @@
 // What an API's challenge says and where its RFC 9728 metadata is: the parser against the RFC 9110 grammar (and
 // servers that do not follow it), the resource rule, and discovery against small APIs that tell the truth or lie.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isCliError } from '../../src/errors.js';
 import { createDocumentCache } from '../../src/net/http-cache.js';
@@ -121,6 +124,17 @@ describe('the resource identifier and where its metadata is (RFC 9728 §3.1)', (
     expect(resourceMatches('https://api.example/v1#x', target)).toBe(false);
     expect(resourceMatches('not a url', target)).toBe(false);
   });
+
+  it('compares decoded paths: a segment hiding a slash, a backslash or a dot segment is under no resource', () => {
+    const under = (url: string) => resourceMatches('http://h/api', new URL(url));
+    for (const hidden of ['..%2fevil', '..%2Fevil', '..%5cevil', '%2e%2e%2fevil', 'x%2f..%2f..%2fevil', '%2e%2e'])
+      expect(under(`http://h/api/${hidden}`), hidden).toBe(false);
+    expect(under('http://h/api%2fx')).toBe(false);
+    expect(under('http://h/api/100%')).toBe(false);
+    expect(under('http://h/%61pi/orders')).toBe(true);
+    expect(under('http://h/api/a%20b')).toBe(true);
+    expect(resourceMatches('http://h/a%20b', new URL('http://h/a%20b/c'))).toBe(true);
+  });
 });
 
 describe('discoverResource', () => {
@@ -182,6 +196,26 @@ describe('discoverResource', () => {
     );
     const error = await failure(discoverResource(new URL(`${api.origin}/v1/orders/42`), deps()));
     expect(error.message).toContain(`not "${api.origin}/v1"`);
+  });
+
+  it('asks the API again when told to be fresh, instead of the document a cache still holds', async () => {
+    let named = 'https://id-a.example';
+    api = await startServer();
+    api.route('/.well-known/oauth-protected-resource/orders', (request, response) =>
+      json({ resource: `${api!.origin}/orders`, authorization_servers: [named] })(request, response),
+    );
+    const http = createHttpClient({ timeoutMs: 5000, insecure: false, verbosity: 0, trace: () => undefined, env: {} });
+    const documents = createDocumentCache({
+      http,
+      directory: mkdtempSync(join(tmpdir(), 'prm-cache-')),
+      now: Date.now,
+    });
+    const cached = { documents: async () => documents, insecure: false };
+    const target = new URL(`${api.origin}/orders`);
+    expect((await discoverResource(target, cached)).metadata.authorization_servers).toEqual([named]);
+    named = 'https://id-b.example';
+    expect((await discoverResource(target, cached)).metadata.authorization_servers).toEqual(['https://id-a.example']);
+    expect((await discoverResource(target, cached, { fresh: true })).metadata.authorization_servers).toEqual([named]);
   });
 
   it('says no metadata was found (exit 5) when every well-known URL answers 404, naming them', async () => {

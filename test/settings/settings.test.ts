@@ -1,6 +1,6 @@
 // The run's settings: flag > OAUTH_* > profile > default, each once, with where it came from.
 import { describe, expect, it } from 'vitest';
-import { resolveSettings, type SettingSources } from '../../src/settings/settings.js';
+import { resolveSettings, type SettingSources, savedProfile } from '../../src/settings/settings.js';
 
 function settings(sources: Partial<SettingSources> & { profileValues?: Record<string, unknown> } = {}) {
   const stripped: string[] = [];
@@ -25,7 +25,8 @@ function settings(sources: Partial<SettingSources> & { profileValues?: Record<st
 
 describe('resolveSettings', () => {
   it('takes the flag, then OAUTH_*, then the profile, then the default, and says which', () => {
-    const profileValues = { issuer: 'https://profile', scope: 'p', client_id: 'pc', timeout: 7 };
+    // The flag names the profile's own issuer: at another one, the profile's client would not count.
+    const profileValues = { issuer: 'https://flag', scope: 'p', client_id: 'pc', timeout: 7 };
     const env = { OAUTH_ISSUER: 'https://env', OAUTH_SCOPE: 'e' };
     const { resolved } = settings({ flags: { issuer: 'https://flag' }, env, profileValues });
     expect(resolved.issuer).toEqual({ value: 'https://flag', source: 'flag', origin: '--issuer' });
@@ -60,6 +61,63 @@ describe('resolveSettings', () => {
     }).resolved;
     expect(given.resource?.value).toEqual(['https://r']);
     expect(given.scope?.value).toBe('e');
+  });
+
+  it('leaves out every issuer-bound setting of the profile at another issuer, also one the command chose', () => {
+    const profileValues = {
+      issuer: 'https://as.example',
+      client_id: 'old-client',
+      auth_method: 'private_key_jwt',
+      private_key: '/keys/old.jwk',
+      redirect_uri: 'http://127.0.0.1:8400/callback',
+      token_endpoint: 'https://as.example/token',
+      revocation_endpoint: 'https://as.example/revoke',
+      authorization_endpoint: 'https://as.example/authorize',
+      timeout: 7,
+    };
+    for (const other of [
+      settings({ flags: { issuer: 'https://other.example' }, profileValues }).resolved,
+      settings({ profileValues }).resolved.atIssuer('https://other.example', "the API's metadata"),
+    ]) {
+      expect(other.issuer?.value).toBe('https://other.example');
+      expect(other.clientId).toBeUndefined();
+      expect(other.authMethod).toBeUndefined();
+      expect(other.privateKey).toBeUndefined();
+      expect(other.redirectUri).toBeUndefined();
+      expect(other.endpoints).toEqual({});
+      expect(other.get('revocation_endpoint')).toBeUndefined();
+      // Not the server's: the user's own.
+      expect(other.timeout.value).toBe(7);
+    }
+    const chosen = settings({ flags: { clientId: 'new-client' }, profileValues }).resolved.atIssuer(
+      'https://other.example',
+      "the API's metadata",
+    );
+    expect(chosen.clientId?.value).toBe('new-client');
+    expect(chosen.issuer?.origin).toBe("the API's metadata");
+    const same = settings({ profileValues }).resolved.atIssuer('https://as.example/', "the API's metadata");
+    expect(same.clientId?.value).toBe('old-client');
+    expect(same.endpoints.token_endpoint?.value).toBe('https://as.example/token');
+  });
+
+  it('saves a profile that moves to another issuer without the old issuer-bound settings', () => {
+    const previous = {
+      issuer: 'https://as.example',
+      client_id: 'c',
+      private_key: 'k',
+      revocation_endpoint: 'r',
+      timeout: 7,
+    };
+    expect(savedProfile(previous, { issuer: 'https://other.example', client_id: 'n' })).toEqual({
+      issuer: 'https://other.example',
+      client_id: 'n',
+      timeout: 7,
+    });
+    expect(savedProfile(previous, { issuer: 'https://as.example/', scope: 's' })).toEqual({
+      ...previous,
+      issuer: 'https://as.example/',
+      scope: 's',
+    });
   });
 
   it('counts an empty or blank variable or profile value as unset', () => {

@@ -93,10 +93,13 @@ function writeStdout(ctx: Context, chunk: Uint8Array): void {
   }
 }
 
-/** -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). */
+/**
+ * -i: the status line and the headers, one printable line each (a server's header cannot start a line of ours). The
+ * status line is curl's: the one HTTP client speaks HTTP/1.1 only.
+ */
 function printHead(ctx: Context, status: number, headers: Record<string, string>): void {
   ctx.out.result([
-    `HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd(),
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     '',
   ]);

@@ -1,14 +1,22 @@
 // Signing in on the way of an API call (`oauth curl`): the token the call carries, whether this run may sign in (a
 // terminal, or --login), the sign-in for the server and resource the API names, or else the exit-4 error that says
 // the `oauth login` which would.
+import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError, isCliError } from '../../errors.js';
 import type { AccessToken, ResourceCallDeps, SignInPlan } from '../../oauth/resource-call.js';
 import { resourceMatches } from '../../oauth/resource.js';
 import type { Session } from '../../oauth/session.js';
 import type { Context } from '../context.js';
 import { freshProfileSession } from './fresh-session.js';
-import { canPrompt, promptContext } from './prompt.js';
-import { agreeToReplace, type Replaced, replacedBy, replacedWhat, revokeReplaced } from './replaced-session.js';
+import { askChoice, canPrompt } from './prompt.js';
+import {
+  agreeToReplace,
+  type Replaced,
+  replacedBy,
+  replacedWhat,
+  revokeReplaced,
+  sayReplacing,
+} from './replaced-session.js';
 import { requestParameters } from './request.js';
 import { shellQuote } from './shell-quote.js';
 import { type SignInFlags, signInProfile } from './sign-in.js';
@@ -34,23 +42,32 @@ export function signInOnTheWay(
         if (plan.reason === 'step-up') return false;
         throw await signInNeeded(ctx, plan, url, replaced);
       }
-      if (replaced) await agreeToReplace(ctx, flags, plan, url, replaced);
-      if (!ctx.settings.clientId && !flags.register && !canPrompt(ctx)) {
+      // The sign-in runs at the server the API names: at another one than the profile's, with none of the profile's
+      // client, key, endpoints or parameters, only what this run gave (see the settings' issuer-bound ones).
+      const here: Context = { ...ctx, settings: ctx.settings.atIssuer(plan.issuer, "the API's metadata") };
+      if (!here.settings.clientId && !flags.register && !canPrompt(ctx)) {
+        const registers = (await serverMetadata(ctx, plan.issuer))?.registration_endpoint !== undefined;
         throw new CliError('MISSING_SETTING', `No client id to sign in at ${plan.issuer} with.`, {
-          hint: 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).',
+          hint: registers
+            ? 'Pass --client-id (a client registered there; or set OAUTH_CLIENT_ID), or --register to register one first (RFC 7591).'
+            : `Pass --client-id (or set OAUTH_CLIENT_ID) with a client registered at ${plan.issuer}: it offers no dynamic registration.`,
         });
       }
+      // On a terminal the user is asked before anything happens (a registration included); with --login the
+      // replacement is said once nothing is left to fail before the sign-in itself.
+      if (replaced && !flags.login) await agreeToReplace(ctx, plan, url, replaced);
       ctx.out.info(
         plan.reason === 'step-up'
           ? `Signing in again at ${plan.issuer} for the missing scopes: ${plan.missingScopes?.join(' ')}`
           : `Signing in at ${plan.issuer} for ${plan.resource.join(' ')}`,
       );
-      const { session } = await signInProfile(ctx, flags, {
+      const { session } = await signInProfile(here, flags, {
         issuer: plan.issuer,
         resource: plan.resource,
         ...(plan.scope ? { addScope: plan.scope } : {}),
         ...(replaced ? { withoutProfileScope: true } : {}),
         ...(plan.reason === 'step-up' ? { keepProfileScope: true } : {}),
+        ...(replaced && flags.login ? { beforeSignIn: () => sayReplacing(ctx, plan, url, replaced) } : {}),
       });
       rememberSecrets(ctx, session);
       signedIn = { session, resource: plan.resource };
@@ -111,7 +128,11 @@ async function signInNeeded(
   url: URL,
   replaced: Replaced | undefined,
 ): Promise<CliError> {
-  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan, replaced !== undefined));
+  const server = await serverMetadata(ctx, plan.issuer);
+  const login = loginCommandFor(ctx, plan, await scopeToAsk(ctx, plan, replaced !== undefined, server), server);
+  const placeholder = login.includes(CLIENT_ID_PLACEHOLDER)
+    ? ` (${CLIENT_ID_PLACEHOLDER}: a client registered at ${plan.issuer}, which offers no dynamic registration)`
+    : '';
   const replaces = replaced
     ? ` That replaces ${replacedWhat(replaced)}; to keep both, add --profile <name> (a profile of its own for this API).`
     : '';
@@ -128,7 +149,7 @@ async function signInNeeded(
     : `Not signed in for ${api}.`;
   return new CliError('NOT_LOGGED_IN', message, {
     ...(plan.rejected?.error ? { oauthError: plan.rejected.error } : {}),
-    hint: `Its metadata names ${plan.issuer}. Sign in ${plan.rejected ? 'again ' : ''}there with: ${login} — then run this again (or run it with --login, which does both).${replaces}`,
+    hint: `Its metadata names ${plan.issuer}. Sign in ${plan.rejected ? 'again ' : ''}there with: ${login}${placeholder} — then run this again (or run it with --login, which does both).${replaces}`,
   });
 }
 
@@ -137,39 +158,52 @@ async function signInNeeded(
  * the run's scope, else the server's default one, plus what the API asked for. Without the server's metadata, only
  * what the API asked for.
  */
-async function scopeToAsk(ctx: Context, plan: SignInPlan, withoutProfileScope: boolean): Promise<string | undefined> {
+async function scopeToAsk(
+  ctx: Context,
+  plan: SignInPlan,
+  withoutProfileScope: boolean,
+  server: AuthorizationServer | undefined,
+): Promise<string | undefined> {
   if (!plan.scope) return undefined;
   const given = ctx.settings.scope;
   let base = withoutProfileScope && given?.source === 'profile' ? undefined : given?.value;
-  if (base === undefined) {
-    try {
-      const [{ discover }, { defaultScope }] = await Promise.all([
-        import('../../oauth/discovery.js'),
-        import('../../oauth/sign-in.js'),
-      ]);
-      const found = await discover(new URL(plan.issuer), {
-        cache: await ctx.documents(),
-        insecure: ctx.insecure,
-        signal: ctx.io.signal,
-      });
-      base = defaultScope(found.metadata);
-    } catch (error) {
-      if (ctx.out.verbosity > 0)
-        ctx.out.trace(`curl: no default scope from ${plan.issuer}: ${(error as Error).message}`);
-    }
-  }
+  if (base === undefined && server) base = (await import('../../oauth/sign-in.js')).defaultScope(server);
   return [...new Set(`${base ?? ''} ${plan.scope}`.split(/\s+/).filter(Boolean))].join(' ');
 }
 
+/** The server's metadata for what a printed command should say, or undefined when it cannot be had (said in -v). */
+async function serverMetadata(ctx: Context, issuer: string): Promise<AuthorizationServer | undefined> {
+  try {
+    const { discover } = await import('../../oauth/discovery.js');
+    return (
+      await discover(new URL(issuer), { cache: await ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal })
+    ).metadata;
+  } catch (error) {
+    if (ctx.out.verbosity > 0) ctx.out.trace(`curl: no metadata from ${issuer}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Where a printed command needs a client id only the user knows (a server without dynamic registration). */
+const CLIENT_ID_PLACEHOLDER = '<CLIENT_ID>';
+
 /** The exact `oauth login` that signs the profile in as planned, each value shell-quoted. */
-function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefined): string {
+function loginCommandFor(
+  ctx: Context,
+  plan: SignInPlan,
+  scope: string | undefined,
+  server: AuthorizationServer | undefined,
+): string {
   const client = ctx.settings.clientId;
   const profileIssuer = ctx.settings.issuer?.value;
   const clientHere =
     client && !(client.source === 'profile' && profileIssuer !== plan.issuer) ? client.value : undefined;
-  // Without a client for that server, the command registers one (it says so if the server cannot).
+  // Without a client for that server, the command registers one where the server offers registration; elsewhere it
+  // names the one value only the user can know.
   const parts = ['oauth login', '--issuer', shellQuote(plan.issuer)];
-  parts.push(...(clientHere ? ['--client-id', shellQuote(clientHere)] : ['--register']));
+  const noClient =
+    server?.registration_endpoint === undefined ? ['--client-id', CLIENT_ID_PLACEHOLDER] : ['--register'];
+  parts.push(...(clientHere ? ['--client-id', shellQuote(clientHere)] : noClient));
   for (const resource of plan.resource) parts.push('--resource', shellQuote(resource));
   if (scope) parts.push('--scope', shellQuote(scope));
   if (ctx.profileName !== 'default') parts.push('--profile', shellQuote(ctx.profileName));
@@ -178,12 +212,9 @@ function loginCommandFor(ctx: Context, plan: SignInPlan, scope: string | undefin
 
 async function chooseServer(ctx: Context, servers: readonly string[]): Promise<string | undefined> {
   if (!canPrompt(ctx)) return undefined;
-  const { select } = await import('@inquirer/prompts');
-  return select(
-    {
-      message: 'The API accepts tokens from these authorization servers; sign in at:',
-      choices: servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
-    },
-    promptContext(ctx),
+  return askChoice(
+    ctx,
+    'The API accepts tokens from these authorization servers; sign in at:',
+    servers.map((server) => ({ value: server, name: ctx.out.clean(server) })),
   );
 }

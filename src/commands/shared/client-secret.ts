@@ -6,7 +6,7 @@ import { readUserFile } from '../../settings/user-file.js';
 import { readLines } from '../../term/input.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
-import { canPrompt, promptContext } from './prompt.js';
+import { askSecret, canPrompt } from './prompt.js';
 
 /** The client secret from stdin, a file, the flag (with a warning) or OAUTH_CLIENT_SECRET; registered for redaction. */
 export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: string): Promise<string | undefined> {
@@ -15,8 +15,7 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     if (ctx.io.stdinIsTTY && !canPrompt(ctx))
       throw new CliError('USAGE', '--client-secret-stdin needs the secret piped in.');
     if (ctx.io.stdinIsTTY) {
-      const { password } = await import('@inquirer/prompts');
-      secret = await password({ message: 'Client secret:', mask: true }, promptContext(ctx));
+      secret = await askSecret(ctx, 'Client secret:');
     } else {
       for await (const { line } of readLines(ctx.io.stdin, 64 * 1024)) {
         secret = line.trim();

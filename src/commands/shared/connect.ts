@@ -43,7 +43,8 @@ export async function connect(
     secretGiven: explicitSecretGiven(ctx, flags),
     privateKey: runSetting(ctx.settings.privateKey),
     authMethod: runSetting(ctx.settings.authMethod),
-    savedAuthMethod: ctx.profile()?.auth_method as string | undefined,
+    // The profile's, as the settings read it: none when this run is at another issuer than the profile's.
+    savedAuthMethod: ctx.settings.authMethod?.source === 'profile' ? ctx.settings.authMethod.value : undefined,
   };
   return connectFlow(settings, connectDeps(ctx, flags, clientId, issuer), options);
 }

@@ -17,6 +17,7 @@ import { resolveServer } from '../../oauth/server.js';
 import { sameIssuer } from '../../oauth/session.js';
 import type { LoopbackChoice } from '../../oauth/sign-in.js';
 import { envSetting, loadConfig, type Profile, updateConfig } from '../../settings/config.js';
+import { savedProfile } from '../../settings/settings.js';
 import { configFile } from '../../settings/paths.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
@@ -99,7 +100,7 @@ export async function saveRegistration(
     // A registered client starts without the old client's way of authenticating.
     delete previous.auth_method;
     delete previous.private_key;
-    config.profiles[ctx.profileName] = { ...previous, ...profile };
+    config.profiles[ctx.profileName] = savedProfile(previous, profile);
   });
   return opened;
 }

@@ -5,7 +5,7 @@ import type { SignInPlan } from '../../oauth/resource-call.js';
 import { parseSession, profileWhere, sameIssuer, type Session, sessionKey } from '../../oauth/session.js';
 import type { Profile } from '../../settings/config.js';
 import type { Context } from '../context.js';
-import { promptContext } from './prompt.js';
+import { askConfirm } from './prompt.js';
 import { forgetRevoked, revokeReplacedSession } from './revoke-session.js';
 import { shellQuote } from './shell-quote.js';
 import { store } from './store.js';
@@ -39,42 +39,47 @@ export async function replacedBy(ctx: Context, plan: SignInPlan): Promise<Replac
   if (server === undefined) return undefined;
   const resource = typeof before?.resource === 'string' ? before.resource.split(/[\s,]+/).filter(Boolean) : [];
   const otherServer = !sameIssuer(server, plan.issuer);
+  // A session for no resource is the server's own (userinfo, its APIs at its origin): one bound to an API elsewhere
+  // takes its place as much as one for another resource does.
   const otherResource =
-    resource.length > 0 &&
-    (resource.length !== plan.resource.length || resource.some((one) => !plan.resource.includes(one)));
+    resource.length > 0
+      ? resource.length !== plan.resource.length || resource.some((one) => !plan.resource.includes(one))
+      : session !== undefined && plan.resource.some((one) => !sameOrigin(one, server));
   if (!otherServer && !otherResource) return undefined;
   return { server, resource, otherServer, session, before: before && { ...before } };
 }
 
 export function replacedWhat(replaced: Replaced): string {
-  return replaced.otherServer
-    ? `the profile's session at ${replaced.server}`
-    : `the profile's session for ${replaced.resource.join(' ')}`;
+  if (replaced.otherServer) return `the profile's session at ${replaced.server}`;
+  return replaced.resource.length > 0
+    ? `the profile's session for ${replaced.resource.join(' ')}`
+    : `the profile's session at ${replaced.server}, which is for no one API`;
 }
 
-/** On a terminal the user says yes (default no); without one, --login is the yes, and it is said on stderr. */
-export async function agreeToReplace(
-  ctx: Context,
-  flags: { readonly login?: boolean | undefined },
-  plan: SignInPlan,
-  url: URL,
-  replaced: Replaced,
-): Promise<void> {
+function sameOrigin(resource: string, server: string): boolean {
+  try {
+    return new URL(resource).origin === new URL(server).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** With --login (the yes without a terminal), said on stderr as the sign-in starts. */
+export function sayReplacing(ctx: Context, plan: SignInPlan, url: URL, replaced: Replaced): void {
+  ctx.out.warn(
+    `Signing in at ${plan.issuer} for ${url.origin}${url.pathname} replaces ${replacedWhat(replaced)} (profile ${ctx.profileName}); --profile <name> would keep both.`,
+  );
+}
+
+/** On a terminal the user says yes (default no). */
+export async function agreeToReplace(ctx: Context, plan: SignInPlan, url: URL, replaced: Replaced): Promise<void> {
   const api = `${url.origin}${url.pathname}`;
   const what = `${replacedWhat(replaced)} (profile ${ctx.profileName})`;
-  if (flags.login) {
-    ctx.out.warn(`Signing in at ${plan.issuer} for ${api} replaces ${what}; --profile <name> would keep both.`);
-    return;
-  }
-  const { confirm } = await import('@inquirer/prompts');
-  const yes = await confirm(
-    {
-      message: ctx.out.clean(
-        `${api} wants a sign-in at ${plan.issuer}. That replaces ${what}. Replace it? (to keep both, run with --profile <name>)`,
-      ),
-      default: false,
-    },
-    promptContext(ctx),
+  const yes = await askConfirm(
+    ctx,
+    ctx.out.clean(
+      `${api} wants a sign-in at ${plan.issuer}. That replaces ${what}. Replace it? (to keep both, run with --profile <name>)`,
+    ),
   );
   if (!yes) {
     throw new CliError('NOT_LOGGED_IN', `Not signed in for ${api}: kept ${what}.`, {

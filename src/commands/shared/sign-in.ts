@@ -9,6 +9,7 @@ import { defaultScope, type LoopbackChoice, type SignInPrompts, signIn } from '.
 import { redactText } from '../../redact.js';
 import { type Profile, updateConfig } from '../../settings/config.js';
 import { MAX_WAIT_SECONDS, parseSeconds, timerMs } from '../../settings/duration.js';
+import { savedProfile } from '../../settings/settings.js';
 import { configFile } from '../../settings/paths.js';
 import type { SecretStore } from '../../store/store.js';
 import { systemBrowser } from '../../term/browser.js';
@@ -48,6 +49,8 @@ export interface SignInOverrides {
   withoutProfileScope?: boolean;
   /** A step-up: its scopes belong to the session it makes (which records them), not to the profile's setting. */
   keepProfileScope?: boolean;
+  /** Called once everything before the sign-in itself succeeded (client, server, parameters): it is about to happen. */
+  beforeSignIn?: () => void;
 }
 
 export interface SignedIn {
@@ -57,16 +60,29 @@ export interface SignedIn {
   storedIn: string | undefined;
 }
 
+/**
+ * The sign-in flags alone, checked before anything is sent: a command that may sign in on the way (curl) says a bad
+ * --login-timeout or --port up front, not after an API call and a question.
+ */
+export function checkSignInFlags(flags: SignInFlags): void {
+  loginTimeoutMs(flags);
+  if (!flags.device) loopbackFrom(flags.redirectUri, flags.port);
+}
+
+function loginTimeoutMs(flags: SignInFlags): number {
+  return timerMs(
+    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
+      max: MAX_WAIT_SECONDS,
+    }),
+  );
+}
+
 export async function signInProfile(
   ctx: Context,
   flags: SignInFlags,
   overrides: SignInOverrides = {},
 ): Promise<SignedIn> {
-  const timeoutMs = timerMs(
-    parseSeconds(flags.loginTimeout ?? String(DEFAULT_LOGIN_TIMEOUT_SECONDS), '--login-timeout', {
-      max: MAX_WAIT_SECONDS,
-    }),
-  );
+  const timeoutMs = loginTimeoutMs(flags);
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
   const loopback = flags.device
     ? undefined
@@ -89,6 +105,7 @@ export async function signInProfile(
   const scope = [
     ...new Set(`${base ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
   ].join(' ');
+  overrides.beforeSignIn?.();
   // The store is opened once the sign-in completed, as the last thing before the session counts.
   let tokens: SecretStore | undefined;
   const session = await signIn(
@@ -136,16 +153,10 @@ export async function signInProfile(
 }
 
 /**
- * The client at a server the caller chose: the run's client id, unless it is only the profile's and the profile is
- * another server's (a client id means nothing at a server that did not register it).
+ * The client at a server the caller chose: the run's client id (the settings drop the profile's when the profile is
+ * another server's: a client id means nothing at a server that did not register it).
  */
 async function identityAt(ctx: Context, issuer: string): Promise<{ issuer: string; clientId: string }> {
-  const { clientId, issuer: profileIssuer } = ctx.settings;
-  if (clientId?.source === 'profile' && profileIssuer !== undefined && profileIssuer.value !== issuer) {
-    throw new CliError('MISSING_SETTING', `No client id given for ${issuer}.`, {
-      hint: `The profile's client is registered at ${profileIssuer.value}: pass --client-id with a client registered at ${issuer} (or use another --profile).`,
-    });
-  }
   return { issuer, clientId: await requireSetting(ctx, 'client_id', undefined, 'Client id') };
 }
 
@@ -206,7 +217,7 @@ async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
   const path = configFile(ctx.io.env);
   try {
     await updateConfig(path, (config) => {
-      config.profiles[ctx.profileName] = { ...config.profiles[ctx.profileName], ...profile };
+      config.profiles[ctx.profileName] = savedProfile(config.profiles[ctx.profileName], profile);
     });
   } catch (error) {
     ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
