@@ -3,23 +3,11 @@
 // every run; a cache taken after the run holds those too, which makes `decode`, `token` and `--help` start faster. No
 // maintained library does this on Node >= 22. Built into its own file (dist/code-cache.cjs): bin/ needs it before the
 // bundle is loaded.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  type Stats,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { COMMAND_NAMES, invokedCommand } from '../commands/names.js';
+import { ownedByUserAlone, readOwnFile } from '../store/own-file.js';
 
 /** At most this many caches in the directory (a few commands × installs × Node versions); the oldest go first. */
 export const MAX_CACHE_FILES = 24;
@@ -109,31 +97,12 @@ function withNodeCompileCache(require: NodeJS.Require): (id: string) => unknown 
 function cacheFileFor(file: string, { directory, name }: CacheChoice): string | undefined {
   try {
     const directoryStats = statSync(directory, { throwIfNoEntry: false });
-    if (directoryStats && !trusted(directoryStats)) return undefined;
+    if (directoryStats && !ownedByUserAlone(directoryStats)) return undefined;
     const { size, ino, ctimeMs } = statSync(file);
     const build = `${size}.${ino}.${Math.round(ctimeMs * 1000)}`;
     return join(directory, `${fnv1a(file)}-${build}-${name}-${process.version}-${process.arch}.cache`);
   } catch {
     return undefined;
-  }
-}
-
-/** A cache is code: used only if this user owns it (and its directory) and no one else may write to it. */
-function trusted(stats: Stats): boolean {
-  return process.getuid === undefined || (stats.uid === process.getuid() && (stats.mode & 0o022) === 0);
-}
-
-function readOwnFile(file: string): Buffer | undefined {
-  let descriptor: number | undefined;
-  try {
-    // Non-blocking: a FIFO where a cache belongs would otherwise block the open before fstat could refuse it.
-    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    const stats = fstatSync(descriptor);
-    return stats.isFile() && trusted(stats) ? readFileSync(descriptor) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
   }
 }
 

@@ -145,7 +145,7 @@ export async function localServerClaims(
   flags: { issuer: string; audience: string },
 ): Promise<LocalServerClaims> {
   const running =
-    given.issuer === undefined || given.audience === undefined ? await runningServer(stateDir(ctx.io.env)) : undefined;
+    given.issuer === undefined || given.audience === undefined ? runningServer(stateDir(ctx.io.env)) : undefined;
   if (running?.ephemeral && given.issuer === undefined)
     throw new CliError(
       'USAGE',
