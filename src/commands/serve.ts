@@ -18,7 +18,9 @@ export const command = defineCommand({
     'Signing keys and client secrets are kept in the state directory, so tokens stay verifiable across restarts; ' +
     'sign-in sessions, grants and refresh tokens live in memory and are gone after a restart (sign in again).\n' +
     'While it runs it records its issuer (with the port it got), audience and alg there too: `oauth mint` and ' +
-    '`oauth check --api` make their tokens for it unless given --issuer or --aud/--audience.\n' +
+    '`oauth check --api` make their tokens for it unless given --issuer or --aud/--audience (on systems with /proc, ' +
+    'where the record can be tied to this very process). A second server on the same state directory warns, takes ' +
+    'the record over while it runs and hands it back to the first when it stops.\n' +
     'It also hosts an example protected resource, the orders API at /api/orders (GET needs api:read, POST api:write), ' +
     'which validates its tokens as an API should (Authorization header only, signature with the server\u2019s keys, ' +
     'typ at+jwt, iss, aud, exp, nbf with 30 s of leeway, scope, DPoP binding) and answers RFC 6750 challenges that ' +
@@ -85,14 +87,19 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg; an
   // --ephemeral server says its keys are throwaway, so those commands refuse to sign with the state's keys for it.
   const directory = stateDir(ctx.io.env);
-  await recordRunning(directory, {
+  const replaced = await recordRunning(directory, {
     issuer: server.issuer,
     audience: settings.audience,
     alg: settings.alg,
     ephemeral: settings.ephemeral,
-  }).catch(() =>
-    ctx.out.warn('Could not record this server in the state directory: oauth mint will not find its issuer.'),
-  );
+  }).catch(() => {
+    ctx.out.warn('Could not record this server in the state directory: oauth mint will not find its issuer.');
+    return undefined;
+  });
+  if (replaced)
+    ctx.out.warn(
+      `Another oauth serve runs on this state directory (pid ${replaced.pid}, ${replaced.issuer}): oauth mint and oauth check --api now follow this one, and the other again once this one stops.`,
+    );
   if (ctx.out.json) {
     ctx.out.jsonResult({
       issuer: server.issuer,
@@ -121,7 +128,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
     if (ctx.io.signal.aborted) resolve();
     ctx.io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await clearRunning(directory).catch(() => undefined);
+  await clearRunning(directory, replaced).catch(() => undefined);
   await server.close();
   ctx.out.info('Stopped.');
   return Exit.ok;

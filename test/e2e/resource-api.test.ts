@@ -2,21 +2,13 @@
 // `oauth mint` and one from `oauth token --resource`, the 401 challenge that leads to the RFC 9728 metadata, and the
 // lax API's mistake next to the correct API's refusal.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { BIN, killAfterFile, serve, stopEveryServe } from '../helpers/serve.js';
 
 afterAll(stopEveryServe);
-
-/** Puts back the record of a server that is still running (a later server's clean stop removed it). */
-async function recordOf(env: Record<string, string | undefined>, issuer: string, audience: string, pid: number) {
-  const record = join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'running.json');
-  writeFileSync(record, JSON.stringify({ pid, issuer, audience, alg: 'RS256' }));
-  const followed = await spawnCli(['mint'], { env });
-  expect(followed.stderr).toContain('running oauth serve');
-}
 
 const bearer = (url: string, token?: string) =>
   fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -76,16 +68,22 @@ describe('oauth serve: the example APIs', () => {
 
     const record = join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'running.json');
     expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ issuer, audience, alg: 'RS256' });
-    // Stopped cleanly, it takes its record with it.
+    // A second server warns and takes the record over; stopped cleanly, it hands it back to the first.
     const second = await serve(env);
     expect(JSON.parse(readFileSync(record, 'utf8')).issuer).toBe(second.info.issuer);
     expect(await second.stop()).toBe(0);
-    expect(existsSync(record)).toBe(false);
+    expect(second.stderr()).toContain(
+      `Another oauth serve runs on this state directory (pid ${server.child.pid}, ${issuer})`,
+    );
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toMatchObject({ pid: server.child.pid, issuer });
+    expect((await spawnCli(['mint'], { env })).stderr).toContain(
+      `of the running oauth serve (pid ${server.child.pid})`,
+    );
 
     // A killed server leaves its record behind; nobody follows it.
-    await recordOf(env, server.info.issuer, audience, server.child.pid!);
     server.child.kill('SIGKILL');
     await new Promise((resolve) => server.child.once('close', resolve));
+    expect(existsSync(record)).toBe(true);
     const after = await spawnCli(['mint'], { env });
     expect(after.stderr).not.toContain('running oauth serve');
     expect(JSON.parse(Buffer.from(after.stdout.split('.')[1]!, 'base64url').toString()).iss).toBe(

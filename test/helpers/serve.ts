@@ -33,6 +33,8 @@ export interface Served {
     clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }>;
   };
   stop(): Promise<number | null>;
+  /** What it printed on stderr so far (all of it once stop() resolved). */
+  stderr(): string;
 }
 
 export async function serve(env: Record<string, string | undefined>, ...args: string[]): Promise<Served> {
@@ -41,6 +43,10 @@ export async function serve(env: Record<string, string | undefined>, ...args: st
   });
   running.push(child);
   let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
   const info = await new Promise<Served['info']>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve printed nothing')), 15_000);
     child.stdout.on('data', (chunk) => {
@@ -52,5 +58,5 @@ export async function serve(env: Record<string, string | undefined>, ...args: st
     });
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { child, info, stop: () => (child.kill('SIGINT'), exited) };
+  return { child, info, stop: () => (child.kill('SIGINT'), exited), stderr: () => stderr };
 }
