@@ -22,7 +22,10 @@ const FLAGS = {
     '--claim <k=v>',
     'extra claim (repeatable; the value is JSON when it parses); not iss, sub, aud, scope, client_id, exp, nbf, iat, jti or cnf, which have flags of their own',
   ),
-  typ: option('--typ <typ>', 'typ header (default at+jwt)'),
+  typ: option(
+    '--typ <typ>',
+    'typ header: at+jwt (the default) or application/at+jwt; --wrong-typ for a typ an API refuses',
+  ),
   alg: option(
     '--alg <alg>',
     'RS256, PS256, ES256, EdDSA (default: the one oauth serve last started with) — or none for an unsigned token',
@@ -96,6 +99,12 @@ async function run(flags: MintFlags, ctx: Context): Promise<number> {
       'USAGE',
       `--id-token sets the ID token's aud (the client id) and typ (JWT) itself; leave out ${[flags.aud !== undefined ? '--aud' : '', flags.typ !== undefined ? '--typ' : ''].filter(Boolean).join(' and ')}.`,
       { hint: 'Give --client-id for its aud.' },
+    );
+  // RFC 9068 §4: an API refuses any other typ, so another would make the verdict "a correct API accepts it" a lie.
+  if (flags.typ !== undefined && !/^(application\/)?at\+jwt$/i.test(flags.typ))
+    throw new CliError(
+      'USAGE',
+      `--typ ${flags.typ} makes a token a correct API refuses (RFC 9068 §4 wants at+jwt): the verdict mint prints depends on it. Use --wrong-typ instead.`,
     );
   const extra = parseClaims(flags.claim ?? []);
   refuseCheckedClaims(Object.keys(extra));

@@ -115,5 +115,17 @@ describe('oauth mint', () => {
       expect(overridden.stdout, claim).toBe('');
       expect(overridden.stderr, claim).not.toContain('accepts it');
     }
+    // So would a typ an API refuses (RFC 9068 §4): --wrong-typ makes that token, with its verdict.
+    for (const typ of ['JWT', 'jwt', 'at+jwt+x']) {
+      const typed = await spawnCli(['mint', '--typ', typ], { env });
+      expect(typed.code, typ).toBe(2);
+      expect(typed.stderr, typ).toContain('Use --wrong-typ instead');
+      expect(typed.stdout, typ).toBe('');
+    }
+    for (const typ of ['at+jwt', 'application/at+jwt', 'AT+JWT']) {
+      const typed = await spawnCli(['mint', '--typ', typ], { env });
+      expect(typed.code, typ).toBe(0);
+      expect(typed.stderr, typ).toContain('a correct API accepts it');
+    }
   });
 });
