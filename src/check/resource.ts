@@ -163,6 +163,21 @@ const mayFetch = (value: string, insecure: boolean): boolean => {
   }
 };
 
+/** Why a URL that is not https was (or was not) fetched: --insecure is named only when it would change that. */
+function notHttpsWhy(value: string, fetched: boolean, insecure: boolean): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    return 'is not a URL, so it was not fetched';
+  }
+  if (protocol !== 'http:') return 'is not an http(s) URL, so it was not fetched (no other kind ever is)';
+  if (fetched) return 'is not https';
+  return insecure
+    ? 'is not https, so it was not fetched'
+    : 'is not https, so it was not fetched (--insecure fetches plain http from hosts that are not loopback)';
+}
+
 const sameUrl = (a: string, b: string): boolean => {
   try {
     return new URL(a).href === new URL(b).href;
@@ -206,7 +221,7 @@ async function checkMetadata(
         finding(
           'resource-not-https',
           issuer,
-          `The authorization server ${issuer} is not https${fetchable ? '' : ', so it was not fetched (--insecure fetches plain http anyway)'}.`,
+          `The authorization server ${issuer} ${notHttpsWhy(issuer, fetchable, deps.insecure)}.`,
           { member: 'authorization_servers' },
         ),
       );

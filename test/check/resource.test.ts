@@ -156,8 +156,28 @@ describe('oauth check --resource', () => {
     // Not asked: a fetch of a host that cannot resolve would have been an unreachable server.
     expect(result.ids).toEqual(['resource-not-https']);
     expect(result.report.findings[0].message).toContain('not fetched');
+    expect(result.report.findings[0].message).toContain('--insecure fetches plain http');
     const insecure = await check(url, '--insecure');
     expect(insecure.ids).toEqual(['resource-authorization-server-unreachable', 'resource-not-https']);
+    expect(insecure.report.findings.find((item: { id: string }) => item.id === 'resource-not-https').message).toBe(
+      'The authorization server http://as.invalid is not https.',
+    );
+  });
+
+  it('an authorization server that is not an http(s) URL is never fetched, and --insecure is not offered for it', async () => {
+    for (const other of ['file:///etc/passwd', 'javascript:alert(1)', 'not a url']) {
+      const { url } = await setUp({
+        metadata: (resource, issuer) => ({ resource, authorization_servers: [issuer, other] }),
+      });
+      for (const extra of [[], ['--insecure']]) {
+        const result = await check(url, ...extra);
+        expect(result.code, result.stderr).toBe(3);
+        expect(result.ids).toEqual(['resource-not-https']);
+        const message = result.report.findings[0].message;
+        expect(message, other).toMatch(/not (an http\(s\) URL|a URL), so it was not fetched/);
+        expect(message, other).not.toContain('--insecure');
+      }
+    }
   });
 
   it('a resource_metadata URL a client may not fetch, or one that redirects: a finding about the URL, the audit goes on', async () => {
