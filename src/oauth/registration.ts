@@ -123,7 +123,7 @@ export async function registerClient(
   const record = response as Record<string, unknown>;
   registerSecrets(record, deps);
   const warnings: string[] = [];
-  const stored = storedFrom(as.issuer, record, endpointUrl.origin, deps.insecure, warnings);
+  const stored = storedFrom(as.issuer, record, endpointUrl.origin, deps.insecure, warnings, deps.profile);
   return { stored, response: record, warnings };
 }
 
@@ -159,6 +159,7 @@ export async function readRegistration(
     current,
     deps.insecure,
     warnings,
+    deps.profile,
     'keep',
     'Reading the registration',
   );
@@ -290,6 +291,7 @@ function storedFrom(
   managementOrigin: string | undefined,
   insecure: boolean,
   warnings: string[],
+  profile = 'default',
   refused: 'drop' | 'keep' = 'drop',
   doing = 'The registration',
 ): StoredRegistration {
@@ -326,7 +328,7 @@ function storedFrom(
         delete stored.registration_access_token;
         stored.management_refused = error.message;
         warnings.push(
-          `${error.message} The client was registered, but it cannot be read or deleted with "oauth register --show/--delete".`,
+          `${error.message} The client was registered, but it cannot be read or deleted with "${profileCommand('oauth register --show', profile)}" or "${profileCommand('oauth register --delete', profile)}".`,
         );
       }
     }

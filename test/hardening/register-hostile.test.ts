@@ -213,6 +213,13 @@ describe('a hostile registration endpoint', () => {
       expect(deleted.stderr).toContain('--replace');
       const forgot = await spawnCli(['register', '--forget'], { env: home.env });
       expect(forgot.code, forgot.stderr).toBe(0);
+
+      // For another profile, the commands it names carry it.
+      const work = await register(home.env, '--auth-method', 'client_secret_basic', '--profile', 'work');
+      expect(work.code, work.stderr).toBe(0);
+      expect(work.stderr).toContain(
+        'cannot be read or deleted with "oauth register --show --profile work" or "oauth register --delete --profile work"',
+      );
       expect(home.storedEntries()['registration:default']).toBeUndefined();
       const again = await register(home.env);
       expect(again.code, again.stderr).toBe(0);
