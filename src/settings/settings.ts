@@ -38,16 +38,10 @@ export type SettingName = (typeof SETTING_NAMES)[number];
  * and what was asked of that server. A run at another issuer uses none of the profile's, and a profile that moves to
  * another issuer keeps none of them.
  */
-export const ISSUER_BOUND_SETTINGS: readonly SettingName[] = [
-  'client_id',
-  'scope',
-  'audience',
-  'resource',
-  'auth_method',
-  'private_key',
-  'redirect_uri',
-  ...ENDPOINT_SETTINGS,
-];
+export const ISSUER_BOUND_SETTINGS: readonly SettingName[] = SETTING_NAMES.filter(
+  // What is the run's or the machine's, whichever server it talks to; any setting added later is bound by default.
+  (name) => !['issuer', 'ca_file', 'timeout', 'clock_skew'].includes(name),
+);
 const isIssuerBound = (name: SettingName) => ISSUER_BOUND_SETTINGS.includes(name);
 
 /** The flags a setting can come from, as the command parsed them (a repeatable flag gives a list). */
