@@ -10,7 +10,7 @@ export async function runResourceCheck(resource: string, ctx: Context): Promise<
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
     throw new CliError('USAGE', `--resource must be an http(s) URL, not ${JSON.stringify(target.protocol)}.`);
   assertSecureUrl(target, ctx.insecure, 'resource');
-  const [{ checkResource }, { discoverResource }, { fetchMetadata }] = await Promise.all([
+  const [{ checkResource }, { discoverResource }, { discover }] = await Promise.all([
     import('../../check/resource.js'),
     import('../../oauth/resource.js'),
     import('../../oauth/discovery.js'),
@@ -24,10 +24,16 @@ export async function runResourceCheck(resource: string, ctx: Context): Promise<
         metadataUrl !== undefined ? { metadataUrl } : {},
       ),
     fetchServerMetadata: async (issuer) => {
-      // The resource named it: the URL policy for server-supplied URLs applies, as for any server's URL.
+      // The resource named it: the URL policy for server-supplied URLs applies, as for any server's URL. The document
+      // is read as the client reads it (its issuer exactly the one asked for, its endpoints under the URL policy), so
+      // a server the client would refuse is a finding here, not a pass.
       const url = serverUrl(issuer, 'authorization_servers', ctx.insecure, 'the resource metadata');
-      return (await fetchMetadata(url, { cache: await ctx.documents(), insecure: ctx.insecure, signal: ctx.io.signal }))
-        .metadata;
+      const { metadata } = await discover(url, {
+        cache: await ctx.documents(),
+        insecure: ctx.insecure,
+        signal: ctx.io.signal,
+      });
+      return { ...metadata };
     },
     insecure: ctx.insecure,
   });
