@@ -111,6 +111,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
         },
       },
     );
+    passOn.done();
     printAnswer(ctx, flags, result.response, passOn.streamed());
     if (flags.fail === false || result.outcome === 'ok') return Exit.ok;
     throw failure(result, flags.login === true);

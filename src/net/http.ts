@@ -175,6 +175,8 @@ export function createHttpClient(options: HttpOptions): HttpClient {
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
     const started = performance.now();
+    // Once the status has arrived, a connection that drops is an answer cut short, not a server out of reach.
+    let answered: { status: number; bytes: number; declared: number } | undefined;
     try {
       const response = await request(url, {
         method,
@@ -188,6 +190,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       const cap = sink?.maxBytes ?? maxBytes;
       const truncate = req.oversize === 'truncate';
       const declared = Number(responseHeaders['content-length']);
+      answered = { status: response.statusCode, bytes: 0, declared };
       const chunks: Buffer[] = [];
       let size = 0;
       let truncated = false;
@@ -205,6 +208,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
             truncated = true;
           }
           size += piece.length;
+          answered.bytes = size;
           if (sink) writeToSink(sink, piece, req);
           else chunks.push(piece);
           if (truncated) break;
@@ -225,7 +229,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
       return result;
     } catch (error) {
       if (error instanceof CliError) throw error;
-      throw translateError(error, req, url, options, deadline);
+      throw translateError(error, req, url, options, deadline, answered);
     }
   }
 
@@ -405,6 +409,7 @@ function translateError(
   url: URL,
   options: HttpOptions,
   deadline: AbortSignal,
+  answered?: { status: number; bytes: number; declared: number },
 ): CliError {
   const where = `the ${req.purpose} at ${redactUrl(url.href)}`;
   if (options.signal?.aborted) return new CliError('CANCELLED', 'Cancelled.');
@@ -439,6 +444,16 @@ function translateError(
       details: { url: redactUrl(url.href), reason: 'INVALID_HTTP' },
     });
   }
+  if (answered) {
+    const of = Number.isFinite(answered.declared) ? ` of the ${answered.declared} it announced` : '';
+    const reason = `the ${req.purpose}'s answer (HTTP ${answered.status} from ${redactUrl(url.href)}) was cut short after ${answered.bytes} bytes${of}: ${networkWhy(error, code)}`;
+    return new CliError('HTTP_NETWORK', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
+      hint: 'The server or something between closed the connection mid-answer; try again.',
+      details: { url: redactUrl(url.href), reason: 'CUT_SHORT', status: answered.status, bytes: answered.bytes },
+    });
+  }
   const proxyStatus = /Proxy response \((\d{3})\)/.exec(messages(error))?.[1];
   if (proxyStatus) {
     const reason = `cannot reach ${where}: the proxy answered HTTP ${proxyStatus}`;
@@ -452,20 +467,22 @@ function translateError(
       details: { url: redactUrl(url.href), reason: 'PROXY_STATUS', status: Number(proxyStatus) },
     });
   }
-  const why =
-    code === 'ECONNREFUSED'
-      ? 'connection refused'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'host name not found'
-        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
-          ? 'connection closed by the server'
-          : // A code alone (UND_ERR_INVALID_ARG) says nothing to a user: the innermost message says what happened.
-            `${messages(error) || code || String(error)}${code && !messages(error).includes(code) ? ` (${code})` : ''}`;
-  const reason = `cannot reach ${where}: ${why}`;
+  const reason = `cannot reach ${where}: ${networkWhy(error, code)}`;
   return new CliError('HTTP_NETWORK', sentence(reason), {
     reason,
     endpoint: req.purpose,
     hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
     details: { url: redactUrl(url.href), reason: code ?? 'unknown' },
   });
+}
+
+function networkWhy(error: unknown, code: string | undefined): string {
+  return code === 'ECONNREFUSED'
+    ? 'connection refused'
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? 'host name not found'
+      : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+        ? 'connection closed by the server'
+        : // A code alone (UND_ERR_INVALID_ARG) says nothing to a user: the innermost message says what happened.
+          `${messages(error) || code || String(error)}${code && !messages(error).includes(code) ? ` (${code})` : ''}`;
 }

@@ -1,7 +1,8 @@
 // `oauth curl` against hostile and broken APIs: what they put in challenges, metadata, redirects and bodies never
 // reaches the terminal raw, never carries the token anywhere but the URL the user named, and ends with the right code.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -347,5 +348,26 @@ describe('oauth curl against hostile APIs', () => {
       );
       expect(io.err()).toContain('both read stdin');
     }
+  });
+
+  it('-o keeps the old file when the answer is cut short mid-body, and says so (exit 5); a whole answer replaces it', async () => {
+    api.route('/cut', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '1000' });
+      response.write(Buffer.alloc(44, 'a'), () => response.socket?.destroy());
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-curl-o-'));
+    const file = join(dir, 'f');
+    writeFileSync(file, 'the old contents');
+    const io = bufferIO({ env: signedIn() });
+    expect(await main(['curl', '-o', file, `${api.origin}/cut`], io)).toBe(5);
+    expect(io.err()).toContain('was cut short after 44 bytes');
+    expect(io.err()).not.toContain('Cannot reach');
+    expect(readFileSync(file, 'utf8')).toBe('the old contents');
+    expect(readdirSync(dir)).toEqual(['f']);
+
+    const whole = bufferIO({ env: signedIn() });
+    expect(await main(['curl', '-o', file, `${api.origin}/binary`], whole)).toBe(0);
+    expect(readFileSync(file).equals(BINARY)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['f']);
   });
 });

@@ -1,9 +1,10 @@
 // Where `oauth curl`'s answer goes: the body byte for byte to stdout or -o (as it arrives for a 2xx, else once the call
 // is over), the -i head before it, a terminal shown only printable text, and a failed write said as a local failure.
 import { STATUS_CODES } from 'node:http';
-import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { CliError } from '../../errors.js';
 import type { BodySink, HttpResponse } from '../../net/http.js';
+import { temporaryBeside } from '../../store/atomic-file.js';
 import type { Context } from '../context.js';
 
 /** The largest answer held in memory: any but a 2xx (a 401 may still need a sign-in), and any on a terminal. */
@@ -23,22 +24,30 @@ export interface OutputFlags {
  */
 export function bodySink(ctx: Context, flags: OutputFlags) {
   let streamed = false;
-  let fd: number | undefined;
+  let output: Output | undefined;
   const sink = (head: { status: number; headers: Record<string, string> }): BodySink | undefined => {
     const toFile = outputFile(flags) !== undefined;
     if (head.status < 200 || head.status >= 300 || (!toFile && ctx.io.stdoutIsTTY)) return undefined;
     streamed = true;
     if (flags.include) printHead(ctx, head.status, head.headers);
     if (!toFile) return { write: (chunk) => writeStdout(ctx, chunk), maxBytes: MAX_STREAMED_BYTES };
-    fd = openOutput(flags.output!);
-    const file = fd;
-    return { write: (chunk) => writeOutput(file, chunk, flags.output!), maxBytes: MAX_STREAMED_BYTES };
+    const file = openOutput(flags.output!);
+    output = file;
+    return { write: (chunk) => writeOutput(file.fd, chunk, flags.output!), maxBytes: MAX_STREAMED_BYTES };
   };
   return {
     sink,
     streamed: () => streamed,
+    /** The answer arrived whole: -o now holds it. */
+    done: () => {
+      const file = output;
+      output = undefined;
+      file?.commit();
+    },
+    /** Whatever happened, no descriptor or half-written file stays behind. */
     close: () => {
-      if (fd !== undefined) closeSync(fd);
+      output?.abandon();
+      output = undefined;
     },
   };
 }
@@ -55,12 +64,52 @@ function outputFile(flags: OutputFlags): string | undefined {
   return flags.output === '-' ? undefined : flags.output;
 }
 
-function openOutput(path: string): number {
+interface Output {
+  fd: number;
+  /** Closes it and puts it in place. */
+  commit(): void;
+  /** Closes it and leaves the file that was there as it was. */
+  abandon(): void;
+}
+
+/**
+ * -o is written beside the file and renamed over it once the answer is whole, so an answer cut short leaves the old
+ * file as it was. Something that is not a regular file (/dev/null, a FIFO) is written to directly: it cannot be
+ * replaced, and replacing it would be wrong.
+ */
+function openOutput(path: string): Output {
   try {
-    return openSync(path, 'w');
+    if (!isRegularOrMissing(path)) {
+      const fd = openSync(path, 'w');
+      return { fd, commit: () => closeSync(fd), abandon: () => closeSync(fd) };
+    }
+    const temporary = temporaryBeside(path);
+    const fd = openSync(temporary, 'wx');
+    return {
+      fd,
+      commit: () => {
+        closeSync(fd);
+        try {
+          renameSync(temporary, path);
+        } catch (error) {
+          rmSync(temporary, { force: true });
+          throw cannotWrite(path, error);
+        }
+      },
+      abandon: () => {
+        closeSync(fd);
+        rmSync(temporary, { force: true });
+      },
+    };
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw cannotWrite(path, error);
   }
+}
+
+function isRegularOrMissing(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat === undefined || stat.isFile();
 }
 
 function writeOutput(fd: number, chunk: Buffer, path: string): void {
@@ -108,11 +157,14 @@ function printHead(ctx: Context, status: number, headers: Record<string, string>
 function writeBody(ctx: Context, flags: OutputFlags, response: HttpResponse): void {
   const file = outputFile(flags);
   if (file !== undefined) {
+    const output = openOutput(file);
     try {
-      writeFileSync(file, response.body);
+      writeOutput(output.fd, response.body, file);
     } catch (error) {
-      throw cannotWrite(file, error);
+      output.abandon();
+      throw error;
     }
+    output.commit();
     return;
   }
   if (response.body.length === 0) return;
