@@ -2,7 +2,7 @@
 // each with the verdict a correct API must reach and why.
 import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
-import type { ErrorCode } from '../errors.js';
+import { CliError, type ErrorCode } from '../errors.js';
 import { ACCESS_TOKEN_CLAIMS as REQUIRED_CLAIMS } from '../jwt/verify.js';
 
 export interface MintClaims {
@@ -220,6 +220,13 @@ export async function mint(
       break;
     default: {
       const claim = defect.slice('missing-'.length);
+      // Leaving out a claim the token never had would mint a valid token under a defect's name.
+      if (!Object.hasOwn(payload, claim))
+        throw new CliError(
+          'USAGE',
+          `--missing-claim ${claim}: the token has no ${claim} claim to leave out (it carries ${Object.keys(payload).join(', ')}).`,
+          { hint: `Give it with --claim ${claim}=<value> first, or name one of those.` },
+        );
       delete payload[claim];
       if (REQUIRED_CLAIMS.includes(claim)) {
         const code: ErrorCode =
