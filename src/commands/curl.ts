@@ -7,7 +7,7 @@ import { CliError, Exit } from '../errors.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import type { CallResult } from '../oauth/resource-call.js';
 import { MAX_BODY_BYTES, bodySink, printAnswer } from './shared/api-output.js';
-import { parseHeaders, requestBody } from './shared/api-request.js';
+import { parseHeaders, parseMethod, requestBody } from './shared/api-request.js';
 import { signInOnTheWay } from './shared/api-sign-in.js';
 import { checkSignInFlags } from './shared/sign-in.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
@@ -88,7 +88,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
   checkSignInFlags(flags);
   const body = await requestBody(flags, ctx.io.stdin);
   const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
-  const method = flags.request ?? (body ? 'POST' : 'GET');
+  const method = flags.request !== undefined ? parseMethod(flags.request) : body ? 'POST' : 'GET';
   const { callResource } = await import('../oauth/resource-call.js');
 
   const passOn = bodySink(ctx, flags);

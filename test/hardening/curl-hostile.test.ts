@@ -370,4 +370,28 @@ describe('oauth curl against hostile APIs', () => {
     expect(readFileSync(file).equals(BINARY)).toBe(true);
     expect(readdirSync(dir)).toEqual(['f']);
   });
+
+  it('refuses before any request (exit 2) a method undici cannot send and a header value RFC 9110 forbids', async () => {
+    const before = received.length;
+    for (const args of [
+      ['-X', 'CONNECT'],
+      ['-X', 'connect'],
+      ['-H', 'X: \ufffd\u001b'],
+      ['-H', 'X: a\u0007b'],
+      ['-H', 'X: \u0100'],
+    ]) {
+      const result = await runCli(['curl', ...args, `${api.origin}/echo`], { env: signedIn() });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('error[USAGE]');
+      expect(result.stderr).not.toContain('HTTP_NETWORK');
+      clean(result, { stdoutToo: true });
+    }
+    expect(received.length).toBe(before);
+    // A tab and bytes beyond ASCII (obs-text) are a field value's own: that request is sent (the API says 401, exit 3).
+    const fine = await runCli(['curl', '-X', 'TRACE', '-H', 'X: a\tb\u00e9', `${api.origin}/echo`], {
+      env: signedIn(),
+    });
+    expect(fine.code, fine.stderr).toBe(3);
+    expect(received.length).toBe(before + 1);
+  });
 });

@@ -98,14 +98,44 @@ async function readStream(stream: Readable, origin: string, what: string): Promi
   return Buffer.concat(chunks);
 }
 
-/** -H "Name: value" as curl reads it; a line break in a value would start a header of its own, so it is refused. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * -X: a token (RFC 9110 §9), and not CONNECT, which asks for a tunnel, not an answer (the HTTP client refuses it). Said
+ * here, before any request, as the user's mistake.
+ */
+export function parseMethod(method: string): string {
+  if (!TOKEN.test(method))
+    throw new CliError(
+      'USAGE',
+      `-X ${JSON.stringify(method)} is not an HTTP method (RFC 9110 §9: a token, such as PUT).`,
+    );
+  if (method.toUpperCase() === 'CONNECT')
+    throw new CliError('USAGE', '-X CONNECT asks for a tunnel, not an answer: oauth curl cannot send it.', {
+      hint: 'Use HTTPS_PROXY to go through a proxy.',
+    });
+  return method;
+}
+
+/**
+ * RFC 9110 §5.5 field-value: visible characters, space, tab and obs-text (0x80-0xff); no other control character
+ * (an escape sequence, a line break that would start a header of its own).
+ */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** -H "Name: value" as curl reads it. */
 export function parseHeaders(lines: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*?)[ \t]*$/s.exec(line);
-    if (!match || /[\r\n\0]/.test(match[2]!)) {
+    if (!match || /[\r\n]/.test(match[2]!)) {
       throw new CliError('USAGE', `-H needs "Name: value" on one line, not ${JSON.stringify(line)}.`);
     }
+    if (!FIELD_VALUE.test(match[2]!))
+      throw new CliError(
+        'USAGE',
+        `-H ${match[1]}: the value ${JSON.stringify(match[2])} holds a character a header cannot carry (RFC 9110 §5.5: no control character but tab, nothing beyond Latin-1; text that is not UTF-8 arrives as U+FFFD).`,
+      );
     const name = match[1]!.toLowerCase();
     headers[name] = headers[name] !== undefined ? `${headers[name]}, ${match[2]}` : match[2]!;
   }
