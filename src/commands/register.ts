@@ -4,6 +4,7 @@ import type { Context } from './context.js';
 import { asCliError, CliError, Exit, saidAfter } from '../errors.js';
 import type { ClientMetadata, StoredRegistration } from '../oauth/registration.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
+import { checkRedirectUri } from '../check/redirect-uris.js';
 import { shownTime } from '../jwt/time.js';
 import { parseSession, profileCommand, profileWhere, sameIssuer, type Session, sessionKey } from '../oauth/session.js';
 import type { SecretStore } from '../store/store.js';
@@ -241,6 +242,22 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
 }
 
 /** The registration request from the flags, with the defaults of a CLI: a public native client. */
+/** What a server must refuse (RFC 6749 §3.1.2, RFC 9700 §4.1), refused here before any server is asked. */
+const REFUSED_REDIRECT_RULES: ReadonlySet<string> = new Set([
+  'redirect-uri-not-absolute',
+  'redirect-uri-fragment',
+  'redirect-uri-dangerous-scheme',
+]);
+
+function refuseRedirectUri(uri: string): void {
+  const refused = checkRedirectUri(uri).find((found) => REFUSED_REDIRECT_RULES.has(found.id));
+  if (refused)
+    throw new CliError('USAGE', `--redirect-uri: ${refused.message}`, {
+      hint: `${refused.spec}: ${refused.fix}`,
+    });
+  parseUrl(uri, '--redirect-uri', NATIVE_REDIRECT_URI);
+}
+
 function clientMetadata(flags: RegisterFlags): ClientMetadata {
   const grantTypes = flags.grantType ?? ['authorization_code', 'refresh_token'];
   // A client that uses client credentials authenticates (RFC 6749 §4.4): without --auth-method it gets a secret.
@@ -261,7 +278,7 @@ function clientMetadata(flags: RegisterFlags): ClientMetadata {
   }
   const usesRedirect = grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
   const redirectUris = flags.redirectUri ?? (usesRedirect ? [NATIVE_REDIRECT_URI] : []);
-  for (const uri of redirectUris) parseUrl(uri, '--redirect-uri', NATIVE_REDIRECT_URI);
+  for (const uri of redirectUris) refuseRedirectUri(uri);
   if (redirectUris.length > 0 && !usesRedirect)
     throw new CliError('USAGE', '--redirect-uri is for clients that use the authorization_code grant.', {
       hint: 'Add --grant-type authorization_code, or leave out --redirect-uri.',

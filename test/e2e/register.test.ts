@@ -202,9 +202,17 @@ describe('oauth register', () => {
     expect(right.stderr).not.toContain(INITIAL_ACCESS_TOKEN);
   });
 
-  it('says what the server refused: a redirect URI with a fragment (exit 5)', async () => {
+  it('says what the server refused: a web client with a custom-scheme redirect URI (exit 5)', async () => {
     const result = await spawnCli(
-      ['register', '--issuer', as.issuer, '--redirect-uri', 'https://app.example.com/cb#x'],
+      [
+        'register',
+        '--issuer',
+        as.issuer,
+        '--redirect-uri',
+        'https://app.example.com/cb',
+        '--redirect-uri',
+        'myapp:/cb',
+      ],
       {
         env: userHome().env,
       },
