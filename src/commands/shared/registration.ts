@@ -13,7 +13,7 @@ import {
   registrationKey,
   type StoredRegistration,
 } from '../../oauth/registration.js';
-import { resolveServer } from '../../oauth/server.js';
+import { requireEndpoint, resolveServer } from '../../oauth/server.js';
 import { sameIssuer } from '../../oauth/session.js';
 import type { LoopbackChoice } from '../../oauth/sign-in.js';
 import { envSetting, loadConfig, type Profile, updateConfig } from '../../settings/config.js';
@@ -148,6 +148,10 @@ export async function registerForSignIn(
       { hint: 'Register a client in the server’s console and pass --client-id (or set OAUTH_CLIENT_ID).' },
     );
   }
+  // The sign-in's own endpoint is checked before registering: a client registered for a flow the server cannot run
+  // would be left behind at the server for nothing.
+  if (method.loopback) requireEndpoint(as, 'authorization_endpoint', 'authorization-endpoint');
+  else requireEndpoint(as, 'device_authorization_endpoint', 'device-authorization-endpoint');
   const scope = ctx.settings.scope?.value;
   const metadata: ClientMetadata = method.loopback
     ? nativeClientMetadata(method.redirectUri ?? loopbackRedirectUri(method.loopback), scope)
