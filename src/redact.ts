@@ -218,6 +218,17 @@ function credential(scheme: string, value: string): string {
   return /^basic$/i.test(scheme) ? hidden(value) : stub(value);
 }
 
+/**
+ * The values of a URL's query parameters named as secrets (`?access_token=…`, `code=`, `client_secret=`): what a
+ * user pastes with a URL is a secret of the run like any other, so no output (an audit's report of that URL) shows it.
+ */
+export function urlQuerySecrets(value: string): string[] {
+  if (!value.includes('?') || !URL.canParse(value.trim())) return [];
+  return [...new URL(value.trim()).searchParams]
+    .filter(([name, secret]) => SECRET_NAMES.has(name.toLowerCase()) && secret !== '')
+    .map(([, secret]) => secret);
+}
+
 /** The user:password@ part of a URL-like string, if it has one: to register as a secret and say it was ignored. */
 export function urlCredentials(value: string): string | undefined {
   const start = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0].length;

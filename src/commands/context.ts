@@ -6,7 +6,7 @@ import { timerMs } from '../settings/duration.js';
 import { resolveSettings, type SettingFlags, type Settings } from '../settings/settings.js';
 import type { IO } from '../term/io.js';
 import { createOutput, type Output } from '../term/output.js';
-import { urlCredentials, type SecretRegistry } from '../redact.js';
+import { urlCredentials, urlQuerySecrets, type SecretRegistry } from '../redact.js';
 import type { HttpClient } from '../net/http.js';
 import type { DocumentCache } from '../net/http-cache.js';
 import { CliError } from '../errors.js';
@@ -71,8 +71,12 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
     const password = credentials.slice(credentials.indexOf(':') + 1);
     return [credentials, password, decodeURIComponentSafe(password)];
   };
-  /** Registers the user:password@ of a URL as secrets; returns it, if the value has one. */
+  /**
+   * Registers the user:password@ of a URL as secrets, and the values of its secret-named query parameters (they stay
+   * in the URL: the user may mean to send them); returns the user:password, if the value has one.
+   */
   const registerUrlCredentials = (value: unknown): string | undefined => {
+    if (typeof value === 'string') for (const secret of urlQuerySecrets(value)) knownSecrets.add(secret);
     const credentials = typeof value === 'string' ? urlCredentials(value) : undefined;
     if (credentials === undefined) return undefined;
     for (const part of credentialSecrets(credentials)) knownSecrets.add(part);

@@ -10,7 +10,13 @@ import { redactText, redactUrl } from '../redact.js';
 
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127(?:\.\d{1,3}){3}$/.test(host) ||
+    // 127.0.0.0/8 as an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2), as the URL parser writes it: [::ffff:7f00:1].
+    /^::ffff:(?:7f[0-9a-f]{2}:[0-9a-f]{1,4}|127(?:\.\d{1,3}){3})$/.test(host)
+  );
 }
 
 /** Whether plain http is acceptable for this URL: only to loopback hosts, unless the user said --insecure. */

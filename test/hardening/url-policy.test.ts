@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-as.js';
-import { json } from '../helpers/server.js';
+import { json, startServer } from '../helpers/server.js';
 import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
 
 const BAD_URLS: unknown[] = [
@@ -233,5 +233,32 @@ describe('a user:password@ in a URL the user gives', () => {
     expect(fromEnv.stderr).toContain('Ignored the user name and password in the URL from OAUTH_ISSUER');
     const saved = readFileSync(configPath, 'utf8');
     expect(saved.match(/hunter2/g)).toHaveLength(1);
+  });
+});
+
+describe('a secret in the query of a URL the user gives', () => {
+  const TOKEN = 'QRYsecret-access-token-0123456789';
+
+  it('is never printed whole, whichever command reports that URL (it may still be sent: the user put it there)', async () => {
+    const api = await startServer({
+      '/api': (_request, response) => {
+        response.writeHead(401, { 'www-authenticate': 'Bearer realm="api"' }).end();
+      },
+    });
+    try {
+      for (const args of [
+        ['check', '--resource', `${api.origin}/api?access_token=${TOKEN}`],
+        ['--json', 'check', '--resource', `${api.origin}/api?access_token=${TOKEN}&code=${TOKEN}-code`],
+        ['discover', '--resource', `${api.origin}/api?client_secret=${TOKEN}`],
+        ['--json', 'check', '--api', `${api.origin}/api?token=${TOKEN}`],
+      ]) {
+        const result = await runCli(args, { env: sandboxEnv() });
+        const what = `oauth ${args.join(' ')}\n${result.stdout}${result.stderr}`;
+        expect(result.code, what).not.toBe(1);
+        expect(result.stdout + result.stderr, what).not.toContain(TOKEN);
+      }
+    } finally {
+      await api.close();
+    }
   });
 });
