@@ -250,12 +250,13 @@ const REFUSED_REDIRECT_RULES: ReadonlySet<string> = new Set([
 ]);
 
 function refuseRedirectUri(uri: string): void {
+  // Not a URL at all: the URL parser's message, with an example of one.
+  parseUrl(uri, '--redirect-uri', NATIVE_REDIRECT_URI);
   const refused = checkRedirectUri(uri).find((found) => REFUSED_REDIRECT_RULES.has(found.id));
   if (refused)
     throw new CliError('USAGE', `--redirect-uri: ${refused.message}`, {
       hint: `${refused.spec}: ${refused.fix}`,
     });
-  parseUrl(uri, '--redirect-uri', NATIVE_REDIRECT_URI);
 }
 
 function clientMetadata(flags: RegisterFlags): ClientMetadata {
