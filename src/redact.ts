@@ -219,13 +219,15 @@ function credential(scheme: string, value: string): string {
 }
 
 /**
- * The values of a URL's query parameters named as secrets (`?access_token=…`, `code=`, `client_secret=`): what a
- * user pastes with a URL is a secret of the run like any other, so no output (an audit's report of that URL) shows it.
+ * The values of a URL's parameters named as secrets, in its query or its fragment (`?access_token=…`, `#id_token=…`,
+ * `code=`, `client_secret[]=`): what a user pastes with a URL is a secret of the run like any other, so no output (an
+ * audit's report of that URL) shows it.
  */
 export function urlQuerySecrets(value: string): string[] {
-  if (!value.includes('?') || !URL.canParse(value.trim())) return [];
-  return [...new URL(value.trim()).searchParams]
-    .filter(([name, secret]) => SECRET_NAMES.has(name.toLowerCase()) && secret !== '')
+  if (!/[?#]/.test(value) || !URL.canParse(value.trim())) return [];
+  const url = new URL(value.trim());
+  return [...url.searchParams, ...new URLSearchParams(url.hash.slice(1))]
+    .filter(([name, secret]) => SECRET_NAMES.has(name.toLowerCase().replace(/\[[^\]]*\]$/, '')) && secret !== '')
     .map(([, secret]) => secret);
 }
 

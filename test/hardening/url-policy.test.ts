@@ -251,6 +251,10 @@ describe('a secret in the query of a URL the user gives', () => {
         ['--json', 'check', '--resource', `${api.origin}/api?access_token=${TOKEN}&code=${TOKEN}-code`],
         ['discover', '--resource', `${api.origin}/api?client_secret=${TOKEN}`],
         ['--json', 'check', '--api', `${api.origin}/api?token=${TOKEN}`],
+        ['check', '--resource', `${api.origin}/api#id_token=${TOKEN}`],
+        ['--json', 'check', '--api', `${api.origin}/api#access_token=${TOKEN}`],
+        ['check', '--resource', `${api.origin}/api?client_secret[]=${TOKEN}`],
+        ['discover', `http://10.0.0.1/?access_token%5B0%5D=${TOKEN}`],
       ]) {
         const result = await runCli(args, { env: sandboxEnv() });
         const what = `oauth ${args.join(' ')}\n${result.stdout}${result.stderr}`;
