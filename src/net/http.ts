@@ -223,7 +223,7 @@ export function createHttpClient(options: HttpOptions): HttpClient {
         ...(sink ? { streamed: size } : {}),
         ...(truncated ? { truncated } : {}),
       };
-      if (!req.userData) refuseDeepJson(result, req.purpose);
+      if (!req.userData) refuseUnsafeJson(result, req.purpose);
       registerAnswerSecrets(secrets, result);
       traceResponse(result);
       return result;
@@ -272,30 +272,61 @@ export function createHttpClient(options: HttpOptions): HttpClient {
 const MAX_JSON_DEPTH = 64;
 
 /**
- * A JSON answer nested deeper than MAX_JSON_DEPTH is refused when it arrives (exit 5): every later step (the protocol
- * library, redaction, printing) walks JSON recursively, and a hostile server could otherwise end the run with a
- * stack overflow. Counted on the bytes, outside strings, before anything parses it.
+ * A JSON answer is refused when it arrives (exit 5) if it is nested deeper than MAX_JSON_DEPTH — every later step (the
+ * protocol library, redaction, printing) walks JSON recursively, and a hostile server could otherwise end the run with
+ * a stack overflow — or if one object names a member twice: RFC 8259 §4 leaves which one counts to the reader, so
+ * `{"issuer": A, "issuer": B}` is A to one client and B to another (a mix-up waiting to happen). Read on the bytes,
+ * before anything parses them; a member name is decoded (escapes and all) only to compare it.
  */
-function refuseDeepJson(response: HttpResponse, purpose: string): void {
+function refuseUnsafeJson(response: HttpResponse, purpose: string): void {
   const body = response.body;
   // Only what reads as JSON: an HTML page full of script brackets is said by its status elsewhere.
   if (!/^\s*[[{]/.test(body.subarray(0, 64).toString('utf8'))) return;
-  let depth = 0;
-  let inString = false;
+  const refuse = (what: string) =>
+    new CliError('PROTOCOL_ERROR', `The ${purpose} at ${redactUrl(response.url)} answered JSON ${what}.`);
+  /** Per open container: the member names seen so far in an object, null for an array. */
+  const open: Array<Set<string> | null> = [];
+  let stringStart = -1;
   for (let index = 0; index < body.length; index++) {
     const byte = body[index]!;
-    if (inString) {
+    if (stringStart >= 0) {
       if (byte === 0x5c) index++;
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x7b || byte === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw new CliError(
-          'PROTOCOL_ERROR',
-          `The ${purpose} at ${redactUrl(response.url)} answered JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no OAuth document is.`,
-        );
+      else if (byte === 0x22) {
+        const names = open.at(-1);
+        if (names && nextSignificantByte(body, index + 1) === 0x3a) {
+          const name = memberName(body.subarray(stringStart, index + 1));
+          if (names.has(name))
+            throw refuse(
+              `whose object names the member ${JSON.stringify(name.slice(0, 64))} twice, which readers take differently`,
+            );
+          names.add(name);
+        }
+        stringStart = -1;
       }
-    } else if (byte === 0x7d || byte === 0x5d) depth--;
+    } else if (byte === 0x22) stringStart = index;
+    else if (byte === 0x7b || byte === 0x5b) {
+      open.push(byte === 0x7b ? new Set() : null);
+      if (open.length > MAX_JSON_DEPTH)
+        throw refuse(`nested deeper than ${MAX_JSON_DEPTH} levels, which no OAuth document is`);
+    } else if (byte === 0x7d || byte === 0x5d) open.pop();
+  }
+}
+
+function nextSignificantByte(body: Buffer, from: number): number | undefined {
+  for (let index = from; index < body.length; index++) {
+    const byte = body[index]!;
+    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return byte;
+  }
+  return undefined;
+}
+
+/** A member name as JSON reads it ("iss\u0075er" is issuer); undecodable bytes stay as they are, to compare. */
+function memberName(literal: Buffer): string {
+  const text = literal.toString('utf8');
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    return text;
   }
 }
 

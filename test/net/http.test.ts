@@ -49,6 +49,41 @@ describe('bodies over the cap', () => {
   });
 });
 
+describe('JSON that readers would take differently', () => {
+  const answer = (body: string) => (_request: unknown, response: import('node:http').ServerResponse) => {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  };
+
+  it('is refused (exit 5) when one object names a member twice, however the second name is spelt', async () => {
+    const http = client({ verbosity: 0 });
+    for (const body of [
+      '{"issuer":"https://a.example","issuer":"https://b.example"}',
+      '{"iss\\u0075er":"https://a.example", "issuer" :"https://b.example"}',
+      '{"keys":[{"kid":"1","kid":"2"}]}',
+    ]) {
+      server.route('/twice', answer(body));
+      await expect(
+        http.request({ url: `${server.url}/twice`, purpose: 'discovery document' }),
+        body,
+      ).rejects.toMatchObject({
+        code: 'PROTOCOL_ERROR',
+        exitCode: 5,
+        message: expect.stringMatching(/names the member "(issuer|kid)" twice/),
+      });
+    }
+    await http.close();
+  });
+
+  it('is read as usual when each object names each member once, and an API body the user asked for is theirs', async () => {
+    const http = client({ verbosity: 0 });
+    server.route('/once', answer('{"a":{"x":1},"b":{"x":"a:b"},"c":[{"x":1},{"x":2}],"d":"\\"x\\":"}'));
+    expect((await http.request({ url: `${server.url}/once`, purpose: 'document' })).status).toBe(200);
+    server.route('/twice', answer('{"id":1,"id":2}'));
+    expect((await http.request({ url: `${server.url}/twice`, purpose: 'API', userData: true })).status).toBe(200);
+    await http.close();
+  });
+});
+
 describe('-v / -vv traces', () => {
   it('show each exchange with status, timing and bodies, with every secret redacted', async () => {
     const lines: string[] = [];
