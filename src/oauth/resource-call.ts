@@ -9,6 +9,7 @@ import type { HttpClient, HttpRequest, HttpResponse } from '../net/http.js';
 import { serverUrl } from '../net/url.js';
 import { redactUrl } from '../redact.js';
 import { type BearerChallenge, bearerChallenge, type DiscoveredResource, discoverResource } from './resource.js';
+import { scopeList, scopeUnion } from './scope.js';
 import { sameIssuer } from './session.js';
 
 export interface ApiRequest {
@@ -113,7 +114,7 @@ export async function callResource(
       reason: 'step-up',
       issuer: token.issuer,
       resource: token.resource,
-      scope: union(token.scope, challenge.scope),
+      scope: scopeUnion(token.scope, challenge.scope),
       missingScopes: missing,
     });
     if (!signedIn) return result(first, discovered, missing);
@@ -285,16 +286,8 @@ function noMetadata(url: URL, cause: CliError): CliError {
   );
 }
 
-function scopeList(scope: string | undefined): string[] {
-  return (scope ?? '').split(/\s+/).filter((item) => item !== '');
-}
-
 /** RFC 6750 §3: the scopes the challenge names that the token was not granted. */
 export function missingScopes(challenge: BearerChallenge, token: AccessToken): string[] {
   const granted = new Set(scopeList(token.scope));
   return scopeList(challenge.scope).filter((scope) => !granted.has(scope));
-}
-
-function union(...scopes: Array<string | undefined>): string {
-  return [...new Set(scopes.flatMap(scopeList))].join(' ');
 }

@@ -5,6 +5,7 @@ import type { AuthorizationServer } from 'oauth4webapi';
 import { CliError, isCliError } from '../../errors.js';
 import type { AccessToken, ResourceCallDeps, SignInPlan } from '../../oauth/resource-call.js';
 import { resourceMatches } from '../../oauth/resource.js';
+import { scopeUnion } from '../../oauth/scope.js';
 import type { Session } from '../../oauth/session.js';
 import type { Context } from '../context.js';
 import { freshProfileSession } from './fresh-session.js';
@@ -168,7 +169,7 @@ async function scopeToAsk(
   const given = ctx.settings.scope;
   let base = withoutProfileScope && given?.source === 'profile' ? undefined : given?.value;
   if (base === undefined && server) base = (await import('../../oauth/sign-in.js')).defaultScope(server);
-  return [...new Set(`${base ?? ''} ${plan.scope}`.split(/\s+/).filter(Boolean))].join(' ');
+  return scopeUnion(base, plan.scope);
 }
 
 /** The server's metadata for what a printed command should say, or undefined when it cannot be had (said in -v). */

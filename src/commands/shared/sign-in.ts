@@ -4,6 +4,7 @@
 import { CliError } from '../../errors.js';
 import { isLoopbackHost, parseUrl } from '../../net/url.js';
 import type { Connection } from '../../oauth/connect.js';
+import { scopeUnion } from '../../oauth/scope.js';
 import { type Session, sessionKey } from '../../oauth/session.js';
 import { defaultScope, type LoopbackChoice, type SignInPrompts, signIn } from '../../oauth/sign-in.js';
 import { redactText } from '../../redact.js';
@@ -102,9 +103,7 @@ export async function signInProfile(
   const resource = overrides.resource ?? request.resource;
   const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
   const base = overrides.withoutProfileScope && ctx.settings.scope?.source === 'profile' ? undefined : request.scope;
-  const scope = [
-    ...new Set(`${base ?? defaultScope(as)} ${overrides.addScope ?? ''}`.split(/\s+/).filter(Boolean)),
-  ].join(' ');
+  const scope = scopeUnion(base ?? defaultScope(as), overrides.addScope);
   overrides.beforeSignIn?.();
   // The store is opened once the sign-in completed, as the last thing before the session counts.
   let tokens: SecretStore | undefined;
