@@ -118,8 +118,7 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/?#@]+@/gi;
  * wherever they appear, whatever their shape.
  */
 export function redactText(text: string, known: Iterable<string> = [], except: readonly string[] = []): string {
-  return redactKnown(text, known, except)
-    .replace(URL_CREDENTIALS, '$1[credentials removed]@')
+  return redactUrlCredentials(redactKnown(text, known, except))
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(value, safeDecode)}`)
     .replace(
