@@ -72,7 +72,7 @@ export function signInOnTheWay(
       });
       rememberSecrets(ctx, session);
       signedIn = { session, resource: plan.resource };
-      if (replaced?.session && replaced.otherServer) await revokeReplaced(ctx, replaced, replaced.session);
+      if (replaced) await revokeReplaced(ctx, replaced);
       return true;
     },
     chooseServer: (servers) => chooseServer(ctx, servers),

@@ -94,7 +94,9 @@ export async function agreeToReplace(ctx: Context, plan: SignInPlan, url: URL, r
  * same server the new sign-in may share the old one's grant (oidc-provider reuses it), and a server may end the whole
  * grant with the refresh token (RFC 7009 §2.1), the new session with it.
  */
-export async function revokeReplaced(ctx: Context, replaced: Replaced, session: Session): Promise<void> {
+export async function revokeReplaced(ctx: Context, replaced: Replaced): Promise<void> {
+  const { session } = replaced;
+  if (session === undefined || !replaced.otherServer) return;
   const { revoked, failure } = await revokeReplacedSession(ctx, session, replaced.before);
   await forgetRevoked(ctx, await store(ctx), session, revoked);
   if (failure) ctx.out.warn(`The replaced session at ${replaced.server}: ${failure}`);
