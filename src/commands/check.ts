@@ -141,7 +141,7 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
     });
   }
 
-  const { audit, summarize } = await import('../check/audit.js');
+  const { audit, verdict } = await import('../check/audit.js');
   const findings = await audit(
     {
       issuer,
@@ -171,8 +171,7 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
       http: () => ctx.http(),
     },
   );
-  const summary = summarize(findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(findings, failOn);
   if (ctx.out.json) ctx.out.jsonResult({ findings, summary: { ...summary, failed } });
   else ctx.out.result(formatFindings(findings, summary, failed, ctx));
   return failed ? Exit.invalid : Exit.ok;
@@ -259,13 +258,12 @@ async function runResource(flags: CheckFlags, resource: string, failOn: string, 
     ['--scope', flags.scope],
   ] as const)
     if (given !== undefined) throw new CliError('USAGE', `${name} does not go with --resource.`);
-  const [{ runResourceCheck, formatResource }, { summarize }] = await Promise.all([
+  const [{ runResourceCheck, formatResource }, { verdict }] = await Promise.all([
     import('./shared/resource-check.js'),
     import('../check/audit.js'),
   ]);
   const report = await runResourceCheck(resource, ctx);
-  const summary = summarize(report.findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(report.findings, failOn);
   if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
   else ctx.out.result([...formatResource(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
   return failed ? Exit.invalid : Exit.ok;
@@ -273,13 +271,12 @@ async function runResource(flags: CheckFlags, resource: string, failOn: string, 
 
 async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
   refuseUnrelated(flags, '--api');
-  const [{ runApiCheck, formatApiCases }, { summarize }] = await Promise.all([
+  const [{ runApiCheck, formatApiCases }, { verdict }] = await Promise.all([
     import('./shared/api-check.js'),
     import('../check/audit.js'),
   ]);
   const { refusal, ...report } = await runApiCheck({ ...flags, api }, ctx);
-  const summary = summarize(report.findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(report.findings, failOn);
   // A finding beats inconclusive: an accepted bad token fails the run whatever else could not be decided.
   const inconclusive = refusal !== undefined || (!failed && report.undecided.length > 0);
   // The report goes to stdout even when inconclusive, so `| jq .summary` works; the reason goes to stderr.
