@@ -192,7 +192,7 @@ async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<Cli
   const clientId = flags.clientId ?? ctx.settings.clientId?.value;
   const { isClientIdUrl } = await import('../check/client-document.js');
   if (flags.clientFile || !clientId || !isClientIdUrl(clientId)) return undefined;
-  const [{ parseJsonResponse }, { isSecureUrl }, { isCliError }] = await Promise.all([
+  const [{ parseJsonResponse }, { isSecureUrl, withoutCredentials }, { isCliError }] = await Promise.all([
     import('../net/http-response.js'),
     import('../net/url.js'),
     import('../errors.js'),
@@ -214,13 +214,11 @@ async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<Cli
       error: `The document at ${clientId} was not fetched: plain http is used only for loopback hosts (or with --insecure).`,
     };
   const purpose = 'client ID metadata document';
-  // Credentials in the client id are reported (client-document-url), never sent.
-  url.username = '';
-  url.password = '';
   try {
     return {
       url: clientId,
-      document: parseJsonResponse(await (await ctx.documents()).get(url.href, purpose), purpose),
+      // Credentials in the client id are reported (client-document-url), never sent.
+      document: parseJsonResponse(await (await ctx.documents()).get(withoutCredentials(url).href, purpose), purpose),
     };
   } catch (error) {
     if (!isCliError(error)) throw error;
