@@ -129,3 +129,9 @@ export function summarize(findings: Finding[]) {
   const count = (severity: string) => findings.filter((item) => item.severity === severity).length;
   return { error: count('error'), warn: count('warn'), info: count('info'), total: findings.length };
 }
+
+/** The findings counted, and whether they fail the run: any error, or any warning with --fail-on warn. */
+export function verdict(findings: Finding[], failOn: string) {
+  const summary = summarize(findings);
+  return { summary, failed: summary.error > 0 || (failOn === 'warn' && summary.warn > 0) };
+}

@@ -4,7 +4,7 @@
 // oauth/resource.ts, the one reader of both.
 import { isCliError } from '../errors.js';
 import type { HttpClient } from '../net/http.js';
-import { isLoopbackHost, isSecureUrl } from '../net/url.js';
+import { isSecureUrl } from '../net/url.js';
 import {
   bearerChallenge,
   type BearerChallenge,
@@ -146,15 +146,6 @@ function metadataFailure(error: unknown, url: string, fromChallenge: string | un
   return undefined;
 }
 
-const isHttpsOrLoopback = (value: string): boolean => {
-  try {
-    const parsed = new URL(value);
-    return parsed.protocol === 'https:' || (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
-  } catch {
-    return false;
-  }
-};
-
 const mayFetch = (value: string, insecure: boolean): boolean => {
   try {
     return isSecureUrl(new URL(value), insecure);
@@ -162,6 +153,9 @@ const mayFetch = (value: string, insecure: boolean): boolean => {
     return false;
   }
 };
+
+/** https, or http to a loopback host: what the policy allows without --insecure. */
+const isHttpsOrLoopback = (value: string): boolean => mayFetch(value, false);
 
 /** Why a URL that is not https was (or was not) fetched: --insecure is named only when it would change that. */
 function notHttpsWhy(value: string, fetched: boolean, insecure: boolean): string {

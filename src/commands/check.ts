@@ -141,7 +141,7 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
     });
   }
 
-  const { audit, summarize } = await import('../check/audit.js');
+  const { audit, verdict } = await import('../check/audit.js');
   const findings = await audit(
     {
       issuer,
@@ -171,8 +171,7 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
       http: () => ctx.http(),
     },
   );
-  const summary = summarize(findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(findings, failOn);
   if (ctx.out.json) ctx.out.jsonResult({ findings, summary: { ...summary, failed } });
   else ctx.out.result(formatFindings(findings, summary, failed, ctx));
   return failed ? Exit.invalid : Exit.ok;
@@ -193,7 +192,7 @@ async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<Cli
   const clientId = flags.clientId ?? ctx.settings.clientId?.value;
   const { isClientIdUrl } = await import('../check/client-document.js');
   if (flags.clientFile || !clientId || !isClientIdUrl(clientId)) return undefined;
-  const [{ parseJsonResponse }, { isSecureUrl }, { isCliError }] = await Promise.all([
+  const [{ parseJsonResponse }, { isSecureUrl, withoutCredentials }, { isCliError }] = await Promise.all([
     import('../net/http-response.js'),
     import('../net/url.js'),
     import('../errors.js'),
@@ -215,13 +214,11 @@ async function fetchClientDocument(flags: CheckFlags, ctx: Context): Promise<Cli
       error: `The document at ${clientId} was not fetched: plain http is used only for loopback hosts (or with --insecure).`,
     };
   const purpose = 'client ID metadata document';
-  // Credentials in the client id are reported (client-document-url), never sent.
-  url.username = '';
-  url.password = '';
   try {
     return {
       url: clientId,
-      document: parseJsonResponse(await (await ctx.documents()).get(url.href, purpose), purpose),
+      // Credentials in the client id are reported (client-document-url), never sent.
+      document: parseJsonResponse(await (await ctx.documents()).get(withoutCredentials(url).href, purpose), purpose),
     };
   } catch (error) {
     if (!isCliError(error)) throw error;
@@ -259,13 +256,12 @@ async function runResource(flags: CheckFlags, resource: string, failOn: string, 
     ['--scope', flags.scope],
   ] as const)
     if (given !== undefined) throw new CliError('USAGE', `${name} does not go with --resource.`);
-  const [{ runResourceCheck, formatResource }, { summarize }] = await Promise.all([
+  const [{ runResourceCheck, formatResource }, { verdict }] = await Promise.all([
     import('./shared/resource-check.js'),
     import('../check/audit.js'),
   ]);
   const report = await runResourceCheck(resource, ctx);
-  const summary = summarize(report.findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(report.findings, failOn);
   if (ctx.out.json) ctx.out.jsonResult({ ...report, summary: { ...summary, failed } });
   else ctx.out.result([...formatResource(report, ctx), ...formatFindings(report.findings, summary, failed, ctx)]);
   return failed ? Exit.invalid : Exit.ok;
@@ -273,13 +269,12 @@ async function runResource(flags: CheckFlags, resource: string, failOn: string, 
 
 async function runApi(flags: CheckFlags, api: string, failOn: string, ctx: Context): Promise<number> {
   refuseUnrelated(flags, '--api');
-  const [{ runApiCheck, formatApiCases }, { summarize }] = await Promise.all([
+  const [{ runApiCheck, formatApiCases }, { verdict }] = await Promise.all([
     import('./shared/api-check.js'),
     import('../check/audit.js'),
   ]);
   const { refusal, ...report } = await runApiCheck({ ...flags, api }, ctx);
-  const summary = summarize(report.findings);
-  const failed = summary.error > 0 || (failOn === 'warn' && summary.warn > 0);
+  const { summary, failed } = verdict(report.findings, failOn);
   // A finding beats inconclusive: an accepted bad token fails the run whatever else could not be decided.
   const inconclusive = refusal !== undefined || (!failed && report.undecided.length > 0);
   // The report goes to stdout even when inconclusive, so `| jq .summary` works; the reason goes to stderr.

@@ -241,7 +241,6 @@ async function manage(action: 'show' | 'delete' | 'forget', flags: RegisterFlags
   return Exit.ok;
 }
 
-/** The registration request from the flags, with the defaults of a CLI: a public native client. */
 /** What a server must refuse (RFC 6749 §3.1.2, RFC 9700 §4.1), refused here before any server is asked. */
 const REFUSED_REDIRECT_RULES: ReadonlySet<string> = new Set([
   'redirect-uri-not-absolute',
@@ -259,6 +258,7 @@ function refuseRedirectUri(uri: string): void {
     });
 }
 
+/** The registration request from the flags, with the defaults of a CLI: a public native client. */
 function clientMetadata(flags: RegisterFlags): ClientMetadata {
   const grantTypes = flags.grantType ?? ['authorization_code', 'refresh_token'];
   // A client that uses client credentials authenticates (RFC 6749 §4.4): without --auth-method it gets a secret.

@@ -1,23 +1,11 @@
 // `oauth login --register` checks that the server can do the sign-in asked for before it registers a client there.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { json, startServer, type TestServer } from '../helpers/server.js';
+import { startRegistrationServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer();
-  // Registration and a token endpoint, but neither a device nor an authorization endpoint.
-  server.route(
-    '/.well-known/openid-configuration',
-    json({
-      issuer: server.origin,
-      registration_endpoint: `${server.origin}/reg`,
-      token_endpoint: `${server.origin}/t`,
-    }),
-  );
-  server.route('/reg', (_request, response) => {
-    response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: 'registered' }));
-  });
+  server = await startRegistrationServer();
 });
 afterAll(async () => {
   await server.close();

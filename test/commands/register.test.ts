@@ -1,20 +1,11 @@
 // `oauth register` refuses a redirect URI no server should accept before it asks any server (exit 2).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { json, startServer, type TestServer } from '../helpers/server.js';
+import { startRegistrationServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer();
-  server.route(
-    '/.well-known/openid-configuration',
-    json({
-      issuer: server.origin,
-      registration_endpoint: `${server.origin}/reg`,
-      token_endpoint: `${server.origin}/t`,
-    }),
-  );
-  server.route('/reg', json({ client_id: 'c' }));
+  server = await startRegistrationServer();
 });
 afterAll(async () => {
   await server.close();

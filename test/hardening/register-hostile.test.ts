@@ -60,29 +60,34 @@ function register(env: Record<string, string | undefined>, ...extra: string[]) {
 }
 
 describe('a hostile registration endpoint', () => {
-  it('echoes the initial access token in error_description: redacted, exit 5', async () => {
+  it.each([
+    {
+      name: 'echoes the initial access token in error_description: redacted, exit 5',
+      code: 400,
+      error: 'invalid_client_metadata',
+      said: 'you sent',
+      exit: 5,
+      names: 'invalid_client_metadata',
+      what: 'echoed initial access token',
+    },
+    {
+      name: 'a 401 that echoes the token is an authentication failure: exit 4, redacted',
+      code: 401,
+      error: 'invalid_token',
+      said: 'bad token',
+      exit: 4,
+      names: 'OAUTH_INITIAL_ACCESS_TOKEN',
+      what: '401 echo',
+    },
+  ])('$name', async ({ code, error, said, exit, names, what }) => {
     hostile.server.route(
       '/register',
-      status(400, (request) => ({
-        error: 'invalid_client_metadata',
-        error_description: `you sent ${bearer(request)}`,
-      })),
+      status(code, (request) => ({ error, error_description: `${said} ${bearer(request)}` })),
     );
     const result = await register(userHome().env);
-    expect(result.code).toBe(5);
-    expect(result.stderr).toContain('invalid_client_metadata');
-    clean(result, 'echoed initial access token');
-  });
-
-  it('a 401 that echoes the token is an authentication failure: exit 4, redacted', async () => {
-    hostile.server.route(
-      '/register',
-      status(401, (request) => ({ error: 'invalid_token', error_description: `bad token ${bearer(request)}` })),
-    );
-    const result = await register(userHome().env);
-    expect(result.code).toBe(4);
-    expect(result.stderr).toContain('OAUTH_INITIAL_ACCESS_TOKEN');
-    clean(result, '401 echo');
+    expect(result.code).toBe(exit);
+    expect(result.stderr).toContain(names);
+    clean(result, what);
   });
 
   it('control characters in error_description and client_id are never printed raw', async () => {

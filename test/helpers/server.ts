@@ -101,3 +101,23 @@ export async function startTlsServer(body: string): Promise<TlsTestServer> {
     close: () => new Promise<void>((resolve) => https.close(() => resolve())),
   };
 }
+
+/**
+ * A server that advertises dynamic registration at /reg (which registers client "registered") and a token endpoint,
+ * but neither an authorization nor a device endpoint: for tests that expect a refusal before anything is registered.
+ */
+export async function startRegistrationServer(): Promise<TestServer> {
+  const server = await startServer();
+  server.route(
+    '/.well-known/openid-configuration',
+    json({
+      issuer: server.origin,
+      registration_endpoint: `${server.origin}/reg`,
+      token_endpoint: `${server.origin}/t`,
+    }),
+  );
+  server.route('/reg', (_request, response) => {
+    response.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: 'registered' }));
+  });
+  return server;
+}

@@ -90,10 +90,9 @@ export async function saveRegistration(
   ctx: Context,
   registered: StoredRegistration,
   profile: Profile,
-  tokens?: SecretStore,
-): Promise<SecretStore> {
-  const opened = tokens ?? (await store(ctx));
-  await opened.set(registrationKey(ctx.profileName), JSON.stringify(registered));
+  tokens: SecretStore,
+): Promise<void> {
+  await tokens.set(registrationKey(ctx.profileName), JSON.stringify(registered));
   const path = configFile(ctx.io.env);
   await updateConfig(path, (config) => {
     const previous = { ...config.profiles[ctx.profileName] };
@@ -102,7 +101,6 @@ export async function saveRegistration(
     delete previous.private_key;
     config.profiles[ctx.profileName] = savedProfile(previous, profile);
   });
-  return opened;
 }
 
 /** Forgets a deleted client: its stored secrets, and the profile's client settings when they name it. */
