@@ -4,6 +4,7 @@ import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import { CliError, type ErrorCode } from '../errors.js';
 import { ACCESS_TOKEN_CLAIMS as REQUIRED_CLAIMS } from '../jwt/verify.js';
+import { generateSigningKey, publicJwk } from './state.js';
 
 export interface MintClaims {
   issuer: string;
@@ -121,7 +122,7 @@ export async function mint(
   const withAttackerKey = async (member: 'jwk' | 'jku' | 'x5u') => {
     const chosen = attacker ?? (await defaultAttacker(alg));
     header.kid = chosen.key.kid;
-    header[member] = member === 'jwk' ? publicPart(chosen.key) : chosen[member];
+    header[member] = member === 'jwk' ? publicJwk(chosen.key) : chosen[member];
     reject(
       'JWT_NO_MATCHING_KEY',
       `signed by an attacker's key that the ${member} header ${member === 'jwk' ? 'carries' : 'points to'}; an API must use only its issuer's keys`,
@@ -284,12 +285,6 @@ function otherValue(value: unknown): unknown {
   return 'oauth-check-other-tenant';
 }
 
-/** A private JWK's public members, what a jwk header carries. */
-export function publicPart(key: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...rest } = key;
-  return rest;
-}
-
 /** The attacker of a token minted on its own: the headers point at a host nobody should fetch from. */
 export async function defaultAttacker(alg: string): Promise<Attacker> {
   const key = await otherKey(alg);
@@ -301,7 +296,6 @@ export async function defaultAttacker(alg: string): Promise<Attacker> {
 }
 
 async function otherKey(alg: string): Promise<JWK> {
-  const { generateSigningKey } = await import('./state.js');
   return generateSigningKey(alg as never);
 }
 
