@@ -118,7 +118,7 @@ export async function mint(
     reason: 'valid: signed by the local server, every RFC 9068 claim present and current',
   };
   const reject = (error_code: ErrorCode, reason: string) => (verdict = { expect: 'reject', reason, error_code });
-  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'attacker-key' | 'hmac-public-key' = 'key';
+  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'hmac-public-key' = 'key';
   const withAttackerKey = async (member: 'jwk' | 'jku' | 'x5u') => {
     const chosen = attacker ?? (await defaultAttacker(alg));
     header.kid = chosen.key.kid;
@@ -129,6 +129,7 @@ export async function mint(
     );
     return chosen;
   };
+  /** The attacker's key, for the variants whose header carries it or points to it. */
   let signer: JWK | undefined;
 
   switch (defect) {
@@ -191,7 +192,6 @@ export async function mint(
     case 'jku-header':
     case 'x5u-header':
       signer = (await withAttackerKey(defect === 'jwk-header' ? 'jwk' : defect === 'jku-header' ? 'jku' : 'x5u')).key;
-      sign = 'attacker-key';
       break;
     case 'id-token':
       header.typ = 'JWT';
@@ -250,7 +250,7 @@ export async function mint(
     const pem = createPublicKey({ key: key as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
     signature = createHmac('sha256', pem).update(input).digest('base64url');
   } else {
-    const signingKey = sign === 'other-key' ? await otherKey(alg) : sign === 'attacker-key' && signer ? signer : key;
+    const signingKey = sign === 'other-key' ? await otherKey(alg) : (signer ?? key);
     const jws = await new CompactSign(Buffer.from(JSON.stringify(payload)))
       .setProtectedHeader(header as never)
       .sign(await importJWK(signingKey, alg));
