@@ -4,6 +4,7 @@ import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
 import { CompactSign, importJWK, type JWK } from 'jose';
 import { CliError, type ErrorCode } from '../errors.js';
 import { ACCESS_TOKEN_CLAIMS as REQUIRED_CLAIMS } from '../jwt/verify.js';
+import { generateSigningKey, publicJwk } from './state.js';
 
 export interface MintClaims {
   issuer: string;
@@ -117,17 +118,18 @@ export async function mint(
     reason: 'valid: signed by the local server, every RFC 9068 claim present and current',
   };
   const reject = (error_code: ErrorCode, reason: string) => (verdict = { expect: 'reject', reason, error_code });
-  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'attacker-key' | 'hmac-public-key' = 'key';
+  let sign: 'key' | 'bad-signature' | 'none' | 'other-key' | 'hmac-public-key' = 'key';
   const withAttackerKey = async (member: 'jwk' | 'jku' | 'x5u') => {
     const chosen = attacker ?? (await defaultAttacker(alg));
     header.kid = chosen.key.kid;
-    header[member] = member === 'jwk' ? publicPart(chosen.key) : chosen[member];
+    header[member] = member === 'jwk' ? publicJwk(chosen.key) : chosen[member];
     reject(
       'JWT_NO_MATCHING_KEY',
       `signed by an attacker's key that the ${member} header ${member === 'jwk' ? 'carries' : 'points to'}; an API must use only its issuer's keys`,
     );
     return chosen;
   };
+  /** The attacker's key, for the variants whose header carries it or points to it. */
   let signer: JWK | undefined;
 
   switch (defect) {
@@ -190,7 +192,6 @@ export async function mint(
     case 'jku-header':
     case 'x5u-header':
       signer = (await withAttackerKey(defect === 'jwk-header' ? 'jwk' : defect === 'jku-header' ? 'jku' : 'x5u')).key;
-      sign = 'attacker-key';
       break;
     case 'id-token':
       header.typ = 'JWT';
@@ -249,7 +250,7 @@ export async function mint(
     const pem = createPublicKey({ key: key as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
     signature = createHmac('sha256', pem).update(input).digest('base64url');
   } else {
-    const signingKey = sign === 'other-key' ? await otherKey(alg) : sign === 'attacker-key' && signer ? signer : key;
+    const signingKey = sign === 'other-key' ? await otherKey(alg) : (signer ?? key);
     const jws = await new CompactSign(Buffer.from(JSON.stringify(payload)))
       .setProtectedHeader(header as never)
       .sign(await importJWK(signingKey, alg));
@@ -284,12 +285,6 @@ function otherValue(value: unknown): unknown {
   return 'oauth-check-other-tenant';
 }
 
-/** A private JWK's public members, what a jwk header carries. */
-export function publicPart(key: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...rest } = key;
-  return rest;
-}
-
 /** The attacker of a token minted on its own: the headers point at a host nobody should fetch from. */
 export async function defaultAttacker(alg: string): Promise<Attacker> {
   const key = await otherKey(alg);
@@ -301,7 +296,6 @@ export async function defaultAttacker(alg: string): Promise<Attacker> {
 }
 
 async function otherKey(alg: string): Promise<JWK> {
-  const { generateSigningKey } = await import('./state.js');
   return generateSigningKey(alg as never);
 }
 

@@ -132,7 +132,7 @@ export function resourceServer(options: ResourceServerOptions): ResourceServer {
       }
       if (!api) return false;
       response.on('finish', report);
-      serveApi(api, request, response, path, options.issuer, now).catch(() => {
+      serveApi(api, request, response, path, now).catch(() => {
         if (!response.headersSent) send(response, 500, { error: 'server_error' });
         else response.destroy();
       });
@@ -188,7 +188,6 @@ async function serveApi(
   request: IncomingMessage,
   response: ServerResponse,
   path: string,
-  issuer: string,
   now: () => number,
 ): Promise<void> {
   if (path !== api.path) {
@@ -209,7 +208,8 @@ async function serveApi(
       { error: 'invalid_request', error_description: `The body is over ${MAX_BODY_BYTES} bytes.` },
       { connection: 'close' },
     );
-  const outcome = await authorize(api, request, body, method, `${issuer}${path}`, now);
+  // The request's URL without its query is the API's resource identifier, the htu a DPoP proof must name.
+  const outcome = await authorize(api, request, body, method, api.resource, now);
   if ('status' in outcome) return refuse(response, api, outcome);
   if (method === 'GET') return send(response, 200, { orders: api.orders });
   const order = newOrder(body, request.headers['content-type'], outcome.claims);

@@ -168,7 +168,8 @@ async function keyProblem(key: JWK, keys: JWK[]): Promise<string | undefined> {
   }
 }
 
+/** A private JWK's public members: what the JWKS publishes and a jwk header carries. */
 export function publicJwk(key: JWK): JWK {
-  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest } = key;
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, oth: _oth, ...rest } = key;
   return rest;
 }

@@ -54,7 +54,7 @@ function parseOwner(text: string): Owner {
   return { pid: Number.isInteger(pid) && pid > 0 ? pid : undefined, host: parts.length >= 3 ? parts[1] : undefined };
 }
 
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -2,8 +2,7 @@
 // that refuses every token, one that accepts every token, and hostile ones that echo what they were sent.
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publicPart } from '../../src/serve/mint.js';
-import { loadState } from '../../src/serve/state.js';
+import { loadState, publicJwk as publicPart } from '../../src/serve/state.js';
 import { stateDir } from '../../src/settings/paths.js';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { raw, startServer, type TestServer } from '../helpers/server.js';

@@ -21,8 +21,8 @@ import { checkResource } from '../../src/check/resource.js';
 import { CliError } from '../../src/errors.js';
 import type { ProtectedResourceMetadata } from '../../src/oauth/resource.js';
 import type { HttpClient } from '../../src/net/http.js';
-import { defaultAttacker, publicPart } from '../../src/serve/mint.js';
-import { generateSigningKey } from '../../src/serve/state.js';
+import { defaultAttacker } from '../../src/serve/mint.js';
+import { generateSigningKey, publicJwk } from '../../src/serve/state.js';
 import { type ApiAnswer, type Mistake, tokenApi } from '../helpers/token-api.js';
 import { b64 } from '../helpers/tokens.js';
 
@@ -464,7 +464,7 @@ type Wrap = (answer: ApiAnswer, token: string | undefined) => ApiAnswer;
 function apiCase(options: { mistake?: Mistake; wrap?: Wrap; fetched?: string[] }) {
   const run = async (mistaken: boolean) => {
     const api = tokenApi({
-      publicJwk: publicPart(apiKey),
+      publicJwk: publicJwk(apiKey),
       issuer: ISSUER,
       audience: API,
       clientId: 'cli',

@@ -1,8 +1,8 @@
 // The defects `oauth mint` and `oauth check --api` make: each wrong in exactly the stated way, the rest intact.
 import * as jose from 'jose';
 import { describe, expect, it } from 'vitest';
-import { defaultAttacker, mint, type MintClaims, OTHER_SCOPE, prefixIssuer, publicPart } from '../../src/serve/mint.js';
-import { generateSigningKey } from '../../src/serve/state.js';
+import { defaultAttacker, mint, type MintClaims, OTHER_SCOPE, prefixIssuer } from '../../src/serve/mint.js';
+import { generateSigningKey, publicJwk } from '../../src/serve/state.js';
 
 const key = generateSigningKey('ES256');
 const claims: MintClaims = {
@@ -38,7 +38,7 @@ describe('mint defects', () => {
   it('a known kid over another key: the header is the real one, the signature does not verify with it', async () => {
     const minted = await mint(key, claims, 'known-kid-other-key', now);
     expect(parts(minted.token).header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
-    await expect(jose.compactVerify(minted.token, await jose.importJWK(publicPart(key), 'ES256'))).rejects.toThrow();
+    await expect(jose.compactVerify(minted.token, await jose.importJWK(publicJwk(key), 'ES256'))).rejects.toThrow();
   });
 
   it('jwk, jku and x5u headers: signed by the attacker, whose public key (never the private part) the jwk carries', async () => {

@@ -5,8 +5,8 @@ import type { ApiCheckReport } from '../../check/api.js';
 import { CliError } from '../../errors.js';
 import type { KeyHost } from '../../net/key-host.js';
 import { assertSecureUrl, isLoopbackHost, parseUrl } from '../../net/url.js';
-import { defaultAttacker, publicPart } from '../../serve/mint.js';
-import { loadState } from '../../serve/state.js';
+import { defaultAttacker } from '../../serve/mint.js';
+import { loadState, publicJwk } from '../../serve/state.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
 import { parseClaims } from './claims.js';
@@ -67,7 +67,7 @@ export async function runApiCheck(flags: ApiCheckFlags, ctx: Context): Promise<A
   let host: KeyHost | undefined;
   if (isLoopbackHost(url.hostname)) {
     const { startKeyHost } = await import('../../net/key-host.js');
-    host = await startKeyHost({ keys: [publicPart(attacker.key)] });
+    host = await startKeyHost({ keys: [publicJwk(attacker.key)] });
     attacker.jku = host.jku;
     attacker.x5u = host.x5u;
   }

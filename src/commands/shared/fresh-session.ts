@@ -19,8 +19,6 @@ export interface FreshProfileOptions {
   connect?: (session: Session) => Promise<Connection>;
 }
 
-export { sessionLock };
-
 /** Runs work under the profile's session lock. */
 export function withProfileLock<T>(ctx: Context, profile: string, work: () => Promise<T>): Promise<T> {
   return withSessionLock(profile, sessionLock(ctx), work);

@@ -10,7 +10,8 @@ import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
 import { connectForSession } from './connect.js';
-import { knownProfiles, sessionLock } from './fresh-session.js';
+import { knownProfiles } from './fresh-session.js';
+import { sessionLock } from './lock-wait.js';
 
 export interface Revocation {
   /** The token kinds revoked: refresh_token, access_token. */
