@@ -75,7 +75,7 @@ function table(ctx: Context, metadata: Record<string, unknown>, shownFirst: read
     .filter((name) => metadata[name] !== undefined)
     .map((name) => `${style.cyan(name.padEnd(46))} ${shown(metadata[name])}`);
   const others = Object.keys(metadata).filter((name) => !shownFirst.includes(name));
-  if (others.length) lines.push(style.dim(`also: ${others.join(', ')} (see --json)`));
+  if (others.length) lines.push('', style.dim(`also: ${others.join(', ')} (see --json)`));
   return lines;
 }
 
