@@ -7,6 +7,7 @@ import { CliError, Exit } from '../errors.js';
 import { assertSecureUrl, parseUrl } from '../net/url.js';
 import type { CallResult } from '../oauth/resource-call.js';
 import { MAX_BODY_BYTES, bodySink, printAnswer } from './shared/api-output.js';
+import { dpopNonces } from './shared/dpop.js';
 import { parseHeaders, parseMethod, requestBody } from './shared/api-request.js';
 import { signInOnTheWay } from './shared/api-sign-in.js';
 import { checkSignInFlags } from './shared/sign-in.js';
@@ -105,6 +106,7 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
         http: () => ctx.http(),
         documents: () => ctx.documents(),
         insecure: ctx.insecure,
+        dpopNonces: dpopNonces(ctx),
         ...signInOnTheWay(ctx, flags, url),
         note: (text) => {
           if (ctx.out.verbosity > 0 || canPrompt(ctx)) ctx.out.info(text);

@@ -9,6 +9,14 @@ import { createVerifier, type Verifier, type VerifierSetup } from '../jwt/verifi
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './format/token-report.js';
 import { argument, defineCommand, flag, type FlagValues, option, repeatable } from './define.js';
+import {
+  bindingLines,
+  bindingMismatch,
+  type DpopBinding,
+  dpopBinding,
+  keyFileThumbprint,
+  tokenJktClaim,
+} from '../jwt/dpop-binding.js';
 
 const FLAGS = {
   verify: flag('--verify', 'verify the signature and claims'),
@@ -34,6 +42,10 @@ const FLAGS = {
   ),
   requireScope: repeatable('--require-scope <scope>', 'scope the token must carry (repeatable)'),
   clockSkew: option('--clock-skew <seconds>', 'tolerance for exp/nbf/iat (default 30; env OAUTH_CLOCK_SKEW)'),
+  dpopKey: option(
+    '--dpop-key <file>',
+    "check that a DPoP-bound token (cnf.jkt) is bound to this JWK or PEM key (public or private; default: the profile's own DPoP key for its token)",
+  ),
 };
 
 export type DecodeOptions = FlagValues<typeof FLAGS>;
@@ -62,7 +74,7 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (!options.verify) warnIfVerifyFlagsIgnored(options, ctx);
 
   if (tokenArgument !== undefined && tokenArgument !== '-') {
-    return single(tokenArgument, verifier, ctx);
+    return single(tokenArgument, verifier, ctx, options.dpopKey);
   }
   if (tokenArgument === undefined && ctx.io.stdinIsTTY) {
     throw new CliError('USAGE', 'No token given.', {
@@ -74,19 +86,69 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (first.done)
     throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
   const second = await tokens.next();
-  if (second.done) return single(first.value.token, verifier, ctx);
+  if (second.done) return single(first.value.token, verifier, ctx, options.dpopKey);
   return batch([first.value, second.value], tokens, verifier, ctx);
 }
 
-async function single(input: string, verifier: Verifier | undefined, ctx: Context): Promise<number> {
+async function single(
+  input: string,
+  verifier: Verifier | undefined,
+  ctx: Context,
+  dpopKey: string | undefined,
+): Promise<number> {
   const decoded = decodeToken(input);
   const report = reportToken(decoded, ctx.now() / 1000);
   const result = verifier ? await verified(verifier, input, decoded, ctx) : undefined;
   if (result) report.verification = verificationReport(result);
-  if (ctx.out.json) ctx.out.jsonResult(report);
-  else ctx.out.result(formatReport(report, ctx.out.style));
+  const binding = await dpopBindingOf(ctx, cleanTokenInput(input), report.payload, dpopKey);
+  if (ctx.out.json) ctx.out.jsonResult(binding ? { ...report, dpop: binding } : report);
+  else ctx.out.result([...formatReport(report, ctx.out.style), ...(binding ? bindingLines(binding) : [])]);
   if (result?.status === 'invalid') throw result.reason;
+  const mismatch = binding && bindingMismatch(binding);
+  if (mismatch) throw mismatch;
   return Exit.ok;
+}
+
+/** RFC 9449 §6.1: cnf.jkt, compared with --dpop-key, else with the profile's key when the token is the profile's. */
+async function dpopBindingOf(
+  ctx: Context,
+  token: string,
+  payload: Record<string, unknown> | undefined,
+  keyFile: string | undefined,
+): Promise<DpopBinding | undefined> {
+  const jkt = tokenJktClaim(payload);
+  if (jkt === undefined) {
+    if (keyFile !== undefined) ctx.out.warn('--dpop-key: the token has no cnf.jkt, so it is bound to no DPoP key.');
+    return undefined;
+  }
+  if (keyFile !== undefined)
+    return dpopBinding(jkt, {
+      source: `--dpop-key ${keyFile}`,
+      thumbprint: await keyFileThumbprint(keyFile, '--dpop-key', ctx.knownSecrets),
+    });
+  const profileKey = await profileDpopKey(ctx, token);
+  return dpopBinding(jkt, profileKey);
+}
+
+/** The profile's DPoP key, when the token is the profile's own access token; a store that cannot be read is no key. */
+async function profileDpopKey(
+  ctx: Context,
+  token: string,
+): Promise<{ source: string; thumbprint: string } | undefined> {
+  try {
+    const [{ store }, { parseSession, profileWhere, sessionKey }, { importDpopKey }] = await Promise.all([
+      import('./shared/store.js'),
+      import('../oauth/session.js'),
+      import('../oauth/dpop.js'),
+    ]);
+    const tokens = await store(ctx);
+    const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
+    if (!session?.dpop_jwk || session.access_token !== token) return undefined;
+    const key = await importDpopKey(session.dpop_jwk, ctx.knownSecrets);
+    return { source: `the DPoP key of profile "${ctx.profileName}"`, thumbprint: key.thumbprint };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A token that could not be verified stops the run: the keys or the settings are at fault, not the token. */

@@ -3,7 +3,7 @@
 import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
+import { CLIENT_FLAGS, DPOP_FLAGS, REQUEST_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
 import { printSessionSummary } from './format/session.js';
 import { signInProfile } from './shared/sign-in.js';
 
@@ -19,6 +19,7 @@ const FLAGS = {
     'without a client id: register a public client first (RFC 7591), when the server has a registration endpoint',
   ),
   ...SIGN_IN_FLAGS,
+  ...DPOP_FLAGS,
 };
 
 export type LoginFlags = FlagValues<typeof FLAGS>;
@@ -34,6 +35,7 @@ export const command = defineCommand({
     'oauth login --issuer https://id.example.com --client-id my-cli',
     'oauth login --issuer https://id.example.com --client-id my-cli --scope "openid offline_access api:read"',
     'oauth login --device                     # SSH sessions, machines without a browser',
+    'oauth login --dpop                       # tokens bound to a key of this session (RFC 9449)',
     'oauth login --issuer https://mcp.example.com --register   # no client yet: register one, then sign in',
     'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
     'BROWSER=firefox oauth login',

@@ -13,7 +13,8 @@ import {
   type Session,
 } from '../oauth/session.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
+import { CLIENT_FLAGS, DPOP_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
+import { dpopNonces, newDpopKey, wantedDpop } from './shared/dpop.js';
 import { printSessionSummary } from './format/session.js';
 import { freshProfileSession } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
@@ -37,6 +38,12 @@ const FLAGS = {
     choices: OUTPUTS,
   }),
   cache: flag('--no-cache', 'with --client-credentials: always ask the server, store nothing'),
+  ...DPOP_FLAGS,
+  htu: option('--htu <url>', 'with --output header for a DPoP token: the URL the DPoP proof is for'),
+  htm: option(
+    '--htm <method>',
+    'with --output header for a DPoP token: the HTTP method the proof is for (default GET)',
+  ),
 };
 
 export type TokenFlags = FlagValues<typeof FLAGS>;
@@ -56,6 +63,7 @@ export const command = defineCommand({
     'curl -H "$(oauth token -o header)" https://api.example.com/orders',
     'TOKEN=$(OAUTH_CLIENT_SECRET=… oauth token --client-credentials --issuer https://id.example.com --client-id svc --scope api:read)',
     'oauth token --refresh --output json | jq .expires_in',
+    'curl -H "$(oauth token -o header --htu https://api.example.com/orders --htm GET)" https://api.example.com/orders   # DPoP: two header lines',
   ],
   exits:
     'Exit codes: 0 ok · 2 bad flags, missing settings or a corrupt store · 3 refreshed ID token invalid · 4 not signed in\n            (for this issuer and client) or refresh rejected · 5 server error',
@@ -64,6 +72,9 @@ export const command = defineCommand({
 
 export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
   const output = chooseOutput(ctx, flags.output);
+  if ((flags.htu !== undefined || flags.htm !== undefined) && output !== 'header')
+    throw new CliError('USAGE', '--htu and --htm go with --output header (a DPoP proof for that request).');
+  const proofFor = flags.htu !== undefined ? proofRequest(flags.htu, flags.htm) : undefined;
   const minTtlSeconds = parseSeconds(flags.minTtl ?? String(DEFAULT_MIN_TTL_SECONDS), '--min-ttl', {
     max: MAX_WAIT_SECONDS,
     zero: true,
@@ -89,8 +100,66 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     if (fresh.refreshed && ctx.out.verbosity > 0) ctx.out.trace('token: refreshed and saved');
   }
   rememberSecrets(ctx, session);
+  if (output === 'header' && session.token_type === 'DPoP') {
+    await printDpopHeaders(ctx, session, proofFor);
+    return Exit.ok;
+  }
   printToken(ctx, session, output, storedIn, notStored);
   return Exit.ok;
+}
+
+/** RFC 9449 §4.2: htu is an absolute http(s) URL; htm a method token. */
+function proofRequest(htu: string, htm: string | undefined): { url: URL; method: string } {
+  let url: URL;
+  try {
+    url = new URL(htu);
+  } catch {
+    throw new CliError('USAGE', `--htu must be an absolute URL, not ${JSON.stringify(htu)}.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new CliError('USAGE', `--htu must be an http or https URL, not ${JSON.stringify(htu)}.`);
+  const method = (htm ?? 'GET').toUpperCase();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Z-]+$/.test(method))
+    throw new CliError('USAGE', `--htm must be an HTTP method such as GET or POST, not ${JSON.stringify(htm)}.`);
+  return { url, method };
+}
+
+/**
+ * A DPoP token is no use alone: the API wants a proof for its own URL and method beside it (RFC 9449 §7.1), so the
+ * header output is both lines, the proof made now for --htu/--htm.
+ */
+async function printDpopHeaders(
+  ctx: Context,
+  session: Session,
+  request: { url: URL; method: string } | undefined,
+): Promise<void> {
+  if (!request)
+    throw new CliError(
+      'USAGE',
+      'This token is DPoP-bound: --output header needs --htu <url> (and --htm <method>, default GET).',
+      {
+        hint: 'The DPoP proof is made for one request: oauth token -o header --htu https://api.example.com/orders --htm GET',
+      },
+    );
+  if (!session.dpop_jwk)
+    throw new CliError('STORE_CORRUPT', 'The stored DPoP token has no DPoP key with it.', {
+      hint: 'Sign in again with "oauth login --dpop".',
+    });
+  const { importDpopKey, resourceProof } = await import('../oauth/dpop.js');
+  const key = await importDpopKey(session.dpop_jwk, ctx.knownSecrets);
+  const proof = await resourceProof(
+    key,
+    {
+      url: request.url,
+      method: request.method,
+      accessToken: session.access_token,
+      nonce: dpopNonces(ctx).get(request.url),
+    },
+    ctx.now() / 1000,
+  );
+  ctx.out.result([`Authorization: DPoP ${session.access_token}`, `DPoP: ${proof}`], {
+    reveal: [session.access_token, proof],
+  });
 }
 
 async function serviceToken(
@@ -103,7 +172,10 @@ async function serviceToken(
     import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
-  const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
+  // RFC 9449: a service token bound to a key is cached with its key (dpop_jwk), and only for runs that ask for DPoP.
+  const dpopAlg = wantedDpop(ctx, flags);
+  const dpop = dpopAlg ? await newDpopKey(ctx, dpopAlg) : undefined;
+  const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials', ...(dpop ? { dpop } : {}) });
   const request = requestParameters(ctx, flags);
   const key = serviceTokenKey({
     issuer: connection.as.issuer,
@@ -112,6 +184,7 @@ async function serviceToken(
     credential: connection.keyThumbprint ?? connection.clientSecret ?? '',
     scope: request.scope ?? '',
     parameters: request.parameters,
+    dpop: dpopAlg,
   });
   const useCache = flags.cache !== false;
   const cached = useCache ? await cachedServiceToken(ctx, tokens, key) : undefined;
@@ -128,6 +201,7 @@ async function serviceToken(
     clientId: connection.clientId,
     requestedScope: request.scope,
     nowSeconds: Math.floor(ctx.now() / 1000),
+    dpopJwk: dpop?.jwk,
   });
   session.grant_type = 'client_credentials';
   // Without an expiry there is no knowing when a cached token goes bad: such a token is not kept.

@@ -16,6 +16,7 @@ import type { IdTokenIssuer } from './id-token.js';
 import { ENDPOINT_SETTINGS, type EndpointSetting, resolveServer } from './server.js';
 import { loginCommand, type Session, sameIssuer } from './session.js';
 import { protocolOptions } from './transport.js';
+import { type DpopKey, DpopNonces, dpopHandle, importDpopKey } from './dpop.js';
 
 export interface Connection {
   as: AuthorizationServer;
@@ -26,6 +27,8 @@ export interface Connection {
   privateKeyFile: string | undefined;
   /** RFC 7638 thumbprint of the private_key_jwt key: the key itself, not where its file is. */
   keyThumbprint: string | undefined;
+  /** The DPoP key every request at the server proves possession of (RFC 9449), when the session is bound to one. */
+  dpop?: DpopKey | undefined;
 }
 
 /** A setting's value and where it came from, in words for messages: "--token-endpoint", "OAUTH_ISSUER", "profile dev". */
@@ -66,7 +69,11 @@ export interface ConnectDeps extends NetworkDeps {
   /** The run's client secret: the one it was given, else `stored` (a session's own); registered as a secret. */
   clientSecret(stored: string | undefined): Promise<string | undefined>;
   /** The run's secret registry: the client's Basic credentials are redacted in every spelling. */
-  secrets: { addBasic(clientId: string, secret: string): unknown };
+  secrets: { addBasic(clientId: string, secret: string): unknown; add(secret: string): unknown };
+  /** The run's DPoP nonces by origin, shared with calls to resources. */
+  dpopNonces?: DpopNonces | undefined;
+  /** A word for the user (said once): a server ignored DPoP. */
+  warn?: ((message: string) => void) | undefined;
 }
 
 export interface ConnectOptions {
@@ -76,6 +83,8 @@ export interface ConnectOptions {
   confidentialGrant?: string;
   /** The session's tokens will be sent: only to the endpoints it was signed in with. */
   sendsSessionTokens?: boolean;
+  /** A new DPoP key for a new session (login --dpop, a service token); a stored session brings its own. */
+  dpop?: DpopKey | undefined;
 }
 
 export async function connect(
@@ -118,6 +127,10 @@ export async function connect(
   });
   const as = await resolveServer(serverSettings(settings), deps);
   const http = await deps.http();
+  // A DPoP-bound session keeps its key: the refresh token is bound to it too (RFC 9449 §5), so a refresh proves it.
+  const dpop =
+    options.dpop ?? (ownSession && session.dpop_jwk ? await importDpopKey(session.dpop_jwk, deps.secrets) : undefined);
+  const nonces = deps.dpopNonces ?? new DpopNonces();
   return {
     as,
     protocol: {
@@ -125,13 +138,21 @@ export async function connect(
       // The method rides along for the wording of a refusal: oauth4webapi authenticates with `auth` alone.
       client: { client_id: clientId, token_endpoint_auth_method: authMethod },
       auth,
-      options: protocolOptions(http, as, deps.insecure, deps.signal),
+      options: protocolOptions(
+        http,
+        as,
+        deps.insecure,
+        deps.signal,
+        dpop ? { handle: dpopHandle(dpop, nonces), nonces } : undefined,
+      ),
+      ...(deps.warn ? { warn: deps.warn } : {}),
     },
     clientId,
     authMethod,
     clientSecret: usedSecret,
     privateKeyFile,
     keyThumbprint: privateKey?.thumbprint,
+    dpop,
   };
 }
 

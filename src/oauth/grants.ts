@@ -6,20 +6,55 @@ import { isTokenText } from '../redact.js';
 import { withRotatedRefreshToken } from './rotation.js';
 import { requireEndpoint } from './server.js';
 import type { ProtocolOptions } from './transport.js';
+import { checkDpopTokenType } from './dpop.js';
 
 export interface Protocol {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   auth: oauth.ClientAuth;
   options: ProtocolOptions;
+  /** Told (once is enough) when a server asked with a DPoP proof answers with a Bearer token. */
+  warn?: (message: string) => void;
 }
 
-async function step<T>(doing: string, run: () => Promise<T>, options: ExplainOptions = {}): Promise<T> {
+async function step<T>(p: Protocol, doing: string, run: () => Promise<T>, options: ExplainOptions = {}): Promise<T> {
   try {
-    return await run();
+    return await withDpopNonce(p, doing, run);
   } catch (error) {
     throw explainProtocolError(error, doing, options);
   }
+}
+
+/**
+ * RFC 9449 §8: a server that wants a nonce refuses the first proof with use_dpop_nonce and a DPoP-Nonce header, which
+ * the handle keeps; the request is made again, once. oauth4webapi caches the nonce but does not retry: this is the one
+ * place that does, for every request at the authorization server. A second challenge is the server's fault (exit 5).
+ */
+export async function withDpopNonce<T>(p: Protocol, doing: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!p.options.DPoP || !oauth.isDPoPNonceError(error)) throw error;
+  }
+  try {
+    return await run();
+  } catch (error) {
+    if (!oauth.isDPoPNonceError(error)) throw error;
+    const reason =
+      'the server asked for a DPoP nonce twice in a row (use_dpop_nonce), though the retry carried the nonce it gave, if it gave a usable one';
+    throw new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}.`, {
+      reason,
+      oauthError: 'use_dpop_nonce',
+      hint: 'The server must send a DPoP-Nonce header (printable, RFC 9449 §8) with its use_dpop_nonce error, and accept it once.',
+    });
+  }
+}
+
+/** RFC 9449 §5: with a proof, the token type says whether the token is bound; see checkDpopTokenType. */
+function boundTokens<T extends oauth.TokenEndpointResponse>(p: Protocol, response: T, doing: string): T {
+  printableTokens(response, doing);
+  if (p.options.DPoP) checkDpopTokenType(response, doing, p.warn ?? (() => undefined));
+  return response;
 }
 
 /**
@@ -58,6 +93,7 @@ export function exchangeCode(
 ): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   return step(
+    p,
     'The code exchange',
     async () => {
       const response = await oauth.authorizationCodeGrantRequest(
@@ -73,7 +109,7 @@ export function exchangeCode(
         expectedNonce: expectedNonce ?? oauth.expectNoNonce,
         requireIdToken: expectedNonce !== undefined,
       });
-      return printableTokens(tokens, 'The code exchange');
+      return boundTokens(p, tokens, 'The code exchange');
     },
     ID_TOKEN_STEP,
   );
@@ -87,6 +123,7 @@ export function refresh(
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
   let answered: unknown;
   return step(
+    p,
     'The refresh',
     async () => {
       try {
@@ -103,7 +140,7 @@ export function refresh(
             .clone()
             .json()
             .catch(() => undefined);
-        return printableTokens(await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
+        return boundTokens(p, await oauth.processRefreshTokenResponse(p.as, p.client, response), 'The refresh');
       } catch (error) {
         throw refusedRefresh(error) ?? error;
       }
@@ -124,7 +161,9 @@ function refusedRefresh(error: unknown): CliError | undefined {
   if (
     error instanceof oauth.ResponseBodyError &&
     (error.status === 400 || error.status === 401) &&
-    error.error !== 'invalid_client'
+    error.error !== 'invalid_client' &&
+    // A nonce asked for is no refusal of the refresh token: the one retry (withDpopNonce) answers it.
+    error.error !== 'use_dpop_nonce'
   ) {
     const reason = `the server answered ${describeOAuthError(error.error, error.error_description)} (HTTP ${error.status})`;
     return new CliError('REFRESH_TOKEN_REJECTED', `The refresh failed: ${reason}.`, {
@@ -156,10 +195,11 @@ export function clientCredentials(
   parameters: Record<string, string | string[]>,
 ): Promise<oauth.TokenEndpointResponse> {
   requireEndpoint(p.as, 'token_endpoint', 'token-endpoint');
-  return step('The client credentials grant', async () => {
+  return step(p, 'The client credentials grant', async () => {
     const flat = withParameters(p, parameters).additionalParameters;
     const response = await oauth.clientCredentialsGrantRequest(p.as, p.client, p.auth, flat, p.options);
-    return printableTokens(
+    return boundTokens(
+      p,
       await oauth.processClientCredentialsResponse(p.as, p.client, response),
       'The client credentials grant',
     );
@@ -171,7 +211,7 @@ export function deviceAuthorization(
   parameters: Record<string, string | string[]>,
 ): Promise<oauth.DeviceAuthorizationResponse> {
   requireEndpoint(p.as, 'device_authorization_endpoint', 'device-authorization-endpoint');
-  return step('The device authorization request', async () => {
+  return step(p, 'The device authorization request', async () => {
     const flat = withParameters(p, parameters).additionalParameters;
     const response = await oauth.deviceAuthorizationRequest(p.as, p.client, p.auth, flat, p.options);
     return oauth.processDeviceAuthorizationResponse(p.as, p.client, response);
@@ -228,8 +268,10 @@ export async function pollDeviceToken(
     await deps.sleep(Math.min(intervalSeconds * 1000, remainingMs), deps.signal);
     if (deps.now() > deadline) break;
     try {
-      const response = await oauth.deviceCodeGrantRequest(p.as, p.client, p.auth, device.device_code, p.options);
-      return printableTokens(await oauth.processDeviceCodeResponse(p.as, p.client, response), 'The device sign-in');
+      return await withDpopNonce(p, 'The device sign-in', async () => {
+        const response = await oauth.deviceCodeGrantRequest(p.as, p.client, p.auth, device.device_code, p.options);
+        return boundTokens(p, await oauth.processDeviceCodeResponse(p.as, p.client, response), 'The device sign-in');
+      });
     } catch (error) {
       if (error instanceof oauth.ResponseBodyError && error.error === 'authorization_pending') continue;
       if (error instanceof oauth.ResponseBodyError && error.error === 'slow_down') {
@@ -247,7 +289,7 @@ export async function pollDeviceToken(
 
 export function revoke(p: Protocol, token: string, hint?: 'access_token' | 'refresh_token'): Promise<undefined> {
   requireEndpoint(p.as, 'revocation_endpoint', 'revocation-endpoint');
-  return step('The revocation', async () => {
+  return step(p, 'The revocation', async () => {
     const response = await oauth.revocationRequest(
       p.as,
       p.client,
@@ -265,7 +307,7 @@ export function introspect(
   hint?: 'access_token' | 'refresh_token',
 ): Promise<oauth.IntrospectionResponse> {
   requireEndpoint(p.as, 'introspection_endpoint', 'introspection-endpoint');
-  return step('The introspection', async () => {
+  return step(p, 'The introspection', async () => {
     const response = await oauth.introspectionRequest(
       p.as,
       p.client,
@@ -280,6 +322,7 @@ export function introspect(
 export function userinfo(p: Protocol, accessToken: string, expectedSubject?: string): Promise<oauth.UserInfoResponse> {
   requireEndpoint(p.as, 'userinfo_endpoint', 'userinfo-endpoint');
   return step(
+    p,
     'The userinfo request',
     async () => {
       const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);

@@ -8,7 +8,14 @@ import type { DocumentCache } from '../net/http-cache.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../net/http.js';
 import { serverUrl } from '../net/url.js';
 import { redactUrl } from '../redact.js';
-import { type BearerChallenge, bearerChallenge, type DiscoveredResource, discoverResource } from './resource.js';
+import {
+  type BearerChallenge,
+  bearerChallenge,
+  type DiscoveredResource,
+  discoverResource,
+  parseChallenges,
+} from './resource.js';
+import type { DpopNonces } from './dpop.js';
 import { scopeList, scopeUnion } from './scope.js';
 import { sameIssuer } from './session.js';
 
@@ -32,6 +39,8 @@ export interface AccessToken {
   scope?: string | undefined;
   /** The resource indicators the session was signed in for (kept in a step-up). */
   resource: string[];
+  /** A DPoP token's proof for one request (RFC 9449 §7.1): with ath, and the origin's nonce when there is one. */
+  proof?: ((request: { url: URL; method: string; nonce: string | undefined }) => Promise<string>) | undefined;
 }
 
 /** A sign-in the call needs; the caller performs it, or refuses with the command that would (exit 4). */
@@ -63,6 +72,8 @@ export interface ResourceCallDeps {
   chooseServer(servers: readonly string[]): Promise<string | undefined>;
   /** What the flow does on the way (discovery, the server chosen), for the user's stderr. */
   note(text: string): void;
+  /** The run's DPoP nonces by origin (RFC 9449 §9). */
+  dpopNonces?: DpopNonces | undefined;
 }
 
 export interface CallOptions {
@@ -149,12 +160,43 @@ async function retry(
   return result(response, discovered, missing);
 }
 
+/**
+ * RFC 9449 §9: a resource that wants a nonce answers 401 with a DPoP use_dpop_nonce challenge and a DPoP-Nonce header;
+ * the call is made again once with it. A second such answer is the API's answer (said as the refusal it is).
+ */
 async function send(request: ApiRequest, token: AccessToken | undefined, deps: ResourceCallDeps) {
+  const first = await sendOnce(request, token, deps);
+  if (!token?.proof || first.status !== 401 || !asksForNonce(first.headers)) return first;
+  // A body that went to its sink is already out: such a call is not made again (a sink takes only a 2xx's body).
+  if (first.streamed !== undefined) return first;
+  if (!deps.dpopNonces?.remember(request.url, first.headers['dpop-nonce'])) return first;
+  return sendOnce(request, token, deps);
+}
+
+function asksForNonce(headers: Record<string, string>): boolean {
+  const header = headers['www-authenticate'];
+  const challenges = header === undefined ? undefined : parseChallenges(header);
+  return (
+    headers['dpop-nonce'] !== undefined &&
+    (challenges ?? []).some(({ scheme, params }) => scheme === 'dpop' && params.error === 'use_dpop_nonce')
+  );
+}
+
+async function sendOnce(request: ApiRequest, token: AccessToken | undefined, deps: ResourceCallDeps) {
   const http = await deps.http();
+  const proof = token?.proof
+    ? await token.proof({ url: request.url, method: request.method, nonce: deps.dpopNonces?.get(request.url) })
+    : undefined;
   return http.request({
     url: request.url,
     method: request.method,
-    headers: token ? { ...request.headers, authorization: `${scheme(token.type)} ${token.value}` } : request.headers,
+    headers: token
+      ? {
+          ...request.headers,
+          authorization: `${scheme(token.type)} ${token.value}`,
+          ...(proof ? { dpop: proof } : {}),
+        }
+      : request.headers,
     ...(request.body !== undefined ? { body: request.body } : {}),
     purpose: 'API',
     maxBytes: request.maxBytes,

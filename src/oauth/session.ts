@@ -9,6 +9,7 @@ import { CliError, isCliError, saidAfter } from '../errors.js';
 import { describeJsonType } from '../errors.js';
 import { sha256Hex } from '../store/digest.js';
 import type { SecretStore } from '../store/store.js';
+import type { DpopJwk } from './dpop.js';
 
 export interface Session {
   version: 1;
@@ -35,6 +36,8 @@ export interface Session {
    * ones, the only places its tokens go. Kept with the tokens, so a config file edited later cannot add one.
    */
   endpoints?: Record<string, string>;
+  /** RFC 9449: the private key (a JWK with its alg) the tokens are bound to; a refresh proves possession of it. */
+  dpop_jwk?: DpopJwk;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -52,13 +55,14 @@ export function serviceTokenKey(parts: {
   credential: string;
   scope: string;
   parameters: Record<string, string[]>;
+  /** A DPoP token's alg: a DPoP-bound token (kept with its key) is never handed to a run that asked for Bearer. */
+  dpop?: string | undefined;
 }): string {
   const parameters = Object.keys(parts.parameters)
     .sort()
     .map((name) => [name, [...parts.parameters[name]!].sort()]);
-  const id = sha256Hex(
-    JSON.stringify([parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters]),
-  );
+  const key = [parts.issuer, parts.clientId, parts.authMethod, parts.credential, parts.scope, parameters];
+  const id = sha256Hex(JSON.stringify(parts.dpop ? [...key, { dpop: parts.dpop }] : key));
   return `service:${id.slice(0, 32)}`;
 }
 
@@ -182,6 +186,7 @@ export function sessionFromResponse(
     subject?: string | undefined;
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
+    dpopJwk?: DpopJwk | undefined;
   },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
@@ -229,6 +234,8 @@ export function sessionFromResponse(
   if (secret) session.client_secret = secret;
   const endpoints = context.endpoints ?? previous?.endpoints;
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
+  const dpopJwk = context.dpopJwk ?? previous?.dpop_jwk;
+  if (dpopJwk) session.dpop_jwk = dpopJwk;
   return session;
 }
 
@@ -304,6 +311,18 @@ function sessionShapeProblem(value: unknown): string | undefined {
       !Object.values(endpoints).every((value) => typeof value === 'string'))
   ) {
     return `"endpoints" is ${describeJsonType(endpoints)}; it must be an object of URLs`;
+  }
+  const jwk = record.dpop_jwk;
+  if (
+    jwk !== undefined &&
+    (jwk === null ||
+      typeof jwk !== 'object' ||
+      Array.isArray(jwk) ||
+      typeof (jwk as { kty?: unknown }).kty !== 'string' ||
+      typeof (jwk as { alg?: unknown }).alg !== 'string' ||
+      typeof (jwk as { d?: unknown }).d !== 'string')
+  ) {
+    return `"dpop_jwk" is ${describeJsonType(jwk)}; it must be a private JWK with kty, alg and d`;
   }
   return undefined;
 }

@@ -5,11 +5,12 @@ import { notJsonError, parseJsonResponse, statusError } from '../net/http-respon
 import { isLoopbackHost } from '../net/url.js';
 import { ENDPOINT_SETTINGS, endpointLabel } from './endpoints.js';
 import { TOKEN_REJECTED_HINT } from './errors.js';
+import { type DpopNonces, isUsableNonce } from './dpop.js';
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /** A fetch for oauth4webapi's customFetch option; `purpose` names the endpoint in messages and traces. */
-export function fetchThrough(http: HttpClient, purpose: (url: string) => string) {
+export function fetchThrough(http: HttpClient, purpose: (url: string) => string, nonces?: DpopNonces) {
   return async (url: string, init: RequestInit): Promise<Response> => {
     const what = purpose(url);
     const headers = Object.fromEntries(new Headers(init.headers).entries());
@@ -26,6 +27,11 @@ export function fetchThrough(http: HttpClient, purpose: (url: string) => string)
     // Location or a snippet, instead of letting the protocol library call the response "not conform".
     if ((response.status >= 300 && response.status < 400) || response.status >= 500) parseJsonResponse(response, what);
     const answerHeaders = { ...response.headers };
+    // RFC 9449 §8: a nonce is sent back in every later proof; one that no proof can carry (control characters, a
+    // megabyte) is dropped here, so the protocol library never caches it and the retry goes without it.
+    const nonce = answerHeaders['dpop-nonce'];
+    if (nonce !== undefined && !(nonces?.remember(url, nonce) ?? isUsableNonce(nonce)))
+      delete answerHeaders['dpop-nonce'];
     // A challenge beside a success is no refusal: only an error status carries one (RFC 6750 §3).
     if (response.status < 400) delete answerHeaders['www-authenticate'];
     // A success labelled as something other than JSON: JSON is read as the JSON it is (servers mislabel it as
@@ -104,6 +110,8 @@ export interface ProtocolOptions {
   [oauth.customFetch]: ReturnType<typeof fetchThrough>;
   [oauth.allowInsecureRequests]?: boolean;
   signal?: AbortSignal;
+  /** RFC 9449: every request the protocol library makes with these options carries a proof signed by this handle. */
+  DPoP?: oauth.DPoPHandle;
 }
 
 /** Options for every oauth4webapi request against this server: our transport, http only where it is allowed. */
@@ -112,6 +120,7 @@ export function protocolOptions(
   as: oauth.AuthorizationServer,
   insecure: boolean,
   signal?: AbortSignal,
+  dpop?: { handle: oauth.DPoPHandle; nonces: DpopNonces },
 ): ProtocolOptions {
   // The authorization endpoint is the browser's: no request of ours goes there.
   const names = ENDPOINT_SETTINGS.filter((name) => name !== 'authorization_endpoint').map(
@@ -127,8 +136,9 @@ export function protocolOptions(
     }
   });
   return {
-    [oauth.customFetch]: fetchThrough(http, purpose),
+    [oauth.customFetch]: fetchThrough(http, purpose, dpop?.nonces),
     ...(insecure || allLoopback ? { [oauth.allowInsecureRequests]: true } : {}),
     ...(signal ? { signal } : {}),
+    ...(dpop ? { DPoP: dpop.handle } : {}),
   };
 }

@@ -29,6 +29,8 @@ export const SETTING_NAMES = [
   'ca_file',
   'timeout',
   'clock_skew',
+  'dpop',
+  'dpop_alg',
   ...ENDPOINT_SETTINGS,
 ] as const;
 export type SettingName = (typeof SETTING_NAMES)[number];

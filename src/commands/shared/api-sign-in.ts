@@ -36,7 +36,7 @@ export function signInOnTheWay(
   let signedIn: { session: Session; resource: string[] } | undefined;
   return {
     token: async () =>
-      signedIn ? accessToken(signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
+      signedIn ? accessToken(ctx, signedIn.session, signedIn.resource) : await profileToken(ctx, flags, url),
     signIn: async (plan) => {
       const replaced = await replacedBy(ctx, plan);
       if (!maySignIn(ctx, flags, plan)) {
@@ -105,16 +105,26 @@ async function profileToken(ctx: Context, flags: ApiSignInFlags, url: URL): Prom
     );
     return undefined;
   }
-  return accessToken(session, resource);
+  return accessToken(ctx, session, resource);
 }
 
-function accessToken(session: Session, resource: string[]): AccessToken {
+function accessToken(ctx: Context, session: Session, resource: string[]): AccessToken {
+  const jwk = session.token_type === 'DPoP' ? session.dpop_jwk : undefined;
   return {
     value: session.access_token,
     type: session.token_type,
     issuer: session.issuer,
     scope: session.scope,
     resource,
+    ...(jwk
+      ? {
+          proof: async ({ url, method, nonce }) => {
+            const { importDpopKey, resourceProof } = await import('../../oauth/dpop.js');
+            const key = await importDpopKey(jwk, ctx.knownSecrets);
+            return resourceProof(key, { url, method, accessToken: session.access_token, nonce }, ctx.now() / 1000);
+          },
+        }
+      : {}),
   };
 }
 

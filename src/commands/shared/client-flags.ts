@@ -52,6 +52,18 @@ export const REQUEST_FLAGS = {
   param: repeatable('--param <k=v>', 'extra request parameter (repeatable)'),
 };
 
+/** RFC 9449 DPoP: for commands that get tokens (login, token). */
+export const DPOP_FLAGS = {
+  dpop: flag(
+    '--dpop',
+    'bind the tokens to a key of this session with DPoP (RFC 9449); env OAUTH_DPOP=1, profile "dpop"',
+  ),
+  dpopAlg: option('--dpop-alg <alg>', 'the DPoP key: ES256 (default) | ES384 | ES512 | PS256 | RS256 | EdDSA', {
+    choices: ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'EdDSA'],
+  }),
+};
+export type DpopFlags = FlagValues<typeof DPOP_FLAGS>;
+
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
 /** For commands that sign in (login, and curl on the way), so that the timeout a sign-in's error names is theirs. */

@@ -16,6 +16,7 @@ import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
 import { clientSecret } from './client-secret.js';
 import { requireSetting } from './prompt.js';
+import { dpopNonces } from './dpop.js';
 
 export type { Connection };
 
@@ -88,6 +89,8 @@ function connectDeps(ctx: Context, flags: ClientFlags, clientId: string, issuer:
             : await (await import('./registration.js')).registeredClientSecret(ctx, clientId, issuer)),
       ),
     secrets: ctx.knownSecrets,
+    dpopNonces: dpopNonces(ctx),
+    warn: (message) => ctx.out.warnOnce('dpop-ignored', message),
   };
 }
 

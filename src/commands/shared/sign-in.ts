@@ -16,7 +16,9 @@ import type { SecretStore } from '../../store/store.js';
 import { systemBrowser } from '../../term/browser.js';
 import { waitIndicator } from '../../term/progress.js';
 import type { Context } from '../context.js';
-import { type ClientFlags, DEFAULT_LOGIN_TIMEOUT_SECONDS, type RequestFlags } from './client-flags.js';
+import { type ClientFlags, DEFAULT_LOGIN_TIMEOUT_SECONDS, type DpopFlags, type RequestFlags } from './client-flags.js';
+import { DEFAULT_DPOP_ALG } from '../../oauth/dpop.js';
+import { newDpopKey, wantedDpop } from './dpop.js';
 import { connect } from './connect.js';
 import { withProfileLock } from './fresh-session.js';
 import { idTokenDeps } from './id-token-deps.js';
@@ -27,7 +29,8 @@ import { store } from './store.js';
 
 /** The flags a sign-in reads: login has them all; a command that signs in on the way (curl) may have fewer. */
 export type SignInFlags = ClientFlags &
-  RequestFlags & {
+  RequestFlags &
+  Partial<DpopFlags> & {
     readonly device?: boolean | undefined;
     readonly port?: string | undefined;
     readonly redirectUri?: string | undefined;
@@ -97,11 +100,19 @@ export async function signInProfile(
       })
     : undefined;
   const identity = registered ?? (overrides.issuer ? await identityAt(ctx, overrides.issuer) : undefined);
-  const connection = await connect(ctx, flags, {}, identity);
+  // RFC 9449: a new session gets a new key; its tokens (the refresh token too) are bound to it.
+  const dpopAlg = wantedDpop(ctx, flags);
+  const dpop = dpopAlg ? await newDpopKey(ctx, dpopAlg) : undefined;
+  const connection = await connect(ctx, flags, dpop ? { dpop } : {}, identity);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
-  const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
+  // RFC 9449 §10: the authorization code is bound to the key too (dpop_jkt), so a stolen code is of no use without it.
+  const parameters = {
+    ...request.parameters,
+    ...(resource.length ? { resource } : {}),
+    ...(dpop && loopback ? { dpop_jkt: [dpop.thumbprint] } : {}),
+  };
   const base = overrides.withoutProfileScope && ctx.settings.scope?.source === 'profile' ? undefined : request.scope;
   const scope = scopeUnion(base ?? defaultScope(as), overrides.addScope);
   overrides.beforeSignIn?.();
@@ -146,6 +157,8 @@ export async function signInProfile(
     ...(resource.length ? { resource: resource.join(' ') } : {}),
     ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
     ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
+    ...(dpopAlg ? { dpop: true } : {}),
+    ...(dpopAlg && dpopAlg !== DEFAULT_DPOP_ALG ? { dpop_alg: dpopAlg } : {}),
     ...explicitEndpoints(ctx),
   });
   return { session, connection, storedIn: tokens?.describe() };

@@ -11,6 +11,7 @@ import {
 } from '../../oauth/session.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
+import { registerDpopKey } from '../../oauth/dpop.js';
 
 /** Whom the run's settings (flag > OAUTH_* > profile) say a stored session must belong to. */
 export function sessionOwner(ctx: Context): SessionOwner {
@@ -49,4 +50,5 @@ export async function sessionIfOwned(ctx: Context, tokens: SecretStore): Promise
 export function rememberSecrets(ctx: Context, session: Session): void {
   for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret])
     if (secret) ctx.knownSecrets.add(secret);
+  if (session.dpop_jwk) registerDpopKey(session.dpop_jwk, ctx.knownSecrets);
 }
