@@ -92,8 +92,21 @@ describe('a DPoP service token', () => {
     expect(JSON.parse(curl.stdout)).toEqual({ orders: [], nonceAskedFirst: true });
     expect(server.apiRequests.at(-1)).toMatchObject({ status: 200, nonce: 'api-nonce-1' });
 
+    // A refresh proves the same key: the new token is bound to it as the old one was.
+    const before = server.tokenRequests;
+    const refreshed = await runCli(['token', '--refresh', '-o', 'json'], { env });
+    expect(refreshed.stderr).toBe('');
+    expect(refreshed.code).toBe(0);
+    const renewed = JSON.parse(refreshed.stdout) as { access_token: string; token_type: string };
+    expect(renewed.token_type).toBe('DPoP');
+    expect(renewed.access_token).not.toBe(answer.access_token);
+    expect(claims(renewed.access_token).cnf.jkt).toBe(server.proofKeys[1]);
+    expect(server.grants.slice(before)).toContain('refresh_token');
+    const status = await runCli(['status'], { env });
+    expect(status.stdout + status.stderr).toContain('DPoP');
+
     // decode: the profile's own token is bound to the profile's key; another key is a mismatch (exit 3).
-    const decoded = await runCli(['decode', answer.access_token], { env });
+    const decoded = await runCli(['decode', renewed.access_token], { env });
     expect(decoded.code).toBe(0);
     expect(decoded.stdout).toContain(`cnf.jkt ${server.proofKeys[1]}`);
     expect(decoded.stdout).toMatch(/bound to the DPoP key of profile "default" .*: ok/);

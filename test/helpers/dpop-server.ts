@@ -2,7 +2,7 @@
 // request: it checks every proof (typ, signature by its own jwk, htm, htu, iat, ath, nonce) and binds its JWT access
 // tokens to the proof's key (cnf.jkt).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, SignJWT } from 'jose';
 import { startServer, type TestServer } from './server.js';
 
@@ -24,6 +24,8 @@ export interface DpopServer extends TestServer {
   /** Thumbprints of the keys the token endpoint saw proofs from. */
   proofKeys: string[];
   tokenRequests: number;
+  /** The grant of each token request that got past client authentication. */
+  grants: string[];
   apiRequests: Array<{ status: number; nonce?: unknown; ath?: unknown }>;
 }
 
@@ -53,8 +55,14 @@ async function proofOf(request: IncomingMessage, htu: string, htm: string) {
 
 export async function startDpopServer(mode: DpopServerMode): Promise<DpopServer> {
   const server = await startServer();
-  const state: DpopServer = Object.assign(server, { proofKeys: [], tokenRequests: 0, apiRequests: [] });
+  const state: DpopServer = Object.assign(server, { proofKeys: [], tokenRequests: 0, grants: [], apiRequests: [] });
   let asNonce = 0;
+  const refreshTokens = new Map<string, string>();
+  const refreshToken = (jkt: string) => {
+    const token = `rt-${randomUUID()}`;
+    refreshTokens.set(token, jkt);
+    return token;
+  };
   const send = (response: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}) => {
     response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
   };
@@ -72,11 +80,16 @@ export async function startDpopServer(mode: DpopServerMode): Promise<DpopServer>
     const authenticated =
       request.headers.authorization === `Basic ${basic}` ||
       (form.get('client_id') === CLIENT.id && form.get('client_secret') === CLIENT.secret);
-    if (!authenticated || form.get('grant_type') !== 'client_credentials')
+    const grant = form.get('grant_type');
+    if (!authenticated || (grant !== 'client_credentials' && grant !== 'refresh_token'))
       return send(response, 401, { error: 'invalid_client' });
     const proof = await proofOf(request, `${server.origin}/token`, 'POST');
     if (!proof) return send(response, 400, { error: 'invalid_dpop_proof' });
     state.proofKeys.push(proof.jkt);
+    state.grants.push(grant);
+    // RFC 9449 §5: a public or confidential client's refresh token is bound to the key it was issued to.
+    if (grant === 'refresh_token' && refreshTokens.get(form.get('refresh_token') ?? '') !== proof.jkt)
+      return send(response, 400, { error: 'invalid_grant', error_description: 'refresh token bound to another key' });
     const nonceFor = (n: number) =>
       mode === 'evil-nonce' ? 'evil\x1b]0;owned\x07nonce' : mode === 'huge-nonce' ? 'z'.repeat(7000) : `as-nonce-${n}`;
     const wantsNonce = mode !== 'bearer-bound' && mode !== 'bearer-opaque';
@@ -95,7 +108,7 @@ export async function startDpopServer(mode: DpopServerMode): Promise<DpopServer>
     const token =
       mode === 'bearer-opaque'
         ? 'opaque-bearer-token-0123456789'
-        : await new SignJWT({ cnf: { jkt: proof.jkt }, scope: 'api:read', client_id: CLIENT.id })
+        : await new SignJWT({ cnf: { jkt: proof.jkt }, scope: 'api:read', client_id: CLIENT.id, jti: randomUUID() })
             .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
             .setIssuer(server.origin)
             .setIssuedAt()
@@ -105,6 +118,7 @@ export async function startDpopServer(mode: DpopServerMode): Promise<DpopServer>
       access_token: token,
       token_type: mode === 'good' ? 'DPoP' : 'Bearer',
       expires_in: 600,
+      ...(mode === 'good' ? { refresh_token: refreshToken(proof.jkt) } : {}),
     });
   });
   let apiNonceGiven = false;
