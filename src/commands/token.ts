@@ -14,7 +14,7 @@ import {
 } from '../oauth/session.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
 import { CLIENT_FLAGS, DPOP_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
-import { dpopNonces, newDpopKey, wantedDpop } from './shared/dpop.js';
+import { dpopAlgOrigin, dpopNonces, newDpopKey, wantedDpop } from './shared/dpop.js';
 import { printSessionSummary } from './format/session.js';
 import { freshProfileSession } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
@@ -176,6 +176,7 @@ async function serviceToken(
   const dpopAlg = wantedDpop(ctx, flags);
   const dpop = dpopAlg ? await newDpopKey(ctx, dpopAlg) : undefined;
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials', ...(dpop ? { dpop } : {}) });
+  if (dpopAlg) (await import('../oauth/dpop.js')).assertServerAlg(connection.as, dpopAlg, dpopAlgOrigin(ctx));
   const request = requestParameters(ctx, flags);
   const key = serviceTokenKey({
     issuer: connection.as.issuer,

@@ -81,7 +81,7 @@ export function bindingMismatch(binding: DpopBinding): CliError | undefined {
 }
 
 export function bindingLines(binding: DpopBinding): string[] {
-  const lines = [`DPoP binding: cnf.jkt ${binding.jkt}`];
+  const lines = [`DPoP-bound: cnf.jkt ${binding.jkt}`];
   if (binding.key)
     lines.push(
       binding.bound

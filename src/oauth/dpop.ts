@@ -39,6 +39,29 @@ export function dpopAlg(value: string | undefined, origin: string): DpopAlg {
   return alg;
 }
 
+/**
+ * RFC 9449 §5.1: a server that lists the algorithms it takes for proofs refuses any other; said before anything is
+ * sent (exit 2), naming what it takes. A server that lists none is tried.
+ */
+export function assertServerAlg(
+  as: { issuer: string; dpop_signing_alg_values_supported?: unknown },
+  alg: DpopAlg,
+  origin: string,
+): void {
+  const supported = as.dpop_signing_alg_values_supported;
+  if (!Array.isArray(supported) || supported.length === 0) return;
+  // RFC 9864: Ed25519 is the fully specified name of EdDSA with that curve, and the key made for EdDSA is Ed25519.
+  if (supported.includes(alg) || (alg === 'EdDSA' && supported.includes('Ed25519'))) return;
+  const ours = DPOP_ALGS.filter(
+    (name) => supported.includes(name) || (name === 'EdDSA' && supported.includes('Ed25519')),
+  );
+  throw new CliError('USAGE', `${as.issuer} does not take ${alg} for DPoP (${origin}).`, {
+    hint: ours.length
+      ? `It takes ${supported.map(String).join(', ')}: use --dpop-alg ${ours[0]}.`
+      : `It takes ${supported.map(String).join(', ')}, none of which oauth signs with.`,
+  });
+}
+
 /** Every private part of the key, for the run's secret registry: it is never printed. */
 export function registerDpopKey(jwk: DpopJwk, secrets: { add(secret: string): unknown }): void {
   for (const member of PRIVATE_MEMBERS) {
@@ -217,7 +240,7 @@ export function checkDpopTokenType(
   const jkt = tokenJkt(response.access_token);
   if (jkt !== undefined) {
     const reason =
-      'the server answered token_type Bearer for an access token bound to the DPoP key (cnf.jkt): it would be refused as a Bearer token and cannot be used as DPoP without the server saying so';
+      'the server answered token_type Bearer for an access token bound to the DPoP key (cnf.jkt): it would be refused as a Bearer token and cannot be used with DPoP, as the server did not say it was bound';
     throw new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}. Nothing was stored.`, { reason });
   }
   warn(

@@ -21,6 +21,11 @@ export function wantedDpop(ctx: Context, flags: Partial<DpopFlags>): DpopAlg | u
   return dpopAlg(alg?.value, alg?.origin ?? '--dpop-alg');
 }
 
+/** Where the run's DPoP alg came from, for messages. */
+export function dpopAlgOrigin(ctx: Context): string {
+  return ctx.settings.get('dpop_alg')?.origin ?? 'the default';
+}
+
 /** A new key for a new session; its private parts are registered as secrets before anything else sees them. */
 export function newDpopKey(ctx: Context, alg: DpopAlg): Promise<DpopKey> {
   return generateDpopKey(alg, ctx.knownSecrets);

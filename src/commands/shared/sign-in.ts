@@ -17,8 +17,8 @@ import { systemBrowser } from '../../term/browser.js';
 import { waitIndicator } from '../../term/progress.js';
 import type { Context } from '../context.js';
 import { type ClientFlags, DEFAULT_LOGIN_TIMEOUT_SECONDS, type DpopFlags, type RequestFlags } from './client-flags.js';
-import { DEFAULT_DPOP_ALG } from '../../oauth/dpop.js';
-import { newDpopKey, wantedDpop } from './dpop.js';
+import { assertServerAlg, DEFAULT_DPOP_ALG } from '../../oauth/dpop.js';
+import { dpopAlgOrigin, newDpopKey, wantedDpop } from './dpop.js';
 import { connect } from './connect.js';
 import { withProfileLock } from './fresh-session.js';
 import { idTokenDeps } from './id-token-deps.js';
@@ -105,13 +105,17 @@ export async function signInProfile(
   const dpop = dpopAlg ? await newDpopKey(ctx, dpopAlg) : undefined;
   const connection = await connect(ctx, flags, dpop ? { dpop } : {}, identity);
   const { as } = connection;
+  if (dpopAlg) assertServerAlg(as, dpopAlg, dpopAlgOrigin(ctx));
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
   // RFC 9449 §10: the authorization code is bound to the key too (dpop_jkt), so a stolen code is of no use without it.
+  // Only at a server that says it speaks DPoP (§5.1): one that does not may still bind the code to the dpop_jkt and
+  // then refuse the exchange, having ignored the proof (oidc-provider with DPoP off does).
+  const bindCode = dpop !== undefined && loopback !== undefined && Array.isArray(as.dpop_signing_alg_values_supported);
   const parameters = {
     ...request.parameters,
     ...(resource.length ? { resource } : {}),
-    ...(dpop && loopback ? { dpop_jkt: [dpop.thumbprint] } : {}),
+    ...(bindCode ? { dpop_jkt: [dpop.thumbprint] } : {}),
   };
   const base = overrides.withoutProfileScope && ctx.settings.scope?.source === 'profile' ? undefined : request.scope;
   const scope = scopeUnion(base ?? defaultScope(as), overrides.addScope);

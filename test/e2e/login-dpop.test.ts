@@ -1,0 +1,106 @@
+// `oauth login --dpop` end to end against the reference oidc-provider, whose DPoP support is on by default (ES256,
+// Ed25519/EdDSA; no nonce): the sign-in binds the code (dpop_jkt) and the tokens to the session's key, userinfo
+// needs a fresh proof, a refresh keeps the binding, and the header pair of `token -o header` is accepted.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calculateJwkThumbprint } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli, STACK_TRACE } from '../helpers/cli.js';
+import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { login, userHome } from '../helpers/sign-in.js';
+
+let as: TestAuthorizationServer;
+/** Its userinfo endpoint takes its own opaque tokens (the other's JWTs are for the API). */
+let opaque: TestAuthorizationServer;
+beforeAll(async () => {
+  [as, opaque] = await Promise.all([startAuthorizationServer(), startAuthorizationServer({ opaqueTokens: true })]);
+});
+afterAll(() => Promise.all([as.close(), opaque.close()]));
+
+const claims = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
+
+describe('oauth login --dpop', () => {
+  it('binds the code and the tokens to the session key, and a refresh keeps the binding', async () => {
+    const log = join(mkdtempSync(join(tmpdir(), 'oauth-browser-')), 'urls');
+    const { env, storedSession, configFile } = userHome({ SIMULATED_BROWSER_LOG: log });
+    const result = await login(as, env, '--dpop', '-v');
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+    expect(result.code, result.stderr).toBe(0);
+    const session = storedSession();
+    expect(session.token_type).toBe('DPoP');
+    expect(session.dpop_jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' });
+    const { d, crv, x, y } = session.dpop_jwk!;
+    const jkt = await calculateJwkThumbprint({ kty: 'EC', crv: crv!, x: x!, y: y! });
+    expect(readFileSync(log, 'utf8')).toContain(`dpop_jkt=${jkt}`);
+    expect(claims(session.access_token).cnf).toEqual({ jkt });
+    // The key is never printed, nor saved in the config file; the trace shows proofs summarised.
+    expect(result.stderr + result.stdout).not.toContain(d);
+    expect(result.stderr).toMatch(/> dpop: eyJ\w*…\w* \(\d+ chars\)/);
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    expect(config.profiles.default).toMatchObject({ dpop: true });
+    expect(JSON.stringify(config)).not.toContain(d);
+
+    const json = await spawnCli(['token', '-o', 'json'], { env });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ token_type: 'DPoP', access_token: session.access_token });
+
+    const noHtu = await spawnCli(['token', '-o', 'header'], { env });
+    expect(noHtu.code).toBe(2);
+    expect(noHtu.stderr).toContain('--htu');
+
+    const refreshed = await spawnCli(['token', '--refresh', '-o', 'json'], { env });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const renewed = JSON.parse(refreshed.stdout) as { access_token: string; token_type: string };
+    expect(renewed.token_type).toBe('DPoP');
+    expect(renewed.access_token).not.toBe(session.access_token);
+    expect(claims(renewed.access_token).cnf).toEqual({ jkt });
+    expect(storedSession().dpop_jwk).toEqual(session.dpop_jwk);
+
+    const status = await spawnCli(['status'], { env });
+    expect(status.stdout).toContain('DPoP-bound');
+    const decoded = await spawnCli(['decode', renewed.access_token], { env });
+    expect(decoded.code, decoded.stderr).toBe(0);
+    expect(decoded.stdout).toContain(`cnf.jkt ${jkt}`);
+    expect(decoded.stdout).toMatch(/bound to the DPoP key of profile "default" .*: ok/);
+  });
+
+  it('userinfo takes the token only with a fresh proof; the header pair of token -o header is such a proof', async () => {
+    const { env, storedSession } = userHome();
+    const result = await login(opaque, env, '--dpop');
+    expect(result.code, result.stderr).toBe(0);
+    const session = storedSession();
+    expect(session.token_type).toBe('DPoP');
+    const userinfo = await spawnCli(['userinfo', '--json'], { env });
+    expect(userinfo.code, userinfo.stderr).toBe(0);
+    expect(JSON.parse(userinfo.stdout).sub).toBe('alice');
+    const userinfoUrl = `${opaque.issuer}/me`;
+    const refused = await fetch(userinfoUrl, { headers: { authorization: `DPoP ${session.access_token}` } });
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    const asBearer = await fetch(userinfoUrl, { headers: { authorization: `Bearer ${session.access_token}` } });
+    expect(asBearer.status).toBeGreaterThanOrEqual(400);
+
+    const header = await spawnCli(['token', '-o', 'header', '--htu', userinfoUrl, '--htm', 'GET'], { env });
+    expect(header.code, header.stderr).toBe(0);
+    const [authorization, dpop] = header.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.slice(line.indexOf(': ') + 2));
+    expect(authorization).toBe(`DPoP ${session.access_token}`);
+    const accepted = await fetch(userinfoUrl, { headers: { authorization: authorization!, dpop: dpop! } });
+    expect(accepted.status).toBe(200);
+    // A proof is for one request: the same one again is a replay.
+    const replayed = await fetch(userinfoUrl, { headers: { authorization: authorization!, dpop: dpop! } });
+    expect(replayed.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('an alg the server does not take is said before the sign-in (exit 2), naming the ones it does', async () => {
+    const { env } = userHome();
+    const result = await login(as, env, '--dpop', '--dpop-alg', 'ES384');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('does not take ES384 for DPoP');
+    expect(result.stderr).toContain('--dpop-alg ES256');
+    expect(result.stderr).not.toContain('Open this URL');
+  });
+});
