@@ -18,8 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all([as.close(), opaque.close()]));
 
-const claims = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
+interface Claims {
+  cnf?: { jkt?: string };
+  [claim: string]: unknown;
+}
+const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Claims;
 
 describe('oauth login --dpop', () => {
   it('binds the code and the tokens to the session key, and a refresh keeps the binding', async () => {

@@ -20,9 +20,17 @@ async function world(mode: DpopServerMode) {
 }
 
 const storeFile = (env: Record<string, string | undefined>) => join(env.XDG_STATE_HOME!, 'oauth', 'tokens.json');
-const claims = (jwt: string) =>
-  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, any>;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
+interface StoredEntry {
+  access_token?: string;
+  grant_type?: string;
+  dpop_jwk: { d: string };
+  [member: string]: unknown;
+}
+interface Claims {
+  cnf?: { jkt?: string };
+  [claim: string]: unknown;
+}
+const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Claims;
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 describe('a DPoP service token', () => {
@@ -34,13 +42,13 @@ describe('a DPoP service token', () => {
     const answer = JSON.parse(first.stdout) as { access_token: string; token_type: string };
     expect(answer.token_type).toBe('DPoP');
     expect(server.tokenRequests).toBe(2);
-    expect(claims(answer.access_token).cnf.jkt).toBe(server.proofKeys[1]);
+    expect(claims(answer.access_token).cnf?.jkt).toBe(server.proofKeys[1]);
 
     // The private key is kept with the cached token, in the secret store, and nowhere in what was printed.
     const stored = JSON.parse(readFileSync(storeFile(env), 'utf8')) as { entries: Record<string, string> };
     const cached = Object.values(stored.entries)
       .filter((entry) => entry.startsWith('{'))
-      .map((entry) => JSON.parse(entry) as Record<string, any>)
+      .map((entry) => JSON.parse(entry) as StoredEntry)
       .find((entry) => entry.access_token === answer.access_token);
     expect(cached?.dpop_jwk?.d).toEqual(expect.any(String));
     expect(first.stdout).not.toContain(cached!.dpop_jwk.d);
@@ -100,7 +108,7 @@ describe('a DPoP service token', () => {
     const renewed = JSON.parse(refreshed.stdout) as { access_token: string; token_type: string };
     expect(renewed.token_type).toBe('DPoP');
     expect(renewed.access_token).not.toBe(answer.access_token);
-    expect(claims(renewed.access_token).cnf.jkt).toBe(server.proofKeys[1]);
+    expect(claims(renewed.access_token).cnf?.jkt).toBe(server.proofKeys[1]);
     expect(server.grants.slice(before)).toContain('refresh_token');
     const status = await runCli(['status'], { env });
     expect(status.stdout + status.stderr).toContain('DPoP');
