@@ -18,6 +18,9 @@ import {
 import { clientCredentials, type Protocol, refresh } from '../../src/oauth/grants.js';
 import { fetchThrough, type ProtocolOptions } from '../../src/oauth/transport.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../src/net/http.js';
+import { type AccessToken, callResource } from '../../src/oauth/resource-call.js';
+import { parseSession, sessionFromResponse } from '../../src/oauth/session.js';
+import type { TokenEndpointResponse } from 'oauth4webapi';
 
 const secrets = () => {
   const added: string[] = [];
@@ -225,5 +228,105 @@ describe('DPoP at the authorization server', () => {
     const tokens = await clientCredentials(world.protocol, {});
     expect(tokens.token_type).toBe('bearer');
     expect(world.warnings).toEqual([expect.stringContaining('ignored DPoP')]);
+  });
+});
+
+describe('a DPoP session at rest', () => {
+  it('keeps its key through a refresh answer, and a stored key that is no private JWK is a corrupt store', async () => {
+    const key = await generateDpopKey('ES256', secrets());
+    const previous = sessionFromResponse(
+      { access_token: 'at-1', token_type: 'DPoP', refresh_token: 'rt-1', expires_in: 60 } as TokenEndpointResponse,
+      { issuer: 'https://as.example', clientId: 'cli', nowSeconds: 0, dpopJwk: key.jwk },
+    );
+    const next = sessionFromResponse(
+      { access_token: 'at-2', token_type: 'dpop', expires_in: 60 } as TokenEndpointResponse,
+      { issuer: 'https://as.example', clientId: 'cli', nowSeconds: 10, previous },
+    );
+    expect(next).toMatchObject({ token_type: 'DPoP', dpop_jwk: key.jwk, refresh_token: 'rt-1' });
+    expect(parseSession(JSON.stringify(next), 'here')?.dpop_jwk).toEqual(key.jwk);
+    const { d: _d, ...publicOnly } = key.jwk;
+    expect(() => parseSession(JSON.stringify({ ...next, dpop_jwk: publicOnly }), 'here')).toThrow(/dpop_jwk/);
+    expect(() => parseSession(JSON.stringify({ ...next, dpop_jwk: 'key' }), 'here')).toThrow(/dpop_jwk/);
+  });
+});
+
+describe('DPoP at an API', () => {
+  const api = new URL('https://api.example/orders');
+  const nonceChallenge = (nonce: string): HttpResponse => ({
+    url: api.href,
+    status: 401,
+    headers: { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': nonce },
+    body: Buffer.alloc(0),
+    elapsedMs: 1,
+  });
+  async function call(answers: HttpResponse[]) {
+    const key = await generateDpopKey('ES256', secrets());
+    const sent: HttpRequest[] = [];
+    const nonces = new DpopNonces();
+    const token: AccessToken = {
+      value: 'at-1',
+      type: 'DPoP',
+      issuer: 'https://as.example',
+      resource: [],
+      proof: ({ url, method, nonce }) => resourceProof(key, { url, method, accessToken: 'at-1', nonce }, 100),
+    };
+    const result = await callResource(
+      { url: api, method: 'GET', headers: {}, maxBytes: 1000 },
+      { discover: false },
+      {
+        http: async () => ({
+          async request(request) {
+            sent.push(request);
+            const next = answers.shift();
+            if (!next) throw new Error('the API was called more often than the test expects');
+            return next;
+          },
+          async close() {},
+        }),
+        // The API publishes no metadata: a refusal stays the answer.
+        documents: async () => ({
+          get: async (url) => ({
+            url,
+            status: 404,
+            headers: {},
+            body: Buffer.alloc(0),
+            elapsedMs: 1,
+            fromCache: false,
+            fetchedAt: 0,
+          }),
+          forget: async () => undefined,
+        }),
+        insecure: false,
+        token: async () => token,
+        signIn: async () => false,
+        chooseServer: async () => undefined,
+        note: () => undefined,
+        dpopNonces: nonces,
+      },
+    );
+    return { result, sent, proofs: sent.map((request) => decode(request.headers?.dpop)) };
+  }
+
+  it('sends the token with a proof (ath, htm, htu) and answers a nonce challenge once, with the nonce', async () => {
+    const ok: HttpResponse = { url: api.href, status: 200, headers: {}, body: Buffer.from('{}'), elapsedMs: 1 };
+    const { result, sent, proofs } = await call([nonceChallenge('n-1'), ok]);
+    expect(result.outcome).toBe('ok');
+    expect(sent).toHaveLength(2);
+    expect(sent[0]!.headers?.authorization).toBe('DPoP at-1');
+    expect(proofs[0]).toMatchObject({ htm: 'GET', htu: api.href, ath: accessTokenHash('at-1') });
+    expect(proofs[0]!.nonce).toBeUndefined();
+    expect(proofs[1]!.nonce).toBe('n-1');
+  });
+
+  it('a second nonce challenge is the answer: no third call', async () => {
+    const { result, sent } = await call([nonceChallenge('n-1'), nonceChallenge('n-2')]);
+    expect(result.outcome).toBe('refused');
+    expect(sent).toHaveLength(2);
+  });
+
+  it('a nonce no proof could carry is not retried with', async () => {
+    const { result, sent } = await call([nonceChallenge('bad\x1b[2Jnonce')]);
+    expect(result.outcome).toBe('refused');
+    expect(sent).toHaveLength(1);
   });
 });
