@@ -1,7 +1,6 @@
 // The modern protocol features the local authorization server can turn on (DPoP, PAR, JAR, JARM, RAR), and how each
 // maps onto oidc-provider 9.13's configuration. A feature left out is off, even where oidc-provider would enable it by
 // default (DPoP, PAR): a test can then show how a client copes with a server that lacks it.
-import { randomBytes } from 'node:crypto';
 
 export interface ProtocolFeatures {
   /** DPoP (RFC 9449); with `nonce`, the server demands a DPoP-Nonce in every proof (use_dpop_nonce first). */
@@ -24,16 +23,27 @@ export const ALL_FEATURES: ProtocolFeatures = { dpop: {}, par: {}, requestObject
 /** The one authorization details type the server knows (RFC 9396 section 2, its own example). */
 export const RAR_TYPE = 'payment_initiation';
 
-/** The names of the features that are on, for a banner and a --json line. */
+/** The names of the features that are on (dpop, par, jar, jarm, rar, mtls), for a --json line. */
 export function featureNames(features: ProtocolFeatures): string[] {
-  const names: string[] = [];
-  if (features.dpop) names.push(features.dpop.nonce ? 'dpop (nonce required)' : 'dpop');
-  if (features.par) names.push(features.par.required ? 'par (required)' : 'par');
-  if (features.requestObjects) names.push('jar');
-  if (features.jarm) names.push('jarm');
-  if (features.rar) names.push('rar');
-  if (features.mtls) names.push('mtls');
-  return names;
+  return featureList(features).map(([name]) => name);
+}
+
+/** The features that are on, each with how strict it is, for a banner. */
+export function featureSummary(features: ProtocolFeatures): string {
+  return featureList(features)
+    .map(([name, detail]) => (detail ? `${name} (${detail})` : name))
+    .join(', ');
+}
+
+function featureList(features: ProtocolFeatures): Array<[string, string?]> {
+  const list: Array<[string, string?]> = [];
+  if (features.dpop) list.push(features.dpop.nonce ? ['dpop', 'nonces required'] : ['dpop']);
+  if (features.par) list.push(features.par.required ? ['par', 'required'] : ['par']);
+  if (features.requestObjects) list.push(['jar']);
+  if (features.jarm) list.push(['jarm']);
+  if (features.rar) list.push(['rar', RAR_TYPE]);
+  if (features.mtls) list.push(['mtls']);
+  return list;
 }
 
 type AuthorizationDetail = Record<string, unknown> & { type: string };
@@ -47,12 +57,14 @@ interface RarContext {
 export function providerFeatures(
   features: ProtocolFeatures,
   errors: { InvalidAuthorizationDetails: RarError },
+  /** 32 bytes the DPoP nonces are made from; the example APIs are given the same (see dpopNonces). */
+  nonceSecret: Buffer,
 ): Record<string, unknown> {
   return {
     dPoP: features.dpop
       ? {
           enabled: true,
-          ...(features.dpop.nonce ? { nonceSecret: randomBytes(32), requireNonce: () => true } : {}),
+          ...(features.dpop.nonce ? { nonceSecret, requireNonce: () => true } : {}),
         }
       : { enabled: false },
     pushedAuthorizationRequests: features.par

@@ -1,6 +1,7 @@
 // The local authorization server: oidc-provider (OpenID-certified) on 127.0.0.1, with development login and consent
 // pages, the clients a developer needs to try everything, JWT access tokens (RFC 9068) and refresh-token rotation.
 // Loaded only by `oauth serve` / `oauth demo` and the tests.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
@@ -118,7 +119,8 @@ export function defaultClients(
   if (jwtClientKeys) {
     clients.push({
       client_id: 'jwt-client',
-      description: 'private_key_jwt client: client credentials and authorization code',
+      description:
+        'private_key_jwt client: client credentials and authorization code; its key also signs request objects (JAR)',
       grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
       redirect_uris: loopback,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -151,11 +153,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
   const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
+  const nonceSecret = randomBytes(32);
   const resources = resourceServer({
     issuer,
     audience: options.audience,
     keys: options.signingKeys,
     ...(options.laxApi ? { laxApi: options.laxApi } : {}),
+    ...(options.features?.dpop?.nonce ? { dpopNonceSecret: nonceSecret } : {}),
     ...(options.onExchange ? { onExchange: (exchange) => options.onExchange?.({ ...exchange, parameters: {} }) } : {}),
   });
   // The configured audience, and each example API by its own URL (what a client reads from its RFC 9728 metadata).
@@ -216,7 +220,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
     features: {
       ...registrationFeatures(options.registration),
-      ...providerFeatures(features, errors),
+      ...providerFeatures(features, errors, nonceSecret),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },

@@ -80,12 +80,15 @@ async function requestObject(server: TestAuthorizationServer, claims: Record<str
     .sign(await importJWK(signingKey, 'ES256'));
 }
 
-async function dpopProof(key: CryptoKey, jwk: JWK, htu: string, nonce?: string) {
-  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu, ...(nonce ? { nonce } : {}) })
+async function dpopProof(key: CryptoKey, jwk: JWK, htu: string, nonce?: string, extra: Record<string, unknown> = {}) {
+  return new SignJWT({ jti: randomUUID(), htm: 'POST', htu, ...(nonce ? { nonce } : {}), ...extra })
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
     .setIssuedAt()
     .sign(key);
 }
+
+/** The nonce with its last character changed (to another one, whatever it was). */
+const tampered = (value: string) => `${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`;
 
 const serviceAuth = () =>
   `Basic ${Buffer.from(`service:${'service-secret-8c1f2e7a9b3d4c5e6f70812934a5b6c7'}`).toString('base64')}`;
@@ -164,7 +167,29 @@ describe('DPoP', () => {
       expect(nonce).toBeTruthy();
       const second = await send(nonce ?? undefined);
       expect(second.status).toBe(200);
-      expect((await second.json()).token_type).toBe('DPoP');
+      const { token_type, access_token } = await second.json();
+      expect(token_type).toBe('DPoP');
+
+      // The example API on the same origin demands a nonce too, and takes the authorization server's.
+      const api = `${strict.issuer}/api/orders`;
+      const ath = createHash('sha256').update(access_token).digest('base64url');
+      const call = async (apiNonce?: string) =>
+        fetch(api, {
+          headers: {
+            authorization: `DPoP ${access_token}`,
+            dpop: await dpopProof(privateKey, jwk, api, apiNonce, { htm: 'GET', ath }),
+          },
+        });
+      const refused = await call();
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
+      const apiNonce = refused.headers.get('dpop-nonce');
+      expect(apiNonce).toBeTruthy();
+      expect((await call(apiNonce ?? undefined)).status).toBe(200);
+      expect((await call(nonce ?? undefined)).status).toBe(200);
+      const forged = await call(tampered(apiNonce ?? ''));
+      expect(forged.status).toBe(401);
+      expect(forged.headers.get('www-authenticate')).toMatch(/error="use_dpop_nonce"/);
     } finally {
       await strict.close();
     }
@@ -328,7 +353,8 @@ describe('RAR', () => {
       `${as.issuer}/auth?${new URLSearchParams({
         client_id: 'oauth-cli',
         response_type: 'code',
-        scope: 'openid',
+        scope: 'openid offline_access',
+        prompt: 'consent',
         redirect_uri: redirectUri,
         code_challenge: challenge,
         code_challenge_method: 'S256',
@@ -350,6 +376,24 @@ describe('RAR', () => {
     const body = await response.json();
     expect(body.authorization_details).toEqual([PAYMENT]);
     expect(decodeJwt(body.access_token).authorization_details).toEqual([PAYMENT]);
+
+    const refresh = (refreshToken: string, details?: unknown) =>
+      fetch(
+        `${as.issuer}/token`,
+        form({
+          grant_type: 'refresh_token',
+          client_id: 'oauth-cli',
+          refresh_token: refreshToken,
+          ...(details ? { authorization_details: JSON.stringify(details) } : {}),
+        }),
+      );
+    const refreshed = await (await refresh(body.refresh_token)).json();
+    expect(refreshed.authorization_details).toEqual([PAYMENT]);
+    // A token request may narrow what was granted, never widen it.
+    const wider = await refresh(refreshed.refresh_token, [PAYMENT, { ...PAYMENT, creditorName: 'Merchant B' }]);
+    expect(wider.status).toBe(400);
+    expect((await wider.json()).error).toBe('invalid_authorization_details');
+    expect(decodeJwt(refreshed.access_token).authorization_details).toEqual([PAYMENT]);
   });
 
   it.each([
