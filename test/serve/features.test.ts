@@ -185,7 +185,9 @@ describe('DPoP', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
       const apiNonce = refused.headers.get('dpop-nonce');
       expect(apiNonce).toBeTruthy();
-      expect((await call(apiNonce ?? undefined)).status).toBe(200);
+      const accepted = await call(apiNonce ?? undefined);
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('dpop-nonce')).toBeTruthy();
       expect((await call(nonce ?? undefined)).status).toBe(200);
       const forged = await call(tampered(apiNonce ?? ''));
       expect(forged.status).toBe(401);
