@@ -109,11 +109,14 @@ export async function validateJwtCallback(
     const explained = explainProtocolError(error, 'The JWT authorization response (JARM)', {
       jwtFailure: 'AUTH_RESPONSE_INVALID',
     });
-    if (explained instanceof CliError && explained.code === 'PROTOCOL_ERROR' && !transportFailure(error)) {
-      // Whatever else the library refused in the response JWT, its code must not be used: a failed check (exit 3).
+    const refused =
+      explained instanceof CliError &&
+      (explained.code === 'AUTH_RESPONSE_INVALID' || (explained.code === 'PROTOCOL_ERROR' && !transportFailure(error)));
+    if (refused) {
+      // Whatever the library refused in the response JWT, its code must not be used: a failed check (exit 3).
       throw new CliError('AUTH_RESPONSE_INVALID', explained.message, {
         ...explained.facts,
-        hint: 'The response was not signed by this server as JARM requires; no code was exchanged.',
+        hint: 'The response JWT must be signed with a key from the server\'s JWKS, name the server as iss and this client as aud, and be unexpired; no code was exchanged.',
       });
     }
     throw explained;

@@ -105,6 +105,36 @@ describe('PAR (RFC 9126)', () => {
   });
 });
 
+describe('PAR at an echoing server', () => {
+  it('redacts the client secret a refusal echoes back, and authenticates the push as at the token endpoint', async () => {
+    const secret = 'par-client-secret-0123456789abcdef';
+    let authorization = '';
+    as.par((request, response) => {
+      authorization = request.headers.authorization ?? '';
+      response
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: 'invalid_client', error_description: `you sent ${authorization} = ${secret}` }));
+    });
+    try {
+      const env = sandboxEnv({
+        OAUTH_STORE: 'memory',
+        BROWSER: PAGE_BROWSER,
+        PATH: process.env.PATH,
+        OAUTH_CLIENT_SECRET: secret,
+      });
+      const result = await runCli(['login', '--issuer', as.issuer, '--client-id', 'cli', '--par', '-v'], { env });
+      expect(result.code).toBe(5);
+      expect(authorization).toMatch(/^Basic /);
+      expect(result.stderr).toContain('invalid_client');
+      expect(result.stderr + result.stdout).not.toContain(secret);
+      expect(result.stderr + result.stdout).not.toContain(authorization.slice(6));
+      expect(result.stderr).not.toContain('Open this URL');
+    } finally {
+      as.par();
+    }
+  });
+});
+
 describe('PAR where the server has none', () => {
   it('--par at a server without a PAR endpoint is a usage error (exit 2) before the browser', async () => {
     const plain = await startAuthzServer({ pushed_authorization_request_endpoint: undefined });
@@ -242,6 +272,22 @@ describe('RAR (RFC 9396)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(as.pushed[0]!.authorization_details!)).toEqual(JSON.parse(details));
     expect(result.stdout).toContain('payment_initiation (initiate)');
+  });
+
+  it('stores the granted details with the session; status shows them', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'file', BROWSER: PAGE_BROWSER, PATH: process.env.PATH });
+    const pageFile = join(env.HOME!, 'page.json');
+    const args = ['login', '--issuer', as.issuer, '--client-id', 'cli', '--scope', 'openid'];
+    const signedIn = await runCli([...args, '--authorization-details', details], {
+      env: { ...env, BROWSER_PAGE_FILE: pageFile },
+    });
+    expect(signedIn.code, signedIn.stderr).toBe(0);
+    const status = await runCli(['status'], { env });
+    expect(status.stdout).toContain('authorization details payment_initiation (initiate)');
+    const statusJson = JSON.parse((await runCli(['status', '--json'], { env })).stdout);
+    expect(statusJson.profiles[0].session.authorization_details).toEqual([
+      { type: 'payment_initiation', actions: ['initiate'], granted: true },
+    ]);
   });
 
   it('reads @file', async () => {
