@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { clientFeatureMetadata, type ProtocolFeatures, providerFeatures } from './features.js';
 import { API_SCOPES, resourceServer } from './resource.js';
 import type { LaxMistakes } from './resource-token.js';
 
@@ -42,6 +43,8 @@ export interface LocalServerOptions {
    * requests that bear it may register.
    */
   registration?: { initialAccessToken?: string };
+  /** DPoP, PAR, request objects, JARM, RAR (each off unless given). */
+  features?: ProtocolFeatures;
   /** Called after each request with what went in and out (for `serve -v`, and the tests' secret collector). */
   onExchange?: (exchange: Exchange) => void;
 }
@@ -157,6 +160,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   // The configured audience, and each example API by its own URL (what a client reads from its RFC 9728 metadata).
   const audiences = [options.audience, ...resources.resources];
+  const features = options.features ?? {};
+  const featureMetadata = clientFeatureMetadata(features, alg);
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({
@@ -171,6 +176,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       scope: scopes.join(' '),
       // oidc-provider's client default is RS256; with only the chosen alg enabled that default fails every client.
       id_token_signed_response_alg: alg,
+      ...featureMetadata,
     })) as never,
     jwks: { keys: options.signingKeys as never },
     scopes,
@@ -206,9 +212,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+      ...featureMetadata,
     },
     features: {
       ...registrationFeatures(options.registration),
+      ...providerFeatures(features, errors),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
@@ -243,7 +251,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       );
       ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Error</title></head><body><h1>Error</h1><p>${text}</p></body></html>`;
     },
-    enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
+    // JARM responses are signed with the server's one key, so only its algorithm can be offered for them.
+    enabledJWA: { idTokenSigningAlgValues: [alg], authorizationSigningAlgValues: [alg] } as never,
   } as never);
   provider.on('server_error', (_ctx: unknown, error: Error) => options.log?.(`server error: ${error.message}`));
   if (options.onExchange) {

@@ -1,6 +1,7 @@
 // The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
 // persisted (or throwaway) keys and secrets.
 import { CliError } from '../../errors.js';
+import { ALL_FEATURES } from '../../serve/features.js';
 import { ALL_MISTAKES } from '../../serve/resource-token.js';
 import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
 import {
@@ -104,6 +105,7 @@ export async function startServer(
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
       clients: defaultClients(state.secrets),
+      features: ALL_FEATURES,
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
       ...(ctx.out.verbosity > 0
         ? {
