@@ -116,7 +116,7 @@ export async function validateJwtCallback(
       // Whatever the library refused in the response JWT, its code must not be used: a failed check (exit 3).
       throw new CliError('AUTH_RESPONSE_INVALID', explained.message, {
         ...explained.facts,
-        hint: 'The response JWT must be signed with a key from the server\'s JWKS, name the server as iss and this client as aud, and be unexpired; no code was exchanged.',
+        hint: "The response JWT must be signed with a key from the server's JWKS, name the server as iss and this client as aud, and be unexpired; no code was exchanged.",
       });
     }
     throw explained;
