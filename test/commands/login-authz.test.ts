@@ -149,6 +149,22 @@ describe('PAR where the server has none', () => {
     }
   });
 
+  it('a server requiring PAR without a PAR endpoint contradicts itself: exit 5', async () => {
+    const broken = await startAuthzServer({
+      require_pushed_authorization_requests: true,
+      pushed_authorization_request_endpoint: undefined,
+    });
+    try {
+      const env = sandboxEnv({ OAUTH_STORE: 'memory', BROWSER: PAGE_BROWSER, PATH: process.env.PATH });
+      const result = await runCli(['login', '--issuer', broken.issuer, '--client-id', 'cli'], { env });
+      expect(result.code, result.stderr).toBe(5);
+      expect(result.stderr).toContain('requires pushed authorization requests but advertises no');
+      expect(result.stderr).not.toContain('Open this URL');
+    } finally {
+      await broken.close();
+    }
+  });
+
   it('pushes on its own, saying so in one line, when the metadata requires it', async () => {
     const strict = await startAuthzServer({ require_pushed_authorization_requests: true });
     strict.token(async (_request, response) => {
@@ -240,6 +256,22 @@ describe('JARM', () => {
     expect(result.stderr).toContain('JARM');
     expect(exchanges).toHaveLength(0);
     expect(result.stderr + result.stdout).not.toContain('hostile-code-0123456789');
+  });
+
+  it('an error inside a good JARM response is said escaped, exit 4, no code exchange', async () => {
+    as.jarm = {
+      claims: {
+        code: undefined,
+        error: 'access_denied',
+        error_description: 'no\u001b[2J\u009b31m way\r\nSet-Cookie: x',
+      },
+    };
+    const result = await login('--response-mode', 'query.jwt');
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stderr).toContain('access_denied');
+    expect(result.stderr + result.stdout).not.toMatch(CONTROL);
+    expect(result.page?.body ?? '').not.toMatch(CONTROL);
+    expect(exchanges).toHaveLength(0);
   });
 
   it('refuses fragment.jwt as a usage error: a fragment never reaches the loopback server', async () => {
