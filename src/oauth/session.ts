@@ -1,6 +1,11 @@
 // A signed-in session (the tokens of one profile) and how it stays fresh: read -> fresh enough? -> else, under a
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
+import {
+  type AuthorizationDetails,
+  authorizationDetailsProblem,
+  grantedAuthorizationDetails,
+} from './authorization-details.js';
 import { join } from 'node:path';
 import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
@@ -35,6 +40,8 @@ export interface Session {
    * ones, the only places its tokens go. Kept with the tokens, so a config file edited later cannot add one.
    */
   endpoints?: Record<string, string>;
+  /** RFC 9396: the authorization details granted (the token response's), else as requested. */
+  authorization_details?: AuthorizationDetails;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -182,6 +189,8 @@ export function sessionFromResponse(
     subject?: string | undefined;
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
+    /** The RFC 9396 authorization details the request asked for. */
+    authorizationDetails?: AuthorizationDetails | undefined;
   },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
@@ -229,6 +238,9 @@ export function sessionFromResponse(
   if (secret) session.client_secret = secret;
   const endpoints = context.endpoints ?? previous?.endpoints;
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
+  const details =
+    grantedAuthorizationDetails(response, context.authorizationDetails) ?? previous?.authorization_details;
+  if (details) session.authorization_details = details;
   return session;
 }
 
@@ -305,6 +317,10 @@ function sessionShapeProblem(value: unknown): string | undefined {
   ) {
     return `"endpoints" is ${describeJsonType(endpoints)}; it must be an object of URLs`;
   }
+  const details = record.authorization_details;
+  const detailsProblem = details === undefined ? undefined : authorizationDetailsProblem(details);
+  if (detailsProblem)
+    return `"authorization_details" is not authorization details: ${detailsProblem.replace(/^it /, '')}`;
   return undefined;
 }
 
