@@ -1,6 +1,11 @@
 // A signed-in session (the tokens of one profile) and how it stays fresh: read -> fresh enough? -> else, under a
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
+import {
+  type AuthorizationDetails,
+  authorizationDetailsProblem,
+  grantedAuthorizationDetails,
+} from './authorization-details.js';
 import { join } from 'node:path';
 import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
@@ -38,6 +43,8 @@ export interface Session {
   endpoints?: Record<string, string>;
   /** RFC 9449: the private key (a JWK with its alg) the tokens are bound to; a refresh proves possession of it. */
   dpop_jwk?: DpopJwk;
+  /** RFC 9396: the authorization details granted (the token response's), else as requested. */
+  authorization_details?: AuthorizationDetails;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -187,6 +194,8 @@ export function sessionFromResponse(
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
     dpopJwk?: DpopJwk | undefined;
+    /** The RFC 9396 authorization details the request asked for. */
+    authorizationDetails?: AuthorizationDetails | undefined;
   },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
@@ -236,6 +245,9 @@ export function sessionFromResponse(
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
   const dpopJwk = context.dpopJwk ?? previous?.dpop_jwk;
   if (dpopJwk) session.dpop_jwk = dpopJwk;
+  const details =
+    grantedAuthorizationDetails(response, context.authorizationDetails) ?? previous?.authorization_details;
+  if (details) session.authorization_details = details;
   return session;
 }
 
@@ -324,6 +336,10 @@ function sessionShapeProblem(value: unknown): string | undefined {
   ) {
     return `"dpop_jwk" is ${describeJsonType(jwk)}; it must be a private JWK with kty, alg and d`;
   }
+  const details = record.authorization_details;
+  const detailsProblem = details === undefined ? undefined : authorizationDetailsProblem(details);
+  if (detailsProblem)
+    return `"authorization_details" is not authorization details: ${detailsProblem.replace(/^it /, '')}`;
   return undefined;
 }
 

@@ -126,7 +126,11 @@ export function protocolOptions(
   const names = ENDPOINT_SETTINGS.filter((name) => name !== 'authorization_endpoint').map(
     (name) => [name, endpointLabel(name)] as const,
   );
-  const purpose = (url: string) => names.find(([member]) => as[member] === url)?.[1] ?? 'authorization server';
+  const purpose = (url: string) =>
+    names.find(([member]) => as[member] === url)?.[1] ??
+    (url === as.pushed_authorization_request_endpoint
+      ? 'pushed authorization request endpoint'
+      : 'authorization server');
   const endpoints = names.map(([member]) => as[member]).filter((value): value is string => typeof value === 'string');
   const allLoopback = [as.issuer, ...endpoints].every((value) => {
     try {

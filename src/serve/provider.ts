@@ -1,9 +1,11 @@
 // The local authorization server: oidc-provider (OpenID-certified) on 127.0.0.1, with development login and consent
 // pages, the clients a developer needs to try everything, JWT access tokens (RFC 9068) and refresh-token rotation.
 // Loaded only by `oauth serve` / `oauth demo` and the tests.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { clientFeatureMetadata, type ProtocolFeatures, providerFeatures } from './features.js';
 import { API_SCOPES, resourceServer } from './resource.js';
 import type { LaxMistakes } from './resource-token.js';
 
@@ -42,6 +44,8 @@ export interface LocalServerOptions {
    * requests that bear it may register.
    */
   registration?: { initialAccessToken?: string };
+  /** DPoP, PAR, request objects, JARM, RAR (each off unless given). */
+  features?: ProtocolFeatures;
   /** Called after each request with what went in and out (for `serve -v`, and the tests' secret collector). */
   onExchange?: (exchange: Exchange) => void;
 }
@@ -115,7 +119,8 @@ export function defaultClients(
   if (jwtClientKeys) {
     clients.push({
       client_id: 'jwt-client',
-      description: 'private_key_jwt client: client credentials and authorization code',
+      description:
+        'private_key_jwt client: client credentials and authorization code; its key also signs request objects (JAR)',
       grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
       redirect_uris: loopback,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -148,15 +153,19 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
   const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
+  const nonceSecret = randomBytes(32);
   const resources = resourceServer({
     issuer,
     audience: options.audience,
     keys: options.signingKeys,
     ...(options.laxApi ? { laxApi: options.laxApi } : {}),
+    ...(options.features?.dpop?.nonce ? { dpopNonceSecret: nonceSecret } : {}),
     ...(options.onExchange ? { onExchange: (exchange) => options.onExchange?.({ ...exchange, parameters: {} }) } : {}),
   });
   // The configured audience, and each example API by its own URL (what a client reads from its RFC 9728 metadata).
   const audiences = [options.audience, ...resources.resources];
+  const features = options.features ?? {};
+  const featureMetadata = clientFeatureMetadata(features, alg);
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({
@@ -171,6 +180,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       scope: scopes.join(' '),
       // oidc-provider's client default is RS256; with only the chosen alg enabled that default fails every client.
       id_token_signed_response_alg: alg,
+      ...featureMetadata,
     })) as never,
     jwks: { keys: options.signingKeys as never },
     scopes,
@@ -206,9 +216,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+      ...featureMetadata,
     },
     features: {
       ...registrationFeatures(options.registration),
+      ...providerFeatures(features, errors, nonceSecret),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
@@ -243,7 +255,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       );
       ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Error</title></head><body><h1>Error</h1><p>${text}</p></body></html>`;
     },
-    enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
+    // JARM responses are signed with the server's one key, so only its algorithm can be offered for them.
+    enabledJWA: { idTokenSigningAlgValues: [alg], authorizationSigningAlgValues: [alg] } as never,
   } as never);
   provider.on('server_error', (_ctx: unknown, error: Error) => options.log?.(`server error: ${error.message}`));
   if (options.onExchange) {

@@ -1,6 +1,7 @@
-// `oauth login --dpop` end to end against the reference oidc-provider, whose DPoP support is on by default (ES256,
-// Ed25519/EdDSA; no nonce): the sign-in binds the code (dpop_jkt) and the tokens to the session's key, userinfo
-// needs a fresh proof, a refresh keeps the binding, and the header pair of `token -o header` is accepted.
+// `oauth login --dpop` end to end against the reference oidc-provider with DPoP on (ES256, Ed25519/EdDSA), nonces
+// required or not: the sign-in binds the code (dpop_jkt) and the tokens to the session's key, userinfo needs a fresh
+// proof, a refresh keeps the binding, the example API takes curl's proofs, and the header pair of `token -o header`
+// is accepted. A server with DPoP off ignores the proofs: said once, the token kept as Bearer.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +11,20 @@ import { spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { login, userHome } from '../helpers/sign-in.js';
 
+/** DPoP with nonces required, at the token endpoint and the example API. */
 let as: TestAuthorizationServer;
-/** Its userinfo endpoint takes its own opaque tokens (the other's JWTs are for the API). */
+/** DPoP without nonces; its userinfo endpoint takes its own opaque tokens (the other's JWTs are for the API). */
 let opaque: TestAuthorizationServer;
+/** DPoP off. */
+let plain: TestAuthorizationServer;
 beforeAll(async () => {
-  [as, opaque] = await Promise.all([startAuthorizationServer(), startAuthorizationServer({ opaqueTokens: true })]);
+  [as, opaque, plain] = await Promise.all([
+    startAuthorizationServer({ features: { dpop: { nonce: true } } }),
+    startAuthorizationServer({ opaqueTokens: true, features: { dpop: {} } }),
+    startAuthorizationServer(),
+  ]);
 });
-afterAll(() => Promise.all([as.close(), opaque.close()]));
+afterAll(() => Promise.all([as.close(), opaque.close(), plain.close()]));
 
 interface Claims {
   cnf?: { jkt?: string };
@@ -61,6 +69,14 @@ describe('oauth login --dpop', () => {
     expect(claims(renewed.access_token).cnf).toEqual({ jkt });
     expect(storedSession().dpop_jwk).toEqual(session.dpop_jwk);
 
+    // The example API on the same origin wants a nonce too: curl proves the key with ath, and answers it once.
+    const curl = await spawnCli(['curl', `${as.issuer}/api/orders`], { env });
+    expect(curl.code, curl.stderr).toBe(0);
+    const rawCall = await fetch(`${as.issuer}/api/orders`, {
+      headers: { authorization: `DPoP ${renewed.access_token}` },
+    });
+    expect(rawCall.status).toBe(401);
+
     const status = await spawnCli(['status'], { env });
     expect(status.stdout).toContain('DPoP-bound');
     const decoded = await spawnCli(['decode', renewed.access_token], { env });
@@ -96,6 +112,16 @@ describe('oauth login --dpop', () => {
     // A proof is for one request: the same one again is a replay.
     const replayed = await fetch(userinfoUrl, { headers: { authorization: authorization!, dpop: dpop! } });
     expect(replayed.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('at a server with DPoP off: the proofs are ignored, said once, and the token kept as Bearer with the key', async () => {
+    const { env, storedSession } = userHome();
+    const result = await login(plain, env, '--dpop');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.match(/ignored DPoP/g)).toHaveLength(1);
+    const session = storedSession();
+    expect(session.token_type).toBe('Bearer');
+    expect(session.dpop_jwk?.alg).toBe('ES256');
   });
 
   it('an alg the server does not take is said before the sign-in (exit 2), naming the ones it does', async () => {

@@ -1,6 +1,7 @@
 // A real, certified authorization server (oidc-provider, configured as `oauth serve` configures it) on 127.0.0.1,
 // started and stopped by the test.
 import * as jose from 'jose';
+import type { ProtocolFeatures } from '../../src/serve/features.js';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
 import { ALL_MISTAKES, type LaxMistakes } from '../../src/serve/resource-token.js';
 import { recordExchange, recordSecret } from './leak-scan.js';
@@ -30,6 +31,8 @@ export async function startAuthorizationServer(
     laxApi?: boolean | LaxMistakes;
     /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
     registration?: { initialAccessToken?: string };
+    /** DPoP, PAR, request objects, JARM, RAR: each off unless given (`oauth serve` turns them all on). */
+    features?: ProtocolFeatures;
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -53,6 +56,7 @@ export async function startAuthorizationServer(
     clients: options.clients ? options.clients(clients) : clients,
     ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
     ...(options.registration ? { registration: options.registration } : {}),
+    ...(options.features ? { features: options.features } : {}),
     onExchange: recordExchange,
   });
   if (options.registration?.initialAccessToken) recordSecret(options.registration.initialAccessToken);

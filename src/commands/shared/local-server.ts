@@ -1,11 +1,19 @@
 // The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
 // persisted (or throwaway) keys and secrets.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CliError } from '../../errors.js';
+import { ALL_FEATURES, type ProtocolFeatures } from '../../serve/features.js';
 import { ALL_MISTAKES } from '../../serve/resource-token.js';
 import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
 import {
+  clientKeyFile,
   freshState,
   loadState,
+  publicJwk,
+  stateFile,
+  writeClientKey,
   SIGNING_ALGORITHMS,
   type ServerState,
   type SigningAlgorithm,
@@ -28,6 +36,8 @@ export interface ServeFlags {
   opaqueTokens?: boolean;
   laxApi?: boolean;
   registration?: boolean;
+  dpopNonce?: boolean;
+  requirePar?: boolean;
 }
 
 export interface ServeSettings {
@@ -42,6 +52,8 @@ export interface ServeSettings {
   laxApi: boolean;
   /** Dynamic client registration (RFC 7591/7592) open to anyone: for trying `oauth register` and `login --register`. */
   registration: boolean;
+  /** DPoP, PAR, request objects, JARM and RAR, all on; --dpop-nonce and --require-par make the first two strict. */
+  features: ProtocolFeatures;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -75,6 +87,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     opaqueTokens: flags.opaqueTokens === true,
     laxApi: flags.laxApi === true,
     registration: flags.registration === true,
+    features: {
+      ...ALL_FEATURES,
+      dpop: { nonce: flags.dpopNonce === true },
+      par: { required: flags.requirePar === true },
+    },
   };
 }
 
@@ -86,10 +103,14 @@ export async function startServer(
   settings: ServeSettings,
   ctx: Context,
   env: Readonly<Record<string, string | undefined>> = ctx.io.env,
-): Promise<{ server: LocalServer; state: ServerState }> {
+): Promise<{ server: LocalServer; state: ServerState; clientKeyPath: string }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
     : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
+  // A throwaway server's client key goes to a directory of its own that is removed when the server stops.
+  const throwaway = settings.ephemeral ? await mkdtemp(join(tmpdir(), 'oauth-serve-')) : undefined;
+  const clientKeyPath = throwaway ? join(throwaway, 'jwt-client.jwk') : clientKeyFile(stateDir(env));
+  const clientKey = await writeClientKey(state, clientKeyPath, throwaway ? undefined : stateFile(stateDir(env)));
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
@@ -103,7 +124,8 @@ export async function startServer(
       ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
-      clients: defaultClients(state.secrets),
+      clients: defaultClients(state.secrets, { keys: [publicJwk(clientKey)] }),
+      features: settings.features,
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
       ...(ctx.out.verbosity > 0
         ? {
@@ -112,8 +134,15 @@ export async function startServer(
           }
         : {}),
     });
-    return { server, state };
+    if (!throwaway) return { server, state, clientKeyPath };
+    const close = server.close;
+    return {
+      server: { ...server, close: () => close().finally(() => rm(throwaway, { recursive: true, force: true })) },
+      state,
+      clientKeyPath,
+    };
   } catch (error) {
+    if (throwaway) await rm(throwaway, { recursive: true, force: true });
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
         hint: 'Pick another --port, or --port 0 for a random free one.',
