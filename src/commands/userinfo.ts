@@ -30,7 +30,7 @@ export async function run(flags: ClientFlags, ctx: Context): Promise<number> {
   });
   rememberSecrets(ctx, session);
   const { protocol } = await connectOnce(session);
-  const claims = await userinfo(protocol, session.access_token, session.subject);
+  const claims = await userinfo(protocol, session.access_token, session.subject, session.token_type);
   if (ctx.out.json) ctx.out.jsonResult(claims);
   else
     ctx.out.result(

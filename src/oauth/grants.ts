@@ -370,13 +370,22 @@ export function introspect(
   });
 }
 
-export function userinfo(p: Protocol, accessToken: string, expectedSubject?: string): Promise<oauth.UserInfoResponse> {
+export function userinfo(
+  p: Protocol,
+  accessToken: string,
+  expectedSubject?: string,
+  tokenType = 'Bearer',
+): Promise<oauth.UserInfoResponse> {
   requireEndpoint(p.as, 'userinfo_endpoint', 'userinfo-endpoint');
+  // The scheme follows the handle: a Bearer token of a session with a key (its server ignored DPoP) goes as Bearer.
+  const { DPoP: handle, ...bearerOptions } = p.options;
+  const bound = handle !== undefined && /^dpop$/i.test(tokenType);
+  const protocol: Protocol = bound ? p : { ...p, options: bearerOptions };
   return step(
-    p,
+    protocol,
     'The userinfo request',
     async () => {
-      const response = await oauth.userInfoRequest(p.as, p.client, accessToken, p.options);
+      const response = await oauth.userInfoRequest(p.as, p.client, accessToken, protocol.options);
       return oauth.processUserInfoResponse(p.as, p.client, expectedSubject ?? oauth.skipSubjectCheck, response);
     },
     { resource: true },

@@ -122,6 +122,11 @@ describe('oauth login --dpop', () => {
     const session = storedSession();
     expect(session.token_type).toBe('Bearer');
     expect(session.dpop_jwk?.alg).toBe('ES256');
+    // The profile now says dpop: a sign-in without the flag makes a new key all the same.
+    const again = await login(plain, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('ignored DPoP');
+    expect(storedSession().dpop_jwk?.x).not.toBe(session.dpop_jwk?.x);
   });
 
   it('an alg the server does not take is said before the sign-in (exit 2), naming the ones it does', async () => {
