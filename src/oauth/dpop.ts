@@ -29,6 +29,21 @@ const PARAMETERS: Record<DpopAlg, RsaHashedImportParams | EcKeyImportParams | Al
   EdDSA: { name: 'Ed25519' },
 };
 
+/** A stored key's shape (its use is checked when it is imported): a JWK object with kty, alg and the private d. */
+export function isStoredDpopJwk(value: unknown): value is DpopJwk {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    'kty' in value &&
+    typeof value.kty === 'string' &&
+    'alg' in value &&
+    typeof value.alg === 'string' &&
+    'd' in value &&
+    typeof value.d === 'string'
+  );
+}
+
 /** The members of a JWK that are its private key (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2). */
 export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const;
 

@@ -14,7 +14,7 @@ import { CliError, isCliError, saidAfter } from '../errors.js';
 import { describeJsonType } from '../errors.js';
 import { sha256Hex } from '../store/digest.js';
 import type { SecretStore } from '../store/store.js';
-import type { DpopJwk } from './dpop.js';
+import { type DpopJwk, isStoredDpopJwk } from './dpop.js';
 
 export interface Session {
   version: 1;
@@ -325,15 +325,7 @@ function sessionShapeProblem(value: unknown): string | undefined {
     return `"endpoints" is ${describeJsonType(endpoints)}; it must be an object of URLs`;
   }
   const jwk = record.dpop_jwk;
-  if (
-    jwk !== undefined &&
-    (jwk === null ||
-      typeof jwk !== 'object' ||
-      Array.isArray(jwk) ||
-      typeof (jwk as { kty?: unknown }).kty !== 'string' ||
-      typeof (jwk as { alg?: unknown }).alg !== 'string' ||
-      typeof (jwk as { d?: unknown }).d !== 'string')
-  ) {
+  if (jwk !== undefined && !isStoredDpopJwk(jwk)) {
     return `"dpop_jwk" is ${describeJsonType(jwk)}; it must be a private JWK with kty, alg and d`;
   }
   const details = record.authorization_details;

@@ -9,7 +9,8 @@ import { calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli, STACK_TRACE } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
-import { login, userHome } from '../helpers/sign-in.js';
+import { login, startLogin, userHome } from '../helpers/sign-in.js';
+import { simulateUser } from '../../src/serve/simulated-user.js';
 
 /** DPoP with nonces required, at the token endpoint and the example API. */
 let as: TestAuthorizationServer;
@@ -112,6 +113,22 @@ describe('oauth login --dpop', () => {
     // A proof is for one request: the same one again is a replay.
     const replayed = await fetch(userinfoUrl, { headers: { authorization: authorization!, dpop: dpop! } });
     expect(replayed.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('the device flow polls with proofs and answers the nonce demand once', async () => {
+    const { env, storedSession } = userHome();
+    const run = startLogin(as, env, '--device', '--dpop');
+    const complete = await run.stderrMatch(/\(or open (\S+)\)/);
+    const signedIn = simulateUser(complete[1]!, { login: 'dave' });
+    const result = await run.finished;
+    await signedIn;
+    expect(result.code, result.stderr).toBe(0);
+    const session = storedSession();
+    expect(session.token_type).toBe('DPoP');
+    const { crv, x, y } = session.dpop_jwk!;
+    expect(claims(session.access_token).cnf).toEqual({
+      jkt: await calculateJwkThumbprint({ kty: 'EC', crv: crv!, x: x!, y: y! }),
+    });
   });
 
   it('at a server with DPoP off: the proofs are ignored, said once, and the token kept as Bearer with the key', async () => {
