@@ -102,11 +102,16 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     if (storedIn === undefined)
       notStored = flags.cache === false ? '(--no-cache)' : '(the server gave no expiry, so it is not cached)';
   } else {
+    // --dpop on a session without a key: its next refresh (--refresh makes it now) binds the tokens to a new key.
+    const dpopAlg = flags.dpop === true ? wantedDpop(ctx, flags) : undefined;
     const fresh = await freshProfileSession(ctx, flags, tokens, {
       minTtlSeconds,
       force: flags.refresh === true,
       parameters: requestParameters(ctx, flags).parameters,
+      dpopAlg,
     });
+    if (dpopAlg && !fresh.session.dpop_jwk)
+      ctx.out.warn('The stored token is not DPoP-bound; add --refresh to have it replaced by one bound to a new key.');
     session = fresh.session;
     if (fresh.refreshed && ctx.out.verbosity > 0) ctx.out.trace('token: refreshed and saved');
   }

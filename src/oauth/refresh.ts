@@ -31,7 +31,7 @@ export async function refreshSession(
     rotated = response.refresh_token;
     for (const secret of [response.access_token, response.refresh_token, response.id_token])
       if (typeof secret === 'string' && secret) deps.secrets.add(secret);
-    const refreshed: Refreshed = { response };
+    const refreshed: Refreshed = { response, ...(connection.dpop ? { dpopJwk: connection.dpop.jwk } : {}) };
     if (response.id_token)
       refreshed.idTokenClaims = await verifyIdToken(response.id_token, idTokenIssuer(connection), deps.idToken);
     return refreshed;

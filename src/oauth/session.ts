@@ -484,6 +484,8 @@ export function profileWhere(profile: string, store: SecretStore): string {
 export interface Refreshed {
   response: TokenEndpointResponse;
   idTokenClaims?: Record<string, unknown> | undefined;
+  /** A DPoP key the refresh was the first to prove (a session that had none): kept with the session from now on. */
+  dpopJwk?: DpopJwk | undefined;
 }
 
 export interface FreshSessionDeps extends SessionLockDeps {
@@ -570,6 +572,7 @@ export async function freshSession(
         nowSeconds: deps.nowSeconds(),
         previous: current,
         subject,
+        dpopJwk: refreshed.dpopJwk,
       });
       await deps.store.set(key, JSON.stringify(next));
       return { session: next, refreshed: true };

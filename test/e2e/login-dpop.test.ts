@@ -131,6 +131,26 @@ describe('oauth login --dpop', () => {
     });
   });
 
+  it('token --dpop --refresh binds a session that had no key: the new tokens and every later refresh use a new key', async () => {
+    const { env, storedSession } = userHome();
+    const signedIn = await login(as, env);
+    expect(signedIn.code, signedIn.stderr).toBe(0);
+    expect(storedSession().dpop_jwk).toBeUndefined();
+    const notYet = await spawnCli(['token', '--dpop', '-o', 'json'], { env });
+    expect(notYet.code).toBe(0);
+    expect(notYet.stderr).toContain('add --refresh');
+    const bound = await spawnCli(['token', '--dpop', '--refresh', '-o', 'json'], { env });
+    expect(bound.code, bound.stderr).toBe(0);
+    expect(JSON.parse(bound.stdout).token_type).toBe('DPoP');
+    const session = storedSession();
+    const { crv, x, y } = session.dpop_jwk!;
+    const jkt = await calculateJwkThumbprint({ kty: 'EC', crv: crv!, x: x!, y: y! });
+    expect(claims(session.access_token).cnf).toEqual({ jkt });
+    const later = await spawnCli(['token', '--refresh', '-o', 'json'], { env });
+    expect(later.code, later.stderr).toBe(0);
+    expect(claims(JSON.parse(later.stdout).access_token).cnf).toEqual({ jkt });
+  });
+
   it('at a server with DPoP off: the proofs are ignored, said once, and the token kept as Bearer with the key', async () => {
     const { env, storedSession } = userHome();
     const result = await login(plain, env, '--dpop');

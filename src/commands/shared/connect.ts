@@ -17,6 +17,7 @@ import type { ClientFlags } from './client-flags.js';
 import { clientSecret } from './client-secret.js';
 import { requireSetting } from './prompt.js';
 import { dpopNonces } from './dpop.js';
+import type { DpopKey } from '../../oauth/dpop.js';
 
 export type { Connection };
 
@@ -54,11 +55,16 @@ export async function connect(
  * At the server that issued a session's tokens, as the client the settings name (flag > OAUTH_* > profile), else as
  * the session's own client. Whether the session may be used by that client was decided when it was read.
  */
-export function connectForSession(ctx: Context, flags: ClientFlags, session: Session): Promise<Connection> {
+export function connectForSession(
+  ctx: Context,
+  flags: ClientFlags,
+  session: Session,
+  dpop?: DpopKey,
+): Promise<Connection> {
   return connect(
     ctx,
     flags,
-    { session, sendsSessionTokens: true },
+    { session, sendsSessionTokens: true, ...(dpop ? { dpop } : {}) },
     { issuer: session.issuer, clientId: ctx.settings.clientId?.value ?? session.client_id },
   );
 }

@@ -9,6 +9,8 @@ import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
 import { idTokenDeps } from './id-token-deps.js';
 import { sessionOwner } from './stored-session.js';
+import type { DpopAlg } from '../../oauth/dpop.js';
+import { newDpopKey } from './dpop.js';
 
 export interface FreshProfileOptions {
   minTtlSeconds: number;
@@ -17,6 +19,8 @@ export interface FreshProfileOptions {
   parameters?: Record<string, string[]>;
   /** The connection to refresh through, when the command needs it afterwards too. */
   connect?: (session: Session) => Promise<Connection>;
+  /** RFC 9449: a refresh of a session without a DPoP key binds the new tokens to a new key made with this alg. */
+  dpopAlg?: DpopAlg | undefined;
 }
 
 /** Runs work under the profile's session lock. */
@@ -48,9 +52,10 @@ export function freshProfileSession(
           import('./connect.js'),
           import('../../oauth/refresh.js'),
         ]);
-        const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(
-          current,
-        );
+        const bindNow = options.dpopAlg !== undefined && !current.dpop_jwk;
+        const connection = bindNow
+          ? await connectForSession(ctx, flags, current, await newDpopKey(ctx, options.dpopAlg!))
+          : await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
         return refreshSession(connection, current.refresh_token!, options.parameters ?? {}, {
           secrets: ctx.knownSecrets,
           idToken: idTokenDeps(ctx),
