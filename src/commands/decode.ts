@@ -22,6 +22,7 @@ const FLAGS = {
   ),
   jwks: option('--jwks <url|file>', 'verify with this JSON Web Key Set'),
   key: option('--key <file>', 'verify with this PEM public key, certificate or JWK'),
+  cert: option('--cert <file>', 'say whether the token is bound to this PEM client certificate (RFC 8705 cnf)'),
   secretEnv: option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)'),
   secretFile: option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)'),
   alg: repeatable(
@@ -62,7 +63,7 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (!options.verify) warnIfVerifyFlagsIgnored(options, ctx);
 
   if (tokenArgument !== undefined && tokenArgument !== '-') {
-    return single(tokenArgument, verifier, ctx);
+    return single(tokenArgument, verifier, ctx, options.cert);
   }
   if (tokenArgument === undefined && ctx.io.stdinIsTTY) {
     throw new CliError('USAGE', 'No token given.', {
@@ -74,19 +75,50 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (first.done)
     throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
   const second = await tokens.next();
-  if (second.done) return single(first.value.token, verifier, ctx);
+  if (second.done) return single(first.value.token, verifier, ctx, options.cert);
   return batch([first.value, second.value], tokens, verifier, ctx);
 }
 
-async function single(input: string, verifier: Verifier | undefined, ctx: Context): Promise<number> {
+async function single(input: string, verifier: Verifier | undefined, ctx: Context, certFile?: string): Promise<number> {
   const decoded = decodeToken(input);
   const report = reportToken(decoded, ctx.now() / 1000);
+  const certificate = certFile !== undefined ? await certificateThumbprintOf(certFile) : undefined;
+  if (certificate !== undefined && report.kind === 'jws') {
+    const thumbprint = report.certificateBinding?.thumbprint;
+    report.certificateBinding = {
+      ...(thumbprint ? { thumbprint } : {}),
+      certificate: { file: certFile!, thumbprint: certificate, bound: thumbprint === certificate },
+    };
+  }
   const result = verifier ? await verified(verifier, input, decoded, ctx) : undefined;
   if (result) report.verification = verificationReport(result);
   if (ctx.out.json) ctx.out.jsonResult(report);
   else ctx.out.result(formatReport(report, ctx.out.style));
   if (result?.status === 'invalid') throw result.reason;
+  const binding = report.certificateBinding?.certificate;
+  if (binding && !binding.bound)
+    throw new CliError(
+      'JWT_CERT_MISMATCH',
+      report.certificateBinding?.thumbprint
+        ? `The token is bound to another certificate than --cert ${certFile}.`
+        : `The token is bound to no certificate (it has no cnf x5t#S256), so not to --cert ${certFile}.`,
+    );
   return Exit.ok;
+}
+
+/** RFC 8705 §3.1 thumbprint of a PEM certificate file; a file that is not one is exit 2, naming it. */
+async function certificateThumbprintOf(file: string): Promise<string> {
+  const [{ readUserFile }, { certificateThumbprint }] = await Promise.all([
+    import('../settings/user-file.js'),
+    import('../net/client-cert.js'),
+  ]);
+  const pem = readUserFile(file, '--cert').toString('utf8');
+  try {
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    return certificateThumbprint(pem);
+  } catch {
+    throw new CliError('KEY_INVALID', `--cert ${file} holds no readable PEM certificate.`);
+  }
 }
 
 /** A token that could not be verified stops the run: the keys or the settings are at fault, not the token. */

@@ -109,7 +109,8 @@ async function serviceToken(
     issuer: connection.as.issuer,
     clientId: connection.clientId,
     authMethod: connection.authMethod,
-    credential: connection.keyThumbprint ?? connection.clientSecret ?? '',
+    // A token bound to one certificate (RFC 8705) is no token for a run with another.
+    credential: `${connection.keyThumbprint ?? connection.clientSecret ?? ''}${connection.certThumbprint ? ` x5t#S256=${connection.certThumbprint}` : ''}`,
     scope: request.scope ?? '',
     parameters: request.parameters,
   });
@@ -128,6 +129,7 @@ async function serviceToken(
     clientId: connection.clientId,
     requestedScope: request.scope,
     nowSeconds: Math.floor(ctx.now() / 1000),
+    certThumbprint: connection.certThumbprint,
   });
   session.grant_type = 'client_credentials';
   // Without an expiry there is no knowing when a cached token goes bad: such a token is not kept.

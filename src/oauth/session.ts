@@ -35,9 +35,30 @@ export interface Session {
    * ones, the only places its tokens go. Kept with the tokens, so a config file edited later cannot add one.
    */
   endpoints?: Record<string, string>;
+  /**
+   * RFC 8705 §3.1 x5t#S256 of the client certificate the tokens were obtained with: certificate-bound tokens work only
+   * over TLS with that certificate, so a run with another one is told before it uses or refreshes them.
+   */
+  cert_thumbprint?: string;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
+
+/**
+ * A session obtained with a client certificate is used and refreshed with that certificate only: with another one (or
+ * none) the server refuses its tokens, so the run says which certificate it needs instead of sending them.
+ */
+export function assertSessionCertificate(session: Session, presented: string | undefined, profile: string): void {
+  const bound = session.cert_thumbprint;
+  if (bound === undefined || bound === presented) return;
+  throw new CliError(
+    'USAGE',
+    `The session of profile "${profile}" was obtained with the client certificate whose x5t#S256 is ${bound}; this run ${presented ? `presents another one (${presented})` : 'presents none'}.`,
+    {
+      hint: 'Pass the same --cert and --key (or OAUTH_CERT and OAUTH_KEY) as at sign-in, or sign in again with the new certificate.',
+    },
+  );
+}
 
 /**
  * Where a service token is cached: everything the token request said is part of the key (issuer, client, auth method,
@@ -182,6 +203,7 @@ export function sessionFromResponse(
     subject?: string | undefined;
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
+    certThumbprint?: string | undefined;
   },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
@@ -229,6 +251,8 @@ export function sessionFromResponse(
   if (secret) session.client_secret = secret;
   const endpoints = context.endpoints ?? previous?.endpoints;
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
+  const certThumbprint = context.certThumbprint ?? previous?.cert_thumbprint;
+  if (certThumbprint) session.cert_thumbprint = certThumbprint;
   return session;
 }
 
@@ -271,6 +295,7 @@ const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: tru
     subject: { type: 'string' },
     client_secret: { type: 'string' },
     grant_type: { type: 'string' },
+    cert_thumbprint: { type: 'string', token: true },
   };
 
 /** Why a stored value is not a session, in words; undefined when it is one. */

@@ -104,6 +104,7 @@ async function completeSignIn(
     subject: typeof subject === 'string' ? subject : undefined,
     clientSecret: connection.clientSecret,
     endpoints: request.endpoints,
+    certThumbprint: connection.certThumbprint,
   });
   for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret])
     if (secret) deps.secrets.add(secret);

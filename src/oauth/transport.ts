@@ -117,8 +117,13 @@ export function protocolOptions(
   const names = ENDPOINT_SETTINGS.filter((name) => name !== 'authorization_endpoint').map(
     (name) => [name, endpointLabel(name)] as const,
   );
-  const purpose = (url: string) => names.find(([member]) => as[member] === url)?.[1] ?? 'authorization server';
-  const endpoints = names.map(([member]) => as[member]).filter((value): value is string => typeof value === 'string');
+  // RFC 8705 §5: an endpoint's mutual-TLS alias is the same endpoint, named the same in messages and traces.
+  const aliases: Partial<Record<string, unknown>> = as.mtls_endpoint_aliases ?? {};
+  const purpose = (url: string) =>
+    names.find(([member]) => as[member] === url || aliases[member] === url)?.[1] ?? 'authorization server';
+  const endpoints = names
+    .flatMap(([member]) => [as[member], aliases[member]])
+    .filter((value): value is string => typeof value === 'string');
   const allLoopback = [as.issuer, ...endpoints].every((value) => {
     try {
       return isLoopbackHost(new URL(value).hostname);

@@ -49,6 +49,19 @@ export function formatReport(report: TokenReport, style: Style): string[] {
     for (const note of report.notes)
       lines.push(`  ${note.level === 'warn' ? style.yellow('!') : style.dim('·')} ${note.text}`);
   }
+  const binding = report.certificateBinding;
+  if (binding) {
+    lines.push('');
+    if (binding.thumbprint) lines.push(`${style.bold('Bound to')}   certificate x5t#S256 ${binding.thumbprint}`);
+    else lines.push(`${style.bold('Bound to')}   no certificate (no cnf x5t#S256)`);
+    const given = binding.certificate;
+    if (given)
+      lines.push(
+        given.bound
+          ? `  ${style.green('✓')} bound to --cert ${given.file}`
+          : `  ${style.red('✗')} not bound to --cert ${given.file} (x5t#S256 ${given.thumbprint})`,
+      );
+  }
   const verification = report.verification;
   if (verification) {
     lines.push('');

@@ -2,7 +2,13 @@
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock (see
 // src/oauth/refresh.ts for the refresh itself).
 import type { Connection } from '../../oauth/connect.js';
-import { freshSession, withSessionLock, type FreshSession, type Session } from '../../oauth/session.js';
+import {
+  assertSessionCertificate,
+  freshSession,
+  withSessionLock,
+  type FreshSession,
+  type Session,
+} from '../../oauth/session.js';
 import { sessionLock } from './lock-wait.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
@@ -51,6 +57,7 @@ export function freshProfileSession(
         const connection = await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(
           current,
         );
+        assertSessionCertificate(current, connection.certThumbprint, ctx.profileName);
         return refreshSession(connection, current.refresh_token!, options.parameters ?? {}, {
           secrets: ctx.knownSecrets,
           idToken: idTokenDeps(ctx),
