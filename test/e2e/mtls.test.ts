@@ -1,0 +1,132 @@
+// Mutual TLS (RFC 8705) end to end: a real oidc-provider with its mutual-TLS listener and local CA; the CLI presents
+// the client certificate, authenticates with tls_client_auth at the mtls_endpoint_aliases and gets a token bound to
+// the certificate, which decode --cert confirms. Wrong certificates, keys and passphrases are said, naming the file.
+import { createPrivateKey } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificateThumbprint } from '../../src/net/client-cert.js';
+import { createLocalCa } from '../../src/serve/local-ca.js';
+import { sandboxEnv, spawnCli } from '../helpers/cli.js';
+import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+
+let as: TestAuthorizationServer;
+beforeAll(async () => {
+  as = await startAuthorizationServer({ mtls: true });
+});
+afterAll(() => as.close());
+
+const PASSPHRASE = 'correct horse battery staple 42';
+
+function files(home: string) {
+  const ca = as.localCa!;
+  const paths = {
+    ca: join(home, 'ca.pem'),
+    cert: join(home, 'client.pem'),
+    key: join(home, 'client-key.pem'),
+    encryptedKey: join(home, 'client-key-encrypted.pem'),
+    otherCert: join(home, 'other.pem'),
+    otherKey: join(home, 'other-key.pem'),
+  };
+  writeFileSync(paths.ca, ca.ca);
+  writeFileSync(paths.cert, ca.client.cert);
+  writeFileSync(paths.key, ca.client.key, { mode: 0o600 });
+  const encrypted = createPrivateKey(ca.client.key).export({
+    format: 'pem',
+    type: 'pkcs8',
+    cipher: 'aes-256-cbc',
+    passphrase: PASSPHRASE,
+  });
+  writeFileSync(paths.encryptedKey, encrypted, { mode: 0o600 });
+  // Another CA's client certificate with the same subject: the server must not trust it.
+  const other = createLocalCa();
+  writeFileSync(paths.otherCert, other.client.cert);
+  writeFileSync(paths.otherKey, other.client.key, { mode: 0o600 });
+  return paths;
+}
+
+const tokenArgs = ['token', '--client-credentials', '--client-id', 'mtls-client', '--auth-method', 'tls_client_auth'];
+
+describe('mutual TLS (RFC 8705)', () => {
+  it('gets a token with tls_client_auth at the mtls alias, bound to the certificate (cnf x5t#S256)', async () => {
+    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
+    const paths = files(env.HOME!);
+    const result = await spawnCli(
+      [...tokenArgs, '--cert', paths.cert, '--key', paths.key, '--ca-file', paths.ca, '--scope', 'api:read', '-v'],
+      { env },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    // The request went to the alias on the mutual-TLS listener, named as the token endpoint.
+    expect(result.stderr).toContain(`> POST ${as.mtlsOrigin}/token`);
+    const token = result.stdout.trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+      cnf?: Record<string, string>;
+    };
+    expect(claims.cnf?.['x5t#S256']).toBe(certificateThumbprint(as.localCa!.client.cert));
+    expect(result.stderr).not.toContain('PRIVATE KEY');
+
+    const bound = await spawnCli(['decode', token, '--cert', paths.cert], { env });
+    expect(bound.code, bound.stderr).toBe(0);
+    expect(bound.stdout).toContain('bound to --cert');
+    expect(bound.stdout).toContain(claims.cnf!['x5t#S256']);
+    const notBound = await spawnCli(['decode', token, '--cert', paths.otherCert], { env });
+    expect(notBound.code).toBe(3);
+    expect(notBound.stdout).toContain('not bound to --cert');
+    expect(notBound.stderr).toContain('bound to another certificate');
+    const json = await spawnCli(['decode', token, '--cert', paths.cert, '--json'], { env });
+    expect(JSON.parse(json.stdout).certificateBinding.certificate.bound).toBe(true);
+  });
+
+  it('reads an encrypted key with the passphrase from OAUTH_KEY_PASSPHRASE or stdin; a wrong one is exit 2', async () => {
+    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
+    const paths = files(env.HOME!);
+    const args = [...tokenArgs, '--cert', paths.cert, '--key', paths.encryptedKey, '--ca-file', paths.ca];
+    const withEnv = await spawnCli(args, { env: { ...env, OAUTH_KEY_PASSPHRASE: PASSPHRASE } });
+    expect(withEnv.code, withEnv.stderr).toBe(0);
+    const withStdin = await spawnCli([...args, '--no-cache', '--key-passphrase-stdin'], {
+      env,
+      stdin: `${PASSPHRASE}\n`,
+    });
+    expect(withStdin.code, withStdin.stderr).toBe(0);
+    const wrong = await spawnCli(args, { env: { ...env, OAUTH_KEY_PASSPHRASE: 'not the passphrase' } });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      `Cannot decrypt --key ${paths.encryptedKey} with the passphrase from OAUTH_KEY_PASSPHRASE`,
+    );
+    expect(wrong.stderr).not.toContain('not the passphrase');
+    const none = await spawnCli(args, { env });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('is encrypted and no passphrase was given');
+  });
+
+  it('says what is wrong with the files before any request: missing, not PEM, key of another certificate', async () => {
+    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
+    const paths = files(env.HOME!);
+    const run = (cert: string, key: string) =>
+      spawnCli([...tokenArgs, '--cert', cert, '--key', key, '--ca-file', paths.ca], { env });
+    const missing = await run(join(env.HOME!, 'nope.pem'), paths.key);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.pem');
+    const notPem = await run(paths.key, paths.key);
+    expect(notPem.code).toBe(2);
+    expect(notPem.stderr).toContain(`--cert ${paths.key} holds no PEM certificate`);
+    const mismatch = await run(paths.cert, paths.otherKey);
+    expect(mismatch.code).toBe(2);
+    expect(mismatch.stderr).toContain('is not the private key of the certificate');
+    for (const result of [missing, notPem, mismatch]) expect(result.stderr).not.toContain('PRIVATE KEY');
+    const alone = await spawnCli([...tokenArgs, '--ca-file', paths.ca], { env });
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('tls_client_auth needs a client certificate');
+  });
+
+  it('is refused by the server with a certificate of another CA', async () => {
+    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
+    const paths = files(env.HOME!);
+    const result = await spawnCli(
+      [...tokenArgs, '--cert', paths.otherCert, '--key', paths.otherKey, '--ca-file', paths.ca],
+      { env },
+    );
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain('invalid_client');
+  });
+});
