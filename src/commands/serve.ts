@@ -2,6 +2,7 @@
 import type { Context } from './context.js';
 import { type ServeFlags, type ServeSettings, serveSettings, startServer } from './shared/local-server.js';
 import { Exit } from '../errors.js';
+import type { LocalCaFiles } from '../serve/local-ca.js';
 import type { LocalClient } from '../serve/provider.js';
 import { API_PATH, LAX_API_PATH, resourceMetadataUrl } from '../serve/resource.js';
 import { clearRunning, recordRunning } from '../serve/running.js';
@@ -64,7 +65,7 @@ export const command = defineCommand({
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -82,7 +83,7 @@ export function describeClients(clients: LocalClient[]) {
 
 export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
-  const { server } = await startServer(settings, ctx);
+  const { server, mtls } = await startServer(settings, ctx, ctx.io.env, { mtls: true });
   const clients = describeClients(server.clients);
   // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg; an
   // --ephemeral server says its keys are throwaway, so those commands refuse to sign with the state's keys for it.
@@ -118,10 +119,21 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
             lax_api_metadata: resourceMetadataUrl(server.issuer, LAX_API_PATH),
           }
         : {}),
+      ...(mtls && server.mtlsOrigin
+        ? { mtls: { origin: server.mtlsOrigin, ca_file: mtls.ca, cert: mtls.clientCert, key: mtls.clientKey } }
+        : {}),
       clients,
     });
   } else {
-    ctx.out.result(banner(server.issuer, settings, clients, ctx));
+    ctx.out.result(
+      banner(
+        server.issuer,
+        settings,
+        clients,
+        ctx,
+        mtls && server.mtlsOrigin ? { ...mtls, origin: server.mtlsOrigin } : undefined,
+      ),
+    );
   }
   ctx.out.info(ctx.out.json ? `serving ${server.issuer} (Ctrl-C to stop)` : 'Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
@@ -139,6 +151,7 @@ function banner(
   settings: ServeSettings,
   clients: ReturnType<typeof describeClients>,
   ctx: Context,
+  mtls?: LocalCaFiles & { origin: string },
 ): string[] {
   const style = ctx.out.style;
   const confidential = clients.find((client) => client.client_id === 'confidential-app');
@@ -161,6 +174,13 @@ function banner(
     settings.registration
       ? `  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`
       : '  register   off (--registration opens dynamic client registration)',
+    ...(mtls
+      ? [
+          `  mTLS       ${mtls.origin} (RFC 8705: mtls_endpoint_aliases, tls_client_auth, certificate-bound tokens)`,
+          `  CA         ${mtls.ca} (trust it: --ca-file or OAUTH_CA_FILE)`,
+          `  client     certificate ${mtls.clientCert}, key ${mtls.clientKey} (new each run)`,
+        ]
+      : []),
     '',
     style.bold('Clients'),
     ...clients.flatMap((client) => [
@@ -176,6 +196,11 @@ function banner(
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
     ...(settings.registration ? [`  oauth login --issuer ${issuer} --register --profile registered`] : []),
+    ...(mtls
+      ? [
+          `  oauth token --client-credentials --issuer ${issuer} --client-id mtls-client --auth-method tls_client_auth --cert ${mtls.clientCert} --key ${mtls.clientKey} --ca-file ${mtls.ca}`,
+        ]
+      : []),
   ];
   return lines;
 }

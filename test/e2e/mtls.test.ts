@@ -2,19 +2,24 @@
 // the client certificate, authenticates with tls_client_auth at the mtls_endpoint_aliases and gets a token bound to
 // the certificate, which decode --cert confirms. Wrong certificates, keys and passphrases are said, naming the file.
 import { createPrivateKey } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint } from '../../src/net/client-cert.js';
 import { createLocalCa } from '../../src/serve/local-ca.js';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
+import { serve, stopEveryServe } from '../helpers/serve.js';
+import { USER_SCOPE, userHome } from '../helpers/sign-in.js';
 
 let as: TestAuthorizationServer;
 beforeAll(async () => {
   as = await startAuthorizationServer({ mtls: true });
 });
-afterAll(() => as.close());
+afterAll(async () => {
+  stopEveryServe();
+  await as.close();
+});
 
 const PASSPHRASE = 'correct horse battery staple 42';
 
@@ -128,5 +133,78 @@ describe('mutual TLS (RFC 8705)', () => {
     );
     expect(result.code).toBe(5);
     expect(result.stderr).toContain('invalid_client');
+  });
+
+  it('oauth serve makes a CA and a client certificate, prints their paths, and gives a bound token for them', async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    const served = await serve(env);
+    try {
+      const mtls = served.info.mtls!;
+      expect(mtls.origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      expect(statSync(mtls.key).mode & 0o777).toBe(0o600);
+      expect(served.info.clients.map((client) => client.client_id)).toContain('mtls-client');
+      const discovery = await spawnCli(['discover', served.info.issuer, '--json'], { env });
+      expect(discovery.stdout).toContain(`${mtls.origin}/token`);
+      const result = await spawnCli(
+        [...tokenArgs, '--issuer', served.info.issuer, '--cert', mtls.cert, '--key', mtls.key],
+        { env: { ...env, OAUTH_CA_FILE: mtls.ca_file } },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const decoded = await spawnCli(['decode', result.stdout.trim(), '--cert', mtls.cert], { env });
+      expect(decoded.code, decoded.stderr).toBe(0);
+      expect(decoded.stdout).toContain('bound to --cert');
+      // Without the CA, the mutual-TLS listener's certificate is not trusted: said, with what to do.
+      const untrusted = await spawnCli(
+        [...tokenArgs, '--issuer', served.info.issuer, '--cert', mtls.cert, '--key', mtls.key, '--no-cache'],
+        { env },
+      );
+      expect(untrusted.code).toBe(5);
+      expect(untrusted.stderr).toContain('--ca-file');
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('signs in with tls_client_auth, keeps the certificate with the session, and refreshes only with it', async () => {
+    const home = userHome({ OAUTH_NO_CACHE: '1' });
+    const paths = files(home.env.HOME!);
+    const env = { ...home.env, OAUTH_CA_FILE: paths.ca };
+    const signIn = await spawnCli(
+      [
+        'login',
+        '--issuer',
+        as.issuer,
+        '--client-id',
+        'mtls-client',
+        '--auth-method',
+        'tls_client_auth',
+        '--cert',
+        paths.cert,
+        '--key',
+        paths.key,
+        '--scope',
+        USER_SCOPE,
+      ],
+      { env },
+    );
+    expect(signIn.code, signIn.stderr).toBe(0);
+    const session = home.storedSession();
+    expect(session.cert_thumbprint).toBe(certificateThumbprint(as.localCa!.client.cert));
+    expect(session.refresh_token).toBeDefined();
+    // The profile keeps the files: a refresh presents the same certificate without being told again.
+    const refreshed = await spawnCli(['token', '--refresh'], { env });
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(home.storedSession().access_token).not.toBe(session.access_token);
+    const other = await spawnCli(['token', '--refresh', '--cert', paths.otherCert, '--key', paths.otherKey], {
+      env,
+    });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`obtained with the client certificate whose x5t#S256 is ${session.cert_thumbprint}`);
+    expect(other.stderr).toContain('presents another one');
+    const stored = home.storedSession();
+    const used = await spawnCli(['token', '--cert', paths.otherCert, '--key', paths.otherKey], { env });
+    expect(used.code, used.stderr).toBe(0);
+    expect(used.stderr).toContain('servers will refuse its tokens');
+    expect(used.stdout.trim()).toBe(stored.access_token);
   });
 });

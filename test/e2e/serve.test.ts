@@ -18,7 +18,12 @@ describe('oauth serve', () => {
     const server = await serve(env);
     const { issuer, clients } = server.info;
     expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(clients.map((client) => client.client_id)).toEqual(['oauth-cli', 'confidential-app', 'service']);
+    expect(clients.map((client) => client.client_id)).toEqual([
+      'oauth-cli',
+      'confidential-app',
+      'service',
+      'mtls-client',
+    ]);
     const service = clients.find((client) => client.client_id === 'service')!;
     expect(service.client_secret).toMatch(/^[\w-]{43}$/);
     expect(clients[0]!.redirect_uris).toContain('http://127.0.0.1/callback');

@@ -35,7 +35,24 @@ export function knownProfiles(ctx: Context): string[] {
   return [...new Set([ctx.profileName, 'default', ...Object.keys(ctx.config().profiles)])];
 }
 
-export function freshProfileSession(
+export async function freshProfileSession(
+  ctx: Context,
+  flags: ClientFlags,
+  tokens: SecretStore,
+  options: FreshProfileOptions,
+): Promise<FreshSession> {
+  const fresh = await freshSessionOf(ctx, flags, tokens, options);
+  // A certificate-bound token (RFC 8705) presented over TLS with another certificate is refused: said before it is.
+  const bound = fresh.session.cert_thumbprint;
+  const presented = bound ? (await ctx.clientCertificate())?.thumbprint : undefined;
+  if (bound && presented && presented !== bound)
+    ctx.out.warn(
+      `The session of profile "${ctx.profileName}" is bound to the client certificate whose x5t#S256 is ${bound}; this run presents another one (${presented}), so servers will refuse its tokens.`,
+    );
+  return fresh;
+}
+
+function freshSessionOf(
   ctx: Context,
   flags: ClientFlags,
   tokens: SecretStore,

@@ -14,6 +14,8 @@ import { MAX_LIFETIME_SECONDS, parseSeconds } from '../../settings/duration.js';
 import { runningServer } from '../../serve/running.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
+import type { LocalCaFiles } from '../../serve/local-ca.js';
+import { join } from 'node:path';
 
 export const DEFAULT_SERVE_PORT = 9400;
 const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
@@ -86,13 +88,18 @@ export async function startServer(
   settings: ServeSettings,
   ctx: Context,
   env: Readonly<Record<string, string | undefined>> = ctx.io.env,
-): Promise<{ server: LocalServer; state: ServerState }> {
+  options: { mtls?: boolean } = {},
+): Promise<{ server: LocalServer; state: ServerState; mtls?: LocalCaFiles }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
     : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
+  // Mutual TLS (RFC 8705): a fresh local CA each run; the client's certificate and key, and the CA to trust, as files.
+  const ca = options.mtls ? await import('../../serve/local-ca.js') : undefined;
+  const localCa = ca?.createLocalCa();
+  const mtlsFiles = ca && localCa ? await ca.writeLocalCa(join(stateDir(env), 'serve', 'mtls'), localCa) : undefined;
   try {
     const server = await startLocalServer({
       port: settings.port,
@@ -103,7 +110,8 @@ export async function startServer(
       ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
-      clients: defaultClients(state.secrets),
+      clients: defaultClients(state.secrets, undefined, localCa?.client.subject),
+      ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
       ...(ctx.out.verbosity > 0
         ? {
@@ -112,7 +120,7 @@ export async function startServer(
           }
         : {}),
     });
-    return { server, state };
+    return { server, state, ...(mtlsFiles ? { mtls: mtlsFiles } : {}) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
