@@ -3,7 +3,7 @@ import type { HttpClient } from '../net/http.js';
 import { decodeToken } from '../jwt/decode.js';
 import { CliError } from '../errors.js';
 import { finding, type Finding } from './catalog.js';
-import { checkClient, isPublicClient, type ClientUnderTest } from './client.js';
+import { checkClient, type ClientContext, isPublicClient, type ClientUnderTest } from './client.js';
 import { checkClientDocument, checkClientIdUrl } from './client-document.js';
 import { checkJwks } from './jwks.js';
 import { checkMetadata } from './metadata.js';
@@ -22,6 +22,8 @@ export interface AuditInput {
   tokens: string[];
   maxTokenLifetimeSeconds: number;
   probe: boolean;
+  /** The run binds its tokens with DPoP (a profile's dpop setting or --dpop). */
+  dpop?: boolean | undefined;
 }
 
 export interface AuditDeps {
@@ -64,7 +66,7 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
     const pkceMethods = metadata
       ? ((metadata.code_challenge_methods_supported as string[] | undefined) ?? null)
       : undefined;
-    findings.push(...checkClient(client, pkceMethods));
+    findings.push(...checkClient(client, pkceMethods, clientContext(metadata, input.dpop === true)));
   }
   if (input.scope !== undefined) {
     const supported = Array.isArray(metadata?.scopes_supported) ? (metadata.scopes_supported as string[]) : undefined;
@@ -114,6 +116,19 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
     );
   }
   return findings;
+}
+
+/** What the metadata offers a client; members of the wrong type offer nothing (server-metadata-type reports them). */
+function clientContext(metadata: Record<string, unknown> | undefined, usesDpop: boolean): ClientContext {
+  const list = (value: unknown) =>
+    Array.isArray(value) && value.every((item): item is string => typeof item === 'string') ? value : undefined;
+  const dpopAlgs = list(metadata?.dpop_signing_alg_values_supported);
+  const authMethods = list(metadata?.token_endpoint_auth_methods_supported);
+  return {
+    serverOffersDpop: dpopAlgs !== undefined && dpopAlgs.length > 0,
+    ...(authMethods ? { serverAuthMethods: authMethods } : {}),
+    usesDpop,
+  };
 }
 
 /** Issuers compare as URLs (so https://a and https://a/ are one); anything else must be identical (RFC 8414 §3.3). */

@@ -43,7 +43,23 @@ function looksNative(client: ClientUnderTest): boolean {
   });
 }
 
-export function checkClient(client: ClientUnderTest, serverPkceMethods?: readonly string[] | null): Finding[] {
+/** What the server's metadata offers the client, and how this run talks to it. */
+export interface ClientContext {
+  /** The server lists dpop_signing_alg_values_supported (a non-empty list). */
+  serverOffersDpop?: boolean;
+  /** The server's token_endpoint_auth_methods_supported, when it lists them. */
+  serverAuthMethods?: readonly string[];
+  /** This run binds its tokens with DPoP. */
+  usesDpop?: boolean;
+}
+
+const ASYMMETRIC_METHODS = ['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth'];
+
+export function checkClient(
+  client: ClientUnderTest,
+  serverPkceMethods?: readonly string[] | null,
+  context: ClientContext = {},
+): Finding[] {
   const findings: Finding[] = [];
   const subject = client.client_id ?? 'the client';
   if (client.grant_types.includes('password')) {
@@ -110,12 +126,30 @@ export function checkClient(client: ClientUnderTest, serverPkceMethods?: readonl
       ),
     );
   }
-  if (method === 'client_secret_basic' || method === 'client_secret_post') {
+  const offered = ASYMMETRIC_METHODS.filter((item) => context.serverAuthMethods?.includes(item));
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && offered.length > 0) {
+    findings.push(
+      finding(
+        'client-secret-where-server-offers-asymmetric',
+        method,
+        `${subject} authenticates with a shared secret (${method}${defaulted}), though the server offers ${offered.join(', ')}.`,
+      ),
+    );
+  } else if (method === 'client_secret_basic' || method === 'client_secret_post') {
     findings.push(
       finding(
         'client-prefer-asymmetric-auth',
         method,
         `${subject} authenticates with a shared secret (${method}${defaulted}).`,
+      ),
+    );
+  }
+  if (isPublic && context.serverOffersDpop === true && context.usesDpop !== true) {
+    findings.push(
+      finding(
+        'client-could-use-dpop',
+        subject,
+        `${subject} is a public client and the server supports DPoP, but this run does not use it: it could bind its tokens with DPoP (--dpop).`,
       ),
     );
   }

@@ -1,6 +1,7 @@
 // Authorization server metadata rules (RFC 8414, RFC 9700, RFC 8725, RFC 9207, RFC 7009).
 import { describeProblem, metadataTypeProblems } from '../oauth/metadata.js';
 import { finding, type Finding } from './catalog.js';
+import { checkProtocolFeatures, OWN_ALG_RULES, offersJarm } from './protocol-features.js';
 import { isLoopbackLiteral } from './redirect-uris.js';
 
 const URL_MEMBERS = [
@@ -79,13 +80,15 @@ export function checkMetadata(metadata: Record<string, unknown>, requestedIssuer
   for (const [member, value] of Object.entries(metadata)) {
     if (
       member.endsWith('_alg_values_supported') &&
+      !OWN_ALG_RULES.has(member) &&
       Array.isArray(value) &&
       value.some((alg) => String(alg).toLowerCase() === 'none')
     ) {
       findings.push(finding('server-alg-none', member, `${member} includes "none".`));
     }
   }
-  if (metadata.authorization_response_iss_parameter_supported !== true) {
+  // With JARM on offer, server-jarm-no-iss-parameter says it louder.
+  if (metadata.authorization_response_iss_parameter_supported !== true && !offersJarm(metadata)) {
     findings.push(
       finding(
         'server-no-iss-parameter',
@@ -97,5 +100,6 @@ export function checkMetadata(metadata: Record<string, unknown>, requestedIssuer
   if (typeof metadata.revocation_endpoint !== 'string') {
     findings.push(finding('server-no-revocation', 'revocation_endpoint', 'The metadata lists no revocation_endpoint.'));
   }
+  findings.push(...checkProtocolFeatures(metadata, requestedIssuer));
   return findings;
 }

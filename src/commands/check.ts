@@ -151,6 +151,8 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
       tokens,
       maxTokenLifetimeSeconds: maxLifetime,
       probe: flags.probe === true,
+      // Profiles have no dpop setting yet; when they do, it is read here (the rule takes a plain boolean).
+      dpop: false,
     },
     {
       fetchMetadata: async (value) => {

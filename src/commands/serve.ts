@@ -4,6 +4,7 @@ import { type ServeFlags, type ServeSettings, serveSettings, startServer } from 
 import { Exit } from '../errors.js';
 import type { LocalCaFiles } from '../serve/local-ca.js';
 import type { LocalClient } from '../serve/provider.js';
+import { featureNames, featureSummary } from '../serve/features.js';
 import { API_PATH, LAX_API_PATH, resourceMetadataUrl } from '../serve/resource.js';
 import { clearRunning, recordRunning } from '../serve/running.js';
 import { stateDir } from '../settings/paths.js';
@@ -28,6 +29,11 @@ export const command = defineCommand({
     'point at its RFC 9728 metadata, /.well-known/oauth-protected-resource/api/orders. Its resource identifier is its ' +
     'URL, <issuer>/api/orders: it accepts tokens whose aud is that URL (a client asks for resource=<that URL>) or the ' +
     '--audience (what the server issues when no resource is named).\n' +
+    'Modern OAuth is on: DPoP (RFC 9449; --dpop-nonce to require nonces), pushed authorization requests (RFC 9126; ' +
+    '--require-par to require them), signed request objects (RFC 9101, JAR), JWT-secured authorization responses ' +
+    '(JARM, response_mode=jwt) and rich authorization requests (RFC 9396) of the type payment_initiation, each ' +
+    'advertised in its metadata. The private_key_jwt client jwt-client has its private key written beside the state ' +
+    '(path in the banner and --json), for `oauth login --private-key` to sign its client assertions and request objects.\n' +
     '--lax-api adds a deliberately insecure twin at /lax-api/orders (metadata under the same rule) that makes the ' +
     'classic mistakes, for trying `oauth check --api` on: never put it in front of anything real.',
   flags: {
@@ -55,17 +61,26 @@ export const command = defineCommand({
       '--registration',
       'open dynamic client registration (RFC 7591/7592), for "oauth register" and "oauth login --register"',
     ),
+    dpopNonce: flag(
+      '--dpop-nonce',
+      'require a server-provided nonce in every DPoP proof (RFC 9449 section 8), at the token endpoint and the example API',
+    ),
+    requirePar: flag(
+      '--require-par',
+      'require pushed authorization requests (RFC 9126): the authorization endpoint takes only a request_uri',
+    ),
   },
   examples: [
     'oauth serve',
     'oauth serve --registration    # then: oauth login --issuer http://127.0.0.1:9400 --register',
+    'oauth serve --dpop-nonce --require-par',
     'oauth serve --audience https://api.example.test --access-token-ttl 60 --alg ES256',
     'curl -i -H "Authorization: Bearer $(oauth mint)" http://127.0.0.1:9400/api/orders',
     'oauth serve --lax-api',
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "features" (["dpop", "par", "jar", "jarm", "rar", "mtls"]), "dpop_nonce_required", "par_required", "client_key" (the path of the private JWK of jwt-client), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -83,7 +98,7 @@ export function describeClients(clients: LocalClient[]) {
 
 export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
-  const { server, mtls } = await startServer(settings, ctx, ctx.io.env, { mtls: true });
+  const { server, clientKeyPath, mtls } = await startServer(settings, ctx, ctx.io.env, { mtls: true });
   const clients = describeClients(server.clients);
   // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg; an
   // --ephemeral server says its keys are throwaway, so those commands refuse to sign with the state's keys for it.
@@ -111,6 +126,10 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
       mintable: !settings.ephemeral,
       registration: settings.registration,
+      features: [...featureNames(settings.features), ...(mtls ? ['mtls'] : [])],
+      dpop_nonce_required: settings.features.dpop?.nonce === true,
+      par_required: settings.features.par?.required === true,
+      client_key: clientKeyPath,
       api: `${server.issuer}${API_PATH}`,
       api_metadata: resourceMetadataUrl(server.issuer, API_PATH),
       ...(settings.laxApi
@@ -130,6 +149,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
         server.issuer,
         settings,
         clients,
+        clientKeyPath,
         ctx,
         mtls && server.mtlsOrigin ? { ...mtls, origin: server.mtlsOrigin } : undefined,
       ),
@@ -150,6 +170,7 @@ function banner(
   issuer: string,
   settings: ServeSettings,
   clients: ReturnType<typeof describeClients>,
+  clientKeyPath: string,
   ctx: Context,
   mtls?: LocalCaFiles & { origin: string },
 ): string[] {
@@ -171,6 +192,7 @@ function banner(
           `  ${style.red('lax API')}    ${issuer}${LAX_API_PATH} ${style.red('DELIBERATELY INSECURE')}: accepts expired, unsigned, forged and misdirected tokens`,
         ]
       : []),
+    `  features   ${featureSummary(settings.features)}${mtls ? ', mtls' : ''}`,
     settings.registration
       ? `  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`
       : '  register   off (--registration opens dynamic client registration)',
@@ -186,6 +208,9 @@ function banner(
     ...clients.flatMap((client) => [
       `  ${style.cyan(client.client_id.padEnd(17))} ${client.description}`,
       ...(client.client_secret ? [`  ${''.padEnd(17)} secret: ${client.client_secret}`] : []),
+      ...(client.token_endpoint_auth_method === 'private_key_jwt'
+        ? [`  ${''.padEnd(17)} client key: ${clientKeyPath}`]
+        : []),
     ]),
     '',
     style.bold('Try'),
@@ -195,6 +220,7 @@ function banner(
     `  OAUTH_CLIENT_SECRET=${service?.client_secret ?? '…'} oauth token --client-credentials --issuer ${issuer} --client-id service | oauth decode - --verify --issuer ${issuer} --audience ${settings.audience}`,
     `  OAUTH_CLIENT_SECRET=${confidential?.client_secret ?? '…'} oauth login --issuer ${issuer} --client-id confidential-app`,
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
+    `  oauth login --issuer ${issuer} --client-id jwt-client --private-key ${clientKeyPath} --request-object`,
     ...(settings.registration ? [`  oauth login --issuer ${issuer} --register --profile registered`] : []),
     ...(mtls
       ? [

@@ -1,5 +1,5 @@
 // A DPoP proof (RFC 9449 §4.3, §7) as a resource server checks it for a DPoP-bound access token (cnf.jkt).
-import { createHash } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
 import { CLOCK_TOLERANCE_SECONDS } from './resource-token.js';
 
@@ -8,6 +8,8 @@ export const DPOP_ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
 const PROOF_MAX_AGE_SECONDS = 60;
 /** How many live proof ids the API keeps; each is a fixed-size hash, so memory stays bounded. */
 const REMEMBERED_PROOFS = 10_000;
+/** oidc-provider's nonce step: a nonce names a minute (RFC 9449 section 9 leaves the lifetime to the server). */
+const NONCE_STEP_SECONDS = 60;
 
 export interface ProofRequest {
   proof: string | undefined;
@@ -19,10 +21,48 @@ export interface ProofRequest {
   now: number;
 }
 
-/** Why a proof is refused; busy when the API cannot take one more proof id without forgetting a live one. */
+/**
+ * Why a proof is refused; busy when the API cannot take one more proof id without forgetting a live one; useNonce when
+ * the proof lacks a current nonce of the API's (the caller answers use_dpop_nonce with a fresh one).
+ */
 export interface ProofFailure {
   description: string;
   busy?: true;
+  useNonce?: true;
+}
+
+/** Nonces for DPoP proofs (RFC 9449 section 9). */
+export interface DpopNonces {
+  issue(now: number): string;
+  valid(nonce: unknown, now: number): boolean;
+}
+
+/**
+ * Nonces as oidc-provider makes them from its nonceSecret (an HKDF of the secret and the current minute, good for two
+ * minutes either side), computed here from the same secret: the authorization server and the example APIs share one
+ * origin, and a client keeps one nonce per origin (oauth4webapi does), so a nonce from either works at both.
+ */
+export function dpopNonces(secret: Uint8Array = randomBytes(32)): DpopNonces {
+  const compute = (step: number) => {
+    const salt = Buffer.alloc(8);
+    salt.writeBigInt64BE(BigInt(step));
+    return Buffer.from(hkdfSync('sha256', secret, salt, 'DPoP', 32)).toString('base64url');
+  };
+  const window = (now: number) => {
+    const step = Math.floor(now / 1000 / NONCE_STEP_SECONDS);
+    return [step - 2, step - 1, step, step + 1, step + 2].map(compute);
+  };
+  return {
+    issue: (now) => window(now)[3]!,
+    valid: (nonce, now) => {
+      if (typeof nonce !== 'string') return false;
+      const given = Buffer.from(nonce);
+      return window(now).some((value) => {
+        const expected = Buffer.from(value);
+        return expected.length === given.length && timingSafeEqual(expected, given);
+      });
+    },
+  };
 }
 
 /**
@@ -33,6 +73,7 @@ export interface ProofFailure {
  */
 export function dpopChecker(
   capacity = REMEMBERED_PROOFS,
+  nonces?: DpopNonces,
 ): (request: ProofRequest) => Promise<ProofFailure | undefined> {
   const seen = new Map<string, number>();
   const forgetExpired = (now: number) => {
@@ -67,6 +108,15 @@ export function dpopChecker(
       return refused('The DPoP proof is for another access token (ath).');
     if (typeof payload.jti !== 'string' || typeof payload.iat !== 'number')
       return refused('The DPoP proof is not valid: its jti must be a string and its iat a number.');
+    // Before the proof id is remembered: the client retries with a new proof that carries the nonce.
+    if (nonces && !nonces.valid(payload.nonce, request.now))
+      return {
+        useNonce: true,
+        description:
+          payload.nonce === undefined
+            ? 'This API requires a nonce in DPoP proofs: use the one in the DPoP-Nonce header.'
+            : 'The DPoP proof carries an unknown or expired nonce: use the one in the DPoP-Nonce header.',
+      };
     const id = createHash('sha256').update(payload.jti).digest('base64url');
     const until = (payload.iat + PROOF_MAX_AGE_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000;
     const known = seen.get(id);

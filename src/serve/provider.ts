@@ -1,11 +1,13 @@
 // The local authorization server: oidc-provider (OpenID-certified) on 127.0.0.1, with development login and consent
 // pages, the clients a developer needs to try everything, JWT access tokens (RFC 9068) and refresh-token rotation.
 // Loaded only by `oauth serve` / `oauth demo` and the tests.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
+import { clientFeatureMetadata, type MtlsOptions, type ProtocolFeatures, providerFeatures } from './features.js';
 import { API_SCOPES, resourceServer } from './resource.js';
 import type { LaxMistakes } from './resource-token.js';
 
@@ -25,20 +27,6 @@ export interface LocalClient {
   tls_client_auth_subject_dn?: string;
   /** RFC 8705 §3: its access tokens are bound to its certificate. */
   tls_client_certificate_bound_access_tokens?: boolean;
-}
-
-/**
- * Mutual TLS (RFC 8705): a second listener, HTTPS on 127.0.0.1, that asks for a client certificate and serves the
- * same endpoints, advertised as mtls_endpoint_aliases; its certificates come from the local CA (local-ca.ts).
- */
-export interface MtlsOptions {
-  /** PEM: the CA whose client certificates tls_client_auth trusts. */
-  ca: string;
-  /** PEM: the listener's certificate (for 127.0.0.1) and key. */
-  cert: string;
-  key: string;
-  /** 0 (the default): any free port. */
-  port?: number;
 }
 
 export interface LocalServerOptions {
@@ -62,9 +50,10 @@ export interface LocalServerOptions {
    * requests that bear it may register.
    */
   registration?: { initialAccessToken?: string };
+  /** DPoP, PAR, request objects, JARM, RAR (each off unless given). */
+  features?: ProtocolFeatures;
   /** Called after each request with what went in and out (for `serve -v`, and the tests' secret collector). */
   onExchange?: (exchange: Exchange) => void;
-  mtls?: MtlsOptions;
 }
 
 export interface Exchange {
@@ -140,7 +129,8 @@ export function defaultClients(
   if (jwtClientKeys) {
     clients.push({
       client_id: 'jwt-client',
-      description: 'private_key_jwt client: client credentials and authorization code',
+      description:
+        'private_key_jwt client: client credentials and authorization code; its key also signs request objects (JAR)',
       grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
       redirect_uris: loopback,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -183,18 +173,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const mtls = options.mtls ? await listenMtls(options.mtls, requestTimeout, sockets) : undefined;
+  const mtls = options.features?.mtls ? await listenMtls(options.features.mtls, requestTimeout, sockets) : undefined;
   const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
   const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
+  const nonceSecret = randomBytes(32);
   const resources = resourceServer({
     issuer,
     audience: options.audience,
     keys: options.signingKeys,
     ...(options.laxApi ? { laxApi: options.laxApi } : {}),
+    ...(options.features?.dpop?.nonce ? { dpopNonceSecret: nonceSecret } : {}),
     ...(options.onExchange ? { onExchange: (exchange) => options.onExchange?.({ ...exchange, parameters: {} }) } : {}),
   });
   // The configured audience, and each example API by its own URL (what a client reads from its RFC 9728 metadata).
   const audiences = [options.audience, ...resources.resources];
+  const features = options.features ?? {};
+  const featureMetadata = clientFeatureMetadata(features, alg);
 
   const provider = new Provider(issuer, {
     clients: options.clients.map((client) => ({
@@ -213,6 +207,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       scope: scopes.join(' '),
       // oidc-provider's client default is RS256; with only the chosen alg enabled that default fails every client.
       id_token_signed_response_alg: alg,
+      ...featureMetadata,
     })) as never,
     jwks: { keys: options.signingKeys as never },
     scopes,
@@ -248,6 +243,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
+      ...featureMetadata,
     },
     ...(mtls
       ? {
@@ -266,6 +262,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       : {}),
     features: {
       ...registrationFeatures(options.registration),
+      ...providerFeatures(features, errors, nonceSecret),
       ...(mtls ? { mTLS: mtlsFeature() } : {}),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
@@ -301,7 +298,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       );
       ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>Error</title></head><body><h1>Error</h1><p>${text}</p></body></html>`;
     },
-    enabledJWA: { idTokenSigningAlgValues: [alg] } as never,
+    // JARM responses are signed with the server's one key, so only its algorithm can be offered for them.
+    enabledJWA: { idTokenSigningAlgValues: [alg], authorizationSigningAlgValues: [alg] } as never,
   } as never);
   provider.on('server_error', (_ctx: unknown, error: Error) => options.log?.(`server error: ${error.message}`));
   if (options.onExchange) {

@@ -3,7 +3,7 @@
 // --lax-api a deliberately insecure twin that makes the classic mistakes, for `oauth curl` and `oauth check --api`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK, JWTPayload } from 'jose';
-import { DPOP_ALGS, dpopChecker } from './dpop.js';
+import { DPOP_ALGS, dpopChecker, dpopNonces } from './dpop.js';
 import { type LaxMistakes, NO_MISTAKES, tokenVerifier } from './resource-token.js';
 
 export const API_PATH = '/api/orders';
@@ -31,6 +31,8 @@ export interface ResourceServerOptions {
   keys: JWK[];
   /** Serve the lax API at LAX_API_PATH with these mistakes. */
   laxApi?: LaxMistakes;
+  /** DPoP proofs must carry a nonce made from this secret, the authorization server's (`serve --dpop-nonce`). */
+  dpopNonceSecret?: Uint8Array;
   now?: () => number;
   onExchange?: (exchange: { method: string; path: string; status: number; authorization?: string }) => void;
 }
@@ -52,6 +54,7 @@ interface Api {
   mistakes: LaxMistakes;
   verify: ReturnType<typeof tokenVerifier>;
   checkProof: ReturnType<typeof dpopChecker>;
+  nonces?: ReturnType<typeof dpopNonces>;
   orders: Order[];
   placed: number;
 }
@@ -70,28 +73,34 @@ interface Failure {
   description: string;
   scope?: string;
   dpop?: boolean;
+  /** A fresh DPoP nonce for the DPoP-Nonce header. */
+  nonce?: string;
 }
 
 export function resourceServer(options: ResourceServerOptions): ResourceServer {
   const now = options.now ?? Date.now;
-  const make = (path: string, name: string, mistakes: LaxMistakes): Api => ({
-    root: path.slice(0, path.lastIndexOf('/')),
-    path,
-    name,
-    mistakes,
-    resource: apiResource(options.issuer, path),
-    metadataUrl: resourceMetadataUrl(options.issuer, path),
-    verify: tokenVerifier({
-      issuer: options.issuer,
-      audiences: [options.audience, apiResource(options.issuer, path)],
-      keys: options.keys,
+  const make = (path: string, name: string, mistakes: LaxMistakes): Api => {
+    const nonces = options.dpopNonceSecret ? dpopNonces(options.dpopNonceSecret) : undefined;
+    return {
+      root: path.slice(0, path.lastIndexOf('/')),
+      path,
+      name,
       mistakes,
-      now,
-    }),
-    checkProof: dpopChecker(),
-    orders: sampleOrders(),
-    placed: 0,
-  });
+      resource: apiResource(options.issuer, path),
+      metadataUrl: resourceMetadataUrl(options.issuer, path),
+      verify: tokenVerifier({
+        issuer: options.issuer,
+        audiences: [options.audience, apiResource(options.issuer, path)],
+        keys: options.keys,
+        mistakes,
+        now,
+      }),
+      checkProof: dpopChecker(undefined, nonces),
+      ...(nonces ? { nonces } : {}),
+      orders: sampleOrders(),
+      placed: 0,
+    };
+  };
   const apis = [make(API_PATH, 'Example orders API (validates its tokens correctly)', NO_MISTAKES)];
   if (options.laxApi)
     apis.push(
@@ -284,6 +293,14 @@ async function authorize(
         now: now(),
       });
       if (failure?.busy) return { status: 503, error: 'temporarily_unavailable', description: failure.description };
+      if (failure?.useNonce && api.nonces)
+        return {
+          status: 401,
+          error: 'use_dpop_nonce',
+          dpop: true,
+          description: failure.description,
+          nonce: api.nonces.issue(now()),
+        };
       if (failure) return { status: 401, error: 'invalid_dpop_proof', dpop: true, description: failure.description };
     }
   }
@@ -320,7 +337,7 @@ function refuse(response: ServerResponse, api: Api, failure: Failure): void {
     response,
     failure.status,
     { error: failure.error ?? 'unauthorized', error_description: failure.description },
-    { 'www-authenticate': challenge },
+    { 'www-authenticate': challenge, ...(failure.nonce ? { 'dpop-nonce': failure.nonce } : {}) },
   );
 }
 

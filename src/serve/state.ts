@@ -1,6 +1,7 @@
 // What `oauth serve` keeps between runs, so tokens stay verifiable across restarts and printed secrets stay valid:
 // its private signing keys and its clients' secrets, in one 0600 file in the state directory. `oauth mint` signs with
-// the same keys.
+// the same keys. It also keeps the private key of its private_key_jwt client (jwt-client), and writes that key on its
+// own beside the state, 0600, for `oauth login --private-key` to sign client assertions and request objects with.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ export interface ServerState {
   secrets: { confidential: string; service: string };
   /** The algorithm `oauth serve` last signed with, which `oauth mint` follows when given no --alg. */
   current?: SigningAlgorithm;
+  /** The private key of the private_key_jwt client (ES256); states from before it existed get one on next serve. */
+  clientKey?: JWK;
 }
 
 export interface LoadedState {
@@ -30,6 +33,9 @@ export interface LoadedState {
 }
 
 export const stateFile = (stateDir: string) => join(stateDir, 'serve', 'state.json');
+/** The jwt-client's private JWK on its own, for `--private-key`. */
+export const clientKeyFile = (stateDir: string) => join(stateDir, 'serve', 'jwt-client.jwk');
+export const CLIENT_KEY_ALG = 'ES256';
 
 export function generateSigningKey(alg: SigningAlgorithm): JWK {
   const { privateKey } =
@@ -47,7 +53,37 @@ export function freshState(alg: SigningAlgorithm): ServerState {
     version: 1,
     keys: [generateSigningKey(alg)],
     secrets: { confidential: randomBytes(32).toString('base64url'), service: randomBytes(32).toString('base64url') },
+    clientKey: generateClientKey(),
   };
+}
+
+export function generateClientKey(): JWK {
+  const key = generateSigningKey(CLIENT_KEY_ALG);
+  return { ...key, kid: `jwt-client-${randomBytes(4).toString('hex')}` };
+}
+
+/**
+ * The jwt-client's key, given to a state that has none (and saved there), and written on its own to `path` (0600) so
+ * that the file always holds the key the running server registered.
+ */
+export async function writeClientKey(state: ServerState, path: string, statePath?: string): Promise<JWK> {
+  const fail = (where: string, error: unknown) =>
+    new CliError('STORE_FAILED', `Cannot save the local server's client key to ${where}: ${(error as Error).message}`, {
+      hint: 'Make the state directory writable, or use --ephemeral for throwaway keys.',
+    });
+  let key = state.clientKey;
+  if (!key) {
+    key = generateClientKey();
+    state.clientKey = key;
+    if (statePath)
+      await writeFileAtomic(statePath, `${JSON.stringify(state, null, 2)}\n`, 0o600).catch((error) => {
+        throw fail(statePath, error);
+      });
+  }
+  await writeFileAtomic(path, `${JSON.stringify(key, null, 2)}\n`, 0o600).catch((error) => {
+    throw fail(path, error);
+  });
+  return key;
 }
 
 /**
@@ -122,6 +158,13 @@ async function readState(path: string): Promise<ServerState | undefined> {
         `holds a key that cannot sign: keys[${index}]${typeof key.kid === 'string' ? ` (kid ${key.kid})` : ''}: ${problem}`,
       );
   }
+  if (valid.clientKey) {
+    const problem =
+      valid.clientKey.alg === CLIENT_KEY_ALG
+        ? await keyProblem(valid.clientKey, [valid.clientKey])
+        : `"alg" is not ${CLIENT_KEY_ALG}`;
+    if (problem) throw corrupt(`holds a client key that cannot sign: clientKey: ${problem}`);
+  }
   return valid;
 }
 
@@ -139,6 +182,9 @@ function shapeProblem(state: unknown): string | undefined {
   }
   if (value.current !== undefined && !SIGNING_ALGORITHMS.includes(value.current))
     return `"current" is not one of ${SIGNING_ALGORITHMS.join(', ')}`;
+  const clientKey: unknown = value.clientKey;
+  if (clientKey !== undefined && (clientKey === null || typeof clientKey !== 'object' || Array.isArray(clientKey)))
+    return '"clientKey" is not an object';
   return undefined;
 }
 

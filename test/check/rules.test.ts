@@ -39,6 +39,7 @@ const soundMetadata = {
   id_token_signing_alg_values_supported: ['RS256'],
   authorization_response_iss_parameter_supported: true,
 };
+const withPar = { ...soundMetadata, pushed_authorization_request_endpoint: `${ISSUER}/par` };
 const publicClient: ClientUnderTest = {
   client_id: 'cli',
   redirect_uris: ['http://127.0.0.1/callback'],
@@ -154,6 +155,20 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
     triggers: () => checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_post' }),
     clean: () => checkClient(webClient),
   },
+  'client-secret-where-server-offers-asymmetric': {
+    triggers: () =>
+      checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_basic' }, ['S256'], {
+        serverAuthMethods: ['client_secret_basic', 'private_key_jwt'],
+      }),
+    clean: () =>
+      checkClient({ ...webClient, token_endpoint_auth_method: 'client_secret_basic' }, ['S256'], {
+        serverAuthMethods: ['client_secret_basic', 'client_secret_post'],
+      }),
+  },
+  'client-could-use-dpop': {
+    triggers: () => checkClient(publicClient, ['S256'], { serverOffersDpop: true, usesDpop: false }),
+    clean: () => checkClient(publicClient, ['S256'], { serverOffersDpop: true, usesDpop: true }),
+  },
   'client-secret-short': {
     triggers: () => checkClient({ ...webClient, client_secret: 'hunter2' }),
     clean: () => checkClient({ ...webClient, client_secret: 'x'.repeat(32) }),
@@ -226,7 +241,7 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   },
   'server-alg-none': {
     triggers: () =>
-      checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['RS256', 'none'] }, ISSUER),
+      checkMetadata({ ...soundMetadata, userinfo_signing_alg_values_supported: ['RS256', 'none'] }, ISSUER),
     clean: () => checkMetadata(soundMetadata, ISSUER),
   },
   'server-no-iss-parameter': {
@@ -236,6 +251,108 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
   'server-no-revocation': {
     triggers: () => checkMetadata({ ...soundMetadata, revocation_endpoint: undefined }, ISSUER),
     clean: () => checkMetadata(soundMetadata, ISSUER),
+  },
+  'server-no-par': {
+    triggers: () => checkMetadata(soundMetadata, ISSUER),
+    clean: () => checkMetadata(withPar, ISSUER),
+  },
+  'server-par-required-no-endpoint': {
+    triggers: () => checkMetadata({ ...soundMetadata, require_pushed_authorization_requests: true }, ISSUER),
+    clean: () => checkMetadata({ ...withPar, require_pushed_authorization_requests: true }, ISSUER),
+  },
+  'server-dpop-alg-not-asymmetric': {
+    triggers: () =>
+      checkMetadata({ ...soundMetadata, dpop_signing_alg_values_supported: ['ES256', 'HS256', 'none'] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, dpop_signing_alg_values_supported: ['ES256', 'EdDSA'] }, ISSUER),
+  },
+  'server-dpop-algs-empty': {
+    triggers: () => checkMetadata({ ...soundMetadata, dpop_signing_alg_values_supported: [] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, dpop_signing_alg_values_supported: ['ES256'] }, ISSUER),
+  },
+  'server-mtls-no-tls-endpoint': {
+    triggers: () =>
+      checkMetadata(
+        {
+          ...soundMetadata,
+          token_endpoint: 'http://127.0.0.1:3000/token',
+          tls_client_certificate_bound_access_tokens: true,
+        },
+        ISSUER,
+      ),
+    clean: () =>
+      checkMetadata(
+        {
+          ...soundMetadata,
+          token_endpoint: 'http://127.0.0.1:3000/token',
+          tls_client_certificate_bound_access_tokens: true,
+          mtls_endpoint_aliases: { token_endpoint: 'https://mtls.example.com/token' },
+        },
+        ISSUER,
+      ),
+  },
+  'server-mtls-alias-other-site': {
+    triggers: () =>
+      checkMetadata(
+        { ...soundMetadata, mtls_endpoint_aliases: { token_endpoint: 'https://mtls.evil.example/token' } },
+        ISSUER,
+      ),
+    clean: () =>
+      checkMetadata(
+        { ...soundMetadata, mtls_endpoint_aliases: { token_endpoint: 'https://mtls.example.com/token' } },
+        ISSUER,
+      ),
+  },
+  'server-jarm-alg-not-asymmetric': {
+    triggers: () => checkMetadata({ ...soundMetadata, authorization_signing_alg_values_supported: ['HS256'] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, authorization_signing_alg_values_supported: ['PS256'] }, ISSUER),
+  },
+  'server-jarm-no-iss-parameter': {
+    triggers: () =>
+      checkMetadata(
+        {
+          ...soundMetadata,
+          response_modes_supported: ['query', 'query.jwt'],
+          authorization_response_iss_parameter_supported: undefined,
+        },
+        ISSUER,
+      ),
+    clean: () => checkMetadata({ ...soundMetadata, response_modes_supported: ['query', 'query.jwt'] }, ISSUER),
+  },
+  'server-request-object-alg-none': {
+    triggers: () =>
+      checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['RS256', 'none'] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['RS256'] }, ISSUER),
+  },
+  'server-request-object-alg-symmetric': {
+    triggers: () =>
+      checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['HS512', 'PS256'] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, request_object_signing_alg_values_supported: ['PS256'] }, ISSUER),
+  },
+  'server-request-object-required-unusable': {
+    triggers: () =>
+      checkMetadata(
+        {
+          ...soundMetadata,
+          require_signed_request_object: true,
+          request_parameter_supported: false,
+          request_uri_parameter_supported: false,
+        },
+        ISSUER,
+      ),
+    clean: () =>
+      checkMetadata(
+        {
+          ...withPar,
+          require_signed_request_object: true,
+          request_parameter_supported: false,
+          request_uri_parameter_supported: false,
+        },
+        ISSUER,
+      ),
+  },
+  'server-rar-types-empty': {
+    triggers: () => checkMetadata({ ...soundMetadata, authorization_details_types_supported: [] }, ISSUER),
+    clean: () => checkMetadata({ ...soundMetadata, authorization_details_types_supported: ['api_access'] }, ISSUER),
   },
   'jwks-unavailable': {
     triggers: () => checkJwks({ keys: [] }, 'jwks'),

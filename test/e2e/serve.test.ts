@@ -1,7 +1,7 @@
 // `oauth serve` as a new user runs it: the first JSON line, sign-in and tokens against it, its state across restarts,
 // the tokens it issues, the README's script example, and bad flags.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ describe('oauth serve', () => {
       'oauth-cli',
       'confidential-app',
       'service',
+      'jwt-client',
       'mtls-client',
     ]);
     const service = clients.find((client) => client.client_id === 'service')!;
@@ -216,6 +217,89 @@ describe('oauth serve', () => {
       await server.stop();
     },
   );
+
+  it('advertises DPoP, PAR, JAR, JARM and RAR, and writes the key of its private_key_jwt client for the CLI', async () => {
+    const server = await serve(env);
+    const { issuer, client_key: keyPath } = server.info;
+    expect(server.info).toMatchObject({
+      features: ['dpop', 'par', 'jar', 'jarm', 'rar', 'mtls'],
+      dpop_nonce_required: false,
+      par_required: false,
+    });
+    const discovery = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
+    expect(discovery).toMatchObject({
+      dpop_signing_alg_values_supported: expect.arrayContaining(['ES256']),
+      pushed_authorization_request_endpoint: `${issuer}/request`,
+      request_parameter_supported: true,
+      response_modes_supported: expect.arrayContaining(['jwt']),
+      authorization_details_types_supported: ['payment_initiation'],
+    });
+    expect(discovery.require_pushed_authorization_requests).not.toBe(true);
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    const key = JSON.parse(readFileSync(keyPath, 'utf8'));
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', d: expect.any(String) });
+    const jwtClient = server.info.clients.find((client) => client.client_id === 'jwt-client');
+    expect(jwtClient).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt' });
+    expect(jwtClient).not.toHaveProperty('client_secret');
+    const issued = await spawnCli(
+      [
+        'token',
+        '--client-credentials',
+        '--no-cache',
+        '--issuer',
+        issuer,
+        '--client-id',
+        'jwt-client',
+        '--private-key',
+        keyPath,
+        '--scope',
+        'api:read',
+      ],
+      { env },
+    );
+    expect(issued.code, issued.stderr).toBe(0);
+    expect(`${issued.stdout}${issued.stderr}${server.stderr()}`).not.toContain(key.d);
+    await server.stop();
+
+    // The same key after a restart: a path a user saved keeps working.
+    const again = await serve(env, '--dpop-nonce', '--require-par');
+    expect(again.info.client_key).toBe(keyPath);
+    expect(JSON.parse(readFileSync(keyPath, 'utf8')).d).toBe(key.d);
+    expect(again.info).toMatchObject({ dpop_nonce_required: true, par_required: true });
+    const strict = await (await fetch(`${again.info.issuer}/.well-known/openid-configuration`)).json();
+    expect(strict.require_pushed_authorization_requests).toBe(true);
+    await again.stop();
+
+    // A throwaway server's client key lives only as long as the server.
+    const throwaway = await serve(env, '--ephemeral');
+    expect(throwaway.info.client_key).not.toBe(keyPath);
+    expect(existsSync(throwaway.info.client_key)).toBe(true);
+    await throwaway.stop();
+    expect(existsSync(throwaway.info.client_key)).toBe(false);
+  });
+
+  it('lists its features and the client key in the banner', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dpop-nonce'], {
+      env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,
+    });
+    killAfterFile(child);
+    let stdout = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no banner: ${stdout}`)), 15_000);
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('--request-object')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(stdout).toMatch(/features {3}dpop \(nonces required\), par, jar, jarm, rar \(payment_initiation\)/);
+    expect(stdout).toMatch(/client key: \S+jwt-client\.jwk/);
+    expect(stdout).toMatch(/--client-id jwt-client --private-key \S+jwt-client\.jwk --request-object/);
+  });
 
   it('refuses bad flags with exit 2', async () => {
     expect((await spawnCli(['serve', '--alg', 'HS256'], { env })).code).toBe(2);

@@ -2,6 +2,7 @@
 // started and stopped by the test.
 import * as jose from 'jose';
 import { createLocalCa, type LocalCa } from '../../src/serve/local-ca.js';
+import type { ProtocolFeatures } from '../../src/serve/features.js';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
 import { ALL_MISTAKES, type LaxMistakes } from '../../src/serve/resource-token.js';
 import { recordExchange, recordSecret } from './leak-scan.js';
@@ -33,8 +34,10 @@ export async function startAuthorizationServer(
     laxApi?: boolean | LaxMistakes;
     /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
     registration?: { initialAccessToken?: string };
-    /** Mutual TLS (RFC 8705) on a second HTTPS listener, with a fresh local CA and the mtls-client. */
+    /** Mutual TLS (RFC 8705) on a second HTTPS listener (features.mtls), with a fresh local CA and the mtls-client. */
     mtls?: boolean;
+    /** DPoP, PAR, request objects, JARM, RAR: each off unless given (`oauth serve` turns them all on). */
+    features?: ProtocolFeatures;
   } = {},
 ): Promise<TestAuthorizationServer> {
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });
@@ -59,8 +62,15 @@ export async function startAuthorizationServer(
     clients: options.clients ? options.clients(clients) : clients,
     ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
     ...(options.registration ? { registration: options.registration } : {}),
+    ...(options.features || localCa
+      ? {
+          features: {
+            ...options.features,
+            ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
+          },
+        }
+      : {}),
     onExchange: recordExchange,
-    ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
   });
   if (options.registration?.initialAccessToken) recordSecret(options.registration.initialAccessToken);
   for (const secret of Object.values(SECRETS)) recordSecret(secret);

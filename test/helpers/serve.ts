@@ -26,6 +26,10 @@ export interface Served {
     keys: string;
     mintable: boolean;
     registration: boolean;
+    features: string[];
+    dpop_nonce_required: boolean;
+    par_required: boolean;
+    client_key: string;
     api: string;
     api_metadata: string;
     lax_api?: string;

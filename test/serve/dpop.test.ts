@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { dpopChecker } from '../../src/serve/dpop.js';
+import { dpopChecker, dpopNonces } from '../../src/serve/dpop.js';
 
 const URL_ = 'http://127.0.0.1:9400/api/orders';
 const ACCESS_TOKEN = 'header.payload.signature';
@@ -69,5 +69,47 @@ describe('DPoP replay protection', () => {
     expect(first?.description).toMatch(/jti/);
     expect(first?.busy).toBeUndefined();
     expect(await check(request(await proof(now, { jti: { b: 2 } }), jkt, now * 1000))).toBeDefined();
+  });
+});
+
+describe('DPoP nonces (serve --dpop-nonce)', () => {
+  const start = 1_800_000_000;
+
+  it('asks for a nonce, takes a current one, and does not remember the refused proof id', async () => {
+    const nonces = dpopNonces();
+    const check = dpopChecker(10, nonces);
+    const { jkt, proof } = await holder();
+    const jti = randomUUID();
+    const missing = await check(request(await proof(start, { jti }), jkt, start * 1000));
+    expect(missing).toMatchObject({ useNonce: true });
+    const nonce = nonces.issue(start * 1000);
+    expect(await check(request(await proof(start, { jti, nonce }), jkt, start * 1000))).toBeUndefined();
+  });
+
+  it("refuses a nonce that is forged, from another secret, or expired, and takes the last minutes' ones", async () => {
+    const nonces = dpopNonces();
+    const check = dpopChecker(10, nonces);
+    const { jkt, proof } = await holder();
+    const nonce = nonces.issue(start * 1000);
+    for (const bad of [
+      `${nonce.slice(0, -1)}${nonce.endsWith('A') ? 'B' : 'A'}`,
+      dpopNonces().issue(start * 1000),
+      `${nonce}x`,
+      'nonce',
+      42,
+    ]) {
+      const failure = await check(request(await proof(start, { nonce: bad }), jkt, start * 1000));
+      expect(failure).toMatchObject({ useNonce: true });
+      expect(failure?.description).toMatch(/unknown or expired/);
+    }
+    expect(nonces.valid(nonce, (start + 120) * 1000)).toBe(true);
+    const later = start + 300;
+    expect(await check(request(await proof(later, { nonce }), jkt, later * 1000))).toMatchObject({ useNonce: true });
+  });
+
+  it('never asks for a nonce without them', async () => {
+    const check = dpopChecker(10);
+    const { jkt, proof } = await holder();
+    expect(await check(request(await proof(start), jkt, start * 1000))).toBeUndefined();
   });
 });

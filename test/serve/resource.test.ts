@@ -31,6 +31,7 @@ beforeAll(async () => {
     signingKeys: [key],
     clients: defaultClients(SECRETS),
     laxApi: ALL_MISTAKES,
+    features: { dpop: {} },
     log: () => undefined,
   });
   api = `${server.issuer}${API_PATH}`;

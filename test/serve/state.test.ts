@@ -2,7 +2,7 @@
 // uses it, and mint signs with the key the server publishes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, spawnCli, STACK_TRACE } from '../helpers/cli.js';
@@ -87,6 +87,45 @@ describe('a state file whose keys cannot sign', () => {
     const run = await spawnCli(['serve', '--port', '0'], { env, timeoutMs: 15_000 });
     expect(run.code, run.stderr).toBe(2);
     expect(run.stderr).toContain('secrets.confidential');
+  });
+
+  it.each([
+    ['a client key that is not an object', (state: Record<string, unknown>) => (state.clientKey = 'key')],
+    [
+      'a client key for another algorithm',
+      (state: { clientKey: Record<string, unknown> }) => (state.clientKey.alg = 'RS256'),
+    ],
+    ['a public client key', (state: { clientKey: Record<string, unknown> }) => delete state.clientKey.d],
+  ])('%s is refused the same way, and its key file is left alone', async (_name, damage) => {
+    const env = sandboxEnv();
+    expect((await runCli(['mint'], { env })).code).toBe(0);
+    const state = readState(env);
+    damage(state);
+    writeFileSync(statePath(env), JSON.stringify(state));
+    const run = await spawnCli(['serve', '--port', '0'], { env, timeoutMs: 15_000 });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('error[STORE_CORRUPT]');
+    expect(run.stderr).toContain('clientKey');
+    expect(existsSync(join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'jwt-client.jwk'))).toBe(false);
+  });
+});
+
+describe('the client key of jwt-client', () => {
+  it('is added to a state from before it existed, and kept from then on', async () => {
+    const env = sandboxEnv();
+    expect((await runCli(['mint'], { env })).code).toBe(0);
+    const { clientKey: _dropped, ...older } = readState(env);
+    writeFileSync(statePath(env), JSON.stringify(older));
+    const first = await serve(env);
+    await first.stop();
+    const added = readState(env).clientKey;
+    expect(added).toMatchObject({ alg: 'ES256', d: expect.any(String) });
+    expect(readState(env).keys).toEqual(older.keys);
+    const file = join(env.XDG_STATE_HOME!, 'oauth', 'serve', 'jwt-client.jwk');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(added);
+    const second = await serve(env);
+    await second.stop();
+    expect(readState(env).clientKey).toEqual(added);
   });
 });
 

@@ -1,11 +1,19 @@
 // The local authorization server as `serve` and `demo` start it: its settings from flags, and the server itself with
 // persisted (or throwaway) keys and secrets.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CliError } from '../../errors.js';
+import { ALL_FEATURES, type ProtocolFeatures } from '../../serve/features.js';
 import { ALL_MISTAKES } from '../../serve/resource-token.js';
 import { DEFAULT_AUDIENCE, defaultClients, type LocalServer, startLocalServer } from '../../serve/provider.js';
 import {
+  clientKeyFile,
   freshState,
   loadState,
+  publicJwk,
+  stateFile,
+  writeClientKey,
   SIGNING_ALGORITHMS,
   type ServerState,
   type SigningAlgorithm,
@@ -15,7 +23,6 @@ import { runningServer } from '../../serve/running.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
 import type { LocalCaFiles } from '../../serve/local-ca.js';
-import { join } from 'node:path';
 
 export const DEFAULT_SERVE_PORT = 9400;
 const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
@@ -30,6 +37,8 @@ export interface ServeFlags {
   opaqueTokens?: boolean;
   laxApi?: boolean;
   registration?: boolean;
+  dpopNonce?: boolean;
+  requirePar?: boolean;
 }
 
 export interface ServeSettings {
@@ -44,6 +53,8 @@ export interface ServeSettings {
   laxApi: boolean;
   /** Dynamic client registration (RFC 7591/7592) open to anyone: for trying `oauth register` and `login --register`. */
   registration: boolean;
+  /** DPoP, PAR, request objects, JARM and RAR, all on; --dpop-nonce and --require-par make the first two strict. */
+  features: ProtocolFeatures;
 }
 
 export function serveSettings(flags: ServeFlags): ServeSettings {
@@ -77,6 +88,11 @@ export function serveSettings(flags: ServeFlags): ServeSettings {
     opaqueTokens: flags.opaqueTokens === true,
     laxApi: flags.laxApi === true,
     registration: flags.registration === true,
+    features: {
+      ...ALL_FEATURES,
+      dpop: { nonce: flags.dpopNonce === true },
+      par: { required: flags.requirePar === true },
+    },
   };
 }
 
@@ -89,17 +105,22 @@ export async function startServer(
   ctx: Context,
   env: Readonly<Record<string, string | undefined>> = ctx.io.env,
   options: { mtls?: boolean } = {},
-): Promise<{ server: LocalServer; state: ServerState; mtls?: LocalCaFiles }> {
+): Promise<{ server: LocalServer; state: ServerState; clientKeyPath: string; mtls?: LocalCaFiles }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
     : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
+  // A throwaway server's client key goes to a directory of its own that is removed when the server stops.
+  const throwaway = settings.ephemeral ? await mkdtemp(join(tmpdir(), 'oauth-serve-')) : undefined;
+  const clientKeyPath = throwaway ? join(throwaway, 'jwt-client.jwk') : clientKeyFile(stateDir(env));
+  const clientKey = await writeClientKey(state, clientKeyPath, throwaway ? undefined : stateFile(stateDir(env)));
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
   // Mutual TLS (RFC 8705): a fresh local CA each run; the client's certificate and key, and the CA to trust, as files.
   const ca = options.mtls ? await import('../../serve/local-ca.js') : undefined;
   const localCa = ca?.createLocalCa();
-  const mtlsFiles = ca && localCa ? await ca.writeLocalCa(join(stateDir(env), 'serve', 'mtls'), localCa) : undefined;
+  const mtlsFiles =
+    ca && localCa ? await ca.writeLocalCa(join(throwaway ?? join(stateDir(env), 'serve'), 'mtls'), localCa) : undefined;
   try {
     const server = await startLocalServer({
       port: settings.port,
@@ -110,8 +131,11 @@ export async function startServer(
       ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
-      clients: defaultClients(state.secrets, undefined, localCa?.client.subject),
-      ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
+      clients: defaultClients(state.secrets, { keys: [publicJwk(clientKey)] }, localCa?.client.subject),
+      features: {
+        ...settings.features,
+        ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
+      },
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
       ...(ctx.out.verbosity > 0
         ? {
@@ -120,8 +144,17 @@ export async function startServer(
           }
         : {}),
     });
-    return { server, state, ...(mtlsFiles ? { mtls: mtlsFiles } : {}) };
+    const mtls = mtlsFiles ? { mtls: mtlsFiles } : {};
+    if (!throwaway) return { server, state, clientKeyPath, ...mtls };
+    const close = server.close;
+    return {
+      server: { ...server, close: () => close().finally(() => rm(throwaway, { recursive: true, force: true })) },
+      state,
+      clientKeyPath,
+      ...mtls,
+    };
   } catch (error) {
+    if (throwaway) await rm(throwaway, { recursive: true, force: true });
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new CliError('PORT_IN_USE', `Port ${settings.port} on 127.0.0.1 is in use.`, {
         hint: 'Pick another --port, or --port 0 for a random free one.',
