@@ -4,7 +4,7 @@ import type { Setting } from '../settings/settings.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../term/input.js';
 import { cleanTokenInput, decodeToken, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
-import { reportToken, verificationReport } from '../jwt/report.js';
+import { reportToken, type TokenReport, verificationReport } from '../jwt/report.js';
 import { createVerifier, type Verifier, type VerifierSetup } from '../jwt/verifier.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './format/token-report.js';
@@ -76,20 +76,17 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
     throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
   const second = await tokens.next();
   if (second.done) return single(first.value.token, verifier, ctx, options.cert);
-  return batch([first.value, second.value], tokens, verifier, ctx);
+  const certificate =
+    options.cert !== undefined
+      ? { file: options.cert, thumbprint: await certificateThumbprintOf(options.cert) }
+      : undefined;
+  return batch([first.value, second.value], tokens, verifier, ctx, certificate);
 }
 
 async function single(input: string, verifier: Verifier | undefined, ctx: Context, certFile?: string): Promise<number> {
   const decoded = decodeToken(input);
   const report = reportToken(decoded, ctx.now() / 1000);
-  const certificate = certFile !== undefined ? await certificateThumbprintOf(certFile) : undefined;
-  if (certificate !== undefined && report.kind === 'jws') {
-    const thumbprint = report.certificateBinding?.thumbprint;
-    report.certificateBinding = {
-      ...(thumbprint ? { thumbprint } : {}),
-      certificate: { file: certFile!, thumbprint: certificate, bound: thumbprint === certificate },
-    };
-  }
+  if (certFile !== undefined) bindTo(report, { file: certFile, thumbprint: await certificateThumbprintOf(certFile) });
   const result = verifier ? await verified(verifier, input, decoded, ctx) : undefined;
   if (result) report.verification = verificationReport(result);
   if (ctx.out.json) ctx.out.jsonResult(report);
@@ -104,6 +101,15 @@ async function single(input: string, verifier: Verifier | undefined, ctx: Contex
         : `The token is bound to no certificate (it has no cnf x5t#S256), so not to --cert ${certFile}.`,
     );
   return Exit.ok;
+}
+
+/** Whether the token is bound (cnf x5t#S256) to the --cert certificate, in its report. */
+function bindTo(report: TokenReport, certificate: { file: string; thumbprint: string }): boolean {
+  if (report.kind !== 'jws') return false;
+  const thumbprint = report.certificateBinding?.thumbprint;
+  const bound = thumbprint === certificate.thumbprint;
+  report.certificateBinding = { ...(thumbprint ? { thumbprint } : {}), certificate: { ...certificate, bound } };
+  return bound;
 }
 
 /** RFC 8705 §3.1 thumbprint of a PEM certificate file; a file that is not one is exit 2, naming it. */
@@ -143,6 +149,7 @@ async function batch(
   rest: AsyncIterable<{ token: string; number: number }>,
   verifier: Verifier | undefined,
   ctx: Context,
+  certificate?: { file: string; thumbprint: string },
 ): Promise<number> {
   let total = 0;
   let failed = 0;
@@ -154,9 +161,10 @@ async function batch(
       const decoded = decodeToken(token);
       const report = reportToken(decoded, ctx.now() / 1000);
       if (verifier) report.verification = verificationReport(await verified(verifier, token, decoded, ctx));
+      const unbound = certificate !== undefined && !bindTo(report, certificate);
       return {
         line: { line: number, ...report },
-        exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok,
+        exitCode: (report.verification && !report.verification.valid) || unbound ? Exit.invalid : Exit.ok,
       };
     } catch (error) {
       const failure = asCliError(error);

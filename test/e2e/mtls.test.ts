@@ -80,6 +80,16 @@ describe('mutual TLS (RFC 8705)', () => {
     expect(notBound.stderr).toContain('bound to another certificate');
     const json = await spawnCli(['decode', token, '--cert', paths.cert, '--json'], { env });
     expect(JSON.parse(json.stdout).certificateBinding.certificate.bound).toBe(true);
+    // Several tokens on stdin: each line says it, and one that is not bound makes the run exit 3.
+    const batch = await spawnCli(['decode', '-', '--cert', paths.cert], { env, stdin: `${token}\n${token}\n` });
+    expect(batch.code, batch.stderr).toBe(0);
+    expect(batch.stdout.match(/bound to --cert/g)).toHaveLength(2);
+    const batchOther = await spawnCli(['decode', '-', '--cert', paths.otherCert], {
+      env,
+      stdin: `${token}\n${token}\n`,
+    });
+    expect(batchOther.code).toBe(3);
+    expect(batchOther.stdout).toContain('JWT_CERT_MISMATCH');
   });
 
   it('reads an encrypted key with the passphrase from OAUTH_KEY_PASSPHRASE or stdin; a wrong one is exit 2', async () => {

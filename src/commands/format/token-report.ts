@@ -86,6 +86,8 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   const verification = report.verification;
   if (verification && !verification.valid)
     return `${number}  ${style.red(`✗ ${verification.error.code}`)}  ${verification.error.message}`;
+  const given = report.certificateBinding?.certificate;
+  if (given && !given.bound) return `${number}  ${style.red('✗ JWT_CERT_MISMATCH')}  not bound to --cert ${given.file}`;
   const parts = [number, verification ? style.green('✓ valid') : value(report.header.alg)];
   if (report.kind === 'jwe') return `${number}  encrypted (JWE), not decoded`;
   for (const claim of ['iss', 'sub', 'aud']) {
@@ -93,6 +95,7 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   }
   const exp = report.times.exp;
   if (exp?.relative) parts.push(`exp ${exp.relative}`);
+  if (given) parts.push('bound to --cert');
   return parts.join('  ');
 }
 
