@@ -212,6 +212,8 @@ describe('mutual TLS (RFC 8705)', () => {
     expect(other.stderr).toContain(`obtained with the client certificate whose x5t#S256 is ${session.cert_thumbprint}`);
     expect(other.stderr).toContain('presents another one');
     const stored = home.storedSession();
+    const status = await spawnCli(['status', '--json'], { env });
+    expect(status.stdout).toContain(`"cert_thumbprint":"${session.cert_thumbprint}"`);
     const used = await spawnCli(['token', '--cert', paths.otherCert, '--key', paths.otherKey], { env });
     expect(used.code, used.stderr).toBe(0);
     expect(used.stderr).toContain('servers will refuse its tokens');
