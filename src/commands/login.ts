@@ -3,13 +3,21 @@
 import type { Context } from './context.js';
 import { Exit } from '../errors.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS, SIGN_IN_FLAGS } from './shared/client-flags.js';
+import {
+  AUTHORIZATION_DETAILS_FLAGS,
+  AUTHORIZATION_REQUEST_FLAGS,
+  CLIENT_FLAGS,
+  REQUEST_FLAGS,
+  SIGN_IN_FLAGS,
+} from './shared/client-flags.js';
 import { printSessionSummary } from './format/session.js';
 import { signInProfile } from './shared/sign-in.js';
 
 const FLAGS = {
   ...CLIENT_FLAGS,
   ...REQUEST_FLAGS,
+  ...AUTHORIZATION_DETAILS_FLAGS,
+  ...AUTHORIZATION_REQUEST_FLAGS,
   device: flag('--device', 'use the device flow (for SSH sessions and machines without a browser)'),
   port: option('--port <port>', 'port for the loopback callback (default: a random free port)'),
   redirectUri: option('--redirect-uri <uri>', 'exact loopback redirect URI, e.g. http://127.0.0.1:8400/callback'),
@@ -37,9 +45,11 @@ export const command = defineCommand({
     'oauth login --issuer https://mcp.example.com --register   # no client yet: register one, then sign in',
     'oauth login --profile staging --issuer https://id.staging.example.com --client-id my-cli',
     'BROWSER=firefox oauth login',
+    'oauth login --par --request-object --private-key client.jwk --response-mode jwt   # FAPI-style',
+    'oauth login --authorization-details \'[{"type":"payment_initiation","actions":["initiate"]}]\'',
   ],
   exits:
-    'Exit codes: 0 signed in · 2 bad flags · 3 invalid ID token or callback · 4 denied or timed out · 5 server error · 130 cancelled',
+    'Exit codes: 0 signed in · 2 bad flags (or --par at a server without PAR) · 3 invalid ID token, callback or JARM response\n            · 4 denied or timed out · 5 server error (a malformed PAR answer too) · 130 cancelled',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
 

@@ -5,7 +5,7 @@ import { Exit } from '../errors.js';
 import { relative } from '../jwt/time.js';
 import { configFile } from '../settings/paths.js';
 import { loginCommand, parseSession, profileWhere, sessionKey } from '../oauth/session.js';
-import { sessionSummary } from './format/session.js';
+import { authorizationDetailsLine, sessionSummary } from './format/session.js';
 import { defineCommand } from './define.js';
 import { store } from './shared/store.js';
 
@@ -72,6 +72,8 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(
       `  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`,
     );
+    if (session.authorization_details)
+      lines.push(`  authorization details ${authorizationDetailsLine(session.authorization_details)}`);
   }
   lines.push('', `Tokens are stored in ${tokens.describe()}; settings in ${configFile(ctx.io.env)}.`);
   ctx.out.result(lines);

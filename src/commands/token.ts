@@ -2,6 +2,7 @@
 // through client credentials, cached until near expiry. Raw on a pipe, so TOKEN=$(oauth token …) just works.
 import type { Context } from './context.js';
 import { CliError, Exit, isCliError, saidAfter } from '../errors.js';
+import { parseAuthorizationDetails } from '../oauth/authorization-details.js';
 import { MAX_WAIT_SECONDS, parseSeconds } from '../settings/duration.js';
 import {
   cacheServiceToken,
@@ -13,7 +14,7 @@ import {
   type Session,
 } from '../oauth/session.js';
 import { defineCommand, flag, type FlagValues, option } from './define.js';
-import { CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
+import { AUTHORIZATION_DETAILS_FLAGS, CLIENT_FLAGS, REQUEST_FLAGS } from './shared/client-flags.js';
 import { printSessionSummary } from './format/session.js';
 import { freshProfileSession } from './shared/fresh-session.js';
 import { requestParameters } from './shared/request.js';
@@ -27,6 +28,7 @@ type TokenOutput = (typeof OUTPUTS)[number];
 const FLAGS = {
   ...CLIENT_FLAGS,
   ...REQUEST_FLAGS,
+  ...AUTHORIZATION_DETAILS_FLAGS,
   clientCredentials: flag('--client-credentials', 'get a service token with the client credentials grant'),
   refresh: flag('--refresh', 'refresh now, even if the stored access token is still fresh'),
   minTtl: option(
@@ -68,6 +70,15 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     max: MAX_WAIT_SECONDS,
     zero: true,
   });
+  if (flags.authorizationDetails !== undefined && !flags.clientCredentials) {
+    throw new CliError(
+      'USAGE',
+      '--authorization-details asks for a new grant: use it with --client-credentials (or with oauth login).',
+      {
+        hint: 'A refresh keeps the authorization details the session was granted; "oauth status" shows them.',
+      },
+    );
+  }
   const tokens = await store(ctx);
 
   let session: Session;
@@ -103,8 +114,12 @@ async function serviceToken(
     import('./shared/connect.js'),
     import('../oauth/grants.js'),
   ]);
+  const details =
+    flags.authorizationDetails === undefined ? undefined : parseAuthorizationDetails(flags.authorizationDetails);
   const connection = await connect(ctx, flags, { confidentialGrant: 'client credentials' });
   const request = requestParameters(ctx, flags);
+  // In the parameters, so the cache key holds them: a token granted other details is another token.
+  if (details) request.parameters.authorization_details = [JSON.stringify(details)];
   const key = serviceTokenKey({
     issuer: connection.as.issuer,
     clientId: connection.clientId,
@@ -130,6 +145,7 @@ async function serviceToken(
     requestedScope: request.scope,
     nowSeconds: Math.floor(ctx.now() / 1000),
     certThumbprint: connection.certThumbprint,
+    authorizationDetails: details,
   });
   session.grant_type = 'client_credentials';
   // Without an expiry there is no knowing when a cached token goes bad: such a token is not kept.
@@ -194,6 +210,7 @@ function printToken(
             : {}),
           ...(session.scope !== undefined ? { scope: session.scope } : {}),
           ...(session.id_token ? { id_token: session.id_token } : {}),
+          ...(session.authorization_details ? { authorization_details: session.authorization_details } : {}),
         },
         { reveal: [session.access_token, ...(session.id_token ? [session.id_token] : [])] },
       );

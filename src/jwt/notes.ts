@@ -1,4 +1,5 @@
 // What is unusual about a decoded token, in words a developer can act on. Pure: token + clock in, notes out.
+import { authorizationDetailsProblem } from '../oauth/authorization-details.js';
 import type { DecodedToken } from './decode.js';
 import { formatDuration, numericDateProblem, relative } from './time.js';
 
@@ -85,7 +86,18 @@ export function tokenNotes(token: DecodedToken, nowSeconds: number): Note[] {
   }
   if (payload.aud === undefined)
     notes.push({ level: 'info', text: 'No "aud": any API that trusts this issuer would accept it.' });
+  const details = authorizationDetailsNote(payload.authorization_details);
+  if (details) notes.push(details);
   return notes;
+}
+
+/** RFC 9396 §9.1: a JWT access token carries the granted authorization details; say their types, or what is wrong. */
+function authorizationDetailsNote(details: unknown): Note | undefined {
+  if (details === undefined) return undefined;
+  const problem = authorizationDetailsProblem(details);
+  if (problem) return { level: 'warn', text: `"authorization_details" is malformed (RFC 9396 §2): ${problem}.` };
+  const types = (details as Array<{ type: string }>).map((detail) => detail.type);
+  return { level: 'info', text: `Grants RFC 9396 authorization details of type ${[...new Set(types)].join(', ')}.` };
 }
 
 export function finite(value: unknown): number | undefined {

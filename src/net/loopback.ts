@@ -21,7 +21,17 @@ export interface CallbackServerOptions {
   onRefused?: (reason: string) => void;
   /** How long one request may take to arrive (slow-loris guard); default 10 s. */
   requestTimeoutMs?: number;
+  /**
+   * JARM: the callback's one parameter is `response`, a JWT whose state only its verifier can read; such a callback is
+   * held for that check (a plain one, an error the server could not wrap, still needs the state).
+   */
+  jwtResponse?: boolean;
+  /** response_mode form_post(.jwt): the callback is a form POST to the callback path (bounded), not a GET. */
+  formPost?: boolean;
 }
+
+/** A form_post callback carries a code, a state or one JWT: far less than this. */
+const MAX_FORM_BYTES = 64 * 1024;
 
 export interface CallbackServer {
   redirectUri: string;
@@ -35,7 +45,7 @@ export interface CallbackServer {
 
 export type SignInOutcome = { ok: true } | { ok: false; message: string };
 
-const CALLBACK_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
+const CALLBACK_PARAMETERS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'response'];
 
 export async function startCallbackServer(options: CallbackServerOptions): Promise<CallbackServer> {
   const bindAddress = options.host === '[::1]' ? '::1' : '127.0.0.1';
@@ -75,22 +85,68 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
         );
         return;
       }
-      const params = new URL(request.url ?? '/', 'http://callback').searchParams;
-      if (params.get('state') !== options.expectedState) {
-        options.onRefused?.('callback with a missing or wrong state');
-        page(
-          response,
-          400,
-          'Not this sign-in',
-          'This callback does not belong to the sign-in oauth is waiting for (its state does not match). Start again from the terminal.',
-        );
-        return;
-      }
-      received = true;
-      held = response;
-      settle?.resolve(params);
+      void callbackParameters(request).then(
+        (params) => {
+          if (typeof params === 'string') {
+            options.onRefused?.(params);
+            page(
+              response,
+              400,
+              'Invalid callback',
+              `This callback was refused: ${params}. Start again from the terminal.`,
+            );
+            return;
+          }
+          accept(params, response);
+        },
+        () => page(response, 400, 'Invalid callback', 'This callback could not be read.'),
+      );
     },
   );
+
+  /** The callback's parameters: the query, or a form_post's body (bounded); a string says why it was refused. */
+  async function callbackParameters(request: IncomingMessage): Promise<URLSearchParams | string> {
+    if (request.method === 'GET') return new URL(request.url ?? '/', 'http://callback').searchParams;
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/x-www-form-urlencoded') return `a form POST of ${JSON.stringify(type)}`;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_FORM_BYTES) {
+        request.destroy();
+        return `a form POST of more than ${MAX_FORM_BYTES} bytes`;
+      }
+      chunks.push(chunk);
+    }
+    const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    for (const name of CALLBACK_PARAMETERS)
+      if (params.getAll(name).length > 1) return `a callback with a duplicated "${name}" parameter`;
+    return params;
+  }
+
+  function accept(params: URLSearchParams, response: ServerResponse): void {
+    if (received) {
+      options.onRefused?.('callback after the sign-in had already arrived');
+      page(response, 410, 'Already used', 'This sign-in has already been received; this callback was not used.');
+      return;
+    }
+    // A JARM response's state is inside its signed JWT: the sign-in's verifier checks it before its code is used.
+    const jwt = options.jwtResponse === true && params.has('response');
+    if (!jwt && params.get('state') !== options.expectedState) {
+      options.onRefused?.('callback with a missing or wrong state');
+      page(
+        response,
+        400,
+        'Not this sign-in',
+        'This callback does not belong to the sign-in oauth is waiting for (its state does not match). Start again from the terminal.',
+      );
+      return;
+    }
+    received = true;
+    held = response;
+    settle?.resolve(params);
+  }
 
   const respond = (outcome: SignInOutcome) => {
     const response = held;
@@ -108,7 +164,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     const url = new URL(request.url ?? '/', 'http://callback');
     if (url.pathname !== options.path)
       return { status: 404, title: 'Not found', reason: `request for ${url.pathname}, not the callback path` };
-    if (request.method !== 'GET')
+    if (request.method !== 'GET' && !(options.formPost && request.method === 'POST'))
       return { status: 405, title: 'Method not allowed', reason: `${request.method} request to the callback` };
     const expectedHost = `${options.host}:${boundPort}`;
     if ((request.headers.host ?? '').toLowerCase() !== expectedHost) {

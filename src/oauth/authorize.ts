@@ -1,36 +1,72 @@
-// The authorization request (PKCE S256 always, state always, nonce with openid) and the callback's validation
-// (state, RFC 9207 iss, error responses) — both by oauth4webapi.
+// The authorization request (PKCE S256 always, state always, nonce with openid), how it reaches the browser (plain,
+// signed as a request object — RFC 9101 — and/or pushed first — RFC 9126), and the callback's validation (state,
+// RFC 9207 iss, error responses, JARM's signed response) — all by oauth4webapi.
 import * as oauth from 'oauth4webapi';
+import { CliError } from '../errors.js';
 import { explainProtocolError } from './errors.js';
+import type { ProtocolOptions } from './transport.js';
 
 export interface AuthorizationRequest {
-  url: URL;
+  /** Every parameter of the request, as it would go to the authorization endpoint unsigned and unpushed. */
+  parameters: URLSearchParams;
   state: string;
   nonce: string | undefined;
   codeVerifier: string;
 }
 
+/** JARM response modes a loopback callback can receive (fragment.jwt never reaches a server). */
+export const JWT_RESPONSE_MODES = ['jwt', 'query.jwt', 'form_post.jwt'] as const;
+export type JwtResponseMode = (typeof JWT_RESPONSE_MODES)[number];
+
 export async function buildAuthorizationRequest(
-  as: oauth.AuthorizationServer,
   clientId: string,
-  options: { redirectUri: string; scope: string; parameters: Record<string, string | string[]>; state?: string },
+  options: {
+    redirectUri: string;
+    scope: string;
+    parameters: Record<string, string | string[]>;
+    state?: string;
+    responseMode?: JwtResponseMode | undefined;
+  },
 ): Promise<AuthorizationRequest> {
   const codeVerifier = oauth.generateRandomCodeVerifier();
   const state = options.state ?? oauth.generateRandomState();
   const openid = options.scope.split(' ').includes('openid');
   const nonce = openid ? oauth.generateRandomNonce() : undefined;
-  const url = new URL(as.authorization_endpoint!);
+  const parameters = new URLSearchParams();
   for (const [name, value] of Object.entries(options.parameters))
-    for (const item of [value].flat()) url.searchParams.append(name, item);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', clientId);
-  url.searchParams.set('redirect_uri', options.redirectUri);
-  if (options.scope) url.searchParams.set('scope', options.scope);
-  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
-  url.searchParams.set('code_challenge_method', 'S256');
-  url.searchParams.set('state', state);
-  if (nonce) url.searchParams.set('nonce', nonce);
-  return { url, state, nonce, codeVerifier };
+    for (const item of [value].flat()) parameters.append(name, item);
+  parameters.set('response_type', 'code');
+  parameters.set('client_id', clientId);
+  parameters.set('redirect_uri', options.redirectUri);
+  if (options.scope) parameters.set('scope', options.scope);
+  parameters.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+  parameters.set('code_challenge_method', 'S256');
+  parameters.set('state', state);
+  if (nonce) parameters.set('nonce', nonce);
+  if (options.responseMode) parameters.set('response_mode', options.responseMode);
+  return { parameters, state, nonce, codeVerifier };
+}
+
+/** The URL the browser opens: the authorization endpoint with the given parameters. */
+export function authorizationUrl(as: oauth.AuthorizationServer, parameters: URLSearchParams): URL {
+  const url = new URL(as.authorization_endpoint!);
+  for (const [name, value] of parameters) url.searchParams.append(name, value);
+  return url;
+}
+
+/**
+ * RFC 9101: the request as a JWT of typ oauth-authz-req+jwt signed with the client's key; what is sent is client_id and
+ * `request`. Nothing in it is a secret of this run: state, nonce and the PKCE challenge travel the front channel anyway,
+ * and the code verifier is never in it, so it may be printed like the URL it often rides in.
+ */
+export async function signRequestObject(
+  as: oauth.AuthorizationServer,
+  clientId: string,
+  parameters: URLSearchParams,
+  key: oauth.PrivateKey,
+): Promise<URLSearchParams> {
+  const request = await oauth.issueRequestObject(as, { client_id: clientId }, parameters, key);
+  return new URLSearchParams({ client_id: clientId, request });
 }
 
 /** Checks state and iss, and turns an error response into a CliError; returns the parameters for the code exchange. */
@@ -45,4 +81,51 @@ export function validateCallback(
   } catch (error) {
     throw explainProtocolError(error, 'The sign-in', { jwtFailure: 'AUTH_RESPONSE_INVALID' });
   }
+}
+
+/**
+ * JARM: the callback's `response` JWT verified — signature against the server's JWKS (fetched through our transport),
+ * iss, aud, exp — then its state and iss as for a plain callback. Only what passed is handed to the code exchange.
+ */
+export async function validateJwtCallback(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  parameters: URLSearchParams,
+  expectedState: string,
+  options: ProtocolOptions,
+): Promise<URLSearchParams> {
+  if (!parameters.has('response')) {
+    // A server that could not wrap its answer (an error before it knew the client) sends it plain: say that error.
+    validateCallback(as, client, parameters, expectedState);
+    throw new CliError(
+      'AUTH_RESPONSE_INVALID',
+      'The sign-in failed: the callback has no "response" JWT, though a JWT response mode (JARM) was asked for.',
+      { hint: 'The server may not support JARM for this client; drop --response-mode or check its registration.' },
+    );
+  }
+  try {
+    return await oauth.validateJwtAuthResponse(as, client, parameters, expectedState, options);
+  } catch (error) {
+    const explained = explainProtocolError(error, 'The JWT authorization response (JARM)', {
+      jwtFailure: 'AUTH_RESPONSE_INVALID',
+    });
+    const refused =
+      explained instanceof CliError &&
+      (explained.code === 'AUTH_RESPONSE_INVALID' || (explained.code === 'PROTOCOL_ERROR' && !transportFailure(error)));
+    if (refused) {
+      // Whatever the library refused in the response JWT, its code must not be used: a failed check (exit 3).
+      throw new CliError('AUTH_RESPONSE_INVALID', explained.message, {
+        ...explained.facts,
+        hint: "The response JWT must be signed with a key from the server's JWKS, name the server as iss and this client as aud, and be unexpired; no code was exchanged.",
+      });
+    }
+    throw explained;
+  }
+}
+
+function transportFailure(error: unknown): boolean {
+  return (
+    error instanceof oauth.OperationProcessingError &&
+    (error.code === oauth.RESPONSE_IS_NOT_JSON || error.code === oauth.RESPONSE_IS_NOT_CONFORM)
+  );
 }

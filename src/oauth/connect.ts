@@ -80,6 +80,11 @@ export interface ConnectOptions {
   confidentialGrant?: string;
   /** The session's tokens will be sent: only to the endpoints it was signed in with. */
   sendsSessionTokens?: boolean;
+  /**
+   * The private key signs something else (a request object, RFC 9101): with an explicit --auth-method other than
+   * private_key_jwt it is no credential for the token endpoint, so it does not conflict with that method.
+   */
+  keySignsRequests?: boolean;
 }
 
 export async function connect(
@@ -99,7 +104,9 @@ export async function connect(
   if (session && (options.sendsSessionTokens || lendsStoredSecret))
     await assertSessionEndpoints(settings, session, deps);
   if (secret) deps.secrets.addBasic(clientId, secret);
-  const { authMethod: method, privateKey: key } = settings;
+  const { authMethod: method } = settings;
+  const key =
+    options.keySignsRequests && method?.fromRun && method.value !== 'private_key_jwt' ? undefined : settings.privateKey;
   const authMethod = chooseAuthMethod({
     explicit: method?.fromRun ? { value: method.value, origin: method.origin } : undefined,
     saved: settings.savedAuthMethod,

@@ -178,6 +178,57 @@ export function deviceAuthorization(
   });
 }
 
+/** The longest a pushed request is believed to live: a server saying more (or a week) is not answering RFC 9126 §2.2. */
+const PAR_MAX_LIFETIME_SECONDS = 3600;
+
+/**
+ * RFC 9126: the authorization request pushed to the server with the client's authentication (and p.options, so DPoP
+ * and mTLS come along); the browser then gets only client_id and the request_uri. The request_uri goes into a URL we
+ * print and open, so it must be printable text, and its lifetime a sane number: anything else is refused here, before
+ * a browser is opened.
+ */
+export function pushAuthorizationRequest(
+  p: Protocol,
+  parameters: URLSearchParams,
+): Promise<oauth.PushedAuthorizationResponse> {
+  if (typeof p.as.pushed_authorization_request_endpoint !== 'string')
+    throw new CliError(
+      'USAGE',
+      `The authorization server ${p.as.issuer} does not advertise a pushed authorization request endpoint.`,
+      {
+        hint: 'Drop --par: this server takes the authorization request in the browser only.',
+      },
+    );
+  const doing = 'The pushed authorization request';
+  return step(doing, async () => {
+    const response = await oauth.pushedAuthorizationRequest(p.as, p.client, p.auth, parameters, p.options);
+    const pushed = await oauth.processPushedAuthorizationResponse(p.as, p.client, response);
+    const problem = pushedProblem(pushed);
+    if (problem) {
+      const reason = `the server's answer ${problem} (RFC 9126 §2.2)`;
+      throw new CliError('PROTOCOL_ERROR', `${doing} failed: ${reason}.`, { reason });
+    }
+    return pushed;
+  });
+}
+
+function pushedProblem(pushed: oauth.PushedAuthorizationResponse): string | undefined {
+  const uri: unknown = pushed.request_uri;
+  if (typeof uri !== 'string' || uri === '') return 'has no request_uri';
+  // URI characters only (RFC 3986): no space, no control character, nothing a terminal or a browser would act on.
+  if (uri.length > 2048 || !/^[\x21-\x7e]+$/.test(uri))
+    return 'has a request_uri that is not a URI (control characters, spaces or over 2048 characters)';
+  const lifetime: unknown = pushed.expires_in;
+  if (
+    typeof lifetime !== 'number' ||
+    !Number.isFinite(lifetime) ||
+    lifetime <= 0 ||
+    lifetime > PAR_MAX_LIFETIME_SECONDS
+  )
+    return `has expires_in ${JSON.stringify(lifetime) ?? 'missing'}, not a number of seconds from 1 to ${PAR_MAX_LIFETIME_SECONDS}`;
+  return undefined;
+}
+
 export interface PollDeps {
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -1,6 +1,11 @@
 // A signed-in session (the tokens of one profile) and how it stays fresh: read -> fresh enough? -> else, under a
 // cross-process lock, re-read -> refresh -> save -> hand out. The rotated refresh token is saved before the new
 // access token leaves this module, and no two processes ever present the same refresh token.
+import {
+  type AuthorizationDetails,
+  authorizationDetailsProblem,
+  grantedAuthorizationDetails,
+} from './authorization-details.js';
 import { join } from 'node:path';
 import { rotatedRefreshToken } from './rotation.js';
 import { isTokenText } from '../redact.js';
@@ -40,6 +45,8 @@ export interface Session {
    * over TLS with that certificate, so a run with another one is told before it uses or refreshes them.
    */
   cert_thumbprint?: string;
+  /** RFC 9396: the authorization details granted (the token response's), else as requested. */
+  authorization_details?: AuthorizationDetails;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
@@ -204,6 +211,8 @@ export function sessionFromResponse(
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
     certThumbprint?: string | undefined;
+    /** The RFC 9396 authorization details the request asked for. */
+    authorizationDetails?: AuthorizationDetails | undefined;
   },
 ): Session {
   const tokenType = String(response.token_type ?? '').toLowerCase();
@@ -253,6 +262,9 @@ export function sessionFromResponse(
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
   const certThumbprint = context.certThumbprint ?? previous?.cert_thumbprint;
   if (certThumbprint) session.cert_thumbprint = certThumbprint;
+  const details =
+    grantedAuthorizationDetails(response, context.authorizationDetails) ?? previous?.authorization_details;
+  if (details) session.authorization_details = details;
   return session;
 }
 
@@ -330,6 +342,10 @@ function sessionShapeProblem(value: unknown): string | undefined {
   ) {
     return `"endpoints" is ${describeJsonType(endpoints)}; it must be an object of URLs`;
   }
+  const details = record.authorization_details;
+  const detailsProblem = details === undefined ? undefined : authorizationDetailsProblem(details);
+  if (detailsProblem)
+    return `"authorization_details" is not authorization details: ${detailsProblem.replace(/^it /, '')}`;
   return undefined;
 }
 

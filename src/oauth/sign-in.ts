@@ -7,8 +7,23 @@ import { formatDuration } from '../jwt/time.js';
 import { serverUrl } from '../net/url.js';
 import { MAX_TIMER_MS } from '../settings/duration.js';
 import { idTokenIssuer, type Connection } from './connect.js';
-import { buildAuthorizationRequest, validateCallback } from './authorize.js';
-import { deviceAuthorization, deviceCodeLifetimeSeconds, exchangeCode, pollDeviceToken } from './grants.js';
+import type { PrivateKey } from 'oauth4webapi';
+import type { AuthorizationDetails } from './authorization-details.js';
+import {
+  authorizationUrl,
+  buildAuthorizationRequest,
+  type JwtResponseMode,
+  signRequestObject,
+  validateCallback,
+  validateJwtCallback,
+} from './authorize.js';
+import {
+  deviceAuthorization,
+  deviceCodeLifetimeSeconds,
+  exchangeCode,
+  pollDeviceToken,
+  pushAuthorizationRequest,
+} from './grants.js';
 import { type IdTokenDeps, verifyIdToken } from './id-token.js';
 import { type Session, sessionFromResponse } from './session.js';
 
@@ -26,6 +41,12 @@ export type SignInMethod =
       timeoutMs: number;
       /** Open the browser at the authorization URL (else only show it). */
       openBrowser: boolean;
+      /** RFC 9126: push the request first; the browser gets only client_id and request_uri. */
+      push?: boolean;
+      /** RFC 9101: sign the request as a request object with this key. */
+      requestObjectKey?: PrivateKey | undefined;
+      /** JARM: the response comes back as a signed JWT, verified before its code is used. */
+      responseMode?: JwtResponseMode | undefined;
     }
   | { kind: 'device' };
 
@@ -37,6 +58,8 @@ export interface SignInRequest {
   method: SignInMethod;
   /** Endpoints given for this sign-in instead of discovered: kept with the session, its tokens go only there. */
   endpoints: Record<string, string>;
+  /** RFC 9396 details asked for (also in `parameters`): the session keeps them when the server does not say. */
+  authorizationDetails?: AuthorizationDetails | undefined;
 }
 
 /** What the user is shown while signing in; the command decides how it looks. */
@@ -105,6 +128,7 @@ async function completeSignIn(
     clientSecret: connection.clientSecret,
     endpoints: request.endpoints,
     certThumbprint: connection.certThumbprint,
+    authorizationDetails: request.authorizationDetails,
   });
   for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret])
     if (secret) deps.secrets.add(secret);
@@ -134,20 +158,31 @@ async function browserSignIn<T>(
     expectedState: state,
     timeoutMs: method.timeoutMs,
     signal: deps.signal,
+    jwtResponse: method.responseMode !== undefined,
+    formPost: method.responseMode === 'form_post.jwt',
     onRefused: (reason) => deps.prompts.refusedCallback(reason),
   });
   try {
-    const authorization = await buildAuthorizationRequest(as, connection.clientId, {
+    const authorization = await buildAuthorizationRequest(connection.clientId, {
       redirectUri: server.redirectUri,
       scope,
       parameters,
       state,
+      responseMode: method.responseMode,
     });
     deps.secrets.add(authorization.codeVerifier);
-    deps.prompts.authorizationUrl(authorization.url.href);
+    let sent = authorization.parameters;
+    if (method.requestObjectKey) sent = await signRequestObject(as, connection.clientId, sent, method.requestObjectKey);
+    if (method.push) {
+      // Pushed before anything is opened: a refused or malformed answer ends here, with no browser involved.
+      const pushed = await pushAuthorizationRequest(connection.protocol, sent);
+      sent = new URLSearchParams({ client_id: connection.clientId, request_uri: pushed.request_uri });
+    }
+    const url = authorizationUrl(as, sent);
+    deps.prompts.authorizationUrl(url.href);
     if (method.openBrowser) {
       await deps
-        .openBrowser(authorization.url.href)
+        .openBrowser(url.href)
         .catch((error: Error) => deps.prompts.browserFailed(`${error.message}; open the URL above yourself.`));
     }
     const waiting = deps.prompts.waiting(
@@ -159,10 +194,17 @@ async function browserSignIn<T>(
     } finally {
       waiting.stop();
     }
-    const code = callback.get('code');
-    if (code) deps.secrets.add(code);
+    // A JARM response JWT carries the code: it is as secret as the code itself.
+    for (const name of ['code', 'response']) {
+      const value = callback.get(name);
+      if (value) deps.secrets.add(value);
+    }
     try {
-      const validated = validateCallback(as, connection.protocol.client, callback, state);
+      const validated = method.responseMode
+        ? await validateJwtCallback(as, connection.protocol.client, callback, state, connection.protocol.options)
+        : validateCallback(as, connection.protocol.client, callback, state);
+      const code = validated.get('code');
+      if (code) deps.secrets.add(code);
       const response = await exchangeCode(
         connection.protocol,
         validated,

@@ -158,7 +158,9 @@ function validatePayment(detail: unknown, InvalidAuthorizationDetails: RarError)
     throw new InvalidAuthorizationDetails(`${RAR_TYPE}: ${why}`);
   };
   if (!isObject(detail)) fail('must be an object');
-  for (const key of Object.keys(detail)) if (!PAYMENT_FIELDS.has(key)) fail(`unknown member "${key}"`);
+  // The name is the client's: echoed only when it is a plain word, as an error_description allows no more.
+  for (const key of Object.keys(detail))
+    if (!PAYMENT_FIELDS.has(key)) fail(/^\w{1,40}$/.test(key) ? `unknown member "${key}"` : 'an unknown member');
   const actions = detail.actions;
   if (actions !== undefined && (!Array.isArray(actions) || actions.some((action) => !PAYMENT_ACTIONS.has(action))))
     fail('actions must be among initiate, status, cancel');

@@ -220,14 +220,17 @@ async function serveApi(
   // The request's URL without its query is the API's resource identifier, the htu a DPoP proof must name.
   const outcome = await authorize(api, request, body, method, api.resource, now);
   if ('status' in outcome) return refuse(response, api, outcome);
-  if (method === 'GET') return send(response, 200, { orders: api.orders });
+  // RFC 9449 section 9: a nonce with each answer, so a client that keeps the latest never meets use_dpop_nonce again.
+  const fresh: Record<string, string> = api.nonces && outcome.dpop ? { 'dpop-nonce': api.nonces.issue(now()) } : {};
+  if (method === 'GET') return send(response, 200, { orders: api.orders }, fresh);
   const order = newOrder(body, request.headers['content-type'], outcome.claims);
-  if (typeof order === 'string') return send(response, 400, { error: 'invalid_request', error_description: order });
+  if (typeof order === 'string')
+    return send(response, 400, { error: 'invalid_request', error_description: order }, fresh);
   api.placed += 1;
   order.id = `ord_${String(SAMPLE_ORDERS + api.placed).padStart(4, '0')}`;
   api.orders.push(order);
   if (api.orders.length > MAX_ORDERS) api.orders.shift();
-  send(response, 201, order);
+  send(response, 201, order, fresh);
 }
 
 async function authorize(
@@ -237,7 +240,7 @@ async function authorize(
   method: string,
   url: string,
   now: () => number,
-): Promise<Failure | { claims: JWTPayload }> {
+): Promise<Failure | { claims: JWTPayload; dpop: boolean }> {
   const { mistakes } = api;
   const header = request.headers.authorization;
   const [, scheme = '', credentials] = /^(\S+)(?:\s+(.*))?$/.exec(header ?? '') ?? [];
@@ -313,7 +316,7 @@ async function authorize(
       scope: needed,
       description: `${method} ${api.path} needs the scope ${needed}.`,
     };
-  return { claims: checked.claims };
+  return { claims: checked.claims, dpop: jkt !== undefined && !mistakes.ignoreDpopBinding };
 }
 
 /** RFC 6750 §3 and RFC 9728 §5.1: every refusal says where the metadata is, and an error only when a token was sent. */

@@ -40,7 +40,7 @@ beforeAll(async () => {
   modern.route('/.well-known/openid-configuration', json(features(modern.url)));
   modern.route('/jwks', json(jwks()));
   hostile = await startServer({});
-  const escape = '\u001b[2J\u001b]0;pwned\u0007';
+  const escapes = '\u001b[2J\u001b]0;pwned\u0007';
   hostile.route(
     '/.well-known/openid-configuration',
     json({
@@ -49,12 +49,12 @@ beforeAll(async () => {
       require_pushed_authorization_requests: true,
       dpop_signing_alg_values_supported: [
         'HS256',
-        `ES256${escape}`,
+        `ES256${escapes}`,
         ...Array.from({ length: 20_000 }, (_, i) => `ES${i}`),
       ],
       authorization_signing_alg_values_supported: ['none'],
       authorization_response_iss_parameter_supported: false,
-      mtls_endpoint_aliases: { [`token_endpoint${escape}`]: `https://evil.example/token${escape}` },
+      mtls_endpoint_aliases: { [`token_endpoint${escapes}`]: `https://evil.example/token${escapes}` },
       authorization_details_types_supported: [],
       tls_client_certificate_bound_access_tokens: 'yes',
     }),

@@ -258,7 +258,23 @@ describe('oauth serve', () => {
       { env },
     );
     expect(issued.code, issued.stderr).toBe(0);
-    expect(`${issued.stdout}${issued.stderr}${server.stderr()}`).not.toContain(key.d);
+    const login = await spawnCli(
+      [
+        'login',
+        '--issuer',
+        issuer,
+        '--client-id',
+        'jwt-client',
+        '--private-key',
+        keyPath,
+        '--scope',
+        'openid api:read',
+      ],
+      { env },
+    );
+    expect(login.code, login.stderr).toBe(0);
+    for (const run of [issued, login]) expect(`${run.stdout}${run.stderr}`).not.toContain(key.d);
+    expect(server.stderr()).not.toContain(key.d);
     await server.stop();
 
     // The same key after a restart: a path a user saved keeps working.

@@ -185,7 +185,9 @@ describe('DPoP', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/^DPoP .*error="use_dpop_nonce"/);
       const apiNonce = refused.headers.get('dpop-nonce');
       expect(apiNonce).toBeTruthy();
-      expect((await call(apiNonce ?? undefined)).status).toBe(200);
+      const accepted = await call(apiNonce ?? undefined);
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('dpop-nonce')).toBeTruthy();
       expect((await call(nonce ?? undefined)).status).toBe(200);
       const forged = await call(tampered(apiNonce ?? ''));
       expect(forged.status).toBe(401);
@@ -408,5 +410,20 @@ describe('RAR', () => {
     });
     expect(response.status).toBe(400);
     expect((await response.json()).error).toBe('invalid_authorization_details');
+  });
+
+  it('does not echo a hostile member name into its error description', async () => {
+    const response = await fetch(`${as.issuer}/token`, {
+      ...form({
+        grant_type: 'client_credentials',
+        authorization_details: JSON.stringify([{ ...PAYMENT, '\u001b[31mx"\n': 1 }]),
+      }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: serviceAuth() },
+    });
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(body.error).toBe('invalid_authorization_details');
+    expect(body.error_description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+    expect(body.error_description).toContain('an unknown member');
   });
 });

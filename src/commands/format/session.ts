@@ -26,7 +26,18 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
     refresh_expires_at: session.refresh_expires_at !== undefined ? dated(session.refresh_expires_at) : null,
     id_token: session.id_token !== undefined,
     ...(session.cert_thumbprint ? { cert_thumbprint: session.cert_thumbprint } : {}),
+    ...(session.authorization_details ? { authorization_details: session.authorization_details } : {}),
   };
+}
+
+/** RFC 9396 details in one line: each type, with its first actions or locations; --json has them whole. */
+export function authorizationDetailsLine(details: NonNullable<Session['authorization_details']>): string {
+  return details
+    .map((detail) => {
+      const actions = Array.isArray(detail.actions) ? detail.actions.filter((a) => typeof a === 'string') : [];
+      return actions.length ? `${detail.type} (${actions.join(', ')})` : detail.type;
+    })
+    .join('; ');
 }
 
 /**
@@ -94,6 +105,10 @@ export function printSessionSummary(
   ];
   if (summary.scope.not_granted.length)
     lines.push(`                 ${style.yellow(`not granted: ${summary.scope.not_granted.join(' ')}`)}`);
+  if (session.authorization_details)
+    lines.push(
+      `  details        ${authorizationDetailsLine(session.authorization_details)} (RFC 9396; --json for all)`,
+    );
   lines.push(
     `  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : `no (${renewalAdvice(session)})`}`,
   );

@@ -71,6 +71,30 @@ export const REQUEST_FLAGS = {
   param: repeatable('--param <k=v>', 'extra request parameter (repeatable)'),
 };
 
+/** RFC 9396, for login and token --client-credentials. */
+export const AUTHORIZATION_DETAILS_FLAGS = {
+  authorizationDetails: option(
+    '--authorization-details <json|@file>',
+    'RFC 9396 rich authorization request: a JSON array of objects, each with a "type" (or @file to read it)',
+  ),
+};
+
+/** How login's authorization request travels: pushed (RFC 9126), signed (RFC 9101), answered as a JWT (JARM). */
+export const AUTHORIZATION_REQUEST_FLAGS = {
+  par: flag(
+    '--par',
+    'push the authorization request first (RFC 9126); the browser gets only a request_uri (automatic when the server requires it)',
+  ),
+  requestObject: flag(
+    '--request-object',
+    'sign the authorization request as a request object (RFC 9101) with --private-key; combines with --par',
+  ),
+  responseMode: option(
+    '--response-mode <mode>',
+    'JARM: jwt | query.jwt | form_post.jwt — the response comes back signed and is verified before its code is used',
+  ),
+};
+
 export const DEFAULT_LOGIN_TIMEOUT_SECONDS = 300;
 
 /** For commands that sign in (login, and curl on the way), so that the timeout a sign-in's error names is theirs. */

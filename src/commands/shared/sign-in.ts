@@ -2,6 +2,9 @@
 // `oauth curl` does when an API asks for a session it does not have. The non-secret settings are saved as the profile,
 // so later commands need no flags.
 import { CliError } from '../../errors.js';
+import { parseAuthorizationDetails } from '../../oauth/authorization-details.js';
+import { JWT_RESPONSE_MODES, type JwtResponseMode } from '../../oauth/authorize.js';
+import { loadPrivateKey, type SigningKey } from '../../oauth/client.js';
 import { isLoopbackHost, parseUrl } from '../../net/url.js';
 import type { Connection } from '../../oauth/connect.js';
 import { scopeUnion } from '../../oauth/scope.js';
@@ -34,6 +37,10 @@ export type SignInFlags = ClientFlags &
     readonly browser?: boolean | undefined;
     readonly register?: boolean | undefined;
     readonly loginTimeout?: string | undefined;
+    readonly authorizationDetails?: string | undefined;
+    readonly par?: boolean | undefined;
+    readonly requestObject?: boolean | undefined;
+    readonly responseMode?: string | undefined;
   };
 
 /** What the caller decided in place of the run's settings (curl: the server and resource an API's metadata names). */
@@ -68,6 +75,7 @@ export interface SignedIn {
 export function checkSignInFlags(flags: SignInFlags): void {
   loginTimeoutMs(flags);
   if (!flags.device) loopbackFrom(flags.redirectUri, flags.port);
+  authorizationRequestChoices(flags);
 }
 
 function loginTimeoutMs(flags: SignInFlags): number {
@@ -84,6 +92,10 @@ export async function signInProfile(
   overrides: SignInOverrides = {},
 ): Promise<SignedIn> {
   const timeoutMs = loginTimeoutMs(flags);
+  const choices = authorizationRequestChoices(flags);
+  const authorizationDetails =
+    flags.authorizationDetails === undefined ? undefined : parseAuthorizationDetails(flags.authorizationDetails);
+  const requestObjectKey = flags.requestObject ? await requestObjectKeyOf(ctx) : undefined;
   // Every flag is checked before the first request: a bad --port is the user's to fix, whatever the server does.
   const loopback = flags.device
     ? undefined
@@ -97,11 +109,17 @@ export async function signInProfile(
       })
     : undefined;
   const identity = registered ?? (overrides.issuer ? await identityAt(ctx, overrides.issuer) : undefined);
-  const connection = await connect(ctx, flags, {}, identity);
+  const connection = await connect(ctx, flags, { keySignsRequests: flags.requestObject === true }, identity);
   const { as } = connection;
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
-  const parameters = { ...request.parameters, ...(resource.length ? { resource } : {}) };
+  const parameters = {
+    ...request.parameters,
+    ...(resource.length ? { resource } : {}),
+    ...(authorizationDetails ? { authorization_details: [JSON.stringify(authorizationDetails)] } : {}),
+  };
+  const push = loopback ? pushChoice(ctx, as, flags.par === true) : false;
+  if (choices.responseMode) warnUnlistedMode(ctx, as, choices.responseMode);
   const base = overrides.withoutProfileScope && ctx.settings.scope?.source === 'profile' ? undefined : request.scope;
   const scope = scopeUnion(base ?? defaultScope(as), overrides.addScope);
   overrides.beforeSignIn?.();
@@ -113,9 +131,18 @@ export async function signInProfile(
       scope,
       parameters,
       method: loopback
-        ? { kind: 'browser', loopback, timeoutMs, openBrowser: flags.browser !== false }
+        ? {
+            kind: 'browser',
+            loopback,
+            timeoutMs,
+            openBrowser: flags.browser !== false,
+            push,
+            requestObjectKey,
+            responseMode: choices.responseMode,
+          }
         : { kind: 'device' },
       endpoints: explicitEndpoints(ctx),
+      authorizationDetails,
     },
     {
       now: ctx.now,
@@ -177,6 +204,75 @@ function signInPrompts(ctx: Context): SignInPrompts {
       if (ctx.out.verbosity > 0) ctx.out.trace(`callback server: refused ${reason}`);
     },
   };
+}
+
+/**
+ * --par, --request-object and --response-mode shape the browser's authorization request: checked before any request.
+ * fragment.jwt is refused: a fragment never leaves the browser, so the loopback server would never see the response.
+ */
+function authorizationRequestChoices(flags: SignInFlags): { responseMode: JwtResponseMode | undefined } {
+  const mode = flags.responseMode;
+  if (flags.device && (flags.par || flags.requestObject || mode !== undefined)) {
+    throw new CliError(
+      'USAGE',
+      '--par, --request-object and --response-mode shape the browser sign-in; --device has none.',
+      {
+        hint: 'Drop --device, or drop those flags.',
+      },
+    );
+  }
+  if (mode === undefined) return { responseMode: undefined };
+  if (mode === 'fragment.jwt' || mode === 'fragment') {
+    throw new CliError(
+      'USAGE',
+      `--response-mode ${mode} cannot be used: a URL fragment never reaches the loopback callback server.`,
+      {
+        hint: `Use --response-mode ${JWT_RESPONSE_MODES.join(', ')}.`,
+      },
+    );
+  }
+  const known = JWT_RESPONSE_MODES.find((name) => name === mode);
+  if (!known)
+    throw new CliError('USAGE', `--response-mode must be one of ${JWT_RESPONSE_MODES.join(', ')}, not "${mode}".`, {
+      hint: 'These are the JARM modes a loopback callback can receive; without the flag the response comes in the query.',
+    });
+  return { responseMode: known };
+}
+
+/** RFC 9101's signing key: the client's --private-key, loaded as for private_key_jwt, whatever the auth method is. */
+async function requestObjectKeyOf(ctx: Context): Promise<SigningKey> {
+  const setting = ctx.settings.privateKey;
+  if (!setting) {
+    throw new CliError(
+      'USAGE',
+      "--request-object signs the request with the client's private key: pass --private-key <JWK or PEM file>.",
+      {
+        hint: 'Its public key must be registered with the client (jwks or jwks_uri) for the server to verify the request.',
+      },
+    );
+  }
+  return loadPrivateKey(setting.value, setting.origin);
+}
+
+/** --par, or the server's require_pushed_authorization_requests (said in one line). */
+function pushChoice(ctx: Context, as: Connection['as'], asked: boolean): boolean {
+  if (asked || as.require_pushed_authorization_requests !== true) return asked;
+  if (typeof as.pushed_authorization_request_endpoint !== 'string') {
+    throw new CliError(
+      'PROTOCOL_ERROR',
+      `${as.issuer} requires pushed authorization requests but advertises no pushed_authorization_request_endpoint.`,
+      { hint: "The server's metadata contradicts itself (RFC 9126 §5); report it to its operator." },
+    );
+  }
+  ctx.out.info(`${as.issuer} requires pushed authorization requests (RFC 9126): pushing the request first.`);
+  return true;
+}
+
+/** A mode the metadata does not list may still work (the list is optional): a warning, not a refusal. */
+function warnUnlistedMode(ctx: Context, as: Connection['as'], mode: JwtResponseMode): void {
+  const supported = as.response_modes_supported;
+  if (Array.isArray(supported) && !supported.includes(mode))
+    ctx.out.warn(`${as.issuer} does not list response mode ${mode} in response_modes_supported; trying it anyway.`);
 }
 
 /** RFC 8252 §7.3: http on a loopback IP literal; the port may vary if the registration allows it. */
