@@ -55,8 +55,8 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
     times,
     notes,
   };
-  const cnf = decoded.payload.cnf;
-  const bound = cnf !== null && typeof cnf === 'object' ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  const cnf: unknown = decoded.payload.cnf;
+  const bound = cnf !== null && typeof cnf === 'object' && 'x5t#S256' in cnf ? cnf['x5t#S256'] : undefined;
   if (typeof bound === 'string') report.certificateBinding = { thumbprint: bound };
   const lifetime = lifetimeSeconds(decoded.payload);
   if (lifetime !== undefined) report.lifetimeSeconds = lifetime;

@@ -61,11 +61,11 @@ export function loadClientCertificate(files: ClientCertificateFiles): ClientCert
       ...(encrypted && passphrase ? { passphrase: passphrase.value } : {}),
     });
   } catch {
-    throw encrypted
-      ? new CliError('KEY_INVALID', `Cannot decrypt ${where} with the passphrase from ${passphrase!.origin}.`, {
-          hint: 'Check the passphrase.',
-        })
-      : new CliError('KEY_INVALID', `${where} is not a readable private key.`, { hint: HINT });
+    if (encrypted && passphrase)
+      throw new CliError('KEY_INVALID', `Cannot decrypt ${where} with the passphrase from ${passphrase.origin}.`, {
+        hint: 'Check the passphrase.',
+      });
+    throw new CliError('KEY_INVALID', `${where} is not a readable private key.`, { hint: HINT });
   }
   if (!x509.checkPrivateKey(key))
     throw new CliError(

@@ -1,20 +1,59 @@
 // Mutual TLS (RFC 8705) end to end: a real oidc-provider with its mutual-TLS listener and local CA; the CLI presents
 // the client certificate, authenticates with tls_client_auth at the mtls_endpoint_aliases and gets a token bound to
 // the certificate, which decode --cert confirms. Wrong certificates, keys and passphrases are said, naming the file.
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateThumbprint } from '../../src/net/client-cert.js';
 import { createLocalCa } from '../../src/serve/local-ca.js';
+import { extensions, issueCertificate } from '../../src/serve/x509-der.js';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
 import { serve, stopEveryServe } from '../helpers/serve.js';
 import { USER_SCOPE, userHome } from '../helpers/sign-in.js';
 
+/** A certificate no CA signed, registered by its key (with x5c) for self_signed_tls_client_auth (RFC 8705 §2.2). */
+const selfSigned = (() => {
+  const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const now = Date.now();
+  const cert = issueCertificate({
+    subject: 'self-signed-client',
+    issuer: 'self-signed-client',
+    publicKey: keys.publicKey,
+    signingKey: keys.privateKey,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 3_600_000),
+    extensions: [extensions.basicConstraints(false), extensions.keyUsage(false), extensions.extKeyUsage('client')],
+  });
+  const x5c = [new X509Certificate(cert).raw.toString('base64')];
+  return {
+    cert,
+    key: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicKey: keys.publicKey,
+    x5c,
+  };
+})();
+
 let as: TestAuthorizationServer;
 beforeAll(async () => {
-  as = await startAuthorizationServer({ mtls: true });
+  const jwk = { ...(await exportJWK(selfSigned.publicKey)), x5c: selfSigned.x5c };
+  as = await startAuthorizationServer({
+    mtls: true,
+    clients: (defaults) => [
+      ...defaults,
+      {
+        client_id: 'self-signed-client',
+        description: 'self_signed_tls_client_auth',
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'self_signed_tls_client_auth',
+        tls_client_certificate_bound_access_tokens: true,
+        jwks: { keys: [jwk] },
+      },
+    ],
+  });
 });
 afterAll(async () => {
   stopEveryServe();
@@ -132,6 +171,9 @@ describe('mutual TLS (RFC 8705)', () => {
     const alone = await spawnCli([...tokenArgs, '--ca-file', paths.ca], { env });
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('tls_client_auth needs a client certificate');
+    const certOnly = await spawnCli([...tokenArgs, '--ca-file', paths.ca, '--cert', paths.cert], { env });
+    expect(certOnly.code).toBe(2);
+    expect(certOnly.stderr).toContain('--cert needs --key (or OAUTH_KEY) too.');
   });
 
   it('is refused by the server with a certificate of another CA', async () => {
@@ -218,5 +260,31 @@ describe('mutual TLS (RFC 8705)', () => {
     expect(used.code, used.stderr).toBe(0);
     expect(used.stderr).toContain('servers will refuse its tokens');
     expect(used.stdout.trim()).toBe(stored.access_token);
+  });
+
+  it('authenticates with self_signed_tls_client_auth: a certificate no CA signed, registered by its key', async () => {
+    const env = sandboxEnv({ OAUTH_ISSUER: as.issuer, OAUTH_STORE: 'memory' });
+    const paths = files(env.HOME!);
+    const cert = join(env.HOME!, 'self-signed.pem');
+    const key = join(env.HOME!, 'self-signed-key.pem');
+    writeFileSync(cert, selfSigned.cert);
+    writeFileSync(key, selfSigned.key, { mode: 0o600 });
+    const args = ['token', '--client-credentials', '--client-id', 'self-signed-client', '--ca-file', paths.ca];
+    const result = await spawnCli(
+      [...args, '--auth-method', 'self_signed_tls_client_auth', '--cert', cert, '--key', key],
+      {
+        env,
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const decoded = await spawnCli(['decode', result.stdout.trim(), '--cert', cert], { env });
+    expect(decoded.code, decoded.stderr).toBe(0);
+    // Another certificate is not the registered one.
+    const other = await spawnCli(
+      [...args, '--auth-method', 'self_signed_tls_client_auth', '--cert', paths.cert, '--key', paths.key],
+      { env },
+    );
+    expect(other.code).toBe(5);
+    expect(other.stderr).toContain('invalid_client');
   });
 });

@@ -11,14 +11,12 @@ export async function readClientCertificate(ctx: Context, flags: SettingFlags): 
   const cert = ctx.settings.get('cert');
   const key = ctx.settings.get('key');
   if (!cert && !key) return undefined;
-  if (!cert || !key)
-    throw new CliError(
-      'USAGE',
-      `${(cert ?? key)!.origin} needs ${cert ? '--key (or OAUTH_KEY)' : '--cert (or OAUTH_CERT)'} too.`,
-      {
-        hint: 'Mutual TLS takes the certificate and its private key, each a PEM file.',
-      },
-    );
+  if (cert === undefined || key === undefined) {
+    const origin = cert?.origin ?? key?.origin;
+    throw new CliError('USAGE', `${origin} needs ${cert ? '--key (or OAUTH_KEY)' : '--cert (or OAUTH_CERT)'} too.`, {
+      hint: 'Mutual TLS takes the certificate and its private key, each a PEM file.',
+    });
+  }
   const passphrase = await keyPassphrase(ctx, flags.keyPassphraseStdin === true);
   return loadClientCertificate({ cert, key, passphrase });
 }
