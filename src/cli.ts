@@ -72,7 +72,12 @@ export async function main(argv: string[], io: IO): Promise<number> {
         refuseBlankFlags(parsed, { ...globalFlags, ...definition.flags });
         const globals: GlobalFlags = flagValues(GLOBAL_FLAGS, withoutShadowed(parsed, globalFlags));
         const flags = flagValues(definition.flags ?? {}, self.opts());
-        context = await createContext(io, globals, { flags, runCommand: main });
+        context = await createContext(io, globals, {
+          flags,
+          runCommand: main,
+          // Only a command with the mutual-TLS flags presents a certificate: decode's --key is a verification key.
+          mutualTls: 'keyPassphraseStdin' in (definition.flags ?? {}),
+        });
         const args = argumentsWithoutUrlCredentials(context, argumentValues(definition, self.processedArgs));
         exitCode = await definition.run(args, withoutUrlCredentials(context, definition, flags), context);
       });

@@ -36,6 +36,8 @@ const exitByCode = {
   JWT_TYPE_MISMATCH: Exit.invalid,
   JWT_SCOPE_MISSING: Exit.invalid,
   JWT_CLAIM_INVALID: Exit.invalid,
+  /** RFC 8705 §3: the token is bound to another certificate than the one given (or to none). */
+  JWT_CERT_MISMATCH: Exit.invalid,
   JWT_SIGNATURE_INVALID: Exit.invalid,
   JWT_ALG_NOT_ALLOWED: Exit.invalid,
   JWT_NO_MATCHING_KEY: Exit.invalid,

@@ -8,6 +8,7 @@ import type { IO } from '../term/io.js';
 import { createOutput, type Output } from '../term/output.js';
 import { urlCredentials, urlQuerySecrets, type SecretRegistry } from '../redact.js';
 import type { HttpClient } from '../net/http.js';
+import type { ClientCertificate } from '../net/client-cert.js';
 import type { DocumentCache } from '../net/http-cache.js';
 import { CliError } from '../errors.js';
 import type { GlobalFlags } from './globals.js';
@@ -42,6 +43,8 @@ export interface Context {
   readonly insecure: boolean;
   timeoutMs(): number;
   http(): Promise<HttpClient>;
+  /** The run's client certificate (--cert/--key, OAUTH_CERT/OAUTH_KEY, the profile), read and checked once. */
+  clientCertificate(): Promise<ClientCertificate | undefined>;
   documents(): Promise<DocumentCache>;
   close(): Promise<void>;
 }
@@ -50,6 +53,8 @@ export interface ContextSources {
   /** The command's flags, for the settings they give (--issuer, --client-id, …). */
   flags?: SettingFlags;
   runCommand?: CommandRunner;
+  /** The command takes --cert/--key for mutual TLS (RFC 8705): only then does the run present a certificate. */
+  mutualTls?: boolean;
 }
 
 export async function createContext(io: IO, options: GlobalFlags, sources: ContextSources = {}): Promise<Context> {
@@ -64,6 +69,7 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
   let config: ConfigFile | undefined;
   let http: HttpClient | undefined;
   let documents: DocumentCache | undefined;
+  let certificate: Promise<ClientCertificate | undefined> | undefined;
   const knownSecrets = out.secrets;
 
   /** The secrets in the user:password@ of a URL: the pair, and the password as written and decoded. */
@@ -136,7 +142,9 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
     async http() {
       if (http) return http;
       const { createHttpClient } = await import('../net/http.js');
+      const clientCertificate = await context.clientCertificate();
       http = createHttpClient({
+        clientCertificate,
         timeoutMs: context.timeoutMs(),
         caFile: settings.caFile?.value,
         caFileOrigin: settings.caFile?.origin ?? 'the default',
@@ -148,6 +156,14 @@ export async function createContext(io: IO, options: GlobalFlags, sources: Conte
         secrets: knownSecrets,
       });
       return http;
+    },
+    clientCertificate() {
+      certificate ??= (async () => {
+        if (!sources.mutualTls) return undefined;
+        const { readClientCertificate } = await import('./shared/client-cert.js');
+        return readClientCertificate(context, sources.flags ?? {});
+      })();
+      return certificate;
     },
     async documents() {
       if (documents) return documents;

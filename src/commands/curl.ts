@@ -45,6 +45,9 @@ const FLAGS = {
   clientSecretStdin: CLIENT_FLAGS.clientSecretStdin,
   authMethod: CLIENT_FLAGS.authMethod,
   privateKey: CLIENT_FLAGS.privateKey,
+  cert: CLIENT_FLAGS.cert,
+  key: CLIENT_FLAGS.key,
+  keyPassphraseStdin: CLIENT_FLAGS.keyPassphraseStdin,
   ...SIGN_IN_FLAGS,
 };
 

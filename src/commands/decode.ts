@@ -4,7 +4,7 @@ import type { Setting } from '../settings/settings.js';
 import { CliError, Exit, asCliError } from '../errors.js';
 import { readTokens } from '../term/input.js';
 import { cleanTokenInput, decodeToken, MAX_TOKEN_BYTES, type DecodedToken } from '../jwt/decode.js';
-import { reportToken, verificationReport } from '../jwt/report.js';
+import { reportToken, type TokenReport, verificationReport } from '../jwt/report.js';
 import { createVerifier, type Verifier, type VerifierSetup } from '../jwt/verifier.js';
 import type { VerifyPolicy } from '../jwt/verify.js';
 import { formatBatchLine, formatReport } from './format/token-report.js';
@@ -30,6 +30,7 @@ const FLAGS = {
   ),
   jwks: option('--jwks <url|file>', 'verify with this JSON Web Key Set'),
   key: option('--key <file>', 'verify with this PEM public key, certificate or JWK'),
+  cert: option('--cert <file>', 'say whether the token is bound to this PEM client certificate (RFC 8705 cnf)'),
   secretEnv: option('--secret-env <var>', 'HMAC secret from this environment variable (HS256/384/512 only)'),
   secretFile: option('--secret-file <file>', 'HMAC secret from this file (a final newline is ignored)'),
   alg: repeatable(
@@ -74,7 +75,7 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (!options.verify) warnIfVerifyFlagsIgnored(options, ctx);
 
   if (tokenArgument !== undefined && tokenArgument !== '-') {
-    return single(tokenArgument, verifier, ctx, options.dpopKey);
+    return single(tokenArgument, verifier, ctx, options.cert, options.dpopKey);
   }
   if (tokenArgument === undefined && ctx.io.stdinIsTTY) {
     throw new CliError('USAGE', 'No token given.', {
@@ -86,27 +87,65 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
   if (first.done)
     throw new CliError('USAGE', 'No token on stdin.', { hint: 'Pipe one token per line into "oauth decode -".' });
   const second = await tokens.next();
-  if (second.done) return single(first.value.token, verifier, ctx, options.dpopKey);
-  return batch([first.value, second.value], tokens, verifier, ctx);
+  if (second.done) return single(first.value.token, verifier, ctx, options.cert, options.dpopKey);
+  const certificate =
+    options.cert !== undefined
+      ? { file: options.cert, thumbprint: await certificateThumbprintOf(options.cert) }
+      : undefined;
+  return batch([first.value, second.value], tokens, verifier, ctx, certificate);
 }
 
 async function single(
   input: string,
   verifier: Verifier | undefined,
   ctx: Context,
-  dpopKey: string | undefined,
+  certFile?: string,
+  dpopKey?: string,
 ): Promise<number> {
   const decoded = decodeToken(input);
   const report = reportToken(decoded, ctx.now() / 1000);
+  if (certFile !== undefined) bindTo(report, { file: certFile, thumbprint: await certificateThumbprintOf(certFile) });
   const result = verifier ? await verified(verifier, input, decoded, ctx) : undefined;
   if (result) report.verification = verificationReport(result);
-  const binding = await dpopBindingOf(ctx, cleanTokenInput(input), report.payload, dpopKey);
-  if (ctx.out.json) ctx.out.jsonResult(binding ? { ...report, dpop: binding } : report);
-  else ctx.out.result([...formatReport(report, ctx.out.style), ...(binding ? bindingLines(binding) : [])]);
+  const dpop = await dpopBindingOf(ctx, cleanTokenInput(input), report.payload, dpopKey);
+  if (ctx.out.json) ctx.out.jsonResult(dpop ? { ...report, dpop } : report);
+  else ctx.out.result([...formatReport(report, ctx.out.style), ...(dpop ? bindingLines(dpop) : [])]);
   if (result?.status === 'invalid') throw result.reason;
-  const mismatch = binding && bindingMismatch(binding);
-  if (mismatch) throw mismatch;
+  const binding = report.certificateBinding?.certificate;
+  if (binding && !binding.bound)
+    throw new CliError(
+      'JWT_CERT_MISMATCH',
+      report.certificateBinding?.thumbprint
+        ? `The token is bound to another certificate than --cert ${certFile}.`
+        : `The token is bound to no certificate (it has no cnf x5t#S256), so not to --cert ${certFile}.`,
+    );
+  const dpopMismatch = dpop && bindingMismatch(dpop);
+  if (dpopMismatch) throw dpopMismatch;
   return Exit.ok;
+}
+
+/** Whether the token is bound (cnf x5t#S256) to the --cert certificate, in its report. */
+function bindTo(report: TokenReport, certificate: { file: string; thumbprint: string }): boolean {
+  if (report.kind !== 'jws') return false;
+  const thumbprint = report.certificateBinding?.thumbprint;
+  const bound = thumbprint === certificate.thumbprint;
+  report.certificateBinding = { ...(thumbprint ? { thumbprint } : {}), certificate: { ...certificate, bound } };
+  return bound;
+}
+
+/** RFC 8705 §3.1 thumbprint of a PEM certificate file; a file that is not one is exit 2, naming it. */
+async function certificateThumbprintOf(file: string): Promise<string> {
+  const [{ readUserFile }, { certificateThumbprint }] = await Promise.all([
+    import('../settings/user-file.js'),
+    import('../net/client-cert.js'),
+  ]);
+  const pem = readUserFile(file, '--cert').toString('utf8');
+  try {
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
+    return certificateThumbprint(pem);
+  } catch {
+    throw new CliError('KEY_INVALID', `--cert ${file} holds no readable PEM certificate.`);
+  }
 }
 
 /** RFC 9449 §6.1: cnf.jkt, compared with --dpop-key, else with the profile's key when the token is the profile's. */
@@ -173,6 +212,7 @@ async function batch(
   rest: AsyncIterable<{ token: string; number: number }>,
   verifier: Verifier | undefined,
   ctx: Context,
+  certificate?: { file: string; thumbprint: string },
 ): Promise<number> {
   let total = 0;
   let failed = 0;
@@ -184,9 +224,10 @@ async function batch(
       const decoded = decodeToken(token);
       const report = reportToken(decoded, ctx.now() / 1000);
       if (verifier) report.verification = verificationReport(await verified(verifier, token, decoded, ctx));
+      const unbound = certificate !== undefined && !bindTo(report, certificate);
       return {
         line: { line: number, ...report },
-        exitCode: report.verification && !report.verification.valid ? Exit.invalid : Exit.ok,
+        exitCode: (report.verification && !report.verification.valid) || unbound ? Exit.invalid : Exit.ok,
       };
     } catch (error) {
       const failure = asCliError(error);

@@ -2,6 +2,7 @@
 import type { Context } from './context.js';
 import { type ServeFlags, type ServeSettings, serveSettings, startServer } from './shared/local-server.js';
 import { Exit } from '../errors.js';
+import type { LocalCaFiles } from '../serve/local-ca.js';
 import type { LocalClient } from '../serve/provider.js';
 import { featureNames, featureSummary } from '../serve/features.js';
 import { API_PATH, LAX_API_PATH, resourceMetadataUrl } from '../serve/resource.js';
@@ -79,7 +80,7 @@ export const command = defineCommand({
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "features" (["dpop", "par", "jar", "jarm", "rar"]), "dpop_nonce_required", "par_required", "client_key" (the path of the private JWK of jwt-client), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "features" (["dpop", "par", "jar", "jarm", "rar", "mtls"]), "dpop_nonce_required", "par_required", "client_key" (the path of the private JWK of jwt-client), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -97,7 +98,7 @@ export function describeClients(clients: LocalClient[]) {
 
 export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
   const settings = serveSettings(flags);
-  const { server, clientKeyPath } = await startServer(settings, ctx);
+  const { server, clientKeyPath, mtls } = await startServer(settings, ctx, ctx.io.env, { mtls: true });
   const clients = describeClients(server.clients);
   // For `oauth mint` and `oauth check --api`: the issuer with the port it really got, the audience and alg; an
   // --ephemeral server says its keys are throwaway, so those commands refuse to sign with the state's keys for it.
@@ -125,7 +126,7 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
       keys: settings.ephemeral ? 'ephemeral' : 'persisted',
       mintable: !settings.ephemeral,
       registration: settings.registration,
-      features: featureNames(settings.features),
+      features: [...featureNames(settings.features), ...(mtls ? ['mtls'] : [])],
       dpop_nonce_required: settings.features.dpop?.nonce === true,
       par_required: settings.features.par?.required === true,
       client_key: clientKeyPath,
@@ -137,10 +138,22 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
             lax_api_metadata: resourceMetadataUrl(server.issuer, LAX_API_PATH),
           }
         : {}),
+      ...(mtls && server.mtlsOrigin
+        ? { mtls: { origin: server.mtlsOrigin, ca_file: mtls.ca, cert: mtls.clientCert, key: mtls.clientKey } }
+        : {}),
       clients,
     });
   } else {
-    ctx.out.result(banner(server.issuer, settings, clients, clientKeyPath, ctx));
+    ctx.out.result(
+      banner(
+        server.issuer,
+        settings,
+        clients,
+        clientKeyPath,
+        ctx,
+        mtls && server.mtlsOrigin ? { ...mtls, origin: server.mtlsOrigin } : undefined,
+      ),
+    );
   }
   ctx.out.info(ctx.out.json ? `serving ${server.issuer} (Ctrl-C to stop)` : 'Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
@@ -159,6 +172,7 @@ function banner(
   clients: ReturnType<typeof describeClients>,
   clientKeyPath: string,
   ctx: Context,
+  mtls?: LocalCaFiles & { origin: string },
 ): string[] {
   const style = ctx.out.style;
   const confidential = clients.find((client) => client.client_id === 'confidential-app');
@@ -178,10 +192,17 @@ function banner(
           `  ${style.red('lax API')}    ${issuer}${LAX_API_PATH} ${style.red('DELIBERATELY INSECURE')}: accepts expired, unsigned, forged and misdirected tokens`,
         ]
       : []),
-    `  features   ${featureSummary(settings.features)}`,
+    `  features   ${featureSummary(settings.features)}${mtls ? ', mtls' : ''}`,
     settings.registration
       ? `  register   ${issuer}/reg (RFC 7591, open to anyone; RFC 7592 management)`
       : '  register   off (--registration opens dynamic client registration)',
+    ...(mtls
+      ? [
+          `  mTLS       ${mtls.origin} (RFC 8705: mtls_endpoint_aliases, tls_client_auth, certificate-bound tokens)`,
+          `  CA         ${mtls.ca} (trust it: --ca-file or OAUTH_CA_FILE)`,
+          `  client     certificate ${mtls.clientCert}, key ${mtls.clientKey} (new each run)`,
+        ]
+      : []),
     '',
     style.bold('Clients'),
     ...clients.flatMap((client) => [
@@ -201,6 +222,11 @@ function banner(
     `  oauth check --issuer ${issuer} --client-id oauth-cli --redirect-uri http://127.0.0.1/callback --public --probe`,
     `  oauth login --issuer ${issuer} --client-id jwt-client --private-key ${clientKeyPath} --request-object`,
     ...(settings.registration ? [`  oauth login --issuer ${issuer} --register --profile registered`] : []),
+    ...(mtls
+      ? [
+          `  oauth token --client-credentials --issuer ${issuer} --client-id mtls-client --auth-method tls_client_auth --cert ${mtls.clientCert} --key ${mtls.clientKey} --ca-file ${mtls.ca}`,
+        ]
+      : []),
   ];
   return lines;
 }

@@ -202,7 +202,8 @@ async function serviceToken(
     issuer: connection.as.issuer,
     clientId: connection.clientId,
     authMethod: connection.authMethod,
-    credential: connection.keyThumbprint ?? connection.clientSecret ?? '',
+    // A token bound to one certificate (RFC 8705) is no token for a run with another.
+    credential: `${connection.keyThumbprint ?? connection.clientSecret ?? ''}${connection.certThumbprint ? ` x5t#S256=${connection.certThumbprint}` : ''}`,
     scope: request.scope ?? '',
     parameters: request.parameters,
     dpop: dpopAlg,
@@ -223,6 +224,7 @@ async function serviceToken(
     requestedScope: request.scope,
     nowSeconds: Math.floor(ctx.now() / 1000),
     dpopJwk: dpop?.jwk,
+    certThumbprint: connection.certThumbprint,
     authorizationDetails: details,
   });
   session.grant_type = 'client_credentials';

@@ -25,6 +25,8 @@ export interface TokenReport {
   lifetimeSeconds?: number;
   notes: Note[];
   verification?: Verification;
+  /** RFC 8705 §3.1: the certificate the token is bound to (cnf x5t#S256), and whether --cert is that one. */
+  certificateBinding?: { thumbprint?: string; certificate?: { file: string; thumbprint: string; bound: boolean } };
 }
 
 export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenReport {
@@ -53,6 +55,9 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
     times,
     notes,
   };
+  const cnf: unknown = decoded.payload.cnf;
+  const bound = cnf !== null && typeof cnf === 'object' && 'x5t#S256' in cnf ? cnf['x5t#S256'] : undefined;
+  if (typeof bound === 'string') report.certificateBinding = { thumbprint: bound };
   const lifetime = lifetimeSeconds(decoded.payload);
   if (lifetime !== undefined) report.lifetimeSeconds = lifetime;
   return report;

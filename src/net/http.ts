@@ -75,6 +75,8 @@ export interface HttpOptions {
   signal?: AbortSignal | undefined;
   /** The run's secret registry: what a request sends as a secret and what an answer carries as one is added to it. */
   secrets?: SecretRegistry;
+  /** RFC 8705 mutual TLS: the client certificate every TLS connection of the run presents (checked by its loader). */
+  clientCertificate?: { cert: string; key: string; passphrase?: string } | undefined;
 }
 
 export const DEFAULT_MAX_BYTES = 1024 * 1024;
@@ -115,8 +117,17 @@ function createDispatcher(options: HttpOptions): Dispatcher {
   const ca = options.caFile
     ? [...defaultCertificates(), readCaFile(options.caFile, options.caFileOrigin ?? '--ca-file')]
     : undefined;
+  const client = options.clientCertificate;
+  const identity = client
+    ? {
+        cert: client.cert,
+        key: client.key,
+        ...(client.passphrase !== undefined ? { passphrase: client.passphrase } : {}),
+      }
+    : undefined;
+  const tls = ca || identity ? { ...(ca ? { ca } : {}), ...identity } : undefined;
   const agentOptions = {
-    connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) },
+    connect: { timeout: options.timeoutMs, ...tls },
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   };
@@ -128,7 +139,8 @@ function createDispatcher(options: HttpOptions): Dispatcher {
       ...(httpProxy ? { httpProxy } : {}),
       ...(httpsProxy ? { httpsProxy } : {}),
       noProxy: envValue(options.env, 'NO_PROXY') ?? '',
-      ...(ca ? { requestTls: { ca }, proxyTls: { ca } } : {}),
+      ...(tls ? { requestTls: tls } : {}),
+      ...(ca ? { proxyTls: { ca } } : {}),
     });
   }
   return new Agent(agentOptions);

@@ -7,7 +7,15 @@ import { importable, isKeyProblem, signatureAlgorithm } from '../jwt/jwk.js';
 import { pemToJwk } from '../jwt/pem.js';
 import { readUserFile } from '../settings/user-file.js';
 
-export const AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+export const AUTH_METHODS = [
+  'none',
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  // RFC 8705 §2: the client authenticates with the TLS client certificate; the request carries only client_id.
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export interface ClientSettings {
@@ -18,6 +26,8 @@ export interface ClientSettings {
   privateKeyFile?: string | undefined;
   /** That key, when the caller loaded it already. */
   privateKey?: SigningKey | undefined;
+  /** A client certificate is presented on the run's TLS connections (the tls_client_auth methods need one). */
+  hasCertificate?: boolean;
 }
 
 /** A key for client assertions, and its RFC 7638 thumbprint: what identifies the key itself, wherever its file is. */
@@ -36,6 +46,8 @@ export interface CredentialFacts {
   /** The key came with this run (--private-key, OAUTH_PRIVATE_KEY), not from the profile. */
   keyGiven: boolean;
 }
+
+export const TLS_AUTH_METHODS: readonly AuthMethod[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
 const SECRET_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
@@ -84,7 +96,7 @@ export function chooseAuthMethod(facts: CredentialFacts): AuthMethod {
 export function requireClientCredential(authMethod: AuthMethod, grant: string): void {
   if (authMethod !== 'none') return;
   throw new CliError('MISSING_SETTING', `The ${grant} grant needs the client's credential, and none was given.`, {
-    hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file>, --client-secret-stdin, or --private-key <JWK or PEM file>.',
+    hint: 'Set OAUTH_CLIENT_SECRET, or pass --client-secret-file <file>, --client-secret-stdin, --private-key <JWK or PEM file>, or --cert/--key with --auth-method tls_client_auth.',
   });
 }
 
@@ -108,6 +120,14 @@ export async function clientAuthentication(settings: ClientSettings): Promise<oa
         throw new CliError('USAGE', 'Client authentication private_key_jwt needs --private-key <JWK or PEM file>.');
       }
       return oauth.PrivateKeyJwt(settings.privateKey ?? (await loadPrivateKey(settings.privateKeyFile)));
+    }
+    case 'tls_client_auth':
+    case 'self_signed_tls_client_auth': {
+      if (!settings.hasCertificate)
+        throw new CliError('USAGE', `Client authentication ${settings.authMethod} needs a client certificate.`, {
+          hint: 'Pass --cert <PEM certificate> and --key <PEM private key> (or set OAUTH_CERT and OAUTH_KEY).',
+        });
+      return oauth.TlsClientAuth();
     }
   }
 }

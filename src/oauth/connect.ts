@@ -29,6 +29,8 @@ export interface Connection {
   keyThumbprint: string | undefined;
   /** The DPoP key every request at the server proves possession of (RFC 9449), when the session is bound to one. */
   dpop?: DpopKey | undefined;
+  /** RFC 8705 x5t#S256 of the client certificate the run presents, if any. */
+  certThumbprint: string | undefined;
 }
 
 /** A setting's value and where it came from, in words for messages: "--token-endpoint", "OAUTH_ISSUER", "profile dev". */
@@ -63,6 +65,8 @@ export interface NetworkDeps {
   /** --insecure: plain http to hosts that are not loopback. */
   insecure: boolean;
   signal?: AbortSignal | undefined;
+  /** The run's client certificate for mutual TLS (RFC 8705), already checked; undefined without one. */
+  clientCertificate?: () => Promise<{ thumbprint: string } | undefined>;
 }
 
 export interface ConnectDeps extends NetworkDeps {
@@ -125,12 +129,14 @@ export async function connect(
   const usedSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post' ? secret : undefined;
   if (options.confidentialGrant) requireClientCredential(authMethod, options.confidentialGrant);
   const privateKey = privateKeyFile ? await loadPrivateKey(privateKeyFile, key!.origin) : undefined;
+  const certificate = await deps.clientCertificate?.();
   const auth = await clientAuthentication({
     clientId,
     authMethod,
     clientSecret: usedSecret,
     privateKeyFile,
     privateKey,
+    hasCertificate: certificate !== undefined,
   });
   const as = await resolveServer(serverSettings(settings), deps);
   const http = await deps.http();
@@ -138,12 +144,19 @@ export async function connect(
   const dpop =
     options.dpop ?? (ownSession && session.dpop_jwk ? await importDpopKey(session.dpop_jwk, deps.secrets) : undefined);
   const nonces = deps.dpopNonces ?? new DpopNonces();
+  // RFC 8705 §5: with a certificate, the server's mtls_endpoint_aliases are where it reads it; each alias passed the
+  // URL policy with the rest of the metadata.
+  const mtls = certificate !== undefined && as.mtls_endpoint_aliases !== undefined;
   return {
     as,
     protocol: {
       as,
       // The method rides along for the wording of a refusal: oauth4webapi authenticates with `auth` alone.
-      client: { client_id: clientId, token_endpoint_auth_method: authMethod },
+      client: {
+        client_id: clientId,
+        token_endpoint_auth_method: authMethod,
+        ...(mtls ? { use_mtls_endpoint_aliases: true } : {}),
+      },
       auth,
       options: protocolOptions(
         http,
@@ -160,6 +173,7 @@ export async function connect(
     privateKeyFile,
     keyThumbprint: privateKey?.thumbprint,
     dpop,
+    certThumbprint: certificate?.thumbprint,
   };
 }
 

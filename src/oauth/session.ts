@@ -43,11 +43,32 @@ export interface Session {
   endpoints?: Record<string, string>;
   /** RFC 9449: the private key (a JWK with its alg) the tokens are bound to; a refresh proves possession of it. */
   dpop_jwk?: DpopJwk;
+  /**
+   * RFC 8705 §3.1 x5t#S256 of the client certificate the tokens were obtained with: certificate-bound tokens work only
+   * over TLS with that certificate, so a run with another one is told before it uses or refreshes them.
+   */
+  cert_thumbprint?: string;
   /** RFC 9396: the authorization details granted (the token response's), else as requested. */
   authorization_details?: AuthorizationDetails;
 }
 
 export const sessionKey = (profile: string) => `profile:${profile}`;
+
+/**
+ * A session obtained with a client certificate is used and refreshed with that certificate only: with another one (or
+ * none) the server refuses its tokens, so the run says which certificate it needs instead of sending them.
+ */
+export function assertSessionCertificate(session: Session, presented: string | undefined, profile: string): void {
+  const bound = session.cert_thumbprint;
+  if (bound === undefined || bound === presented) return;
+  throw new CliError(
+    'USAGE',
+    `The session of profile "${profile}" was obtained with the client certificate whose x5t#S256 is ${bound}; this run ${presented ? `presents another one (${presented})` : 'presents none'}.`,
+    {
+      hint: 'Pass the same --cert and --key (or OAUTH_CERT and OAUTH_KEY) as at sign-in, or sign in again with the new certificate.',
+    },
+  );
+}
 
 /**
  * Where a service token is cached: everything the token request said is part of the key (issuer, client, auth method,
@@ -194,6 +215,7 @@ export function sessionFromResponse(
     clientSecret?: string | undefined;
     endpoints?: Record<string, string> | undefined;
     dpopJwk?: DpopJwk | undefined;
+    certThumbprint?: string | undefined;
     /** The RFC 9396 authorization details the request asked for. */
     authorizationDetails?: AuthorizationDetails | undefined;
   },
@@ -245,6 +267,8 @@ export function sessionFromResponse(
   if (endpoints && Object.keys(endpoints).length > 0) session.endpoints = endpoints;
   const dpopJwk = context.dpopJwk ?? previous?.dpop_jwk;
   if (dpopJwk) session.dpop_jwk = dpopJwk;
+  const certThumbprint = context.certThumbprint ?? previous?.cert_thumbprint;
+  if (certThumbprint) session.cert_thumbprint = certThumbprint;
   const details =
     grantedAuthorizationDetails(response, context.authorizationDetails) ?? previous?.authorization_details;
   if (details) session.authorization_details = details;
@@ -290,6 +314,7 @@ const SESSION_FIELDS: Record<string, { type: 'string' | 'number'; required?: tru
     subject: { type: 'string' },
     client_secret: { type: 'string' },
     grant_type: { type: 'string' },
+    cert_thumbprint: { type: 'string', token: true },
   };
 
 /** Why a stored value is not a session, in words; undefined when it is one. */

@@ -128,6 +128,7 @@ async function completeSignIn(
     clientSecret: connection.clientSecret,
     endpoints: request.endpoints,
     dpopJwk: connection.dpop?.jwk,
+    certThumbprint: connection.certThumbprint,
     authorizationDetails: request.authorizationDetails,
   });
   for (const secret of [session.access_token, session.refresh_token, session.id_token, session.client_secret])

@@ -126,12 +126,17 @@ export function protocolOptions(
   const names = ENDPOINT_SETTINGS.filter((name) => name !== 'authorization_endpoint').map(
     (name) => [name, endpointLabel(name)] as const,
   );
+  // RFC 8705 §5: an endpoint's mutual-TLS alias is the same endpoint, named the same in messages and traces.
+  const aliases: Partial<Record<string, unknown>> = as.mtls_endpoint_aliases ?? {};
+  const labelled: ReadonlyArray<readonly [string, string]> = [
+    ...names,
+    ['pushed_authorization_request_endpoint', 'pushed authorization request endpoint'],
+  ];
   const purpose = (url: string) =>
-    names.find(([member]) => as[member] === url)?.[1] ??
-    (url === as.pushed_authorization_request_endpoint
-      ? 'pushed authorization request endpoint'
-      : 'authorization server');
-  const endpoints = names.map(([member]) => as[member]).filter((value): value is string => typeof value === 'string');
+    labelled.find(([member]) => as[member] === url || aliases[member] === url)?.[1] ?? 'authorization server';
+  const endpoints = names
+    .flatMap(([member]) => [as[member], aliases[member]])
+    .filter((value): value is string => typeof value === 'string');
   const allLoopback = [as.issuer, ...endpoints].every((value) => {
     try {
       return isLoopbackHost(new URL(value).hostname);

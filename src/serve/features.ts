@@ -1,4 +1,4 @@
-// The modern protocol features the local authorization server can turn on (DPoP, PAR, JAR, JARM, RAR), and how each
+// The modern protocol features the local authorization server can turn on (DPoP, PAR, JAR, JARM, RAR, mTLS), and how each
 // maps onto oidc-provider 9.13's configuration. A feature left out is off, even where oidc-provider would enable it by
 // default (DPoP, PAR): a test can then show how a client copes with a server that lacks it.
 
@@ -13,8 +13,25 @@ export interface ProtocolFeatures {
   jarm?: boolean;
   /** Rich authorization requests (RFC 9396) with the one example type RAR_TYPE. */
   rar?: boolean;
-  /** Certificate-bound tokens and mTLS client authentication (RFC 8705); configured by its own module. */
-  mtls?: Record<string, unknown>;
+  /**
+   * Certificate-bound tokens and mTLS client authentication (RFC 8705) on a second listener; the certificates come
+   * from the local CA (local-ca.ts), so ALL_FEATURES cannot hold it: `oauth serve` adds it with its CA's.
+   */
+  mtls?: MtlsOptions;
+}
+
+/**
+ * Mutual TLS (RFC 8705): a second listener, HTTPS on 127.0.0.1, that asks for a client certificate and serves the
+ * same endpoints, advertised as mtls_endpoint_aliases; its certificates come from the local CA (local-ca.ts).
+ */
+export interface MtlsOptions {
+  /** PEM: the CA whose client certificates tls_client_auth trusts. */
+  ca: string;
+  /** PEM: the listener's certificate (for 127.0.0.1) and key. */
+  cert: string;
+  key: string;
+  /** 0 (the default): any free port. */
+  port?: number;
 }
 
 /** Every feature on: what `oauth serve` runs with unless told otherwise. */

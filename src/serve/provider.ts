@@ -3,9 +3,11 @@
 // Loaded only by `oauth serve` / `oauth demo` and the tests.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import type { JWK } from 'jose';
-import { clientFeatureMetadata, type ProtocolFeatures, providerFeatures } from './features.js';
+import { clientFeatureMetadata, type MtlsOptions, type ProtocolFeatures, providerFeatures } from './features.js';
 import { API_SCOPES, resourceServer } from './resource.js';
 import type { LaxMistakes } from './resource-token.js';
 
@@ -21,6 +23,10 @@ export interface LocalClient {
   token_endpoint_auth_method: string;
   /** Public key set for private_key_jwt clients. */
   jwks?: { keys: JWK[] };
+  /** tls_client_auth (RFC 8705 §2.1): the subject DN its certificate must have. */
+  tls_client_auth_subject_dn?: string;
+  /** RFC 8705 §3: its access tokens are bound to its certificate. */
+  tls_client_certificate_bound_access_tokens?: boolean;
 }
 
 export interface LocalServerOptions {
@@ -67,6 +73,8 @@ export interface LocalServer {
   /** The example APIs' resource identifiers: the correct one, then the lax one when served. */
   apis: string[];
   clients: LocalClient[];
+  /** The mutual-TLS listener's origin (https://127.0.0.1:port), when there is one. */
+  mtlsOrigin?: string;
   close(): Promise<void>;
 }
 
@@ -89,6 +97,8 @@ interface ObservedContext {
 export function defaultClients(
   secrets: { confidential: string; service: string },
   jwtClientKeys?: { keys: JWK[] },
+  /** The subject DN of the local CA's client certificate: adds the mutual-TLS client. */
+  mtlsSubject?: string,
 ): LocalClient[] {
   const loopback = ['http://127.0.0.1/callback', 'http://[::1]/callback'];
   const clients: LocalClient[] = [
@@ -127,6 +137,18 @@ export function defaultClients(
       jwks: jwtClientKeys,
     });
   }
+  if (mtlsSubject) {
+    clients.push({
+      client_id: 'mtls-client',
+      description:
+        'mutual-TLS client (tls_client_auth, certificate-bound tokens): client credentials, authorization code',
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+      redirect_uris: loopback,
+      token_endpoint_auth_method: 'tls_client_auth',
+      tls_client_auth_subject_dn: mtlsSubject,
+      tls_client_certificate_bound_access_tokens: true,
+    });
+  }
   return clients;
 }
 
@@ -151,6 +173,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const mtls = options.features?.mtls ? await listenMtls(options.features.mtls, requestTimeout, sockets) : undefined;
   const alg = String(options.signingKeys[0]?.alg ?? 'RS256');
   const scopes = ['openid', 'offline_access', 'profile', 'email', ...API_SCOPES];
   const nonceSecret = randomBytes(32);
@@ -172,6 +195,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       client_id: client.client_id,
       ...(client.client_secret ? { client_secret: client.client_secret } : {}),
       ...(client.jwks ? { jwks: client.jwks } : {}),
+      ...(client.tls_client_auth_subject_dn ? { tls_client_auth_subject_dn: client.tls_client_auth_subject_dn } : {}),
+      ...(client.tls_client_certificate_bound_access_tokens
+        ? { tls_client_certificate_bound_access_tokens: true }
+        : {}),
       grant_types: client.grant_types,
       response_types: client.grant_types.includes('authorization_code') ? ['code'] : [],
       redirect_uris: client.redirect_uris,
@@ -218,9 +245,25 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       token_endpoint_auth_method: 'client_secret_basic',
       ...featureMetadata,
     },
+    ...(mtls
+      ? {
+          discovery: { mtls_endpoint_aliases: mtlsAliases(mtls.origin) },
+          // oidc-provider's default list, and the two RFC 8705 methods.
+          clientAuthMethods: [
+            'client_secret_basic',
+            'client_secret_jwt',
+            'client_secret_post',
+            'private_key_jwt',
+            'none',
+            'tls_client_auth',
+            'self_signed_tls_client_auth',
+          ],
+        }
+      : {}),
     features: {
       ...registrationFeatures(options.registration),
       ...providerFeatures(features, errors, nonceSecret),
+      ...(mtls ? { mTLS: mtlsFeature() } : {}),
       devInteractions: { enabled: true },
       clientCredentials: { enabled: true },
       deviceFlow: { enabled: true },
@@ -280,19 +323,86 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   server.on('request', (request, response) => {
     if (!resources.handle(request, response)) authorizationServer(request, response);
   });
+  mtls?.server.on('request', (request, response) => {
+    if (!resources.handle(request, response)) authorizationServer(request, response);
+  });
 
   return {
     issuer,
     apis: resources.resources,
     clients: options.clients,
+    ...(mtls ? { mtlsOrigin: mtls.origin } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        mtls?.server.close();
         server.close(() => {
           restoreConsole();
           resolve();
         });
       }),
+  };
+}
+
+async function listenMtls(
+  options: MtlsOptions,
+  requestTimeout: number,
+  sockets: Set<Socket>,
+): Promise<{ server: HttpsServer; origin: string }> {
+  const server = createHttpsServer({
+    cert: options.cert,
+    key: options.key,
+    ca: options.ca,
+    // A certificate is asked for but not required by the handshake: self_signed_tls_client_auth presents one no CA
+    // signed, and the provider says what is wrong with a missing or untrusted one as an OAuth error, not a reset.
+    requestCert: true,
+    rejectUnauthorized: false,
+    requestTimeout,
+    headersTimeout: requestTimeout,
+  });
+  server.on('secureConnection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  return { server, origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+/** oidc-provider's default paths of the endpoints a client authenticates at or sends a bound token to. */
+function mtlsAliases(origin: string): Record<string, string> {
+  return {
+    token_endpoint: `${origin}/token`,
+    revocation_endpoint: `${origin}/token/revocation`,
+    introspection_endpoint: `${origin}/token/introspection`,
+    device_authorization_endpoint: `${origin}/device/auth`,
+    userinfo_endpoint: `${origin}/me`,
+    pushed_authorization_request_endpoint: `${origin}/request`,
+  };
+}
+
+interface TlsContext {
+  req: { socket: Partial<TLSSocket> };
+}
+
+const peerCertificate = (ctx: TlsContext) => {
+  const socket = ctx.req.socket;
+  // A plain-HTTP socket has no peer certificate; a TLS one without a client certificate gives undefined.
+  return typeof socket.getPeerX509Certificate === 'function' ? socket.getPeerX509Certificate() : undefined;
+};
+
+function mtlsFeature() {
+  return {
+    enabled: true,
+    certificateBoundAccessTokens: true,
+    tlsClientAuth: true,
+    selfSignedTlsClientAuth: true,
+    getCertificate: peerCertificate,
+    certificateAuthorized: (ctx: TlsContext) => ctx.req.socket.authorized === true,
+    certificateSubjectMatches: (ctx: TlsContext, property: string, expected: string) =>
+      property === 'tls_client_auth_subject_dn' && peerCertificate(ctx)?.subject === expected,
   };
 }
 

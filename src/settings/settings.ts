@@ -25,6 +25,9 @@ export const SETTING_NAMES = [
   'resource',
   'auth_method',
   'private_key',
+  // RFC 8705 mutual TLS: the client certificate and its key (PEM files), bound to the issuer like the client itself.
+  'cert',
+  'key',
   'redirect_uri',
   'ca_file',
   'timeout',

@@ -23,6 +23,7 @@ describe('oauth serve', () => {
       'confidential-app',
       'service',
       'jwt-client',
+      'mtls-client',
     ]);
     const service = clients.find((client) => client.client_id === 'service')!;
     expect(service.client_secret).toMatch(/^[\w-]{43}$/);
@@ -221,7 +222,7 @@ describe('oauth serve', () => {
     const server = await serve(env);
     const { issuer, client_key: keyPath } = server.info;
     expect(server.info).toMatchObject({
-      features: ['dpop', 'par', 'jar', 'jarm', 'rar'],
+      features: ['dpop', 'par', 'jar', 'jarm', 'rar', 'mtls'],
       dpop_nonce_required: false,
       par_required: false,
     });

@@ -1,6 +1,7 @@
 // A real, certified authorization server (oidc-provider, configured as `oauth serve` configures it) on 127.0.0.1,
 // started and stopped by the test.
 import * as jose from 'jose';
+import { createLocalCa, type LocalCa } from '../../src/serve/local-ca.js';
 import type { ProtocolFeatures } from '../../src/serve/features.js';
 import { defaultClients, startLocalServer, type LocalClient, type LocalServer } from '../../src/serve/provider.js';
 import { ALL_MISTAKES, type LaxMistakes } from '../../src/serve/resource-token.js';
@@ -16,6 +17,8 @@ export const SERVICE_CLIENT = { client_id: 'service', client_secret: SECRETS.ser
 export interface TestAuthorizationServer extends LocalServer {
   /** The private key of the private_key_jwt client, as a JWK. */
   jwtClientKey: jose.JWK;
+  /** With `mtls`: the local CA, its server and client certificates (the client's subject is mtls-client's). */
+  localCa?: LocalCa;
   /** A JWT access token (RFC 9068) for the service client, through the real token endpoint. */
   clientCredentialsToken(scope?: string): Promise<string>;
 }
@@ -31,6 +34,8 @@ export async function startAuthorizationServer(
     laxApi?: boolean | LaxMistakes;
     /** Dynamic client registration (RFC 7591/7592), with an initial access token when given. */
     registration?: { initialAccessToken?: string };
+    /** Mutual TLS (RFC 8705) on a second HTTPS listener (features.mtls), with a fresh local CA and the mtls-client. */
+    mtls?: boolean;
     /** DPoP, PAR, request objects, JARM, RAR: each off unless given (`oauth serve` turns them all on). */
     features?: ProtocolFeatures;
   } = {},
@@ -45,7 +50,8 @@ export async function startAuthorizationServer(
     alg: 'ES256',
     use: 'sig',
   };
-  const clients = defaultClients(SECRETS, { keys: [publicClientKey] });
+  const localCa = options.mtls ? createLocalCa() : undefined;
+  const clients = defaultClients(SECRETS, { keys: [publicClientKey] }, localCa?.client.subject);
   const server = await startLocalServer({
     port: 0,
     audience: options.audience ?? API_AUDIENCE,
@@ -56,15 +62,25 @@ export async function startAuthorizationServer(
     clients: options.clients ? options.clients(clients) : clients,
     ...(options.laxApi ? { laxApi: options.laxApi === true ? ALL_MISTAKES : options.laxApi } : {}),
     ...(options.registration ? { registration: options.registration } : {}),
-    ...(options.features ? { features: options.features } : {}),
+    ...(options.features || localCa
+      ? {
+          features: {
+            ...options.features,
+            ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
+          },
+        }
+      : {}),
     onExchange: recordExchange,
   });
   if (options.registration?.initialAccessToken) recordSecret(options.registration.initialAccessToken);
   for (const secret of Object.values(SECRETS)) recordSecret(secret);
   recordSecret(jwtClientKey.d);
+  // A key's PEM body is never printed: its base64 lines are what a leak would show.
+  if (localCa) for (const line of localCa.client.key.split('\n')) if (line.length > 40) recordSecret(line);
   return {
     ...server,
     jwtClientKey,
+    ...(localCa ? { localCa } : {}),
     async clientCredentialsToken(scope = 'api:read') {
       const response = await fetch(`${server.issuer}/token`, {
         method: 'POST',

@@ -25,6 +25,7 @@ export function sessionSummary(session: Session, nowSeconds: number, extra: Reco
     refresh_token: session.refresh_token !== undefined,
     refresh_expires_at: session.refresh_expires_at !== undefined ? dated(session.refresh_expires_at) : null,
     id_token: session.id_token !== undefined,
+    ...(session.cert_thumbprint ? { cert_thumbprint: session.cert_thumbprint } : {}),
     ...(session.authorization_details ? { authorization_details: session.authorization_details } : {}),
   };
 }
@@ -111,6 +112,7 @@ export function printSessionSummary(
   lines.push(
     `  refresh token  ${session.refresh_token ? `yes${summary.refresh_expires_at ? `, expires ${summary.refresh_expires_at}` : ''}` : `no (${renewalAdvice(session)})`}`,
   );
+  if (session.cert_thumbprint) lines.push(`  bound to       client certificate x5t#S256 ${session.cert_thumbprint}`);
   lines.push(
     options.store !== undefined
       ? `  stored in      ${options.store}`

@@ -49,6 +49,19 @@ export function formatReport(report: TokenReport, style: Style): string[] {
     for (const note of report.notes)
       lines.push(`  ${note.level === 'warn' ? style.yellow('!') : style.dim('·')} ${note.text}`);
   }
+  const binding = report.certificateBinding;
+  if (binding) {
+    lines.push('');
+    if (binding.thumbprint) lines.push(`${style.bold('Bound to')}   certificate x5t#S256 ${binding.thumbprint}`);
+    else lines.push(`${style.bold('Bound to')}   no certificate (no cnf x5t#S256)`);
+    const given = binding.certificate;
+    if (given)
+      lines.push(
+        given.bound
+          ? `  ${style.green('✓')} bound to --cert ${given.file}`
+          : `  ${style.red('✗')} not bound to --cert ${given.file} (x5t#S256 ${given.thumbprint})`,
+      );
+  }
   const verification = report.verification;
   if (verification) {
     lines.push('');
@@ -73,6 +86,8 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   const verification = report.verification;
   if (verification && !verification.valid)
     return `${number}  ${style.red(`✗ ${verification.error.code}`)}  ${verification.error.message}`;
+  const given = report.certificateBinding?.certificate;
+  if (given && !given.bound) return `${number}  ${style.red('✗ JWT_CERT_MISMATCH')}  not bound to --cert ${given.file}`;
   const parts = [number, verification ? style.green('✓ valid') : value(report.header.alg)];
   if (report.kind === 'jwe') return `${number}  encrypted (JWE), not decoded`;
   for (const claim of ['iss', 'sub', 'aud']) {
@@ -80,6 +95,7 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   }
   const exp = report.times.exp;
   if (exp?.relative) parts.push(`exp ${exp.relative}`);
+  if (given) parts.push('bound to --cert');
   return parts.join('  ');
 }
 

@@ -30,6 +30,13 @@ export const SERVER_FLAGS = {
   ...ENDPOINT_FLAGS,
 };
 
+/** RFC 8705 mutual TLS: the certificate every TLS connection of the run presents. */
+export const CERT_FLAGS = {
+  cert: option('--cert <file>', 'PEM client certificate for mutual TLS (RFC 8705); env OAUTH_CERT'),
+  key: option('--key <file>', 'PEM private key of --cert; env OAUTH_KEY (passphrase: OAUTH_KEY_PASSPHRASE)'),
+  keyPassphraseStdin: flag('--key-passphrase-stdin', "read --key's passphrase from stdin"),
+};
+
 export const CLIENT_FLAGS = {
   ...SERVER_FLAGS,
   clientId: option('--client-id <id>', 'OAuth client id; env OAUTH_CLIENT_ID'),
@@ -39,10 +46,22 @@ export const CLIENT_FLAGS = {
     '--client-secret <secret>',
     'the client secret (visible to other processes: prefer OAUTH_CLIENT_SECRET)',
   ),
-  authMethod: option('--auth-method <method>', 'none | client_secret_basic | client_secret_post | private_key_jwt', {
-    choices: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
-  }),
+  authMethod: option(
+    '--auth-method <method>',
+    'none | client_secret_basic | client_secret_post | private_key_jwt | tls_client_auth | self_signed_tls_client_auth',
+    {
+      choices: [
+        'none',
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'tls_client_auth',
+        'self_signed_tls_client_auth',
+      ],
+    },
+  ),
   privateKey: option('--private-key <file>', 'JWK or PEM private key for private_key_jwt'),
+  ...CERT_FLAGS,
 };
 
 export const REQUEST_FLAGS = {

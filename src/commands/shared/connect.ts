@@ -82,6 +82,7 @@ function connectDeps(ctx: Context, flags: ClientFlags, clientId: string, issuer:
   return {
     documents: () => ctx.documents(),
     http: () => ctx.http(),
+    clientCertificate: () => ctx.clientCertificate(),
     insecure: ctx.insecure,
     signal: ctx.io.signal,
     // Without a secret given or kept with a session, the one a registration of this client stored.

@@ -2,7 +2,13 @@
 // client the settings name; refreshed at its own server, as its own client, under the profile's lock (see
 // src/oauth/refresh.ts for the refresh itself).
 import type { Connection } from '../../oauth/connect.js';
-import { freshSession, withSessionLock, type FreshSession, type Session } from '../../oauth/session.js';
+import {
+  assertSessionCertificate,
+  freshSession,
+  withSessionLock,
+  type FreshSession,
+  type Session,
+} from '../../oauth/session.js';
 import { sessionLock } from './lock-wait.js';
 import type { SecretStore } from '../../store/store.js';
 import type { Context } from '../context.js';
@@ -33,7 +39,24 @@ export function knownProfiles(ctx: Context): string[] {
   return [...new Set([ctx.profileName, 'default', ...Object.keys(ctx.config().profiles)])];
 }
 
-export function freshProfileSession(
+export async function freshProfileSession(
+  ctx: Context,
+  flags: ClientFlags,
+  tokens: SecretStore,
+  options: FreshProfileOptions,
+): Promise<FreshSession> {
+  const fresh = await freshSessionOf(ctx, flags, tokens, options);
+  // A certificate-bound token (RFC 8705) presented over TLS with another certificate is refused: said before it is.
+  const bound = fresh.session.cert_thumbprint;
+  const presented = bound ? (await ctx.clientCertificate())?.thumbprint : undefined;
+  if (bound && presented && presented !== bound)
+    ctx.out.warn(
+      `The session of profile "${ctx.profileName}" is bound to the client certificate whose x5t#S256 is ${bound}; this run presents another one (${presented}), so servers will refuse its tokens.`,
+    );
+  return fresh;
+}
+
+function freshSessionOf(
   ctx: Context,
   flags: ClientFlags,
   tokens: SecretStore,
@@ -56,6 +79,7 @@ export function freshProfileSession(
         const connection = bindNow
           ? await connectForSession(ctx, flags, current, await newDpopKey(ctx, options.dpopAlg!))
           : await (options.connect ?? ((session: Session) => connectForSession(ctx, flags, session)))(current);
+        assertSessionCertificate(current, connection.certThumbprint, ctx.profileName);
         return refreshSession(connection, current.refresh_token!, options.parameters ?? {}, {
           secrets: ctx.knownSecrets,
           idToken: idTokenDeps(ctx),

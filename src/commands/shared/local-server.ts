@@ -22,6 +22,7 @@ import { MAX_LIFETIME_SECONDS, parseSeconds } from '../../settings/duration.js';
 import { runningServer } from '../../serve/running.js';
 import { stateDir } from '../../settings/paths.js';
 import type { Context } from '../context.js';
+import type { LocalCaFiles } from '../../serve/local-ca.js';
 
 export const DEFAULT_SERVE_PORT = 9400;
 const LIFETIME = { max: MAX_LIFETIME_SECONDS, whole: true };
@@ -103,7 +104,8 @@ export async function startServer(
   settings: ServeSettings,
   ctx: Context,
   env: Readonly<Record<string, string | undefined>> = ctx.io.env,
-): Promise<{ server: LocalServer; state: ServerState; clientKeyPath: string }> {
+  options: { mtls?: boolean } = {},
+): Promise<{ server: LocalServer; state: ServerState; clientKeyPath: string; mtls?: LocalCaFiles }> {
   const state = settings.ephemeral
     ? freshState(settings.alg)
     : (await loadState(stateDir(env), settings.alg, { serving: true })).state;
@@ -114,6 +116,11 @@ export async function startServer(
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
+  // Mutual TLS (RFC 8705): a fresh local CA each run; the client's certificate and key, and the CA to trust, as files.
+  const ca = options.mtls ? await import('../../serve/local-ca.js') : undefined;
+  const localCa = ca?.createLocalCa();
+  const mtlsFiles =
+    ca && localCa ? await ca.writeLocalCa(join(throwaway ?? join(stateDir(env), 'serve'), 'mtls'), localCa) : undefined;
   try {
     const server = await startLocalServer({
       port: settings.port,
@@ -124,8 +131,11 @@ export async function startServer(
       ...(settings.laxApi ? { laxApi: ALL_MISTAKES } : {}),
       ...(settings.registration ? { registration: {} } : {}),
       signingKeys: keys,
-      clients: defaultClients(state.secrets, { keys: [publicJwk(clientKey)] }),
-      features: settings.features,
+      clients: defaultClients(state.secrets, { keys: [publicJwk(clientKey)] }, localCa?.client.subject),
+      features: {
+        ...settings.features,
+        ...(localCa ? { mtls: { ca: localCa.ca, cert: localCa.server.cert, key: localCa.server.key } } : {}),
+      },
       log: (line) => ctx.out.verbosity > 0 && ctx.out.trace(`server: ${line}`),
       ...(ctx.out.verbosity > 0
         ? {
@@ -134,12 +144,14 @@ export async function startServer(
           }
         : {}),
     });
-    if (!throwaway) return { server, state, clientKeyPath };
+    const mtls = mtlsFiles ? { mtls: mtlsFiles } : {};
+    if (!throwaway) return { server, state, clientKeyPath, ...mtls };
     const close = server.close;
     return {
       server: { ...server, close: () => close().finally(() => rm(throwaway, { recursive: true, force: true })) },
       state,
       clientKeyPath,
+      ...mtls,
     };
   } catch (error) {
     if (throwaway) await rm(throwaway, { recursive: true, force: true });

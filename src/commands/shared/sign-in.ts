@@ -187,6 +187,8 @@ export async function signInProfile(
     ...(overrides.keepProfileScope ? {} : { scope }),
     ...(connection.authMethod !== 'none' ? { auth_method: connection.authMethod } : {}),
     ...(connection.privateKeyFile ? { private_key: connection.privateKeyFile } : {}),
+    // The certificate the session is bound to (RFC 8705), so that its refreshes present it again.
+    ...certificateFiles(ctx, connection.certThumbprint),
     ...(resource.length ? { resource: resource.join(' ') } : {}),
     ...(request.audience.length ? { audience: request.audience.join(' ') } : {}),
     ...(flags.redirectUri ? { redirect_uri: flags.redirectUri } : {}),
@@ -336,4 +338,10 @@ async function saveProfile(ctx: Context, profile: Profile): Promise<void> {
   } catch (error) {
     ctx.out.warn(`Signed in, but the profile could not be saved to ${path}: ${(error as Error).message}`);
   }
+}
+
+function certificateFiles(ctx: Context, thumbprint: string | undefined): { cert?: string; key?: string } {
+  const cert = ctx.settings.get('cert')?.value;
+  const key = ctx.settings.get('key')?.value;
+  return thumbprint && cert && key ? { cert, key } : {};
 }
