@@ -151,6 +151,19 @@ describe('oauth login --dpop', () => {
     expect(claims(JSON.parse(later.stdout).access_token).cnf).toEqual({ jkt });
   });
 
+  it('with a pushed authorization request (required, nonces required): the push carries a proof and answers the nonce once', async () => {
+    const strict = await startAuthorizationServer({ features: { dpop: { nonce: true }, par: { required: true } } });
+    try {
+      const { env, storedSession } = userHome();
+      const result = await login(strict, env, '--dpop', '-v');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/> POST \S+\/request\n(?:> .*\n)*> dpop: eyJ/);
+      expect(storedSession().token_type).toBe('DPoP');
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('at a server with DPoP off: the proofs are ignored, said once, and the token kept as Bearer with the key', async () => {
     const { env, storedSession } = userHome();
     const result = await login(plain, env, '--dpop');
