@@ -88,7 +88,6 @@ export const command = defineCommand({
 async function run(target: string, flags: CurlFlags, ctx: Context): Promise<number> {
   const url = parseUrl(target, 'API URL');
   assertSecureUrl(url, ctx.insecure, 'API');
-  refuseTwoStdinReaders(flags);
   checkSignInFlags(flags);
   const body = await requestBody(flags, ctx.io.stdin);
   const headers = { ...body?.headers, ...parseHeaders(flags.header ?? []) };
@@ -123,20 +122,6 @@ async function run(target: string, flags: CurlFlags, ctx: Context): Promise<numb
   } finally {
     passOn.close();
   }
-}
-
-/** stdin is read once: a body from @- and a secret from --client-secret-stdin cannot both come from it. */
-function refuseTwoStdinReaders(flags: CurlFlags): void {
-  if (!flags.clientSecretStdin) return;
-  const body = [
-    ...(flags.data ?? []).filter((value) => value === '@-').map(() => '-d @-'),
-    ...(flags.dataBinary === '@-' ? ['--data-binary @-'] : []),
-    ...(flags.json === '@-' ? ['--json @-'] : []),
-  ][0];
-  if (body === undefined) return;
-  throw new CliError('USAGE', `--client-secret-stdin and ${body} both read stdin.`, {
-    hint: 'Give the secret with --client-secret-file (or OAUTH_CLIENT_SECRET), or the body from a file (@file).',
-  });
 }
 
 /** An answer that is not ok, as the error whose exit code `exits` documents. */

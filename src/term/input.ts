@@ -38,3 +38,12 @@ export async function* readTokens(
     if (token) yield { token, number };
   }
 }
+
+/**
+ * The first line of stdin (a secret, a passphrase, a token), the one reader of it a run has (commands/stdin-readers.ts
+ * refuses two): stopping after it ends the stream, so nothing else could read the rest.
+ */
+export async function readFirstLine(stream: Readable, maxLineBytes: number): Promise<string | undefined> {
+  for await (const { line } of readLines(stream, maxLineBytes)) return line;
+  return undefined;
+}

@@ -3,7 +3,7 @@ import { CliError } from '../../errors.js';
 import { type ClientCertificate, loadClientCertificate } from '../../net/client-cert.js';
 import { envSetting } from '../../settings/config.js';
 import type { SettingFlags } from '../../settings/settings.js';
-import { readLines } from '../../term/input.js';
+import { readFirstLine } from '../../term/input.js';
 import type { Context } from '../context.js';
 import { askSecret, canPrompt } from './prompt.js';
 
@@ -27,11 +27,7 @@ async function keyPassphrase(ctx: Context, stdin: boolean): Promise<{ value: str
     if (ctx.io.stdinIsTTY && !canPrompt(ctx))
       throw new CliError('USAGE', '--key-passphrase-stdin needs the passphrase piped in.');
     if (ctx.io.stdinIsTTY) value = await askSecret(ctx, 'Key passphrase:');
-    else
-      for await (const { line } of readLines(ctx.io.stdin, 64 * 1024)) {
-        value = line.replace(/\r$/, '');
-        break;
-      }
+    else value = await readFirstLine(ctx.io.stdin, 64 * 1024);
     if (!value) throw new CliError('USAGE', '--key-passphrase-stdin was given but stdin had no passphrase.');
     ctx.knownSecrets.add(value);
     return { value, origin: '--key-passphrase-stdin' };

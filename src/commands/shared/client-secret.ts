@@ -3,7 +3,7 @@
 import { CliError } from '../../errors.js';
 import { envSetting } from '../../settings/config.js';
 import { readUserFile } from '../../settings/user-file.js';
-import { readLines } from '../../term/input.js';
+import { readFirstLine } from '../../term/input.js';
 import type { Context } from '../context.js';
 import type { ClientFlags } from './client-flags.js';
 import { askSecret, canPrompt } from './prompt.js';
@@ -17,10 +17,7 @@ export async function clientSecret(ctx: Context, flags: ClientFlags, stored?: st
     if (ctx.io.stdinIsTTY) {
       secret = await askSecret(ctx, 'Client secret:');
     } else {
-      for await (const { line } of readLines(ctx.io.stdin, 64 * 1024)) {
-        secret = line.trim();
-        break;
-      }
+      secret = (await readFirstLine(ctx.io.stdin, 64 * 1024))?.trim();
     }
     if (!secret) throw new CliError('USAGE', '--client-secret-stdin was given but stdin had no secret.');
   } else if (flags.clientSecretFile) {

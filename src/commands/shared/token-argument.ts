@@ -14,6 +14,7 @@ export async function tokenArgument(ctx: Context, argument: string | undefined):
   if (argument === '-') {
     text = undefined;
     for await (const { token } of readTokens(ctx.io.stdin, 1024 * 1024)) {
+      // The one reader of stdin in this run (stdin-readers.ts), so stopping at the first token takes nothing from another.
       text = token;
       break;
     }
