@@ -2,7 +2,7 @@
 // the client certificate, authenticates with tls_client_auth at the mtls_endpoint_aliases and gets a token bound to
 // the certificate, which decode --cert confirms. Wrong certificates, keys and passphrases are said, naming the file.
 import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -214,6 +214,31 @@ describe('mutual TLS (RFC 8705)', () => {
       expect(untrusted.stderr).toContain('--ca-file');
     } finally {
       await served.stop();
+    }
+  });
+
+  it("a second oauth serve on the same state keeps the first one's CA and client certificate: both servers take them", async () => {
+    const env = sandboxEnv({ OAUTH_STORE: 'memory' });
+    const first = await serve(env);
+    try {
+      const mtls = first.info.mtls!;
+      const before = [mtls.ca_file, mtls.cert, mtls.key].map((path) => readFileSync(path, 'utf8'));
+      const second = await serve(env);
+      try {
+        expect(second.info.mtls!.cert).toBe(mtls.cert);
+        expect([mtls.ca_file, mtls.cert, mtls.key].map((path) => readFileSync(path, 'utf8'))).toEqual(before);
+        for (const server of [first, second]) {
+          const result = await spawnCli(
+            [...tokenArgs, '--issuer', server.info.issuer, '--cert', mtls.cert, '--key', mtls.key, '--no-cache'],
+            { env: { ...env, OAUTH_CA_FILE: mtls.ca_file } },
+          );
+          expect(result.code, result.stderr).toBe(0);
+        }
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
     }
   });
 

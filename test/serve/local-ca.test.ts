@@ -1,9 +1,9 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_SUBJECT, createLocalCa, writeLocalCa } from '../../src/serve/local-ca.js';
+import { CLIENT_SUBJECT, createLocalCa, keptLocalCa, writeLocalCa } from '../../src/serve/local-ca.js';
 
 describe('the local CA of oauth serve', () => {
   it('issues a server certificate for 127.0.0.1 and localhost and a client certificate, both signed by the CA', async () => {
@@ -64,5 +64,85 @@ describe('the local CA of oauth serve', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  describe('kept with the state', () => {
+    const inTemporary = async (test: (directory: string) => Promise<void>) => {
+      const directory = await mkdtemp(join(tmpdir(), 'oauth-ca-'));
+      try {
+        await test(join(directory, 'serve', 'mtls'));
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    };
+    const noNotice = (text: string) => {
+      throw new Error(`unexpected notice: ${text}`);
+    };
+
+    it('is made once and reused: the same CA and client certificate, a new server certificate from that CA', async () => {
+      await inTemporary(async (directory) => {
+        const first = await keptLocalCa(directory, noNotice);
+        const second = await keptLocalCa(directory, noNotice);
+        expect(second.ca.ca).toBe(first.ca.ca);
+        expect(second.ca.client).toEqual(first.ca.client);
+        expect(await readFile(second.files.clientCert, 'utf8')).toBe(first.ca.client.cert);
+        expect(second.ca.server.cert).not.toBe(first.ca.server.cert);
+        const server = new X509Certificate(second.ca.server.cert);
+        expect(server.verify(new X509Certificate(first.ca.ca).publicKey)).toBe(true);
+        expect((await stat(join(directory, 'ca-key.pem'))).mode & 0o777).toBe(0o600);
+        expect((await stat(second.files.clientKey)).mode & 0o777).toBe(0o600);
+      });
+    });
+
+    it('two servers starting at once end up with one CA', async () => {
+      await inTemporary(async (directory) => {
+        const [one, two] = await Promise.all([keptLocalCa(directory, noNotice), keptLocalCa(directory, noNotice)]);
+        expect(one.ca.ca).toBe(two.ca.ca);
+        expect(one.ca.client.key).toBe(two.ca.client.key);
+        expect(await readFile(one.files.ca, 'utf8')).toBe(one.ca.ca);
+      });
+    });
+
+    it('replaces a damaged, mismatched, expiring or incomplete one, and says so', async () => {
+      const damages: Array<[string, (directory: string) => Promise<void>, string]> = [
+        ['damaged', (directory) => writeFile(join(directory, 'client.pem'), 'not a certificate'), 'unreadable'],
+        [
+          'another key',
+          (directory) => writeFile(join(directory, 'client-key.pem'), createLocalCa().client.key),
+          'client-key.pem is not the key of client.pem',
+        ],
+        ['incomplete', (directory) => rm(join(directory, 'ca-key.pem')), 'incomplete'],
+      ];
+      for (const [what, damage, said] of damages) {
+        await inTemporary(async (directory) => {
+          const first = await keptLocalCa(directory, noNotice);
+          await damage(directory);
+          const notices: string[] = [];
+          const second = await keptLocalCa(directory, (text) => notices.push(text));
+          expect(notices.join('\n'), what).toContain(said);
+          expect(second.ca.ca, what).not.toBe(first.ca.ca);
+          expect(await keptLocalCa(directory, noNotice).then((third) => third.ca.ca), what).toBe(second.ca.ca);
+        });
+      }
+      await inTemporary(async (directory) => {
+        const old = await keptLocalCa(directory, noNotice, Date.now() - 5 * 365 * 24 * 3600 * 1000);
+        const notices: string[] = [];
+        const renewed = await keptLocalCa(directory, (text) => notices.push(text));
+        expect(notices.join('\n')).toContain('expires on');
+        expect(renewed.ca.ca).not.toBe(old.ca.ca);
+      });
+    });
+
+    it('says a state directory it cannot write to (STORE_FAILED)', async () => {
+      await inTemporary(async (directory) => {
+        await mkdir(join(directory, '..'), { recursive: true });
+        await writeFile(join(directory, '..', '..', 'blocker'), '');
+        await expect(
+          keptLocalCa(join(directory, '..', '..', 'blocker', 'mtls'), () => undefined),
+        ).rejects.toMatchObject({
+          code: 'STORE_FAILED',
+        });
+      });
+    });
   });
 });

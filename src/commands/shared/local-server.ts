@@ -116,11 +116,16 @@ export async function startServer(
   const current = state.keys.find((key) => key.alg === settings.alg)!;
   // The current algorithm's key signs; older keys stay published so earlier tokens still verify.
   const keys = [current, ...state.keys.filter((key) => key !== current)];
-  // Mutual TLS (RFC 8705): a fresh local CA each run; the client's certificate and key, and the CA to trust, as files.
-  const ca = options.mtls ? await import('../../serve/local-ca.js') : undefined;
-  const localCa = ca?.createLocalCa();
-  const mtlsFiles =
-    ca && localCa ? await ca.writeLocalCa(join(throwaway ?? join(stateDir(env), 'serve'), 'mtls'), localCa) : undefined;
+  // Mutual TLS (RFC 8705): the local CA and client certificate kept with the state (profiles point at their files),
+  // a server certificate from that CA each run.
+  const kept = options.mtls
+    ? await (await import('../../serve/local-ca.js')).keptLocalCa(
+        join(throwaway ?? join(stateDir(env), 'serve'), 'mtls'),
+        (text) => ctx.out.warn(text),
+      )
+    : undefined;
+  const localCa = kept?.ca;
+  const mtlsFiles = kept?.files;
   try {
     const server = await startLocalServer({
       port: settings.port,
