@@ -2,6 +2,7 @@
 // remembering where its value came from, for messages ("from OAUTH_TIMEOUT") and for output that shows origins.
 // A setting is resolved the first time it is read: a command that never reads one never reads the config file, and a
 // malformed value is an error only for the run that uses it.
+import { resolve } from 'node:path';
 import { ENDPOINT_SETTINGS, type EndpointSetting } from '../oauth/endpoints.js';
 import { findSetting, type Profile } from './config.js';
 import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, parseSeconds } from './duration.js';
@@ -203,6 +204,9 @@ export function resolveSettings(sources: SettingSources): Settings {
   };
 }
 
+/** The settings that name a file, saved as absolute paths. */
+export const FILE_SETTINGS = ['private_key', 'cert', 'key', 'ca_file'] as const satisfies readonly SettingName[];
+
 const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
 
 /**
@@ -210,11 +214,17 @@ const withoutTrailingSlash = (url: string) => url.replace(/\/+$/, '');
  * issuer-bound settings are dropped (a merge would keep its client, key and endpoints for the new server).
  */
 export function savedProfile(previous: Profile | undefined, next: Profile): Profile {
+  const saved: Profile = { ...next };
+  // Paths as given are relative to where this run was started; the profile is read from anywhere.
+  for (const name of FILE_SETTINGS) {
+    const value = saved[name];
+    if (typeof value === 'string' && value !== '') saved[name] = resolve(value);
+  }
   const kept = { ...previous };
   const moved =
     typeof previous?.issuer === 'string' &&
     typeof next.issuer === 'string' &&
     withoutTrailingSlash(previous.issuer) !== withoutTrailingSlash(next.issuer);
   if (moved) for (const name of ISSUER_BOUND_SETTINGS) delete kept[name];
-  return { ...kept, ...next };
+  return { ...kept, ...saved };
 }

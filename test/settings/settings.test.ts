@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 // The run's settings: flag > OAUTH_* > profile > default, each once, with where it came from.
 import { describe, expect, it } from 'vitest';
 import { resolveSettings, type SettingSources, savedProfile } from '../../src/settings/settings.js';
@@ -118,6 +119,24 @@ describe('resolveSettings', () => {
       issuer: 'https://as.example/',
       scope: 's',
     });
+  });
+
+  it('saves the files a profile names as absolute paths: relative ones are resolved against where the run started', () => {
+    const saved = savedProfile(undefined, {
+      issuer: 'https://as.example',
+      cert: 'certs/client.pem',
+      key: './client-key.pem',
+      private_key: '../jwt.jwk',
+      ca_file: '/etc/ssl/ca.pem',
+    });
+    expect(saved).toEqual({
+      issuer: 'https://as.example',
+      cert: resolve('certs/client.pem'),
+      key: resolve('client-key.pem'),
+      private_key: resolve('..', 'jwt.jwk'),
+      ca_file: '/etc/ssl/ca.pem',
+    });
+    expect(isAbsolute(String(saved.cert))).toBe(true);
   });
 
   it('counts an empty or blank variable or profile value as unset', () => {
