@@ -73,6 +73,11 @@ export function loadClientCertificate(files: ClientCertificateFiles): ClientCert
       `${where} is not the private key of the certificate in ${certSetting.origin} ${certSetting.value}.`,
       { hint: HINT },
     );
+  const weak = weakness(key);
+  if (weak)
+    throw new CliError('KEY_INVALID', `${where} is ${weak}: TLS refuses keys that small ("ee key too small").`, {
+      hint: 'Use a client certificate with an RSA key of 2048 bits or more, or an EC P-256 or P-384 key.',
+    });
   return {
     cert: certText,
     key: keyText,
@@ -86,4 +91,13 @@ export function loadClientCertificate(files: ClientCertificateFiles): ClientCert
 export function certificateThumbprint(certificate: X509Certificate | string): string {
   const x509 = typeof certificate === 'string' ? new X509Certificate(certificate) : certificate;
   return createHash('sha256').update(x509.raw).digest('base64url');
+}
+
+/** OpenSSL's default security level refuses RSA and DSA keys under 2048 bits in the handshake, after discovery went out. */
+function weakness(key: KeyObject): string | undefined {
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  const type = key.asymmetricKeyType;
+  if ((type === 'rsa' || type === 'rsa-pss' || type === 'dsa') && bits !== undefined && bits < 2048)
+    return `${type === 'dsa' ? 'a DSA' : 'an RSA'} key of ${bits} bits`;
+  return undefined;
 }

@@ -411,6 +411,10 @@ function tooLarge(req: HttpRequest, url: URL, maxBytes: number): CliError {
   );
 }
 
+/** OpenSSL's codes for a handshake refused over the certificate a client presented (an alert from the server, or ours). */
+const CLIENT_CERTIFICATE_TLS_CODE =
+  /^ERR_SSL_(?:\w*ALERT_(?:BAD_CERTIFICATE|CERTIFICATE_\w+|UNKNOWN_CA|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|HANDSHAKE_FAILURE)|EE_KEY_TOO_SMALL|CA_KEY_TOO_SMALL|CA_MD_TOO_WEAK)$/;
+
 const TLS_CODES = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'UNABLE_TO_GET_ISSUER_CERT',
@@ -475,6 +479,14 @@ function translateError(
       hint: 'If it is signed by a private CA, pass --ca-file <pem> (or set NODE_EXTRA_CA_CERTS).',
     });
   }
+  if (code && options.clientCertificate && CLIENT_CERTIFICATE_TLS_CODE.test(code)) {
+    const reason = `the TLS handshake with ${where} failed over the client certificate (${code})`;
+    return new CliError('HTTP_TLS', sentence(reason), {
+      reason,
+      endpoint: req.purpose,
+      hint: 'Check --cert and --key: the server must trust the certificate’s CA and accept its key (RSA of 2048 bits or more, or EC).',
+    });
+  }
   // undici's parser rejects a malformed answer with an assertion (status 099, an unasked-for 101) or an
   // HTTPParserError: the server did answer, so it is the server's answer that is wrong, not the network.
   if (code === 'ERR_ASSERTION' || (error instanceof Error && error.name === 'HTTPParserError')) {
@@ -511,10 +523,15 @@ function translateError(
     });
   }
   const reason = `cannot reach ${where}: ${networkWhy(error, code)}`;
+  // In TLS 1.3 a server refuses a client certificate after the handshake, by closing: no alert reaches the client.
+  const certificateRefused =
+    options.clientCertificate && url.protocol === 'https:' && (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET');
   return new CliError('HTTP_NETWORK', sentence(reason), {
     reason,
     endpoint: req.purpose,
-    hint: 'Check the URL, your network and any HTTPS_PROXY setting.',
+    hint: certificateRefused
+      ? 'The server may have refused the client certificate: check --cert and --key (the server must trust its CA); else check the URL and your network.'
+      : 'Check the URL, your network and any HTTPS_PROXY setting.',
     details: { url: redactUrl(url.href), reason: code ?? 'unknown' },
   });
 }

@@ -1,4 +1,6 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { certificateThumbprint, loadClientCertificate } from '../../src/net/client-cert.js';
 import { clientAuthentication } from '../../src/oauth/client.js';
+import { createHttpClient } from '../../src/net/http.js';
 import { createLocalCa } from '../../src/serve/local-ca.js';
+import { extensions, issueCertificate } from '../../src/serve/x509-der.js';
 
 const local = createLocalCa();
 const directory = mkdtempSync(join(tmpdir(), 'oauth-cert-'));
@@ -73,6 +77,98 @@ describe('loadClientCertificate', () => {
     );
     expect(keyNotPem.message).toContain('holds no PEM private key');
     for (const error of [mismatch, notPem, keyNotPem]) expect(error.message).not.toContain('BEGIN');
+  });
+});
+
+describe('a key TLS would refuse', () => {
+  /** A client certificate from the local CA for a key of the given RSA size. */
+  const rsaCertificate = (bits: number) => {
+    const keys = generateKeyPairSync('rsa', { modulusLength: bits });
+    const cert = issueCertificate({
+      subject: 'weak-client',
+      issuer: 'oauth serve local CA',
+      publicKey: keys.publicKey,
+      signingKey: createPrivateKey(local.caKey),
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      extensions: [extensions.basicConstraints(false), extensions.keyUsage(false), extensions.extKeyUsage('client')],
+    });
+    return { cert, key: keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() };
+  };
+
+  it('refuses an RSA key under 2048 bits up front, naming --key and its size (exit 2)', () => {
+    const weak = rsaCertificate(1024);
+    const key = file('key.pem', weak.key);
+    const refused = refusal(() => loadClientCertificate({ cert: file('cert.pem', weak.cert), key }));
+    expect(refused.exitCode).toBe(2);
+    expect(refused.message).toContain(`--key ${key.value} is an RSA key of 1024 bits`);
+    expect(refused.hint).toContain('2048');
+    const strong = rsaCertificate(2048);
+    expect(loadClientCertificate({ cert: file('cert.pem', strong.cert), key: file('key.pem', strong.key) }).cert).toBe(
+      strong.cert,
+    );
+  });
+
+  // Node's TLS server refuses a certificate by closing the connection, without an alert, in TLS 1.2 and 1.3 alike.
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    it(`says a refusal of the client certificate (${version}) as the certificate, not the network`, async () => {
+      const other = createLocalCa();
+      // The server trusts another CA and insists on a certificate of it.
+      const server = createHttpsServer(
+        {
+          cert: other.server.cert,
+          key: other.server.key,
+          ca: other.ca,
+          requestCert: true,
+          rejectUnauthorized: true,
+          minVersion: version,
+          maxVersion: version,
+        },
+        (_request, response) => response.end('{}'),
+      );
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const caFile = file('server-ca.pem', other.ca).value;
+      try {
+        const http = createHttpClient({
+          timeoutMs: 5000,
+          insecure: false,
+          verbosity: 0,
+          trace: () => undefined,
+          env: {},
+          caFile,
+          clientCertificate: { cert: local.client.cert, key: local.client.key },
+        });
+        const port = (server.address() as AddressInfo).port;
+        const failure = await http
+          .request({ url: `https://127.0.0.1:${port}/token`, purpose: 'token endpoint' })
+          .catch((error: unknown) => error);
+        await http.close();
+        expect(failure).toMatchObject({ code: 'HTTP_NETWORK', exitCode: 5 });
+        expect((failure as CliError).hint).toContain('--cert');
+        expect((failure as CliError).hint).not.toContain('HTTPS_PROXY');
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  }
+
+  it('says a key the TLS layer refuses (one that got past the checks) as the certificate: HTTP_TLS', async () => {
+    const weak = rsaCertificate(1024);
+    const http = createHttpClient({
+      timeoutMs: 5000,
+      insecure: false,
+      verbosity: 0,
+      trace: () => undefined,
+      env: {},
+      clientCertificate: weak,
+    });
+    const failure = await http
+      .request({ url: 'https://127.0.0.1:9/token', purpose: 'token endpoint' })
+      .catch((error: unknown) => error);
+    await http.close();
+    expect(failure).toMatchObject({ code: 'HTTP_TLS', exitCode: 5 });
+    expect((failure as CliError).message).toContain('client certificate');
+    expect((failure as CliError).hint).toContain('--key');
   });
 });
 
