@@ -117,7 +117,9 @@ async function single(
       'JWT_CERT_MISMATCH',
       report.certificateBinding?.thumbprint
         ? `The token is bound to another certificate than --cert ${certFile}.`
-        : `The token is bound to no certificate (it has no cnf x5t#S256), so not to --cert ${certFile}.`,
+        : report.certificateBinding?.malformed
+          ? `The token's cnf x5t#S256 is malformed (${report.certificateBinding.malformed}), so it is bound to no certificate, not to --cert ${certFile}.`
+          : `The token is bound to no certificate (it has no cnf x5t#S256), so not to --cert ${certFile}.`,
     );
   const dpopMismatch = dpop && bindingMismatch(dpop);
   if (dpopMismatch) throw dpopMismatch;
@@ -129,7 +131,7 @@ function bindTo(report: TokenReport, certificate: { file: string; thumbprint: st
   if (report.kind !== 'jws') return false;
   const thumbprint = report.certificateBinding?.thumbprint;
   const bound = thumbprint === certificate.thumbprint;
-  report.certificateBinding = { ...(thumbprint ? { thumbprint } : {}), certificate: { ...certificate, bound } };
+  report.certificateBinding = { ...report.certificateBinding, certificate: { ...certificate, bound } };
   return bound;
 }
 
@@ -144,7 +146,12 @@ async function certificateThumbprintOf(file: string): Promise<string> {
     if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no certificate');
     return certificateThumbprint(pem);
   } catch {
-    throw new CliError('KEY_INVALID', `--cert ${file} holds no readable PEM certificate.`);
+    const what = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)
+      ? 'holds a private key, not a certificate'
+      : 'holds no readable PEM certificate';
+    throw new CliError('KEY_INVALID', `--cert ${file} ${what}.`, {
+      hint: 'Give --cert the PEM certificate (-----BEGIN CERTIFICATE-----) the token should be bound to; a DER one converts with: openssl x509 -inform der -in cert.der -out cert.pem',
+    });
   }
 }
 

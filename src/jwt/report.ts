@@ -26,7 +26,12 @@ export interface TokenReport {
   notes: Note[];
   verification?: Verification;
   /** RFC 8705 §3.1: the certificate the token is bound to (cnf x5t#S256), and whether --cert is that one. */
-  certificateBinding?: { thumbprint?: string; certificate?: { file: string; thumbprint: string; bound: boolean } };
+  certificateBinding?: {
+    thumbprint?: string;
+    /** Why a cnf x5t#S256 that is there is no thumbprint: the token is then bound to no certificate. */
+    malformed?: string;
+    certificate?: { file: string; thumbprint: string; bound: boolean };
+  };
 }
 
 export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenReport {
@@ -57,10 +62,23 @@ export function reportToken(decoded: DecodedToken, nowSeconds: number): TokenRep
   };
   const cnf: unknown = decoded.payload.cnf;
   const bound = cnf !== null && typeof cnf === 'object' && 'x5t#S256' in cnf ? cnf['x5t#S256'] : undefined;
-  if (typeof bound === 'string') report.certificateBinding = { thumbprint: bound };
+  if (cnf !== null && typeof cnf === 'object' && 'x5t#S256' in cnf) {
+    const problem = thumbprintProblem(bound);
+    report.certificateBinding = problem ? { malformed: problem } : { thumbprint: String(bound) };
+  }
   const lifetime = lifetimeSeconds(decoded.payload);
   if (lifetime !== undefined) report.lifetimeSeconds = lifetime;
   return report;
+}
+
+/** RFC 8705 §3.1: x5t#S256 is the base64url SHA-256 of the certificate, 43 characters; anything else binds nothing. */
+function thumbprintProblem(value: unknown): string | undefined {
+  if (typeof value === 'string')
+    return /^[A-Za-z0-9_-]{43}$/.test(value)
+      ? undefined
+      : `a string of ${value.length} characters, not a base64url SHA-256 thumbprint`;
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return `${kind}, not a base64url SHA-256 thumbprint`;
 }
 
 /** A verifier's answer as the report shows it (a token that could not be verified has no report). */

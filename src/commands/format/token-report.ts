@@ -53,6 +53,8 @@ export function formatReport(report: TokenReport, style: Style): string[] {
   if (binding) {
     lines.push('');
     if (binding.thumbprint) lines.push(`${style.bold('Bound to')}   certificate x5t#S256 ${binding.thumbprint}`);
+    else if (binding.malformed)
+      lines.push(`${style.bold('Bound to')}   ${style.red('✗')} malformed cnf x5t#S256 (${binding.malformed})`);
     else lines.push(`${style.bold('Bound to')}   no certificate (no cnf x5t#S256)`);
     const given = binding.certificate;
     if (given)
