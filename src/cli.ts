@@ -2,7 +2,7 @@
 // loads no command module, and a run loads the one it runs (its definition holds its flags, help and code). What only
 // some runs need is imported with `import()` where it is used: in the one bundle (dist/cli.cjs) such a module is
 // initialised when first imported, so `oauth --help` and `oauth decode` never run the HTTP stack or the protocol library.
-import { refuseSharedStdin, stdinReaders } from './commands/stdin-readers.js';
+import { refuseSharedStdin, stdinReaders } from './commands/shared/stdin-readers.js';
 import { Command, CommanderError } from 'commander';
 import { addCommand, argumentValues, commanderOption, flagValues, refuseBlankFlags } from './commands/commander.js';
 import type {

@@ -67,7 +67,7 @@ export async function run(ctx: Context): Promise<number> {
           ? `expired ${relative(nowSeconds + session.expires_in, nowSeconds)}`
           : `expires ${relative(nowSeconds + session.expires_in, nowSeconds)}`;
     lines.push(
-      `  ${expired ? style.yellow('✓ signed in') : style.green('✓ signed in')}${session.subject ? ` as ${JSON.stringify(session.subject)}` : ''}; access token ${session.access_token}${session.token_type === 'DPoP' ? ' (DPoP-bound)' : ''}, ${expiry}`,
+      `  ${expired ? style.yellow('✓ signed in') : style.green('✓ signed in')}${session.subject ? ` as ${JSON.stringify(session.subject)}` : ''}; access token ${session.access_token}${session.token_type === 'DPoP' ? ' (DPoP-bound)' : ''}${session.cert_thumbprint ? ` (certificate-bound, x5t#S256 ${session.cert_thumbprint})` : ''}, ${expiry}`,
     );
     lines.push(
       `  scope ${session.scope.granted.join(' ') || '(none)'}; refresh token ${session.refresh_token ? 'yes' : 'no'}`,

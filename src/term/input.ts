@@ -40,7 +40,7 @@ export async function* readTokens(
 }
 
 /**
- * The first line of stdin (a secret, a passphrase, a token), the one reader of it a run has (commands/stdin-readers.ts
+ * The first line of stdin (a secret, a passphrase, a token), the one reader of it a run has (commands/shared/stdin-readers.ts
  * refuses two): stopping after it ends the stream, so nothing else could read the rest.
  */
 export async function readFirstLine(stream: Readable, maxLineBytes: number): Promise<string | undefined> {

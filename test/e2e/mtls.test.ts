@@ -285,6 +285,16 @@ describe('mutual TLS (RFC 8705)', () => {
     expect(used.code, used.stderr).toBe(0);
     expect(used.stderr).toContain('servers will refuse its tokens');
     expect(used.stdout.trim()).toBe(stored.access_token);
+    const shown = await spawnCli(['status'], { env });
+    expect(shown.stdout).toContain(`(certificate-bound, x5t#S256 ${session.cert_thumbprint})`);
+    // A profile that no longer names the certificate presents none: said too, before the token is used.
+    const config = JSON.parse(readFileSync(home.configFile, 'utf8'));
+    delete config.profiles.default.cert;
+    delete config.profiles.default.key;
+    writeFileSync(home.configFile, JSON.stringify(config));
+    const none = await spawnCli(['token'], { env });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toContain('this run presents none, so servers will refuse its tokens');
   });
 
   it('authenticates with self_signed_tls_client_auth: a certificate no CA signed, registered by its key', async () => {

@@ -46,12 +46,13 @@ export async function freshProfileSession(
   options: FreshProfileOptions,
 ): Promise<FreshSession> {
   const fresh = await freshSessionOf(ctx, flags, tokens, options);
-  // A certificate-bound token (RFC 8705) presented over TLS with another certificate is refused: said before it is.
+  // A certificate-bound token (RFC 8705) presented over TLS with another certificate, or none, is refused: said
+  // before it is.
   const bound = fresh.session.cert_thumbprint;
   const presented = bound ? (await ctx.clientCertificate())?.thumbprint : undefined;
-  if (bound && presented && presented !== bound)
+  if (bound && presented !== bound)
     ctx.out.warn(
-      `The session of profile "${ctx.profileName}" is bound to the client certificate whose x5t#S256 is ${bound}; this run presents another one (${presented}), so servers will refuse its tokens.`,
+      `The session of profile "${ctx.profileName}" is bound to the client certificate whose x5t#S256 is ${bound}; this run presents ${presented ? `another one (${presented})` : 'none'}, so servers will refuse its tokens. Pass the same --cert and --key as at sign-in.`,
     );
   return fresh;
 }

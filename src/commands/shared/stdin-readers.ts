@@ -1,8 +1,8 @@
 // stdin is one stream a run reads once: the one place that decides which argument or flag gets it. Two that both want
 // it (a "-" token, --client-secret-stdin, --key-passphrase-stdin, -d @-) would each take part of it, or the first would
 // close it for the second, so they are refused before anything is read.
-import { CliError } from '../errors.js';
-import { type CommandDefinition, type FlagDefinitions, type FlagValues, flagParts } from './define.js';
+import { CliError } from '../../errors.js';
+import { type CommandDefinition, type FlagDefinitions, type FlagValues, flagParts } from '../define.js';
 
 /** Where a reader's value can come from instead of stdin. */
 function alternative(reader: string): string {

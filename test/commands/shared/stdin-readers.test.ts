@@ -2,8 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import { bufferIO } from '../../src/term/io-buffer.js';
+import { main } from '../../../src/cli.js';
+import { bufferIO } from '../../../src/term/io-buffer.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'oauth-stdin-'));
 const env = () => ({ HOME: home(), XDG_CONFIG_HOME: home(), OAUTH_STORE: 'file', OAUTH_ISSUER: 'https://as.invalid' });
