@@ -200,7 +200,7 @@ function banner(
       ? [
           `  mTLS       ${mtls.origin} (RFC 8705: mtls_endpoint_aliases, tls_client_auth, certificate-bound tokens)`,
           `  CA         ${mtls.ca} (trust it: --ca-file or OAUTH_CA_FILE)`,
-          `  client     certificate ${mtls.clientCert}, key ${mtls.clientKey} (new each run)`,
+          `  client     certificate ${mtls.clientCert}, key ${mtls.clientKey} (${settings.ephemeral ? 'removed on exit' : 'kept in the state directory with the CA'})`,
         ]
       : []),
     '',
