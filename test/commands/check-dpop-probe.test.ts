@@ -15,7 +15,12 @@ let opaque: TestAuthorizationServer;
 /** DPoP on, JWT access tokens for the API: its userinfo refuses a client-credentials token whatever the proof. */
 let jwt: TestAuthorizationServer;
 let lax: TestServer;
+/** Issues a DPoP token, then answers userinfo with a bare 502 and no body, whatever is sent. */
+let bare: TestServer;
+/** DPoP with nonces required, opaque tokens. */
+let nonces: TestAuthorizationServer;
 let home: UserHome;
+let nonceHome: UserHome;
 const LAX_TOKEN = 'lax-dpop-bound-token-3c9f1e7a5b2d4c6e8f0a1b3c5d7e9f21';
 const LAX_SECRET = 'lax-client-secret-7e1d3c5b9a2f4e6d8c0b1a3f5e7d9c2b';
 const secretFile = (secret: string) => {
@@ -25,13 +30,20 @@ const secretFile = (secret: string) => {
 };
 
 beforeAll(async () => {
-  [opaque, jwt] = await Promise.all([
+  [opaque, jwt, nonces] = await Promise.all([
     startAuthorizationServer({ opaqueTokens: true, features: { dpop: {} } }),
     startAuthorizationServer({ features: { dpop: {} } }),
+    startAuthorizationServer({ opaqueTokens: true, features: { dpop: { nonce: true } } }),
   ]);
   home = userHome();
-  const signedIn = await login(opaque, home.env, '--dpop');
-  if (signedIn.code !== 0) throw new Error(`oauth login --dpop exited ${signedIn.code}: ${signedIn.stderr}`);
+  nonceHome = userHome();
+  for (const [server, env] of [
+    [opaque, home.env],
+    [nonces, nonceHome.env],
+  ] as const) {
+    const signedIn = await login(server, env, '--dpop');
+    if (signedIn.code !== 0) throw new Error(`oauth login --dpop exited ${signedIn.code}: ${signedIn.stderr}`);
+  }
 
   lax = await startServer({});
   lax.route(
@@ -55,8 +67,15 @@ beforeAll(async () => {
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ sub: '\u001b]0;pwned\u0007alice', got: request.headers.authorization }));
   });
+  bare = await startServer({});
+  bare.route(
+    '/.well-known/openid-configuration',
+    json({ issuer: bare.url, token_endpoint: `${bare.url}/token`, userinfo_endpoint: `${bare.url}/me` }),
+  );
+  bare.route('/token', json({ access_token: LAX_TOKEN, token_type: 'DPoP', expires_in: 300 }));
+  bare.route('/me', (_request, response) => void response.writeHead(502).end());
 });
-afterAll(() => Promise.all([opaque?.close(), jwt?.close(), lax?.close()]));
+afterAll(() => Promise.all([opaque?.close(), jwt?.close(), nonces?.close(), lax?.close(), bare?.close()]));
 
 const check = async (env: Record<string, string | undefined>, ...args: string[]) => {
   const result = await runCli(['check', '--json', ...args], { env });
@@ -93,6 +112,16 @@ describe('the DPoP probe at the reference oidc-provider', () => {
     expect(result.ids('info')).not.toContain('client-could-use-dpop');
     expect(result.stdout + result.stderr).not.toContain(home.storedSession().access_token);
     expect(result.stdout + result.stderr).not.toContain(home.storedSession().dpop_jwk!.d);
+  });
+
+  it('answers a server that wants DPoP nonces at userinfo with one retry each, and still finds the binding enforced', async () => {
+    const result = await check(nonceHome.env, ...publicClient(nonces.issuer), '--probe', '-v');
+    // The nonce demand is answered once; the three wrong presentations reuse the nonce: five requests in all.
+    expect(result.stderr).toMatch(/use_dpop_nonce/);
+    expect(result.stderr.match(/GET http[^ ]*\/me/g)).toHaveLength(5);
+    expect(result.code, result.stderr).toBe(0);
+    const dpop = result.findings.filter((item) => item.id.startsWith('probe-dpop-'));
+    expect(dpop.map((item) => item.id)).toEqual(['probe-dpop-refused', 'probe-dpop-refused', 'probe-dpop-refused']);
   });
 
   it('is skipped, saying how to enable it, without a DPoP-bound token; --dpop silences client-could-use-dpop', async () => {
@@ -140,8 +169,11 @@ describe('the DPoP probe at a lax userinfo server', () => {
       '--client-secret-file',
       secretFile(LAX_SECRET),
       '--probe',
+      '-v',
     );
     expect(result.code, result.stderr).toBe(3);
+    // Proofs are traced summarised, never whole.
+    expect(result.stderr).toMatch(/> dpop: eyJ\w*…\w* \(\d+ chars\)/);
     expect(result.ids('error')).toEqual(
       expect.arrayContaining([
         'probe-dpop-proof-not-required',
@@ -153,5 +185,24 @@ describe('the DPoP probe at a lax userinfo server', () => {
     expect(result.stdout + result.stderr).not.toContain(LAX_TOKEN);
     expect(result.stdout + result.stderr).not.toContain(LAX_SECRET);
     expect(result.stdout + result.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
+  it('is inconclusive when userinfo answers a bare status without a body', async () => {
+    const result = await check(
+      sandboxEnv({ OAUTH_STORE: 'memory' }),
+      '--issuer',
+      bare.url,
+      '--client-id',
+      'bare-client',
+      '--confidential',
+      '--client-secret-file',
+      secretFile(LAX_SECRET),
+      '--probe',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const dpop = result.findings.filter((item) => item.id.startsWith('probe-dpop-'));
+    expect(dpop.map((item) => item.id)).toEqual(['probe-dpop-inconclusive']);
+    expect(dpop[0]!.message).toContain('HTTP 502');
+    expect(result.stdout + result.stderr).not.toContain(LAX_TOKEN);
   });
 });
