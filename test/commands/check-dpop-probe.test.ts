@@ -1,9 +1,9 @@
 // `oauth check --probe`'s DPoP probe and the client-could-use-dpop rule through the command: a DPoP-bound token is
 // refused at the reference oidc-provider's userinfo without its key; a lax userinfo server that takes it as Bearer, without
 // a proof or with another key's proof is reported; a token userinfo refuses even with its own proof is inconclusive.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, sandboxEnv, STACK_TRACE } from '../helpers/cli.js';
 import { SECRETS, startAuthorizationServer, type TestAuthorizationServer } from '../helpers/oidc.js';
@@ -136,6 +136,24 @@ describe('the DPoP probe at the reference oidc-provider', () => {
     expect(withDpop.ids('info')).not.toContain('client-could-use-dpop');
     const fromEnv = await check({ ...env, OAUTH_DPOP: '1' }, ...publicClient(opaque.issuer));
     expect(fromEnv.ids('info')).not.toContain('client-could-use-dpop');
+  });
+
+  it("reads the profile's dpop setting alone (no session) for client-could-use-dpop", async () => {
+    const profile = JSON.parse(readFileSync(home.configFile, 'utf8')).profiles.default;
+    expect(profile).toMatchObject({ issuer: opaque.issuer, dpop: true });
+    const fresh = userHome();
+    const write = (dpop: boolean) => {
+      mkdirSync(dirname(fresh.configFile), { recursive: true });
+      writeFileSync(fresh.configFile, JSON.stringify({ profiles: { default: { ...profile, dpop } } }));
+    };
+    write(true);
+    const on = await check(fresh.env, ...publicClient(opaque.issuer));
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.ids('info')).not.toContain('client-could-use-dpop');
+    write(false);
+    const off = await check(fresh.env, ...publicClient(opaque.issuer));
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.ids('info')).toContain('client-could-use-dpop');
   });
 
   it('is inconclusive, not a pass, with a token userinfo refuses even with its own proof', async () => {
