@@ -34,8 +34,8 @@ export interface AuditDeps {
   fetchJwks(url: string): Promise<unknown>;
   http(): Promise<HttpClient>;
   /** For the DPoP probe's proofs, and its other key's secrets. */
-  nowSeconds?: () => number;
-  secrets?: { add(secret: string): unknown };
+  nowSeconds: () => number;
+  secrets: { add(secret: string): unknown };
 }
 
 export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding[]> {
@@ -145,8 +145,8 @@ async function dpopProbe(
     {
       userinfoEndpoint: endpoint,
       token: given,
-      nowSeconds: deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)),
-      secrets: deps.secrets ?? { add: () => undefined },
+      nowSeconds: deps.nowSeconds,
+      secrets: deps.secrets,
     },
     await deps.http(),
   );

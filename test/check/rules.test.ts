@@ -117,6 +117,8 @@ function dpopAudit(dpopProbe: { skipped: string } | undefined) {
       fetchMetadata: () => Promise.resolve({ issuer: ISSUER, userinfo_endpoint: USERINFO }),
       fetchJwks: () => Promise.resolve({ keys: [] }),
       http: () => Promise.resolve(http),
+      nowSeconds: () => 1_700_000_000,
+      secrets: { add: () => undefined },
     },
   );
 }
