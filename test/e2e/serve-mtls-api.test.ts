@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createLocalCa } from '../../src/serve/local-ca.js';
 import { sandboxEnv, spawnCli } from '../helpers/cli.js';
 import { serve, stopEveryServe } from '../helpers/serve.js';
 import { SIMULATED_BROWSER } from '../helpers/sign-in.js';
@@ -86,6 +87,12 @@ describe('oauth serve: the orders API over mutual TLS', () => {
       expect(without.challenge).toContain('error="invalid_token"');
       expect(without.challenge).toContain(`resource_metadata="${mtls.api_metadata}"`);
       expect(JSON.parse(without.body).error_description).toContain('certificate');
+      // Another certificate (same subject, another CA and key) is not the one the token is bound to.
+      const other = createLocalCa().client;
+      const wrong = await get(mtls.api, mtls.ca_file, accessToken, { cert: other.cert, key: other.key });
+      expect(wrong.status).toBe(401);
+      expect(wrong.challenge).toContain('error="invalid_token"');
+      expect(JSON.parse(wrong.body).error_description).toContain('another client certificate');
       // On the plain-HTTP listener no certificate can be presented: refused too, saying where to go.
       const plain = await fetch(api, { headers: { authorization: `Bearer ${accessToken}` } });
       expect(plain.status).toBe(401);
