@@ -121,15 +121,31 @@ export function redactText(text: string, known: Iterable<string> = [], except: r
   return redactUrlCredentials(redactKnown(text, known, except))
     .replace(NAMED_JSON, (_m, name: string, sep: string, value: string) => `"${name}"${sep}"${stubUnlessStub(value)}"`)
     .replace(NAMED_PARAM, (_m, name: string, value: string) => `${name}=${stubUnlessStub(value, safeDecode)}`)
-    .replace(
-      AUTH_SCHEME,
-      (_m, scheme: string, space: string, value: string) =>
-        `${scheme}${space}${WHOLE_STUB.test(value) ? value : credential(scheme, value)}`,
+    .replace(AUTH_SCHEME, (match, scheme: string, space: string, value: string, offset: number, whole: string) =>
+      WHOLE_STUB.test(value)
+        ? match
+        : proseWord(value) && !inCredentialHeader(whole, offset)
+          ? match
+          : `${scheme}${space}${credential(scheme, value)}`,
     )
     .replace(JWT_LIKE, (jwt) => stub(jwt));
 }
 
 const WHOLE_STUB = new RegExp(`^(?:${STUB})$`);
+
+/**
+ * A word of prose after a scheme name ("DPoP proofs", "Bearer tokens."): a short run of letters, lower case but for
+ * the first, and nothing else. A credential (token68) almost always has a digit, a symbol, mixed case inside or 20+
+ * characters; a short all-letter one that looks like a word is still redacted in a header (inCredentialHeader).
+ */
+function proseWord(value: string): boolean {
+  return /^[A-Za-z][a-z]{5,18}\.?$/.test(value);
+}
+
+/** Whether the scheme is the value of an Authorization, Proxy-Authorization or DPoP header: there it is a credential. */
+function inCredentialHeader(text: string, offset: number): boolean {
+  return /(?:authorization|dpop)"?\s*[:=]\s*"?$/i.test(text.slice(Math.max(0, offset - 40), offset));
+}
 
 /** A URL's user:password@ removed wherever one appears: a credential in a URL is one whoever handed it over. */
 export function redactUrlCredentials(text: string): string {

@@ -41,6 +41,31 @@ describe('redactText', () => {
     expect(redactText('Authorization: Bearer abcdef0123456789opaque')).not.toContain('abcdef0123456789opaque');
     expect(redactText('Basic c2VydmljZTpzZWNyZXQ=')).not.toContain('c2VydmljZTpzZWNyZXQ=');
   });
+  it('keeps a word of prose after a scheme name: "DPoP proofs", "Bearer tokens." are no credentials', () => {
+    for (const text of [
+      '--htu and --htm apply only to DPoP sessions; this one is Bearer.',
+      'The API takes Bearer tokens.',
+      'DPoP proofs are made per request',
+      'Negotiate Kerberos first, then Basic authentication',
+    ])
+      expect(redactText(text)).toBe(text);
+  });
+  it('still redacts what a credential looks like after a scheme, and any value in an Authorization or DPoP header', () => {
+    const cases: Array<[text: string, credential: string]> = [
+      ['Bearer opaque42', 'opaque42'],
+      ['the token: Bearer abc.def', 'abc.def'],
+      ['DPoP xyzZyplugh', 'xyzZyplugh'],
+      ['Basic YWxhZGRpbjpvcGVu', 'YWxhZGRpbjpvcGVu'],
+      ['Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
+      ['Bearer abcdefghijklmnopqrstuvwxyz', 'abcdefghijklmnopqrstuvwxyz'],
+      ['Bearer ABCDEFGH', 'ABCDEFGH'],
+      ['Bearer secret=', 'secret='],
+      ['Authorization: Bearer abcdefgh', 'abcdefgh'],
+      ['proxy-authorization:Basic password', 'password'],
+      ['{"authorization": "DPoP sessions"}', 'sessions'],
+    ];
+    for (const [text, credential] of cases) expect(redactText(text), text).not.toContain(credential);
+  });
   it('replaces secrets this run knows, whatever their shape', () => {
     expect(redactText('the secret is plain-words-secret ok', ['plain-words-secret'])).not.toContain(
       'plain-words-secret',

@@ -7,6 +7,7 @@ import { checkClient, type ClientContext, isPublicClient, type ClientUnderTest }
 import { checkClientDocument, checkClientIdUrl } from './client-document.js';
 import { checkJwks } from './jwks.js';
 import { checkMetadata } from './metadata.js';
+import { type DpopProbeToken, probeDpopBinding } from './dpop-probe.js';
 import { runProbes } from './probe.js';
 import { checkRedirectUris } from './redirect-uris.js';
 import { checkScopes } from './scopes.js';
@@ -24,12 +25,17 @@ export interface AuditInput {
   probe: boolean;
   /** The run binds its tokens with DPoP (a profile's dpop setting or --dpop). */
   dpop?: boolean | undefined;
+  /** With probe: the DPoP-bound token the binding probe presents wrongly, or why there is none (how to get one). */
+  dpopProbe?: DpopProbeToken | { skipped: string } | undefined;
 }
 
 export interface AuditDeps {
   fetchMetadata(issuer: string): Promise<Record<string, unknown>>;
   fetchJwks(url: string): Promise<unknown>;
   http(): Promise<HttpClient>;
+  /** For the DPoP probe's proofs, and its other key's secrets. */
+  nowSeconds: () => number;
+  secrets: { add(secret: string): unknown };
 }
 
 export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding[]> {
@@ -114,8 +120,36 @@ export async function audit(input: AuditInput, deps: AuditDeps): Promise<Finding
         await deps.http(),
       )),
     );
+    if (input.dpopProbe) findings.push(...(await dpopProbe(input.dpopProbe, metadata, deps)));
   }
   return findings;
+}
+
+async function dpopProbe(
+  given: DpopProbeToken | { skipped: string },
+  metadata: Record<string, unknown>,
+  deps: AuditDeps,
+): Promise<Finding[]> {
+  const endpoint = metadata.userinfo_endpoint;
+  const subject = typeof endpoint === 'string' ? endpoint : String(metadata.issuer);
+  if ('skipped' in given) return [finding('probe-dpop-skipped', subject, given.skipped)];
+  if (typeof endpoint !== 'string')
+    return [
+      finding(
+        'probe-dpop-skipped',
+        subject,
+        'The server names no userinfo_endpoint, where the DPoP probe presents its token.',
+      ),
+    ];
+  return probeDpopBinding(
+    {
+      userinfoEndpoint: endpoint,
+      token: given,
+      nowSeconds: deps.nowSeconds,
+      secrets: deps.secrets,
+    },
+    await deps.http(),
+  );
 }
 
 /** What the metadata offers a client; members of the wrong type offer nothing (server-metadata-type reports them). */

@@ -541,6 +541,48 @@ export const RULES = {
     title: 'token endpoint refused a bogus code properly',
     fix: 'Nothing to do.',
   },
+  'probe-dpop-proof-not-required': {
+    area: 'probe',
+    severity: 'error',
+    spec: 'RFC 9449 §7.1',
+    title: 'userinfo accepted a DPoP-bound token without a proof',
+    fix: 'Require a DPoP proof with every DPoP-bound token, and check that its key is the token\u2019s (cnf.jkt).',
+  },
+  'probe-dpop-bearer-accepted': {
+    area: 'probe',
+    severity: 'error',
+    spec: 'RFC 9449 §7.2',
+    title: 'userinfo accepted a DPoP-bound token presented as Bearer',
+    fix: 'Refuse a token bound to a key (cnf.jkt) under the Bearer scheme: it must come as DPoP with a proof.',
+  },
+  'probe-dpop-other-key-accepted': {
+    area: 'probe',
+    severity: 'error',
+    spec: 'RFC 9449 §4.3, §7.1',
+    title: 'userinfo accepted a DPoP-bound token with a proof by another key',
+    fix: 'Compare the proof\u2019s key thumbprint with the token\u2019s cnf.jkt (RFC 9449 §4.3 check 12) and refuse a mismatch.',
+  },
+  'probe-dpop-refused': {
+    area: 'probe',
+    severity: 'info',
+    spec: 'RFC 9449 §7.1, §7.2',
+    title: 'userinfo refused a DPoP-bound token presented without its key',
+    fix: 'Nothing to do.',
+  },
+  'probe-dpop-inconclusive': {
+    area: 'probe',
+    severity: 'info',
+    spec: 'RFC 9449 §7',
+    title: 'DPoP probe was inconclusive',
+    fix: 'Probe with a DPoP-bound token that userinfo accepts with its proof (a sign-in with "openid"), or check by hand.',
+  },
+  'probe-dpop-skipped': {
+    area: 'probe',
+    severity: 'info',
+    spec: 'RFC 9449 §7',
+    title: 'DPoP probe skipped: no DPoP-bound token',
+    fix: 'Sign in with "oauth login --dpop" first, or give a confidential client (--client-secret-file or --private-key) to get one with client credentials.',
+  },
 
   // An API's token validation (check --api): each rule is a token the API must refuse and accepted.
   'api-unprotected': {

@@ -3,6 +3,7 @@
 import type { Area, Finding } from '../check/catalog.js';
 import type { ClientUnderTest } from '../check/client.js';
 import type { Context } from './context.js';
+import type { DpopAlg } from '../oauth/dpop.js';
 import { MAX_LIFETIME_SECONDS, parseSeconds } from '../settings/duration.js';
 import { CliError, Exit } from '../errors.js';
 import { readUserFile } from '../settings/user-file.js';
@@ -55,7 +56,17 @@ const FLAGS = {
   clientCredentials: flag('--client-credentials', 'get a fresh access token with client credentials and audit it'),
   privateKey: option('--private-key <file>', 'with --client-credentials: a JWK or PEM private key for private_key_jwt'),
   maxTokenLifetime: option('--max-token-lifetime <seconds>', 'longest acceptable access-token lifetime (default 3600)'),
-  probe: flag('--probe', 'also test the server live (sends requests; never signs in)'),
+  probe: flag(
+    '--probe',
+    "also test the server live (sends requests; never signs in); a DPoP-bound token (the profile's, or a client-credentials one) is presented at userinfo without its key",
+  ),
+  dpop: flag(
+    '--dpop',
+    'the client binds its tokens with DPoP (RFC 9449; env OAUTH_DPOP=1, profile "dpop"); with --client-credentials, the token is bound to a new key',
+  ),
+  dpopAlg: option('--dpop-alg <alg>', 'the DPoP key: ES256 (default) | ES384 | ES512 | PS256 | RS256 | EdDSA', {
+    choices: ['ES256', 'ES384', 'ES512', 'PS256', 'RS256', 'EdDSA'],
+  }),
   failOn: option('--fail-on <severity>', 'error (default) or warn: the lowest severity that fails the check', {
     choices: ['error', 'warn'],
   }),
@@ -133,7 +144,12 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
   const tokens: string[] = [];
   const given = await tokenArgument(ctx, flags.token);
   if (given) tokens.push(given);
-  if (flags.clientCredentials) tokens.push(await serviceToken(flags, ctx));
+  const { wantedDpop } = await import('./shared/dpop.js');
+  const dpopAlg = wantedDpop(ctx, flags);
+  const service = flags.clientCredentials ? await serviceToken(flags, ctx, dpopAlg) : undefined;
+  if (service) tokens.push(service.token);
+  const session = issuer ? await profileSession(ctx) : undefined;
+  const { isDpopBound } = await import('./shared/dpop-probe-token.js');
   for (const token of tokens) ctx.knownSecrets.add(token);
   if (!issuer && !client && scope === undefined && tokens.length === 0) {
     throw new CliError('USAGE', 'Nothing to check.', {
@@ -151,8 +167,24 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
       tokens,
       maxTokenLifetimeSeconds: maxLifetime,
       probe: flags.probe === true,
-      // Profiles have no dpop setting yet; when they do, it is read here (the rule takes a plain boolean).
-      dpop: false,
+      // --dpop, OAUTH_DPOP or the profile's "dpop", or a profile session already bound to a key.
+      dpop: dpopAlg !== undefined || isDpopBound(session),
+      ...(flags.probe
+        ? {
+            dpopProbe: await (await import('./shared/dpop-probe-token.js')).dpopProbeToken(
+              ctx,
+              session,
+              Boolean(client?.client_secret) || flags.privateKey !== undefined,
+              async () => {
+                if (service?.key) return { token: service.token, tokenType: service.tokenType, key: service.key };
+                const bound = await serviceToken(flags, ctx, dpopAlg ?? 'ES256');
+                if (!bound.key) throw new TypeError('a DPoP client-credentials token came without its key');
+                ctx.knownSecrets.add(bound.token);
+                return { token: bound.token, tokenType: bound.tokenType, key: bound.key };
+              },
+            ),
+          }
+        : {}),
     },
     {
       fetchMetadata: async (value) => {
@@ -171,6 +203,8 @@ async function run(flags: CheckFlags, ctx: Context): Promise<number> {
         return parseJsonResponse(await (await ctx.documents()).get(url, 'JWKS'), 'JWKS');
       },
       http: () => ctx.http(),
+      nowSeconds: () => Math.floor(ctx.now() / 1000),
+      secrets: ctx.knownSecrets,
     },
   );
   const { summary, failed } = verdict(findings, failOn);
@@ -382,11 +416,22 @@ async function clientUnderTest(
   return client;
 }
 
-async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
-  const [{ connect }, { clientCredentials }] = await Promise.all([
+/** The profile's stored session when it is this run's issuer's and client's (for its DPoP binding), else none. */
+async function profileSession(ctx: Context) {
+  const [{ store }, { sessionIfOwned }] = await Promise.all([
+    import('./shared/store.js'),
+    import('./shared/stored-session.js'),
+  ]);
+  return sessionIfOwned(ctx, await store(ctx)).catch(() => undefined);
+}
+
+async function serviceToken(flags: CheckFlags, ctx: Context, dpopAlg: DpopAlg | undefined) {
+  const [{ connect }, { clientCredentials }, { newDpopKey }] = await Promise.all([
     import('./shared/connect.js'),
     import('../oauth/grants.js'),
+    import('./shared/dpop.js'),
   ]);
+  const dpop = dpopAlg ? await newDpopKey(ctx, dpopAlg) : undefined;
   // The client authenticates as the flags say (--auth-method, --private-key, the secret), as `oauth token` would.
   const connection = await connect(
     ctx,
@@ -397,11 +442,17 @@ async function serviceToken(flags: CheckFlags, ctx: Context): Promise<string> {
       authMethod: flags.authMethod,
       privateKey: flags.privateKey,
     },
-    { confidentialGrant: 'client credentials' },
+    { confidentialGrant: 'client credentials', ...(dpop ? { dpop } : {}) },
   );
+  if (dpopAlg)
+    (await import('../oauth/dpop.js')).assertServerAlg(
+      connection.as,
+      dpopAlg,
+      (await import('./shared/dpop.js')).dpopAlgOrigin(ctx),
+    );
   const scope = ctx.settings.scope?.value;
   const response = await clientCredentials(connection.protocol, scope ? { scope: [scope] } : {});
-  return response.access_token;
+  return { token: response.access_token, tokenType: String(response.token_type ?? ''), key: dpop };
 }
 
 function formatFindings(

@@ -92,7 +92,14 @@ export async function run(tokenArgument: string | undefined, options: DecodeOpti
     options.cert !== undefined
       ? { file: options.cert, thumbprint: await certificateThumbprintOf(options.cert) }
       : undefined;
-  return batch([first.value, second.value], tokens, verifier, ctx, certificate);
+  const dpopKey =
+    options.dpopKey !== undefined
+      ? {
+          source: `--dpop-key ${options.dpopKey}`,
+          thumbprint: await keyFileThumbprint(options.dpopKey, '--dpop-key', ctx.knownSecrets),
+        }
+      : undefined;
+  return batch([first.value, second.value], tokens, verifier, ctx, { certificate, dpopKey });
 }
 
 async function single(
@@ -181,6 +188,14 @@ async function profileDpopKey(
   ctx: Context,
   token: string,
 ): Promise<{ source: string; thumbprint: string } | undefined> {
+  const profile = await profileDpopKeyOf(ctx);
+  return profile?.token === token ? profile.key : undefined;
+}
+
+/** The profile's access token and its DPoP key, when it has one. */
+async function profileDpopKeyOf(
+  ctx: Context,
+): Promise<{ token: string; key: { source: string; thumbprint: string } } | undefined> {
   try {
     const [{ store }, { parseSession, profileWhere, sessionKey }, { importDpopKey }] = await Promise.all([
       import('./shared/store.js'),
@@ -189,9 +204,12 @@ async function profileDpopKey(
     ]);
     const tokens = await store(ctx);
     const session = parseSession(await tokens.get(sessionKey(ctx.profileName)), profileWhere(ctx.profileName, tokens));
-    if (!session?.dpop_jwk || session.access_token !== token) return undefined;
+    if (!session?.dpop_jwk) return undefined;
     const key = await importDpopKey(session.dpop_jwk, ctx.knownSecrets);
-    return { source: `the DPoP key of profile "${ctx.profileName}"`, thumbprint: key.thumbprint };
+    return {
+      token: session.access_token,
+      key: { source: `the DPoP key of profile "${ctx.profileName}"`, thumbprint: key.thumbprint },
+    };
   } catch {
     return undefined;
   }
@@ -219,10 +237,20 @@ async function batch(
   rest: AsyncIterable<{ token: string; number: number }>,
   verifier: Verifier | undefined,
   ctx: Context,
-  certificate?: { file: string; thumbprint: string },
+  bindings: { certificate?: { file: string; thumbprint: string }; dpopKey?: { source: string; thumbprint: string } },
 ): Promise<number> {
+  const { certificate } = bindings;
+  // Without --dpop-key, a token is compared with the profile's DPoP key when it is the profile's own, as for one token.
+  let profileKey: Promise<{ token: string; key: { source: string; thumbprint: string } } | undefined> | undefined;
+  const keyFor = async (token: string) => {
+    if (bindings.dpopKey) return bindings.dpopKey;
+    profileKey ??= profileDpopKeyOf(ctx);
+    const profile = await profileKey;
+    return profile?.token === token ? profile.key : undefined;
+  };
   let total = 0;
   let failed = 0;
+  let unkeyed = 0;
   let exitCode: number = Exit.ok;
   let pending: string[] = [];
   let pendingBytes = 0;
@@ -232,9 +260,13 @@ async function batch(
       const report = reportToken(decoded, ctx.now() / 1000);
       if (verifier) report.verification = verificationReport(await verified(verifier, token, decoded, ctx));
       const unbound = certificate !== undefined && !bindTo(report, certificate);
+      const jkt = tokenJktClaim(report.payload);
+      if (jkt === undefined && bindings.dpopKey && report.kind === 'jws') unkeyed++;
+      const dpop = jkt === undefined ? undefined : dpopBinding(jkt, await keyFor(cleanTokenInput(token)));
+      const otherKey = dpop?.bound === false;
       return {
-        line: { line: number, ...report },
-        exitCode: (report.verification && !report.verification.valid) || unbound ? Exit.invalid : Exit.ok,
+        line: { line: number, ...report, ...(dpop ? { dpop } : {}) },
+        exitCode: (report.verification && !report.verification.valid) || unbound || otherKey ? Exit.invalid : Exit.ok,
       };
     } catch (error) {
       const failure = asCliError(error);
@@ -277,6 +309,8 @@ async function batch(
   } finally {
     flush();
   }
+  if (unkeyed > 0)
+    ctx.out.warn(`--dpop-key: ${unkeyed} of ${total} tokens have no cnf.jkt, so they are bound to no DPoP key.`);
   if (failed > 0) {
     // With --json every line is JSON, the summary too; stdout keeps exactly one line per token.
     if (ctx.out.json) ctx.out.info(JSON.stringify({ summary: { tokens: total, failed, exitCode } }));

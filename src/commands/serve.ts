@@ -80,7 +80,7 @@ export const command = defineCommand({
     'exec 3< <(oauth serve --port 0 --json); server=$!; read -r info <&3   # in a bash script; kill -INT $server to stop',
   ],
   exits:
-    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "features" (["dpop", "par", "jar", "jarm", "rar", "mtls"]), "dpop_nonce_required", "par_required", "client_key" (the path of the private JWK of jwt-client), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
+    'With --json the first stdout line, printed once it listens, is {"issuer", "audience", "access_tokens", "jwks_uri", "discovery", "keys", "mintable" (false with --ephemeral: oauth mint and check --api cannot sign for it), "registration" (true with --registration), "features" (["dpop", "par", "jar", "jarm", "rar", "mtls"]), "dpop_nonce_required", "par_required", "client_key" (the path of the private JWK of jwt-client), "api", "api_metadata", "lax_api"? and "lax_api_metadata"? (with --lax-api), "mtls": {"origin", "ca_file", "cert", "key", "api", "api_metadata"} (RFC 8705: the mutual-TLS listener, the CA to trust, the client certificate and key files, the orders API on that listener, which takes certificate-bound tokens), "clients": [{"client_id", "client_secret"?, "grant_types", "redirect_uris", …}]}.\n' +
     'It runs until stopped: read that line, do not wait for the output to end.',
   run: (_args, flags, ctx) => run(flags, ctx),
 });
@@ -139,7 +139,16 @@ export async function run(flags: ServeFlags, ctx: Context): Promise<number> {
           }
         : {}),
       ...(mtls && server.mtlsOrigin
-        ? { mtls: { origin: server.mtlsOrigin, ca_file: mtls.ca, cert: mtls.clientCert, key: mtls.clientKey } }
+        ? {
+            mtls: {
+              origin: server.mtlsOrigin,
+              ca_file: mtls.ca,
+              cert: mtls.clientCert,
+              key: mtls.clientKey,
+              api: `${server.mtlsOrigin}${API_PATH}`,
+              api_metadata: resourceMetadataUrl(server.mtlsOrigin, API_PATH),
+            },
+          }
         : {}),
       clients,
     });
@@ -201,6 +210,7 @@ function banner(
           `  mTLS       ${mtls.origin} (RFC 8705: mtls_endpoint_aliases, tls_client_auth, certificate-bound tokens)`,
           `  CA         ${mtls.ca} (trust it: --ca-file or OAUTH_CA_FILE)`,
           `  client     certificate ${mtls.clientCert}, key ${mtls.clientKey} (${settings.ephemeral ? 'removed on exit' : 'kept in the state directory with the CA'})`,
+          `  mTLS API   ${mtls.origin}${API_PATH} (takes certificate-bound tokens with their certificate)`,
         ]
       : []),
     '',
@@ -225,6 +235,8 @@ function banner(
     ...(mtls
       ? [
           `  oauth token --client-credentials --issuer ${issuer} --client-id mtls-client --auth-method tls_client_auth --cert ${mtls.clientCert} --key ${mtls.clientKey} --ca-file ${mtls.ca}`,
+          `  oauth login --profile mtls --issuer ${issuer} --client-id mtls-client --auth-method tls_client_auth --cert ${mtls.clientCert} --key ${mtls.clientKey} --ca-file ${mtls.ca} --scope "openid api:read"`,
+          `  oauth curl --profile mtls --cert ${mtls.clientCert} --key ${mtls.clientKey} --ca-file ${mtls.ca} ${mtls.origin}${API_PATH}`,
         ]
       : []),
   ];

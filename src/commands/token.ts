@@ -120,6 +120,8 @@ export async function run(flags: TokenFlags, ctx: Context): Promise<number> {
     await printDpopHeaders(ctx, session, proofFor);
     return Exit.ok;
   }
+  if (proofFor || flags.htm !== undefined)
+    ctx.out.warn('--htu and --htm apply only to DPoP sessions; this token is a Bearer token, printed without a proof.');
   printToken(ctx, session, output, storedIn, notStored);
   return Exit.ok;
 }

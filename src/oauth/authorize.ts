@@ -69,6 +69,57 @@ export async function signRequestObject(
   return new URLSearchParams({ client_id: clientId, request });
 }
 
+/**
+ * The JWS alg oauth4webapi signs a request object with, from the key as it does (its keyToJws is not exported): the
+ * metadata check below must name the same algorithm the request will carry.
+ */
+export function requestObjectAlg(key: CryptoKey): string | undefined {
+  const algorithm: { name: string; hash?: unknown; namedCurve?: unknown } = key.algorithm;
+  const { name, hash, namedCurve } = algorithm;
+  const hashName = hash !== null && typeof hash === 'object' && 'name' in hash ? hash.name : hash;
+  const bits = typeof hashName === 'string' ? hashName.replace('SHA-', '') : undefined;
+  switch (name) {
+    case 'RSA-PSS':
+      return bits && `PS${bits}`;
+    case 'RSASSA-PKCS1-v1_5':
+      return bits && `RS${bits}`;
+    case 'ECDSA':
+      return namedCurve === 'P-256'
+        ? 'ES256'
+        : namedCurve === 'P-384'
+          ? 'ES384'
+          : namedCurve === 'P-521'
+            ? 'ES512'
+            : undefined;
+    case 'Ed25519':
+    case 'EdDSA':
+      return 'Ed25519';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * RFC 9101 §10.5 / OpenID Discovery: a server that lists request_object_signing_alg_values_supported refuses a request
+ * object signed otherwise, and only after the browser has opened. Said before (exit 2), naming what it takes; a server
+ * that lists none is tried.
+ */
+export function assertRequestObjectAlg(as: oauth.AuthorizationServer, key: CryptoKey, origin: string): void {
+  const supported = as.request_object_signing_alg_values_supported;
+  if (!Array.isArray(supported) || supported.length === 0) return;
+  const alg = requestObjectAlg(key);
+  if (alg === undefined) return;
+  // RFC 9864: Ed25519 is the fully specified name of EdDSA on that curve; a server may list either.
+  if (supported.includes(alg) || (alg === 'Ed25519' && supported.includes('EdDSA'))) return;
+  throw new CliError(
+    'USAGE',
+    `${as.issuer} does not take request objects signed with ${alg} (the algorithm of ${origin}).`,
+    {
+      hint: `It takes ${supported.map(String).join(', ')} (request_object_signing_alg_values_supported): sign with a key for one of them, or leave out --request-object.`,
+    },
+  );
+}
+
 /** Checks state and iss, and turns an error response into a CliError; returns the parameters for the code exchange. */
 export function validateCallback(
   as: oauth.AuthorizationServer,

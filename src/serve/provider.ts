@@ -182,6 +182,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     audience: options.audience,
     keys: options.signingKeys,
     ...(options.laxApi ? { laxApi: options.laxApi } : {}),
+    ...(mtls ? { mtlsOrigin: mtls.origin } : {}),
     ...(options.features?.dpop?.nonce ? { dpopNonceSecret: nonceSecret } : {}),
     ...(options.onExchange ? { onExchange: (exchange) => options.onExchange?.({ ...exchange, parameters: {} }) } : {}),
   });

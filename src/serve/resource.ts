@@ -1,7 +1,9 @@
 // The example protected resources of `oauth serve`, on the same origin as the authorization server: an orders API
 // that validates its tokens as an API should (RFC 6750, RFC 9068, RFC 9449 binding), its RFC 9728 metadata, and with
 // --lax-api a deliberately insecure twin that makes the classic mistakes, for `oauth curl` and `oauth check --api`.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import type { JWK, JWTPayload } from 'jose';
 import { DPOP_ALGS, dpopChecker, dpopNonces } from './dpop.js';
 import { type LaxMistakes, NO_MISTAKES, tokenVerifier } from './resource-token.js';
@@ -31,6 +33,11 @@ export interface ResourceServerOptions {
   keys: JWK[];
   /** Serve the lax API at LAX_API_PATH with these mistakes. */
   laxApi?: LaxMistakes;
+  /**
+   * The mutual-TLS listener's origin (RFC 8705): the APIs answer there too, under their own URL on that origin, and a
+   * certificate-bound token (cnf x5t#S256) is taken only over a connection that presented that certificate.
+   */
+  mtlsOrigin?: string;
   /** DPoP proofs must carry a nonce made from this secret, the authorization server's (`serve --dpop-nonce`). */
   dpopNonceSecret?: Uint8Array;
   now?: () => number;
@@ -50,6 +57,8 @@ interface Api {
   path: string;
   resource: string;
   metadataUrl: string;
+  /** The same API on the mutual-TLS listener: its URL there and that URL's metadata. */
+  mtls?: { resource: string; metadataUrl: string };
   name: string;
   mistakes: LaxMistakes;
   verify: ReturnType<typeof tokenVerifier>;
@@ -88,9 +97,21 @@ export function resourceServer(options: ResourceServerOptions): ResourceServer {
       mistakes,
       resource: apiResource(options.issuer, path),
       metadataUrl: resourceMetadataUrl(options.issuer, path),
+      ...(options.mtlsOrigin
+        ? {
+            mtls: {
+              resource: apiResource(options.mtlsOrigin, path),
+              metadataUrl: resourceMetadataUrl(options.mtlsOrigin, path),
+            },
+          }
+        : {}),
       verify: tokenVerifier({
         issuer: options.issuer,
-        audiences: [options.audience, apiResource(options.issuer, path)],
+        audiences: [
+          options.audience,
+          apiResource(options.issuer, path),
+          ...(options.mtlsOrigin ? [apiResource(options.mtlsOrigin, path)] : []),
+        ],
         keys: options.keys,
         mistakes,
         now,
@@ -112,7 +133,7 @@ export function resourceServer(options: ResourceServerOptions): ResourceServer {
     );
 
   return {
-    resources: apis.map((api) => api.resource),
+    resources: apis.flatMap((api) => [api.resource, ...(api.mtls ? [api.mtls.resource] : [])]),
     handle(request, response) {
       const path = (request.url ?? '/').split('?')[0]!;
       const report = () =>
@@ -157,7 +178,13 @@ function serveMetadata(
   apis: Api[],
   resourcePath: string,
 ): void {
-  const [status, body, headers] = metadata(request.method, issuer, apis, resourcePath);
+  const [status, body, headers] = metadata(
+    request.method,
+    issuer,
+    apis,
+    resourcePath,
+    tlsSocket(request) !== undefined,
+  );
   send(response, status, body, headers);
 }
 
@@ -166,6 +193,7 @@ function metadata(
   issuer: string,
   apis: Api[],
   resourcePath: string,
+  overMtls: boolean,
 ): [number, unknown, Record<string, string>?] {
   if (method !== 'GET') return [405, { error: 'method_not_allowed' }, { allow: 'GET' }];
   const api = apis.find((candidate) => candidate.path === resourcePath);
@@ -178,16 +206,20 @@ function metadata(
         error_description: `Protected resource metadata is published for ${apis.map((each) => each.resource).join(' and ')}.`,
       },
     ];
+  // RFC 9728 §3.3: the resource is the URL the metadata was asked for under, so each listener names its own; only the
+  // mutual-TLS one can see a client certificate, so only its metadata says certificate-bound tokens work (§2).
+  const mtls = overMtls ? api.mtls : undefined;
   return [
     200,
     {
-      resource: api.resource,
+      resource: mtls ? mtls.resource : api.resource,
       authorization_servers: [issuer],
       scopes_supported: API_SCOPES,
       bearer_methods_supported: api.mistakes.acceptQueryToken ? ['header', 'body', 'query'] : ['header'],
       resource_name: api.name,
       dpop_signing_alg_values_supported: DPOP_ALGS,
       dpop_bound_access_tokens_required: false,
+      ...(mtls ? { tls_client_certificate_bound_access_tokens: true } : {}),
     },
   ];
 }
@@ -218,8 +250,9 @@ async function serveApi(
       { connection: 'close' },
     );
   // The request's URL without its query is the API's resource identifier, the htu a DPoP proof must name.
-  const outcome = await authorize(api, request, body, method, api.resource, now);
-  if ('status' in outcome) return refuse(response, api, outcome);
+  const here = tlsSocket(request) && api.mtls ? api.mtls : api;
+  const outcome = await authorize(api, request, body, method, here.resource, now);
+  if ('status' in outcome) return refuse(response, here.metadataUrl, outcome);
   // RFC 9449 section 9: a nonce with each answer, so a client that keeps the latest never meets use_dpop_nonce again.
   const fresh: Record<string, string> = api.nonces && outcome.dpop ? { 'dpop-nonce': api.nonces.issue(now()) } : {};
   if (method === 'GET') return send(response, 200, { orders: api.orders }, fresh);
@@ -307,6 +340,8 @@ async function authorize(
       if (failure) return { status: 401, error: 'invalid_dpop_proof', dpop: true, description: failure.description };
     }
   }
+  const certificateFailure = certificateBinding(checked.claims.cnf, request);
+  if (certificateFailure) return { status: 401, error: 'invalid_token', description: certificateFailure };
   const needed = method === 'POST' ? WRITE_SCOPE : READ_SCOPE;
   const granted = typeof checked.claims.scope === 'string' ? checked.claims.scope.split(' ') : [];
   if (!mistakes.skipScope && !granted.includes(needed))
@@ -320,7 +355,7 @@ async function authorize(
 }
 
 /** RFC 6750 §3 and RFC 9728 §5.1: every refusal says where the metadata is, and an error only when a token was sent. */
-function refuse(response: ServerResponse, api: Api, failure: Failure): void {
+function refuse(response: ServerResponse, metadataUrl: string, failure: Failure): void {
   // Not the token's fault: no challenge, a hint when to come back (proof ids expire within the proof's lifetime).
   if (failure.status === 503) {
     send(
@@ -331,7 +366,7 @@ function refuse(response: ServerResponse, api: Api, failure: Failure): void {
     );
     return;
   }
-  const parameters: Array<[string, string]> = [['resource_metadata', api.metadataUrl]];
+  const parameters: Array<[string, string]> = [['resource_metadata', metadataUrl]];
   if (failure.error) parameters.push(['error', failure.error], ['error_description', failure.description]);
   if (failure.scope) parameters.push(['scope', failure.scope]);
   if (failure.dpop) parameters.push(['algs', DPOP_ALGS.join(' ')]);
@@ -342,6 +377,31 @@ function refuse(response: ServerResponse, api: Api, failure: Failure): void {
     { error: failure.error ?? 'unauthorized', error_description: failure.description },
     { 'www-authenticate': challenge, ...(failure.nonce ? { 'dpop-nonce': failure.nonce } : {}) },
   );
+}
+
+/** The connection's TLS socket, when the request came over the mutual-TLS listener. */
+function tlsSocket(request: IncomingMessage): TLSSocket | undefined {
+  return request.socket instanceof TLSSocket ? request.socket : undefined;
+}
+
+/**
+ * RFC 8705 §3: a certificate-bound token (cnf x5t#S256) is taken only from the client holding that certificate, which
+ * proves it in the TLS handshake; anything else is 401 invalid_token. Why it failed is said, never the thumbprints.
+ */
+function certificateBinding(cnf: unknown, request: IncomingMessage): string | undefined {
+  const bound = isRecord(cnf) ? cnf['x5t#S256'] : undefined;
+  if (bound === undefined) return undefined;
+  if (typeof bound !== 'string') return "The access token's cnf x5t#S256 is not a thumbprint.";
+  const socket = tlsSocket(request);
+  if (!socket)
+    return 'The access token is certificate-bound (RFC 8705): send it over mutual TLS, to this API on the mTLS listener, with its client certificate.';
+  const certificate = socket.getPeerCertificate();
+  if (!certificate?.raw)
+    return 'The access token is certificate-bound (RFC 8705): present the client certificate it is bound to.';
+  const thumbprint = createHash('sha256').update(certificate.raw).digest('base64url');
+  return thumbprint === bound
+    ? undefined
+    : 'The access token is bound to another client certificate than the one presented (RFC 8705 cnf x5t#S256).';
 }
 
 /** What RFC 6750 §3 allows inside a quoted error_description: printable ASCII without `"` and `\`. */

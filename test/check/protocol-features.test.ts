@@ -182,7 +182,12 @@ describe('client rules with the server\u2019s metadata', () => {
         probe: false,
         dpop,
       },
-      { ...deps(metadata), fetchJwks: async () => ({ keys: [] }) },
+      {
+        ...deps(metadata),
+        fetchJwks: async () => ({ keys: [] }),
+        nowSeconds: () => 1_700_000_000,
+        secrets: { add: () => undefined },
+      },
     ).then(ids);
 
   it('a public client at a DPoP server, not using DPoP, hears it could', async () => {

@@ -18,6 +18,8 @@ import { checkAccessToken, checkOpaqueToken } from '../../src/check/token.js';
 import { decodeToken, type DecodedJws } from '../../src/jwt/decode.js';
 import { checkApi } from '../../src/check/api.js';
 import { checkResource } from '../../src/check/resource.js';
+import { audit } from '../../src/check/audit.js';
+import { presentationFinding } from '../../src/check/dpop-probe.js';
 import { CliError } from '../../src/errors.js';
 import type { ProtectedResourceMetadata } from '../../src/oauth/resource.js';
 import type { HttpClient } from '../../src/net/http.js';
@@ -83,6 +85,43 @@ const soundDocument = {
   redirect_uris: ['https://app.example.com/cb'],
   token_endpoint_auth_method: 'none',
 };
+
+const USERINFO = `${ISSUER}/me`;
+function dpopCase(how: 'dpop-no-proof' | 'bearer' | 'other-key', trigger: number, clean: number) {
+  const run = (status: number) => () => [
+    presentationFinding(
+      how,
+      response(status, { 'www-authenticate': 'DPoP error="invalid_token"' }),
+      USERINFO,
+      'a token',
+    ),
+  ];
+  return { triggers: run(trigger), clean: run(clean) };
+}
+/** An audit with --probe at a server with no endpoints to probe but the DPoP probe's. */
+function dpopAudit(dpopProbe: { skipped: string } | undefined) {
+  const http: HttpClient = {
+    request: () => Promise.reject(new Error('nothing is sent')),
+    close: () => Promise.resolve(),
+  };
+  return audit(
+    {
+      issuer: ISSUER,
+      client: { client_id: 'app', redirect_uris: [], grant_types: ['authorization_code'], response_types: ['code'] },
+      tokens: [],
+      maxTokenLifetimeSeconds: 3600,
+      probe: true,
+      dpopProbe,
+    },
+    {
+      fetchMetadata: () => Promise.resolve({ issuer: ISSUER, userinfo_endpoint: USERINFO }),
+      fetchJwks: () => Promise.resolve({ keys: [] }),
+      http: () => Promise.resolve(http),
+      nowSeconds: () => 1_700_000_000,
+      secrets: { add: () => undefined },
+    },
+  );
+}
 
 /** Each rule id: a run that must produce it, and a run that must not. */
 const RESOURCE = 'https://api.example.com/';
@@ -471,6 +510,15 @@ const cases: Record<RuleId, { triggers: Run; clean: Run }> = {
     clean: () => [
       tokenEndpointFinding(response(400, {}, '{"error":"invalid_grant"}'), { isPublic: true }, `${ISSUER}/token`),
     ],
+  },
+  'probe-dpop-proof-not-required': dpopCase('dpop-no-proof', 200, 401),
+  'probe-dpop-bearer-accepted': dpopCase('bearer', 200, 401),
+  'probe-dpop-other-key-accepted': dpopCase('other-key', 200, 401),
+  'probe-dpop-refused': dpopCase('other-key', 401, 200),
+  'probe-dpop-inconclusive': dpopCase('bearer', 502, 401),
+  'probe-dpop-skipped': {
+    triggers: () => dpopAudit({ skipped: 'no DPoP-bound token: sign in with "oauth login --dpop" first' }),
+    clean: () => dpopAudit(undefined),
   },
   'api-unprotected': apiCase({ wrap: (answer, token) => (token ? answer : { ...answer, status: 200 }) }),
   'api-accepts-expired': apiCase({ mistake: 'expired' }),

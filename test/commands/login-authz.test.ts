@@ -216,6 +216,25 @@ describe('request objects (RFC 9101)', () => {
     expect([...as.authorizeQueries[0]!.keys()].sort()).toEqual(['client_id', 'request_uri']);
   });
 
+  it('a key whose algorithm the server does not list: exit 2 before the browser, naming what it takes', async () => {
+    const picky = await startAuthzServer({ request_object_signing_alg_values_supported: ['RS256', 'PS256'] });
+    try {
+      const env = sandboxEnv({ OAUTH_STORE: 'memory', BROWSER: PAGE_BROWSER, PATH: process.env.PATH });
+      const key = await keyFile(env.HOME!);
+      const args = ['login', '--issuer', picky.issuer, '--client-id', 'cli', '--scope', 'openid'];
+      const result = await runCli([...args, '--request-object', '--private-key', key], {
+        env: { ...env, BROWSER_PAGE_FILE: join(env.HOME!, 'page.json') },
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('does not take request objects signed with ES256');
+      expect(result.stderr).toContain('It takes RS256, PS256');
+      expect(picky.authorizeQueries).toHaveLength(0);
+      expect(existsSync(join(env.HOME!, 'page.json'))).toBe(false);
+    } finally {
+      await picky.close();
+    }
+  });
+
   it('without a key is a usage error naming --private-key (exit 2)', async () => {
     const result = await login('--request-object');
     expect(result.code).toBe(2);

@@ -22,6 +22,15 @@ describe('oauth token, signed in', () => {
     expect(result.stdout).toBe(`Authorization: Bearer ${user.home.storedSession().access_token}\n`);
   });
 
+  it('-o header --htu/--htm for a Bearer session: the header alone, and one warning that they apply only to DPoP', async () => {
+    const result = await runCli(['token', '-o', 'header', '--htu', 'https://api.example.com/orders', '--htm', 'POST'], {
+      env: user.home.env,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`Authorization: Bearer ${user.home.storedSession().access_token}\n`);
+    expect(result.stderr.match(/--htu and --htm apply only to DPoP sessions/g)).toHaveLength(1);
+  });
+
   it('-o json prints the token response a client needs, never the refresh token', async () => {
     const result = await runCli(['token', '-o', 'json'], { env: user.home.env });
     expect(result.code).toBe(0);

@@ -294,6 +294,25 @@ describe('oauth serve', () => {
     expect(existsSync(throwaway.info.client_key)).toBe(false);
   });
 
+  it('signs jwt-client in with a signed request object (JAR), pushed (PAR) or in the browser URL', async () => {
+    const server = await serve(env);
+    const { issuer, client_key: keyPath } = server.info;
+    const key = JSON.parse(readFileSync(keyPath, 'utf8'));
+    const args = ['login', '--issuer', issuer, '--client-id', 'jwt-client', '--private-key', keyPath, '-v'];
+    for (const par of [[], ['--par']]) {
+      const login = await spawnCli([...args, '--scope', 'openid api:read', '--request-object', ...par], { env });
+      expect(login.code, login.stderr).toBe(0);
+      const trace = login.stderr;
+      // The authorization request carries the request object (or its request_uri), never its parameters in the clear.
+      if (par.length) expect(trace).toMatch(new RegExp(`POST ${issuer}/request\\b`));
+      else expect(trace).not.toMatch(new RegExp(`POST ${issuer}/request\\b`));
+      expect(`${login.stdout}${trace}`).not.toContain(key.d);
+      const status = await spawnCli(['status', '--json'], { env });
+      expect(JSON.parse(status.stdout).profiles[0].session).toMatchObject({ issuer, client_id: 'jwt-client' });
+    }
+    await server.stop();
+  });
+
   it('lists its features and the client key in the banner', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--dpop-nonce'], {
       env: { PATH: process.env.PATH, ...env } as NodeJS.ProcessEnv,

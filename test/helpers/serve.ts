@@ -34,7 +34,7 @@ export interface Served {
     api_metadata: string;
     lax_api?: string;
     lax_api_metadata?: string;
-    mtls?: { origin: string; ca_file: string; cert: string; key: string };
+    mtls?: { origin: string; ca_file: string; cert: string; key: string; api: string; api_metadata: string };
     clients: Array<{ client_id: string; client_secret?: string; grant_types: string[]; redirect_uris: string[] }>;
   };
   stop(): Promise<number | null>;

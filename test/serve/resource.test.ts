@@ -577,3 +577,19 @@ describe('the test helper for other suites', () => {
     }
   });
 });
+
+describe('certificate-bound tokens (RFC 8705 §3) on the plain-HTTP listener', () => {
+  it('refuses a token with cnf x5t#S256 (401 invalid_token): no certificate can come over plain HTTP', async () => {
+    const bound = await token(undefined, { extra: { cnf: { 'x5t#S256': 'bm90LWEtcmVhbC10aHVtYnByaW50' } } });
+    for (const url of [api, lax]) {
+      const response = await get(url, bound);
+      expect(response.status, url).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect((await response.json()).error_description).toContain('certificate-bound');
+    }
+    const malformed = await token(undefined, { extra: { cnf: { 'x5t#S256': 42 } } });
+    expect((await get(api, malformed)).status).toBe(401);
+    // The same token without the binding is taken: the refusal is the binding's.
+    expect((await get(api, await token())).status).toBe(200);
+  });
+});

@@ -1,6 +1,7 @@
 // Human output for `oauth decode`. Every value from the token is printed JSON-encoded, so a hostile claim cannot
 // carry terminal escape sequences to the screen.
 import type { Style } from '../../term/output.js';
+import type { DpopBinding } from '../../jwt/dpop-binding.js';
 import type { TokenReport } from '../../jwt/report.js';
 import { describeJwe } from '../../jwt/notes.js';
 import { formatDuration } from '../../jwt/time.js';
@@ -90,6 +91,9 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
     return `${number}  ${style.red(`✗ ${verification.error.code}`)}  ${verification.error.message}`;
   const given = report.certificateBinding?.certificate;
   if (given && !given.bound) return `${number}  ${style.red('✗ JWT_CERT_MISMATCH')}  not bound to --cert ${given.file}`;
+  const dpop = line.dpop as DpopBinding | undefined;
+  if (dpop?.key && !dpop.bound)
+    return `${number}  ${style.red('✗ JWT_CLAIM_INVALID')}  bound to another DPoP key than ${dpop.key.source}`;
   const parts = [number, verification ? style.green('✓ valid') : value(report.header.alg)];
   if (report.kind === 'jwe') return `${number}  encrypted (JWE), not decoded`;
   for (const claim of ['iss', 'sub', 'aud']) {
@@ -98,6 +102,7 @@ export function formatBatchLine(line: Record<string, unknown>, style: Style): st
   const exp = report.times.exp;
   if (exp?.relative) parts.push(`exp ${exp.relative}`);
   if (given) parts.push('bound to --cert');
+  if (dpop) parts.push(dpop.key ? `bound to ${dpop.key.source}` : 'DPoP-bound (cnf.jkt)');
   return parts.join('  ');
 }
 

@@ -3,7 +3,7 @@
 // so later commands need no flags.
 import { CliError } from '../../errors.js';
 import { parseAuthorizationDetails } from '../../oauth/authorization-details.js';
-import { JWT_RESPONSE_MODES, type JwtResponseMode } from '../../oauth/authorize.js';
+import { assertRequestObjectAlg, JWT_RESPONSE_MODES, type JwtResponseMode } from '../../oauth/authorize.js';
 import { loadPrivateKey, type SigningKey } from '../../oauth/client.js';
 import { isLoopbackHost, parseUrl } from '../../net/url.js';
 import type { Connection } from '../../oauth/connect.js';
@@ -123,6 +123,9 @@ export async function signInProfile(
   );
   const { as } = connection;
   if (dpopAlg) assertServerAlg(as, dpopAlg, dpopAlgOrigin(ctx));
+  const keySetting = ctx.settings.privateKey;
+  if (requestObjectKey && keySetting)
+    assertRequestObjectAlg(as, requestObjectKey.key, `${keySetting.origin} ${keySetting.value}`);
   const request = requestParameters(ctx, flags);
   const resource = overrides.resource ?? request.resource;
   // RFC 9449 §10: the authorization code is bound to the key too (dpop_jkt), so a stolen code is of no use without it.
